@@ -1,0 +1,174 @@
+"""ALP partial widths (GeV), total width, branching fractions and cτ.
+
+Couplings follow the BNT17 convention of :mod:`.couplings`. Each width function names its source;
+the hadronic ones (and their approximations) are documented in :mod:`.hadronic`. All functions are
+vectorised over ``mass`` (GeV, scalar or numpy array) and return exactly 0 below threshold.
+"""
+
+from __future__ import annotations
+
+import math
+
+import hepunits as u
+import numpy as np
+
+from . import hadronic as _had
+from .couplings import ALPHA_EM, SIN2_THETA_W, Couplings, loop_B1, loop_B2
+from .hadronic import pdg_mass
+
+#: Final states known to alpsim, in a fixed order.
+FINAL_STATES: tuple[str, ...] = (
+    "gamma gamma",
+    "e+ e-",
+    "mu+ mu-",
+    "tau+ tau-",
+    "pi+ pi- pi0",
+    "pi0 pi0 pi0",
+    "pi+ pi- gamma",
+    "hadrons",
+    "pi+ pi-",
+    "K+ K-",
+    "invisible",
+)
+
+#: Final states a CP-odd ALP cannot reach (two pseudoscalars in an L = 0 state are CP-even):
+#: zero width in the coupling-driven model, allowed only for a model-independent spin-0 state.
+CP_FORBIDDEN: tuple[str, ...] = ("pi+ pi-", "K+ K-")
+
+#: ħc in GeV·mm (hepunits).
+HBARC_GEV_MM: float = u.hbarc / (u.GeV * u.mm)
+
+_LEPTON_PDG = {"e+ e-": (11, "e"), "mu+ mu-": (13, "mu"), "tau+ tau-": (15, "tau")}
+
+
+def thresholds(m_chi: float = 0.0) -> dict[str, float]:
+    """Kinematic threshold mass (GeV) of each final state; 'invisible' is 2 m_χ."""
+    me, mmu, mtau = pdg_mass(11), pdg_mass(13), pdg_mass(15)
+    mpc, mp0, mk = pdg_mass(211), pdg_mass(111), pdg_mass(321)
+    return {
+        "gamma gamma": 0.0,
+        "e+ e-": 2.0 * me,
+        "mu+ mu-": 2.0 * mmu,
+        "tau+ tau-": 2.0 * mtau,
+        "pi+ pi- pi0": 2.0 * mpc + mp0,
+        "pi0 pi0 pi0": 3.0 * mp0,
+        "pi+ pi- gamma": 2.0 * mpc,
+        "hadrons": _had.hadrons_threshold(),
+        "pi+ pi-": 2.0 * mpc,
+        "K+ K-": 2.0 * mk,
+        "invisible": 2.0 * float(m_chi),
+    }
+
+
+def _beta(mass, m_f):
+    """β = √(1 − 4m_f²/m_a²), 0 below threshold."""
+    m = np.asarray(mass, dtype=float)
+    return np.sqrt(np.maximum(1.0 - 4.0 * m_f * m_f / np.maximum(m, 1e-300) ** 2, 0.0))
+
+
+def C_gamma_gamma_eff(mass, couplings: Couplings):
+    """Effective photon coupling (complex), BNT17 Sec. 3 (one-loop, below the weak scale):
+
+    C_γγ^eff = C_γγ + Σ_ℓ c_ℓℓ B₁(τ_ℓ)/(16π²) + Σ_{Q=c,b,t} 3 Q_Q² c_QQ B₁(τ_Q)/(16π²)
+               + (2α/π)(C_WW/s_W²) B₂(τ_W) + [gluon / light-quark part, see hadronic.py],
+
+    τ_f = 4m_f²/m_a². REFERENCES.md §2 writes the fermion term without 1/(16π²): that is the
+    f-normalised (BNRST20) form, c_γγ^eff = c_γγ + Σ N_c Q_f² c_ff B₁; in the Λ-normalisation
+    (e² C_γγ a F F̃/Λ, c_ff/2 derivative couplings) the anomaly gives the 1/(16π²)."""
+    m = np.maximum(np.asarray(mass, dtype=float), 1e-300)
+    c = couplings
+    total = c.C_gamma_gamma + 0j
+    for pid, cl in ((11, c.c_ee), (13, c.c_mumu), (15, c.c_tautau)):
+        if cl:
+            total = total + cl * loop_B1(4.0 * pdg_mass(pid) ** 2 / m**2) / (16.0 * math.pi**2)
+    for pid, q, cq in ((4, 2.0 / 3.0, c.c_cc), (5, -1.0 / 3.0, c.c_bb), (6, 2.0 / 3.0, c.c_tt)):
+        if cq:
+            total = total + 3.0 * q * q * cq * loop_B1(4.0 * pdg_mass(pid) ** 2 / m**2) / (
+                16.0 * math.pi**2
+            )
+    if c.C_WW:
+        tau_w = 4.0 * pdg_mass(24) ** 2 / m**2
+        total = total + 2.0 * ALPHA_EM / math.pi * c.C_WW / SIN2_THETA_W * loop_B2(tau_w)
+    if c.C_GG or c.c_uu or c.c_dd or c.c_ss:
+        total = total + _had.C_gamma_gamma_hadronic(m, c)
+    return total
+
+
+def width_gamma_gamma(mass, couplings: Couplings):
+    """Γ(a→γγ) = 4π α(0)² m_a³ |C_γγ^eff|²/Λ² (BNT17 Sec. 3; = g_aγγ² m_a³/(64π)), GeV."""
+    m = np.asarray(mass, dtype=float)
+    c2 = np.abs(C_gamma_gamma_eff(m, couplings)) ** 2
+    return 4.0 * math.pi * ALPHA_EM**2 * m**3 * c2 / couplings.Lambda**2
+
+
+def width_leptons(mass, couplings: Couplings, final_state: str):
+    """Γ(a→ℓ⁺ℓ⁻) = m_a m_ℓ² |c_ℓℓ|² β_ℓ/(8πΛ²) (BNT17 Sec. 3; β to the first power for a
+    pseudoscalar; REFERENCES.md §2). Tree level: the loop-induced shift of c_ℓℓ^eff by C_γγ,
+    C_WW (BNT17) is neglected."""
+    pid, flav = _LEPTON_PDG[final_state]
+    ml = pdg_mass(pid)
+    m = np.asarray(mass, dtype=float)
+    cl = couplings.lepton(flav)
+    return m * ml * ml * cl * cl * _beta(m, ml) / (8.0 * math.pi * couplings.Lambda**2)
+
+
+def width_invisible(mass, couplings: Couplings):
+    """Γ(a→χχ̄) = m_a m_χ² |c_χ|² β_χ/(8πΛ²) (same form as the lepton width; REFERENCES.md §2)."""
+    m = np.asarray(mass, dtype=float)
+    mc = couplings.m_chi
+    return m * mc * mc * couplings.c_chi**2 * _beta(m, mc) / (8.0 * math.pi * couplings.Lambda**2)
+
+
+def partial_widths(mass, couplings: Couplings) -> dict[str, float | np.ndarray]:
+    """All partial widths in GeV, keyed by :data:`FINAL_STATES` (floats for a scalar mass, arrays
+    for an array of masses). 'pi+ pi-' and 'K+ K-' are exactly 0 (CP-odd ALP)."""
+    scalar = np.ndim(mass) == 0
+    m = np.atleast_1d(np.asarray(mass, dtype=float))
+    if np.any(~np.isfinite(m)) or np.any(m <= 0):
+        raise ValueError(f"ALP mass must be finite and > 0 GeV, got {mass!r}")
+    g_gg = width_gamma_gamma(m, couplings)
+    g3c = _had.width_3pi(m, couplings, charged=True)
+    g30 = _had.width_3pi(m, couplings, charged=False)
+    out = {
+        "gamma gamma": g_gg,
+        "e+ e-": width_leptons(m, couplings, "e+ e-"),
+        "mu+ mu-": width_leptons(m, couplings, "mu+ mu-"),
+        "tau+ tau-": width_leptons(m, couplings, "tau+ tau-"),
+        "pi+ pi- pi0": g3c,
+        "pi0 pi0 pi0": g30,
+        "pi+ pi- gamma": g_gg * _had.pipigamma_over_gammagamma(m),
+        "hadrons": _had.width_hadrons_rest(m, couplings, g3c + g30),
+        "pi+ pi-": np.zeros_like(m),
+        "K+ K-": np.zeros_like(m),
+        "invisible": width_invisible(m, couplings),
+    }
+    if scalar:
+        return {k: float(v[0]) for k, v in out.items()}
+    return out
+
+
+def total_width(mass, couplings: Couplings):
+    """Sum of :func:`partial_widths` (GeV)."""
+    pw = partial_widths(mass, couplings)
+    return sum(pw[k] for k in FINAL_STATES)
+
+
+def branching_fractions(mass, couplings: Couplings) -> dict[str, float | np.ndarray]:
+    """Partial widths divided by the total (all zero where the total width is zero)."""
+    pw = partial_widths(mass, couplings)
+    tot = sum(pw[k] for k in FINAL_STATES)
+    safe = np.where(np.asarray(tot) > 0, tot, 1.0)
+    res = {k: np.where(np.asarray(tot) > 0, pw[k] / safe, 0.0) for k in FINAL_STATES}
+    if np.ndim(mass) == 0:
+        return {k: float(v) for k, v in res.items()}
+    return res
+
+
+def ctau_mm(width):
+    """cτ = ħc/Γ in mm (ħc from hepunits); +inf for Γ = 0. Vectorised."""
+    w = np.asarray(width, dtype=float)
+    if np.any(w < 0) or np.any(np.isnan(w)):
+        raise ValueError(f"width must be >= 0 GeV, got {width!r}")
+    with np.errstate(divide="ignore"):
+        out = np.where(w > 0, HBARC_GEV_MM / np.where(w > 0, w, 1.0), np.inf)
+    return float(out) if np.ndim(width) == 0 else out
