@@ -1,0 +1,7 @@
+"""`python -m alpsim` is the `alpsim` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,178 @@
+"""Validated reading of TOML tables: errors name the card field, its value and what is allowed.
+
+Cards are data, never code (DESIGN.md): a card is read with `tomllib`, then each section is
+taken field by field through `Table`, which checks type and range and rejects unknown keys,
+so that a bad card fails before any event is generated.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_MISSING = object()
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+class CardError(ValueError):
+    """A card that cannot be used; the message names the field, the value and what is allowed."""
+
+    def __init__(self, field: str, message: str, source: str | None = None) -> None:
+        self.field = field
+        where = f" in {source}" if source else ""
+        super().__init__(f"card field '{field}'{where}: {message}")
+
+
+def load_toml(path: str | Path) -> tuple[dict[str, Any], str]:
+    """Parse a TOML file; syntax errors become CardError naming the file and line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CardError("<file>", f"no such card file {str(path)!r}") from None
+    except OSError as exc:
+        raise CardError("<file>", f"cannot read {str(path)!r}: {exc.strerror}") from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        raise CardError("<syntax>", f"{path}: not valid TOML ({exc})") from None
+
+
+def _type_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        bool: "true/false",
+        list: "an array",
+        dict: "a table",
+    }
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+class Table:
+    """One TOML table being read; call `done()` at the end to reject unknown keys."""
+
+    def __init__(self, data: Any, path: str, source: str | None = None) -> None:
+        if not isinstance(data, dict):
+            raise CardError(path, f"must be a table, got {data!r}", source)
+        self.data = data
+        self.path = path
+        self.source = source
+        self._used: set[str] = set()
+
+    def field(self, key: str) -> str:
+        """Dotted TOML path of a key; keys that are not bare TOML keys are quoted."""
+        if not _BARE_KEY.fullmatch(key):
+            key = f'"{key}"'
+        return f"{self.path}.{key}" if self.path else key
+
+    def error(self, key: str, message: str) -> CardError:
+        return CardError(self.field(key), message, self.source)
+
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def raw(self, key: str, default: Any = _MISSING) -> Any:
+        self._used.add(key)
+        if key not in self.data:
+            if default is _MISSING:
+                raise self.error(key, "is required but missing")
+            return default
+        return self.data[key]
+
+    def number(
+        self,
+        key: str,
+        default: Any = _MISSING,
+        *,
+        lo: float | None = None,
+        hi: float | None = None,
+        lo_open: bool = False,
+        hi_open: bool = False,
+        unit: str = "",
+        integer: bool = False,
+    ) -> Any:
+        """A finite number (or integer) within [lo, hi] (open ends if asked)."""
+        value = self.raw(key, default)
+        if value is default and default is not _MISSING:
+            return value
+        kind = (int,) if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise self.error(
+                key, f"= {value!r} must be {_type_name(kind[0] if integer else float)}"
+            )
+        if not math.isfinite(value):
+            raise self.error(key, f"= {value!r} must be finite")
+        u = f" {unit}" if unit else ""
+        if lo is not None and (value < lo or (lo_open and value == lo)):
+            raise self.error(key, f"= {value!r}{u} must be {'>' if lo_open else '>='} {lo:g}{u}")
+        if hi is not None and (value > hi or (hi_open and value == hi)):
+            raise self.error(key, f"= {value!r}{u} must be {'<' if hi_open else '<='} {hi:g}{u}")
+        return int(value) if integer else float(value)
+
+    def string(self, key: str, default: Any = _MISSING, *, choices: Sequence[str] = ()) -> Any:
+        value = self.raw(key, default)
+        if value is default and default is not _MISSING:
+            return value
+        if not isinstance(value, str):
+            raise self.error(key, f"= {value!r} must be a string")
+        if choices and value not in choices:
+            allowed = ", ".join(repr(c) for c in choices)
+            raise self.error(key, f"= {value!r} is not allowed; choose one of {allowed}")
+        return value
+
+    def boolean(self, key: str, default: Any = _MISSING) -> Any:
+        value = self.raw(key, default)
+        if not isinstance(value, bool):
+            raise self.error(key, f"= {value!r} must be true or false")
+        return value
+
+    def numbers(
+        self,
+        key: str,
+        length: int,
+        default: Any = _MISSING,
+        *,
+        lo: float | None = None,
+        unit: str = "",
+    ) -> Any:
+        """A fixed-length array of finite numbers, each >= lo."""
+        value = self.raw(key, default)
+        if value is default and default is not _MISSING:
+            return value
+        if not isinstance(value, list) or len(value) != length:
+            raise self.error(key, f"= {value!r} must be an array of {length} numbers")
+        for v in value:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise self.error(key, f"= {value!r}: every entry must be a finite number")
+            if lo is not None and v < lo:
+                raise self.error(key, f"= {value!r}: every entry must be >= {lo:g} {unit}".rstrip())
+        return tuple(float(v) for v in value)
+
+    def table(self, key: str, default: Any = _MISSING) -> Table:
+        value = self.raw(key, {} if default is not _MISSING else _MISSING)
+        return Table(value, self.field(key), self.source)
+
+    def only(self, *keys: str) -> None:
+        """Reject unknown keys up front (before missing ones are reported)."""
+        unknown = sorted(set(self.data) - set(keys))
+        if unknown:
+            raise self.error(unknown[0], f"unknown key; allowed keys here: {', '.join(keys)}")
+
+    def done(self) -> None:
+        """Reject keys that were never read: typos must not pass silently."""
+        unknown = sorted(set(self.data) - self._used)
+        if unknown:
+            allowed = ", ".join(sorted(self._used)) or "none"
+            raise self.error(unknown[0], f"unknown key; allowed keys here: {allowed}")

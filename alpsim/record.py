@@ -1,0 +1,142 @@
+"""The truth event record: columnar, one chunk of events at a time (DESIGN.md).
+
+Events of one decay mode share a topology (the same particles in the same order), so a mode
+is stored as a `Block`: a particle template (pdg, status, mother) and 2-D arrays
+(events × particles). Generator and detector kernels work on blocks; `EventRecord.flat()`
+gives the flat particle columns with event offsets that the writers need.
+
+Conventions (stated once, used everywhere):
+- status codes are HepMC3's: 1 final state, 2 decayed, 4 beam particle;
+- `mother` is the index of the mother within the event, −1 for none. The two beam particles
+  (status 4) come first; particles with mother −1 that are not beams are produced at the
+  primary vertex (the e+e− collision);
+- four-momenta (px, py, pz, E) in the lab frame in GeV; production vertices (x, y, z, t) in mm
+  and ns, the lab z axis along the solenoid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+FINAL, DECAYED, BEAM = 1, 2, 4
+
+
+@dataclass
+class Block:
+    """All events of one decay mode: a particle template and per-event arrays."""
+
+    mode: str
+    pdg: NDArray[np.int32]  # (P,)
+    status: NDArray[np.int8]  # (P,)
+    mother: NDArray[np.int32]  # (P,)
+    p4: NDArray[np.float64]  # (N, P, 4) px, py, pz, E [GeV]
+    vertex: NDArray[np.float64]  # (N, P, 4) x, y, z [mm], t [ns] of production
+    roles: dict[str, int] = field(default_factory=dict)  # named template slots
+    weights: dict[str, NDArray[np.float64]] = field(default_factory=dict)  # (N,) each
+    extra: dict[str, NDArray] = field(default_factory=dict)  # per-event truth columns
+
+    def __post_init__(self) -> None:
+        n_part = self.pdg.shape[0]
+        if self.status.shape != (n_part,) or self.mother.shape != (n_part,):
+            raise ValueError("template arrays pdg/status/mother must have the same length")
+        if self.p4.shape[1:] != (n_part, 4) or self.vertex.shape != self.p4.shape:
+            raise ValueError(f"p4/vertex must be (N, {n_part}, 4), got {self.p4.shape}")
+        if np.any(self.mother >= np.arange(n_part)):
+            raise ValueError("template must be ordered: each mother precedes its daughters")
+
+    @property
+    def n_events(self) -> int:
+        return self.p4.shape[0]
+
+    @property
+    def n_particles(self) -> int:
+        return self.pdg.shape[0]
+
+    def daughters(self, index: int) -> NDArray[np.intp]:
+        """Template indices of the daughters of template particle `index`."""
+        return np.flatnonzero(self.mother == index)
+
+    def final_descendants(self, index: int) -> NDArray[np.intp]:
+        """Template indices of the final-state (status 1) descendants of particle `index`."""
+        found = []
+        stack = [index]
+        while stack:
+            i = stack.pop()
+            kids = self.daughters(i)
+            if kids.size == 0 and i != index:
+                found.append(i)
+            stack.extend(int(k) for k in kids)
+        if not found and self.status[index] == FINAL:
+            found.append(index)
+        return np.array(sorted(found), dtype=np.intp)
+
+    def decay_vertex(self, index: int) -> NDArray[np.float64]:
+        """(N, 4) decay vertex of template particle `index` (its first daughter's origin)."""
+        d = self.daughters(index)
+        if d.size == 0:
+            raise ValueError(f"particle {index} of mode {self.mode!r} has no decay products")
+        return self.vertex[:, d[0], :]
+
+
+@dataclass
+class EventRecord:
+    """One chunk of truth events: a list of blocks (one per decay mode) and event numbers."""
+
+    channel: str
+    blocks: list[Block]
+    first_event: int = 0
+
+    @property
+    def n_events(self) -> int:
+        return sum(b.n_events for b in self.blocks)
+
+    @property
+    def event_number(self) -> NDArray[np.int64]:
+        return np.arange(self.first_event, self.first_event + self.n_events, dtype=np.int64)
+
+    @property
+    def mode_names(self) -> list[str]:
+        return [b.mode for b in self.blocks]
+
+    def mode_index(self) -> NDArray[np.int16]:
+        """Per event, the index of its decay mode in `mode_names`."""
+        return np.concatenate(
+            [np.full(b.n_events, i, dtype=np.int16) for i, b in enumerate(self.blocks)]
+        )
+
+    def weight_names(self) -> list[str]:
+        names: list[str] = []
+        for b in self.blocks:
+            names.extend(k for k in b.weights if k not in names)
+        return names
+
+    def weights(self) -> dict[str, NDArray[np.float64]]:
+        """Named event weights over the chunk (1 where a block does not define a weight)."""
+        return {
+            k: np.concatenate([b.weights.get(k, np.ones(b.n_events)) for b in self.blocks])
+            for k in self.weight_names()
+        }
+
+    def event_column(self, name: str) -> NDArray:
+        """Concatenate a per-event truth column (`Block.extra`) over the blocks."""
+        return np.concatenate([b.extra[name] for b in self.blocks])
+
+    def flat(self) -> dict[str, NDArray]:
+        """Flat particle columns over the chunk plus `offsets` (n_events + 1)."""
+        counts = np.concatenate([np.full(b.n_events, b.n_particles) for b in self.blocks])
+        offsets = np.zeros(counts.size + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        out: dict[str, NDArray] = {"offsets": offsets}
+        out["pdg"] = np.concatenate([np.tile(b.pdg, b.n_events) for b in self.blocks])
+        out["status"] = np.concatenate([np.tile(b.status, b.n_events) for b in self.blocks])
+        out["mother"] = np.concatenate([np.tile(b.mother, b.n_events) for b in self.blocks])
+        p4 = np.concatenate([b.p4.reshape(-1, 4) for b in self.blocks])
+        vx = np.concatenate([b.vertex.reshape(-1, 4) for b in self.blocks])
+        for i, k in enumerate(("px", "py", "pz", "E")):
+            out[k] = p4[:, i]
+        for i, k in enumerate(("x", "y", "z", "t")):
+            out[k] = vx[:, i]
+        return out

@@ -1,0 +1,1 @@
+"""alpsim.detector: parametrized detector response, analysis variables and output writers."""

@@ -1,0 +1,1 @@
+"""Output writers: Parquet (truth + reco + metadata) and HepMC3 (truth)."""

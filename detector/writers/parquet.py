@@ -1,0 +1,130 @@
+"""Parquet output: one row per event, truth particles as a list-of-struct column.
+
+Columns (units GeV, mm, ns):
+- `event_number`, `mode` (decay mode, dictionary-encoded), `sqrt_s` (true, event by event);
+- `weight_<name>` for named weights (lifetime reweighting);
+- truth per-event columns (e.g. `alp_proper_length`), reco per-event columns (`Mbc`, `deltaE`,
+  `a_M`, `reconstructed`, ...);
+- `particles`: list<struct<pdg, status, mother, px, py, pz, E, x, y, z, t, reco_px, reco_py,
+  reco_pz, reco_E, detected>>: truth with the truth-matched detector response (NaN if unseen).
+File metadata key `alpsim` holds JSON with the card texts, seed, version, number of generated
+events and the normalisation. The file is written under a temporary name and renamed when
+complete, so an interrupted run never leaves a half-written file under the final name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ...record import EventRecord
+from ..chain import RecoRecord
+
+METADATA_KEY = b"alpsim"
+
+
+def particles_column(record: EventRecord, reco: RecoRecord | None) -> pa.Array:
+    """The list<struct> column of truth particles (with reco response) for one chunk."""
+    flat = record.flat()
+    fields = {
+        "pdg": flat["pdg"].astype(np.int32),
+        "status": flat["status"].astype(np.int8),
+        "mother": flat["mother"].astype(np.int32),
+    }
+    for k in ("px", "py", "pz", "E", "x", "y", "z", "t"):
+        fields[k] = flat[k]
+    if reco is not None:
+        p4 = np.concatenate([r.p4.reshape(-1, 4) for r in reco.blocks])
+        for i, k in enumerate(("reco_px", "reco_py", "reco_pz", "reco_E")):
+            fields[k] = p4[:, i]
+        fields["detected"] = np.concatenate([r.detected.reshape(-1) for r in reco.blocks])
+    struct = pa.StructArray.from_arrays([pa.array(v) for v in fields.values()], list(fields))
+    return pa.ListArray.from_arrays(pa.array(flat["offsets"].astype(np.int32)), struct)
+
+
+def chunk_table(record: EventRecord, reco: RecoRecord | None) -> pa.Table:
+    """One chunk as an Arrow table, one row per event."""
+    modes = record.mode_names
+    cols: dict[str, pa.Array] = {
+        "event_number": pa.array(record.event_number),
+        "mode": pa.DictionaryArray.from_arrays(
+            pa.array(record.mode_index().astype(np.int16)), pa.array(modes)
+        ),
+        "sqrt_s": pa.array(record.event_column("sqrt_s")),
+    }
+    for name, w in record.weights().items():
+        cols[f"weight_{name}"] = pa.array(w)
+    extras = [k for k in record.blocks[0].extra if k != "sqrt_s"] if record.blocks else []
+    for k in extras:
+        if all(k in b.extra for b in record.blocks):
+            cols[k] = pa.array(record.event_column(k))
+    if reco is not None:
+        for k, v in reco.columns().items():
+            cols[k] = pa.array(v)
+    cols["particles"] = particles_column(record, reco)
+    return pa.table(cols)
+
+
+class ParquetWriter:
+    """Streams chunks into one Parquet file; atomic rename on success, removal on failure."""
+
+    def __init__(self, path: str | Path, metadata: dict[str, Any]) -> None:
+        self.path = Path(path)
+        self.tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
+        self.metadata = {METADATA_KEY: json.dumps(metadata).encode()}
+        self._writer: pq.ParquetWriter | None = None
+        self.n_events = 0
+
+    def write(self, record: EventRecord, reco: RecoRecord | None = None) -> pa.Table:
+        table = chunk_table(record, reco)
+        if self._writer is None:
+            schema = table.schema.with_metadata(self.metadata)
+            self._writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+        else:
+            table = table.cast(self._writer.schema)
+        self._writer.write_table(table)
+        self.n_events += table.num_rows
+        return table
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+            os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            try:
+                self._writer.close()
+            finally:
+                self._writer = None
+        self.tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> ParquetWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def read_metadata(path: str | Path) -> dict[str, Any]:
+    """The alpsim metadata of a Parquet file (or dataset file)."""
+    meta = pq.read_schema(path).metadata or {}
+    if METADATA_KEY not in meta:
+        raise ValueError(f"{path} carries no alpsim metadata")
+    return json.loads(meta[METADATA_KEY])

@@ -1,0 +1,1 @@
+"""alpsim.generator: truth-level generation (beams, ALP model, channels, decays, vertices)."""

@@ -1,0 +1,47 @@
+"""What every production channel provides, and the shared ALP settings it receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from ...record import Block
+from ..beams import BeamDraw
+
+
+@dataclass(frozen=True)
+class AlpSettings:
+    """The ALP as the generator needs it: mass (GeV), cτ (mm) and BRs by final state."""
+
+    mass: float
+    ctau: float
+    decays: dict[str, float] = field(default_factory=lambda: {"gamma gamma": 1.0})
+
+
+class Channel(Protocol):
+    """A production channel: generates blocks of events from beams and knows its normalisation."""
+
+    name: str
+
+    def generate(self, rng: np.random.Generator, beams: BeamDraw) -> list[Block]:
+        """Generate one event per beam collision in `beams`, split into decay-mode blocks."""
+        ...
+
+    def normalisation(self) -> dict[str, object]:
+        """Production cross section or branching fraction, parent count, formula used."""
+        ...
+
+
+def split_counts(rng: np.random.Generator, n: int, fractions: list[float]) -> list[int]:
+    """Split n events over modes with a multinomial draw (fractions are normalised)."""
+    p = np.asarray(fractions, dtype=float)
+    return [int(k) for k in rng.multinomial(n, p / p.sum())]
+
+
+def slice_beams(beams: BeamDraw, start: int, stop: int) -> BeamDraw:
+    """The collisions start:stop of a chunk."""
+    return BeamDraw(
+        beams.e_minus[start:stop], beams.e_plus[start:stop], beams.primary_vertex[start:stop]
+    )

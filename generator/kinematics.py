@@ -1,0 +1,148 @@
+"""Relativistic kinematics over whole arrays of events.
+
+Four-vectors are float64 arrays whose last axis is (px, py, pz, E) in GeV. Every function
+works on any leading shape, so one call treats all events of a chunk.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+Array = NDArray[np.float64]
+
+
+def kallen(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> Array:
+    """Källén function λ(a, b, c) = a² + b² + c² − 2ab − 2ac − 2bc."""
+    a, b, c = np.asarray(a), np.asarray(b), np.asarray(c)
+    return a * a + b * b + c * c - 2.0 * (a * b + a * c + b * c)
+
+
+def two_body_momentum(parent_mass: ArrayLike, m1: ArrayLike, m2: ArrayLike) -> Array:
+    """Daughter momentum in the rest frame of a two-body decay, p* = λ^{1/2}(M², m₁², m₂²)/(2M).
+
+    Standard two-body kinematics (PDG Review of Particle Physics, Kinematics, eq. 49.17).
+    Returns NaN where the decay is kinematically closed.
+    """
+    mm = np.asarray(parent_mass, dtype=float)
+    lam = kallen(mm * mm, np.square(m1), np.square(m2))
+    with np.errstate(invalid="ignore"):
+        return np.sqrt(lam) / (2.0 * mm)
+
+
+def mass(p4: Array) -> Array:
+    """Invariant mass √(E² − |p|²); negative m² from rounding is clipped to 0."""
+    m2 = p4[..., 3] ** 2 - (p4[..., 0] ** 2 + p4[..., 1] ** 2 + p4[..., 2] ** 2)
+    return np.sqrt(np.maximum(m2, 0.0))
+
+
+def momentum(p4: Array) -> Array:
+    """Magnitude of the three-momentum."""
+    return np.sqrt(p4[..., 0] ** 2 + p4[..., 1] ** 2 + p4[..., 2] ** 2)
+
+
+def four_vector(p3: Array, m: ArrayLike) -> Array:
+    """Four-vectors (px, py, pz, E) from three-momenta and masses."""
+    out = np.empty((*p3.shape[:-1], 4))
+    out[..., :3] = p3
+    out[..., 3] = np.sqrt(np.sum(p3 * p3, axis=-1) + np.square(m))
+    return out
+
+
+def boost(p4: Array, beta: Array) -> Array:
+    """Lorentz boost of four-vectors by velocity β (a frame moving with −β sees them).
+
+    A particle at rest boosted by β acquires velocity β: use β = p_parent/E_parent to take
+    decay products from the parent's rest frame to the frame where the parent has p_parent,
+    and −β to go the other way. Standard pure-boost matrix (Jackson, Classical
+    Electrodynamics, eq. 11.19).
+    """
+    beta = np.asarray(beta, dtype=float)
+    b2 = np.sum(beta * beta, axis=-1)
+    gamma = 1.0 / np.sqrt(1.0 - b2)
+    bp = np.sum(beta * p4[..., :3], axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coef = np.where(b2 > 0.0, (gamma - 1.0) / b2, 0.0)
+    coef = coef * bp + gamma * p4[..., 3]
+    out = np.empty(np.broadcast_shapes(p4.shape, (*beta.shape[:-1], 4)))
+    out[..., :3] = p4[..., :3] + coef[..., None] * beta
+    out[..., 3] = gamma * (p4[..., 3] + bp)
+    return out
+
+
+def velocity(p4: Array) -> Array:
+    """Velocity vector β = p/E."""
+    return p4[..., :3] / p4[..., 3:4]
+
+
+def orthonormal_frame(axis: Array) -> tuple[Array, Array, Array]:
+    """Two unit vectors perpendicular to `axis` and the unit axis itself (a right-handed frame)."""
+    z = axis / np.linalg.norm(axis, axis=-1, keepdims=True)
+    helper = np.zeros_like(z)
+    use_x = np.abs(z[..., 0]) < 0.9
+    helper[..., 0] = use_x
+    helper[..., 1] = ~use_x
+    x = np.cross(helper, z)
+    x /= np.linalg.norm(x, axis=-1, keepdims=True)
+    y = np.cross(z, x)
+    return x, y, z
+
+
+def directions(cos_theta: Array, phi: Array, axis: Array | None = None) -> Array:
+    """Unit vectors at polar angle θ and azimuth φ about `axis` (default: the z axis)."""
+    sin_theta = np.sqrt(np.maximum(0.0, 1.0 - cos_theta * cos_theta))
+    local = (sin_theta * np.cos(phi), sin_theta * np.sin(phi), cos_theta)
+    if axis is None:
+        return np.stack(local, axis=-1)
+    ex, ey, ez = orthonormal_frame(np.broadcast_to(axis, (*cos_theta.shape, 3)))
+    return local[0][..., None] * ex + local[1][..., None] * ey + local[2][..., None] * ez
+
+
+def sample_cos_theta(rng: np.random.Generator, n: int, a2: float = 0.0) -> Array:
+    """cos θ distributed as 1 + a₂ cos²θ on [−1, 1] (a₂ ≥ −1), by vectorised accept–reject.
+
+    a₂ = 1 gives the 1 + cos²θ of e+e− → vector/fermion pairs, a₂ = −1 the sin²θ of
+    Υ(4S) → BB̄, a₂ = 0 isotropy.
+    """
+    if a2 < -1.0:
+        raise ValueError(f"angular coefficient a2={a2} must be >= -1")
+    if a2 == 0.0:
+        return rng.uniform(-1.0, 1.0, n)
+    fmax = 1.0 + max(a2, 0.0)
+    out = np.empty(n)
+    filled = 0
+    while filled < n:
+        need = n - filled
+        trial = int(need / (1.0 + min(a2, 0.0) / 3.0 * fmax) * 1.1) + 16
+        c = rng.uniform(-1.0, 1.0, trial)
+        keep = c[rng.uniform(0.0, fmax, trial) < 1.0 + a2 * c * c][:need]
+        out[filled : filled + keep.size] = keep
+        filled += keep.size
+    return out
+
+
+def two_body_decay(
+    rng: np.random.Generator,
+    parent: Array,
+    m1: ArrayLike,
+    m2: ArrayLike,
+    cos_theta: Array | None = None,
+    axis: Array | None = None,
+) -> tuple[Array, Array]:
+    """Decay parents (N, 4) into two daughters of masses m1, m2; returns their four-momenta.
+
+    The first daughter's direction in the parent rest frame has polar angle `cos_theta`
+    (default isotropic) about `axis` given in that rest frame (default: z). Uniform azimuth.
+    """
+    n = parent.shape[0]
+    pmass = mass(parent)
+    pstar = two_body_momentum(pmass, m1, m2)
+    if cos_theta is None:
+        cos_theta = rng.uniform(-1.0, 1.0, n)
+    phi = rng.uniform(0.0, 2.0 * np.pi, n)
+    d = directions(cos_theta, phi, axis)
+    p3 = pstar[:, None] * d
+    d1 = four_vector(p3, m1)
+    d2 = four_vector(-p3, m2)
+    beta = velocity(parent)
+    return boost(d1, beta), boost(d2, beta)

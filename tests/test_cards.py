@@ -1,0 +1,106 @@
+"""Bad cards fail before any work, naming the field, the value and what is allowed."""
+
+import pytest
+
+from alpsim.card import load_card
+from alpsim.cardreader import CardError
+from alpsim.cli import main
+
+from .conftest import BASE_CARD
+
+
+def test_shipped_cards_are_valid():
+    from .conftest import CARDS
+
+    run_cards = [p for p in CARDS.glob("*.toml") if "[run]" in p.read_text()]
+    assert run_cards
+    for path in run_cards:
+        load_card(path)
+
+
+BAD = [
+    ("mass = 1.0", "mass = 4.9", "alp.mass", "kinematically forbidden"),
+    ("mass = 1.0", "mass = -1.0", "alp.mass", "must be >"),
+    ("mass = 1.0", 'mass = "heavy"', "alp.mass", "must be a number"),
+    ("ctau = 1.0", "ctau = nan", "alp.ctau", "finite"),
+    ("ctau = 1.0", "ctau = 1.0\nwidth = 1e-9", "alp.ctau", "not both"),
+    ("events = 1000", "events = 0", "run.events", ">= 1"),
+    ("events = 1000", "events = 1.5", "run.events", "integer"),
+    ("seed = 1", "seed = 1\nsede = 2", "run.sede", "unknown key"),
+    ('name = "B+ -> K+ a"', 'name = "B -> X a"', "channel.name", "choose one of"),
+    ('"gamma gamma" = 1.0', '"gamma gamma" = 0.7', "alp.decays", "sum to 1"),
+    ('"gamma gamma" = 1.0', '"gluons" = 1.0', "alp.decays.gluons", "unknown ALP final state"),
+    ("mass = 1.0", "mass = 0.1", 'alp.decays."mu+ mu-"', "threshold"),
+    ('detector = "belle2"', 'detector = "lep"', "run.detector", "no shipped detector card"),
+    ("[channel]", "[chanel]", "chanel", "unknown key"),
+]
+
+
+@pytest.mark.parametrize("old, new, field, phrase", BAD)
+def test_bad_card_message(write_card, old, new, field, phrase):
+    text = BASE_CARD.replace(old, new)
+    if "threshold" in phrase:
+        text = text.replace('"gamma gamma" = 1.0', '"mu+ mu-" = 1.0')
+    assert text != BASE_CARD or phrase == "", "test card unchanged"
+    with pytest.raises(CardError) as err:
+        load_card(write_card(text))
+    message = str(err.value)
+    assert f"'{field}'" in message or field in message
+    assert phrase in message
+
+
+def test_syntax_error_names_file(write_card):
+    path = write_card(BASE_CARD + "\n[alp\n")
+    with pytest.raises(CardError, match="not valid TOML"):
+        load_card(path)
+
+
+def test_bad_card_exit_code_two_and_no_output(write_card, tmp_path, capsys):
+    out = tmp_path / "out.parquet"
+    code = main(
+        ["run", str(write_card(BASE_CARD.replace("mass = 1.0", "mass = 6.0"))), "-o", str(out)]
+    )
+    assert code == 2
+    assert "alp.mass" in capsys.readouterr().err
+    assert not out.exists()
+    assert list(tmp_path.glob("*.parquet*")) == []
+
+
+def test_missing_card_file_exit_two(tmp_path, capsys):
+    assert main(["run", str(tmp_path / "nope.toml")]) == 2
+    assert "no such card file" in capsys.readouterr().err
+
+
+def test_bad_detector_card_names_detector_field(write_card, tmp_path):
+    from .conftest import CARDS
+
+    det = (
+        (CARDS / "belle2.toml").read_text().replace("constant_term = 0.0134", "constant_term = -1")
+    )
+    (tmp_path / "mydet.toml").write_text(det)
+    path = write_card(BASE_CARD.replace('detector = "belle2"', 'detector = "mydet.toml"'))
+    with pytest.raises(CardError, match=r"calorimeter\.constant_term.*must be >= 0"):
+        load_card(path)
+
+
+def test_unwritable_output_exit_two(default_card, tmp_path, capsys):
+    assert (
+        main(
+            [
+                "run",
+                str(default_card),
+                "-n",
+                "10",
+                "-o",
+                str(tmp_path / "missing_dir" / "x.parquet"),
+            ]
+        )
+        == 2
+    )
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_bad_event_count_argument_exit_two(default_card):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(default_card), "-n", "many"])
+    assert exc.value.code == 2

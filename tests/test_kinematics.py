@@ -1,0 +1,60 @@
+"""Kinematics kernels against analytic values."""
+
+import numpy as np
+import pytest
+
+from alpsim.generator import kinematics as kin
+from alpsim.pdg import mass
+
+
+def test_two_body_momentum_b_to_k_a_reference():
+    # REFERENCES.md §8: B → K a at m_a = 1 GeV has p* = 2.520 GeV [calc].
+    p = kin.two_body_momentum(mass(521), mass(321), 1.0)
+    assert p == pytest.approx(2.520, abs=5e-4)
+    m_b, m_k = mass(521), mass(321)
+    lam = (m_b**2 - (m_k + 1.0) ** 2) * (m_b**2 - (m_k - 1.0) ** 2)
+    assert p == pytest.approx(np.sqrt(lam) / (2 * m_b), rel=1e-12)
+
+
+def test_two_body_closed_is_nan():
+    assert np.isnan(kin.two_body_momentum(1.0, 0.6, 0.6))
+
+
+def test_boost_round_trip_and_invariant_mass():
+    rng = np.random.default_rng(3)
+    p3 = rng.normal(size=(1000, 3))
+    p4 = kin.four_vector(p3, 0.5)
+    beta = rng.uniform(-0.5, 0.5, size=(1000, 3))
+    boosted = kin.boost(p4, beta)
+    np.testing.assert_allclose(kin.mass(boosted), 0.5, rtol=1e-9)
+    np.testing.assert_allclose(kin.boost(boosted, -beta), p4, atol=1e-12)
+
+
+def test_boost_of_particle_at_rest_gives_velocity():
+    rest = np.array([[0.0, 0.0, 0.0, 2.0]])
+    moving = kin.boost(rest, np.array([[0.0, 0.6, 0.0]]))
+    np.testing.assert_allclose(kin.velocity(moving), [[0.0, 0.6, 0.0]], atol=1e-12)
+
+
+@pytest.mark.parametrize("a2, expected", [(0.0, 1 / 3), (1.0, 2 / 5), (-1.0, 1 / 5)])
+def test_cos_theta_second_moment(a2, expected):
+    # <cos²θ> for 1 + a cos²θ: (1/3 + a/5) / (1 + a/3).
+    c = kin.sample_cos_theta(np.random.default_rng(5), 200_000, a2)
+    assert c.min() >= -1 and c.max() <= 1
+    err = np.std(c**2) / np.sqrt(c.size)
+    assert abs(np.mean(c**2) - expected) < 5 * err
+
+
+def test_directions_about_axis():
+    axis = np.array([[1.0, 1.0, 0.0]])
+    d = kin.directions(np.array([1.0]), np.array([0.3]), axis)
+    np.testing.assert_allclose(d, axis / np.sqrt(2), atol=1e-12)
+
+
+def test_two_body_decay_conserves_four_momentum():
+    rng = np.random.default_rng(9)
+    parent = kin.four_vector(rng.normal(size=(5000, 3)) * 3, mass(521))
+    d1, d2 = kin.two_body_decay(rng, parent, mass(321), 1.0)
+    np.testing.assert_allclose(d1 + d2, parent, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(kin.mass(d1), mass(321), rtol=1e-7)
+    np.testing.assert_allclose(kin.mass(d2), 1.0, rtol=1e-9)
