@@ -63,7 +63,7 @@ from .couplings import ALPHA_EM, Couplings, loop_B1
 F_PI: float = 0.1302
 #: α_s(M_Z) (PDG 2024 world average).
 ALPHA_S_MZ: float = 0.1180
-#: Chiral gluon → photon coefficient, C_γγ ⊃ −1.92 C_GG (BNT17 Sec. 3, from Grilli di Cortona et al.).
+#: Chiral gluon → photon coefficient: C_γγ ⊃ −1.92 C_GG (BNT17 Sec. 3; Grilli di Cortona et al.).
 CHIRAL_GG_TO_GAMMA: float = 1.92
 #: Mass where the inclusive a → gg description is fully switched on (ASW: ~2–3 GeV).
 INCLUSIVE_FULL_GEV: float = 2.0
@@ -109,7 +109,9 @@ def isospin_breaking_coupling(c: Couplings) -> float:
 
 
 def asw_F(m):
-    """ASW data-driven suppression F(m_a): 1 below 1.4 GeV, (1.4/m_a)⁴ above 2 GeV, linear between."""
+    """ASW data-driven suppression F(m_a): 1 below 1.4 GeV, (1.4/m_a)⁴ above 2 GeV, linear between.
+
+    Continuous at both knots."""
     m = np.asarray(m, dtype=float)
     f2 = (_ASW_F_M1 / _ASW_F_M2) ** 4
     lin = 1.0 + (f2 - 1.0) * (m - _ASW_F_M1) / (_ASW_F_M2 - _ASW_F_M1)

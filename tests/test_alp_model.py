@@ -1,0 +1,333 @@
+"""Tests of the ALP model: couplings → widths, BRs, cτ (REFERENCES.md §1, §2)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from particle import Particle
+from scipy.integrate import quad
+
+from alpsim.generator.alp import (
+    FINAL_STATES,
+    AlpModel,
+    C_from_g_agamma,
+    Couplings,
+    alp_table,
+    branching_fractions,
+    ctau_mm,
+    g_agamma_from_C,
+    partial_widths,
+    thresholds,
+    total_width,
+)
+from alpsim.generator.alp import hadronic as had
+from alpsim.generator.alp.couplings import ALPHA_EM, SIN2_THETA_W, loop_B1, loop_B2
+
+HBARC_REF_GEV_M = 1.973269804e-16  # REFERENCES.md §2
+ALPHA_REF = 1.0 / 137.035999  # REFERENCES.md §9
+
+
+def mass_gev(pdgid: int) -> float:
+    return Particle.from_pdgid(pdgid).mass / 1000.0
+
+
+def sig3(x: float) -> float:
+    return float(f"{x:.3g}")
+
+
+# ---------------------------------------------------------------- conventions ----------------
+def test_alpha_and_conversions():
+    assert ALPHA_EM == pytest.approx(ALPHA_REF, rel=1e-12)
+    assert g_agamma_from_C(1.0, 1000.0) == pytest.approx(16 * math.pi * ALPHA_REF / 1000.0, 1e-12)
+    assert C_from_g_agamma(g_agamma_from_C(0.37, 250.0), 250.0) == pytest.approx(0.37, 1e-12)
+    c = Couplings.from_g_agamma(2.5e-4, Lambda=300.0)
+    assert c.g_agamma == pytest.approx(2.5e-4, rel=1e-12)
+    assert c.g_aW == 0.0
+
+
+def test_w_only_alp_has_gagamma_equal_sw2_gaW():
+    c = Couplings.from_g_aW(1e-5)
+    assert c.g_aW == pytest.approx(1e-5, rel=1e-12)
+    assert c.g_agamma == pytest.approx(SIN2_THETA_W * 1e-5, rel=1e-12)
+    assert c.C_gamma_gamma == c.C_WW + c.C_BB
+
+
+def test_couplings_validation():
+    with pytest.raises(ValueError, match="Lambda"):
+        Couplings(Lambda=0.0)
+    with pytest.raises(ValueError, match="c_ee"):
+        Couplings(c_ee=float("nan"))
+    lu = Couplings.lepton_universal(2.0)
+    assert (lu.c_ee, lu.c_mumu, lu.c_tautau, lu.c_uu) == (2.0, 2.0, 2.0, 0.0)
+    qu = Couplings.quark_universal(3.0)
+    assert (qu.c_uu, qu.c_tt, qu.c_ee) == (3.0, 3.0, 0.0)
+
+
+# ---------------------------------------------------------------- reference points -----------
+def test_gamma_gamma_reference_point():
+    g, m = 1e-3, 1.0
+    w = partial_widths(m, Couplings.from_g_agamma(g))["gamma gamma"]
+    assert w == pytest.approx(g**2 * m**3 / (64 * math.pi), rel=1e-9)
+    assert sig3(w) == 4.97e-9  # REFERENCES.md §2 [calc]
+
+
+def test_gamma_gamma_ctau_reference_point():
+    g, m = 1e-5, 0.2
+    c = Couplings.from_g_agamma(g)
+    gam = total_width(m, c)  # only γγ is open for a photon-only ALP at 0.2 GeV
+    expected_mm = HBARC_REF_GEV_M * 1e3 / (g**2 * m**3 / (64 * math.pi))
+    assert ctau_mm(gam) == pytest.approx(expected_mm, rel=1e-9)
+    assert sig3(ctau_mm(gam) / 10.0) == 4.96  # cm, REFERENCES.md §2 [calc]
+
+
+def test_mumu_reference_point():
+    m, mmu = 1.0, mass_gev(13)
+    w = partial_widths(m, Couplings(c_mumu=1.0, Lambda=1000.0))["mu+ mu-"]
+    expected = m * mmu**2 * math.sqrt(1 - 4 * mmu**2 / m**2) / (8 * math.pi * 1000.0**2)
+    assert w == pytest.approx(expected, rel=1e-9)
+    assert sig3(w) == 4.34e-10  # REFERENCES.md §2 [calc]
+
+
+def test_lepton_and_invisible_widths_formula():
+    c = Couplings(c_ee=0.3, c_tautau=2.0, m_chi=0.4, c_chi=5.0, Lambda=2000.0)
+    m = 4.2
+    pw = partial_widths(m, c)
+    for key, ml, cl in (("e+ e-", mass_gev(11), 0.3), ("tau+ tau-", mass_gev(15), 2.0),
+                        ("invisible", 0.4, 5.0)):  # fmt: skip
+        exp = m * ml**2 * cl**2 * math.sqrt(1 - 4 * ml**2 / m**2) / (8 * math.pi * 2000.0**2)
+        assert pw[key] == pytest.approx(exp, rel=1e-9), key
+
+
+def test_pi_pi_and_kk_are_zero_for_cp_odd_alp():
+    c = Couplings.fermion_universal(1.0, C_GG=1.0, C_WW=1.0)
+    for m in (0.3, 1.0, 3.0):
+        pw = partial_widths(m, c)
+        assert pw["pi+ pi-"] == 0.0 and pw["K+ K-"] == 0.0
+
+
+# ---------------------------------------------------------------- loops ----------------------
+def test_loop_functions():
+    assert complex(loop_B1(1e-12)) == pytest.approx(1.0, abs=1e-9)  # light fermion: anomaly
+    assert complex(loop_B1(1.0)) == pytest.approx(1 - math.pi**2 / 4, rel=1e-12)
+    # continuity of the large-τ series switch at τ = 1e3, and the heavy limit −1/(3τ)
+    lo, hi = complex(loop_B1(1e3 * (1 - 1e-9))), complex(loop_B1(1e3 * (1 + 1e-9)))
+    assert lo == pytest.approx(hi, rel=1e-6)
+    assert complex(loop_B1(1e8)).real == pytest.approx(-1 / 3e8, rel=1e-6)
+    assert complex(loop_B2(1e8)).real == pytest.approx(2 / 3e8, rel=1e-6)
+    # below threshold f(τ) is complex: Im B1 ≠ 0
+    assert abs(complex(loop_B1(0.1)).imag) > 0.1
+
+
+def test_lepton_loop_induced_photon_coupling():
+    """For m_a ≫ m_e an electron-coupled ALP has C_γγ^eff = c_ee B₁/(16π²) ≈ c_ee/(16π²)."""
+    m, lam = 10.0, 1000.0
+    c = Couplings(c_ee=1.0, Lambda=lam)
+    w = partial_widths(m, c)["gamma gamma"]
+    b1 = complex(loop_B1(4 * mass_gev(11) ** 2 / m**2))
+    exp = 4 * math.pi * ALPHA_REF**2 * m**3 * abs(b1 / (16 * math.pi**2)) ** 2 / lam**2
+    assert w == pytest.approx(exp, rel=1e-9)
+    assert abs(b1) == pytest.approx(1.0, abs=1e-4)
+
+
+# ---------------------------------------------------------------- hadronic -------------------
+def _g_ab(r: float, charged: bool) -> float:
+    def lam(x, y, z):
+        return x * x + y * y + z * z - 2 * (x * y + x * z + y * z)
+
+    def f(z):
+        base = math.sqrt(max(1 - 4 * r / z, 0)) * math.sqrt(max(lam(1, z, r), 0))
+        return base * ((z - r) ** 2 if charged else 1.0)
+
+    val, _ = quad(f, 4 * r, (1 - math.sqrt(r)) ** 2, epsabs=0, epsrel=1e-11, limit=200)
+    return (12.0 if charged else 2.0) * val / (1 - r) ** 2
+
+
+@pytest.mark.parametrize("m", [0.45, 0.7, 1.2])
+@pytest.mark.parametrize("charged", [True, False])
+def test_3pi_matches_bnt17_closed_form_in_isospin_limit(m, charged):
+    c = Couplings(C_GG=0.7, c_uu=3.0, c_dd=-1.0, Lambda=500.0)
+    mp = mass_gev(111)
+    delta = c.C_GG * had.delta_isospin() + (c.c_uu - c.c_dd) / (32 * math.pi**2)
+    exp = (math.pi / 6) * m * mp**4 * delta**2 / (500.0**2 * had.F_PI**2)
+    exp *= _g_ab(mp**2 / m**2, charged)
+    got = had.width_3pi(m, c, charged=charged, m_c=mp, m_0=mp, fade=False)
+    assert got == pytest.approx(exp, rel=1e-6)
+
+
+def test_pipigamma_ratio_against_quad():
+    m, mpi = 1.1, mass_gev(211)
+
+    def integrand(s):
+        beta = math.sqrt(1 - 4 * mpi**2 / s)
+        return (
+            (2 * ALPHA_REF / (3 * math.pi * s))
+            * (1 - s / m**2) ** 3
+            * beta**3
+            / 4
+            * float(had.pion_form_factor(s))
+        )
+
+    exp, _ = quad(integrand, 4 * mpi**2, m**2, epsrel=1e-10, limit=400, points=[0.775**2])
+    assert had.pipigamma_over_gammagamma(m) == pytest.approx(exp, rel=1e-6)
+
+
+def test_alpha_s_at_mz_and_running():
+    assert float(had.alpha_s(mass_gev(23))) == pytest.approx(0.118, rel=1e-6)
+    a = had.alpha_s(np.array([1.5, 3.0, 10.0]))
+    assert np.all(np.diff(a) < 0)
+    assert 0.15 < a[-1] < 0.2  # α_s(10 GeV) ≈ 0.18
+
+
+def test_gluon_alp_dominantly_hadronic_above_2_gev():
+    br = branching_fractions(3.0, Couplings(C_GG=1.0))
+    assert br["hadrons"] > 0.99
+
+
+# ---------------------------------------------------------------- structure ------------------
+GENERIC = Couplings(C_WW=0.3, C_BB=-0.1, C_GG=0.05, c_ee=1.0, c_mumu=2.0, c_tautau=0.5,
+                    c_uu=1.0, c_dd=-0.5, c_ss=0.3, c_cc=1.0, c_bb=0.7, c_tt=0.2,
+                    m_chi=0.3, c_chi=1.0)  # fmt: skip
+
+
+def test_final_states_and_thresholds():
+    assert FINAL_STATES == ("gamma gamma", "e+ e-", "mu+ mu-", "tau+ tau-", "pi+ pi- pi0",
+                            "pi0 pi0 pi0", "pi+ pi- gamma", "hadrons", "pi+ pi-", "K+ K-",
+                            "invisible")  # fmt: skip
+    thr = thresholds(m_chi=0.3)
+    assert set(thr) == set(FINAL_STATES)
+    assert thr["pi0 pi0 pi0"] == pytest.approx(0.405, abs=5e-4)  # REFERENCES.md §2
+    assert thr["pi+ pi- pi0"] == pytest.approx(0.414, abs=5e-4)
+    assert thr["pi+ pi- gamma"] == pytest.approx(0.279, abs=5e-4)
+    assert thr["mu+ mu-"] == pytest.approx(2 * mass_gev(13), rel=1e-12)
+    assert thr["invisible"] == 0.6
+
+
+def test_widths_scale_as_coupling_squared():
+    masses = np.array([0.05, 0.3, 0.6, 1.0, 1.7, 2.5, 4.0, 9.0])
+    w1 = partial_widths(masses, GENERIC)
+    w3 = partial_widths(masses, GENERIC.scaled(3.0))
+    for k in FINAL_STATES:
+        np.testing.assert_allclose(w3[k], 9.0 * w1[k], rtol=1e-10, atol=0, err_msg=k)
+
+
+def test_exact_zero_below_and_continuity_across_thresholds():
+    thr = thresholds(m_chi=GENERIC.m_chi)
+    for k, t in thr.items():
+        if t <= 0 or k in ("pi+ pi-", "K+ K-"):
+            continue
+        below = partial_widths(t * (1 - 1e-9), GENERIC)[k]
+        assert below == 0.0, k
+        just = partial_widths(t * (1 + 1e-7), GENERIC)[k]
+        ref = partial_widths(min(t * 1.3, 10.0), GENERIC)[k]
+        assert ref > 0, k
+        assert 0 <= just < 1e-3 * ref, k
+
+
+def test_vectorised_matches_scalar():
+    masses = np.geomspace(1e-3, 10, 37)
+    vec = partial_widths(masses, GENERIC)
+    for i in (0, 11, 20, 29, 36):
+        sc = partial_widths(float(masses[i]), GENERIC)
+        for k in FINAL_STATES:
+            assert vec[k][i] == pytest.approx(sc[k], rel=1e-12, abs=0), k
+
+
+def test_branching_fractions_sum_to_one():
+    masses = np.geomspace(1e-3, 10, 200)
+    br = branching_fractions(masses, GENERIC)
+    np.testing.assert_allclose(sum(br[k] for k in FINAL_STATES), 1.0, rtol=1e-12)
+
+
+def test_ctau():
+    assert ctau_mm(0.0) == math.inf
+    assert ctau_mm(1e-12) == pytest.approx(HBARC_REF_GEV_M * 1e3 / 1e-12, rel=1e-9)
+    np.testing.assert_array_equal(ctau_mm(np.array([0.0, 1.0]))[0], np.inf)
+    with pytest.raises(ValueError):
+        ctau_mm(-1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    m=st.floats(1e-3, 10.0),
+    logs=st.lists(st.floats(-5.0, 5.0), min_size=8, max_size=8),
+    signs=st.lists(st.booleans(), min_size=8, max_size=8),
+)
+def test_property_finite_nonnegative_normalised(m, logs, signs):
+    vals = [(1 if s else -1) * 10.0**x for x, s in zip(logs, signs, strict=True)]
+    names = ("C_WW", "C_BB", "C_GG", "c_ee", "c_mumu", "c_tautau", "c_uu", "c_cc")
+    c = Couplings(**dict(zip(names, vals, strict=True)), m_chi=0.1, c_chi=vals[0])
+    pw = partial_widths(m, c)
+    for k, v in pw.items():
+        assert math.isfinite(v) and v >= 0, (k, v)
+    thr = thresholds(m_chi=0.1)
+    for k, t in thr.items():
+        if m <= t:
+            assert pw[k] == 0.0, k
+    tot = sum(pw.values())
+    assert tot > 0
+    assert math.isfinite(ctau_mm(tot))
+    assert sum(branching_fractions(m, c).values()) == pytest.approx(1.0, abs=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(m=st.floats(1e-3, 10.0), lg=st.floats(-8.0, 2.0))
+def test_property_photon_alp_is_g2_m3(m, lg):
+    g = 10.0**lg
+    w = partial_widths(m, Couplings.from_g_agamma(g))["gamma gamma"]
+    assert w == pytest.approx(g * g * m**3 / (64 * math.pi), rel=1e-9)
+
+
+# ---------------------------------------------------------------- AlpModel -------------------
+def test_alp_model_from_couplings():
+    c = Couplings.from_g_agamma(1e-5)
+    mod = AlpModel.from_couplings(0.2, c)
+    assert mod.branching_fractions["gamma gamma"] == 1.0
+    assert mod.ctau == pytest.approx(ctau_mm(total_width(0.2, c)), rel=1e-12)
+    assert "gamma gamma" in alp_table(mod) and "c*tau" in alp_table(mod)
+    with pytest.raises(TypeError):
+        mod.branching_fractions["e+ e-"] = 0.5  # read-only
+
+
+def test_model_independent_ok():
+    m = AlpModel.model_independent(1.0, width=1e-10, branching_fractions={"pi+ pi-": 0.6,
+                                   "K+ K-": 0.4})  # fmt: skip
+    assert m.ctau == pytest.approx(HBARC_REF_GEV_M * 1e3 / 1e-10, rel=1e-9)
+    m2 = AlpModel.model_independent(0.5, ctau=10.0, branching_fractions={"e+ e-": 1.0})
+    assert m2.width == pytest.approx(HBARC_REF_GEV_M * 1e3 / 10.0, rel=1e-9)
+    assert m2.partial_widths["e+ e-"] == pytest.approx(m2.width)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        (dict(mass=0.15, ctau=1.0, branching_fractions={"mu+ mu-": 1.0}),
+         r"alp\.decays\.'mu\+ mu-': mass 0\.15 GeV is below the threshold 0\.2113 GeV"),
+        (dict(mass=0.3, ctau=1.0, branching_fractions={"K+ K-": 1.0}), r"'K\+ K-'.*threshold"),
+        (dict(mass=1.0, ctau=1.0, branching_fractions={"e+ e-": 0.5, "gamma gamma": 0.4}),
+         r"sum to 0\.9"),
+        (dict(mass=1.0, ctau=1.0, width=1e-9, branching_fractions={"e+ e-": 1.0}),
+         "exactly one of"),
+        (dict(mass=1.0, branching_fractions={"e+ e-": 1.0}), "exactly one of"),
+        (dict(mass=1.0, ctau=1.0, branching_fractions={"gluons": 1.0}), "'gluons': unknown"),
+        (dict(mass=1.0, ctau=1.0, branching_fractions={"e+ e-": 1.5, "gamma gamma": -0.5}),
+         r"'e\+ e-': branching fraction"),
+        (dict(mass=1.0, ctau=-2.0, branching_fractions={"e+ e-": 1.0}), "alp.ctau"),
+        (dict(mass=1.0, width=-2.0, branching_fractions={"e+ e-": 1.0}), "alp.width"),
+        (dict(mass=-1.0, ctau=1.0, branching_fractions={"e+ e-": 1.0}), "alp.mass"),
+    ],
+)  # fmt: skip
+def test_model_independent_errors(kwargs, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        AlpModel.model_independent(**kwargs)
+
+
+def test_br_sum_tolerance_is_1e_minus_6():
+    AlpModel.model_independent(1.0, ctau=1.0, branching_fractions={"e+ e-": 0.5,
+                               "gamma gamma": 0.5 + 5e-7})  # fmt: skip
+    with pytest.raises(ValueError, match="sum to"):
+        AlpModel.model_independent(1.0, ctau=1.0, branching_fractions={"e+ e-": 0.5,
+                                   "gamma gamma": 0.5 + 5e-6})  # fmt: skip
