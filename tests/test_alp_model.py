@@ -158,8 +158,9 @@ def test_3pi_matches_bnt17_closed_form_in_isospin_limit(m, charged):
     assert got == pytest.approx(exp, rel=1e-6)
 
 
-def test_pipigamma_ratio_against_quad():
-    m, mpi = 1.1, mass_gev(211)
+@pytest.mark.parametrize("m", [0.5, 1.1, 9.0])
+def test_pipigamma_ratio_against_quad(m):
+    mpi = mass_gev(211)
 
     def integrand(s):
         beta = math.sqrt(1 - 4 * mpi**2 / s)
@@ -171,7 +172,8 @@ def test_pipigamma_ratio_against_quad():
             * float(had.pion_form_factor(s))
         )
 
-    exp, _ = quad(integrand, 4 * mpi**2, m**2, epsrel=1e-10, limit=400, points=[0.775**2])
+    pts = [0.775**2] if m > 0.8 else None
+    exp, _ = quad(integrand, 4 * mpi**2, m**2, epsrel=1e-10, limit=400, points=pts)
     assert had.pipigamma_over_gammagamma(m) == pytest.approx(exp, rel=1e-6)
 
 

@@ -211,6 +211,9 @@ def width_3pi(mass, couplings: Couplings, charged: bool, m_c=None, m_0=None, fad
     return out if np.ndim(mass) else float(out[0])
 
 
+_PIPIGAMMA_SPLIT_GEV2 = 1.5**2
+
+
 # ---- a → π+π−γ -----------------------------------------------------------------------------
 def pion_form_factor(s):
     """|F_π(s)|² with ρ(770) dominance: m_ρ²/(m_ρ² − s − i m_ρ Γ_ρ(s)), p-wave running width."""
@@ -231,16 +234,21 @@ def pipigamma_over_gammagamma(mass):
     ok = m > 2.0 * mpi
     if ok.any():
         ma = m[ok]
-        s, ds = _smoothstep_nodes(np.full_like(ma, 4.0 * mpi * mpi), ma * ma)
-        beta3 = _sqrt_pos(1.0 - 4.0 * mpi * mpi / s) ** 3
-        integrand = (
-            (2.0 * ALPHA_EM / (3.0 * math.pi * s))
-            * (1.0 - s / (ma * ma)[:, None]) ** 3
-            * 0.25
-            * beta3
-            * pion_form_factor(s)
-        )
-        out[ok] = np.sum(integrand * ds, axis=1)
+        lo, hi = np.full_like(ma, 4.0 * mpi * mpi), ma * ma
+        cut = np.minimum(hi, _PIPIGAMMA_SPLIT_GEV2)  # resolve the ρ peak at large m_a
+        total = np.zeros_like(ma)
+        for a, b in ((lo, cut), (cut, hi)):
+            s, ds = _smoothstep_nodes(a, b)
+            beta3 = _sqrt_pos(1.0 - 4.0 * mpi * mpi / s) ** 3
+            integrand = (
+                (2.0 * ALPHA_EM / (3.0 * math.pi * s))
+                * (1.0 - s / (ma * ma)[:, None]) ** 3
+                * 0.25
+                * beta3
+                * pion_form_factor(s)
+            )
+            total += np.sum(integrand * ds, axis=1)
+        out[ok] = total
     return out if np.ndim(mass) else float(out[0])
 
 

@@ -1,0 +1,80 @@
+"""ALP branching fractions and cτ versus mass (1 MeV–10 GeV) for three benchmark couplings,
+plus the reference-point checks of REFERENCES.md §2 with pass/fail.
+
+Usage: python validation/alp_model_curves.py out.png
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import numpy as np
+
+from alpsim.generator.alp import (
+    FINAL_STATES,
+    Couplings,
+    branching_fractions,
+    ctau_mm,
+    partial_widths,
+    total_width,
+)
+
+BENCHMARKS = {
+    "photon-dominated (g_aγγ = 1e-5 GeV⁻¹)": Couplings.from_g_agamma(1e-5),
+    "W-dominated (g_aW = 1e-5 GeV⁻¹)": Couplings.from_g_aW(1e-5),
+    "lepton-dominated (c_ℓℓ = 1, Λ = 1 TeV)": Couplings.lepton_universal(1.0),
+}
+
+
+def reference_checks() -> bool:
+    """REFERENCES.md §2 [calc] numbers, compared to 3 significant digits."""
+    rows = [
+        ("Γ(γγ), g=1e-3 GeV⁻¹, m=1 GeV [GeV]", 4.97e-9,
+         partial_widths(1.0, Couplings.from_g_agamma(1e-3))["gamma gamma"]),
+        ("cτ, g=1e-5 GeV⁻¹, m=0.2 GeV [cm]", 4.96,
+         ctau_mm(total_width(0.2, Couplings.from_g_agamma(1e-5))) / 10.0),
+        ("Γ(μμ), c_μμ=1, Λ=1 TeV, m=1 GeV [GeV]", 4.34e-10,
+         partial_widths(1.0, Couplings(c_mumu=1.0))["mu+ mu-"]),
+    ]  # fmt: skip
+    ok_all = True
+    for name, ref, val in rows:
+        ok = float(f"{val:.3g}") == ref
+        ok_all &= ok
+        print(f"{'PASS' if ok else 'FAIL'}  {name}: {val:.5g} (reference {ref:g})")
+    return ok_all
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print(__doc__)
+        return 2
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    masses = np.geomspace(1e-3, 10.0, 600)
+    fig, axes = plt.subplots(2, 3, figsize=(16, 8.5), sharex=True)
+    for col, (label, c) in enumerate(BENCHMARKS.items()):
+        br = branching_fractions(masses, c)
+        ax = axes[0, col]
+        for k in FINAL_STATES:
+            if np.any(br[k] > 1e-4):
+                ax.plot(masses, br[k], label=k)
+        ax.set(xscale="log", yscale="log", ylim=(1e-4, 1.5), title=label, ylabel="BR")
+        ax.legend(fontsize=7)
+        tot = total_width(masses, c)
+        axes[1, col].plot(masses, ctau_mm(tot))
+        axes[1, col].set(xscale="log", yscale="log", xlabel="m_a [GeV]", ylabel="cτ [mm]")
+        axes[1, col].grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(argv[1], dpi=120)
+    print(f"wrote {argv[1]}")
+    ok = reference_checks()
+    assert all(math.isfinite(x) for x in masses)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
