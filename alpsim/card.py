@@ -4,7 +4,7 @@ A run card names an experiment's detector card (shipped name such as "belle2", o
 relative to the run card) instead of copying its numbers. Layout:
 
     [run]      events, seed, chunk_size, output, detector
-    [channel]  name, branching_fraction
+    [channel]  name, then the channel's own options (see each channel's `from_card`)
     [alp]      mass (GeV), ctau (mm) or width (GeV)
     [alp.decays]  final state = branching fraction, summing to 1
 """
@@ -18,7 +18,7 @@ from .cardreader import CardError, Table, load_toml
 from .detector.config import DetectorSettings, load_detector, shipped_card
 from .generator.alp_decays import SUPPORTED, TWO_BODY
 from .generator.channels import CHANNELS
-from .generator.channels.base import AlpSettings
+from .generator.channels.base import AlpSettings, Channel
 from .pdg import HBARC_GEV_MM
 from .pdg import mass as pdg_mass
 
@@ -34,19 +34,13 @@ class RunSettings:
 
 
 @dataclass(frozen=True)
-class ChannelSettings:
-    name: str
-    branching_fraction: float
-
-
-@dataclass(frozen=True)
 class RunCard:
     """A validated run card, with its text (kept in every output's metadata)."""
 
     path: str
     text: str
     run: RunSettings
-    channel: ChannelSettings
+    channel: Channel
     alp: AlpSettings
     detector: DetectorSettings
 
@@ -61,15 +55,6 @@ def _run(t: Table) -> tuple[RunSettings, str]:
     detector = t.string("detector")
     t.done()
     return settings, detector
-
-
-def _channel(t: Table) -> ChannelSettings:
-    settings = ChannelSettings(
-        name=t.string("name", choices=sorted(CHANNELS)),
-        branching_fraction=t.number("branching_fraction", 1.0, lo=0.0, hi=1.0, lo_open=True),
-    )
-    t.done()
-    return settings
 
 
 def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
@@ -137,12 +122,15 @@ def load_card(path: str | Path) -> RunCard:
     top = Table(data, "", source=str(path))
     top.only("run", "channel", "alp")
     run, detector_ref = _run(top.table("run"))
-    channel = _channel(top.table("channel"))
-    channel_cls = CHANNELS[channel.name]
-    alp = _alp(top.table("alp"), channel_cls.max_alp_mass(), channel.name)
-    top.done()
     try:
         detector = load_detector(resolve_detector(detector_ref, path))
     except CardError as exc:
         raise CardError("run.detector", str(exc), str(path)) from None
+    channel_table = top.table("channel")
+    name = channel_table.string("name", choices=sorted(CHANNELS))
+    channel_cls = CHANNELS[name]
+    alp = _alp(top.table("alp"), channel_cls.max_alp_mass(detector), name)
+    channel = channel_cls.from_card(channel_table, alp, detector)
+    channel_table.done()
+    top.done()
     return RunCard(str(path), text, run, channel, alp, detector)

@@ -21,7 +21,6 @@ from .card import RunCard, load_card
 from .detector.chain import RecoRecord, simulate
 from .detector.writers.parquet import ParquetWriter
 from .generator.beams import draw_beams
-from .generator.channels import CHANNELS
 from .record import EventRecord
 
 GENERATOR_STREAM, DETECTOR_STREAM = 0, 1
@@ -73,10 +72,6 @@ def check_output(path: Path, force: bool) -> None:
         raise OutputError(f"output directory {str(parent)!r} is not writable")
 
 
-def make_channel(card: RunCard):
-    return CHANNELS[card.channel.name](card.alp, card.channel.branching_fraction)
-
-
 def chunk_rng(seed: int, chunk_index: int, stream: int) -> np.random.Generator:
     """The random stream of one chunk: a function of the card seed and chunk index only."""
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(chunk_index, stream)))
@@ -92,9 +87,9 @@ def simulate_chunk(
     card: RunCard, seed: int, index: int, first: int, size: int
 ) -> tuple[EventRecord, RecoRecord]:
     """Generate and simulate one chunk."""
-    channel = make_channel(card)
+    channel = card.channel
     rng = chunk_rng(seed, index, GENERATOR_STREAM)
-    beams = draw_beams(rng, size, card.detector.beams, getattr(channel, "min_sqrt_s", 0.0))
+    beams = draw_beams(rng, size, card.detector.beams, channel.min_sqrt_s)
     record = EventRecord(channel.name, channel.generate(rng, beams), first_event=first)
     reco = simulate(chunk_rng(seed, index, DETECTOR_STREAM), record, card.detector)
     return record, reco
@@ -112,7 +107,7 @@ def metadata(card: RunCard, n_events: int, seed: int) -> dict[str, object]:
         "chunk_size": card.run.chunk_size,
         "channel": card.channel.name,
         "alp": {"mass": card.alp.mass, "ctau_mm": card.alp.ctau, "decays": card.alp.decays},
-        "normalisation": make_channel(card).normalisation(),
+        "normalisation": card.channel.normalisation(),
     }
 
 

@@ -19,7 +19,7 @@ from alpsim.card import load_card
 from alpsim.detector.chain import simulate
 from alpsim.generator.beams import draw_beams
 from alpsim.record import EventRecord
-from alpsim.runner import DETECTOR_STREAM, GENERATOR_STREAM, chunk_rng, chunks, make_channel, run
+from alpsim.runner import DETECTOR_STREAM, GENERATOR_STREAM, chunk_rng, chunks, run
 
 CARD = Path(__file__).resolve().parents[1] / "cards" / "belle2_b2ka_gg.toml"
 
@@ -27,7 +27,7 @@ CARD = Path(__file__).resolve().parents[1] / "cards" / "belle2_b2ka_gg.toml"
 def main() -> None:
     n = int(float(sys.argv[1])) if len(sys.argv) > 1 else 1_000_000
     card = load_card(CARD)
-    channel = make_channel(card)
+    channel = card.channel
     t_gen = t_det = 0.0
     for index, first, size in chunks(n, card.run.chunk_size):
         t0 = time.perf_counter()

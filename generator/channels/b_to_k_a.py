@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...cardreader import Table
 from ...pdg import ALP_PDG_ID
 from ...pdg import mass as pdg_mass
 from ...record import Block
@@ -35,8 +36,14 @@ class BToKA:
         """Production threshold 2 m_B: beam-energy tails below it make no event."""
         return 2.0 * pdg_mass(B_PLUS)
 
+    @classmethod
+    def from_card(cls, table: Table, alp: AlpSettings, detector: object) -> BToKA:
+        """Options: `branching_fraction` (model-independent BF(B+ → K+ a), default 1)."""
+        bf = table.number("branching_fraction", 1.0, lo=0.0, hi=1.0, lo_open=True)
+        return cls(alp, bf)
+
     @staticmethod
-    def max_alp_mass() -> float:
+    def max_alp_mass(detector: object = None) -> float:
         """Kinematic limit m_B − m_K for the ALP mass (GeV)."""
         return pdg_mass(B_PLUS) - pdg_mass(K_PLUS)
 

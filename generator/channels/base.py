@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from ...cardreader import Table
 from ...record import Block
 from ..beams import BeamDraw
+
+if TYPE_CHECKING:
+    from ...detector.config import DetectorSettings
 
 
 @dataclass(frozen=True)
@@ -21,9 +25,26 @@ class AlpSettings:
 
 
 class Channel(Protocol):
-    """A production channel: generates blocks of events from beams and knows its normalisation."""
+    """A production channel: generates blocks of events from beams and knows its normalisation.
+
+    A channel class is built from its card section by `from_card`, which reads (and so
+    allows) its own options from the `[channel]` table; `max_alp_mass` bounds `alp.mass`
+    before the channel is built, so that forbidden kinematics fail with the field named.
+    """
 
     name: str
+    #: Lowest √s at which the channel is open; beam-energy tails below it are redrawn.
+    min_sqrt_s: float
+
+    @classmethod
+    def from_card(cls, table: Table, alp: AlpSettings, detector: DetectorSettings) -> Channel:
+        """Build the channel from its `[channel]` table (every key it reads is allowed)."""
+        ...
+
+    @staticmethod
+    def max_alp_mass(detector: DetectorSettings) -> float:
+        """Kinematic upper limit on the ALP mass (GeV) for this channel at this collider."""
+        ...
 
     def generate(self, rng: np.random.Generator, beams: BeamDraw) -> list[Block]:
         """Generate one event per beam collision in `beams`, split into decay-mode blocks."""
