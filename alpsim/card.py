@@ -3,7 +3,8 @@
 A run card names an experiment's detector card (shipped name such as "belle2", or a path
 relative to the run card) instead of copying its numbers. Layout:
 
-    [run]      events, seed, chunk_size, output, detector
+    [run]      events, seed, chunk_size, output, detector, and optionally sqrt_s (GeV) or
+               resonance (particle name) to run the collider at another nominal √s
     [channel]  name, then the channel's own options (see each channel's `from_card`)
     [alp]      mass (GeV), ctau (mm) or width (GeV)
     [alp.decays]  final state = branching fraction, summing to 1
@@ -11,8 +12,11 @@ relative to the run card) instead of copying its numbers. Layout:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import hepunits as u
+from particle import Particle
 
 from .cardreader import CardError, Table, load_toml
 from .detector.config import DetectorSettings, load_detector, shipped_card
@@ -31,6 +35,7 @@ class RunSettings:
     seed: int
     chunk_size: int
     output: str | None
+    sqrt_s: float | None  # nominal √s override (GeV); None: the detector card's beams
 
 
 @dataclass(frozen=True)
@@ -45,12 +50,30 @@ class RunCard:
     detector: DetectorSettings
 
 
+def _collision_energy(t: Table) -> float | None:
+    """Optional nominal √s of the run: `sqrt_s` in GeV, or `resonance` by particle name."""
+    if t.has("sqrt_s") and t.has("resonance"):
+        raise t.error("sqrt_s", "give either sqrt_s (GeV) or resonance (a particle name), not both")
+    if t.has("resonance"):
+        name = t.string("resonance")
+        try:
+            return Particle.from_name(name).mass * u.MeV / u.GeV
+        except Exception:
+            raise t.error(
+                "resonance",
+                f"= {name!r} is not a particle name known to `particle` "
+                "(e.g. 'J/psi(1S)', 'psi(2S)', 'Upsilon(4S)')",
+            ) from None
+    return t.number("sqrt_s", None, lo=0.1, hi=20.0, unit="GeV")
+
+
 def _run(t: Table) -> tuple[RunSettings, str]:
     settings = RunSettings(
         events=t.number("events", lo=1, hi=10**12, integer=True),
         seed=t.number("seed", lo=0, hi=2**63 - 1, integer=True),
         chunk_size=t.number("chunk_size", 100_000, lo=1, hi=MAX_CHUNK, integer=True),
         output=t.string("output", None),
+        sqrt_s=_collision_energy(t),
     )
     detector = t.string("detector")
     t.done()
@@ -126,6 +149,8 @@ def load_card(path: str | Path) -> RunCard:
         detector = load_detector(resolve_detector(detector_ref, path))
     except CardError as exc:
         raise CardError("run.detector", str(exc), str(path)) from None
+    if run.sqrt_s is not None:
+        detector = replace(detector, beams=detector.beams.at_sqrt_s(run.sqrt_s))
     channel_table = top.table("channel")
     name = channel_table.string("name", choices=sorted(CHANNELS))
     channel_cls = CHANNELS[name]

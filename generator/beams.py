@@ -9,7 +9,7 @@ so √s and the boost vary event by event.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,6 +37,18 @@ class BeamSettings:
         return _beam_p4(np.array([self.e_minus_energy]), self.e_minus_angle, +1)[0], _beam_p4(
             np.array([self.e_plus_energy]), self.e_plus_angle, -1
         )[0]
+
+    def at_sqrt_s(self, sqrt_s: float) -> BeamSettings:
+        """The same collider run at another nominal √s: both beam energies and their spreads
+        scaled by one factor, keeping the boost and the relative spread (massless beams)."""
+        k = sqrt_s / self.nominal_cms()[0]
+        return replace(
+            self,
+            e_minus_energy=self.e_minus_energy * k,
+            e_plus_energy=self.e_plus_energy * k,
+            e_minus_energy_spread=self.e_minus_energy_spread * k,
+            e_plus_energy_spread=self.e_plus_energy_spread * k,
+        )
 
     def nominal_cms(self) -> tuple[float, NDArray[np.float64]]:
         """Nominal √s and the velocity β of the centre-of-mass frame in the lab."""
