@@ -11,6 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numba as nb
 import numpy as np
 import pyhepmc
 
@@ -89,15 +90,22 @@ def main() -> None:
     records = [make_record(min(chunk, n_events - s), s, rng) for s in range(0, n_events, chunk)]
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
-        write_hepmc3(d / "warmup.hepmc3", [make_record(10, 0, rng)], INFO)  # numba JIT/cache
-        for name in ("alpsim.hepmc3", "alpsim.hepmc3.gz"):
+        # numba: compile (first run only, then cached) the serial and parallel kernels
+        write_hepmc3(d / "warmup.hepmc3", [make_record(2000, 0, rng)], INFO)
+        for name, threads, level in (
+            ("alpsim.hepmc3", None, 0),
+            ("alpsim.hepmc3", 1, 0),
+            ("alpsim.hepmc3.gz", None, 1),
+            ("alpsim.hepmc3.gz", None, 6),
+        ):
             path = d / name
             t0 = time.perf_counter()
-            n = write_hepmc3(path, records, INFO, compresslevel=1)
+            n = write_hepmc3(path, records, INFO, compresslevel=level, threads=threads)
             dt = time.perf_counter() - t0
             size = path.stat().st_size
+            label = f"threads={threads or nb.get_num_threads()}" + (f" gz{level}" if level else "")
             print(
-                f"alpsim emitter  {name:18s} {n:8d} events {dt:7.2f} s "
+                f"alpsim {label:15s} {name:18s} {n:8d} events {dt:7.2f} s "
                 f"{n / dt:10,.0f} events/s  {size / n:6.0f} B/event"
             )
         py_records = [make_record(min(chunk, n_py - s), s, rng) for s in range(0, n_py, chunk)]
@@ -106,7 +114,7 @@ def main() -> None:
         n = pyhepmc_write(path, py_records)
         dt = time.perf_counter() - t0
         print(
-            f"pyhepmc events  {path.name:18s} {n:8d} events {dt:7.2f} s "
+            f"pyhepmc per event      {path.name:18s} {n:8d} events {dt:7.2f} s "
             f"{n / dt:10,.0f} events/s  {path.stat().st_size / n:6.0f} B/event"
         )
 
