@@ -6,8 +6,10 @@ relative to the run card) instead of copying its numbers. Layout:
     [run]      events, seed, chunk_size, output, detector, and optionally sqrt_s (GeV) or
                resonance (particle name) to run the collider at another nominal √s
     [channel]  name, then the channel's own options (see each channel's `from_card`)
-    [alp]      mass (GeV), ctau (mm) or width (GeV)
-    [alp.decays]  final state = branching fraction, summing to 1
+    [alp]      mass (GeV), and either
+               ctau (mm) or width (GeV) with [alp.decays] final state = BR (summing to 1), or
+               [alp.couplings] (BNT17 convention, see generator/alp/couplings.py) with an
+               optional `generate = [final states]` (default: every open one)
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from particle import Particle
 
 from .cardreader import CardError, Table, load_toml
 from .detector.config import DetectorSettings, load_detector, shipped_card
-from .generator.alp_decays import SUPPORTED, TWO_BODY
+from .generator.alp import AlpModel, C_from_g_agamma, C_WW_from_g_aW, Couplings
+from .generator.alp_decays import SUPPORTED, final_state_threshold
 from .generator.channels import CHANNELS
 from .generator.channels.base import AlpSettings, Channel
 from .pdg import HBARC_GEV_MM
-from .pdg import mass as pdg_mass
 
 MAX_CHUNK = 10_000_000
 
@@ -80,14 +82,83 @@ def _run(t: Table) -> tuple[RunSettings, str]:
     return settings, detector
 
 
+#: Card names of the couplings in [alp.couplings] (BNT17 convention, generator/alp/couplings.py).
+COUPLING_KEYS = (
+    "C_WW", "C_BB", "C_GG", "c_ee", "c_mumu", "c_tautau", "c_uu", "c_dd", "c_ss", "c_cc", "c_bb",
+    "c_tt", "c_taumu", "c_taue", "c_chi",
+)
+#: Shortcuts: g_agg and g_aW in GeV⁻¹ (set C_BB and C_WW), universal lepton and quark couplings.
+COUPLING_SHORTCUTS = ("g_agg", "g_aW", "c_ll", "c_qq")
+
+
+def _couplings(t: Table) -> Couplings:
+    """[alp.couplings]: BNT17 couplings with Λ (GeV), or the g_aγγ / g_aW shortcuts."""
+    t.only(*COUPLING_KEYS, *COUPLING_SHORTCUTS, "Lambda", "m_chi")
+    lam = t.number("Lambda", 1000.0, lo=1.0, hi=1e19, unit="GeV")
+    values = {k: t.number(k) for k in COUPLING_KEYS if t.has(k)}
+    for short, fields in (("c_ll", ("c_ee", "c_mumu", "c_tautau")),
+                          ("c_qq", ("c_uu", "c_dd", "c_ss", "c_cc", "c_bb", "c_tt"))):
+        if t.has(short):
+            clash = [f for f in fields if f in values]
+            if clash:
+                raise t.error(short, f"cannot be combined with {clash[0]}")
+            values.update(dict.fromkeys(fields, t.number(short)))
+    if t.has("g_agg"):
+        if "C_BB" in values:
+            raise t.error("g_agg", "cannot be combined with C_BB (g_agg sets it)")
+        values["C_BB"] = C_from_g_agamma(t.number("g_agg", unit="1/GeV"), lam)
+    if t.has("g_aW"):
+        if "C_WW" in values:
+            raise t.error("g_aW", "cannot be combined with C_WW (g_aW sets it)")
+        values["C_WW"] = C_WW_from_g_aW(t.number("g_aW", unit="1/GeV"), lam)
+    m_chi = t.number("m_chi", 0.0, lo=0.0, hi=100.0, unit="GeV")
+    if not any(v != 0.0 for v in values.values()):
+        raise CardError(t.path, "all couplings are zero: the ALP would never decay", t.source)
+    t.done()
+    return Couplings(**values, m_chi=m_chi, Lambda=lam)
+
+
+def _check_generatable(t: Table, key: str, mass: float) -> None:
+    if key not in SUPPORTED:
+        allowed = ", ".join(repr(s) for s in SUPPORTED)
+        raise t.error(key, f"is not a final state alpsim generates; allowed: {allowed}")
+    threshold = final_state_threshold(key)
+    if mass <= threshold:
+        raise t.error(key, f"is closed: alp.mass = {mass!r} GeV is below the threshold "
+                      f"{threshold:.4f} GeV")
+
+
 def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
+    """[alp]: mass, then either ctau/width + [alp.decays] BRs, or [alp.couplings] (+ generate)."""
     mass = t.number("mass", lo=0.0, lo_open=True, unit="GeV")
     if mass >= max_mass:
-        raise t.error(
-            "mass",
-            f"= {mass!r} GeV is kinematically forbidden for {channel}: "
-            f"must be < {max_mass:.4f} GeV",
-        )
+        raise t.error("mass", f"= {mass!r} GeV is kinematically forbidden for {channel}: "
+                      f"must be < {max_mass:.4f} GeV")
+    if t.has("couplings"):
+        for key in ("ctau", "width", "decays"):
+            if t.has(key):
+                raise t.error(key, "cannot be combined with [alp.couplings]: the couplings "
+                              "fix the lifetime and branching fractions (use alp.generate to "
+                              "choose the final states to generate)")
+        couplings = _couplings(t.table("couplings"))
+        model = AlpModel.from_couplings(mass, couplings)
+        brs = {k: float(v) for k, v in model.branching_fractions.items()}
+        generate = t.raw("generate", None)
+        if generate is None:
+            generate = [k for k, v in brs.items() if v > 0 and k in SUPPORTED]
+        if not isinstance(generate, list) or not all(isinstance(g, str) for g in generate):
+            raise t.error("generate", f"= {generate!r} must be an array of final-state names")
+        if not generate:
+            raise t.error("generate", "no final state to generate")
+        for key in generate:
+            _check_generatable(t, key, mass)
+            if brs.get(key, 0.0) <= 0.0:
+                raise t.error("generate", f"final state {key!r} has zero width for these couplings")
+        total = sum(brs[k] for k in generate)
+        t.done()
+        return AlpSettings(mass=mass, ctau=model.ctau,
+                           decays={k: brs[k] / total for k in generate},
+                           branching_fractions=brs, couplings=couplings)
     if t.has("ctau") and t.has("width"):
         raise t.error("ctau", "give either ctau (mm) or width (GeV), not both")
     if t.has("width"):
@@ -98,26 +169,14 @@ def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
     decays_table = t.table("decays", default={"gamma gamma": 1.0})
     decays = {}
     for key in list(decays_table.data):
-        if key not in SUPPORTED:
-            allowed = ", ".join(repr(s) for s in SUPPORTED)
-            raise decays_table.error(key, f"unknown ALP final state; allowed: {allowed}")
-        br = decays_table.number(key, lo=0.0, hi=1.0)
-        threshold = sum(pdg_mass(abs(p)) for p in TWO_BODY.get(key, ()))
-        if br > 0 and mass <= threshold:
-            raise decays_table.error(
-                key,
-                f"is closed: alp.mass = {mass!r} GeV is below the threshold {threshold:.4f} GeV",
-            )
-        decays[key] = br
+        _check_generatable(decays_table, key, mass)
+        decays[key] = decays_table.number(key, lo=0.0, hi=1.0)
     decays_table.done()
     if not decays or abs(sum(decays.values()) - 1.0) > 1e-6:
-        raise CardError(
-            decays_table.path,
-            f"branching fractions {decays} must sum to 1, got {sum(decays.values()):.6g}",
-            t.source,
-        )
+        raise CardError(decays_table.path, f"branching fractions {decays} must sum to 1, "
+                        f"got {sum(decays.values()):.6g}", t.source)
     t.done()
-    return AlpSettings(mass=mass, ctau=ctau, decays=decays)
+    return AlpSettings(mass=mass, ctau=ctau, decays={k: v for k, v in decays.items() if v > 0})
 
 
 def resolve_detector(reference: str, card_path: Path) -> Path:

@@ -27,6 +27,11 @@ INVISIBLE = "invisible"
 SUPPORTED = (*TWO_BODY, INVISIBLE)
 
 
+def final_state_threshold(final_state: str) -> float:
+    """Lowest ALP mass (GeV) at which `final_state` is open (0 for invisible)."""
+    return sum(pdg_mass(abs(p)) for p in TWO_BODY.get(final_state, ()))
+
+
 def decay_alp(rng: np.random.Generator, builder: BlockBuilder, alp: int, final_state: str) -> None:
     """Add the decay products of template particle `alp` for one final state to the builder."""
     if final_state == INVISIBLE:

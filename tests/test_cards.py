@@ -12,7 +12,9 @@ from .conftest import BASE_CARD
 def test_shipped_cards_are_valid():
     from .conftest import CARDS
 
-    run_cards = [p for p in CARDS.glob("*.toml") if "[run]" in p.read_text()]
+    import tomllib
+
+    run_cards = [p for p in CARDS.glob("*.toml") if "run" in tomllib.loads(p.read_text())]
     assert run_cards
     for path in run_cards:
         load_card(path)
@@ -29,7 +31,7 @@ BAD = [
     ("seed = 1", "seed = 1\nsede = 2", "run.sede", "unknown key"),
     ('name = "B+ -> K+ a"', 'name = "B -> X a"', "channel.name", "choose one of"),
     ('"gamma gamma" = 1.0', '"gamma gamma" = 0.7', "alp.decays", "sum to 1"),
-    ('"gamma gamma" = 1.0', '"gluons" = 1.0', "alp.decays.gluons", "unknown ALP final state"),
+    ('"gamma gamma" = 1.0', '"gluons" = 1.0', "alp.decays.gluons", "not a final state"),
     ("mass = 1.0", "mass = 0.1", 'alp.decays."mu+ mu-"', "threshold"),
     ('detector = "belle2"', 'detector = "lep"', "run.detector", "no shipped detector card"),
     ("[channel]", "[chanel]", "chanel", "unknown key"),
@@ -104,3 +106,48 @@ def test_bad_event_count_argument_exit_two(default_card):
     with pytest.raises(SystemExit) as exc:
         main(["run", str(default_card), "-n", "many"])
     assert exc.value.code == 2
+
+
+COUPLING_CARD = BASE_CARD.replace("ctau = 1.0\n", "").replace(
+    '[alp.decays]\n"gamma gamma" = 1.0', "[alp.couplings]\ng_agg = 1e-4"
+)
+
+
+def test_coupling_card_gives_model_lifetime(write_card):
+    from alpsim.generator.alp import AlpModel, Couplings
+
+    card = load_card(write_card(COUPLING_CARD))
+    model = AlpModel.from_couplings(1.0, Couplings.from_g_agamma(1e-4))
+    assert card.alp.ctau == pytest.approx(model.ctau, rel=1e-12)
+    assert card.alp.decays["gamma gamma"] > 0.99
+    assert sum(card.alp.decays.values()) == pytest.approx(1.0, abs=1e-12)
+    assert card.alp.generated_branching_fraction == pytest.approx(
+        sum(model.branching_fractions[k] for k in card.alp.decays), rel=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    "couplings, field, phrase",
+    [
+        ("g_agg = 1e-4\nC_BB = 1.0", "alp.couplings.g_agg", "cannot be combined"),
+        ("g_agg = 0.0", "alp.couplings", "all couplings are zero"),
+        ("g_agg = 1e-4\nm_chi = -1.0", "alp.couplings.m_chi", "must be >="),
+        ("g_agg = 1e-4\nc_gluon = 1.0", "alp.couplings.c_gluon", "unknown key"),
+        ("g_agg = 1e-4\nLambda = 0.0", "alp.couplings.Lambda", "must be >="),
+    ],
+)
+def test_bad_couplings(write_card, couplings, field, phrase):
+    text = COUPLING_CARD.replace("g_agg = 1e-4", couplings)
+    with pytest.raises(CardError) as err:
+        load_card(write_card(text))
+    assert field in str(err.value) and phrase in str(err.value)
+
+
+def test_generate_subset_normalisation(write_card):
+    text = COUPLING_CARD.replace("g_agg = 1e-4", "g_agg = 1e-4\nc_mumu = 1.0").replace(
+        "[alp.couplings]", 'generate = ["mu+ mu-"]\n[alp.couplings]'
+    )
+    card = load_card(write_card(text))
+    assert card.alp.decays == {"mu+ mu-": 1.0}
+    br = card.alp.branching_fractions
+    assert 0 < card.alp.generated_branching_fraction == pytest.approx(br["mu+ mu-"]) < 1

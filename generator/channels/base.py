@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from ...cardreader import Table
+from ..alp import Couplings
 from ...record import Block
 from ..beams import BeamDraw
 
@@ -17,11 +18,26 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class AlpSettings:
-    """The ALP as the generator needs it: mass (GeV), cτ (mm) and BRs by final state."""
+    """The ALP as the generator needs it.
+
+    `decays` are the generation fractions of the final states actually generated (summing
+    to 1); `branching_fractions` are the model's BRs of all final states, so that the
+    normalisation carries BR(a → generated states) = Σ branching_fractions[generated].
+    `couplings` is None for a model-independent ALP.
+    """
 
     mass: float
     ctau: float
     decays: dict[str, float] = field(default_factory=lambda: {"gamma gamma": 1.0})
+    branching_fractions: dict[str, float] | None = None
+    couplings: Couplings | None = None
+
+    @property
+    def generated_branching_fraction(self) -> float:
+        """BR(a → the generated final states): 1 when BRs were set directly."""
+        if self.branching_fractions is None:
+            return 1.0
+        return float(sum(self.branching_fractions.get(k, 0.0) for k in self.decays))
 
 
 class Channel(Protocol):
