@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from ...cardreader import Table
-from ..alp import Couplings
 from ...record import Block
+from ..alp import Couplings
 from ..beams import BeamDraw
 
 if TYPE_CHECKING:
