@@ -26,6 +26,7 @@ from .generator.alp import AlpModel, C_from_g_agamma, C_WW_from_g_aW, Couplings
 from .generator.alp_decays import SUPPORTED, final_state_threshold
 from .generator.channels import CHANNELS
 from .generator.channels.base import AlpSettings, Channel
+from .generator.lifetime import LifetimeSampling
 from .pdg import HBARC_GEV_MM
 
 MAX_CHUNK = 10_000_000
@@ -37,6 +38,7 @@ class RunSettings:
     seed: int
     chunk_size: int
     output: str | None
+    ctau_weights: tuple[float, ...]  # mm: a named lifetime weight per value
     sqrt_s: float | None  # nominal √s override (GeV); None: the detector card's beams
 
 
@@ -69,12 +71,35 @@ def _collision_energy(t: Table) -> float | None:
     return t.number("sqrt_s", None, lo=0.1, hi=20.0, unit="GeV")
 
 
+def _ctau_list(t: Table, key: str) -> tuple[float, ...]:
+    values = t.raw(key, [])
+    if not isinstance(values, list) or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < float("inf")
+        for v in values
+    ):
+        raise t.error(key, f"= {values!r} must be an array of finite lifetimes cτ > 0 (mm)")
+    if len(values) > 1000:
+        raise t.error(key, f"has {len(values)} entries; at most 1000 lifetimes")
+    return tuple(float(v) for v in values)
+
+
+def _sampling(t: Table, ctau: float) -> LifetimeSampling:
+    """`alp.decay_range = [L_min, L_max]` (mm, lab flight distance) forces decays there."""
+    if not t.has("decay_range"):
+        return LifetimeSampling("exponential", ctau)
+    lo, hi = t.numbers("decay_range", 2, lo=0.0, unit="mm")
+    if not hi > lo:
+        raise t.error("decay_range", f"= [{lo:g}, {hi:g}] must have L_max > L_min (mm)")
+    return LifetimeSampling("forced", ctau, lab_range=(lo, hi))
+
+
 def _run(t: Table) -> tuple[RunSettings, str]:
     settings = RunSettings(
         events=t.number("events", lo=1, hi=10**12, integer=True),
         seed=t.number("seed", lo=0, hi=2**63 - 1, integer=True),
         chunk_size=t.number("chunk_size", 100_000, lo=1, hi=MAX_CHUNK, integer=True),
         output=t.string("output", None),
+        ctau_weights=_ctau_list(t, "ctau_weights"),
         sqrt_s=_collision_energy(t),
     )
     detector = t.string("detector")
@@ -84,8 +109,21 @@ def _run(t: Table) -> tuple[RunSettings, str]:
 
 #: Card names of the couplings in [alp.couplings] (BNT17 convention, generator/alp/couplings.py).
 COUPLING_KEYS = (
-    "C_WW", "C_BB", "C_GG", "c_ee", "c_mumu", "c_tautau", "c_uu", "c_dd", "c_ss", "c_cc", "c_bb",
-    "c_tt", "c_taumu", "c_taue", "c_chi",
+    "C_WW",
+    "C_BB",
+    "C_GG",
+    "c_ee",
+    "c_mumu",
+    "c_tautau",
+    "c_uu",
+    "c_dd",
+    "c_ss",
+    "c_cc",
+    "c_bb",
+    "c_tt",
+    "c_taumu",
+    "c_taue",
+    "c_chi",
 )
 #: Shortcuts: g_agg and g_aW in GeV⁻¹ (set C_BB and C_WW), universal lepton and quark couplings.
 COUPLING_SHORTCUTS = ("g_agg", "g_aW", "c_ll", "c_qq")
@@ -96,8 +134,10 @@ def _couplings(t: Table) -> Couplings:
     t.only(*COUPLING_KEYS, *COUPLING_SHORTCUTS, "Lambda", "m_chi")
     lam = t.number("Lambda", 1000.0, lo=1.0, hi=1e19, unit="GeV")
     values = {k: t.number(k) for k in COUPLING_KEYS if t.has(k)}
-    for short, fields in (("c_ll", ("c_ee", "c_mumu", "c_tautau")),
-                          ("c_qq", ("c_uu", "c_dd", "c_ss", "c_cc", "c_bb", "c_tt"))):
+    for short, fields in (
+        ("c_ll", ("c_ee", "c_mumu", "c_tautau")),
+        ("c_qq", ("c_uu", "c_dd", "c_ss", "c_cc", "c_bb", "c_tt")),
+    ):
         if t.has(short):
             clash = [f for f in fields if f in values]
             if clash:
@@ -124,22 +164,29 @@ def _check_generatable(t: Table, key: str, mass: float) -> None:
         raise t.error(key, f"is not a final state alpsim generates; allowed: {allowed}")
     threshold = final_state_threshold(key)
     if mass <= threshold:
-        raise t.error(key, f"is closed: alp.mass = {mass!r} GeV is below the threshold "
-                      f"{threshold:.4f} GeV")
+        raise t.error(
+            key, f"is closed: alp.mass = {mass!r} GeV is below the threshold {threshold:.4f} GeV"
+        )
 
 
 def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
     """[alp]: mass, then either ctau/width + [alp.decays] BRs, or [alp.couplings] (+ generate)."""
     mass = t.number("mass", lo=0.0, lo_open=True, unit="GeV")
     if mass >= max_mass:
-        raise t.error("mass", f"= {mass!r} GeV is kinematically forbidden for {channel}: "
-                      f"must be < {max_mass:.4f} GeV")
+        raise t.error(
+            "mass",
+            f"= {mass!r} GeV is kinematically forbidden for {channel}: "
+            f"must be < {max_mass:.4f} GeV",
+        )
     if t.has("couplings"):
         for key in ("ctau", "width", "decays"):
             if t.has(key):
-                raise t.error(key, "cannot be combined with [alp.couplings]: the couplings "
-                              "fix the lifetime and branching fractions (use alp.generate to "
-                              "choose the final states to generate)")
+                raise t.error(
+                    key,
+                    "cannot be combined with [alp.couplings]: the couplings "
+                    "fix the lifetime and branching fractions (use alp.generate to "
+                    "choose the final states to generate)",
+                )
         couplings = _couplings(t.table("couplings"))
         model = AlpModel.from_couplings(mass, couplings)
         brs = {k: float(v) for k, v in model.branching_fractions.items()}
@@ -155,10 +202,16 @@ def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
             if brs.get(key, 0.0) <= 0.0:
                 raise t.error("generate", f"final state {key!r} has zero width for these couplings")
         total = sum(brs[k] for k in generate)
+        sampling = _sampling(t, model.ctau)
         t.done()
-        return AlpSettings(mass=mass, ctau=model.ctau,
-                           decays={k: brs[k] / total for k in generate},
-                           branching_fractions=brs, couplings=couplings)
+        return AlpSettings(
+            mass=mass,
+            ctau=model.ctau,
+            decays={k: brs[k] / total for k in generate},
+            branching_fractions=brs,
+            couplings=couplings,
+            sampling=sampling,
+        )
     if t.has("ctau") and t.has("width"):
         raise t.error("ctau", "give either ctau (mm) or width (GeV), not both")
     if t.has("width"):
@@ -173,10 +226,16 @@ def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
         decays[key] = decays_table.number(key, lo=0.0, hi=1.0)
     decays_table.done()
     if not decays or abs(sum(decays.values()) - 1.0) > 1e-6:
-        raise CardError(decays_table.path, f"branching fractions {decays} must sum to 1, "
-                        f"got {sum(decays.values()):.6g}", t.source)
+        raise CardError(
+            decays_table.path,
+            f"branching fractions {decays} must sum to 1, got {sum(decays.values()):.6g}",
+            t.source,
+        )
+    sampling = _sampling(t, ctau)
     t.done()
-    return AlpSettings(mass=mass, ctau=ctau, decays={k: v for k, v in decays.items() if v > 0})
+    return AlpSettings(
+        mass=mass, ctau=ctau, decays={k: v for k, v in decays.items() if v > 0}, sampling=sampling
+    )
 
 
 def resolve_detector(reference: str, card_path: Path) -> Path:

@@ -7,6 +7,7 @@ generator and the detector draw from separate streams of the same chunk seed.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from .card import RunCard, load_card
 from .detector.chain import RecoRecord, simulate
 from .detector.writers.parquet import ParquetWriter
 from .generator.beams import draw_beams
+from .generator.lifetime import LifetimeSampling, lifetime_weight, resample_alp_decays
 from .record import EventRecord
 
 GENERATOR_STREAM, DETECTOR_STREAM = 0, 1
@@ -91,8 +93,32 @@ def simulate_chunk(
     rng = chunk_rng(seed, index, GENERATOR_STREAM)
     beams = draw_beams(rng, size, card.detector.beams, channel.min_sqrt_s)
     record = EventRecord(channel.name, channel.generate(rng, beams), first_event=first)
+    apply_lifetimes(rng, record, card.alp.sampling, card.run.ctau_weights)
     reco = simulate(chunk_rng(seed, index, DETECTOR_STREAM), record, card.detector)
     return record, reco
+
+
+def ctau_weight_name(ctau: float) -> str:
+    """Name of the lifetime weight for cτ (mm), e.g. 'ctau_10mm'."""
+    return f"ctau_{ctau:g}mm"
+
+
+def apply_lifetimes(
+    rng: np.random.Generator,
+    record: EventRecord,
+    sampling: LifetimeSampling,
+    ctau_weights: tuple[float, ...],
+) -> None:
+    """ALP decay lengths as the card asks (resampled if forced/log-uniform), then the named
+    lifetime weights w(cτ) for each cτ of `run.ctau_weights` (generator/lifetime.py)."""
+    for block in record.blocks:
+        resample_alp_decays(rng, block, sampling)
+        ell = block.extra.get("alp_proper_length")
+        if ell is None:
+            continue
+        density = block.extra["alp_sampling_density"]
+        for ct in ctau_weights:
+            block.weights[ctau_weight_name(ct)] = lifetime_weight(ell, density, ct)
 
 
 def metadata(card: RunCard, n_events: int, seed: int) -> dict[str, object]:
@@ -106,7 +132,15 @@ def metadata(card: RunCard, n_events: int, seed: int) -> dict[str, object]:
         "n_generated": n_events,
         "chunk_size": card.run.chunk_size,
         "channel": card.channel.name,
-        "alp": {"mass": card.alp.mass, "ctau_mm": card.alp.ctau, "decays": card.alp.decays},
+        "alp": {
+            "mass": card.alp.mass,
+            "ctau_mm": card.alp.ctau,
+            "decays": card.alp.decays,
+            "branching_fractions": card.alp.branching_fractions,
+            "couplings": dataclasses.asdict(card.alp.couplings) if card.alp.couplings else None,
+            "lifetime_sampling": dataclasses.asdict(card.alp.sampling),
+        },
+        "ctau_weights_mm": list(card.run.ctau_weights),
         "normalisation": card.channel.normalisation(),
     }
 

@@ -11,6 +11,7 @@ from ...cardreader import Table
 from ...record import Block
 from ..alp import Couplings
 from ..beams import BeamDraw
+from ..lifetime import LifetimeSampling
 
 if TYPE_CHECKING:
     from ...detector.config import DetectorSettings
@@ -31,6 +32,11 @@ class AlpSettings:
     decays: dict[str, float] = field(default_factory=lambda: {"gamma gamma": 1.0})
     branching_fractions: dict[str, float] | None = None
     couplings: Couplings | None = None
+    sampling: LifetimeSampling | None = None  # default: exponential at ctau
+
+    def __post_init__(self) -> None:
+        if self.sampling is None:
+            object.__setattr__(self, "sampling", LifetimeSampling("exponential", self.ctau))
 
     @property
     def generated_branching_fraction(self) -> float:
