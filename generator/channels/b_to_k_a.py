@@ -1,98 +1,355 @@
-"""B± → K± a at the Υ(4S): e+e− → Υ(4S) → B+B−, one B decaying to K a, the other undecayed.
+"""B → K a at the Υ(4S): B± → K± a and B0 → K0_S a (K0_S → π+π−), plus the shared Υ(4S) machinery.
 
-Angular structure (DESIGN.md): Υ(4S) (J=1, produced polarised along the beam axis) → BB̄
-(spin 0) gives dN/dcosθ* ∝ sin²θ* about the e− direction in the CM frame; B → K a (all spin 0)
-is isotropic in the B rest frame. The charge conjugate decay is generated in half the events.
+e+e− → Υ(4S) → BB̄, one B decaying to the signal, the other undecayed or decayed generically
+(`other_b`, see generator/generic_b.py). Angular structure (DESIGN.md): Υ(4S) (J = 1, polarised
+along the beam axis) → BB̄ (spin 0) gives dN/dcosθ* ∝ sin²θ* about the e− direction in the CM
+frame; B → K a (all spin 0) is isotropic in the B rest frame. B and B̄ decay in equal shares.
+
+Υ(4S) → B+B− / B0B̄0: from EvtGen DECAY_BELLE2.DEC (0.5151 / 0.4831, i.e. 51.6 % of BB̄ pairs
+charged). PDG 2024 (RPP, Υ(4S) listing) gives B+B− (51.4 ± 0.6) %, B0B̄0 (48.6 ± 0.6) %
+[unverified: listing not opened]; the two agree within 0.4σ.
+
+The channel "B0 -> K0S a" shares this module (a class option, not a separate file): its card
+`branching_fraction` is BF(B0 → K0 a); K0 → K0_S (½) and K0_S → π+π− (DEC table) enter the
+normalisation as `secondary_branching_fraction`. The K0_S flies from its PDG lifetime.
+
+Peaking backgrounds (`background = "pi0" | "eta" | "eta'"`): the ALP is replaced by that meson
+(PDG mass and width, non-relativistic Breit–Wigner truncated at ±20Γ), decaying to γγ,
+normalised with BF(B → K P) (as `branching_fraction`) and BF(P → γγ) (as
+`alp_branching_fraction`) from the DEC table; the [alp] section is then only validated.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
-from ...cardreader import Table
+from ...cardreader import CardError, Table
 from ...pdg import ALP_PDG_ID
 from ...pdg import mass as pdg_mass
+from ...pdg import width as pdg_width
 from ...record import Block
 from ..alp_decays import decay_alp
 from ..beams import BeamDraw
 from ..builder import BlockBuilder
+from ..generic_b import dec_branching_fraction, generic_decays, phase_space
 from ..kinematics import boost, sample_cos_theta, two_body_decay, velocity
+from . import rates
 from .base import AlpSettings, slice_beams, split_counts
 
-UPSILON_4S, B_PLUS, K_PLUS = 300553, 521, 321
+UPSILON_4S, B_PLUS, B_ZERO, K_PLUS, K_SHORT, PI_PLUS, PI_ZERO = 300553, 521, 511, 321, 310, 211, 111
+
+#: Reference mesons of the peaking backgrounds: card value → (PDG id, EvtGen name).
+BACKGROUNDS = {"pi0": (111, "pi0"), "eta": (221, "eta"), "eta'": (331, "eta'")}
+#: Truncation of the background meson's Breit–Wigner, in widths.
+MESON_BW_RANGE = 20.0
 
 
-class BToKA:
-    """e+e− → Υ(4S) → B+B−, B± → K± a, a → final state from the ALP settings."""
+def upsilon_fraction(charged: bool) -> float:
+    """Fraction of BB̄ pairs that are B+B− (charged) or B0B̄0, EvtGen DECAY_BELLE2.DEC."""
+    pp = dec_branching_fraction("Upsilon(4S)", ["B+", "B-"])
+    zz = dec_branching_fraction("Upsilon(4S)", ["B0", "anti-B0"])
+    return (pp if charged else zz) / (pp + zz)
 
-    name = "B+ -> K+ a"
 
-    def __init__(self, alp: AlpSettings, branching_fraction: float = 1.0) -> None:
+def meson_masses(rng: np.random.Generator, pdg: int, n: int) -> np.ndarray:
+    """Masses of a narrow meson: Cauchy (non-relativistic BW, PDG mass and width) within ±20Γ."""
+    m0, gamma = pdg_mass(pdg), pdg_width(pdg)
+    if gamma <= 0:
+        return np.full(n, m0)
+    lim = math.atan(2.0 * MESON_BW_RANGE)
+    return m0 + 0.5 * gamma * np.tan(rng.uniform(-lim, lim, n))
+
+
+def meson_gg_fraction(background: str) -> float:
+    """BF(P → γγ) of a background meson, EvtGen DECAY_BELLE2.DEC."""
+    return dec_branching_fraction(BACKGROUNDS[background][1], ["gamma", "gamma"])
+
+
+def upsilon_to_bb(
+    rng: np.random.Generator, b: BlockBuilder, beams: BeamDraw, b_pdg: int
+) -> tuple[int, int]:
+    """Add Υ(4S) → B(b_pdg) B̄ with sin²θ* about the e− axis; return (signal B, other B)."""
+    upsilon = b.add(UPSILON_4S, beams.total, role="upsilon")
+    axis = boost(beams.e_minus, -velocity(beams.total))[:, :3]
+    m_b = pdg_mass(abs(b_pdg))
+    p_sig, p_other = two_body_decay(
+        rng, b.p4(upsilon), m_b, m_b, cos_theta=sample_cos_theta(rng, b.n, -1.0), axis=axis
+    )
+    sig = b.add(b_pdg, p_sig, mother=upsilon, role="signal_parent")
+    other = b.add(-b_pdg, p_other, mother=upsilon, role="other_b")
+    return sig, other
+
+
+@dataclass(frozen=True)
+class SubMode:
+    """A decay chain of the signal meson: label and product of its secondary BFs."""
+
+    key: str
+    secondary_bf: float
+
+
+class UpsilonBChannel:
+    """Shared base of the Υ(4S) → BB̄, B → K(*) X channels (one class per card name)."""
+
+    name = ""
+    charged = True  # B+B− (True) or B0B̄0 (False)
+    parent_label = "B+"
+
+    def __init__(
+        self,
+        alp: AlpSettings,
+        branching_fraction: float,
+        bf_source: str = "card",
+        other_b: str = "undecayed",
+        background: str | None = None,
+        n_bb_pairs: float | None = None,
+    ) -> None:
         self.alp = alp
         self.branching_fraction = branching_fraction
+        self.bf_source = bf_source
+        self.other_b = other_b
+        self.background = background
+        self.n_bb_pairs = n_bb_pairs
+
+    # ---- card -----------------------------------------------------------------------------
+    @classmethod
+    def from_card(cls, table: Table, alp: AlpSettings, detector: object) -> UpsilonBChannel:
+        """Options: `branching_fraction` (model-independent BF, required unless [alp.couplings]
+        or `background` is given), `other_b` ("undecayed" | "generic"), `background`
+        ("pi0" | "eta" | "eta'"), `n_bb_pairs` (BB̄ pairs of the data set, for n_parents)."""
+        other_b = table.string("other_b", "undecayed", choices=("undecayed", "generic"))
+        background = table.string("background", None, choices=tuple(BACKGROUNDS))
+        n_bb = table.number("n_bb_pairs", None, lo=1.0)
+        has_bf = table.has("branching_fraction")
+        bf = table.number("branching_fraction", None, lo=0.0, hi=1.0, lo_open=True)
+        if background is not None:
+            if has_bf:
+                raise table.error(
+                    "branching_fraction",
+                    "cannot be combined with background: "
+                    "the measured BF of the reference process is used",
+                )
+            bf = cls.background_bf(background)
+            source = "EvtGen DECAY_BELLE2.DEC: BF(B -> K P); BF(P -> gamma gamma) in alp_b.f."
+        elif alp.couplings is not None:
+            if has_bf:
+                raise table.error(
+                    "branching_fraction",
+                    "cannot be combined with [alp.couplings]: the couplings fix BF(B -> K a)",
+                )
+            bf = cls.coupling_bf(alp)
+            source = "couplings: g_bs = W loop (ILS eq. 4) + top loop (BNRST20), BZ05 form factor"
+        else:
+            if bf is None:
+                raise table.error(
+                    "branching_fraction",
+                    "is required for a model-independent "
+                    "ALP (no [alp.couplings]): give BF(B -> K a), e.g. 1e-6",
+                )
+            source = "card (model independent)"
+        return cls(alp, bf, source, other_b, background, n_bb)
+
+    @classmethod
+    def coupling_bf(cls, alp: AlpSettings) -> float:
+        return rates.bf_b_to_k_a(alp.couplings, alp.mass, charged=cls.charged)
+
+    @classmethod
+    def background_bf(cls, background: str) -> float:
+        raise NotImplementedError
+
+    # ---- kinematics -----------------------------------------------------------------------
+    @property
+    def b_pdg(self) -> int:
+        return B_PLUS if self.charged else B_ZERO
 
     @property
     def min_sqrt_s(self) -> float:
         """Production threshold 2 m_B: beam-energy tails below it make no event."""
-        return 2.0 * pdg_mass(B_PLUS)
+        return 2.0 * pdg_mass(self.b_pdg)
 
-    @classmethod
-    def from_card(cls, table: Table, alp: AlpSettings, detector: object) -> BToKA:
-        """Options: `branching_fraction` (model-independent BF(B+ → K+ a), default 1)."""
-        bf = table.number("branching_fraction", 1.0, lo=0.0, hi=1.0, lo_open=True)
-        return cls(alp, bf)
+    def submodes(self) -> list[SubMode]:
+        """Decay chains of the signal K(*) (one block each)."""
+        raise NotImplementedError
+
+    def add_signal(
+        self, rng: np.random.Generator, b: BlockBuilder, sig: int, sign: int, key: str, m_x
+    ) -> int:
+        """Add the K(*) and the ALP (mass m_x per event) from the signal B; return the ALP."""
+        raise NotImplementedError
+
+    def mode_label(self, sign: int, key: str) -> str:
+        raise NotImplementedError
+
+    def final_states(self) -> dict[str, float]:
+        """ALP final states and their generation fractions (γγ for a background meson)."""
+        if self.background is not None:
+            return {"gamma gamma": 1.0}
+        return {k: v for k, v in self.alp.decays.items() if v > 0}
+
+    def modes(self) -> list[tuple[int, SubMode, str, float]]:
+        """(B sign, sub-mode, ALP final state, fraction) of every block."""
+        subs = self.submodes()
+        norm = sum(s.secondary_bf for s in subs)
+        return [
+            (sign, s, fs, 0.5 * s.secondary_bf / norm * br)
+            for sign in (+1, -1)
+            for s in subs
+            for fs, br in self.final_states().items()
+        ]
+
+    def generate(self, rng: np.random.Generator, beams: BeamDraw) -> list[Block]:
+        modes = self.modes()
+        counts = split_counts(rng, beams.e_minus.shape[0], [m[3] for m in modes])
+        blocks, start = [], 0
+        for (sign, sub, fs, _), count in zip(modes, counts, strict=True):
+            part = slice_beams(beams, start, start + count)
+            start += count
+            if self.other_b == "generic" and count > 0:
+                blocks.extend(self._generic_blocks(rng, part, sign, sub, fs))
+            else:
+                blocks.append(self._block(rng, part, sign, sub, fs))
+        return blocks
+
+    def _generic_blocks(self, rng, beams: BeamDraw, sign: int, sub: SubMode, fs: str):
+        """Split the events by the other B's decay channel: one block per channel present."""
+        table = generic_decays(-sign * self.b_pdg)
+        chosen = table.sample(rng, beams.e_minus.shape[0])
+        order = np.argsort(chosen, kind="stable")
+        values, starts = np.unique(chosen[order], return_index=True)
+        bounds = [*starts, chosen.size]
+        out = []
+        for j, ch in enumerate(values):
+            idx = order[bounds[j] : bounds[j + 1]]
+            part = BeamDraw(beams.e_minus[idx], beams.e_plus[idx], beams.primary_vertex[idx])
+            out.append(self._block(rng, part, sign, sub, fs, table.channels[ch]))
+        return out
+
+    def _block(self, rng, beams: BeamDraw, sign: int, sub: SubMode, fs: str, other=None) -> Block:
+        b = BlockBuilder(beams)
+        sig, other_b = upsilon_to_bb(rng, b, beams, sign * self.b_pdg)
+        if self.background is None:
+            m_x = np.full(b.n, self.alp.mass)
+        else:
+            m_x = meson_masses(rng, BACKGROUNDS[self.background][0], b.n)
+        x = self.add_signal(rng, b, sig, sign, sub.key, m_x)
+        decay_alp(rng, b, x, fs)
+        label = self.mode_label(sign, sub.key)
+        mode = f"{label}; {self.x_name} -> {fs}"
+        if other is not None:
+            daughters = phase_space(rng, b.p4(other_b), other.masses)
+            for i, pdg in enumerate(other.pdg):
+                b.add(pdg, daughters[:, i], mother=other_b)
+            mode += f"; other B -> {other.label}"
+        ctau = self.alp.ctau if self.background is None else None
+        return b.build(rng, mode, alp_ctau_mm=ctau)
+
+    @property
+    def x_name(self) -> str:
+        return "a" if self.background is None else self.background
+
+    @property
+    def x_pdg(self) -> int:
+        return ALP_PDG_ID if self.background is None else BACKGROUNDS[self.background][0]
+
+    # ---- normalisation --------------------------------------------------------------------
+    def normalisation(self) -> dict[str, object]:
+        per_pair = 2.0 * upsilon_fraction(self.charged)
+        secondary = sum(s.secondary_bf for s in self.submodes())
+        out: dict[str, object] = {
+            "kind": "branching_fraction",
+            "parent": self.parent_label,
+            "branching_fraction": self.branching_fraction,
+            "branching_fraction_source": self.bf_source,
+            "secondary_branching_fraction": secondary,
+            "n_parents_per_bb_pair": per_pair,
+            "n_bb_pairs": self.n_bb_pairs,
+            "n_parents": None if self.n_bb_pairs is None else self.n_bb_pairs * per_pair,
+            "alp_branching_fraction": (
+                self.alp.generated_branching_fraction
+                if self.background is None
+                else meson_gg_fraction(self.background)
+            ),
+            "alp_branching_fractions": dict(self.final_states()),
+            "other_b": self.other_b,
+            "formula": "N = n_parents * branching_fraction * secondary_branching_fraction * "
+            "alp_branching_fraction * efficiency, n_parents = n_bb_pairs * n_parents_per_bb_pair",
+        }
+        if self.background is not None:
+            out["background"] = self.background
+        if self.other_b == "generic":
+            out["other_b_kept_fraction"] = generic_decays(-self.b_pdg).kept_fraction
+        return out
+
+
+class BToKA(UpsilonBChannel):
+    """e+e− → Υ(4S) → B+B−, B± → K± a, a → final state from the ALP settings."""
+
+    name = "B+ -> K+ a"
+    charged = True
+    parent_label = "B+"
 
     @staticmethod
     def max_alp_mass(detector: object = None) -> float:
         """Kinematic limit m_B − m_K for the ALP mass (GeV)."""
         return pdg_mass(B_PLUS) - pdg_mass(K_PLUS)
 
-    def modes(self) -> list[tuple[int, str, float]]:
-        """(B charge sign, ALP final state, fraction) for every decay mode."""
-        return [
-            (sign, fs, 0.5 * br)
-            for sign in (+1, -1)
-            for fs, br in self.alp.decays.items()
-            if br > 0
-        ]
+    @classmethod
+    def background_bf(cls, background: str) -> float:
+        return dec_branching_fraction("B+", ["K+", BACKGROUNDS[background][1]])
 
-    def generate(self, rng: np.random.Generator, beams: BeamDraw) -> list[Block]:
-        modes = self.modes()
-        counts = split_counts(rng, beams.e_minus.shape[0], [m[2] for m in modes])
-        blocks, start = [], 0
-        for (sign, final_state, _), count in zip(modes, counts, strict=True):
-            part = slice_beams(beams, start, start + count)
-            start += count
-            blocks.append(self._generate_mode(rng, part, sign, final_state))
-        return blocks
+    def submodes(self) -> list[SubMode]:
+        return [SubMode("K+", 1.0)]
 
-    def _generate_mode(
-        self, rng: np.random.Generator, beams: BeamDraw, sign: int, final_state: str
-    ) -> Block:
-        b = BlockBuilder(beams)
-        n = b.n
-        upsilon = b.add(UPSILON_4S, beams.total, role="upsilon")
-        # Υ(4S) → B B̄ with sin²θ* about the e− beam axis, seen in the Υ rest frame.
-        axis = boost(beams.e_minus, -velocity(beams.total))[:, :3]
-        m_b = pdg_mass(B_PLUS)
-        p_sig, p_other = two_body_decay(
-            rng, b.p4(upsilon), m_b, m_b, cos_theta=sample_cos_theta(rng, n, -1.0), axis=axis
-        )
-        sig = b.add(sign * B_PLUS, p_sig, mother=upsilon, role="signal_parent")
-        b.add(-sign * B_PLUS, p_other, mother=upsilon, role="other_b")
-        p_k, p_a = two_body_decay(rng, b.p4(sig), pdg_mass(K_PLUS), self.alp.mass)
+    def mode_label(self, sign: int, key: str) -> str:
+        c = "+" if sign > 0 else "-"
+        return f"B{c} -> K{c} {self.x_name}"
+
+    def add_signal(self, rng, b: BlockBuilder, sig: int, sign: int, key: str, m_x) -> int:
+        p_k, p_a = two_body_decay(rng, b.p4(sig), pdg_mass(K_PLUS), m_x)
         b.add(sign * K_PLUS, p_k, mother=sig, role="kaon")
-        alp = b.add(ALP_PDG_ID, p_a, mother=sig, role="alp")
-        decay_alp(rng, b, alp, final_state)
-        charge = "+" if sign > 0 else "-"
-        mode = f"B{charge} -> K{charge} a; a -> {final_state}"
-        return b.build(rng, mode, alp_ctau_mm=self.alp.ctau)
+        return b.add(self.x_pdg, p_a, mother=sig, role="alp")
 
-    def normalisation(self) -> dict[str, object]:
-        return {
-            "kind": "branching_fraction",
-            "parent": "B+",
-            "branching_fraction": self.branching_fraction,
-            "alp_branching_fractions": dict(self.alp.decays),
-            "formula": "N = N_BB * 2 * f(B+B-) * BF(B+ -> K+ a) * BF(a -> final state) * eff",
-        }
+
+class B0ToKSA(UpsilonBChannel):
+    """e+e− → Υ(4S) → B0B̄0, B0 (B̄0) → K0 (K̄0) a, K0 → K0_S → π+π−."""
+
+    name = "B0 -> K0S a"
+    charged = False
+    parent_label = "B0"
+
+    @staticmethod
+    def max_alp_mass(detector: object = None) -> float:
+        """Kinematic limit m_B0 − m_K0 (GeV)."""
+        return pdg_mass(B_ZERO) - pdg_mass(K_SHORT)
+
+    @classmethod
+    def background_bf(cls, background: str) -> float:
+        name = BACKGROUNDS[background][1]
+        bf = dec_branching_fraction("B0", ["K0", name])
+        if bf <= 0:
+            raise CardError(
+                "channel.background",
+                f"= {background!r}: the EvtGen table has no "
+                f"B0 -> K0 {name}; use it with 'B+ -> K+ a'",
+            )
+        return bf
+
+    def submodes(self) -> list[SubMode]:
+        ks = dec_branching_fraction("K0", ["K_S0"]) * dec_branching_fraction("K_S0", ["pi+", "pi-"])
+        return [SubMode("K_S0", ks)]
+
+    def mode_label(self, sign: int, key: str) -> str:
+        return f"{'B0' if sign > 0 else 'anti-B0'} -> K_S0 {self.x_name}"
+
+    def add_signal(self, rng, b: BlockBuilder, sig: int, sign: int, key: str, m_x) -> int:
+        m_ks, m_pi = pdg_mass(K_SHORT), pdg_mass(PI_PLUS)
+        p_k, p_a = two_body_decay(rng, b.p4(sig), m_ks, m_x)
+        ks = b.add(K_SHORT, p_k, mother=sig, role="kaon")
+        x = b.add(self.x_pdg, p_a, mother=sig, role="alp")
+        p1, p2 = two_body_decay(rng, b.p4(ks), m_pi, m_pi)
+        b.add(PI_PLUS, p1, mother=ks, role="ks_pi+")
+        b.add(-PI_PLUS, p2, mother=ks, role="ks_pi-")
+        return x
