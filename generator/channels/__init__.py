@@ -4,8 +4,8 @@ from .b_to_k_a import B0ToKSA, BToKA
 from .b_to_kstar_a import BPlusToKstarA, BToKstarA
 from .base import AlpSettings, Channel
 from .ee_to_gamma_a import EeToGammaA
-from .tau_to_l_a import TauToLA
 from .jpsi_to_gamma_a import JpsiToGammaA, Psi2SToPiPiJpsiGammaA
+from .tau_to_l_a import TauToLA
 
 CHANNELS = {"B+ -> K+ a": BToKA, EeToGammaA.name: EeToGammaA, TauToLA.name: TauToLA}
 
