@@ -1,17 +1,35 @@
-"""Calorimeter response to photons: where they land, acceptance, energy and position smearing.
+"""Calorimeter response: where particles land, what they deposit, clusters and merging.
 
-Photons are propagated in a straight line from their true production vertex to the front face
-of the calorimeter, then reconstructed as if they came from the nominal interaction point
-(DESIGN.md detector conventions): this is what degrades the di-photon mass of displaced ALPs.
+- Photons are propagated in a straight line from their true production vertex, charged
+  particles along their helix (helix.py), to the front face of the calorimeter (a cylinder
+  with end caps); clusters are then reconstructed as if from the nominal interaction point
+  (DESIGN.md detector conventions): this is what degrades the di-photon mass of displaced ALPs.
+- Deposits: photons and electrons their energy (electromagnetic shower); muons a minimum-
+  ionising deposit; charged hadrons a MIP deposit, or with the card's interaction probability a
+  hadronic shower carrying a uniform fraction of the kinetic energy (PDG Review, "Passage of
+  particles through matter": MIP dE/dx; "Calorimetry": hadronic showers in an EM calorimeter).
+- Energy: Gaussian σ_E/E = noise/E ⊕ stochastic/E^{1/4} ⊕ constant (Belle ECL form, Belle NIM A
+  479 (2002) 117); position: σ = a + b/√E + c/E^{1/4} mm on the front face.
+- Cluster finding: polar-angle coverage of the impact point (gaps are holes), energy threshold,
+  efficiency ε(E) = plateau·(1 − exp(−E/E_turn-on)).
+- Merging: two clusters whose impact points are closer than the card's merging distance (set
+  from the Molière radius and crystal size) become one: energies add, the position is the
+  energy-weighted mean; the cluster keeps the first template slot.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .config import CalorimeterSettings
 from .geometry import hit_cylinder
+from .helix import Helix
+from .helix_kernel import cluster_kernel
+
+Array = NDArray[np.float64]
 
 
 def in_theta_regions(
@@ -24,35 +42,146 @@ def in_theta_regions(
     return ok
 
 
+def photon_impact(
+    p4: Array, vertex: Array, cal: CalorimeterSettings
+) -> tuple[Array, NDArray[np.bool_]]:
+    """Straight-line impact point (N, 3) on the calorimeter front and a reached mask."""
+    return hit_cylinder(vertex[:, :3], p4[:, :3], cal.inner_radius, cal.z_backward, cal.z_forward)
+
+
+def charged_impact(helix: Helix, cal: CalorimeterSettings) -> tuple[Array, NDArray[np.bool_]]:
+    """Impact point of helices on the barrel (r = inner_radius) or an end-cap plane.
+
+    A helix hits the barrel at its first crossing of the barrel radius if z is then between
+    the end caps; otherwise (or if it never reaches the barrel radius: a curler) it hits the
+    end-cap plane it moves towards, if it gets there (pz ≠ 0). Start points outside: no hit.
+    """
+    n = helix.radius.shape[0]
+    r0 = np.hypot(helix.x0[:, 0], helix.x0[:, 1])
+    z0 = helix.x0[:, 2]
+    inside = (r0 < cal.inner_radius) & (z0 > cal.z_backward) & (z0 < cal.z_forward)
+    alpha_b, reach_b = helix.alpha_to_radius(cal.inner_radius)
+    reach_b &= helix.r_max > cal.inner_radius
+    z_b = z0 + helix.dz_dalpha * alpha_b
+    barrel = reach_b & (z_b > cal.z_backward) & (z_b < cal.z_forward)
+    plane = np.where(helix.dz_dalpha >= 0.0, cal.z_forward, cal.z_backward)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha_e = (plane - z0) / helix.dz_dalpha
+    endcap = ~barrel & np.isfinite(alpha_e) & (alpha_e >= 0.0)
+    alpha = np.where(barrel, alpha_b, np.where(endcap, alpha_e, 0.0))
+    pos = helix.position(alpha)
+    pos[:, 2] = np.where(endcap, plane, pos[:, 2])
+    reached = inside & (barrel | endcap)
+    pos[~reached] = np.nan
+    return pos.reshape(n, 3), reached
+
+
+@dataclass
+class ClusterResponse:
+    """Clusters of N events from one template slot (before merging)."""
+
+    energy: Array  # (N,) reconstructed energy, NaN where no cluster
+    position: Array  # (N, 3) reconstructed position on the front face, NaN where none
+    exists: NDArray[np.bool_]  # (N,)
+
+
+def make_clusters(
+    rng: np.random.Generator,
+    deposit: Array,
+    impact: Array,
+    reached: NDArray[np.bool_],
+    cal: CalorimeterSettings,
+) -> ClusterResponse:
+    """Smear energy and position of deposits at impact points; apply acceptance, threshold,
+    efficiency. The direction is taken from the IP (origin) to the smeared position
+    (compiled in helix_kernel.cluster_kernel)."""
+    n = deposit.shape[0]
+    g = rng.standard_normal((3, n))
+    u = rng.random(n)
+    energy, pos, exists = cluster_kernel(
+        np.ascontiguousarray(deposit, dtype=float),
+        np.ascontiguousarray(impact, dtype=float),
+        np.ascontiguousarray(reached),
+        g[0],
+        g[1],
+        g[2],
+        u,
+        cal.noise,
+        cal.stochastic,
+        cal.constant,
+        *cal.position_resolution,
+        cal.energy_threshold,
+        cal.efficiency,
+        cal.efficiency_turn_on,
+        np.asarray(cal.theta_regions, dtype=float).reshape(-1, 2),
+    )
+    return ClusterResponse(energy, pos, exists)
+
+
+def charged_deposit(
+    rng: np.random.Generator, p4: Array, abs_pdg: int, mass: float, cal: CalorimeterSettings
+) -> Array:
+    """True energy deposited by charged particles of one species (module docstring)."""
+    n = p4.shape[0]
+    if abs_pdg == 11:
+        return p4[:, 3].copy()
+    mip = cal.mip_energy * (1.0 + cal.mip_spread * rng.standard_normal(n))
+    mip = np.clip(mip, 0.0, p4[:, 3] - mass)
+    if abs_pdg == 13:
+        return mip
+    shower = rng.random(n) < cal.hadronic_interaction
+    return np.where(shower, rng.random(n) * (p4[:, 3] - mass), mip)
+
+
+def merge_clusters(
+    energy: Array, position: Array, exists: NDArray[np.bool_], distance: float
+) -> NDArray[np.int64]:
+    """Merge clusters (N, k) closer than `distance` in place; returns the owner (N, k): the
+    slot whose cluster now holds each slot's deposit (itself if not merged).
+
+    Pairs of slots are visited in template order (a loop over slot pairs, arrays over
+    events): the later cluster is absorbed into the earlier one.
+    """
+    n, k = exists.shape
+    owner = np.tile(np.arange(k), (n, 1))
+    if distance <= 0.0:
+        return owner
+    for i in range(k):
+        for j in range(i + 1, k):
+            diff = position[:, i] - position[:, j]
+            d = np.sqrt(diff[:, 0] ** 2 + diff[:, 1] ** 2 + diff[:, 2] ** 2)
+            m = exists[:, i] & exists[:, j] & (d < distance)
+            if not m.any():
+                continue
+            ei, ej = energy[m, i], energy[m, j]
+            position[m, i] = (ei[:, None] * position[m, i] + ej[:, None] * position[m, j]) / (
+                ei + ej
+            )[:, None]
+            energy[m, i] = ei + ej
+            for jj in range(k):
+                owner[m & (owner[:, jj] == j), jj] = i
+            exists[m, j] = False
+            energy[m, j] = np.nan
+            position[m, j] = np.nan
+    return owner
+
+
+def cluster_p4(energy: Array, position: Array) -> Array:
+    """Massless four-momenta from the IP towards cluster positions (any leading shape)."""
+    scale = energy / np.sqrt(position[..., 0] ** 2 + position[..., 1] ** 2 + position[..., 2] ** 2)
+    out = np.empty((*energy.shape, 4))
+    out[..., :3] = position * scale[..., None]
+    out[..., 3] = energy
+    return out
+
+
 def reconstruct_photons(
     rng: np.random.Generator,
-    p4: NDArray[np.float64],
-    vertex: NDArray[np.float64],
+    p4: Array,
+    vertex: Array,
     cal: CalorimeterSettings,
-) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    """Reconstructed photon four-momenta (N, 4) and a detected mask (N,).
-
-    Impact point from the true vertex; cluster position smeared on the surface by the
-    energy-dependent resolution; energy smeared by the Gaussian resolution of the card;
-    direction taken from the nominal interaction point (origin) to the cluster.
-    """
-    n = p4.shape[0]
-    impact, inside = hit_cylinder(
-        vertex[:, :3], p4[:, :3], cal.inner_radius, cal.z_backward, cal.z_forward
-    )
-    energy = p4[:, 3]
-    r = np.linalg.norm(impact, axis=1)
-    rho = np.hypot(impact[:, 0], impact[:, 1])
-    sigma_pos = cal.position_sigma(energy)
-    theta = np.arctan2(rho, impact[:, 2]) + rng.standard_normal(n) * sigma_pos / r
-    phi = np.arctan2(impact[:, 1], impact[:, 0]) + rng.standard_normal(n) * sigma_pos / rho
-    e_reco = energy * (1.0 + cal.relative_energy_resolution(energy) * rng.standard_normal(n))
-    detected = inside & in_theta_regions(theta, cal.theta_regions) & (e_reco > cal.energy_threshold)
-    out = np.empty((n, 4))
-    sin_t = np.sin(theta)
-    out[:, 0] = e_reco * sin_t * np.cos(phi)
-    out[:, 1] = e_reco * sin_t * np.sin(phi)
-    out[:, 2] = e_reco * np.cos(theta)
-    out[:, 3] = e_reco
-    out[~detected] = np.nan
-    return out, detected
+) -> tuple[Array, NDArray[np.bool_]]:
+    """Reconstructed photon four-momenta (N, 4) and a detected mask (N,), without merging."""
+    impact, inside = photon_impact(p4, vertex, cal)
+    c = make_clusters(rng, p4[:, 3], impact, inside, cal)
+    return cluster_p4(c.energy, c.position), c.exists

@@ -1,9 +1,14 @@
 """The detector chain: each stage is a function of arrays, applied block by block.
 
-Stages (DESIGN.md): acceptance and tracking for charged particles, calorimeter for photons,
-then analysis variables of the truth-matched signal candidate. The result is columnar:
-per-particle reconstructed four-momenta aligned with the truth template, and per-event
-variables concatenated over the blocks of a chunk.
+Stages (DESIGN.md): tracking (helix, efficiency, resolution, perigee) → calorimeter (impact,
+deposits, clusters, merging) → vertexing (opposite-charge sibling tracks) → PID → trigger →
+analysis variables. The result is columnar: per-particle reconstructed four-momenta aligned
+with the truth template, per-event columns, and the reconstructed objects as flat arrays.
+
+Which truth particles the detector sees: final-state (status 1) photons, e, μ, π±, K±, p
+(long-lived on the scale of the detector). Neutrinos, an undecayed ALP, K_L, neutrons and
+particles left undecayed by the generator (e.g. the other B of B+ → K+ a, not simulated)
+leave nothing: event-level variables and trigger bits only see what the generator made.
 """
 
 from __future__ import annotations
@@ -13,26 +18,67 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from ..pdg import ALP_PDG_ID
 from ..pdg import charge as pdg_charge
 from ..pdg import mass as pdg_mass
 from ..record import FINAL, Block, EventRecord
-from .calorimeter import reconstruct_photons
+from .calorimeter import (
+    charged_deposit,
+    cluster_p4,
+    make_clusters,
+    merge_clusters,
+    photon_impact,
+)
 from .config import DetectorSettings
-from .tracking import reconstruct_tracks
-from .variables import beam_constrained_mass, invariant_mass
+from .pid import assign_species
+from .tracking import TrackResponse, track_response
+from .trigger import TriggerInputs, trigger_bits
+from .variables import (
+    beam_constrained_mass,
+    cms_energy,
+    cos_theta,
+    invariant_mass,
+    mass_squared,
+    momentum,
+    recoil_mass,
+)
+from .vertexing import VertexResponse, fit_vertex
 
 PHOTON = 22
-NEUTRINOS = {12, 14, 16}
+#: Charged species that live long enough to cross the whole detector.
+CHARGED_STABLE = {11, 13, 211, 321, 2212}
+DETECTABLE = CHARGED_STABLE | {PHOTON}
+MUON = 13
+
+Array = NDArray[np.float64]
 
 
 @dataclass
 class RecoBlock:
-    """Detector response for one block: reco four-momenta (N, P, 4), NaN where not seen."""
+    """Detector response for one block.
 
-    p4: NDArray[np.float64]
+    - `p4` (N, P, 4) and `detected` (N, P): truth-matched response aligned with the template
+      (NaN/False where unseen). Tracks: momentum at the POCA to the IP, true mass hypothesis;
+      photons: the cluster seen from the IP (merged clusters belong to the first slot).
+    - `columns`: per-event columns (N,) (floats NaN where undefined, bools for flags/triggers).
+    - `objects`: reconstructed objects as flat arrays, each with `event` (index of the event in
+      the block) and `particle` (template index of the truth particle that made it):
+      * "tracks": charge, pid (assigned |PDG| id: 11, 13, 211, 321, 2212), px, py, pz, E (at the
+        POCA, true-mass hypothesis), pt, p, cosTheta, d0, z0 (mm, w.r.t. the IP; d0 signed),
+        nLayers (layers crossed);
+      * "clusters": E (GeV), x, y, z (mm, front face), theta, phi (rad, seen from the IP),
+        nParticles (particles merged into it), isTrackMatched (its particle has a track);
+      * "vertices" (two opposite-charge tracks from one mother; `particle` is the mother):
+        x, y, z, dr, distance (mm from the IP), px, py, pz, E (at the vertex), M, Mprime (GeV).
+    """
+
+    p4: Array
     detected: NDArray[np.bool_]
     columns: dict[str, NDArray] = field(default_factory=dict)
+    objects: dict[str, dict[str, NDArray]] = field(default_factory=dict)
+
+    @property
+    def n_events(self) -> int:
+        return self.p4.shape[0]
 
 
 @dataclass
@@ -42,63 +88,317 @@ class RecoRecord:
     blocks: list[RecoBlock]
 
     def columns(self) -> dict[str, NDArray]:
-        names: list[str] = []
+        """Per-event columns over the chunk; a column a block lacks is NaN (False for bools)."""
+        kinds: dict[str, np.dtype] = {}
         for b in self.blocks:
-            names.extend(k for k in b.columns if k not in names)
+            for k, v in b.columns.items():
+                kinds.setdefault(k, v.dtype)
         out = {}
-        for k in names:
+        for k, dt in kinds.items():
             parts = []
             for b in self.blocks:
                 col = b.columns.get(k)
                 if col is None:
-                    n = b.p4.shape[0]
-                    col = np.full(n, np.nan) if k not in ("reconstructed",) else np.zeros(n, bool)
+                    col = (
+                        np.zeros(b.n_events, bool)
+                        if dt == np.bool_
+                        else np.full(b.n_events, np.nan)
+                    )
                 parts.append(col)
             out[k] = np.concatenate(parts)
         return out
 
+    def objects(self) -> dict[str, dict[str, NDArray]]:
+        """Objects over the chunk; `event` becomes the event index within the chunk."""
+        out: dict[str, dict[str, NDArray]] = {}
+        offset = 0
+        for b in self.blocks:
+            for kind, arrays in b.objects.items():
+                dest = out.setdefault(kind, {k: [] for k in arrays})
+                for k, v in arrays.items():
+                    dest[k].append(v + offset if k == "event" else v)
+            offset += b.n_events
+        return {kind: {k: np.concatenate(v) for k, v in a.items()} for kind, a in out.items()}
+
 
 def is_visible(pdg: int) -> bool:
-    """Particles a detector can see at all (not neutrinos, not an undecayed ALP)."""
-    return abs(pdg) not in NEUTRINOS and abs(pdg) != ALP_PDG_ID
+    """Particles the detector sees (final-state photons and long-lived charged particles)."""
+    return abs(pdg) in DETECTABLE
 
 
-def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings) -> RecoBlock:
-    """Run the detector stages on one block and compute the candidate variables."""
-    n, n_part = block.n_events, block.n_particles
-    reco = np.full((n, n_part, 4), np.nan)
-    detected = np.zeros((n, n_part), dtype=bool)
-    for i in np.flatnonzero(block.status == FINAL):
-        pdg = int(block.pdg[i])
-        if pdg == PHOTON:
-            reco[:, i], detected[:, i] = reconstruct_photons(
-                rng, block.p4[:, i], block.vertex[:, i], det.calorimeter
-            )
-        elif abs(pdg) != ALP_PDG_ID and pdg_charge(pdg) != 0:
-            reco[:, i], detected[:, i] = reconstruct_tracks(
-                rng, block.p4[:, i], block.vertex[:, i], pdg_mass(abs(pdg)), det.tracking
-            )
-    out = RecoBlock(reco, detected)
-    out.columns.update(candidate_variables(block, out, det))
+def _flatten(mask: NDArray[np.bool_], slots: list[int], fields: dict[str, NDArray]) -> dict:
+    ev, k = np.nonzero(mask)  # row-major: sorted by event
+    out: dict[str, NDArray] = {"event": ev.astype(np.int64)}
+    out["particle"] = np.asarray(slots, dtype=np.int32)[k] if slots else k.astype(np.int32)
+    for name, arr in fields.items():
+        out[name] = arr[ev, k]
     return out
 
 
-def candidate_variables(block: Block, reco: RecoBlock, det: DetectorSettings) -> dict[str, NDArray]:
-    """Variables of the truth-matched signal candidate: B (Mbc, deltaE) and ALP (M)."""
+def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings) -> RecoBlock:
+    """Run the detector stages on one block and compute the candidate and event variables."""
+    n, n_part = block.n_events, block.n_particles
+    reco = np.full((n, n_part, 4), np.nan)
+    detected = np.zeros((n, n_part), dtype=bool)
+    final = [i for i in np.flatnonzero(block.status == FINAL) if is_visible(int(block.pdg[i]))]
+    trk_slots = [i for i in final if abs(int(block.pdg[i])) in CHARGED_STABLE]
+    cal, trk = det.calorimeter, det.tracking
+
+    # tracking and calorimeter deposits, slot by slot
+    tracks: dict[int, TrackResponse] = {}
+    k_c = len(final)
+    c_energy = np.full((n, k_c), np.nan)
+    c_pos = np.full((n, k_c, 3), np.nan)
+    c_exists = np.zeros((n, k_c), dtype=bool)
+    for c, i in enumerate(final):
+        pdg = int(block.pdg[i])
+        p4, vtx = block.p4[:, i], block.vertex[:, i]
+        if pdg == PHOTON:
+            impact, reached = photon_impact(p4, vtx, cal)
+            deposit = p4[:, 3]
+        else:
+            m = pdg_mass(abs(pdg))
+            tr = track_response(rng, p4, vtx, pdg_charge(pdg), m, trk, cal)
+            tracks[i] = tr
+            reco[:, i], detected[:, i] = tr.p4, tr.found
+            impact, reached = tr.impact, tr.reached
+            deposit = charged_deposit(rng, p4, abs(pdg), m, cal)
+        cl = make_clusters(rng, deposit, impact, reached, cal)
+        c_energy[:, c], c_pos[:, c], c_exists[:, c] = cl.energy, cl.position, cl.exists
+    owner = merge_clusters(c_energy, c_pos, c_exists, cal.merging_distance)
+    c_p4 = cluster_p4(c_energy, c_pos)
+    for c, i in enumerate(final):
+        if int(block.pdg[i]) == PHOTON:
+            reco[:, i], detected[:, i] = c_p4[:, c], c_exists[:, c]
+
+    # vertices: two opposite-charge tracks with the same mother
+    vertices: dict[int, VertexResponse] = {}
+    for mom in np.unique(block.mother[trk_slots]) if trk_slots else []:
+        kids = [i for i in trk_slots if block.mother[i] == mom]
+        if len(kids) != 2 or np.sign(block.pdg[kids[0]]) == np.sign(block.pdg[kids[1]]):
+            continue
+        a, b = (abs(int(block.pdg[k])) for k in kids)
+        vertices[int(mom)] = fit_vertex(
+            rng,
+            tracks[kids[0]],
+            tracks[kids[1]],
+            block.vertex[:, kids[0]],
+            (pdg_mass(a), pdg_mass(b)),
+            a == b,
+            det.vertexing,
+            trk,
+        )
+
+    # PID
+    pid = {}
+    for i, tr in tracks.items():
+        pid[i] = assign_species(
+            rng, abs(int(block.pdg[i])), momentum(tr.p4), np.arccos(cos_theta(tr.p4)), det.pid
+        )
+
+    out = RecoBlock(reco, detected)
+    _sqrt_s, beta = det.beams.nominal_cms()
+    em, ep = det.beams.nominal()
+    beams_p4 = em + ep
+    cols = out.columns
+    cols.update(candidate_variables(block, out, det, tracks, vertices, owner, final, pid, beams_p4))
+
+    # event level: tracks with their PID hypothesis, clusters without a found track
+    k_t = len(trk_slots)
+    t_found = np.stack([tracks[i].found for i in trk_slots], 1) if k_t else np.zeros((n, 0), bool)
+    t_p4 = np.zeros((n, k_t, 4))
+    for c, i in enumerate(trk_slots):
+        tr = tracks[i]
+        hyp = np.vectorize(pdg_mass, otypes=[float])(np.unique(pid[i]))
+        m_hyp = hyp[np.searchsorted(np.unique(pid[i]), pid[i])]
+        e = np.sqrt(momentum(tr.p4) ** 2 + m_hyp**2)
+        t_p4[:, c, :3] = tr.p4[:, :3]
+        t_p4[:, c, 3] = e
+    t_p4[~t_found] = 0.0
+    slot_found = {i: tracks[i].found for i in trk_slots}
+    matched = np.zeros((n, k_c), dtype=bool)
+    for c, i in enumerate(final):
+        if i in slot_found:
+            matched[:, c] = slot_found[i]
+    neutral = c_exists & ~matched
+    n_p4 = np.where(neutral[..., None], c_p4, 0.0)
+    vis = np.zeros((n, 4))
+    for c in range(k_t):
+        vis += t_p4[:, c]
+    for c in range(k_c):
+        vis += n_p4[:, c]
+    from ..generator.kinematics import boost
+
+    vis_cms = boost(vis, -beta)
+    miss = beams_p4 - vis
+    cols["nTracks"] = t_found.sum(axis=1).astype(np.float64)
+    cols["nClusters"] = c_exists.sum(axis=1).astype(np.float64)
+    cols["visibleEnergyOfEventCMS"] = vis_cms[:, 3]
+    cols["missingMass2"] = mass_squared(miss)
+    cols["missingMomentumOfEventCMS"] = momentum(boost(miss, -beta))
+
+    # trigger
+    t_p = momentum(np.stack([tracks[i].p4 for i in trk_slots], 1)) if k_t else np.zeros((n, 0))
+    t_raw = np.stack([tracks[i].p4 for i in trk_slots], 1) if k_t else np.zeros((n, 0, 4))
+    c_rho = np.hypot(c_pos[..., 0], c_pos[..., 1])
+    inputs = TriggerInputs(
+        track_found=t_found,
+        track_pt=np.hypot(t_raw[..., 0], t_raw[..., 1]),
+        track_p=t_p,
+        track_theta=np.arccos(np.clip(cos_theta(t_raw), -1, 1)),
+        track_phi=np.arctan2(t_raw[..., 1], t_raw[..., 0]),
+        track_is_muon=np.array([abs(int(block.pdg[i])) == MUON for i in trk_slots], bool)[None, :]
+        & t_found,
+        cluster_exists=c_exists,
+        cluster_energy=c_energy,
+        cluster_energy_cms=cms_energy(c_p4, beta),
+        cluster_theta=np.arctan2(c_rho, c_pos[..., 2]),
+    )
+    cols.update(trigger_bits(det.trigger, inputs))
+
+    # objects
+    out.objects["tracks"] = _flatten(
+        t_found,
+        trk_slots,
+        {
+            "charge": np.tile([pdg_charge(int(block.pdg[i])) for i in trk_slots], (n, 1)),
+            "pid": np.stack([pid[i] for i in trk_slots], 1) if k_t else np.zeros((n, 0), int),
+            "px": t_raw[..., 0],
+            "py": t_raw[..., 1],
+            "pz": t_raw[..., 2],
+            "E": t_raw[..., 3],
+            "pt": inputs.track_pt,
+            "p": t_p,
+            "cosTheta": cos_theta(t_raw),
+            "d0": np.stack([tracks[i].d0 for i in trk_slots], 1) if k_t else np.zeros((n, 0)),
+            "z0": np.stack([tracks[i].z0 for i in trk_slots], 1) if k_t else np.zeros((n, 0)),
+            "nLayers": np.stack([tracks[i].n_layers for i in trk_slots], 1)
+            if k_t
+            else np.zeros((n, 0), int),
+        },
+    )
+    n_in = np.stack([(owner == c).sum(axis=1) for c in range(k_c)], 1) if k_c else owner
+    out.objects["clusters"] = _flatten(
+        c_exists,
+        final,
+        {
+            "E": c_energy,
+            "x": c_pos[..., 0],
+            "y": c_pos[..., 1],
+            "z": c_pos[..., 2],
+            "theta": inputs.cluster_theta,
+            "phi": np.arctan2(c_pos[..., 1], c_pos[..., 0]),
+            "nParticles": n_in,
+            "isTrackMatched": matched,
+        },
+    )
+    v_slots = list(vertices)
+    if v_slots:
+        vx = np.stack([vertices[m].position for m in v_slots], 1)
+        vp = np.stack([vertices[m].p4 for m in v_slots], 1)
+        fields = {
+            "x": vx[..., 0],
+            "y": vx[..., 1],
+            "z": vx[..., 2],
+            "dr": np.hypot(vx[..., 0], vx[..., 1]),
+            "distance": np.sqrt(vx[..., 0] ** 2 + vx[..., 1] ** 2 + vx[..., 2] ** 2),
+            "px": vp[..., 0],
+            "py": vp[..., 1],
+            "pz": vp[..., 2],
+            "E": vp[..., 3],
+            "M": np.stack([vertices[m].mass for m in v_slots], 1),
+            "Mprime": np.stack([vertices[m].mprime for m in v_slots], 1),
+        }
+        v_exists = np.stack([vertices[m].exists for m in v_slots], 1)
+    else:
+        names = ("x", "y", "z", "dr", "distance", "px", "py", "pz", "E", "M", "Mprime")
+        fields = {k: np.zeros((n, 0)) for k in names}
+        v_exists = np.zeros((n, 0), bool)
+    out.objects["vertices"] = _flatten(v_exists, v_slots, fields)
+    return out
+
+
+def candidate_variables(
+    block: Block,
+    reco: RecoBlock,
+    det: DetectorSettings,
+    tracks: dict[int, TrackResponse],
+    vertices: dict[int, VertexResponse],
+    owner: NDArray[np.int64],
+    final: list[int],
+    pid: dict[int, NDArray[np.int64]],
+    beams_p4: Array,
+) -> dict[str, NDArray]:
+    """Variables of the truth-matched candidates (basf2 names).
+
+    Signal parent: `Mbc`, `deltaE`, `sig_M`, `reconstructed` (all its visible final-state
+    descendants seen). ALP (`a_`): `M` (vertex mass if two tracks were vertexed, else the
+    invariant mass of its reconstructed daughters), `Mprime`, `p`, `cosTheta`, `distance`,
+    `dr`, `dz` (fitted vertex w.r.t. the IP), `merged` (two of its photons in one cluster).
+    `recoilMass`: recoil against the visible signal-side particles that do not come from the
+    ALP (e.g. the photon of e+e− → γa, the K of B → K a). Per final-state particle with a role
+    (`<role>_`): `p`, `cosTheta`, `E`, and for tracks `dr`, `dz`, `pid`.
+    """
     cols: dict[str, NDArray] = {}
+    n = block.n_events
     sqrt_s, beta = det.beams.nominal_cms()
+    visible = set(final)
     parent = block.roles.get("signal_parent")
+    alp = block.roles.get("alp")
     if parent is not None:
-        parts = [i for i in block.final_descendants(parent) if is_visible(int(block.pdg[i]))]
+        parts = [i for i in block.final_descendants(parent) if i in visible]
         ok = reco.detected[:, parts].all(axis=1)
         cand = reco.p4[:, parts].sum(axis=1)
         cols["Mbc"], cols["deltaE"] = beam_constrained_mass(cand, sqrt_s, beta)
+        cols["sig_M"] = invariant_mass(reco.p4[:, parts])
         cols["reconstructed"] = ok
-    alp = block.roles.get("alp")
+        side = parts
+    else:
+        side = [i for i in final if block.mother[i] < 0 or block.status[block.mother[i]] == 4]
     if alp is not None:
-        parts = [i for i in block.final_descendants(alp) if is_visible(int(block.pdg[i]))]
-        if parts:
-            cols["a_M"] = invariant_mass(reco.p4[:, parts])
+        a_parts = [i for i in block.final_descendants(alp) if i in visible]
+        if a_parts:
+            a_p4 = reco.p4[:, a_parts].sum(axis=1)
+            m = invariant_mass(reco.p4[:, a_parts])
+            v = vertices.get(alp)
+            nanv = np.full(n, np.nan)
+            pos = v.position if v is not None else np.full((n, 3), np.nan)
+            if v is not None and len(a_parts) == 2:
+                a_p4 = np.where(v.exists[:, None], v.p4, a_p4)
+                m = np.where(v.exists, v.mass, m)
+            cols["a_M"] = m
+            d = [abs(int(block.pdg[i])) for i in a_parts]
+            if len(d) == 2 and d[0] == d[1] and d[0] != PHOTON:
+                with np.errstate(invalid="ignore"):
+                    cols["a_Mprime"] = np.sqrt(m * m - 4.0 * pdg_mass(d[0]) ** 2)
+            else:
+                cols["a_Mprime"] = nanv
+            cols["a_p"] = momentum(a_p4)
+            cols["a_cosTheta"] = cos_theta(a_p4)
+            cols["a_distance"] = np.sqrt(pos[:, 0] ** 2 + pos[:, 1] ** 2 + pos[:, 2] ** 2)
+            cols["a_dr"] = np.hypot(pos[:, 0], pos[:, 1])
+            cols["a_dz"] = pos[:, 2]
+            slots = [final.index(i) for i in a_parts]
+            merged = np.zeros(n, dtype=bool)
+            for s in slots:
+                for t in slots:
+                    if s != t:
+                        merged |= owner[:, t] == s
+            cols["a_merged"] = merged
+        rest = [i for i in side if i not in set(block.final_descendants(alp))]
+        if rest:
+            cols["recoilMass"] = recoil_mass(beams_p4, reco.p4[:, rest].sum(axis=1))
+    for role, i in block.roles.items():
+        if i not in visible:
+            continue
+        p4 = reco.p4[:, i]
+        cols[f"{role}_p"] = momentum(p4)
+        cols[f"{role}_cosTheta"] = cos_theta(p4)
+        cols[f"{role}_E"] = p4[:, 3]
+        if i in tracks:
+            cols[f"{role}_dr"] = np.abs(tracks[i].d0)
+            cols[f"{role}_dz"] = tracks[i].z0
+            cols[f"{role}_pid"] = np.where(tracks[i].found, pid[i], np.nan)
     return cols
 
 

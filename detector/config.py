@@ -2,19 +2,28 @@
 
 Every number in a detector card carries its source in a comment next to it (REFERENCES.md);
 this module only checks that the numbers are usable, naming the field when they are not.
+Sections: [detector], [beams], [tracking], [calorimeter] (required); [vertexing], [pid] and
+[trigger.<line>] (optional: without them every vertex fit succeeds, tracks are called pions
+and no trigger bit is written).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..cardreader import Table, load_toml
 from ..generator.beams import BeamSettings
 
 MRAD = 1e-3
+#: PID species in matrix order: e, μ, π, K, p (absolute PDG ids).
+PID_SPECIES = (11, 13, 211, 321, 2212)
+PID_NAMES = ("e", "mu", "pi", "K", "p")
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,12 @@ class CalorimeterSettings:
     constant: float  # σ_E/E constant term
     position_resolution: tuple[float, float, float]  # mm: a + b/√E + c/E^{1/4}
     energy_threshold: float  # GeV
+    efficiency: float = 1.0  # cluster-finding plateau efficiency
+    efficiency_turn_on: float = 0.0  # GeV: ε(E) = plateau (1 − exp(−E/turn_on))
+    merging_distance: float = 0.0  # mm on the front face: closer clusters merge
+    mip_energy: float = 0.2  # GeV deposited by a minimum-ionising particle
+    mip_spread: float = 0.1  # relative Gaussian spread of the MIP deposit
+    hadronic_interaction: float = 0.0  # probability that a hadron showers
 
     def relative_energy_resolution(self, energy: np.ndarray) -> np.ndarray:
         """σ_E/E = noise/E ⊕ stochastic/E^{1/4} ⊕ constant (terms added in quadrature)."""
@@ -42,20 +57,98 @@ class CalorimeterSettings:
         e = np.maximum(energy, 1e-6)
         return a + b / np.sqrt(e) + c / e**0.25
 
+    def cluster_efficiency(self, energy: np.ndarray) -> np.ndarray:
+        """ε(E) = plateau · (1 − exp(−E/turn_on)) (plateau alone if turn_on = 0)."""
+        if self.efficiency_turn_on <= 0.0:
+            return np.full(np.shape(energy), self.efficiency)
+        return self.efficiency * -np.expm1(-np.maximum(energy, 0.0) / self.efficiency_turn_on)
+
 
 @dataclass(frozen=True)
 class TrackingSettings:
-    """Tracker: polar acceptance and transverse-momentum resolution."""
+    """Tracker: field, layers (silicon + drift-chamber superlayers), efficiency, resolution.
 
-    theta_range: tuple[float, float]  # rad, lab polar-angle coverage
-    inner_radius: float  # mm, first layer used for track finding
-    outer_radius: float  # mm, last layer
+    Each layer is a cylinder whose length is set by the polar acceptance `theta_range` seen
+    from the IP (conical ends, as a drift chamber's end plates). A drift-chamber superlayer
+    stands for `weight` wire layers at its mean radius.
+    """
+
+    field: float  # T, along +z
+    theta_range: tuple[float, float]  # rad
+    beam_pipe_radius: float  # mm
+    layer_radii: tuple[float, ...]  # mm, increasing
+    layer_weights: tuple[int, ...]  # wire/sensor layers each entry stands for
+    layer_resolution: tuple[float, ...]  # mm, single-hit resolution of each layer
     pt_resolution: tuple[float, float]  # σ_pT/pT = a·pT ⊕ b/β (pT in GeV)
-    min_pt: float  # GeV, below which no track is found
+    d0_resolution: tuple[float, float]  # mm: σ = a ⊕ b/(p β sin^{3/2}θ), b in GeV mm
+    z0_resolution: tuple[float, float]  # mm: σ = a ⊕ b/(p β sin^{5/2}θ)
+    min_pt: float  # GeV
+    pt_turn_on: float  # GeV: ε ∝ 1 − exp(−(pT − min_pt)/pt_turn_on)
+    efficiency: float  # plateau
+    min_layers: int  # fewer layers crossed: no track
+    full_layers: int  # efficiency rises linearly up to this many layers
+
+    @property
+    def inner_radius(self) -> float:
+        return self.layer_radii[0]
+
+    @property
+    def outer_radius(self) -> float:
+        return self.layer_radii[-1]
 
     def relative_pt_resolution(self, pt: np.ndarray, beta: np.ndarray) -> np.ndarray:
         a, b = self.pt_resolution
         return np.sqrt((a * pt) ** 2 + (b / beta) ** 2)
+
+
+@dataclass(frozen=True)
+class VertexSettings:
+    """Two-track vertex fit: efficiency versus true transverse distance (linear interpolation)."""
+
+    radii: tuple[float, ...] = (0.0,)
+    efficiency: tuple[float, ...] = (1.0,)
+    min_opening_sine: float = 0.02  # floor on sin(opening/2) in the resolution
+
+    def efficiency_at(self, r: np.ndarray) -> np.ndarray:
+        return np.interp(r, self.radii, self.efficiency, right=0.0)
+
+
+@dataclass(frozen=True)
+class PidRegion:
+    """PID rates in one polar-angle region: matrix[p bin, true species, assigned species]."""
+
+    theta: tuple[float, float]  # rad
+    matrix: NDArray[np.float64]  # (n_p, 5, 5), rows sum to 1
+
+
+@dataclass(frozen=True)
+class PidSettings:
+    """Efficiency and mis-ID matrices versus momentum bins and polar-angle regions."""
+
+    momentum_edges: tuple[float, ...] = (0.0, np.inf)
+    regions: tuple[PidRegion, ...] = ()
+
+
+@dataclass(frozen=True)
+class TriggerLine:
+    """One trigger line: all given conditions on reconstructed objects must hold."""
+
+    name: str
+    tracks: int = 0  # at least this many tracks passing track_pt, track_p, track_theta
+    max_tracks: int | None = None
+    track_pt: float = 0.0
+    track_p: float = 0.0
+    track_theta: tuple[float, float] = (0.0, np.pi)
+    opening_angle: float = 0.0  # rad, largest transverse opening between two such tracks
+    clusters: int = 0  # at least this many clusters passing cluster_energy, cluster_theta
+    max_clusters: int | None = None
+    cluster_energy: float = 0.0
+    cluster_frame: str = "lab"
+    cluster_theta: tuple[float, float] = (0.0, np.pi)
+    energy_sum: float = 0.0  # GeV, lab sum of all clusters
+    max_energy_sum: float = np.inf
+    muons: int = 0  # tracks of true muons with p > muon_p reaching the muon system
+    muon_p: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -69,13 +162,33 @@ class DetectorSettings:
     beams: BeamSettings
     calorimeter: CalorimeterSettings
     tracking: TrackingSettings
+    vertexing: VertexSettings = field(default_factory=VertexSettings)
+    pid: PidSettings = field(default_factory=PidSettings)
+    trigger: tuple[TriggerLine, ...] = ()
 
 
-def _angle_range(t: Table, key: str) -> tuple[float, float]:
+def _angle_range(t: Table, key: str, default: Any = None) -> tuple[float, float]:
+    if default is not None and not t.has(key):
+        t.raw(key, None)
+        return default
     lo, hi = t.numbers(key, 2, lo=0.0, unit="deg")
     if not lo < hi <= 180.0:
         raise t.error(key, f"= [{lo:g}, {hi:g}] must satisfy 0 <= low < high <= 180 degrees")
-    return np.radians(lo), np.radians(hi)
+    return float(np.radians(lo)), float(np.radians(hi))
+
+
+def _number_list(t: Table, key: str, lo: float | None = None, increasing: bool = False) -> list:
+    value = t.raw(key)
+    if not isinstance(value, list) or not value:
+        raise t.error(key, f"= {value!r} must be a non-empty array of numbers")
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
+            raise t.error(key, f"= {value!r}: every entry must be a finite number")
+        if lo is not None and v < lo:
+            raise t.error(key, f"= {value!r}: every entry must be >= {lo:g}")
+    if increasing and any(b <= a for a, b in itertools.pairwise(value)):
+        raise t.error(key, f"= {value!r} must be strictly increasing")
+    return [float(v) for v in value]
 
 
 def _beams(t: Table) -> BeamSettings:
@@ -99,6 +212,9 @@ def _calorimeter(t: Table) -> CalorimeterSettings:
     regions_table.done()
     if not regions:
         raise t.error("theta_regions", "needs at least one polar-angle region")
+    eff = t.numbers("photon_efficiency", 2, (1.0, 0.0), lo=0.0)
+    if eff[0] > 1.0:
+        raise t.error("photon_efficiency", f"= {list(eff)!r}: plateau must be <= 1")
     cal = CalorimeterSettings(
         inner_radius=t.number("inner_radius", lo=0.0, lo_open=True, unit="mm"),
         z_forward=t.number("z_forward", lo=0.0, lo_open=True, unit="mm"),
@@ -109,22 +225,128 @@ def _calorimeter(t: Table) -> CalorimeterSettings:
         constant=t.number("constant_term", lo=0.0, hi=1.0),
         position_resolution=t.numbers("position_resolution", 3, lo=0.0, unit="mm"),
         energy_threshold=t.number("energy_threshold", lo=0.0, hi=10.0, unit="GeV"),
+        efficiency=eff[0],
+        efficiency_turn_on=eff[1],
+        merging_distance=t.number("merging_distance", 0.0, lo=0.0, hi=1000.0, unit="mm"),
+        mip_energy=t.number("mip_energy", 0.2, lo=0.0, hi=2.0, unit="GeV"),
+        mip_spread=t.number("mip_spread", 0.1, lo=0.0, hi=1.0),
+        hadronic_interaction=t.number("hadronic_interaction_probability", 0.0, lo=0.0, hi=1.0),
     )
     t.done()
     return cal
 
 
-def _tracking(t: Table) -> TrackingSettings:
-    inner = t.number("inner_radius", lo=0.0, lo_open=True, unit="mm")
+def _tracking(t: Table, field_t: float) -> TrackingSettings:
+    pipe = t.number("beam_pipe_radius", lo=0.0, lo_open=True, unit="mm")
+    silicon = _number_list(t, "silicon_radii", lo=0.0, increasing=True)
+    if silicon[0] <= pipe:
+        raise t.error("silicon_radii", f"= {silicon!r}: first layer must lie outside the pipe")
+    si_res = t.number("silicon_resolution", lo=0.0, lo_open=True, unit="mm")
+    dc_in = t.number("drift_inner_radius", lo=silicon[-1], lo_open=True, unit="mm")
+    dc_out = t.number("drift_outer_radius", lo=dc_in, lo_open=True, unit="mm")
+    n_layers = t.number("drift_layers", lo=1, hi=500, integer=True)
+    n_super = t.number("drift_superlayers", lo=1, hi=n_layers, integer=True)
+    dc_res = t.number("drift_resolution", lo=0.0, lo_open=True, unit="mm")
+    edges = np.linspace(dc_in, dc_out, n_super + 1)
+    weights = np.diff(np.round(np.linspace(0, n_layers, n_super + 1)).astype(int))
+    eff = t.number("efficiency", lo=0.0, hi=1.0)
+    min_layers = t.number("min_layers", lo=1, hi=1000, integer=True)
     trk = TrackingSettings(
+        field=field_t,
         theta_range=_angle_range(t, "theta_range"),
-        inner_radius=inner,
-        outer_radius=t.number("outer_radius", lo=inner, lo_open=True, unit="mm"),
+        beam_pipe_radius=pipe,
+        layer_radii=(*silicon, *(float(r) for r in 0.5 * (edges[:-1] + edges[1:]))),
+        layer_weights=(*([1] * len(silicon)), *(int(w) for w in weights)),
+        layer_resolution=(*([si_res] * len(silicon)), *([dc_res] * n_super)),
         pt_resolution=t.numbers("pt_resolution", 2, lo=0.0),
+        d0_resolution=t.numbers("d0_resolution", 2, lo=0.0, unit="mm"),
+        z0_resolution=t.numbers("z0_resolution", 2, lo=0.0, unit="mm"),
         min_pt=t.number("min_pt", lo=0.0, hi=10.0, unit="GeV"),
+        pt_turn_on=t.number("pt_turn_on", lo=0.0, lo_open=True, hi=10.0, unit="GeV"),
+        efficiency=eff,
+        min_layers=min_layers,
+        full_layers=t.number("full_efficiency_layers", lo=min_layers, hi=1000, integer=True),
     )
     t.done()
     return trk
+
+
+def _vertexing(t: Table) -> VertexSettings:
+    if not t.data:
+        t.done()
+        return VertexSettings()
+    radii = _number_list(t, "efficiency_radii", lo=0.0, increasing=True)
+    eff = _number_list(t, "efficiency", lo=0.0)
+    if len(eff) != len(radii) or max(eff) > 1.0:
+        raise t.error("efficiency", f"= {eff!r}: one value in [0, 1] per entry of radii")
+    v = VertexSettings(
+        tuple(radii), tuple(eff), t.number("min_opening_sine", 0.02, lo=1e-4, hi=1.0)
+    )
+    t.done()
+    return v
+
+
+def _pid(t: Table) -> PidSettings:
+    if not t.data:
+        t.done()
+        return PidSettings()
+    edges = _number_list(t, "momentum_bins", lo=0.0, increasing=True)
+    if len(edges) < 2:
+        raise t.error("momentum_bins", "needs at least two edges")
+    n_p = len(edges) - 1
+    regions_t = t.table("regions")
+    regions = []
+    for name in list(regions_t.data):
+        r = regions_t.table(name)
+        theta = _angle_range(r, "theta")
+        matrix = np.empty((n_p, 5, 5))
+        for i, sp in enumerate(PID_NAMES):
+            rows = r.raw(sp)
+            arr = np.asarray(rows, dtype=float) if isinstance(rows, list) else np.empty(0)
+            if arr.shape != (n_p, 5) or not np.all(np.isfinite(arr)) or np.any(arr < 0):
+                raise r.error(
+                    sp,
+                    f"= {rows!r} must be {n_p} rows (momentum bins) of 5 probabilities "
+                    f"(assigned e, mu, pi, K, p)",
+                )
+            if np.any(np.abs(arr.sum(axis=1) - 1.0) > 1e-6):
+                raise r.error(sp, f"= {rows!r}: each row must sum to 1")
+            matrix[:, i, :] = arr
+        r.done()
+        regions.append(PidRegion(theta, matrix))
+    regions_t.done()
+    t.done()
+    return PidSettings(tuple(edges), tuple(regions))
+
+
+def _trigger(t: Table) -> tuple[TriggerLine, ...]:
+    lines = []
+    for name in list(t.data):
+        s = t.table(name)
+        mt = s.number("max_tracks", -1, lo=0, integer=True)
+        mc = s.number("max_clusters", -1, lo=0, integer=True)
+        line = TriggerLine(
+            name=name,
+            tracks=s.number("tracks", 0, lo=0, hi=100, integer=True),
+            max_tracks=None if mt < 0 else mt,
+            track_pt=s.number("track_pt", 0.0, lo=0.0, unit="GeV"),
+            track_p=s.number("track_p", 0.0, lo=0.0, unit="GeV"),
+            track_theta=_angle_range(s, "track_theta", (0.0, np.pi)),
+            opening_angle=np.radians(s.number("opening_angle", 0.0, lo=0.0, hi=180.0)),
+            clusters=s.number("clusters", 0, lo=0, hi=100, integer=True),
+            max_clusters=None if mc < 0 else mc,
+            cluster_energy=s.number("cluster_energy", 0.0, lo=0.0, unit="GeV"),
+            cluster_frame=s.string("cluster_frame", "lab", choices=("lab", "cms")),
+            cluster_theta=_angle_range(s, "cluster_theta", (0.0, np.pi)),
+            energy_sum=s.number("energy_sum", 0.0, lo=0.0, unit="GeV"),
+            max_energy_sum=s.number("max_energy_sum", np.inf, lo=0.0, unit="GeV"),
+            muons=s.number("muons", 0, lo=0, hi=100, integer=True),
+            muon_p=s.number("muon_p", 0.0, lo=0.0, unit="GeV"),
+        )
+        s.done()
+        lines.append(line)
+    t.done()
+    return tuple(lines)
 
 
 def shipped_card(name: str) -> Path:
@@ -140,16 +362,19 @@ def load_detector(path: str | Path) -> DetectorSettings:
     top = Table(data, "", source=str(path))
     det = top.table("detector")
     name = det.string("name")
-    field = det.number("solenoid_field", lo=0.0, hi=10.0, unit="T")
+    field_t = det.number("solenoid_field", lo=0.0, lo_open=True, hi=10.0, unit="T")
     det.done()
     settings = DetectorSettings(
         name=name,
         path=str(path),
         text=text,
-        solenoid_field=field,
+        solenoid_field=field_t,
         beams=_beams(top.table("beams")),
         calorimeter=_calorimeter(top.table("calorimeter")),
-        tracking=_tracking(top.table("tracking")),
+        tracking=_tracking(top.table("tracking"), field_t),
+        vertexing=_vertexing(top.table("vertexing", None)),
+        pid=_pid(top.table("pid", None)),
+        trigger=_trigger(top.table("trigger", None)),
     )
     top.done()
     return settings

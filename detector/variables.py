@@ -3,6 +3,8 @@
 Mbc and deltaE use the nominal centre-of-mass frame and beam energy of the detector card, as
 the experiments do with their measured beam energies (Belle II Physics Book,
 arXiv:1808.10567, sec. 7): Mbc = √((√s/2)² − |p*_B|²), ΔE = E*_B − √s/2.
+Recoil mass and missing mass from the nominal beam four-momentum p_beams (REFERENCES.md §8):
+M²_rec(X) = (p_beams − p_X)², M²_miss = (p_beams − Σ p_visible)².
 """
 
 from __future__ import annotations
@@ -28,3 +30,39 @@ def beam_constrained_mass(
 def invariant_mass(p4s: NDArray[np.float64]) -> NDArray[np.float64]:
     """Invariant mass of the sum of four-vectors (N, k, 4) over k (NaN if any is missing)."""
     return mass(np.sum(p4s, axis=1))
+
+
+def mass_squared(p4: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Signed m² = E² − |p|² (negative values kept: missing mass squared can be < 0)."""
+    return p4[..., 3] ** 2 - (p4[..., 0] ** 2 + p4[..., 1] ** 2 + p4[..., 2] ** 2)
+
+
+def recoil_mass(beams_p4: NDArray[np.float64], p4: NDArray[np.float64]) -> NDArray[np.float64]:
+    """basf2 `recoilMass`: √((p_beams − p_X)²), NaN where negative."""
+    m2 = mass_squared(beams_p4 - p4)
+    with np.errstate(invalid="ignore"):
+        return np.where(m2 >= 0.0, np.sqrt(m2), np.nan)
+
+
+def cos_theta(p4: NDArray[np.float64]) -> NDArray[np.float64]:
+    """basf2 `cosTheta` (lab): pz/|p|."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return p4[..., 2] / momentum(p4)
+
+
+def momentum(p4: NDArray[np.float64]) -> NDArray[np.float64]:
+    """basf2 `p` (lab)."""
+    return np.sqrt(p4[..., 0] ** 2 + p4[..., 1] ** 2 + p4[..., 2] ** 2)
+
+
+def reduced_mass(m: NDArray[np.float64], daughter_mass: float) -> NDArray[np.float64]:
+    """M′ = √(M² − 4m²) (Belle II arXiv:2306.02830; REFERENCES.md §7), NaN below threshold."""
+    with np.errstate(invalid="ignore"):
+        return np.sqrt(m * m - 4.0 * daughter_mass**2)
+
+
+def cms_energy(p4: NDArray[np.float64], cms_beta: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Energy in the CM frame moving with velocity β in the lab: γ(E − β·p)."""
+    b = np.asarray(cms_beta, dtype=float)
+    gamma = 1.0 / np.sqrt(1.0 - float(b @ b))
+    return gamma * (p4[..., 3] - (b[0] * p4[..., 0] + b[1] * p4[..., 1] + b[2] * p4[..., 2]))

@@ -1,5 +1,7 @@
 """Detector stages in isolation, on hand-made particles."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -44,7 +46,8 @@ def test_photon_from_displaced_vertex_reconstructed_from_ip(belle2):
     n = 2000
     p4 = np.tile([0.0, 3.0, 0.0, 3.0], (n, 1))
     vtx = np.tile([500.0, 0.0, 0.0, 0.0], (n, 1))
-    reco, ok = reconstruct_photons(rng, p4, vtx, belle2.calorimeter)
+    cal = replace(belle2.calorimeter, efficiency=1.0)
+    reco, ok = reconstruct_photons(rng, p4, vtx, cal)
     assert ok.all()
     phi = np.arctan2(reco[:, 1], reco[:, 0])
     expected = np.arctan2(np.sqrt(1250.0**2 - 500.0**2), 500.0)
@@ -59,7 +62,8 @@ def test_photon_in_gap_or_outside_acceptance_is_lost(belle2):
     rng = np.random.default_rng(2)
     theta = np.radians([31.8, 10.0, 90.0, 160.0])  # gap, beam pipe, barrel, backward hole
     p3 = np.stack([np.sin(theta), np.zeros(4), np.cos(theta)], axis=1) * 2.0
-    _, ok = reconstruct_photons(rng, four_vector(p3, 0.0), np.zeros((4, 4)), belle2.calorimeter)
+    cal = replace(belle2.calorimeter, efficiency=1.0)
+    _, ok = reconstruct_photons(rng, four_vector(p3, 0.0), np.zeros((4, 4)), cal)
     assert ok.tolist() == [False, False, True, False]
 
 
@@ -70,13 +74,13 @@ def test_track_acceptance_and_resolution(belle2):
     reco, ok = reconstruct_tracks(
         rng, four_vector(p3, 0.4937), np.zeros((n, 4)), 0.4937, belle2.tracking
     )
-    assert ok.all()
-    pt = np.hypot(reco[:, 0], reco[:, 1])
+    assert ok.mean() == pytest.approx(belle2.tracking.efficiency, abs=0.01)
+    pt = np.hypot(reco[ok, 0], reco[ok, 1])
     beta = np.linalg.norm(p3[0]) / np.sqrt(np.sum(p3[0] ** 2) + 0.4937**2)
     expected = np.hypot(0.001 * 2.0, 0.003 / beta)
     assert np.std(pt) / 2.0 == pytest.approx(expected, rel=0.05)
-    # produced beyond the first tracking layer: not found
-    far = np.tile([300.0, 0.0, 0.0, 0.0], (10, 1))
+    # produced beyond the last tracking layer: not found
+    far = np.tile([1120.0, 0.0, 0.0, 0.0], (10, 1))
     _, ok = reconstruct_tracks(rng, four_vector(p3[:10], 0.4937), far, 0.4937, belle2.tracking)
     assert not ok.any()
 
