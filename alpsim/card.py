@@ -23,11 +23,12 @@ from particle import Particle
 from .cardreader import CardError, Table, load_toml
 from .detector.config import DetectorSettings, load_detector, shipped_card
 from .generator.alp import AlpModel, C_from_g_agamma, C_WW_from_g_aW, Couplings
-from .generator.alp_decays import SUPPORTED, final_state_threshold
+from .generator.alp_decays import SUPPORTED, expand_final_states, final_state_threshold
 from .generator.channels import CHANNELS
 from .generator.channels.base import AlpSettings, Channel
 from .generator.lifetime import LifetimeSampling
 from .pdg import HBARC_GEV_MM
+from .selection import Selection, parse_selection
 
 MAX_CHUNK = 10_000_000
 
@@ -52,6 +53,8 @@ class RunCard:
     channel: Channel
     alp: AlpSettings
     detector: DetectorSettings
+    selection: Selection
+    data: dict  # the parsed card, for variations (scans)
 
 
 def _collision_energy(t: Table) -> float | None:
@@ -201,16 +204,18 @@ def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
             _check_generatable(t, key, mass)
             if brs.get(key, 0.0) <= 0.0:
                 raise t.error("generate", f"final state {key!r} has zero width for these couplings")
-        total = sum(brs[k] for k in generate)
+        expanded = expand_final_states({k: brs[k] for k in generate}, mass)
+        total = sum(expanded.values())
         sampling = _sampling(t, model.ctau)
         t.done()
         return AlpSettings(
             mass=mass,
             ctau=model.ctau,
-            decays={k: brs[k] / total for k in generate},
+            decays={k: v / total for k, v in expanded.items()},
             branching_fractions=brs,
             couplings=couplings,
             sampling=sampling,
+            generated_branching_fraction=total,
         )
     if t.has("ctau") and t.has("width"):
         raise t.error("ctau", "give either ctau (mm) or width (GeV), not both")
@@ -233,8 +238,14 @@ def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
         )
     sampling = _sampling(t, ctau)
     t.done()
+    expanded = expand_final_states({k: v for k, v in decays.items() if v > 0}, mass)
+    total = sum(expanded.values())
     return AlpSettings(
-        mass=mass, ctau=ctau, decays={k: v for k, v in decays.items() if v > 0}, sampling=sampling
+        mass=mass,
+        ctau=ctau,
+        decays={k: v / total for k, v in expanded.items()},
+        sampling=sampling,
+        generated_branching_fraction=total,
     )
 
 
@@ -260,8 +271,13 @@ def load_card(path: str | Path) -> RunCard:
     """Read and validate a run card and the detector card it names."""
     path = Path(path)
     data, text = load_toml(path)
+    return card_from_data(data, text, path)
+
+
+def card_from_data(data: dict, text: str, path: Path) -> RunCard:
+    """Validate parsed card data (used directly by scans, which vary alp.mass)."""
     top = Table(data, "", source=str(path))
-    top.only("run", "channel", "alp")
+    top.only("run", "channel", "alp", "selection")
     run, detector_ref = _run(top.table("run"))
     try:
         detector = load_detector(resolve_detector(detector_ref, path))
@@ -275,5 +291,6 @@ def load_card(path: str | Path) -> RunCard:
     alp = _alp(top.table("alp"), channel_cls.max_alp_mass(detector), name)
     channel = channel_cls.from_card(channel_table, alp, detector)
     channel_table.done()
+    selection = parse_selection(top.table("selection", default={}))
     top.done()
-    return RunCard(str(path), text, run, channel, alp, detector)
+    return RunCard(str(path), text, run, channel, alp, detector, selection, data)

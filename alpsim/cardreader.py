@@ -161,7 +161,7 @@ class Table:
         return tuple(float(v) for v in value)
 
     def table(self, key: str, default: Any = _MISSING) -> Table:
-        value = self.raw(key, {} if default is not _MISSING else _MISSING)
+        value = self.raw(key, default)
         return Table(value, self.field(key), self.source)
 
     def only(self, *keys: str) -> None:

@@ -17,6 +17,16 @@ examples:
   alpsim run cards/belle2_b2ka_gg.toml                 run a shipped card as it is
   alpsim run cards/belle2_b2ka_gg.toml -n 1e6 --seed 7 -o sample.parquet
   alpsim run my_card.toml --quiet --force              replace an existing output, no progress bar
+  alpsim run my_card.toml -n 1e8 -o big/ --jobs 2      dataset directory, 2 local processes
+  alpsim run my_card.toml -n 1e8 -o big/ --resume      finish an interrupted run
+  alpsim run my_card.toml -o big/ --dask tcp://host:8786
+"""
+
+
+SCAN_EXAMPLES = """\
+examples:
+  alpsim scan cards/belle2_b2ka_gg.toml --ctau 1e-3:1e5:40 --mass 0.5,1,2 -n 1e5
+  alpsim scan my_card.toml --ctau 1,10,100 -o eff.csv --plot eff.png
 """
 
 
@@ -57,8 +67,48 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-n", "--events", type=_count, help="number of events (overrides the card)")
     run.add_argument("--seed", type=int, help="random seed (overrides the card)")
     run.add_argument("-o", "--output", help="output Parquet file (overrides run.output)")
+    run.add_argument("--hepmc3", metavar="FILE", help="also write truth HepMC3 (.gz: compressed)")
+    run.add_argument("--root", metavar="FILE", help="also write a ROOT TTree (needs uproot)")
     run.add_argument("--force", action="store_true", help="replace an existing output")
+    run.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=1,
+        help="local processes (or Dask workers with --dask local); output becomes a "
+        "dataset directory of one Parquet file per chunk",
+    )
+    run.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="run the chunks on a dask.distributed scheduler, or 'local'",
+    )
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish an interrupted dataset run (skips the chunks already written)",
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary")
+
+    scan = sub.add_parser(
+        "scan",
+        help="efficiency versus ALP lifetime (and mass) by reweighting",
+        epilog=SCAN_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scan.add_argument("card", help="run card (TOML) with an optional [selection]")
+    scan.add_argument(
+        "--ctau",
+        default="1e-3:1e5:40",
+        help="lifetimes cτ in mm: LOW:HIGH:N (log-spaced) or a,b,c (default %(default)s)",
+    )
+    scan.add_argument("--mass", help="ALP masses in GeV, comma-separated (default: the card's)")
+    scan.add_argument("-n", "--events", type=_count, help="events per mass point (default: card)")
+    scan.add_argument("--seed", type=int, help="random seed (overrides the card)")
+    scan.add_argument("-o", "--output", default="scan.csv", help="table (CSV), default %(default)s")
+    scan.add_argument("--plot", help="PNG plot (default: the table name with .png)")
+    scan.add_argument("--force", action="store_true", help="replace existing outputs")
+    scan.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     return parser
 
 
@@ -73,14 +123,29 @@ def _run(args: argparse.Namespace) -> int:
         if args.seed is not None and not 0 <= args.seed < 2**63:
             raise CardError("--seed", f"= {args.seed} must be in [0, 2^63)")
         progress = not args.quiet and sys.stderr.isatty()
+        output = args.output or card.run.output
+        if args.jobs < 1:
+            raise CardError("--jobs", f"= {args.jobs} must be >= 1")
+        dataset = (
+            args.jobs > 1
+            or args.dask
+            or args.resume
+            or (output is not None and not output.endswith(".parquet"))
+        )
+        if dataset:
+            if output is None:
+                raise CardError("--output", "a dataset run needs an output directory (-o DIR)")
+            return _run_dataset(args, card, output, progress)
         result = run(
             card,
             n=args.events,
             seed=args.seed,
-            output=args.output or card.run.output,
+            output=output,
             keep=False,
             progress=progress,
             force=args.force,
+            hepmc3=args.hepmc3,
+            root=args.root,
         )
     except (CardError, OutputError) as exc:
         print(f"alpsim: error: {exc}", file=sys.stderr)
@@ -96,10 +161,123 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_dataset(args: argparse.Namespace, card, output: str, progress: bool) -> int:
+    """`alpsim run` into a dataset directory, serially, on local processes or on Dask."""
+    import time
+
+    from .cardreader import CardError
+    from .dataset import dask_executor, process_executor, run_dataset, serial_executor
+    from .runner import OutputError, check_selection
+
+    if output.endswith(".parquet"):
+        raise CardError(
+            "--output",
+            f"= {output!r}: parallel and resumable runs write a dataset "
+            "directory; give a directory name (no .parquet)",
+        )
+    if args.dask:
+        executor = dask_executor(args.dask, max(args.jobs, 1))
+    elif args.jobs > 1:
+        executor = process_executor(args.jobs)
+    else:
+        executor = serial_executor
+    check_selection(card)
+    n = args.events or card.run.events
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=n, unit="ev", unit_scale=True, desc="alpsim")
+    start = time.perf_counter()
+    try:
+        manifest = run_dataset(
+            card,
+            output,
+            n=n,
+            seed=args.seed,
+            executor=executor,
+            resume=args.resume,
+            force=args.force,
+            progress=bar.update if bar else None,
+        )
+    except OutputError as exc:
+        print(f"alpsim: error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if bar is not None:
+            bar.close()
+    seconds = time.perf_counter() - start
+    if not args.quiet:
+        done = manifest.done.values()
+        total = sum(d.get("events", 0) for d in done)
+        weighted = sum(d.get("weighted_selected", 0.0) for d in done)
+        print(f"alpsim: {card.channel.name} at {card.detector.name}, dataset {output}")
+        print(
+            f"  events           : {total} in {len(manifest.done)} chunk files "
+            f"({'complete' if not manifest.missing else f'{len(manifest.missing)} missing'})"
+        )
+        if total:
+            print(f"  efficiency       : {weighted / total:.4g}")
+        print(f"  time             : {seconds:.2f} s")
+    return 0 if not manifest.missing else 1
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .card import load_card
+    from .cardreader import CardError
+    from .runner import OutputError, check_output
+    from .scan import parse_ctau_grid, plot, scan, write_table
+
+    try:
+        card = load_card(args.card)
+        ctaus = parse_ctau_grid(args.ctau)
+        masses = None
+        if args.mass:
+            try:
+                masses = [float(m) for m in args.mass.split(",")]
+            except ValueError:
+                raise CardError(
+                    "--mass", f"= {args.mass!r} must be comma-separated masses in GeV"
+                ) from None
+        table = Path(args.output)
+        png = Path(args.plot) if args.plot else table.with_suffix(".png")
+        check_output(table, args.force)
+        check_output(png, args.force)
+        points = scan(card, ctaus, masses, n=args.events, seed=args.seed)
+    except (CardError, OutputError, ValueError) as exc:
+        print(f"alpsim: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("alpsim: interrupted; no output written", file=sys.stderr)
+        return 1
+    write_table(points, table)
+    try:
+        plot(points, png, f"{card.channel.name} at {card.detector.name}")
+    except ImportError:
+        print(
+            "alpsim: matplotlib not installed; no plot (pip install 'alpsim[plots]')",
+            file=sys.stderr,
+        )
+        png = None
+    if not args.quiet:
+        best = max(points, key=lambda p: p.efficiency)
+        print(
+            f"alpsim scan: {len(points)} points ({len({p.mass for p in points})} masses x "
+            f"{len(ctaus)} lifetimes); best efficiency {best.efficiency:.4g} at "
+            f"m_a = {best.mass:g} GeV, ctau = {best.ctau:.3g} mm"
+        )
+        print(f"  table: {table}" + (f"\n  plot : {png}" if png else ""))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return _run(args)
+    if args.command == "scan":
+        return _scan(args)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

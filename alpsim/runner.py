@@ -20,7 +20,9 @@ import pyarrow as pa
 from ._version import __version__
 from .card import RunCard, load_card
 from .detector.chain import RecoRecord, simulate
+from .detector.writers.hepmc3 import HepMC3Writer
 from .detector.writers.parquet import ParquetWriter
+from .detector.writers.root import RootWriter
 from .generator.beams import draw_beams
 from .generator.lifetime import LifetimeSampling, lifetime_weight, resample_alp_decays
 from .record import EventRecord
@@ -38,15 +40,16 @@ class RunResult:
 
     card: RunCard
     n_events: int
-    n_reconstructed: int
+    n_selected: int
+    weighted_selected: float  # Σ nominal weights of selected events (forced decays: P0 each)
     output: Path | None
     events: pa.Table | None
     seconds: float
 
     @property
     def efficiency(self) -> float:
-        """Fraction of generated events whose signal candidate is fully reconstructed."""
-        return self.n_reconstructed / self.n_events if self.n_events else float("nan")
+        """Weighted fraction of generated events passing the card's selection."""
+        return self.weighted_selected / self.n_events if self.n_events else float("nan")
 
     def summary(self) -> str:
         eff = self.efficiency
@@ -56,11 +59,33 @@ class RunResult:
             f"alpsim {__version__}: {self.card.channel.name} at {self.card.detector.name}, "
             f"m_a = {self.card.alp.mass:g} GeV, ctau = {self.card.alp.ctau:g} mm",
             f"  events generated : {self.n_events}",
-            f"  reconstructed    : {self.n_reconstructed} (efficiency {eff:.4f} +- {err:.4f})",
+            f"  selected         : {self.n_selected} (efficiency {eff:.4g} +- {err:.2g})",
             f"  time             : {self.seconds:.2f} s ({rate:,.0f} events/s)",
             f"  output           : {self.output if self.output else '(not written)'}",
         ]
         return "\n".join(lines)
+
+
+def event_columns(record: EventRecord, reco: RecoRecord) -> dict[str, np.ndarray]:
+    """Per-event columns a selection may use: truth columns of the record, then reco ones."""
+    cols = {
+        k: record.event_column(k)
+        for k in record.blocks[0].extra
+        if all(k in b.extra for b in record.blocks)
+    }
+    cols.update(reco.columns())
+    return cols
+
+
+def selected(card: RunCard, record: EventRecord, reco: RecoRecord) -> np.ndarray:
+    """Mask of events passing the card's selection."""
+    return card.selection.mask(event_columns(record, reco))
+
+
+def check_selection(card: RunCard) -> None:
+    """Fail before the run if the selection names columns the run does not produce."""
+    record, reco = simulate_chunk(card, card.run.seed, 0, 0, 20)
+    card.selection.check_columns(set(event_columns(record, reco)), card.path)
 
 
 def check_output(path: Path, force: bool) -> None:
@@ -121,6 +146,43 @@ def apply_lifetimes(
             block.weights[ctau_weight_name(ct)] = lifetime_weight(ell, density, ct)
 
 
+def hepmc3_info(card: RunCard, meta: dict) -> dict[str, object]:
+    """Run information for the HepMC3 writer: normalisation, ALP parameters, weight names."""
+    norm = dict(meta["normalisation"])
+    info: dict[str, object] = {
+        "m_a": card.alp.mass,
+        "ctau": card.alp.ctau,
+        "description": f"alpsim {card.channel.name} at {card.detector.name}",
+        "weight_names": [ctau_weight_name(c) for c in card.run.ctau_weights],
+        "seed": meta["seed"],
+        "n_generated": meta["n_generated"],
+    }
+    for key in ("cross_section_fb", "cross_section_error_fb"):
+        if norm.get(key) is not None:
+            info[key] = float(norm[key])
+    for key in ("branching_fraction", "n_parents", "alp_branching_fraction"):
+        if isinstance(norm.get(key), (int, float)):
+            info[f"production_{key}" if key == "branching_fraction" else key] = norm[key]
+    return info
+
+
+def open_extra_writers(
+    card: RunCard, meta: dict, hepmc3: str | Path | None, root: str | Path | None
+) -> list:
+    """HepMC3 (truth) and ROOT writers asked for besides Parquet."""
+    writers: list = []
+    try:
+        if hepmc3 is not None:
+            writers.append(HepMC3Writer(hepmc3, hepmc3_info(card, meta)))
+        if root is not None:
+            writers.append(RootWriter(root, meta))
+    except BaseException:
+        for w in writers:
+            w.abort()
+        raise
+    return writers
+
+
 def metadata(card: RunCard, n_events: int, seed: int) -> dict[str, object]:
     """Run metadata stored with every output: card texts, seed, version, normalisation."""
     return {
@@ -153,6 +215,8 @@ def run(
     keep: bool | None = None,
     progress: bool = False,
     force: bool = False,
+    hepmc3: str | Path | None = None,
+    root: str | Path | None = None,
 ) -> RunResult:
     """Run a card: generate, simulate and (if an output is given) write Parquet.
 
@@ -160,7 +224,8 @@ def run(
     CLI passes the card's `run.output` by default). Events are kept in
     memory and returned as `RunResult.events` when `keep` is true (default: when nothing is
     written), so notebooks get a table and large productions stay bounded in memory.
-    An existing output is only replaced with `force`.
+    An existing output is only replaced with `force`. `hepmc3` and `root` add a truth HepMC3
+    file (.gz compressed) and a ROOT TTree file, written from the same chunks.
     """
     if not isinstance(card, RunCard):
         card = load_card(card)
@@ -170,21 +235,29 @@ def run(
     seed = card.run.seed if seed is None else int(seed)
     out_path = Path(output) if output is not None else None
     keep = out_path is None if keep is None else keep
-    if out_path is not None:
-        check_output(out_path, force)
+    extra_paths = [Path(p) for p in (hepmc3, root) if p is not None]
+    for path in ([out_path] if out_path else []) + extra_paths:
+        check_output(path, force)
     start = time.perf_counter()
-    tables, n_reco = [], 0
+    check_selection(card)
+    tables, n_reco, w_sum = [], 0, 0.0
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=n_events, unit="ev", unit_scale=True, desc="alpsim")
-    writer = ParquetWriter(out_path, metadata(card, n_events, seed)) if out_path else None
+    meta = metadata(card, n_events, seed)
+    writer = ParquetWriter(out_path, meta) if out_path else None
+    others = open_extra_writers(card, meta, hepmc3, root)
     try:
         for index, first, size in chunks(n_events, card.run.chunk_size):
             record, reco = simulate_chunk(card, seed, index, first, size)
-            n_reco += int(reco.columns().get("reconstructed", np.zeros(0, bool)).sum())
+            passed = selected(card, record, reco)
+            n_reco += int(passed.sum())
+            w_sum += float(np.sum(record.weights().get("nominal", np.ones(passed.size))[passed]))
             table = writer.write(record, reco) if writer else None
+            for other in others:
+                other.write(record, reco) if isinstance(other, RootWriter) else other.write(record)
             if keep:
                 from .detector.writers.parquet import chunk_table
 
@@ -193,12 +266,14 @@ def run(
                 bar.update(size)
         if writer:
             writer.close()
+        for other in others:
+            other.close()
     except BaseException:
-        if writer:
-            writer.abort()
+        for w in ([writer] if writer else []) + others:
+            w.abort()
         raise
     finally:
         if bar is not None:
             bar.close()
     events = pa.concat_tables(tables) if keep and tables else None
-    return RunResult(card, n_events, n_reco, out_path, events, time.perf_counter() - start)
+    return RunResult(card, n_events, n_reco, w_sum, out_path, events, time.perf_counter() - start)

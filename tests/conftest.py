@@ -35,6 +35,7 @@ detector = "belle2"
 
 [channel]
 name = "B+ -> K+ a"
+branching_fraction = 1e-6
 
 [alp]
 mass = 1.0

@@ -108,8 +108,10 @@ def test_bad_event_count_argument_exit_two(default_card):
     assert exc.value.code == 2
 
 
-COUPLING_CARD = BASE_CARD.replace("ctau = 1.0\n", "").replace(
-    '[alp.decays]\n"gamma gamma" = 1.0', "[alp.couplings]\ng_agg = 1e-4"
+COUPLING_CARD = (
+    BASE_CARD.replace("ctau = 1.0\n", "")
+    .replace("branching_fraction = 1e-6\n", "")
+    .replace('[alp.decays]\n"gamma gamma" = 1.0', "[alp.couplings]\ng_agg = 1e-4")
 )
 
 
@@ -152,3 +154,15 @@ def test_generate_subset_normalisation(write_card):
     br = card.alp.branching_fractions
     assert card.alp.generated_branching_fraction == pytest.approx(br["mu+ mu-"], rel=1e-12)
     assert 0 < br["mu+ mu-"] < 1
+
+
+def test_tau_pairs_expand_into_decay_modes(write_card):
+    text = BASE_CARD.replace("mass = 1.0", "mass = 4.0").replace(
+        '"gamma gamma" = 1.0', '"gamma gamma" = 0.5\n"tau+ tau-" = 0.5'
+    )
+    card = load_card(write_card(text))
+    tau_modes = [k for k in card.alp.decays if k.startswith("tau+ tau- [")]
+    assert len(tau_modes) > 1
+    assert sum(card.alp.decays.values()) == pytest.approx(1.0)
+    # not every τ decay is generated: the generated BR is below 1 and carried to the yield
+    assert 0.5 < card.alp.generated_branching_fraction < 1.0

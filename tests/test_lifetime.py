@@ -55,7 +55,7 @@ def test_reweighting_matches_direct_generation(write_card):
 
 def test_forced_decays_inside_range_with_probability_weight(write_card):
     text = BASE_CARD.replace("ctau = 1.0", "ctau = 1e7\ndecay_range = [10.0, 1000.0]")
-    card, rec = _chunk(write_card, text, size=20_000)
+    _card, rec = _chunk(write_card, text, size=20_000)
     for b in rec.blocks:
         length = _alp_lab_length(b)
         assert length.min() >= 10.0 - 1e-9 and length.max() <= 1000.0 + 1e-9

@@ -22,8 +22,9 @@ class AlpSettings:
     """The ALP as the generator needs it.
 
     `decays` are the generation fractions of the final states actually generated (summing
-    to 1); `branching_fractions` are the model's BRs of all final states, so that the
-    normalisation carries BR(a → generated states) = Σ branching_fractions[generated].
+    to 1, with fixed topologies: τ pairs expanded into their decay modes); `branching_fractions`
+    are the model's BRs of all final states; `generated_branching_fraction` is the BR of what
+    is generated, so that yields follow from it.
     `couplings` is None for a model-independent ALP.
     """
 
@@ -33,17 +34,13 @@ class AlpSettings:
     branching_fractions: dict[str, float] | None = None
     couplings: Couplings | None = None
     sampling: LifetimeSampling | None = None  # default: exponential at ctau
+    #: BR(a → the generated final states), after τ decay modes were expanded: what a yield
+    #: must be multiplied by (1 when every final state of a model-independent table is made).
+    generated_branching_fraction: float = 1.0
 
     def __post_init__(self) -> None:
         if self.sampling is None:
             object.__setattr__(self, "sampling", LifetimeSampling("exponential", self.ctau))
-
-    @property
-    def generated_branching_fraction(self) -> float:
-        """BR(a → the generated final states): 1 when BRs were set directly."""
-        if self.branching_fractions is None:
-            return 1.0
-        return float(sum(self.branching_fractions.get(k, 0.0) for k in self.decays))
 
 
 class Channel(Protocol):

@@ -1,0 +1,120 @@
+"""Dataset runs: identical chunk files whatever the executor, resume after a real kill."""
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pyarrow.dataset as pads
+import pytest
+
+from alpsim.card import load_card
+from alpsim.cli import main
+from alpsim.dataset import MANIFEST, process_executor, run_dataset
+
+from .conftest import BASE_CARD
+
+SMALL = BASE_CARD.replace("seed = 1", "seed = 1\nchunk_size = 500")
+
+
+def _digests(directory):
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(directory.glob("part-*.parquet"))
+    }
+
+
+def test_serial_and_two_processes_give_identical_chunks(write_card, tmp_path):
+    card = load_card(write_card(SMALL))
+    run_dataset(card, tmp_path / "serial", n=2000)
+    manifest = run_dataset(card, tmp_path / "procs", n=2000, executor=process_executor(2))
+    assert manifest.missing == []
+    serial = _digests(tmp_path / "serial")
+    assert len(serial) == 4
+    assert serial == _digests(tmp_path / "procs")
+    table = pads.dataset(tmp_path / "procs", format="parquet").to_table()
+    assert table.num_rows == 2000
+    assert sorted(table["event_number"].to_pylist()) == list(range(2000))
+    body = json.loads((tmp_path / "procs" / MANIFEST).read_text())
+    assert body["complete"] and body["n_chunks"] == 4
+
+
+def test_dask_local_cluster_gives_identical_chunks(write_card, tmp_path):
+    pytest.importorskip("dask.distributed")
+    card = write_card(SMALL)
+    assert main(["run", str(card), "-n", "1000", "-o", str(tmp_path / "serial"), "-q"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(card),
+                "-n",
+                "1000",
+                "-o",
+                str(tmp_path / "dask"),
+                "-q",
+                "--dask",
+                "local",
+                "--jobs",
+                "2",
+            ]
+        )
+        == 0
+    )
+    assert _digests(tmp_path / "serial") == _digests(tmp_path / "dask")
+
+
+def test_existing_dataset_needs_resume_or_force(write_card, tmp_path, capsys):
+    card = write_card(SMALL)
+    out = tmp_path / "ds"
+    assert main(["run", str(card), "-n", "1000", "-o", str(out), "-q"]) == 0
+    assert main(["run", str(card), "-n", "1000", "-o", str(out), "-q"]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert main(["run", str(card), "-n", "1000", "-o", str(out), "-q", "--force"]) == 0
+    # resuming a different run into the same directory is refused
+    assert main(["run", str(card), "-n", "1500", "-o", str(out), "-q", "--resume"]) == 2
+
+
+def test_resume_after_kill_9_finishes_identically(write_card, tmp_path):
+    card = write_card(SMALL.replace("chunk_size = 500", "chunk_size = 20000"))
+    ref = tmp_path / "ref"
+    assert main(["run", str(card), "-n", "200000", "-o", str(ref), "-q"]) == 0
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "alpsim", "run", str(card), "-n", "200000", "-o", str(out), "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list(out.glob("part-*.parquet"))) < 2:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = _digests(out)
+    assert 2 <= len(finished) < 10, "the kill should interrupt the run part-way"
+    assert all(v == _digests(ref)[k] for k, v in finished.items())  # only complete files
+    assert main(["run", str(card), "-n", "200000", "-o", str(out), "-q", "--resume"]) == 0
+    assert _digests(out) == _digests(ref)
+    assert not list(out.glob(".*tmp*"))
+    assert json.loads((out / MANIFEST).read_text())["complete"]
+
+
+def test_parquet_file_output_refused_for_parallel_runs(write_card, tmp_path, capsys):
+    code = main(
+        [
+            "run",
+            str(write_card(SMALL)),
+            "-n",
+            "100",
+            "-o",
+            str(tmp_path / "x.parquet"),
+            "--jobs",
+            "2",
+            "-q",
+        ]
+    )
+    assert code == 2
+    assert "dataset" in capsys.readouterr().err
