@@ -43,7 +43,7 @@ def test_scan_mass_variation_is_validated(write_card):
     card = load_card(write_card(WINDOW))
     from alpsim.cardreader import CardError
 
-    with pytest.raises(CardError, match="alp.mass"):
+    with pytest.raises(CardError, match=r"alp\.mass"):
         card_at_mass(card, 6.0, np.array([1.0]))
 
 
