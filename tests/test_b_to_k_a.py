@@ -5,7 +5,7 @@ import pytest
 
 from alpsim.card import load_card
 from alpsim.generator import kinematics as kin
-from alpsim.pdg import C_MM_PER_NS, mass
+from alpsim.pdg import C_MM_PER_NS, mass, width
 from alpsim.pdg import ctau as pdg_ctau
 from alpsim.runner import simulate_chunk
 
@@ -105,3 +105,121 @@ def test_daughters_start_at_mother_decay_vertex(blocks):
 def test_sqrt_s_above_bb_threshold(blocks):
     for b in blocks[1]:
         assert np.all(b.extra["sqrt_s"] > 2 * mass(521))
+
+
+# ---- B0 -> K0_S a, generic other B, peaking backgrounds, normalisation (issue 4) -----------
+
+
+def _generate(write_card, name: str, n: int, extra: str = "", seed: int = 7):
+    from alpsim.generator.beams import draw_beams
+
+    from .conftest import BASE_CARD
+
+    text = BASE_CARD.replace('name = "B+ -> K+ a"', f'name = "{name}"\n{extra}')
+    if "background" in extra:
+        text = text.replace("branching_fraction = 1e-6\n", "")
+    card = load_card(write_card(text))
+    rng = np.random.default_rng(seed)
+    beams = draw_beams(rng, n, card.detector.beams, card.channel.min_sqrt_s)
+    return card, card.channel.generate(rng, beams)
+
+
+def test_b0_to_ks_a_kinematics_and_ks_flight(write_card):
+    card, bl = _generate(write_card, "B0 -> K0S a", 20_000)
+    assert {b.mode for b in bl} == {
+        "B0 -> K_S0 a; a -> gamma gamma",
+        "anti-B0 -> K_S0 a; a -> gamma gamma",
+    }
+    ratios = []
+    for b in bl:
+        parent = b.p4[:, b.roles["signal_parent"]]
+        k_rest = kin.boost(b.p4[:, b.roles["kaon"]], -kin.velocity(parent))
+        np.testing.assert_allclose(
+            kin.momentum(k_rest), kin.two_body_momentum(mass(511), mass(310), 1.0), rtol=1e-7
+        )
+        i = b.roles["kaon"]
+        pip = b.p4[:, b.roles["ks_pi+"]] + b.p4[:, b.roles["ks_pi-"]]
+        np.testing.assert_allclose(kin.mass(pip), mass(310), rtol=1e-6)
+        length = np.linalg.norm(b.decay_vertex(i)[:, :3] - b.vertex[:, i, :3], axis=1)
+        p4 = b.p4[:, i]
+        ratios.append(length / (kin.momentum(p4) / kin.mass(p4) * pdg_ctau(310)))
+    r = np.concatenate(ratios)
+    assert abs(r.mean() - 1) < 5 * r.std() / np.sqrt(r.size)  # K_S flies with its PDG cτ
+    norm = card.channel.normalisation()
+    assert norm["secondary_branching_fraction"] == pytest.approx(0.5 * 0.6913, rel=1e-3)
+    assert norm["parent"] == "B0" and norm["kind"] == "branching_fraction"
+
+
+def test_generic_other_b_blocks(write_card):
+    card, bl = _generate(write_card, "B+ -> K+ a", 3000, 'other_b = "generic"')
+    assert len(bl) > 50  # one block per other-B channel present
+    mult = []
+    for b in bl:
+        assert "; other B -> " in b.mode
+        other = b.roles["other_b"]
+        kids = b.daughters(other)
+        assert kids.size >= 2
+        np.testing.assert_allclose(b.p4[:, kids].sum(1), b.p4[:, other], atol=1e-9)
+        initial = b.p4[:, 0] + b.p4[:, 1]
+        np.testing.assert_allclose(b.p4[:, b.status == 1].sum(1), initial, atol=1e-9)
+        np.testing.assert_allclose(
+            kin.mass(b.p4[:, kids]),
+            np.broadcast_to(
+                [
+                    mass(abs(int(p))) if abs(int(p)) not in (12, 14, 16) else 0.0
+                    for p in b.pdg[kids]
+                ],
+                (b.n_events, kids.size),
+            ),
+            atol=1e-6,
+        )
+        mult.extend([kids.size] * b.n_events)
+    assert 2.3 < np.mean(mult) < 4.0
+    assert sum(b.n_events for b in bl) == 3000
+    assert 0.4 < card.channel.normalisation()["other_b_kept_fraction"] < 0.8
+
+
+def test_phase_space_three_body_dalitz_is_flat():
+    from alpsim.generator.generic_b import phase_space
+
+    rng = np.random.default_rng(3)
+    m = (mass(211), mass(211), mass(211))
+    parent = np.zeros((60_000, 4))
+    parent[:, 3] = mass(521)
+    d = phase_space(rng, parent, m)
+    m12 = kin.mass(d[:, 0] + d[:, 1]) ** 2
+    # flat Dalitz plot: dN/dm12² ∝ the m23² range at fixed m12², compare the mean with quadrature
+    grid = np.linspace((2 * m[0]) ** 2, (mass(521) - m[2]) ** 2, 4001)
+    e2 = (grid - m[0] ** 2 + m[1] ** 2) / (2 * np.sqrt(grid))
+    e3 = (mass(521) ** 2 - grid - m[2] ** 2) / (2 * np.sqrt(grid))
+    width = (
+        4 * np.sqrt(np.maximum(e2**2 - m[1] ** 2, 0)) * np.sqrt(np.maximum(e3**2 - m[2] ** 2, 0))
+    )
+    expected = np.sum(grid * width) / np.sum(width)
+    assert abs(m12.mean() - expected) < 5 * m12.std() / np.sqrt(m12.size)
+
+
+@pytest.mark.parametrize("meson, pdg", [("eta", 221), ("eta'", 331), ("pi0", 111)])
+def test_peaking_background_meson(write_card, meson, pdg):
+    from alpsim.generator.generic_b import dec_branching_fraction
+
+    card, bl = _generate(write_card, "B+ -> K+ a", 4000, f'background = "{meson}"')
+    for b in bl:
+        assert b.pdg[b.roles["alp"]] == pdg
+        assert b.mode.startswith(("B+ -> K+ " + meson, "B- -> K- " + meson))
+        g = b.p4[:, b.roles["alp_daughter_1"]] + b.p4[:, b.roles["alp_daughter_2"]]
+        assert abs(np.median(kin.mass(g)) - mass(pdg)) < 1e-6 + width(pdg)
+    norm = card.channel.normalisation()
+    assert norm["branching_fraction"] == dec_branching_fraction("B+", ["K+", meson])
+    assert norm["alp_branching_fraction"] == dec_branching_fraction(meson, ["gamma", "gamma"])
+    assert norm["background"] == meson
+
+
+def test_normalisation_parents_from_bb_pairs(write_card):
+    card, _ = _generate(write_card, "B+ -> K+ a", 10, "n_bb_pairs = 1e8")
+    norm = card.channel.normalisation()
+    assert norm["n_parents"] == pytest.approx(1e8 * norm["n_parents_per_bb_pair"])
+    assert 1.02 < norm["n_parents_per_bb_pair"] < 1.04  # 2 f(+-), f(+-) = 0.514-0.516
+    assert norm["alp_branching_fraction"] == 1.0
+    for key in ("kind", "parent", "branching_fraction", "formula"):
+        assert key in norm
