@@ -132,7 +132,7 @@ COUPLING_KEYS = (
 COUPLING_SHORTCUTS = ("g_agg", "g_aW", "c_ll", "c_qq")
 
 
-def _couplings(t: Table) -> Couplings:
+def card_couplings(t: Table) -> Couplings:
     """[alp.couplings]: BNT17 couplings with Λ (GeV), or the g_aγγ / g_aW shortcuts."""
     t.only(*COUPLING_KEYS, *COUPLING_SHORTCUTS, "Lambda", "m_chi")
     lam = t.number("Lambda", 1000.0, lo=1.0, hi=1e19, unit="GeV")
@@ -190,7 +190,7 @@ def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
                     "fix the lifetime and branching fractions (use alp.generate to "
                     "choose the final states to generate)",
                 )
-        couplings = _couplings(t.table("couplings"))
+        couplings = card_couplings(t.table("couplings"))
         model = AlpModel.from_couplings(mass, couplings)
         brs = {k: float(v) for k, v in model.branching_fractions.items()}
         generate = t.raw("generate", None)

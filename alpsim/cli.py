@@ -30,6 +30,28 @@ examples:
 """
 
 
+ALP_EXAMPLES = """\
+examples:
+  alpsim alp --mass 1.0 --g-agg 1e-4                  photon-coupled ALP
+  alpsim alp --mass 0.5 --c-mumu 1 --c-ee 1            lepton-coupled, Λ = 1 TeV
+  alpsim alp --mass 2.0 --g-aW 1e-5                    W-coupled (ILS)
+"""
+
+#: Coupling options of `alpsim alp`, as in a card's [alp.couplings] (BNT17 convention).
+COUPLING_OPTIONS = {
+    "g_agg": "g_aγγ in 1/GeV (sets C_BB)",
+    "g_aW": "g_aW in 1/GeV (sets C_WW)",
+    "C_GG": "gluon coupling C_GG",
+    "c_ee": "electron coupling",
+    "c_mumu": "muon coupling",
+    "c_tautau": "tau coupling",
+    "c_ll": "lepton-universal coupling",
+    "c_qq": "quark-universal coupling",
+    "c_chi": "dark-fermion coupling",
+    "m_chi": "dark-fermion mass in GeV",
+}
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse exits 2 already; keep its message short
         self.print_usage(sys.stderr)
@@ -109,7 +131,50 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--plot", help="PNG plot (default: the table name with .png)")
     scan.add_argument("--force", action="store_true", help="replace existing outputs")
     scan.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    info = sub.add_parser("info", help="what a sample holds (Parquet, dataset, ROOT, HepMC)")
+    info.add_argument("file", help="alpsim Parquet file or dataset directory, ROOT or HepMC file")
+
+    alp = sub.add_parser(
+        "alp",
+        help="ALP widths, branching fractions and cτ from couplings",
+        epilog=ALP_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    alp.add_argument("--mass", type=float, required=True, help="ALP mass in GeV")
+    alp.add_argument("--Lambda", type=float, default=1000.0, help="scale Λ in GeV (default 1000)")
+    for name, text in COUPLING_OPTIONS.items():
+        alp.add_argument(f"--{name.replace('_', '-')}", dest=name, type=float, help=text)
     return parser
+
+
+def _info(args: argparse.Namespace) -> int:
+    from .info import describe
+
+    try:
+        print(describe(args.file))
+    except (OSError, ValueError) as exc:
+        print(f"alpsim: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _alp(args: argparse.Namespace) -> int:
+    from .card import card_couplings
+    from .cardreader import CardError, Table
+    from .generator.alp import AlpModel, alp_table
+
+    values = {k: getattr(args, k) for k in COUPLING_OPTIONS if getattr(args, k) is not None}
+    values["Lambda"] = args.Lambda
+    try:
+        if not (args.mass > 0 and args.mass < 100):
+            raise CardError("--mass", f"= {args.mass} must be in (0, 100) GeV")
+        couplings = card_couplings(Table(values, "", source="command line"))
+        model = AlpModel.from_couplings(args.mass, couplings)
+    except (CardError, ValueError) as exc:
+        print(f"alpsim: error: {str(exc).replace('card field', 'option')}", file=sys.stderr)
+        return 2
+    print(alp_table(model))
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -133,6 +198,12 @@ def _run(args: argparse.Namespace) -> int:
             or (output is not None and not output.endswith(".parquet"))
         )
         if dataset:
+            if args.hepmc3 or args.root:
+                raise CardError(
+                    "--hepmc3/--root",
+                    "are written by single-file runs only "
+                    "(-o FILE.parquet, one process); dataset runs write Parquet",
+                )
             if output is None:
                 raise CardError("--output", "a dataset run needs an output directory (-o DIR)")
             return _run_dataset(args, card, output, progress)
@@ -278,6 +349,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     if args.command == "scan":
         return _scan(args)
+    if args.command == "info":
+        return _info(args)
+    if args.command == "alp":
+        return _alp(args)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 
