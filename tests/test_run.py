@@ -43,7 +43,7 @@ def test_parquet_round_trip(default_card, tmp_path):
     kept = result.events
     assert table.schema.remove_metadata().equals(kept.schema.remove_metadata())
     for name in table.column_names:
-        if name == "particles":
+        if name in ("particles", "tracks", "clusters", "vertices"):
             flat_read = table[name].combine_chunks().flatten()
             flat_kept = kept[name].combine_chunks().flatten()
             for field in flat_read.type:
@@ -110,3 +110,21 @@ def test_summary_printed(default_card, tmp_path, capsys):
     assert main(["run", str(default_card), "-n", "100", "-o", str(tmp_path / "y.parquet")]) == 0
     out = capsys.readouterr().out
     assert "events generated : 100" in out and "efficiency" in out and "y.parquet" in out
+
+
+def test_reco_objects_columns_follow_truth(default_card):
+    t = alpsim.run(default_card, n=500).events
+    clusters = t["clusters"].to_pylist()
+    tracks = t["tracks"].to_pylist()
+    ncl = t["nClusters"].to_numpy()
+    ntr = t["nTracks"].to_numpy()
+    assert [len(c) for c in clusters] == list(ncl.astype(int))
+    assert [len(c) for c in tracks] == list(ntr.astype(int))
+    parts = t["particles"].to_pylist()
+    for ev_tracks, ev_parts in zip(tracks, parts, strict=True):
+        for trk in ev_tracks:
+            truth = ev_parts[trk["particle"]]
+            assert abs(truth["pdg"]) == 321  # the only charged particle of B -> K a, a -> γγ
+            assert trk["p"] == pytest.approx(
+                np.linalg.norm([truth["px"], truth["py"], truth["pz"]]), rel=0.05
+            )

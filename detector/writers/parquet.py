@@ -6,7 +6,9 @@ Columns (units GeV, mm, ns):
 - truth per-event columns (e.g. `alp_proper_length`), reco per-event columns (`Mbc`, `deltaE`,
   `a_M`, `reconstructed`, ...);
 - `particles`: list<struct<pdg, status, mother, px, py, pz, E, x, y, z, t, reco_px, reco_py,
-  reco_pz, reco_E, detected>>: truth with the truth-matched detector response (NaN if unseen).
+  reco_pz, reco_E, detected>>: truth with the truth-matched detector response (NaN if unseen);
+- `tracks`, `clusters`, `vertices`: list<struct> of reconstructed objects (fields in
+  `detector.chain.RecoBlock`), each with `particle`, the template index of its truth particle.
 File metadata key `alpsim` holds JSON with the card texts, seed, version, number of generated
 events and the normalisation. The file is written under a temporary name and renamed when
 complete, so an interrupted run never leaves a half-written file under the final name.
@@ -49,6 +51,21 @@ def particles_column(record: EventRecord, reco: RecoRecord | None) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(flat["offsets"].astype(np.int32)), struct)
 
 
+def objects_columns(reco: RecoRecord, n_events: int) -> dict[str, pa.Array]:
+    """One list<struct> column per reconstructed-object kind (tracks, clusters, vertices)."""
+    cols: dict[str, pa.Array] = {}
+    for kind, arrays in reco.objects().items():
+        event = arrays["event"]
+        counts = np.bincount(event, minlength=n_events)
+        offsets = np.zeros(n_events + 1, dtype=np.int32)
+        np.cumsum(counts, out=offsets[1:])
+        order = np.argsort(event, kind="stable")
+        fields = {k: v[order] for k, v in arrays.items() if k != "event"}
+        struct = pa.StructArray.from_arrays([pa.array(v) for v in fields.values()], list(fields))
+        cols[kind] = pa.ListArray.from_arrays(pa.array(offsets), struct)
+    return cols
+
+
 def chunk_table(record: EventRecord, reco: RecoRecord | None) -> pa.Table:
     """One chunk as an Arrow table, one row per event."""
     modes = record.mode_names
@@ -69,6 +86,8 @@ def chunk_table(record: EventRecord, reco: RecoRecord | None) -> pa.Table:
         for k, v in reco.columns().items():
             cols[k] = pa.array(v)
     cols["particles"] = particles_column(record, reco)
+    if reco is not None:
+        cols.update(objects_columns(reco, record.n_events))
     return pa.table(cols)
 
 
