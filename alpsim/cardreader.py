@@ -7,6 +7,7 @@ so that a bad card fails before any event is generated.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import sys
@@ -87,6 +88,9 @@ class Table:
         self._used.add(key)
         if key not in self.data:
             if default is _MISSING:
+                typo = difflib.get_close_matches(key, [k for k in self.data if k not in self._used])
+                if typo:
+                    raise self.error(typo[0], f"unknown key; did you mean '{key}'?")
                 raise self.error(key, "is required but missing")
             return default
         return self.data[key]

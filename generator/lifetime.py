@@ -60,10 +60,11 @@ def sample_proper_length(
         width = (sampling.lab_range[1] - sampling.lab_range[0]) / betagamma / ct
         # truncated exponential on [lo, lo + width], stable for cτ0 ≫ range (expm1/log1p)
         u = rng.uniform(0.0, 1.0, n)
-        x = lo - np.log1p(u * np.expm1(-width))
-        prob = -np.exp(-lo) * np.expm1(-width)  # P0 of decaying inside the range
-        ell = x * ct
-        return ell, np.exp(-x) / ct / prob
+        t = -np.log1p(u * np.expm1(-width))  # x − lo ∈ [0, width]
+        ell = (lo + t) * ct
+        # g(ℓ) = exp(−x)/(cτ0·P0) with P0 = exp(−lo)(1 − exp(−width)): exp(−lo) cancels, so g
+        # stays finite even where P0 underflows (the nominal weight P0 is then exactly 0)
+        return ell, np.exp(-t) / (ct * -np.expm1(-width))
     lo, hi = sampling.proper_range
     log_span = np.log(hi / lo)
     ell = lo * np.exp(rng.uniform(0.0, log_span, n))

@@ -1,0 +1,64 @@
+"""The corpus of bad cards in tests/bad_cards/: each rejected with exit code 2, before any
+work, with a message naming the field given in its first line (`# expect: <field>`)."""
+
+from pathlib import Path
+
+import pytest
+
+from alpsim.cli import main
+
+CORPUS = sorted((Path(__file__).parent / "bad_cards").glob("*.toml"))
+
+
+def test_corpus_is_large_enough():
+    assert len(CORPUS) >= 30
+
+
+@pytest.mark.parametrize("card", CORPUS, ids=[c.stem for c in CORPUS])
+def test_bad_card_rejected_naming_the_field(card, tmp_path, capsys):
+    field = card.read_text().splitlines()[0].removeprefix("# expect:").strip()
+    out = tmp_path / "out.parquet"
+    assert main(["run", str(card), "-o", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("alpsim: error:")
+    quoted = f"'{field}'"
+    assert quoted in err or (field == "<syntax>" and "not valid TOML" in err), err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_output_directory(default_card, tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if (locked / "probe").exists() or __import__("os").access(locked, 2):
+            pytest.skip("running with permissions that ignore the read-only bit")
+        assert main(["run", str(default_card), "-n", "10", "-o", str(locked / "x.parquet")]) == 2
+        assert "not writable" in capsys.readouterr().err
+    finally:
+        locked.chmod(0o700)
+
+
+def test_disk_full_during_writing_fails_cleanly(default_card, tmp_path, monkeypatch, capsys):
+    import errno
+
+    from alpsim.detector.writers import parquet
+
+    original = parquet.ParquetWriter.write
+    calls = {"n": 0}
+
+    def full(self, record, reco=None):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return original(self, record, reco)
+
+    monkeypatch.setattr(parquet.ParquetWriter, "write", full)
+    text = default_card.read_text().replace("chunk_size = 100000", "chunk_size = 100")
+    card = tmp_path / "card.toml"
+    card.write_text(text)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["run", str(card), "-n", "500", "-o", str(out / "x.parquet"), "-q"]) == 1
+    assert "No space left" in capsys.readouterr().err
+    assert list(out.iterdir()) == []
