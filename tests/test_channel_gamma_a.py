@@ -66,7 +66,7 @@ def test_three_photon_and_single_photon_final_states():
         initial = b.p4[:, 0] + b.p4[:, 1]
         final = b.p4[:, b.status == 1].sum(axis=1)
         np.testing.assert_allclose(final, initial, atol=1e-9)
-        assert set(b.extra) >= {"sqrt_s", "sqrt_s_hard", "isr_x", "alp_proper_length"}
+        assert set(b.extra) >= {"sqrt_s", "sqrt_s_hard", "isr_x"}
 
 
 def test_isr_lowers_sqrt_s_and_corrects_cross_section():

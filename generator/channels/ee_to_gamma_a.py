@@ -47,6 +47,40 @@ def cross_section_gamma_a(s: float | NDArray, m_a: float, g_agamma: float) -> ND
     return ALPHA_EM * g_agamma**2 / 24.0 * r**3 * GEV2_TO_FB
 
 
+def generate_modes(
+    rng: np.random.Generator, beams: BeamDraw, fractions: list[float], make_block
+) -> list[Block]:
+    """Split the collisions over modes (`split_counts`) and call `make_block(rng, beams, i)`.
+
+    A mode that gets no event is generated for one collision and cut to zero events, so its
+    (empty) block has the full template even where a decay routine cannot take empty arrays.
+    """
+    counts = split_counts(rng, beams.e_minus.shape[0], fractions)
+    blocks, start = [], 0
+    for i, count in enumerate(counts):
+        if count == 0 and beams.e_minus.shape[0] > 0:
+            one = make_block(rng, slice_beams(beams, 0, 1), i)
+            blocks.append(_first_events(one, 0))
+            continue
+        blocks.append(make_block(rng, slice_beams(beams, start, start + count), i))
+        start += count
+    return blocks
+
+
+def _first_events(block: Block, n: int) -> Block:
+    return Block(
+        mode=block.mode,
+        pdg=block.pdg,
+        status=block.status,
+        mother=block.mother,
+        p4=block.p4[:n],
+        vertex=block.vertex[:n],
+        roles=dict(block.roles),
+        weights={k: v[:n] for k, v in block.weights.items()},
+        extra={k: v[:n] for k, v in block.extra.items()},
+    )
+
+
 class EeToGammaA:
     """e+e− → γ a (1 + cos²θ), a → final states of the ALP settings; optional ISR."""
 
@@ -107,13 +141,12 @@ class EeToGammaA:
 
     def generate(self, rng: np.random.Generator, beams: BeamDraw) -> list[Block]:
         modes = self.modes()
-        counts = split_counts(rng, beams.e_minus.shape[0], [m[1] for m in modes])
-        blocks, start = [], 0
-        for (final_state, _), count in zip(modes, counts, strict=True):
-            part = slice_beams(beams, start, start + count)
-            start += count
-            blocks.append(self._generate_mode(rng, part, final_state))
-        return blocks
+        return generate_modes(
+            rng,
+            beams,
+            [m[1] for m in modes],
+            lambda r, part, i: self._generate_mode(r, part, modes[i][0]),
+        )
 
     def _generate_mode(self, rng: np.random.Generator, beams: BeamDraw, final_state: str) -> Block:
         b = BlockBuilder(beams)
@@ -128,7 +161,6 @@ class EeToGammaA:
         decay_alp(rng, b, alp, final_state)
         block = b.build(rng, f"e+ e- -> gamma a; a -> {final_state}", alp_ctau_mm=self.alp.ctau)
         block.extra.update(self.radiator.extra(hard))
-        block.extra.setdefault("alp_proper_length", np.full(block.n_events, np.nan))
         return block
 
     def normalisation(self) -> dict[str, object]:

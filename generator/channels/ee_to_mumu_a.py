@@ -43,8 +43,8 @@ from ..beams import BeamDraw
 from ..builder import BlockBuilder
 from ..isr import HardSystem, Radiator
 from ..kinematics import boost, two_body_decay, two_body_momentum, velocity
-from .base import AlpSettings, slice_beams, split_counts
-from .ee_to_gamma_a import GEV2_TO_FB
+from .base import AlpSettings
+from .ee_to_gamma_a import GEV2_TO_FB, generate_modes
 
 Array = NDArray[np.float64]
 MUON, ELECTRON = 13, 11
@@ -377,13 +377,12 @@ class EeToMuMuA:
 
     def generate(self, rng: np.random.Generator, beams: BeamDraw) -> list[Block]:
         modes = self.modes()
-        counts = split_counts(rng, beams.e_minus.shape[0], [m[1] for m in modes])
-        blocks, start = [], 0
-        for (final_state, _), count in zip(modes, counts, strict=True):
-            part = slice_beams(beams, start, start + count)
-            start += count
-            blocks.append(self._generate_mode(rng, part, final_state))
-        return blocks
+        return generate_modes(
+            rng,
+            beams,
+            [m[1] for m in modes],
+            lambda r, part, i: self._generate_mode(r, part, modes[i][0]),
+        )
 
     def _generate_mode(self, rng: np.random.Generator, beams: BeamDraw, final_state: str) -> Block:
         b = BlockBuilder(beams)
@@ -397,7 +396,6 @@ class EeToMuMuA:
         decay_alp(rng, b, alp, final_state)
         block = b.build(rng, f"e+ e- -> mu+ mu- a; a -> {final_state}", alp_ctau_mm=self.alp.ctau)
         block.extra.update(self.radiator.extra(hard))
-        block.extra.setdefault("alp_proper_length", np.full(block.n_events, np.nan))
         mumu = block.p4[:, block.roles["mu-"]] + block.p4[:, block.roles["mu+"]]
         block.extra["recoil_mass_truth"] = self.recoil_mass(mumu)
         return block

@@ -46,7 +46,8 @@ from ..builder import BlockBuilder
 from ..isr import Radiator
 from ..kinematics import boost, directions, four_vector, kallen, two_body_momentum, velocity
 from ..tau_decays import TAU_MODES, decay_tau, tau_branching_fractions, tau_mode_fractions
-from .base import AlpSettings, slice_beams, split_counts
+from .base import AlpSettings
+from .ee_to_gamma_a import generate_modes
 from .tau_pair import (
     SIGMA_TAUTAU_KKMC_NB,
     TAU,
@@ -187,13 +188,12 @@ class TauToLA:
 
     def generate(self, rng: np.random.Generator, beams: BeamDraw) -> list[Block]:
         modes = self.modes()
-        counts = split_counts(rng, beams.e_minus.shape[0], [m[3] for m in modes])
-        blocks, start = [], 0
-        for (sign, final_state, tag, _), count in zip(modes, counts, strict=True):
-            part = slice_beams(beams, start, start + count)
-            start += count
-            blocks.append(self._generate_mode(rng, part, sign, final_state, tag))
-        return blocks
+        return generate_modes(
+            rng,
+            beams,
+            [m[3] for m in modes],
+            lambda r, part, i: self._generate_mode(r, part, *modes[i][:3]),
+        )
 
     def _signal_decay(
         self, rng, b: BlockBuilder, sig: int, q: int, pol: Array, axis: Array, final_state: str
@@ -247,7 +247,6 @@ class TauToLA:
         lep = int(kids[np.abs(block.pdg[kids]) == LEPTONS[self.lepton]][0])
         block.roles["lepton"] = lep
         block.extra.update(self.radiator.extra(hard))
-        block.extra.setdefault("alp_proper_length", np.full(block.n_events, np.nan))
         block.extra.update(self._x_columns(block, sig, tag_i, lep))
         # Truth helicities (±1) drawn with the pair: for studies and chirality reweighting.
         block.extra["signal_tau_helicity"] = h_sig
