@@ -18,6 +18,7 @@ B0–B̄0 mixing is ignored: the other B decays as the flavour it was produced w
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -53,9 +54,28 @@ def _parser():
 
 
 @cache
+def _dec_text() -> str:
+    return dec_file_path().read_text()
+
+
+def _block_parser(parent: str):
+    """A parser of `parent`'s own `Decay ... Enddecay` block only (parsing the whole 10k-line
+    table takes seconds; one block takes milliseconds); the full parser if it has none (e.g. a
+    particle defined by CDecay)."""
+    from decaylanguage import DecFileParser
+
+    block = re.search(rf"^Decay\s+{re.escape(parent)}\s*$.*?^Enddecay", _dec_text(), re.S | re.M)
+    if block is None:
+        return _parser()
+    parser = DecFileParser.from_string(block.group(0) + "\nEnd\n")
+    parser.parse()
+    return parser
+
+
+@cache
 def decay_modes(parent: str) -> tuple[tuple[float, tuple[str, ...]], ...]:
     """(branching fraction, daughter names) of every channel of `parent` (EvtGen names)."""
-    p = _parser()
+    p = _block_parser(parent)
     out = []
     for mode in p._find_decay_modes(parent):
         d = p._decay_mode_details(mode, display_photos_keyword=False)
