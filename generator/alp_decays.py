@@ -215,7 +215,8 @@ def decay_alp(
     `final_state` is a name of SUPPORTED or a compound name from `expand_final_states`.
     """
     base, sub = parse_final_state(final_state)
-    mass_a = float(np.min(mass(builder.p4(alp_index))))
+    masses = mass(builder.p4(alp_index))
+    mass_a = float(np.min(masses)) if masses.size else np.inf  # an empty block is fine
     if mass_a <= final_state_threshold(final_state):
         raise ValueError(f"ALP of mass {mass_a:g} GeV cannot decay to {final_state!r}")
     if base == INVISIBLE:

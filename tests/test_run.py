@@ -128,3 +128,15 @@ def test_reco_objects_columns_follow_truth(default_card):
             assert trk["p"] == pytest.approx(
                 np.linalg.norm([truth["px"], truth["py"], truth["pz"]]), rel=0.05
             )
+
+
+def test_rare_modes_with_no_events_keep_their_blocks(write_card):
+    from .conftest import BASE_CARD
+
+    text = BASE_CARD.replace(
+        '"gamma gamma" = 1.0', '"gamma gamma" = 0.999999\n"pi+ pi- pi0" = 1e-6\n"e+ e-" = 0.0'
+    )
+    result = alpsim.run(write_card(text), n=50)
+    modes = set(result.events["mode"].to_pylist())
+    assert modes <= {"B+ -> K+ a; a -> gamma gamma", "B- -> K- a; a -> gamma gamma"}
+    assert result.events.num_rows == 50

@@ -2,8 +2,8 @@
 
 Tree `events`: every per-event column of the Parquet output as a flat branch (the decay
 mode as its index `mode`, names in the file's `alpsim_modes` object), and the truth particles
-as jagged branches `particles_<field>` with the counter `nparticles` — what ROOT users expect
-from TTree::Draw("particles_E", ...). Written under a temporary name and renamed when
+as jagged branches `particles_<field>` with the counter `nparticles` (likewise `tracks_<field>`,
+`clusters_<field>`, `vertices_<field>`) — what ROOT users expect from TTree::Draw("particles_E"). Written under a temporary name and renamed when
 complete. Needs uproot and awkward (`pip install 'alpsim[root]'`).
 """
 
@@ -47,11 +47,11 @@ class RootWriter:
         out: dict[str, Any] = {}
         for name in table.column_names:
             col = table[name]
-            if name == "particles":
+            if pa.types.is_list(col.type):
                 lists = col.combine_chunks()
                 counts = np.diff(lists.offsets.to_numpy())
                 flat = lists.flatten()
-                out["particles"] = ak.zip(
+                out[name] = ak.zip(
                     {
                         f.name: ak.unflatten(
                             flat.field(f.name).to_numpy(zero_copy_only=False), counts

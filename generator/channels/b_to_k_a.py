@@ -37,7 +37,7 @@ from ..builder import BlockBuilder
 from ..generic_b import dec_branching_fraction, generic_decays, phase_space
 from ..kinematics import boost, sample_cos_theta, two_body_decay, velocity
 from . import rates
-from .base import AlpSettings, slice_beams, split_counts
+from .base import AlpSettings, generate_modes
 
 UPSILON_4S, B_PLUS, B_ZERO, K_PLUS, K_SHORT, PI_PLUS, PI_ZERO = 300553, 521, 511, 321, 310, 211, 111
 
@@ -202,16 +202,14 @@ class UpsilonBChannel:
 
     def generate(self, rng: np.random.Generator, beams: BeamDraw) -> list[Block]:
         modes = self.modes()
-        counts = split_counts(rng, beams.e_minus.shape[0], [m[3] for m in modes])
-        blocks, start = [], 0
-        for (sign, sub, fs, _), count in zip(modes, counts, strict=True):
-            part = slice_beams(beams, start, start + count)
-            start += count
-            if self.other_b == "generic" and count > 0:
-                blocks.extend(self._generic_blocks(rng, part, sign, sub, fs))
-            else:
-                blocks.append(self._block(rng, part, sign, sub, fs))
-        return blocks
+
+        def make(rng: np.random.Generator, part: BeamDraw, i: int) -> Block | list[Block]:
+            sign, sub, fs, _ = modes[i]
+            if self.other_b == "generic":
+                return self._generic_blocks(rng, part, sign, sub, fs)
+            return self._block(rng, part, sign, sub, fs)
+
+        return generate_modes(rng, beams, [m[3] for m in modes], make)
 
     def _generic_blocks(self, rng, beams: BeamDraw, sign: int, sub: SubMode, fs: str):
         """Split the events by the other B's decay channel: one block per channel present."""

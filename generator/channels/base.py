@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -85,3 +86,45 @@ def slice_beams(beams: BeamDraw, start: int, stop: int) -> BeamDraw:
     return BeamDraw(
         beams.e_minus[start:stop], beams.e_plus[start:stop], beams.primary_vertex[start:stop]
     )
+
+
+def first_events(block: Block, n: int) -> Block:
+    """The first n events of a block (n = 0: the template alone)."""
+    return Block(
+        mode=block.mode,
+        pdg=block.pdg,
+        status=block.status,
+        mother=block.mother,
+        p4=block.p4[:n],
+        vertex=block.vertex[:n],
+        roles=dict(block.roles),
+        weights={k: v[:n] for k, v in block.weights.items()},
+        extra={k: v[:n] for k, v in block.extra.items()},
+    )
+
+
+def generate_modes(
+    rng: np.random.Generator,
+    beams: BeamDraw,
+    fractions: list[float],
+    make_block: Callable[[np.random.Generator, BeamDraw, int], Block | list[Block]],
+) -> list[Block]:
+    """Split the collisions over modes (`split_counts`) and call `make_block(rng, beams, i)`.
+
+    A mode that gets no event is generated for one collision and cut to zero events, so its
+    (empty) block has the full template even where a decay routine cannot take empty arrays,
+    and the set of modes (hence the output schema) does not depend on the chunk.
+    """
+    counts = split_counts(rng, beams.e_minus.shape[0], fractions)
+    blocks: list[Block] = []
+    start = 0
+    for i, count in enumerate(counts):
+        if count == 0 and beams.e_minus.shape[0] > 0:
+            made = make_block(rng, slice_beams(beams, 0, 1), i)
+            made = made if isinstance(made, list) else [made]
+            blocks.extend(first_events(b, 0) for b in made)
+            continue
+        made = make_block(rng, slice_beams(beams, start, start + count), i)
+        blocks.extend(made if isinstance(made, list) else [made])
+        start += count
+    return blocks

@@ -30,7 +30,7 @@ from ..beams import BeamDraw
 from ..builder import BlockBuilder
 from ..isr import Radiator
 from ..kinematics import sample_cos_theta, two_body_decay
-from .base import AlpSettings, slice_beams, split_counts
+from .base import AlpSettings, generate_modes
 
 PHOTON = 22
 #: GeV⁻² → fb, (ħc)² (hepunits; REFERENCES.md §9).
@@ -45,40 +45,6 @@ def cross_section_gamma_a(s: float | NDArray, m_a: float, g_agamma: float) -> ND
     s = np.asarray(s, dtype=float)
     r = np.clip(1.0 - m_a**2 / s, 0.0, None)
     return ALPHA_EM * g_agamma**2 / 24.0 * r**3 * GEV2_TO_FB
-
-
-def generate_modes(
-    rng: np.random.Generator, beams: BeamDraw, fractions: list[float], make_block
-) -> list[Block]:
-    """Split the collisions over modes (`split_counts`) and call `make_block(rng, beams, i)`.
-
-    A mode that gets no event is generated for one collision and cut to zero events, so its
-    (empty) block has the full template even where a decay routine cannot take empty arrays.
-    """
-    counts = split_counts(rng, beams.e_minus.shape[0], fractions)
-    blocks, start = [], 0
-    for i, count in enumerate(counts):
-        if count == 0 and beams.e_minus.shape[0] > 0:
-            one = make_block(rng, slice_beams(beams, 0, 1), i)
-            blocks.append(_first_events(one, 0))
-            continue
-        blocks.append(make_block(rng, slice_beams(beams, start, start + count), i))
-        start += count
-    return blocks
-
-
-def _first_events(block: Block, n: int) -> Block:
-    return Block(
-        mode=block.mode,
-        pdg=block.pdg,
-        status=block.status,
-        mother=block.mother,
-        p4=block.p4[:n],
-        vertex=block.vertex[:n],
-        roles=dict(block.roles),
-        weights={k: v[:n] for k, v in block.weights.items()},
-        extra={k: v[:n] for k, v in block.extra.items()},
-    )
 
 
 class EeToGammaA:

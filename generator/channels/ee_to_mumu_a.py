@@ -43,8 +43,8 @@ from ..beams import BeamDraw
 from ..builder import BlockBuilder
 from ..isr import HardSystem, Radiator
 from ..kinematics import boost, two_body_decay, two_body_momentum, velocity
-from .base import AlpSettings
-from .ee_to_gamma_a import GEV2_TO_FB, generate_modes
+from .base import AlpSettings, generate_modes
+from .ee_to_gamma_a import GEV2_TO_FB
 
 Array = NDArray[np.float64]
 MUON, ELECTRON = 13, 11

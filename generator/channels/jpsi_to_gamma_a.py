@@ -53,7 +53,7 @@ from ..kinematics import (
 )
 from . import rates
 from .b_to_k_a import BACKGROUNDS, meson_gg_fraction, meson_masses
-from .base import AlpSettings, slice_beams, split_counts
+from .base import AlpSettings, generate_modes
 
 JPSI, PSI2S, PI_PLUS, PHOTON = 443, 100443, 211, 22
 #: Number of J/ψ events of BESIII's 2009–2019 sample: (10087 ± 44) × 10⁶, BESIII, Chin. Phys. C 46
@@ -205,13 +205,9 @@ class JpsiToGammaA:
     def generate(self, rng: np.random.Generator, beams: BeamDraw) -> list[Block]:
         beams = on_resonance(beams, pdg_mass(self.parent))
         modes = list(self.final_states().items())
-        counts = split_counts(rng, beams.e_minus.shape[0], [f for _, f in modes])
-        blocks, start = [], 0
-        for (fs, _), count in zip(modes, counts, strict=True):
-            part = slice_beams(beams, start, start + count)
-            start += count
-            blocks.append(self._block(rng, part, fs))
-        return blocks
+        return generate_modes(
+            rng, beams, [f for _, f in modes], lambda r, part, i: self._block(r, part, modes[i][0])
+        )
 
     def add_jpsi(self, rng: np.random.Generator, b: BlockBuilder, beams: BeamDraw) -> int:
         """Add the J/ψ (here: made directly in e+e−); return its index."""

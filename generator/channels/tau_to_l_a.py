@@ -46,8 +46,7 @@ from ..builder import BlockBuilder
 from ..isr import Radiator
 from ..kinematics import boost, directions, four_vector, kallen, two_body_momentum, velocity
 from ..tau_decays import TAU_MODES, decay_tau, tau_branching_fractions, tau_mode_fractions
-from .base import AlpSettings
-from .ee_to_gamma_a import generate_modes
+from .base import AlpSettings, generate_modes
 from .tau_pair import (
     SIGMA_TAUTAU_KKMC_NB,
     TAU,
