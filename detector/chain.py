@@ -332,7 +332,8 @@ def candidate_variables(
     """Variables of the truth-matched candidates (basf2 names).
 
     Signal parent: `Mbc`, `deltaE`, `sig_M`, `reconstructed` (all its visible final-state
-    descendants seen). ALP (`a_`): `M` (vertex mass if two tracks were vertexed, else the
+    descendants seen; without a decaying parent, all visible particles of the hard process
+    except ISR photons). ALP (`a_`): `M` (vertex mass if two tracks were vertexed, else the
     invariant mass of its reconstructed daughters), `Mprime`, `p`, `cosTheta`, `distance`,
     `dr`, `dz` (fitted vertex w.r.t. the IP), `merged` (two of its photons in one cluster).
     `recoilMass`: recoil against the visible signal-side particles that do not come from the
@@ -355,6 +356,17 @@ def candidate_variables(
         side = parts
     else:
         side = [i for i in final if block.mother[i] < 0 or block.status[block.mother[i]] == 4]
+        # no decaying parent (e+e- -> gamma a, mu+ mu- a): the candidate is every visible
+        # particle of the hard process, ISR photons excluded
+        isr = {i for r, i in block.roles.items() if r.startswith("isr")}
+        hard = [
+            i
+            for i in range(block.n_particles)
+            if block.mother[i] < 0 and block.status[i] != 4 and i not in isr
+        ]
+        parts = sorted({j for i in hard for j in block.final_descendants(i) if j in visible})
+        if parts:
+            cols["reconstructed"] = reco.detected[:, parts].all(axis=1)
     if alp is not None:
         a_parts = [i for i in block.final_descendants(alp) if i in visible]
         if a_parts:
