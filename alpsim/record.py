@@ -133,10 +133,12 @@ class EventRecord:
         out["pdg"] = np.concatenate([np.tile(b.pdg, b.n_events) for b in self.blocks])
         out["status"] = np.concatenate([np.tile(b.status, b.n_events) for b in self.blocks])
         out["mother"] = np.concatenate([np.tile(b.mother, b.n_events) for b in self.blocks])
-        p4 = np.concatenate([b.p4.reshape(-1, 4) for b in self.blocks])
-        vx = np.concatenate([b.vertex.reshape(-1, 4) for b in self.blocks])
+        # one pass each into contiguous (4, particles) arrays: every column is then a
+        # contiguous row, which Arrow takes without another copy
+        p4 = np.concatenate([b.p4.reshape(-1, 4).T for b in self.blocks], axis=1)
+        vx = np.concatenate([b.vertex.reshape(-1, 4).T for b in self.blocks], axis=1)
         for i, k in enumerate(("px", "py", "pz", "E")):
-            out[k] = p4[:, i]
+            out[k] = p4[i]
         for i, k in enumerate(("x", "y", "z", "t")):
-            out[k] = vx[:, i]
+            out[k] = vx[i]
         return out

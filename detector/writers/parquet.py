@@ -43,9 +43,9 @@ def particles_column(record: EventRecord, reco: RecoRecord | None) -> pa.Array:
     for k in ("px", "py", "pz", "E", "x", "y", "z", "t"):
         fields[k] = flat[k]
     if reco is not None:
-        p4 = np.concatenate([r.p4.reshape(-1, 4) for r in reco.blocks])
+        p4 = np.concatenate([r.p4.reshape(-1, 4).T for r in reco.blocks], axis=1)
         for i, k in enumerate(("reco_px", "reco_py", "reco_pz", "reco_E")):
-            fields[k] = p4[:, i]
+            fields[k] = p4[i]
         fields["detected"] = np.concatenate([r.detected.reshape(-1) for r in reco.blocks])
     struct = pa.StructArray.from_arrays([pa.array(v) for v in fields.values()], list(fields))
     return pa.ListArray.from_arrays(pa.array(flat["offsets"].astype(np.int32)), struct)
@@ -105,7 +105,17 @@ class ParquetWriter:
         table = chunk_table(record, reco)
         if self._writer is None:
             schema = table.schema.with_metadata(self.metadata)
-            self._writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+            # statistics (for predicate push-down) on the flat columns only, dictionary
+            # encoding for the decay mode only: doubles gain nothing from either and the
+            # writer is twice as fast without them
+            flat = [f.name for f in schema if not pa.types.is_list(f.type)]
+            self._writer = pq.ParquetWriter(
+                self.tmp,
+                schema,
+                compression="zstd",
+                use_dictionary=["mode"],
+                write_statistics=flat,
+            )
         else:
             table = table.cast(self._writer.schema)
         self._writer.write_table(table)
