@@ -72,7 +72,7 @@ def chunk_table(record: EventRecord, reco: RecoRecord | None) -> pa.Table:
     cols: dict[str, pa.Array] = {
         "event_number": pa.array(record.event_number),
         "mode": pa.DictionaryArray.from_arrays(
-            pa.array(record.mode_index().astype(np.int16)), pa.array(modes)
+            pa.array(record.mode_index().astype(np.int32)), pa.array(modes)
         ),
         "sqrt_s": pa.array(record.event_column("sqrt_s")),
     }

@@ -1,0 +1,76 @@
+"""Parquet outputs read back by the tools users feed them to: pyarrow, pandas, polars, awkward."""
+
+import numpy as np
+import pyarrow.dataset as pads
+import pytest
+
+from alpsim.cli import main
+
+from .conftest import BASE_CARD
+
+DOCUMENTED = {
+    "event_number",
+    "mode",
+    "sqrt_s",
+    "alp_proper_length",
+    "Mbc",
+    "deltaE",
+    "a_M",
+    "reconstructed",
+    "nTracks",
+    "nClusters",
+    "trg_any",
+    "particles",
+    "tracks",
+    "clusters",
+    "vertices",
+}
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory):
+    d = tmp_path_factory.mktemp("interop")
+    card = d / "card.toml"
+    card.write_text(BASE_CARD.replace("seed = 1", "seed = 1\nchunk_size = 400"))
+    assert main(["run", str(card), "-n", "1000", "-o", str(d / "one.parquet"), "-q"]) == 0
+    assert main(["run", str(card), "-n", "1000", "-o", str(d / "ds"), "-q"]) == 0
+    return d
+
+
+def test_documented_columns_present(samples):
+    schema = pads.dataset(samples / "one.parquet").schema
+    assert DOCUMENTED <= set(schema.names)
+    particle_fields = {f.name for f in schema.field("particles").type.value_type}
+    assert {"pdg", "status", "mother", "px", "py", "pz", "E", "x", "y", "z", "t"} <= particle_fields
+
+
+def test_pandas_reads_file_and_dataset(samples):
+    pd = pytest.importorskip("pandas")
+    one = pd.read_parquet(samples / "one.parquet")
+    ds = pd.read_parquet(samples / "ds")
+    assert len(one) == len(ds) == 1000
+    np.testing.assert_array_equal(np.sort(ds["event_number"].to_numpy()), np.arange(1000))
+
+
+def test_polars_reads_dataset(samples):
+    pl = pytest.importorskip("polars")
+    df = pl.read_parquet(str(samples / "ds" / "*.parquet"))
+    assert df.height == 1000
+    assert df["particles"].list.len().min() >= 9
+
+
+def test_awkward_reads_jagged_particles(samples):
+    ak = pytest.importorskip("awkward")
+    arr = ak.from_parquet(samples / "one.parquet")
+    assert len(arr) == 1000
+    pdg = arr.particles.pdg
+    assert ak.all(pdg[:, 0] == 11) and ak.all(pdg[:, 1] == -11)
+    e_final = ak.sum(arr.particles.E[arr.particles.status == 1], axis=1)
+    e_beams = ak.sum(arr.particles.E[arr.particles.status == 4], axis=1)
+    np.testing.assert_allclose(ak.to_numpy(e_final), ak.to_numpy(e_beams), rtol=1e-9)
+
+
+def test_pyarrow_dataset_filters_on_statistics(samples):
+    ds = pads.dataset(samples / "ds", format="parquet")
+    table = ds.to_table(filter=pads.field("Mbc") > 5.27)
+    assert 0 < table.num_rows < 1000
