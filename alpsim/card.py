@@ -23,10 +23,16 @@ from particle import Particle
 from .cardreader import CardError, Table, load_toml
 from .detector.config import DetectorSettings, load_detector, shipped_card
 from .generator.alp import AlpModel, C_from_g_agamma, C_WW_from_g_aW, Couplings
-from .generator.alp_decays import SUPPORTED, expand_final_states, final_state_threshold
+from .generator.alp_decays import (
+    SUPPORTED,
+    expand_final_states,
+    final_state_threshold,
+    parse_final_state,
+)
 from .generator.channels import CHANNELS
 from .generator.channels.base import AlpSettings, Channel
 from .generator.lifetime import LifetimeSampling
+from .generator.tau_decays import TAU_MODES
 from .pdg import HBARC_GEV_MM
 from .selection import Selection, parse_selection
 
@@ -84,6 +90,21 @@ def _ctau_list(t: Table, key: str) -> tuple[float, ...]:
     if len(values) > 1000:
         raise t.error(key, f"has {len(values)} entries; at most 1000 lifetimes")
     return tuple(float(v) for v in values)
+
+
+def _tau_modes(t: Table) -> tuple[str, ...]:
+    """`alp.tau_modes`: the τ decay modes generated for a→τ+τ− (default: all of TAU_MODES)."""
+    modes = t.raw("tau_modes", list(TAU_MODES))
+    if (
+        not isinstance(modes, list)
+        or not modes
+        or not all(isinstance(m, str) and m in TAU_MODES for m in modes)
+    ):
+        raise t.error(
+            "tau_modes",
+            f"= {modes!r} must be a non-empty array of τ modes from {', '.join(TAU_MODES)}",
+        )
+    return tuple(modes)
 
 
 def _sampling(t: Table, ctau: float) -> LifetimeSampling:
@@ -162,9 +183,15 @@ def card_couplings(t: Table) -> Couplings:
 
 
 def _check_generatable(t: Table, key: str, mass: float) -> None:
-    if key not in SUPPORTED:
+    try:
+        parse_final_state(key)
+    except ValueError:
         allowed = ", ".join(repr(s) for s in SUPPORTED)
-        raise t.error(key, f"is not a final state alpsim generates; allowed: {allowed}")
+        raise t.error(
+            key,
+            f"is not a final state alpsim generates; allowed: {allowed}, or compound "
+            "'tau+ tau- [<tau+ mode>; <tau- mode>]'",
+        ) from None
     threshold = final_state_threshold(key)
     if mass <= threshold:
         raise t.error(
@@ -204,7 +231,7 @@ def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
             _check_generatable(t, key, mass)
             if brs.get(key, 0.0) <= 0.0:
                 raise t.error("generate", f"final state {key!r} has zero width for these couplings")
-        expanded = expand_final_states({k: brs[k] for k in generate}, mass)
+        expanded = expand_final_states({k: brs[k] for k in generate}, mass, _tau_modes(t))
         total = sum(expanded.values())
         sampling = _sampling(t, model.ctau)
         t.done()
@@ -237,8 +264,9 @@ def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
             t.source,
         )
     sampling = _sampling(t, ctau)
+    tau_modes = _tau_modes(t)
     t.done()
-    expanded = expand_final_states({k: v for k, v in decays.items() if v > 0}, mass)
+    expanded = expand_final_states({k: v for k, v in decays.items() if v > 0}, mass, tau_modes)
     total = sum(expanded.values())
     return AlpSettings(
         mass=mass,

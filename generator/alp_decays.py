@@ -95,21 +95,24 @@ def final_state_threshold(final_state: str) -> float:
 
 
 def expand_final_states(
-    decays: dict[str, float], alp_mass: float | None = None
+    decays: dict[str, float],
+    alp_mass: float | None = None,
+    tau_modes: tuple[str, ...] = TAU_MODES,
 ) -> dict[str, float]:
     """Final states with fixed topologies, for splitting a channel's events into blocks.
 
     "tau+ tau-": BR → {"tau+ tau- [m+; m-]": BR·B(m+)·B(m−)} over ordered pairs of TAU_MODES with
     the EvtGen BFs of `tau_decays`; these sum to BR·(Σ B)² ≈ 0.81 BR: the rest are τ modes not
-    generated. "hadrons" → the stand-in name (η π0 π0 if `alp_mass` is below the η π+ π−
+    generated; `tau_modes` restricts both τ to a subset (e.g. the one-prong modes). "hadrons" →
+    the stand-in name (η π0 π0 if `alp_mass` is below the η π+ π−
     threshold). Other states are unchanged.
     """
     out: dict[str, float] = {}
     bfs = tau_branching_fractions()
     for fs, br in decays.items():
         if fs == TAU_PAIR:
-            for mp in TAU_MODES:
-                for mm in TAU_MODES:
+            for mp in tau_modes:
+                for mm in tau_modes:
                     out[f"tau+ tau- [{mp}; {mm}]"] = br * bfs[mp] * bfs[mm]
         elif fs == HADRONS:
             charged_open = alp_mass is None or alp_mass > final_state_threshold(HADRONS_STAND_IN)

@@ -166,3 +166,19 @@ def test_tau_pairs_expand_into_decay_modes(write_card):
     assert sum(card.alp.decays.values()) == pytest.approx(1.0)
     # not every τ decay is generated: the generated BR is below 1 and carried to the yield
     assert 0.5 < card.alp.generated_branching_fraction < 1.0
+
+
+def test_tau_modes_restrict_the_expansion(write_card):
+    text = BASE_CARD.replace("mass = 1.0", 'mass = 4.0\ntau_modes = ["pi nu", "mu nu nu"]')
+    text = text.replace('"gamma gamma" = 1.0', '"tau+ tau-" = 1.0')
+    card = load_card(write_card(text))
+    assert len(card.alp.decays) == 4
+    from alpsim.generator.tau_decays import tau_branching_fractions
+
+    bf = tau_branching_fractions()
+    assert card.alp.generated_branching_fraction == pytest.approx(
+        (bf["pi nu"] + bf["mu nu nu"]) ** 2
+    )
+    bad = text.replace('"pi nu"', '"kaon nu"')
+    with pytest.raises(CardError, match=r"alp\.tau_modes"):
+        load_card(write_card(bad))
