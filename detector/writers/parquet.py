@@ -103,6 +103,9 @@ class ParquetWriter:
 
     def write(self, record: EventRecord, reco: RecoRecord | None = None) -> pa.Table:
         table = chunk_table(record, reco)
+        return self._write_table(table)
+
+    def _write_table(self, table: pa.Table) -> pa.Table:
         if self._writer is None:
             schema = table.schema.with_metadata(self.metadata)
             # statistics (for predicate push-down) on the flat columns only, dictionary
