@@ -15,16 +15,16 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import tracemalloc  # noqa: E402
-from pathlib import Path  # noqa: E402
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
 
-from alpsim.card import load_card  # noqa: E402
-from alpsim.detector.chain import simulate  # noqa: E402
-from alpsim.detector.writers.parquet import ParquetWriter, chunk_table  # noqa: E402
-from alpsim.runner import DETECTOR_STREAM, chunk_rng, chunks, metadata, simulate_chunk  # noqa: E402
+from alpsim.card import load_card
+from alpsim.detector.chain import simulate
+from alpsim.detector.writers.parquet import ParquetWriter, chunk_table
+from alpsim.runner import DETECTOR_STREAM, chunk_rng, chunks, metadata, simulate_chunk
 
 CARDS = Path(__file__).resolve().parents[1] / "cards"
 DEFAULT = ["belle2_b2ka_gg.toml", "bes3_jpsi_gamma_a_untagged.toml", "belle2_tau_mu_a.toml"]
