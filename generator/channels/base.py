@@ -128,3 +128,16 @@ def generate_modes(
         blocks.extend(made if isinstance(made, list) else [made])
         start += count
     return blocks
+
+
+def generate_final_states(
+    rng: np.random.Generator,
+    beams: BeamDraw,
+    decays: dict[str, float],
+    make_block: Callable[[np.random.Generator, BeamDraw, str], Block | list[Block]],
+) -> list[Block]:
+    """One block per ALP final state of `decays` (fractions), via `generate_modes`."""
+    modes = [(fs, f) for fs, f in decays.items() if f > 0]
+    return generate_modes(
+        rng, beams, [f for _, f in modes], lambda r, part, i: make_block(r, part, modes[i][0])
+    )

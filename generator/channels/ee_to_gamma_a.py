@@ -30,7 +30,7 @@ from ..beams import BeamDraw
 from ..builder import BlockBuilder
 from ..isr import Radiator
 from ..kinematics import sample_cos_theta, two_body_decay
-from .base import AlpSettings, generate_modes
+from .base import AlpSettings, generate_final_states
 
 PHOTON = 22
 #: GeV⁻² → fb, (ħc)² (hepunits; REFERENCES.md §9).
@@ -102,17 +102,8 @@ class EeToGammaA:
         """m_a < √s (nominal; the beam-energy spread is far smaller than any useful margin)."""
         return float(detector.beams.nominal_cms()[0])
 
-    def modes(self) -> list[tuple[str, float]]:
-        return [(fs, br) for fs, br in self.alp.decays.items() if br > 0]
-
     def generate(self, rng: np.random.Generator, beams: BeamDraw) -> list[Block]:
-        modes = self.modes()
-        return generate_modes(
-            rng,
-            beams,
-            [m[1] for m in modes],
-            lambda r, part, i: self._generate_mode(r, part, modes[i][0]),
-        )
+        return generate_final_states(rng, beams, self.alp.decays, self._generate_mode)
 
     def _generate_mode(self, rng: np.random.Generator, beams: BeamDraw, final_state: str) -> Block:
         b = BlockBuilder(beams)

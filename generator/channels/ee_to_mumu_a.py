@@ -43,7 +43,7 @@ from ..beams import BeamDraw
 from ..builder import BlockBuilder
 from ..isr import HardSystem, Radiator
 from ..kinematics import boost, two_body_decay, two_body_momentum, velocity
-from .base import AlpSettings, generate_modes
+from .base import AlpSettings, generate_final_states
 from .ee_to_gamma_a import GEV2_TO_FB
 
 Array = NDArray[np.float64]
@@ -372,17 +372,8 @@ class EeToMuMuA:
         """Unweighting efficiency of the events generated so far (presample value before)."""
         return self.n_accepted / self.n_trials if self.n_trials else self.presample_efficiency
 
-    def modes(self) -> list[tuple[str, float]]:
-        return [(fs, br) for fs, br in self.alp.decays.items() if br > 0]
-
     def generate(self, rng: np.random.Generator, beams: BeamDraw) -> list[Block]:
-        modes = self.modes()
-        return generate_modes(
-            rng,
-            beams,
-            [m[1] for m in modes],
-            lambda r, part, i: self._generate_mode(r, part, modes[i][0]),
-        )
+        return generate_final_states(rng, beams, self.alp.decays, self._generate_mode)
 
     def _generate_mode(self, rng: np.random.Generator, beams: BeamDraw, final_state: str) -> Block:
         b = BlockBuilder(beams)
