@@ -130,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("-o", "--output", default="scan.csv", help="table (CSV), default %(default)s")
     scan.add_argument("--plot", help="PNG plot (default: the table name with .png)")
     scan.add_argument("--force", action="store_true", help="replace existing outputs")
+    scan.add_argument("-j", "--jobs", type=int, default=1, help="local processes")
+    scan.add_argument("--dask", metavar="ADDRESS", help="dask.distributed scheduler, or 'local'")
     scan.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     info = sub.add_parser("info", help="what a sample holds (Parquet, dataset, ROOT, HepMC)")
     info.add_argument("file", help="alpsim Parquet file or dataset directory, ROOT or HepMC file")
@@ -237,7 +239,7 @@ def _run_dataset(args: argparse.Namespace, card, output: str, progress: bool) ->
     import time
 
     from .cardreader import CardError
-    from .dataset import dask_executor, process_executor, run_dataset, serial_executor
+    from .dataset import make_executor, run_dataset
     from .runner import OutputError, check_selection
 
     if output.endswith(".parquet"):
@@ -246,12 +248,7 @@ def _run_dataset(args: argparse.Namespace, card, output: str, progress: bool) ->
             f"= {output!r}: parallel and resumable runs write a dataset "
             "directory; give a directory name (no .parquet)",
         )
-    if args.dask:
-        executor = dask_executor(args.dask, max(args.jobs, 1))
-    elif args.jobs > 1:
-        executor = process_executor(args.jobs)
-    else:
-        executor = serial_executor
+    executor = make_executor(args.jobs, args.dask)
     check_selection(card)
     n = args.events or card.run.events
     bar = None
@@ -316,7 +313,12 @@ def _scan(args: argparse.Namespace) -> int:
         png = Path(args.plot) if args.plot else table.with_suffix(".png")
         check_output(table, args.force)
         check_output(png, args.force)
-        points = scan(card, ctaus, masses, n=args.events, seed=args.seed)
+        from .dataset import make_executor
+
+        if args.jobs < 1:
+            raise CardError("--jobs", f"= {args.jobs} must be >= 1")
+        executor = make_executor(args.jobs, args.dask)
+        points = scan(card, ctaus, masses, n=args.events, seed=args.seed, executor=executor)
     except (CardError, OutputError, ValueError) as exc:
         print(f"alpsim: error: {exc}", file=sys.stderr)
         return 2

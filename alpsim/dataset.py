@@ -153,23 +153,24 @@ def prepare_directory(directory: Path, force: bool, resume: bool) -> None:
     directory.mkdir(exist_ok=True)
 
 
-Executor = Callable[[list[ChunkTask]], Iterable[ChunkResult]]
+#: An executor maps a picklable function over tasks and yields the results as they finish.
+Executor = Callable[[Callable, list], Iterable]
 
 
-def serial_executor(tasks: list[ChunkTask]) -> Iterable[ChunkResult]:
+def serial_executor(fn: Callable, tasks: list) -> Iterable:
     for task in tasks:
-        yield make_chunk(task)
+        yield fn(task)
 
 
 def process_executor(jobs: int) -> Executor:
     """N local processes (spawned: no state inherited from the parent)."""
 
-    def run(tasks: list[ChunkTask]) -> Iterable[ChunkResult]:
+    def run(fn: Callable, tasks: list) -> Iterable:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as pool:
-            futures = [pool.submit(make_chunk, t) for t in tasks]
+            futures = [pool.submit(fn, t) for t in tasks]
             try:
                 for fut in as_completed(futures):
                     yield fut.result()
@@ -184,7 +185,7 @@ def process_executor(jobs: int) -> Executor:
 def dask_executor(address: str, jobs: int) -> Executor:
     """A dask.distributed cluster at `address`, or 'local': a LocalCluster on loopback."""
 
-    def run(tasks: list[ChunkTask]) -> Iterable[ChunkResult]:
+    def run(fn: Callable, tasks: list) -> Iterable:
         try:
             from dask.distributed import Client, LocalCluster, as_completed
         except ImportError:
@@ -202,7 +203,7 @@ def dask_executor(address: str, jobs: int) -> Executor:
         else:
             client = Client(address)
         try:
-            futures = client.map(make_chunk, tasks, pure=False)
+            futures = client.map(fn, tasks, pure=False)
             for fut in as_completed(futures):
                 yield fut.result()
         finally:
@@ -211,6 +212,15 @@ def dask_executor(address: str, jobs: int) -> Executor:
                 cluster.close()
 
     return run
+
+
+def make_executor(jobs: int = 1, dask: str | None = None) -> Executor:
+    """The executor asked for on the command line: Dask, local processes, or serial."""
+    if dask:
+        return dask_executor(dask, max(jobs, 1))
+    if jobs > 1:
+        return process_executor(jobs)
+    return serial_executor
 
 
 def run_dataset(
@@ -237,7 +247,7 @@ def run_dataset(
         for index, first, size in chunks(n_events, card.run.chunk_size)
         if index not in manifest.done
     ]
-    for result in executor(tasks):
+    for result in executor(make_chunk, tasks):
         manifest.record(result)
         if progress is not None:
             progress(result.n_events)

@@ -60,23 +60,35 @@ def card_at_mass(card: RunCard, mass: float, ctaus: np.ndarray) -> RunCard:
     return replace(varied, alp=replace(varied.alp, sampling=sampling))
 
 
-def scan_mass(card: RunCard, mass: float, ctaus: np.ndarray, n: int, seed: int) -> list[ScanPoint]:
-    """Efficiency ± error at each cτ for one mass, from one sample of n events."""
-    varied = card_at_mass(card, mass, ctaus)
-    check_selection(varied)
-    sum_w = np.zeros(ctaus.size)
-    sum_w2 = np.zeros(ctaus.size)
-    for index, first, size in chunks(n, varied.run.chunk_size):
-        record, reco = simulate_chunk(varied, seed, index, first, size)
-        passed = selected(varied, record, reco)
-        if "alp_proper_length" not in record.blocks[0].extra:
-            w = np.broadcast_to(passed.astype(float), (ctaus.size, passed.size))
-        else:
-            ell = record.event_column("alp_proper_length")[passed]
-            density = record.event_column("alp_sampling_density")[passed]
-            w = np.stack([lifetime_weight(ell, density, ct) for ct in ctaus])
-        sum_w += w.sum(axis=1)
-        sum_w2 += (w**2).sum(axis=1)
+@dataclass(frozen=True)
+class ScanTask:
+    """One chunk of one mass point (picklable, for any executor)."""
+
+    card: RunCard  # the card at this mass, log-uniform lifetimes
+    ctaus: np.ndarray
+    seed: int
+    index: int
+    first: int
+    size: int
+
+
+def scan_chunk(task: ScanTask) -> tuple[float, int, np.ndarray, np.ndarray]:
+    """Σ w(cτ)·pass and Σ (w(cτ)·pass)² over one chunk, for every cτ."""
+    record, reco = simulate_chunk(task.card, task.seed, task.index, task.first, task.size)
+    passed = selected(task.card, record, reco)
+    if "alp_proper_length" not in record.blocks[0].extra:
+        w = np.broadcast_to(passed.astype(float), (task.ctaus.size, passed.size))
+    else:
+        ell = record.event_column("alp_proper_length")[passed]
+        density = record.event_column("alp_sampling_density")[passed]
+        w = np.stack([lifetime_weight(ell, density, ct) for ct in task.ctaus])
+    return task.card.alp.mass, task.index, w.sum(axis=1), (w**2).sum(axis=1)
+
+
+def points_from_sums(
+    mass: float, ctaus: np.ndarray, sum_w: np.ndarray, sum_w2: np.ndarray, n: int
+) -> list[ScanPoint]:
+    """ε = Σw/N with error √((Σw²/N − ε²)/N) at each cτ."""
     eff = sum_w / n
     err = np.sqrt(np.maximum(sum_w2 / n - eff**2, 0.0) / n)
     return [
@@ -139,15 +151,33 @@ def scan(
     masses: list[float] | None = None,
     n: int | None = None,
     seed: int | None = None,
+    executor=None,
 ) -> list[ScanPoint]:
-    """Efficiency table over (mass, cτ): each mass generated once, lifetimes by reweighting."""
+    """Efficiency table over (mass, cτ): each mass generated once, lifetimes by reweighting.
+
+    Every (mass, chunk) is an independent task with its own chunk seed, so the table is the
+    same whichever executor (serial, local processes, Dask: alpsim.dataset) runs them.
+    """
+    from .dataset import serial_executor
+
     masses = masses or [card.alp.mass]
     n = n or card.run.events
     seed = card.run.seed if seed is None else seed
-    # validate every mass point before generating anything
-    for m in masses:
-        card_at_mass(card, m, ctaus)
+    varied = {m: card_at_mass(card, m, ctaus) for m in masses}  # validate all before any work
+    for v in varied.values():
+        check_selection(v)
+    tasks = [
+        ScanTask(v, ctaus, seed, index, first, size)
+        for v in varied.values()
+        for index, first, size in chunks(n, v.run.chunk_size)
+    ]
+    sums: dict[float, dict[int, tuple[np.ndarray, np.ndarray]]] = {m: {} for m in masses}
+    for mass, index, sw, sw2 in (executor or serial_executor)(scan_chunk, tasks):
+        sums[mass][index] = (sw, sw2)
     points: list[ScanPoint] = []
     for m in masses:
-        points.extend(scan_mass(card, m, ctaus, n, seed))
+        parts = [sums[m][i] for i in sorted(sums[m])]  # fixed order: identical sums
+        sum_w = np.sum([p[0] for p in parts], axis=0)
+        sum_w2 = np.sum([p[1] for p in parts], axis=0)
+        points.extend(points_from_sums(m, ctaus, sum_w, sum_w2, n))
     return points

@@ -78,3 +78,15 @@ def test_scan_bad_selection_column_exit_two(write_card, tmp_path, capsys):
     assert code == 2
     assert "selection.require" in capsys.readouterr().err
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_scan_same_table_on_two_processes(write_card):
+    from alpsim.dataset import process_executor
+
+    card = load_card(write_card(WINDOW.replace("seed = 1", "seed = 1\nchunk_size = 1000")))
+    ctaus = np.array([0.5, 5.0])
+    serial = scan(card, ctaus, masses=[0.5, 1.0], n=3000)
+    procs = scan(card, ctaus, masses=[0.5, 1.0], n=3000, executor=process_executor(2))
+    assert [(p.mass, p.ctau, p.efficiency, p.error) for p in serial] == [
+        (p.mass, p.ctau, p.efficiency, p.error) for p in procs
+    ]
