@@ -1,6 +1,8 @@
 """Memory stays flat whatever the number of events: stream N events to Parquet, sample RSS.
 
-Run: python benchmarks/bench_memory.py [N] [CARD]   (default N = 1e7, the default B -> K a card)
+Run: python benchmarks/bench_memory.py [N] [CARD] [--no-write]
+     (default N = 1e7, the default B -> K a card; --no-write: generate and simulate only, for
+     runs whose output would not fit on the disk, e.g. 1e8 events = 78 GB of Parquet)
 Prints the resident memory at each 10 % of the run and the peak; with chunks of 1e5 events the
 RSS should settle after the first chunks and stay there up to 1e8 events and beyond.
 """
@@ -28,8 +30,9 @@ def rss_mb() -> float:
 
 
 def main() -> None:
-    n = int(float(sys.argv[1])) if len(sys.argv) > 1 else 10_000_000
-    card = load_card(sys.argv[2] if len(sys.argv) > 2 else CARD)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    n = int(float(args[0])) if args else 10_000_000
+    card = load_card(args[1] if len(args) > 1 else CARD)
     samples: list[tuple[float, float]] = []
     done = threading.Event()
 
@@ -41,9 +44,11 @@ def main() -> None:
     thread = threading.Thread(target=sample, daemon=True)
     start = time.perf_counter()
     thread.start()
+    write = "--no-write" not in sys.argv
     with tempfile.TemporaryDirectory() as tmp:
-        result = run(card, n=n, output=Path(tmp) / "mem.parquet", keep=False)
-        size_gb = (Path(tmp) / "mem.parquet").stat().st_size / 1e9
+        out = Path(tmp) / "mem.parquet" if write else None
+        result = run(card, n=n, output=out, keep=False)
+        size_gb = out.stat().st_size / 1e9 if write else 0.0
     done.set()
     thread.join()
     total = time.perf_counter() - start
