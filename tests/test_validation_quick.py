@@ -1,0 +1,59 @@
+"""The quick subset of the validation suite (validation/, issue 10) as tests: every quick check
+must run without error and every judged comparison must pass. Also checks that the comparison
+helpers can fail and that the report is written."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from validation.__main__ import load_checks, main
+from validation.report import (
+    ERROR,
+    FAIL,
+    INFO,
+    PASS,
+    compare_abs,
+    compare_band,
+    compare_rel,
+    run_check,
+)
+
+SPECS = load_checks()
+QUICK = sorted(name for name, spec in SPECS.items() if spec.quick)
+
+
+@pytest.mark.parametrize("name", QUICK)
+def test_quick_check_passes(name, tmp_path):
+    run = run_check(SPECS[name], tmp_path, quick=True)
+    assert run.error is None, run.error
+    assert run.results, "a check must compare something"
+    bad = [r for r in run.results if r.status in (FAIL, ERROR)]
+    assert not bad, "; ".join(f"{r.quantity}: {r.value} vs {r.reference} ({r.note})" for r in bad)
+    for fig in run.figures:
+        assert (tmp_path / fig).stat().st_size > 0
+
+
+def test_every_check_cites_a_source():
+    for spec in SPECS.values():
+        assert len(spec.doc) > 80, spec.name
+        assert any(tag in spec.doc for tag in ("REFERENCES.md", "PRL", "PRD", "JHEP", "arXiv"))
+
+
+def test_comparisons_can_fail():
+    assert compare_rel("x", 1.01, 1.0, 0.005).status == FAIL
+    assert compare_rel("x", 1.004, 1.0, 0.005).status == PASS
+    assert compare_rel("x", math.nan, 1.0, 0.5).status == FAIL
+    assert compare_rel("x", 2.0, 1.0, 0.1, judged=False).status == INFO
+    assert compare_abs("x", 0.02, 0.0, 0.015).status == FAIL
+    assert compare_band("x", 20.0, 8.0, 14.0, 0.25).status == FAIL
+    assert compare_band("x", 7.0, 8.0, 14.0, 0.25).status == PASS
+
+
+def test_report_written(tmp_path):
+    assert main(["--only", "alp_widths,jpsi_and_gamma_a", "-o", str(tmp_path), "-j", "1"]) == 0
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "alp_widths" in text and "| quantity | reference | alpsim |" in text
