@@ -36,6 +36,7 @@ from .variables import (
     beam_constrained_mass,
     cms_energy,
     cos_theta,
+    energy_constrained_mass,
     invariant_mass,
     mass_squared,
     momentum,
@@ -335,7 +336,9 @@ def candidate_variables(
     descendants seen; without a decaying parent, all visible particles of the hard process
     except ISR photons). ALP (`a_`): `M` (vertex mass if two tracks were vertexed, else the
     invariant mass of its reconstructed daughters), `Mprime`, `p`, `cosTheta`, `distance`,
-    `dr`, `dz` (fitted vertex w.r.t. the IP), `merged` (two of its photons in one cluster).
+    `dr`, `dz` (fitted vertex w.r.t. the IP), `merged` (two of its photons in one cluster),
+    `M_fit` (photon-only ALPs from a decaying parent: the mass after the beam-energy
+    constraint ΔE = 0, see `variables.energy_constrained_mass`).
     `recoilMass`: recoil against the visible signal-side particles that do not come from the
     ALP (e.g. the photon of e+e− → γa, the K of B → K a). Per final-state particle with a role
     (`<role>_`): `p`, `cosTheta`, `E`, and for tracks `dr`, `dz`, `pid`.
@@ -397,6 +400,8 @@ def candidate_variables(
                     if s != t:
                         merged |= owner[:, t] == s
             cols["a_merged"] = merged
+            if parent is not None and all(x == PHOTON for x in d):
+                cols["a_M_fit"] = energy_constrained_mass(cand, a_p4, m, sqrt_s, beta)
         rest = [i for i in side if i not in set(block.final_descendants(alp))]
         if rest:
             cols["recoilMass"] = recoil_mass(beams_p4, reco.p4[:, rest].sum(axis=1))

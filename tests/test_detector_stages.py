@@ -94,3 +94,27 @@ def test_mbc_and_delta_e_of_b_at_rest_in_cms(belle2):
     mbc, de = beam_constrained_mass(b_lab, sqrt_s, beta)
     assert mbc[0] == pytest.approx(np.sqrt((sqrt_s / 2) ** 2 - 0.09), rel=1e-12)
     assert de[0] == pytest.approx(b_rest[0, 3] - sqrt_s / 2, abs=1e-12)
+
+
+def test_energy_constrained_mass_restores_scaled_photon_energies(belle2):
+    """Photons whose energies are all off by one factor: the ΔE = 0 constraint undoes it."""
+    from alpsim.detector.variables import energy_constrained_mass
+    from alpsim.generator.kinematics import boost, mass, two_body_decay
+    from alpsim.pdg import mass as pdg_mass
+
+    rng = np.random.default_rng(4)
+    sqrt_s, beta = belle2.beams.nominal_cms()
+    n = 1000
+    e_b = sqrt_s / 2
+    p_b = np.sqrt(e_b**2 - pdg_mass(521) ** 2)
+    b_cms = np.tile([0.0, 0.0, p_b, e_b], (n, 1))
+    k, a = two_body_decay(rng, b_cms, pdg_mass(321), 1.0)
+    g1, g2 = two_body_decay(rng, a, 0.0, 0.0)
+    scale = 0.97
+    g1, g2 = g1 * scale, g2 * scale
+    to_lab = np.broadcast_to(beta, (n, 3))
+    k_l, g1_l, g2_l = boost(k, to_lab), boost(g1, to_lab), boost(g2, to_lab)
+    gg = g1_l + g2_l
+    m_fit = energy_constrained_mass(k_l + gg, gg, mass(gg), sqrt_s, beta)
+    np.testing.assert_allclose(mass(gg), 0.97, rtol=1e-9)
+    np.testing.assert_allclose(m_fit, 1.0, rtol=1e-9)
