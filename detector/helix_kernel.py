@@ -76,7 +76,9 @@ def helix_kernel(
         r0 = math.hypot(x, y)
         for j in range(radii.shape[0]):
             r = radii[j]
-            if r0 >= r or rmax <= r:
+            if rmax <= r:
+                break  # radii increase: no later layer is reached either
+            if r0 >= r:
                 continue
             a = _alpha_to_radius(r, dc, rad, phi0)
             if a < 0.0:
