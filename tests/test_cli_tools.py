@@ -33,3 +33,12 @@ def test_info_on_parquet_and_dataset(default_card, tmp_path, capsys):
 
 def test_info_missing_file(tmp_path, capsys):
     assert main(["info", str(tmp_path / "nope.parquet")]) == 2
+
+
+def test_validate_forwards_to_the_suite(capsys, monkeypatch):
+    from .conftest import REPO
+
+    monkeypatch.chdir(REPO)
+    monkeypatch.syspath_prepend(str(REPO))
+    assert main(["validate", "--list"]) == 0
+    assert "babar_mgg_resolution" in capsys.readouterr().out
