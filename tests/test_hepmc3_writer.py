@@ -390,16 +390,25 @@ def test_summary_of_file_written_by_hepmc3(tmp_path, fmt):
 
 def test_summary_of_scikit_hep_testdata():
     skhep_testdata = pytest.importorskip("skhep_testdata")
+    # HepMC files if the release lists any, and the LHEF files of real generators (MadGraph,
+    # POWHEG, Pythia, Whizard, Sherpa) that pyhepmc's reader — the one `alpsim info` uses —
+    # also reads
     names = sorted(
-        n for n in skhep_testdata.known_files if "hepmc" in n.lower() or n.endswith(".hepmc3")
+        n
+        for n in skhep_testdata.known_files
+        if "hepmc" in n.lower() or n.endswith((".lhe", ".lhe.gz"))
     )
     if not names:
-        pytest.skip(f"scikit-hep-testdata {skhep_testdata.__version__} lists no HepMC files")
+        pytest.skip(f"scikit-hep-testdata {skhep_testdata.__version__} lists no HepMC/LHE files")
+    read = 0
     for name in names:
         try:
             path = skhep_testdata.data_path(name)
-        except Exception as exc:  # offline: files are fetched on demand
-            pytest.skip(f"cannot fetch {name}: {exc}")
+        except Exception:  # the release ships readmes only; files are fetched on demand
+            continue
         s = read_hepmc3_summary(path)
-        assert s["n_events"] > 0
-        assert s["first_event"]["n_particles"] > 0
+        assert s["n_events"] > 0, name
+        assert s["first_event"]["n_particles"] > 0, name
+        read += 1
+    if read == 0:
+        pytest.skip("scikit-hep-testdata files are fetched on demand and this machine is offline")
