@@ -181,3 +181,10 @@ def scan(
         sum_w2 = np.sum([p[1] for p in parts], axis=0)
         points.extend(points_from_sums(m, ctaus, sum_w, sum_w2, n))
     return points
+
+
+def scan_mass(
+    card: RunCard, mass: float, ctaus: np.ndarray, n: int, seed: int, executor=None
+) -> list[ScanPoint]:
+    """Efficiency ± error at each cτ for one mass, from one sample of n events."""
+    return scan(card, ctaus, [mass], n=n, seed=seed, executor=executor)

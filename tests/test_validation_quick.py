@@ -57,3 +57,16 @@ def test_report_written(tmp_path):
     assert main(["--only", "alp_widths,jpsi_and_gamma_a", "-o", str(tmp_path), "-j", "1"]) == 0
     text = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "alp_widths" in text and "| quantity | reference | alpsim |" in text
+
+
+FULL = sorted(name for name, spec in SPECS.items() if not spec.quick)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", FULL)
+def test_full_check_runs_without_error(name, tmp_path):
+    """The full checks run (on their quick sample sizes) without raising: a check that breaks
+    with the code it validates must not wait for the next report to be noticed."""
+    run = run_check(SPECS[name], tmp_path, quick=True)
+    assert run.error is None, run.error
+    assert all(r.status != ERROR for r in run.results)
