@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import hepunits as u
+import numpy as np
 from particle import Particle
 
 from .cardreader import CardError, Table, load_toml
@@ -37,6 +38,8 @@ from .pdg import HBARC_GEV_MM
 from .selection import Selection, parse_selection
 
 MAX_CHUNK = 10_000_000
+MIN_ALP_MASS = 1e-4  # GeV
+MAX_COUPLING = 1e8  # |C| or |c|: larger values overflow nothing useful
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,7 @@ def card_couplings(t: Table) -> Couplings:
     """[alp.couplings]: BNT17 couplings with Λ (GeV), or the g_aγγ / g_aW shortcuts."""
     t.only(*COUPLING_KEYS, *COUPLING_SHORTCUTS, "Lambda", "m_chi")
     lam = t.number("Lambda", 1000.0, lo=1.0, hi=1e19, unit="GeV")
-    values = {k: t.number(k) for k in COUPLING_KEYS if t.has(k)}
+    values = {k: t.number(k, lo=-MAX_COUPLING, hi=MAX_COUPLING) for k in COUPLING_KEYS if t.has(k)}
     for short, fields in (
         ("c_ll", ("c_ee", "c_mumu", "c_tautau")),
         ("c_qq", ("c_uu", "c_dd", "c_ss", "c_cc", "c_bb", "c_tt")),
@@ -166,15 +169,15 @@ def card_couplings(t: Table) -> Couplings:
             clash = [f for f in fields if f in values]
             if clash:
                 raise t.error(short, f"cannot be combined with {clash[0]}")
-            values.update(dict.fromkeys(fields, t.number(short)))
+            values.update(dict.fromkeys(fields, t.number(short, lo=-MAX_COUPLING, hi=MAX_COUPLING)))
     if t.has("g_agg"):
         if "C_BB" in values:
             raise t.error("g_agg", "cannot be combined with C_BB (g_agg sets it)")
-        values["C_BB"] = C_from_g_agamma(t.number("g_agg", unit="1/GeV"), lam)
+        values["C_BB"] = C_from_g_agamma(t.number("g_agg", lo=-1.0, hi=1.0, unit="1/GeV"), lam)
     if t.has("g_aW"):
         if "C_WW" in values:
             raise t.error("g_aW", "cannot be combined with C_WW (g_aW sets it)")
-        values["C_WW"] = C_WW_from_g_aW(t.number("g_aW", unit="1/GeV"), lam)
+        values["C_WW"] = C_WW_from_g_aW(t.number("g_aW", lo=-1.0, hi=1.0, unit="1/GeV"), lam)
     m_chi = t.number("m_chi", 0.0, lo=0.0, hi=100.0, unit="GeV")
     if not any(v != 0.0 for v in values.values()):
         raise CardError(t.path, "all couplings are zero: the ALP would never decay", t.source)
@@ -201,7 +204,9 @@ def _check_generatable(t: Table, key: str, mass: float) -> None:
 
 def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
     """[alp]: mass, then either ctau/width + [alp.decays] BRs, or [alp.couplings] (+ generate)."""
-    mass = t.number("mass", lo=0.0, lo_open=True, unit="GeV")
+    # below 0.1 MeV the mass of a lab four-vector of a few GeV loses its precision in double
+    # arithmetic (m²/E² ~ 1e-9); the ALP model covers 1 MeV to 10 GeV
+    mass = t.number("mass", lo=MIN_ALP_MASS, unit="GeV")
     if mass >= max_mass:
         raise t.error(
             "mass",
@@ -277,6 +282,21 @@ def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
     )
 
 
+def _check_threshold(detector: DetectorSettings, channel: Channel, name: str, path: Path) -> None:
+    """A collider energy below the channel's threshold (beyond 5σ of the √s spread) is a card
+    error, not a run-time failure."""
+    b = detector.beams
+    sqrt_s, _ = b.nominal_cms()
+    spread = float(np.hypot(b.e_minus_energy_spread, b.e_plus_energy_spread))
+    if channel.min_sqrt_s > sqrt_s + 5.0 * spread:
+        raise CardError(
+            "run.sqrt_s",
+            f"the collider runs at sqrt(s) = {sqrt_s:.4f} GeV (±{spread * 1e3:.1f} MeV), below "
+            f"the threshold {channel.min_sqrt_s:.4f} GeV of {name}",
+            str(path),
+        )
+
+
 def resolve_detector(reference: str, card_path: Path) -> Path:
     """A detector card by shipped name ('belle2') or by path relative to the run card."""
     candidate = (
@@ -319,6 +339,7 @@ def card_from_data(data: dict, text: str, path: Path) -> RunCard:
     alp = _alp(top.table("alp"), channel_cls.max_alp_mass(detector), name)
     channel = channel_cls.from_card(channel_table, alp, detector)
     channel_table.done()
+    _check_threshold(detector, channel, name, path)
     selection = parse_selection(top.table("selection", default={}))
     top.done()
     return RunCard(str(path), text, run, channel, alp, detector, selection, data)

@@ -121,8 +121,18 @@ class EventRecord:
         }
 
     def event_column(self, name: str) -> NDArray:
-        """Concatenate a per-event truth column (`Block.extra`) over the blocks."""
-        return np.concatenate([b.extra[name] for b in self.blocks])
+        """Concatenate a per-event truth column (`Block.extra`) over the blocks; NaN for
+        blocks without it (e.g. no ALP decay length where the ALP is invisible)."""
+        return np.concatenate(
+            [b.extra[name] if name in b.extra else np.full(b.n_events, np.nan) for b in self.blocks]
+        )
+
+    def event_columns(self) -> dict[str, NDArray]:
+        """Every per-event truth column of any block (`event_column`)."""
+        names: list[str] = []
+        for b in self.blocks:
+            names.extend(k for k in b.extra if k not in names)
+        return {k: self.event_column(k) for k in names}
 
     def flat(self) -> dict[str, NDArray]:
         """Flat particle columns over the chunk plus `offsets` (n_events + 1)."""

@@ -68,11 +68,7 @@ class RunResult:
 
 def event_columns(record: EventRecord, reco: RecoRecord) -> dict[str, np.ndarray]:
     """Per-event columns a selection may use: truth columns of the record, then reco ones."""
-    cols = {
-        k: record.event_column(k)
-        for k in record.blocks[0].extra
-        if all(k in b.extra for b in record.blocks)
-    }
+    cols = record.event_columns()
     cols.update(reco.columns())
     return cols
 

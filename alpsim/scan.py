@@ -72,16 +72,26 @@ class ScanTask:
     size: int
 
 
+def mass_seed(seed: int, mass_index: int) -> int:
+    """Seed of the k-th mass point: independent streams per mass, fixed by the card's seed."""
+    state = np.random.SeedSequence([seed, mass_index]).generate_state(1, np.uint64)[0]
+    return int(state >> np.uint64(1))
+
+
 def scan_chunk(task: ScanTask) -> tuple[float, int, np.ndarray, np.ndarray]:
     """Σ w(cτ)·pass and Σ (w(cτ)·pass)² over one chunk, for every cτ."""
     record, reco = simulate_chunk(task.card, task.seed, task.index, task.first, task.size)
     passed = selected(task.card, record, reco)
-    if "alp_proper_length" not in record.blocks[0].extra:
-        w = np.broadcast_to(passed.astype(float), (task.ctaus.size, passed.size))
-    else:
-        ell = record.event_column("alp_proper_length")[passed]
-        density = record.event_column("alp_sampling_density")[passed]
-        w = np.stack([lifetime_weight(ell, density, ct) for ct in task.ctaus])
+    bounds = np.cumsum([0] + [b.n_events for b in record.blocks])
+    parts = []
+    for b, lo, hi in zip(record.blocks, bounds[:-1], bounds[1:], strict=True):
+        ok = passed[lo:hi]
+        if "alp_proper_length" in b.extra:  # the ALP decays in this block: reweight
+            ell, density = b.extra["alp_proper_length"][ok], b.extra["alp_sampling_density"][ok]
+            parts.append(np.stack([lifetime_weight(ell, density, ct) for ct in task.ctaus]))
+        else:  # e.g. a -> invisible: no decay length, weight 1 at every cτ
+            parts.append(np.ones((task.ctaus.size, int(ok.sum()))))
+    w = np.concatenate(parts, axis=1)
     return task.card.alp.mass, task.index, w.sum(axis=1), (w**2).sum(axis=1)
 
 
@@ -155,8 +165,9 @@ def scan(
 ) -> list[ScanPoint]:
     """Efficiency table over (mass, cτ): each mass generated once, lifetimes by reweighting.
 
-    Every (mass, chunk) is an independent task with its own chunk seed, so the table is the
-    same whichever executor (serial, local processes, Dask: alpsim.dataset) runs them.
+    Every (mass, chunk) is an independent task with its own seed (`mass_seed`, then the chunk
+    index), so the mass points are statistically independent and the table is the same
+    whichever executor (serial, local processes, Dask: alpsim.dataset) runs them.
     """
     from .dataset import serial_executor
 
@@ -167,8 +178,8 @@ def scan(
     for v in varied.values():
         check_selection(v)
     tasks = [
-        ScanTask(v, ctaus, seed, index, first, size)
-        for v in varied.values()
+        ScanTask(v, ctaus, mass_seed(seed, k), index, first, size)
+        for k, v in enumerate(varied.values())
         for index, first, size in chunks(n, v.run.chunk_size)
     ]
     sums: dict[float, dict[int, tuple[np.ndarray, np.ndarray]]] = {m: {} for m in masses}

@@ -42,6 +42,7 @@ from .alp import FINAL_STATES, thresholds
 from .alp.hadronic import pion_form_factor
 from .builder import BlockBuilder
 from .kinematics import boost, mass, sample_cos_theta, two_body_decay, velocity
+from .generic_b import dec_branching_fraction
 from .tau_decays import TAU_MODES, decay_pi0, decay_tau, tau_branching_fractions
 from .three_body import sample_tabulated, three_body_decay
 
@@ -104,7 +105,7 @@ def expand_final_states(
     "tau+ tau-": BR → {"tau+ tau- [m+; m-]": BR·B(m+)·B(m−)} over ordered pairs of TAU_MODES with
     the EvtGen BFs of `tau_decays`; these sum to BR·(Σ B)² ≈ 0.81 BR: the rest are τ modes not
     generated; `tau_modes` restricts both τ to a subset (e.g. the one-prong modes). "hadrons" →
-    the stand-in name (η π0 π0 if `alp_mass` is below the η π+ π−
+    the stand-in name, its weight times BF(η → γγ) (EvtGen table) since η → γγ is forced (η π0 π0 if `alp_mass` is below the η π+ π−
     threshold). Other states are unchanged.
     """
     out: dict[str, float] = {}
@@ -116,7 +117,9 @@ def expand_final_states(
                     out[f"tau+ tau- [{mp}; {mm}]"] = br * bfs[mp] * bfs[mm]
         elif fs == HADRONS:
             charged_open = alp_mass is None or alp_mass > final_state_threshold(HADRONS_STAND_IN)
-            out[HADRONS_STAND_IN if charged_open else _HADRONS_NEUTRAL] = br
+            # the stand-in forces η → γγ: only that fraction of "hadrons" is generated
+            eta_gg = dec_branching_fraction("eta", ["gamma", "gamma"])
+            out[HADRONS_STAND_IN if charged_open else _HADRONS_NEUTRAL] = br * eta_gg
         else:
             parse_final_state(fs)
             out[fs] = br

@@ -26,17 +26,17 @@ def test_bad_card_rejected_naming_the_field(card, tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_unwritable_output_directory(default_card, tmp_path, capsys):
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        if (locked / "probe").exists() or __import__("os").access(locked, 2):
-            pytest.skip("running with permissions that ignore the read-only bit")
-        assert main(["run", str(default_card), "-n", "10", "-o", str(locked / "x.parquet")]) == 2
-        assert "not writable" in capsys.readouterr().err
-    finally:
-        locked.chmod(0o700)
+def test_unwritable_output_directory(default_card, tmp_path, monkeypatch, capsys):
+    # CI runs as root, which ignores permission bits: the access check itself is what we test
+    import alpsim.runner
+
+    real_access = alpsim.runner.os.access
+    monkeypatch.setattr(
+        alpsim.runner.os, "access", lambda p, mode: False if mode == 2 else real_access(p, mode)
+    )
+    assert main(["run", str(default_card), "-n", "10", "-o", str(tmp_path / "x.parquet")]) == 2
+    assert "not writable" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_disk_full_during_writing_fails_cleanly(default_card, tmp_path, monkeypatch, capsys):

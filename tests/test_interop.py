@@ -45,7 +45,8 @@ def test_documented_columns_present(samples):
 
 
 def test_pandas_reads_file_and_dataset(samples):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
+
     one = pd.read_parquet(samples / "one.parquet")
     ds = pd.read_parquet(samples / "ds")
     assert len(one) == len(ds) == 1000
@@ -53,14 +54,16 @@ def test_pandas_reads_file_and_dataset(samples):
 
 
 def test_polars_reads_dataset(samples):
-    pl = pytest.importorskip("polars")
+    import polars as pl
+
     df = pl.read_parquet(str(samples / "ds" / "*.parquet"))
     assert df.height == 1000
     assert df["particles"].list.len().min() >= 9
 
 
 def test_awkward_reads_jagged_particles(samples):
-    ak = pytest.importorskip("awkward")
+    import awkward as ak
+
     arr = ak.from_parquet(samples / "one.parquet")
     assert len(arr) == 1000
     pdg = arr.particles.pdg

@@ -2,13 +2,13 @@
 
 import numpy as np
 import pyarrow.parquet as pq
-import pytest
 
 from alpsim.cli import main
 
 
 def test_run_writes_hepmc3_matching_parquet(default_card, tmp_path):
-    pyhepmc = pytest.importorskip("pyhepmc")
+    import pyhepmc
+
     pq_path, hep = tmp_path / "s.parquet", tmp_path / "s.hepmc3.gz"
     assert (
         main(
@@ -31,7 +31,8 @@ def test_run_writes_hepmc3_matching_parquet(default_card, tmp_path):
 
 
 def test_run_writes_root_tree(default_card, tmp_path):
-    uproot = pytest.importorskip("uproot")
+    import uproot
+
     root = tmp_path / "s.root"
     pq_path = tmp_path / "s.parquet"
     assert (

@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alpsim.card import load_card
+from alpsim.card import MIN_ALP_MASS, load_card
 from alpsim.pdg import mass
 from alpsim.runner import simulate_chunk
 
@@ -28,9 +28,9 @@ def cards(draw):
     state, threshold = draw(st.sampled_from(STATES))
     near = draw(st.booleans())
     if near:
-        m = threshold * (1 + draw(st.floats(1e-9, 1e-3))) + 1e-6
+        m = max(threshold * (1 + draw(st.floats(1e-9, 1e-3))) + 1e-6, MIN_ALP_MASS)
     else:
-        m = draw(st.floats(max(threshold, 1e-3) * 1.001, M_MAX * 0.999999))
+        m = draw(st.floats(max(threshold, MIN_ALP_MASS) * 1.001, M_MAX * 0.999999))
     if draw(st.booleans()):
         m = min(m, M_MAX * (1 - 1e-9))
     ctau = 10 ** draw(st.floats(-6, 12))

@@ -90,3 +90,23 @@ def test_scan_same_table_on_two_processes(write_card):
     assert [(p.mass, p.ctau, p.efficiency, p.error) for p in serial] == [
         (p.mass, p.ctau, p.efficiency, p.error) for p in procs
     ]
+
+
+def test_scan_with_invisible_and_visible_final_states(write_card):
+    """Blocks without an ALP decay (a → invisible) keep weight 1 at every cτ; the others are
+    reweighted, whatever the block order."""
+    text = WINDOW.replace('"gamma gamma" = 1.0', '"gamma gamma" = 0.5\n"invisible" = 0.5')
+    card = load_card(write_card(text))
+    points = scan(card, np.array([0.5, 50.0]), n=20_000)
+    # the cut on the proper decay length fails the invisible half (no decay: NaN length); the
+    # visible half passes with probability 1 − exp(−2/cτ)
+    for p in points:
+        expected = 0.5 * (1 - np.exp(-2.0 / p.ctau))
+        assert abs(p.efficiency - expected) < 5 * p.error + 5e-3, (p, expected)
+
+
+def test_mass_points_are_independent(write_card):
+    from alpsim.scan import mass_seed
+
+    assert mass_seed(1, 0) != mass_seed(1, 1)
+    assert mass_seed(1, 0) == mass_seed(1, 0)

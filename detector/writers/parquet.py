@@ -78,10 +78,9 @@ def chunk_table(record: EventRecord, reco: RecoRecord | None) -> pa.Table:
     }
     for name, w in record.weights().items():
         cols[f"weight_{name}"] = pa.array(w)
-    extras = [k for k in record.blocks[0].extra if k != "sqrt_s"] if record.blocks else []
-    for k in extras:
-        if all(k in b.extra for b in record.blocks):
-            cols[k] = pa.array(record.event_column(k))
+    for k, v in record.event_columns().items():  # NaN where a block lacks the column
+        if k != "sqrt_s":
+            cols[k] = pa.array(v)
     if reco is not None:
         for k, v in reco.columns().items():
             cols[k] = pa.array(v)

@@ -3,8 +3,9 @@
 Tree `events`: every per-event column of the Parquet output as a flat branch (the decay
 mode as its index `mode`, names in the file's `alpsim_modes` object), and the truth particles
 as jagged branches `particles_<field>` with the counter `nparticles` (likewise `tracks_<field>`,
-`clusters_<field>`, `vertices_<field>`) — what ROOT users expect from TTree::Draw("particles_E"). Written under a temporary name and renamed when
-complete. Needs uproot and awkward (`pip install 'alpsim[root]'`).
+`clusters_<field>`, `vertices_<field>`) — what ROOT users expect from
+TTree::Draw("particles_E"). Written under a temporary name and renamed when complete. Needs
+uproot and awkward (`pip install 'alpsim[root]'`).
 """
 
 from __future__ import annotations
