@@ -41,8 +41,8 @@ from ..pdg import mass as pdg_mass
 from .alp import FINAL_STATES, thresholds
 from .alp.hadronic import pion_form_factor
 from .builder import BlockBuilder
-from .kinematics import boost, mass, sample_cos_theta, two_body_decay, velocity
 from .generic_b import dec_branching_fraction
+from .kinematics import boost, mass, sample_cos_theta, two_body_decay, velocity
 from .tau_decays import TAU_MODES, decay_pi0, decay_tau, tau_branching_fractions
 from .three_body import sample_tabulated, three_body_decay
 
@@ -105,8 +105,8 @@ def expand_final_states(
     "tau+ tau-": BR → {"tau+ tau- [m+; m-]": BR·B(m+)·B(m−)} over ordered pairs of TAU_MODES with
     the EvtGen BFs of `tau_decays`; these sum to BR·(Σ B)² ≈ 0.81 BR: the rest are τ modes not
     generated; `tau_modes` restricts both τ to a subset (e.g. the one-prong modes). "hadrons" →
-    the stand-in name, its weight times BF(η → γγ) (EvtGen table) since η → γγ is forced (η π0 π0 if `alp_mass` is below the η π+ π−
-    threshold). Other states are unchanged.
+    the stand-in name (η π0 π0 if `alp_mass` is below the η π+ π− threshold), its weight times
+    BF(η → γγ) (EvtGen table) since η → γγ is forced. Other states are unchanged.
     """
     out: dict[str, float] = {}
     bfs = tau_branching_fractions()
