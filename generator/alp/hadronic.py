@@ -1,50 +1,32 @@
-"""Hadronic ALP widths: what is computed, from which formula, and where it is only an estimate.
+"""Hadronic ALP widths following Aloni, Soreq, Williams (ASW, PRL 123 (2019) 071801,
+arXiv:1811.03474): what is computed, from which formula, and where it is still approximate.
 
-Scope and approximations (read this before using the hadronic branching fractions):
+* **ALP–meson mixing** (ASW eqs. (4)–(5)): LO U(3) ChPT after the chiral rotation with
+  κ_q = m_q⁻¹/Σm⁻¹; θ_P for P = π⁰, η, η′ (sin θ_ηη′ = −1/3) from kinetic
+  (ĉ_q = c_qq + 32π²κ_q C_GG) and singlet mass mixing, PDG widths in the poles
+  (:func:`meson_mixing`). ASW's F(m_a) (1 below 1.4 GeV, (1.4/m_a)⁴ above 2 GeV, linear
+  between) multiplies every hadronic amplitude.
+* **a → γγ, hadronic part**: 2N_c Tr(𝐀Q²) F(m_a) with 𝐀 = −κ C_GG + (Λ/16π²F) Σθ_P T_P
+  (ASW's VMD a → VV → γγ at q² = 0); light-quark loops take over with weight 1 − F.
+* **a → π⁺π⁻γ**: ASW's VMD a → γρ⁰* → γπ⁺π⁻ (g = g_ρππ, universality) interfering with the
+  photon-coupling Kroll–Wada term (:func:`width_pipigamma`).
+* **a → 3π, 3π⁰**: the consistent LO two-flavour amplitudes of BNT17 (module tests) with Δ
+  replaced by Δ_eff(m_a), which adds ASW's a → η, η′ → π⁰ isospin-breaking chain; × F(m_a)².
+  ASW's 3π (kinetic-mixing amplitude with a K-factor, σ/f₀/ρ resonances) is NOT reproduced: ours
+  is 7–17× below ASW for 0.45–0.65 GeV and near the η′, and ASW's zero of 3π⁰ at 0.73 GeV is absent.
+* **a → ηππ** (in "hadrons"): a₀(980) exchange with derivative couplings (ASW eq. (S51)),
+  flavour factor √2θ_η + θ_η′, normalised to the measured η′ → ηππ width. σ, f₀, f₂ not included.
+  Within 1.8 of ASW for 1.0–1.5 GeV; 3× above ASW at 1.8–2.0 GeV.
+* **Not included**: KK̄π, η′ππ, VV (ρρ → 4π, ωω, K*K̄*, φφ). Their rate is covered only above
+  1.5 GeV through the matching to a → gg.
+* **Total hadronic width and "hadrons"**: Γ_had = Γ_excl + w(m_a) max(Γ_gg − Γ_excl, 0) + Γ(cc̄, bb̄),
+  Γ_excl = 3π + 3π⁰ + ηππ, w a C¹ smoothstep from 1.5 to 2 GeV, Γ_gg = 32π α_s² m_a³ |C_GG^eff|²/Λ²
+  [1 + 83α_s/(4π)] (BNT17). "hadrons" = Γ_had − Γ(3π) − Γ(3π⁰). Continuous by construction.
+* **a → ππ, a → KK** — forbidden for a CP-odd ALP; exist only in the model-independent mode.
 
-* **a → π+π−π⁰, a → 3π⁰** — leading-order chiral perturbation theory (two flavours) for an ALP
-  coupled to gluons and to u, d quarks. The isospin-breaking combination
-  Δ = C_GG (m_d − m_u)/(m_u + m_d) + (c_uu − c_dd)/(32π²) drives both modes (BNT17 Sec. 3,
-  "a → πππ"; ASW eqs. (S31)–(S33) reduce to it without η/η′ mixing). We re-derived the amplitudes
-  (exponential parametrisation, a–π⁰ mass mixing + contact term):
-  M(π+π−π⁰) = −ε (s − m_π²)/(F² (m_a² − m_π²)),  M(3π⁰) = −ε m_a²/(F² (m_a² − m_π²)),
-  ε = 16π² Δ F m_π²/Λ, F = f_π/√2. In the isospin limit this reproduces BNT17's
-  Γ = (π/6) m_a m_π⁴ Δ²/(Λ² f_π²) g_ab(m_π²/m_a²) with g₀₀ = 2/(1−r)² ∫ dz √(1−4r/z) λ^{1/2}(1,z,r)
-  and g₊₋ = 12/(1−r)² ∫ dz (z−r)² √(1−4r/z) λ^{1/2}(1,z,r) (checked in tests). We integrate the
-  Dalitz plot numerically with the physical π±, π⁰ masses. Not included: η/η′ mixing (ASW's U(3)
-  treatment), the σ/f₀/ρ resonances of ASW's data-driven 3π, and c_ss. LO ChPT is known to fail
-  not far above threshold (Di Luzio & Piazza, arXiv:2206.04061); above 1.4 GeV the width is
-  faded out with ASW's suppression F(m_a)² (below) and handed to the inclusive "hadrons".
-
-* **a → π+π−γ** — through the ALP–photon coupling only: a → γγ* with γ* → π+π− given by a
-  ρ(770)-dominance pion form factor (Breit–Wigner with p-wave running width, mass and width from
-  `particle`; no ω interference, no ρ′). This is the Kroll–Wada factorisation:
-  dΓ/ds = Γ(a→γγ) (2α/(3πs)) (1 − s/m_a²)³ (β_π³/4) |F_π(s)|².
-  ASW's gluon-induced a → ρρ* → ππγ (VMD) piece, which dominates for a gluon-coupled ALP, is
-  **not** included: for C_GG ≠ 0 this channel is a lower bound.
-
-* **a → γγ, gluon/light-quark part** — BNT17 Sec. 3 low-mass expression
-  C_γγ^eff ⊃ −1.92 C_GG − m_a²/(m_π² − m_a²) Δ (1.92(4): Grilli di Cortona et al. 2016, quoted by
-  BNT17), with the π⁰ pole regularised by the π⁰ width. It is multiplied by ASW's data-driven
-  F(m_a) (1 below 1.4 GeV, (1.4 GeV/m_a)⁴ above 2 GeV, linear in between — the shape used in ASW
-  eq. (S27) and in public re-implementations) and the perturbative light-quark loops
-  Σ_{u,d,s} N_c Q_q² c_qq/(16π²) take over with weight 1 − F(m_a).
-
-* **"hadrons"** (everything hadronic not listed: ηππ, KK̄π, 4π, ..., gluon jets) — BNT17 a → gg
-  with C_GG^eff = C_GG + Σ_q c_qq B₁(4m_q²/m_a²)/(32π²) and the NLO factor
-  [1 + (97/4 − 7n_q/6) α_s/π] = [1 + 83α_s/(4π)] for n_q = 3, times a smooth turn-on w(m_a) that
-  rises from 0 at the lowest "other" threshold (η π⁰π⁰) to 1 at 2 GeV, minus the exclusive 3π
-  widths (floored at 0), plus tree-level a → cc̄, bb̄ above the DD̄, BB̄ thresholds. **Between
-  0.82 and ~2 GeV this is an order-of-magnitude interpolation, not ASW's exclusive sum**; above
-  ~2–3 GeV it is the standard perturbative description (ASW, BNT17).
-
-* **a → ππ, a → KK** — forbidden for a CP-odd ALP (parity + angular momentum); width exactly 0
-  in the coupling-driven model. They exist only in the model-independent spin-0 mode (model.py).
-
-Constants not in `particle`: f_π = 130.2 MeV (PDG 2024, "Leptonic decays of charged pseudoscalar
-mesons"); α_s(M_Z) = 0.1180 (PDG 2024 world average), run at two loops with n_f = 5, 4, 3 and
-continuous matching at m_b, m_c (quark masses from `particle`), frozen below μ = 1 GeV.
-Neither value is in REFERENCES.md §9 yet.
+Comparison with ASW (ALPINIST's digitisation, C_GG = 1, Λ = 1 TeV): see tests/test_alp_model.py
+and validation/alp_model_curves.py. Constants not in `particle`: f_π = 130.2 MeV, α_s(M_Z) = 0.1180
+(PDG 2024, two-loop running, frozen below 1 GeV), BR(η′ → ηπ⁺π⁻, ηπ⁰π⁰) = 42.5 %, 22.4 % (PDG).
 """
 
 from __future__ import annotations
@@ -106,6 +88,28 @@ def delta_isospin() -> float:
 def isospin_breaking_coupling(c: Couplings) -> float:
     """Δ = C_GG δ_I + (c_uu − c_dd)/(32π²) (BNT17 Sec. 3)."""
     return c.C_GG * delta_isospin() + (c.c_uu - c.c_dd) / (32.0 * math.pi**2)
+
+
+def isospin_breaking_eff(mass, c: Couplings, eta_chain: bool = True):
+    """Δ_eff(m_a) (complex): BNT17's Δ with the 3-flavour κ and, if ``eta_chain``, ASW's a → η, η′
+    → π⁰ isospin-breaking chain (a mixes with η, η′, which mix with π⁰ through m_d − m_u):
+
+        32π² Δ_eff = ĉ_u − ĉ_d − (δ_I m_π²/3) [ (ĉ_u + ĉ_d + 2ĉ_s)/(m_a² − m_η′²)
+                                               + 2(ĉ_u + ĉ_d − ĉ_s)/(m_a² − m_η²) ]
+
+    (the π⁰ component of ASW's ⟨a π⁰⟩, as tabulated in ALPINIST's effective couplings),
+    propagators with the PDG η, η′ widths, three-flavour κ. ``eta_chain=False`` returns BNT17's
+    two-flavour Δ exactly (κ_u − κ_d = 0.364 vs δ_I = 0.370)."""
+    m = np.asarray(mass, dtype=float)
+    if not eta_chain:
+        return isospin_breaking_coupling(c) + 0j * m
+    ch = c_hat(c)
+    d = (ch[0] - ch[1]) + 0j * m
+    if eta_chain:
+        k = delta_isospin() * m_pi0() ** 2 / 3.0
+        d = d - k * ((ch[0] + ch[1] + 2.0 * ch[2]) * _prop(m, 331)
+                     + 2.0 * (ch[0] + ch[1] - ch[2]) * _prop(m, 221))  # fmt: skip
+    return d / (32.0 * math.pi**2)
 
 
 def asw_F(m):
@@ -187,16 +191,18 @@ def width_3pi(mass, couplings: Couplings, charged: bool, m_c=None, m_0=None, fad
     m0 = m_pi0() if m_0 is None else m_0
     m1 = mc if charged else m0  # the pair
     thr = 2.0 * m1 + m0
-    delta = isospin_breaking_coupling(couplings)
     out = np.zeros_like(m)
     ok = m > thr
-    if delta == 0.0 or not ok.any():
+    if not ok.any():
         return out if np.ndim(mass) else float(out[0])
     ma = m[ok]
     ma2 = ma * ma
+    delta2 = np.abs(isospin_breaking_eff(ma, couplings, eta_chain=fade)) ** 2
+    if not np.any(delta2 > 0):
+        return out if np.ndim(mass) else float(out[0])
     s, ds = _smoothstep_nodes(np.full_like(ma, 4.0 * m1 * m1), (ma - m0) ** 2)
     dt = _sqrt_pos(_kallen(ma2[:, None], s, m0 * m0)) * _sqrt_pos(1.0 - 4.0 * m1 * m1 / s)
-    pref = 512.0 * math.pi**4 * delta**2 * m0**4 / (F_PI**2 * couplings.Lambda**2)
+    pref = 512.0 * math.pi**4 * delta2[:, None] * m0**4 / (F_PI**2 * couplings.Lambda**2)
     den = (ma2 - m0 * m0) ** 2
     if charged:
         amp2 = pref * (s - m0 * m0) ** 2 / den[:, None]
@@ -252,24 +258,6 @@ def pipigamma_over_gammagamma(mass):
     return out if np.ndim(mass) else float(out[0])
 
 
-# ---- gluon/light-quark contribution to C_γγ^eff ---------------------------------------------
-def C_gamma_gamma_hadronic(mass, couplings: Couplings):
-    """Hadronic part of C_γγ^eff (complex): chiral term × F(m_a) + light-quark loops × (1 − F)."""
-    m = np.asarray(mass, dtype=float)
-    mp, gp = m_pi0(), pdg_width(111)
-    delta = isospin_breaking_coupling(couplings)
-    pole = m * m / (mp * mp - m * m - 1j * mp * gp)
-    chiral = -CHIRAL_GG_TO_GAMMA * couplings.C_GG - pole * delta
-    light = 0j
-    for pid, q, cq in ((2, 2.0 / 3.0, couplings.c_uu), (1, -1.0 / 3.0, couplings.c_dd),
-                       (3, -1.0 / 3.0, couplings.c_ss)):  # fmt: skip
-        if cq:
-            tau = 4.0 * pdg_mass(pid) ** 2 / np.maximum(m, 1e-300) ** 2
-            light = light + 3.0 * q * q * cq / (16.0 * math.pi**2) * loop_B1(tau)
-    f = asw_F(m)
-    return chiral * f + light * (1.0 - f)
-
-
 # ---- a → gg and heavy quarks -----------------------------------------------------------------
 def C_GG_eff(mass, couplings: Couplings):
     """C_GG^eff = C_GG + Σ_q c_qq B₁(4m_q²/m_a²)/(32π²) (BNT17, quark loops; complex)."""
@@ -314,16 +302,275 @@ def hadrons_threshold() -> float:
     return pdg_mass(221) + 2.0 * m_pi0()
 
 
-def inclusive_turn_on(mass):
-    """Smooth weight w(m_a): 0 at the η π⁰π⁰ threshold, 1 from 2 GeV (C¹ smoothstep)."""
+def matching_weight(mass):
+    """C¹ smoothstep w(m_a): 0 below MATCH_LO_GEV (1.5 GeV), 1 above INCLUSIVE_FULL_GEV (2 GeV)."""
     m = np.asarray(mass, dtype=float)
-    lo = hadrons_threshold()
-    x = np.clip((m - lo) / (INCLUSIVE_FULL_GEV - lo), 0.0, 1.0)
+    x = np.clip((m - MATCH_LO_GEV) / (INCLUSIVE_FULL_GEV - MATCH_LO_GEV), 0.0, 1.0)
     return x * x * (3.0 - 2.0 * x)
 
 
-def width_hadrons_rest(mass, couplings: Couplings, exclusive_3pi):
-    """'hadrons': max(w Γ_gg − Γ_3π(excl.), 0) + Γ(cc̄, bb̄); see the module docstring."""
+def width_hadrons_total(mass, couplings: Couplings, exclusive):
+    """Total hadronic width (without ππγ): Γ_excl + w(m_a) max(Γ_gg − Γ_excl, 0) + Γ(cc̄, bb̄).
+
+    Γ_excl = 3π + 3π⁰ + ηππ (exclusive ASW-type modes), Γ_gg BNT17 NLO. Below 1.5 GeV the sum of
+    the exclusive modes; above 2 GeV max(Γ_gg, Γ_excl) (Γ_excl dies as F(m_a)² ∝ m_a⁻⁸, so it is
+    Γ_gg within 1 % from 2.3 GeV); continuous and C¹ in between."""
     m = np.asarray(mass, dtype=float)
-    gg = inclusive_turn_on(m) * width_gluons(m, couplings)
-    return np.maximum(gg - exclusive_3pi, 0.0) + width_heavy_quarks(m, couplings)
+    gg = width_gluons(m, couplings)
+    return (
+        exclusive
+        + matching_weight(m) * np.maximum(gg - exclusive, 0.0)
+        + width_heavy_quarks(m, couplings)
+    )
+
+
+def width_hadrons_rest(mass, couplings: Couplings, exclusive_3pi):
+    """'hadrons' = total hadronic width − Γ(3π) − Γ(3π⁰): ηππ + the a → gg completion above 1.5 GeV
+    + heavy quarks (:func:`width_hadrons_total`)."""
+    m = np.asarray(mass, dtype=float)
+    eta = width_eta_pipi(m, couplings)
+    return np.maximum(width_hadrons_total(m, couplings, exclusive_3pi + eta) - exclusive_3pi, 0.0)
+
+
+# ==== ASW data-driven treatment: U(3) ALP–meson mixing, VMD, ηππ, matching to a → gg ========
+#: Number of colours.
+N_C: int = 3
+#: Quark charges (u, d, s).
+_Q = np.array([2.0 / 3.0, -1.0 / 3.0, -1.0 / 3.0])
+#: U(3) generators (diagonal entries, Tr T² = 1/2) with ASW's η–η′ angle sin θ = −1/3:
+#: π⁰ = diag(1,−1,0)/2, η = diag(1,1,−1)/√6, η′ = diag(1,1,2)/(2√3), ρ⁰ = diag(1,−1,0)/2.
+T_PI = np.array([0.5, -0.5, 0.0])
+T_ETA = np.array([1.0, 1.0, -1.0]) / math.sqrt(6.0)
+T_ETAP = np.array([1.0, 1.0, 2.0]) / (2.0 * math.sqrt(3.0))
+T_RHO = np.array([0.5, -0.5, 0.0])
+#: PDG 2024 η′ → η π⁺π⁻ and η π⁰π⁰ branching fractions (not in `particle`).
+BR_ETAP_ETA_PIPI_C, BR_ETAP_ETA_PIPI_0 = 0.425, 0.224
+#: Lower edge of the exclusive → inclusive (a → gg) matching window [GeV].
+MATCH_LO_GEV: float = 1.5
+
+
+def quark_masses() -> np.ndarray:
+    """(m_u, m_d, m_s) MS-bar at 2 GeV from `particle`, in GeV."""
+    return np.array([pdg_mass(2), pdg_mass(1), pdg_mass(3)])
+
+
+def kappa() -> np.ndarray:
+    """κ_q = m_q⁻¹/Σ m⁻¹ (ASW, BNT17 Sec. 3): the chiral rotation that removes a G G̃ and leaves
+    no ALP mass mixing with the octet."""
+    inv = 1.0 / quark_masses()
+    return inv / inv.sum()
+
+
+def c_hat(c: Couplings) -> np.ndarray:
+    """ĉ_q = c_qq + 32π² κ_q C_GG (BNT17 convention; ĉ_u − ĉ_d = 32π² Δ of BNT17 Sec. 3)."""
+    return np.array([c.c_uu, c.c_dd, c.c_ss]) + 32.0 * math.pi**2 * kappa() * c.C_GG
+
+
+def _prop(m, pid):
+    """1/(m_a² − m_P² + i m_P Γ_P) with PDG mass and width (complex)."""
+    mp, gp = pdg_mass(pid), pdg_width(pid)
+    return 1.0 / (m * m - mp * mp + 1j * mp * gp)
+
+
+def meson_mixing(mass, c: Couplings):
+    """ALP–meson mixing θ_P (P = π⁰, η, η′), complex arrays, LO U(3) chiral perturbation theory
+    (ASW eqs. (4)–(5) and Supplement; our derivation in the BNT17 normalisation):
+
+        θ_P = (F/Λ) [m_a² Tr(T_P ĉ) − 2 B₀ m̄ Tr(T_P) 32π² C_GG] / (m_a² − m_P² + i m_P Γ_P),
+
+    F = f_π/√2, B₀ = m_π²/(m_u + m_d), m̄ = (Σ_q m_q⁻¹)⁻¹. The first term is the kinetic
+    mixing from the derivative couplings ĉ_q, the second the mass mixing with the flavour-singlet
+    part left by the κ rotation (η, η′ only). Returned without ASW's F(m_a)."""
+    m = np.asarray(mass, dtype=float)
+    F = F_PI / math.sqrt(2.0)
+    ch = c_hat(c)
+    mq = quark_masses()
+    b0mbar = m_pi0() ** 2 / (mq[0] + mq[1]) / np.sum(1.0 / mq)
+    out = []
+    for T, pid in ((T_PI, 111), (T_ETA, 221), (T_ETAP, 331)):
+        num = m * m * np.dot(T, ch) - 2.0 * b0mbar * T.sum() * 32.0 * math.pi**2 * c.C_GG
+        out.append(F / c.Lambda * num * _prop(m, pid))
+    return tuple(out)
+
+
+def alp_u3(mass, c: Couplings):
+    """Diagonal of the ALP's U(3) matrix 𝐚 = Σ_P θ_P T_P (ASW), shape (..., 3), complex."""
+    th_pi, th_eta, th_etap = meson_mixing(mass, c)
+    return th_pi[..., None] * T_PI + th_eta[..., None] * T_ETA + th_etap[..., None] * T_ETAP
+
+
+def _A_matrix(mass, c: Couplings):
+    """Hadronic ALP matrix in C_γγ units: 𝐀 = −κ C_GG + (Λ/(16π² F)) 𝐚 (direct anomaly term of the
+    κ rotation + meson mixing); C_γγ^had = 2N_c Tr(𝐀 Q²) at low mass."""
+    F = F_PI / math.sqrt(2.0)
+    return -kappa() * c.C_GG + c.Lambda / (16.0 * math.pi**2 * F) * alp_u3(mass, c)
+
+
+def _light_quark_loops(m, c: Couplings):
+    light = np.zeros_like(m, dtype=complex)
+    for pid, q, cq in ((2, 2.0 / 3.0, c.c_uu), (1, -1.0 / 3.0, c.c_dd),
+                       (3, -1.0 / 3.0, c.c_ss)):  # fmt: skip
+        if cq:
+            tau = 4.0 * pdg_mass(pid) ** 2 / np.maximum(m, 1e-300) ** 2
+            light = light + 3.0 * q * q * cq / (16.0 * math.pi**2) * loop_B1(tau)
+    return light
+
+
+def C_gamma_gamma_hadronic(mass, couplings: Couplings):
+    """Hadronic part of C_γγ^eff (complex): F(m_a) 2N_c Tr(𝐀 Q²) + (1 − F(m_a)) Σ_q light-quark
+    loops. 2N_c Tr(𝐀Q²) is the VMD/anomaly a → VV → γγ amplitude of ASW (eq. (7)) written with
+    the π⁰, η, η′ poles; for m_a → 0 it gives −2N_c Tr(κQ²) C_GG + (η, η′ mass mixing) =
+    −1.96 C_GG (BNT17's NLO value: −1.92) and the π⁰ pole term −m_a²Δ/(m_π² − m_a²) of BNT17."""
+    m = np.asarray(mass, dtype=float)
+    A = _A_matrix(m, couplings)
+    chiral = 2.0 * N_C * np.sum(A * _Q * _Q, axis=-1)
+    f = asw_F(m)
+    return chiral * f + _light_quark_loops(m, couplings) * (1.0 - f)
+
+
+def C_gamma_rho_hadronic(mass, couplings: Couplings):
+    """a → γ ρ⁰ coefficient in C_γγ units: F(m_a) 2N_c Tr(𝐀 Q T_ρ) (ASW VMD: one photon replaced
+    by the ρ⁰ component of the quark-charge matrix, Q = ρ⁰ + ω/3 − √2 φ/3)."""
+    m = np.asarray(mass, dtype=float)
+    A = _A_matrix(m, couplings)
+    return 2.0 * N_C * np.sum(A * _Q * T_RHO, axis=-1) * asw_F(m)
+
+
+def g_rho() -> float:
+    """ρ coupling g = g_ρππ from Γ(ρ → ππ) = g² p³/(6π m_ρ²) (PDG ρ mass and width; ≈ 5.9).
+    VMD universality: γ–ρ coupling e m_ρ²/g."""
+    mr, gr = pdg_mass(113), pdg_width(113)
+    p = math.sqrt(mr * mr / 4.0 - m_pic() ** 2)
+    return math.sqrt(6.0 * math.pi * mr * mr * gr / p**3)
+
+
+def rho_propagator(s):
+    """D(s) = 1/(m_ρ² − s − i m_ρ Γ_ρ(s)), p-wave running width (same as pion_form_factor)."""
+    mr, gr, mpi = pdg_mass(113), pdg_width(113), m_pic()
+    s = np.asarray(s, dtype=float)
+    p = _sqrt_pos(s / 4.0 - mpi * mpi)
+    pr = math.sqrt(mr * mr / 4.0 - mpi * mpi)
+    gs = gr * (mr / np.sqrt(np.maximum(s, 1e-300))) * (p / pr) ** 3
+    return 1.0 / (mr * mr - s - 1j * mr * gs)
+
+
+def width_pipigamma(mass, couplings: Couplings, C_nonhad=None):
+    """Γ(a → π⁺π⁻γ) in GeV: photon-coupling part (Kroll–Wada, γ* → π⁺π⁻ with F_π) interfering
+    with ASW's VMD part a → γρ⁰* → γπ⁺π⁻ (ASW eq. (8)):
+
+        dΓ/ds = 4πα² m_a³/Λ² · (2/(3π))(1/4π) · s |X(s)|²/e² · (1 − s/m_a²)³ β_π³/4,
+        X(s) = e² C_nh F_π(s)/s + g² C_γρ D(s),
+
+    C_nh = C_γγ^eff minus its hadronic part, C_γρ from :func:`C_gamma_rho_hadronic`, g = g_ρππ
+    (VMD universality), D the ρ propagator. For C_γρ = 0 this is Kroll–Wada exactly."""
+    m = np.atleast_1d(np.asarray(mass, dtype=float))
+    if C_nonhad is None:
+        from .widths import C_gamma_gamma_eff
+
+        C_nonhad = C_gamma_gamma_eff(m, couplings) - C_gamma_gamma_hadronic(m, couplings)
+    C_nonhad = np.broadcast_to(np.asarray(C_nonhad, dtype=complex), m.shape)
+    mpi = m_pic()
+    out = np.zeros_like(m)
+    ok = m > 2.0 * mpi
+    if ok.any():
+        ma = m[ok]
+        cnh = C_nonhad[ok][:, None]
+        crho = np.atleast_1d(C_gamma_rho_hadronic(ma, couplings))[:, None]
+        e2 = 4.0 * math.pi * ALPHA_EM
+        g2 = g_rho() ** 2
+        lo, hi = np.full_like(ma, 4.0 * mpi * mpi), ma * ma
+        cut = np.minimum(hi, _PIPIGAMMA_SPLIT_GEV2)
+        total = np.zeros_like(ma)
+        mr2 = pdg_mass(113) ** 2
+        for a, b in ((lo, cut), (cut, hi)):
+            s, ds = _smoothstep_nodes(a, b)
+            d = rho_propagator(s)
+            x = e2 * cnh * (mr2 * d) / s + g2 * crho * d
+            beta3 = _sqrt_pos(1.0 - 4.0 * mpi * mpi / s) ** 3
+            integ = s * np.abs(x) ** 2 / e2 * (1.0 - s / (ma * ma)[:, None]) ** 3 * beta3 / 4.0
+            total += np.sum(integ * ds, axis=1)
+        pref = 4.0 * math.pi * ALPHA_EM**2 * ma**3 / couplings.Lambda**2
+        out[ok] = pref * (2.0 / (3.0 * math.pi)) / (4.0 * math.pi) * total
+    return out if np.ndim(mass) else float(out[0])
+
+
+# ---- a → η π π ------------------------------------------------------------------------------
+_N_DP = 40
+_DP_X, _DP_W = np.polynomial.legendre.leggauss(_N_DP)
+_DP_X = 0.5 * (_DP_X + 1.0)
+_DP_W = 0.5 * _DP_W
+
+
+def _eta_pipi_integral(M, m_pi, m_eta=None):
+    """∫ |M̂|² ds₁ ds₂ /(256π³M³) for the a₀(980)-exchange amplitude of ASW eq. (S51) with unit
+    coupling and no flavour factor:  M̂ = Σ_{i=1,2} (P·p_j)(p_η·p_i) BW_a₀(s_iη), j ≠ i,
+    BW = 1/(m_a₀² − s − i m_a₀ Γ_a₀). P is the decaying state of mass M (array)."""
+    M = np.atleast_1d(np.asarray(M, dtype=float))
+    me = pdg_mass(221) if m_eta is None else m_eta
+    ma0, ga0 = pdg_mass(9000111), pdg_width(9000111)
+    out = np.zeros_like(M)
+    ok = M > me + 2.0 * m_pi
+    if not ok.any():
+        return out
+    Mk = M[ok][:, None, None]
+    M2 = Mk * Mk
+    # s1 = (p1 + pη)² over its full range; s2 over the Dalitz range at fixed s1 (smoothstep).
+    s1lo, s1hi = (me + m_pi) ** 2, (Mk - m_pi) ** 2
+    u = _DP_X[None, :, None]
+    s1 = s1lo + (s1hi - s1lo) * u * u * (3.0 - 2.0 * u)
+    w1 = (s1hi - s1lo) * 6.0 * u * (1.0 - u) * _DP_W[None, :, None]
+    # invariants in the (p1 pη) rest frame
+    e_eta = (s1 - m_pi**2 + me**2) / (2.0 * np.sqrt(s1))
+    e_p2 = (M2 - s1 - m_pi**2) / (2.0 * np.sqrt(s1))
+    pe = _sqrt_pos(e_eta**2 - me**2)
+    p2 = _sqrt_pos(e_p2**2 - m_pi**2)
+    s2lo = (e_eta + e_p2) ** 2 - (pe + p2) ** 2
+    s2hi = (e_eta + e_p2) ** 2 - (pe - p2) ** 2
+    v = _DP_X[None, None, :]
+    s2 = s2lo + (s2hi - s2lo) * v * v * (3.0 - 2.0 * v)
+    w2 = (s2hi - s2lo) * 6.0 * v * (1.0 - v) * _DP_W[None, None, :]
+    mp2 = m_pi * m_pi
+
+    def bw(s):
+        return 1.0 / (ma0 * ma0 - s - 1j * ma0 * ga0)
+
+    # P·p2 = (M² + m_π² − s1)/2, pη·p1 = (s1 − m_η² − m_π²)/2, and 1 ↔ 2
+    amp = 0.25 * (
+        (M2 + mp2 - s1) * (s1 - me * me - mp2) * bw(s1)
+        + (M2 + mp2 - s2) * (s2 - me * me - mp2) * bw(s2)
+    )
+    val = np.sum(np.abs(amp) ** 2 * w1 * w2, axis=(1, 2))
+    out[ok] = val / (256.0 * math.pi**3 * M[ok] ** 3)
+    return out
+
+
+@cache
+def eta_prime_coupling_sq() -> float:
+    """G² of the a₀-exchange amplitude fixed by Γ(η′ → ηπ⁺π⁻) + Γ(η′ → ηπ⁰π⁰) (PDG): the
+    data-driven normalisation of a → ηππ (ASW's method: the ALP decays like the U(3) meson it
+    mixes with)."""
+    metp = pdg_mass(331)
+    gam = pdg_width(331) * (BR_ETAP_ETA_PIPI_C + BR_ETAP_ETA_PIPI_0)
+    i_c = _eta_pipi_integral(metp, m_pic())[0]
+    i_0 = 0.5 * _eta_pipi_integral(metp, m_pi0())[0]
+    return gam / (i_c + i_0)
+
+
+def width_eta_pipi(mass, couplings: Couplings, charged: bool | None = None):
+    """Γ(a → ηππ) in GeV (both charge modes if ``charged`` is None).
+
+    Amplitude M(a → ηππ) = [√3 (a_u + a_d)] F(m_a) × M_η′*(m_a): the flavour factor
+    Tr(𝐚 T_π T_a₀)/Tr(T_η′ T_π T_a₀) = √3(a_u + a_d) = √2 θ_η + θ_η′ (ASW: ⟨a π a₀⟩), times the
+    off-shell η′ amplitude of a₀(980) exchange with derivative couplings (ASW eq. (S51)),
+    normalised to the measured η′ → ηππ width. σ, f₀, f₂ exchanges of ASW are not included."""
+    m = np.atleast_1d(np.asarray(mass, dtype=float))
+    _, th_eta, th_etap = meson_mixing(m, couplings)
+    flav2 = np.abs(math.sqrt(2.0) * th_eta + th_etap) ** 2 * asw_F(m) ** 2
+    g2 = eta_prime_coupling_sq()
+    out = np.zeros_like(m)
+    if charged in (None, True):
+        out = out + _eta_pipi_integral(m, m_pic())
+    if charged in (None, False):
+        out = out + 0.5 * _eta_pipi_integral(m, m_pi0())
+    out = g2 * flav2 * out
+    return out if np.ndim(mass) else float(out[0])

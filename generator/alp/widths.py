@@ -136,7 +136,7 @@ def partial_widths(mass, couplings: Couplings) -> dict[str, float | np.ndarray]:
         "tau+ tau-": width_leptons(m, couplings, "tau+ tau-"),
         "pi+ pi- pi0": g3c,
         "pi0 pi0 pi0": g30,
-        "pi+ pi- gamma": g_gg * _had.pipigamma_over_gammagamma(m),
+        "pi+ pi- gamma": _had.width_pipigamma(m, couplings),
         "hadrons": _had.width_hadrons_rest(m, couplings, g3c + g30),
         "pi+ pi-": np.zeros_like(m),
         "K+ K-": np.zeros_like(m),
