@@ -310,7 +310,7 @@ def resolve_detector(reference: str, card_path: Path) -> Path:
     raise CardError(
         "run.detector",
         f"= {reference!r}: no shipped detector card of that name "
-        "(belle2, babar, bes3) and no such file",
+        "(belle2, babar, bes3, belle) and no such file",
         str(card_path),
     )
 

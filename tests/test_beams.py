@@ -8,7 +8,7 @@ from alpsim.generator.beams import draw_beams
 from alpsim.generator.kinematics import velocity
 
 
-@pytest.fixture(scope="module", params=["belle2", "babar", "bes3"])
+@pytest.fixture(scope="module", params=["belle2", "babar", "bes3", "belle"])
 def det(request):
     return load_detector(shipped_card(request.param))
 
@@ -60,3 +60,10 @@ def test_threshold_redraws_below_min_sqrt_s():
     assert draw.sqrt_s.min() >= sqrt_s - 1e-9
     vel = velocity(draw.total)
     assert np.all(vel[:, 0] > 0)
+
+
+def test_belle_boost_reference():
+    # REFERENCES.md §8: Belle 8.0 × 3.5 GeV → βγ = 0.425
+    b = load_detector(shipped_card("belle")).beams
+    _, beta = b.nominal_cms()
+    assert np.linalg.norm(beta) / np.sqrt(1 - beta @ beta) == pytest.approx(0.425, abs=0.002)
