@@ -63,6 +63,7 @@ class RunResult:
             f"  time             : {self.seconds:.2f} s ({rate:,.0f} events/s)",
             f"  output           : {self.output if self.output else '(not written)'}",
         ]
+        lines += yield_lines(self.card.channel.normalisation(), eff)
         return "\n".join(lines)
 
 
@@ -76,6 +77,37 @@ def event_columns(record: EventRecord, reco: RecoRecord) -> dict[str, np.ndarray
 def selected(card: RunCard, record: EventRecord, reco: RecoRecord) -> np.ndarray:
     """Mask of events passing the card's selection."""
     return card.selection.mask(event_columns(record, reco))
+
+
+def yield_lines(norm: dict, efficiency: float) -> list[str]:
+    """The normalisation in two summary lines: the yield formula, and the expected number of
+    selected signal events where the normalisation is numeric (per fb⁻¹ for cross sections)."""
+
+    def num(key: str, default: float | None = None) -> float | None:
+        v = norm.get(key, default)
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+    alp_bf = num("alp_branching_fraction", 1.0)
+    out = [f"  yield formula    : {norm['formula']}"] if "formula" in norm else []
+    if norm.get("kind") == "cross_section" and num("cross_section_fb") is not None:
+        per_fb = num("cross_section_fb") * alp_bf * efficiency
+        out.append(
+            f"  expected signal  : {per_fb:.4g} events per fb^-1 "
+            f"(sigma = {num('cross_section_fb'):.4g} fb)"
+        )
+    elif num("n_parents") is not None and num("branching_fraction") is not None:
+        n = (
+            num("n_parents")
+            * num("branching_fraction")
+            * num("secondary_branching_fraction", 1.0)
+            * alp_bf
+            * efficiency
+        )
+        out.append(
+            f"  expected signal  : {n:.4g} events for {num('n_parents'):.4g} parents "
+            f"and BF = {num('branching_fraction'):.3g}"
+        )
+    return out
 
 
 def check_selection(card: RunCard) -> None:

@@ -140,3 +140,22 @@ def test_rare_modes_with_no_events_keep_their_blocks(write_card):
     modes = set(result.events["mode"].to_pylist())
     assert modes <= {"B+ -> K+ a; a -> gamma gamma", "B- -> K- a; a -> gamma gamma"}
     assert result.events.num_rows == 50
+
+
+def test_yield_lines_from_normalisation():
+    from alpsim.runner import yield_lines
+
+    bf = {
+        "kind": "branching_fraction",
+        "n_parents": 1e9,
+        "branching_fraction": 1e-6,
+        "secondary_branching_fraction": 0.5,
+        "alp_branching_fraction": 0.8,
+        "formula": "N = ...",
+    }
+    lines = yield_lines(bf, 0.25)
+    assert lines[0].endswith("N = ...")
+    assert "100 events" in lines[1]  # 1e9 · 1e-6 · 0.5 · 0.8 · 0.25
+    xs = {"kind": "cross_section", "cross_section_fb": 200.0, "alp_branching_fraction": 0.5}
+    assert "50 events per fb^-1" in yield_lines(xs, 0.5)[0]
+    assert yield_lines({"kind": "branching_fraction", "n_parents": "2 L sigma"}, 0.5) == []
