@@ -118,3 +118,22 @@ def test_parquet_file_output_refused_for_parallel_runs(write_card, tmp_path, cap
     )
     assert code == 2
     assert "dataset" in capsys.readouterr().err
+
+
+def test_ctrl_c_leaves_no_partial_file(write_card, tmp_path):
+    card = write_card(SMALL.replace("chunk_size = 500", "chunk_size = 20000"))
+    out = tmp_path / "x.parquet"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "alpsim", "run", str(card), "-n", "2000000", "-o", str(out), "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(tmp_path.glob(".x.parquet.tmp-*")):
+        time.sleep(0.05)  # wait until the temporary file is being written
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert "interrupted" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["card.toml"]
