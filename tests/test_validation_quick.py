@@ -69,3 +69,12 @@ def test_full_check_runs_without_error(name, tmp_path):
     run = run_check(SPECS[name], tmp_path, quick=True)
     assert run.error is None, run.error
     assert all(r.status != ERROR for r in run.results)
+
+
+def test_babar_gaw_envelope_from_belle_abstract():
+    """Belle JHEP 12 (2025) 109 abstract: limits 3e-6 to 3e-5 GeV⁻¹, a factor of two below the
+    previous best (BaBar): BaBar's g_aW limits are judged inside 3e-6 to 6e-5 GeV⁻¹."""
+    from validation.checks_sensitivity import BABAR_GAW_ENVELOPE
+
+    assert BABAR_GAW_ENVELOPE == pytest.approx((3e-6, 6e-5))
+    assert compare_band("g", 7e-5, *BABAR_GAW_ENVELOPE, 0.0).status == FAIL
