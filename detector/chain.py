@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from ..generator.kinematics import mass as inv_mass
 from ..pdg import charge as pdg_charge
 from ..pdg import mass as pdg_mass
 from ..record import FINAL, Block, EventRecord
@@ -28,7 +29,8 @@ from .calorimeter import (
     merge_clusters,
     photon_impact,
 )
-from .config import DetectorSettings
+from .config import PID_SPECIES, DetectorSettings
+from .event_kernel import event_sums, sum_slots
 from .pid import assign_species
 from .tracking import TrackResponse, track_response
 from .trigger import TriggerInputs, trigger_bits
@@ -37,12 +39,15 @@ from .variables import (
     cms_energy,
     cos_theta,
     energy_constrained_mass,
-    invariant_mass,
-    mass_squared,
     momentum,
     recoil_mass,
 )
 from .vertexing import VertexResponse, fit_vertex
+
+#: Mass of each PID hypothesis, indexed by |PDG| id (0 elsewhere).
+_HYPOTHESIS_MASS = np.zeros(2213)
+for _s in PID_SPECIES:
+    _HYPOTHESIS_MASS[_s] = pdg_mass(_s)
 
 PHOTON = 22
 #: Charged species that live long enough to cross the whole detector.
@@ -207,40 +212,24 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     # event level: tracks with their PID hypothesis, clusters without a found track
     k_t = len(trk_slots)
     t_found = np.stack([tracks[i].found for i in trk_slots], 1) if k_t else np.zeros((n, 0), bool)
-    t_p4 = np.zeros((n, k_t, 4))
-    for c, i in enumerate(trk_slots):
-        tr = tracks[i]
-        hyp = np.vectorize(pdg_mass, otypes=[float])(np.unique(pid[i]))
-        m_hyp = hyp[np.searchsorted(np.unique(pid[i]), pid[i])]
-        e = np.sqrt(momentum(tr.p4) ** 2 + m_hyp**2)
-        t_p4[:, c, :3] = tr.p4[:, :3]
-        t_p4[:, c, 3] = e
-    t_p4[~t_found] = 0.0
-    slot_found = {i: tracks[i].found for i in trk_slots}
+    t_raw = np.stack([tracks[i].p4 for i in trk_slots], 1) if k_t else np.zeros((n, 0, 4))
+    t_pid = np.stack([pid[i] for i in trk_slots], 1) if k_t else np.zeros((n, 0), np.int64)
     matched = np.zeros((n, k_c), dtype=bool)
     for c, i in enumerate(final):
-        if i in slot_found:
-            matched[:, c] = slot_found[i]
+        if i in tracks:
+            matched[:, c] = tracks[i].found
     neutral = c_exists & ~matched
-    n_p4 = np.where(neutral[..., None], c_p4, 0.0)
-    vis = np.zeros((n, 4))
-    for c in range(k_t):
-        vis += t_p4[:, c]
-    for c in range(k_c):
-        vis += n_p4[:, c]
-    from ..generator.kinematics import boost
-
-    vis_cms = boost(vis, -beta)
-    miss = beams_p4 - vis
+    vis_e_cms, mm2, p_miss = event_sums(
+        t_raw, t_found, _HYPOTHESIS_MASS[t_pid], c_p4, neutral, beams_p4, np.asarray(beta, float)
+    )
     cols["nTracks"] = t_found.sum(axis=1).astype(np.float64)
     cols["nClusters"] = c_exists.sum(axis=1).astype(np.float64)
-    cols["visibleEnergyOfEventCMS"] = vis_cms[:, 3]
-    cols["missingMass2"] = mass_squared(miss)
-    cols["missingMomentumOfEventCMS"] = momentum(boost(miss, -beta))
+    cols["visibleEnergyOfEventCMS"] = vis_e_cms
+    cols["missingMass2"] = mm2
+    cols["missingMomentumOfEventCMS"] = p_miss
 
     # trigger
-    t_p = momentum(np.stack([tracks[i].p4 for i in trk_slots], 1)) if k_t else np.zeros((n, 0))
-    t_raw = np.stack([tracks[i].p4 for i in trk_slots], 1) if k_t else np.zeros((n, 0, 4))
+    t_p = momentum(t_raw)
     c_rho = np.hypot(c_pos[..., 0], c_pos[..., 1])
     inputs = TriggerInputs(
         track_found=t_found,
@@ -263,7 +252,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         trk_slots,
         {
             "charge": np.tile([pdg_charge(int(block.pdg[i])) for i in trk_slots], (n, 1)),
-            "pid": np.stack([pid[i] for i in trk_slots], 1) if k_t else np.zeros((n, 0), int),
+            "pid": t_pid,
             "px": t_raw[..., 0],
             "py": t_raw[..., 1],
             "pz": t_raw[..., 2],
@@ -352,9 +341,9 @@ def candidate_variables(
     if parent is not None:
         parts = [i for i in block.final_descendants(parent) if i in visible]
         ok = reco.detected[:, parts].all(axis=1)
-        cand = reco.p4[:, parts].sum(axis=1)
+        cand = sum_slots(reco.p4, np.asarray(parts, dtype=np.int64))
         cols["Mbc"], cols["deltaE"] = beam_constrained_mass(cand, sqrt_s, beta)
-        cols["sig_M"] = invariant_mass(reco.p4[:, parts])
+        cols["sig_M"] = inv_mass(cand)
         cols["reconstructed"] = ok
         side = parts
     else:
@@ -373,8 +362,8 @@ def candidate_variables(
     if alp is not None:
         a_parts = [i for i in block.final_descendants(alp) if i in visible]
         if a_parts:
-            a_p4 = reco.p4[:, a_parts].sum(axis=1)
-            m = invariant_mass(reco.p4[:, a_parts])
+            a_p4 = sum_slots(reco.p4, np.asarray(a_parts, dtype=np.int64))
+            m = inv_mass(a_p4)
             v = vertices.get(alp)
             nanv = np.full(n, np.nan)
             pos = v.position if v is not None else np.full((n, 3), np.nan)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from .helix_kernel import ray_kernel
+
 
 def hit_cylinder(
     origin: NDArray[np.float64],
@@ -17,15 +19,12 @@ def hit_cylinder(
 
     The cylinder is r < radius, z_backward < z < z_forward. Returns the exit points (N, 3) and
     a mask of rays that start inside it (those starting outside never reach the front faces).
+    Compiled (helix_kernel.ray_kernel): s = min(barrel root, end-cap plane) along the unit ray.
     """
-    o, d = origin, direction / np.linalg.norm(direction, axis=-1, keepdims=True)
-    a = d[:, 0] ** 2 + d[:, 1] ** 2
-    b = o[:, 0] * d[:, 0] + o[:, 1] * d[:, 1]
-    c = o[:, 0] ** 2 + o[:, 1] ** 2 - radius**2
-    inside = (c < 0.0) & (o[:, 2] > z_backward) & (o[:, 2] < z_forward)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s_barrel = np.where(a > 0.0, (-b + np.sqrt(np.maximum(b * b - a * c, 0.0))) / a, np.inf)
-        z_plane = np.where(d[:, 2] >= 0.0, z_forward, z_backward)
-        s_cap = np.where(d[:, 2] != 0.0, (z_plane - o[:, 2]) / d[:, 2], np.inf)
-    s = np.minimum(s_barrel, s_cap)
-    return o + s[:, None] * d, inside
+    return ray_kernel(
+        np.ascontiguousarray(origin[:, :3], dtype=float),
+        np.ascontiguousarray(direction[:, :3], dtype=float),
+        float(radius),
+        float(z_backward),
+        float(z_forward),
+    )

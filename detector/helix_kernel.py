@@ -128,6 +128,127 @@ def helix_kernel(
 
 
 @numba.njit(cache=True)
+def track_kernel(
+    x0,
+    p4,
+    charge,
+    field,
+    radii,
+    weights,
+    res,
+    cot_lo,
+    cot_hi,
+    r_cal,
+    z_bwd,
+    z_fwd,
+    u_found,
+    g,
+    mass,
+    resp,
+    min_layers,
+    full_layers,
+):  # pragma: no cover - compiled
+    """helix_kernel fused with the track response of tracking.track_response (finding,
+    pT and impact-parameter smearing, four-momenta at the POCA and at the production point),
+    one pass per track. `resp` = (min_pt, pt_turn_on, efficiency, a_pt, b_pt, a_d0, b_d0,
+    a_z0, b_z0); `u_found` (N,) and `g` (3, N) are the random numbers of track_response."""
+    n_lay, first, last, sig, d0, z0, uxp, uyp, impact, reached = helix_kernel(
+        x0, p4[:, :3], charge, field, radii, weights, res, cot_lo, cot_hi, r_cal, z_bwd, z_fwd
+    )
+    n = x0.shape[0]
+    found = np.empty(n, np.bool_)
+    out = np.empty((n, 4))
+    at_vertex = np.empty((n, 4))
+    min_pt, turn_on_pt, plateau, a_pt, b_pt, a_d0, b_d0, a_z0, b_z0 = (
+        resp[0],
+        resp[1],
+        resp[2],
+        resp[3],
+        resp[4],
+        resp[5],
+        resp[6],
+        resp[7],
+        resp[8],
+    )
+    span = full_layers - min_layers + 1
+    full = radii[-1] - radii[0]
+    r1, res1 = radii[0], res[0]
+    m2 = mass * mass
+    nan = np.nan
+    for k in range(n):
+        px, py, pz, e = p4[k, 0], p4[k, 1], p4[k, 2], p4[k, 3]
+        pt = math.hypot(px, py)
+        p = math.sqrt(pt * pt + pz * pz)
+        beta = p / e
+        turn_on = -math.expm1(-max(pt - min_pt, 0.0) / turn_on_pt)
+        layers = min(max((n_lay[k] - min_layers + 1) / span, 0.0), 1.0)
+        eff = plateau * turn_on * layers
+        ok = (n_lay[k] >= min_layers) and (u_found[k] < eff)
+        found[k] = ok
+        if not ok:
+            for j in range(4):
+                out[k, j] = nan
+                at_vertex[k, j] = nan
+            d0[k] = nan
+            z0[k] = nan
+            continue
+        f = first[k] if math.isfinite(first[k]) else 0.0
+        arm = max(last[k] - f, 0.05 * full)
+        rel = math.sqrt((a_pt * pt * (full / arm) ** 2) ** 2 + (b_pt / beta) ** 2)
+        scale = 1.0 + rel * g[0, k]
+        qx = uxp[k] * pt * scale
+        qy = uyp[k] * pt * scale
+        qz = pz * scale
+        out[k, 0] = qx
+        out[k, 1] = qy
+        out[k, 2] = qz
+        out[k, 3] = math.sqrt(qx * qx + qy * qy + qz * qz + m2)
+        vx, vy, vz = px * scale, py * scale, pz * scale
+        at_vertex[k, 0] = vx
+        at_vertex[k, 1] = vy
+        at_vertex[k, 2] = vz
+        at_vertex[k, 3] = math.sqrt(vx * vx + vy * vy + vz * vz + m2)
+        # impact-parameter resolution (tracking.impact_sigmas)
+        sin_t = pt / (p if p > 0 else 1.0)
+        lever = first[k] / r1
+        sc = sig[k] / res1
+        pb = max(p * beta, 1e-6)
+        s_d0 = math.hypot(a_d0 * sc, b_d0 / (pb * sin_t**1.5) * lever)
+        s_z0 = math.hypot(a_z0 * sc, b_z0 / (pb * sin_t**2.5) * lever)
+        d0[k] = d0[k] + s_d0 * g[1, k]
+        z0[k] = z0[k] + s_z0 * g[2, k]
+    return found, out, at_vertex, d0, z0, n_lay, first, sig, impact, reached
+
+
+@numba.njit(cache=True)
+def ray_kernel(origin, p3, radius, z_bwd, z_fwd):  # pragma: no cover - compiled
+    """geometry.hit_cylinder over arrays: exit points (N, 3) and start-inside mask (N,)."""
+    n = origin.shape[0]
+    hit = np.empty((n, 3))
+    inside = np.empty(n, np.bool_)
+    r2 = radius * radius
+    for k in range(n):
+        dx, dy, dz = p3[k, 0], p3[k, 1], p3[k, 2]
+        norm = math.sqrt(dx * dx + dy * dy + dz * dz)
+        dx, dy, dz = dx / norm, dy / norm, dz / norm
+        ox, oy, oz = origin[k, 0], origin[k, 1], origin[k, 2]
+        a = dx * dx + dy * dy
+        b = ox * dx + oy * dy
+        c = ox * ox + oy * oy - r2
+        inside[k] = (c < 0.0) and (oz > z_bwd) and (oz < z_fwd)
+        s = math.inf
+        if a > 0.0:
+            s = (-b + math.sqrt(max(b * b - a * c, 0.0))) / a
+        if dz != 0.0:
+            plane = z_fwd if dz >= 0.0 else z_bwd
+            s = min(s, (plane - oz) / dz)
+        hit[k, 0] = ox + s * dx
+        hit[k, 1] = oy + s * dy
+        hit[k, 2] = oz + s * dz
+    return hit, inside
+
+
+@numba.njit(cache=True)
 def cluster_kernel(
     deposit,
     impact,

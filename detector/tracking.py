@@ -26,10 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ..generator.kinematics import four_vector
 from .config import CalorimeterSettings, TrackingSettings
 from .helix import Helix
-from .helix_kernel import helix_kernel
+from .helix_kernel import track_kernel
 
 Array = NDArray[np.float64]
 
@@ -113,49 +112,43 @@ def track_response(
     """Propagate, find and measure N tracks of one charge (true four-momenta p4 (N, 4)).
 
     With `cal`, also the helix's impact point on the calorimeter front face (else NaN).
-    The helix mathematics run in the compiled kernel (helix_kernel.py, same formulas as
-    helix.py).
+    The helix mathematics and the response run in the compiled kernel
+    (helix_kernel.track_kernel: the formulas of helix.py, finding_efficiency and
+    impact_sigmas).
     """
     n = p4.shape[0]
     geo = (cal.inner_radius, cal.z_backward, cal.z_forward) if cal else (0.0, 0.0, 0.0)
-    n_layers, first, last, sigma_point, d0, z0, ux, uy, impact, reached = helix_kernel(
+    u_found = rng.random(n)
+    g = rng.standard_normal((3, n))
+    resp = np.array(
+        [
+            trk.min_pt,
+            trk.pt_turn_on,
+            trk.efficiency,
+            *trk.pt_resolution,
+            *trk.d0_resolution,
+            *trk.z0_resolution,
+        ],
+        dtype=float,
+    )
+    found, out, at_vertex, d0, z0, n_layers, first, sigma_point, impact, reached = track_kernel(
         np.ascontiguousarray(vertex[:, :3]),
-        np.ascontiguousarray(p4[:, :3]),
+        np.ascontiguousarray(p4[:, :4]),
         float(charge),
         trk.field,
-        np.asarray(trk.layer_radii),
+        np.asarray(trk.layer_radii, dtype=float),
         np.asarray(trk.layer_weights, dtype=np.int64),
-        np.asarray(trk.layer_resolution),
+        np.asarray(trk.layer_resolution, dtype=float),
         1.0 / np.tan(trk.theta_range[1]),
         1.0 / np.tan(trk.theta_range[0]),
         *geo,
+        u_found,
+        g,
+        float(mass),
+        resp,
+        int(trk.min_layers),
+        int(trk.full_layers),
     )
-    pt = np.hypot(p4[:, 0], p4[:, 1])
-    p = np.sqrt(pt * pt + p4[:, 2] ** 2)
-    beta = p / p4[:, 3]
-    sin_theta = pt / np.where(p > 0, p, 1.0)
-    eff = finding_efficiency(pt, n_layers, trk)
-    found = (n_layers >= trk.min_layers) & (rng.random(n) < eff)
-    # curvature term scales with the squared lever arm relative to a track from the IP
-    full = trk.layer_radii[-1] - trk.layer_radii[0]
-    arm = np.maximum(last - np.where(np.isfinite(first), first, 0.0), 0.05 * full)
-    a, b = trk.pt_resolution
-    rel = np.sqrt((a * pt * (full / arm) ** 2) ** 2 + (b / beta) ** 2)
-    g = rng.standard_normal((3, n))
-    scale = 1.0 + rel * g[0]
-    p3 = np.empty((n, 3))
-    p3[:, 0] = ux * pt * scale
-    p3[:, 1] = uy * pt * scale
-    p3[:, 2] = p4[:, 2] * scale
-    out = four_vector(p3, mass)
-    at_vertex = four_vector(p4[:, :3] * scale[:, None], mass)
-    s_d0, s_z0 = impact_sigmas(p, beta, sin_theta, first, sigma_point, trk)
-    d0 = d0 + s_d0 * g[1]
-    z0 = z0 + s_z0 * g[2]
-    out[~found] = np.nan
-    at_vertex[~found] = np.nan
-    d0[~found] = np.nan
-    z0[~found] = np.nan
     return TrackResponse(
         found, out, at_vertex, d0, z0, n_layers, first, sigma_point, impact, reached
     )
