@@ -133,11 +133,11 @@ def is_visible(pdg: int) -> bool:
 
 
 def _flatten(mask: NDArray[np.bool_], slots: list[int], fields: dict[str, NDArray]) -> dict:
-    ev, k = np.nonzero(mask)  # row-major: sorted by event
+    ev, k = np.nonzero(mask)  # row-major: sorted by event, as boolean indexing
     out: dict[str, NDArray] = {"event": ev.astype(np.int64)}
     out["particle"] = np.asarray(slots, dtype=np.int32)[k] if slots else k.astype(np.int32)
     for name, arr in fields.items():
-        out[name] = arr[ev, k]
+        out[name] = np.broadcast_to(arr, mask.shape)[mask]
     return out
 
 
@@ -230,10 +230,10 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
 
     # trigger
     t_p = momentum(t_raw)
-    c_rho = np.hypot(c_pos[..., 0], c_pos[..., 1])
+    c_rho = np.sqrt(c_pos[..., 0] ** 2 + c_pos[..., 1] ** 2)
     inputs = TriggerInputs(
         track_found=t_found,
-        track_pt=np.hypot(t_raw[..., 0], t_raw[..., 1]),
+        track_pt=np.sqrt(t_raw[..., 0] ** 2 + t_raw[..., 1] ** 2),
         track_p=t_p,
         track_theta=np.arccos(np.clip(cos_theta(t_raw), -1, 1)),
         track_phi=np.arctan2(t_raw[..., 1], t_raw[..., 0]),
@@ -267,7 +267,9 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             else np.zeros((n, 0), int),
         },
     )
-    n_in = np.stack([(owner == c).sum(axis=1) for c in range(k_c)], 1) if k_c else owner
+    n_in = np.zeros((n, k_c), np.int64)  # particles merged into each slot's cluster
+    for c in range(k_c):
+        n_in += owner[:, c : c + 1] == np.arange(k_c)
     out.objects["clusters"] = _flatten(
         c_exists,
         final,

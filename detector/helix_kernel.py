@@ -18,6 +18,11 @@ TWO_PI = 2.0 * math.pi
 
 
 @numba.njit(cache=True, inline="always")
+def _hypot(a, b):
+    return math.sqrt(a * a + b * b)
+
+
+@numba.njit(cache=True, inline="always")
 def _mod2pi(x):
     return x - TWO_PI * math.floor(x / TWO_PI)
 
@@ -57,9 +62,9 @@ def helix_kernel(
     for k in range(n):
         px, py, pz = p3[k, 0], p3[k, 1], p3[k, 2]
         x, y, z = x0[k, 0], x0[k, 1], x0[k, 2]
-        pt = math.hypot(px, py)
+        pt = _hypot(px, py)
         if pt <= 0.0:
-            d0[k] = math.hypot(x, y)
+            d0[k] = _hypot(x, y)
             z0[k] = z
             uxp[k] = 0.0
             uyp[k] = 0.0
@@ -70,10 +75,10 @@ def helix_kernel(
         cx = x + s * rad * uy
         cy = y - s * rad * ux
         psi0 = math.atan2(y - cy, x - cx)
-        dc = math.hypot(cx, cy)
+        dc = _hypot(cx, cy)
         phi0 = s * (psi0 - math.atan2(cy, cx))
         rmax = dc + rad
-        r0 = math.hypot(x, y)
+        r0 = _hypot(x, y)
         for j in range(radii.shape[0]):
             r = radii[j]
             if rmax <= r:
@@ -177,7 +182,7 @@ def track_kernel(
     nan = np.nan
     for k in range(n):
         px, py, pz, e = p4[k, 0], p4[k, 1], p4[k, 2], p4[k, 3]
-        pt = math.hypot(px, py)
+        pt = _hypot(px, py)
         p = math.sqrt(pt * pt + pz * pz)
         beta = p / e
         turn_on = -math.expm1(-max(pt - min_pt, 0.0) / turn_on_pt)
@@ -213,8 +218,8 @@ def track_kernel(
         lever = first[k] / r1
         sc = sig[k] / res1
         pb = max(p * beta, 1e-6)
-        s_d0 = math.hypot(a_d0 * sc, b_d0 / (pb * sin_t**1.5) * lever)
-        s_z0 = math.hypot(a_z0 * sc, b_z0 / (pb * sin_t**2.5) * lever)
+        s_d0 = _hypot(a_d0 * sc, b_d0 / (pb * sin_t**1.5) * lever)
+        s_z0 = _hypot(a_z0 * sc, b_z0 / (pb * sin_t**2.5) * lever)
         d0[k] = d0[k] + s_d0 * g[1, k]
         z0[k] = z0[k] + s_z0 * g[2, k]
     return found, out, at_vertex, d0, z0, n_lay, first, sig, impact, reached
@@ -286,7 +291,7 @@ def cluster_kernel(
         if u_eff[k] >= eff:
             continue
         x, y, z = impact[k, 0], impact[k, 1], impact[k, 2]
-        rho = math.hypot(x, y)
+        rho = _hypot(x, y)
         r = math.sqrt(rho * rho + z * z)
         sp = pos_a + pos_b / math.sqrt(ee) + pos_c / ee**0.25
         th = math.atan2(rho, z) + g_theta[k] * sp / r

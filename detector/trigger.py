@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .config import TriggerLine
+from .event_kernel import fire_kernel
 
 
 @dataclass
@@ -42,43 +43,47 @@ def _between(x: NDArray[np.float64], lo_hi: tuple[float, float]) -> NDArray[np.b
 
 
 def fire(line: TriggerLine, t: TriggerInputs) -> NDArray[np.bool_]:
-    """Events (N,) that pass one trigger line."""
-    with np.errstate(invalid="ignore"):
-        trk = (
-            t.track_found
-            & (t.track_pt > line.track_pt)
-            & (t.track_p > line.track_p)
-            & _between(t.track_theta, line.track_theta)
-        )
-        e = t.cluster_energy if line.cluster_frame == "lab" else t.cluster_energy_cms
-        clu = (
-            t.cluster_exists
-            & (e > line.cluster_energy)
-            & _between(t.cluster_theta, line.cluster_theta)
-        )
-        n_trk = trk.sum(axis=1)
-        n_clu = clu.sum(axis=1)
-        ok = (n_trk >= line.tracks) & (n_clu >= line.clusters)
-        if line.max_tracks is not None:
-            ok &= n_trk <= line.max_tracks
-        if line.max_clusters is not None:
-            ok &= n_clu <= line.max_clusters
-        if line.energy_sum > 0.0 or np.isfinite(line.max_energy_sum):
-            esum = np.where(t.cluster_exists, t.cluster_energy, 0.0).sum(axis=1)
-            ok &= (esum >= line.energy_sum) & (esum <= line.max_energy_sum)
-        if line.muons > 0:
-            mu = t.track_found & t.track_is_muon & (t.track_p > line.muon_p)
-            ok &= mu.sum(axis=1) >= line.muons
-        if line.opening_angle > 0.0:
-            k = trk.shape[1]
-            best = np.zeros(trk.shape[0])
-            for i in range(k):
-                for j in range(i + 1, k):
-                    d = np.abs(np.angle(np.exp(1j * (t.track_phi[:, i] - t.track_phi[:, j]))))
-                    both = trk[:, i] & trk[:, j]
-                    best = np.where(both, np.maximum(best, d), best)
-            ok &= best > line.opening_angle
-    return ok
+    """Events (N,) that pass one trigger line (compiled: event_kernel.fire_kernel)."""
+    ints = np.array(
+        [
+            line.tracks,
+            -1 if line.max_tracks is None else line.max_tracks,
+            line.clusters,
+            -1 if line.max_clusters is None else line.max_clusters,
+            line.muons,
+            line.energy_sum > 0.0 or np.isfinite(line.max_energy_sum),
+        ],
+        dtype=np.int64,
+    )
+    cuts = np.array(
+        [
+            line.track_pt,
+            line.track_p,
+            *line.track_theta,
+            line.opening_angle,
+            line.cluster_energy,
+            *line.cluster_theta,
+            line.energy_sum,
+            line.max_energy_sum,
+            line.muon_p,
+        ],
+        dtype=float,
+    )
+    e = t.cluster_energy if line.cluster_frame == "lab" else t.cluster_energy_cms
+    return fire_kernel(
+        t.track_found,
+        t.track_pt,
+        t.track_p,
+        t.track_theta,
+        t.track_phi,
+        t.track_is_muon,
+        t.cluster_exists,
+        e,
+        t.cluster_energy,
+        t.cluster_theta,
+        ints,
+        cuts,
+    )
 
 
 def trigger_bits(lines: tuple[TriggerLine, ...], t: TriggerInputs) -> dict[str, NDArray[np.bool_]]:
