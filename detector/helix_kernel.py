@@ -283,7 +283,8 @@ def cluster_kernel(
             continue
         e = deposit[k]
         ee = max(e, 1e-6)
-        sig_e = math.sqrt((noise / ee) ** 2 + (stoch / ee**0.25) ** 2 + const * const)
+        q = ee**0.25
+        sig_e = math.sqrt((noise / ee) ** 2 + (stoch / q) ** 2 + const * const)
         er = e * (1.0 + sig_e * g_e[k])
         if er <= threshold:
             continue
@@ -293,7 +294,7 @@ def cluster_kernel(
         x, y, z = impact[k, 0], impact[k, 1], impact[k, 2]
         rho = _hypot(x, y)
         r = math.sqrt(rho * rho + z * z)
-        sp = pos_a + pos_b / math.sqrt(ee) + pos_c / ee**0.25
+        sp = pos_a + pos_b / math.sqrt(ee) + pos_c / q
         th = math.atan2(rho, z) + g_theta[k] * sp / r
         ph = math.atan2(y, x) + g_phi[k] * sp / rho
         inside = False

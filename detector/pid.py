@@ -39,6 +39,10 @@ def assign_species(
         if not sel.any():
             continue
         cum = np.cumsum(region.matrix[pbin[sel], i, :], axis=1)
-        j = np.minimum((u[sel, None] > cum).sum(axis=1), 4)
+        us = u[sel]
+        j = np.zeros(us.shape[0], np.int64)  # number of cumulative bins below u
+        for col in range(cum.shape[1]):
+            j += us > cum[:, col]
+        j = np.minimum(j, 4)
         out[sel] = species[j]
     return out
