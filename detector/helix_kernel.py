@@ -40,6 +40,20 @@ def _alpha_to_radius(r, dc, rad, phi0):
     return min(a1, a2)
 
 
+@numba.njit(cache=True, inline="always")
+def _alpha_bounds(x_lo, x_hi):
+    """Bounds on α = 2·asin(x) for x in [x_lo, x_hi] (x = chord/2R, α ≤ π), without asin:
+    the Taylor series of asin has positive coefficients that decrease from 3/40 on, so
+    x + x³/6 ≤ asin x ≤ x + x³/6 + (3/40)·x⁵/(1 − x²)."""
+    x_lo = max(x_lo, 0.0)
+    lo = 2.0 * x_lo * (1.0 + x_lo * x_lo / 6.0)
+    if x_hi >= 0.9:
+        return lo, math.pi
+    x2 = x_hi * x_hi
+    hi = 2.0 * x_hi * (1.0 + x2 / 6.0 + 0.075 * x2 * x2 / (1.0 - x2))
+    return lo, min(hi, math.pi)
+
+
 @numba.njit(cache=True)
 def helix_kernel(
     x0, p3, charge, field, radii, weights, res, cot_lo, cot_hi, r_cal, z_bwd, z_fwd
@@ -79,17 +93,46 @@ def helix_kernel(
         phi0 = s * (psi0 - math.atan2(cy, cx))
         rmax = dc + rad
         r0 = _hypot(x, y)
+        # radius reached after half a turn (the point opposite the start on the circle):
+        # layers up to it are first reached at a turning angle α ≤ π, bounded by the chord
+        # r − r0 ≤ 2R sin(α/2) ≤ r + r0 (see _alpha_bounds)
+        hx, hy = 2.0 * cx - x, 2.0 * cy - y
+        rpi2 = hx * hx + hy * hy
+        inv_2r = 0.5 / rad
+        inv_c = 1.0 / (2.0 * rad * dc) if dc > 0.0 else 0.0
+        ssq = dc * dc + rad * rad
+        zscale = abs(z) + 4.0 * abs(dzda)
         for j in range(radii.shape[0]):
             r = radii[j]
             if rmax <= r:
                 break  # radii increase: no later layer is reached either
             if r0 >= r:
                 continue
-            a = _alpha_to_radius(r, dc, rad, phi0)
-            if a < 0.0:
-                continue
-            cot = (z + dzda * a) / r
-            if cot < cot_lo or cot > cot_hi:
+            decided = False
+            hit = False
+            if r * r <= rpi2 and dc > 0.0:
+                c = (r * r - ssq) * inv_c
+                if -1.0 + 1e-9 < c < 1.0 - 1e-9:
+                    lo, hi = _alpha_bounds((r - r0) * inv_2r, (r + r0) * inv_2r)
+                    za = z + dzda * lo
+                    zb = z + dzda * hi
+                    if za > zb:
+                        za, zb = zb, za
+                    zlo = r * cot_lo
+                    zhi = r * cot_hi
+                    tol = 1e-9 * (zscale + abs(zlo) + abs(zhi)) + 1e-6 * abs(dzda)
+                    if za > zlo + tol and zb < zhi - tol:
+                        decided = True
+                        hit = True
+                    elif zb < zlo - tol or za > zhi + tol:
+                        decided = True
+            if not decided:
+                a = _alpha_to_radius(r, dc, rad, phi0)
+                if a < 0.0:
+                    continue
+                cot = (z + dzda * a) / r
+                hit = not (cot < cot_lo or cot > cot_hi)
+            if not hit:
                 continue
             n_lay[k] += weights[j]
             if not math.isfinite(first[k]):
