@@ -22,15 +22,10 @@ from ..generator.kinematics import mass as inv_mass
 from ..pdg import charge as pdg_charge
 from ..pdg import mass as pdg_mass
 from ..record import FINAL, Block, EventRecord
-from .calorimeter import (
-    charged_deposit,
-    cluster_p4,
-    make_clusters,
-    merge_clusters,
-    photon_impact,
-)
+from .calorimeter import charged_deposit
 from .config import PID_SPECIES, DetectorSettings
 from .event_kernel import event_sums, sum_slots
+from .helix_kernel import calo_kernel
 from .pid import assign_species
 from .tracking import TrackResponse, track_response
 from .trigger import TriggerInputs, trigger_bits
@@ -150,31 +145,58 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     trk_slots = [i for i in final if abs(int(block.pdg[i])) in CHARGED_STABLE]
     cal, trk = det.calorimeter, det.tracking
 
-    # tracking and calorimeter deposits, slot by slot
+    # tracking and calorimeter deposits, slot by slot (random numbers drawn in slot order),
+    # then all clusters in one compiled pass (impacts, smearing, merging, four-momenta)
     tracks: dict[int, TrackResponse] = {}
     k_c = len(final)
-    c_energy = np.full((n, k_c), np.nan)
-    c_pos = np.full((n, k_c, 3), np.nan)
-    c_exists = np.zeros((n, k_c), dtype=bool)
+    deposit = np.empty((n, k_c))
+    impact = np.empty((n, k_c, 3))
+    reached = np.zeros((n, k_c), dtype=bool)
+    g = np.empty((k_c, 3, n))
+    u = np.empty((k_c, n))
+    photon = np.zeros(k_c, dtype=bool)
     for c, i in enumerate(final):
         pdg = int(block.pdg[i])
-        p4, vtx = block.p4[:, i], block.vertex[:, i]
         if pdg == PHOTON:
-            impact, reached = photon_impact(p4, vtx, cal)
-            deposit = p4[:, 3]
+            photon[c] = True
         else:
+            p4, vtx = block.p4[:, i], block.vertex[:, i]
             m = pdg_mass(abs(pdg))
             tr = track_response(rng, p4, vtx, pdg_charge(pdg), m, trk, cal)
             tracks[i] = tr
             reco[:, i], detected[:, i] = tr.p4, tr.found
-            impact, reached = tr.impact, tr.reached
-            deposit = charged_deposit(rng, p4, abs(pdg), m, cal)
-        cl = make_clusters(rng, deposit, impact, reached, cal)
-        c_energy[:, c], c_pos[:, c], c_exists[:, c] = cl.energy, cl.position, cl.exists
-    owner = merge_clusters(c_energy, c_pos, c_exists, cal.merging_distance)
-    c_p4 = cluster_p4(c_energy, c_pos)
+            impact[:, c], reached[:, c] = tr.impact, tr.reached
+            deposit[:, c] = charged_deposit(rng, p4, abs(pdg), m, cal)
+        rng.standard_normal(out=g[c])
+        rng.random(out=u[c])
+    c_energy, c_pos, c_exists, owner, c_p4 = calo_kernel(
+        block.p4,
+        block.vertex,
+        np.asarray(final, dtype=np.int64),
+        photon,
+        deposit,
+        impact,
+        reached,
+        g,
+        u,
+        np.array([cal.inner_radius, cal.z_backward, cal.z_forward], dtype=float),
+        np.array(
+            [
+                cal.noise,
+                cal.stochastic,
+                cal.constant,
+                *cal.position_resolution,
+                cal.energy_threshold,
+                cal.efficiency,
+                cal.efficiency_turn_on,
+            ],
+            dtype=float,
+        ),
+        np.asarray(cal.theta_regions, dtype=float).reshape(-1, 2),
+        float(cal.merging_distance),
+    )
     for c, i in enumerate(final):
-        if int(block.pdg[i]) == PHOTON:
+        if photon[c]:
             reco[:, i], detected[:, i] = c_p4[:, c], c_exists[:, c]
 
     # vertices: two opposite-charge tracks with the same mother

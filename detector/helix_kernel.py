@@ -296,6 +296,52 @@ def ray_kernel(origin, p3, radius, z_bwd, z_fwd):  # pragma: no cover - compiled
     return hit, inside
 
 
+@numba.njit(cache=True, inline="always")
+def _cluster_one(
+    e,
+    x,
+    y,
+    z,
+    g_theta,
+    g_phi,
+    g_e,
+    u,
+    noise,
+    stoch,
+    const,
+    pos_a,
+    pos_b,
+    pos_c,
+    threshold,
+    plateau,
+    turn_on,
+    regions,
+):  # pragma: no cover - compiled
+    """One deposit at impact (x, y, z): (found, energy, position) as in cluster_kernel."""
+    ee = max(e, 1e-6)
+    q = ee**0.25
+    sig_e = math.sqrt((noise / ee) ** 2 + (stoch / q) ** 2 + const * const)
+    er = e * (1.0 + sig_e * g_e)
+    if er <= threshold:
+        return False, er, 0.0, 0.0, 0.0
+    eff = plateau if turn_on <= 0.0 else plateau * (1.0 - math.exp(-max(e, 0.0) / turn_on))
+    if u >= eff:
+        return False, er, 0.0, 0.0, 0.0
+    rho = _hypot(x, y)
+    r = math.sqrt(rho * rho + z * z)
+    sp = pos_a + pos_b / math.sqrt(ee) + pos_c / q
+    th = math.atan2(rho, z) + g_theta * sp / r
+    ph = math.atan2(y, x) + g_phi * sp / rho
+    inside = False
+    for j in range(regions.shape[0]):
+        if regions[j, 0] <= th <= regions[j, 1]:
+            inside = True
+    if not inside:
+        return False, er, 0.0, 0.0, 0.0
+    st = math.sin(th)
+    return True, er, r * st * math.cos(ph), r * st * math.sin(ph), r * math.cos(th)
+
+
 @numba.njit(cache=True)
 def cluster_kernel(
     deposit,
@@ -324,32 +370,162 @@ def cluster_kernel(
     for k in range(n):
         if not reached[k]:
             continue
-        e = deposit[k]
-        ee = max(e, 1e-6)
-        q = ee**0.25
-        sig_e = math.sqrt((noise / ee) ** 2 + (stoch / q) ** 2 + const * const)
-        er = e * (1.0 + sig_e * g_e[k])
-        if er <= threshold:
+        ok, er, x, y, z = _cluster_one(
+            deposit[k],
+            impact[k, 0],
+            impact[k, 1],
+            impact[k, 2],
+            g_theta[k],
+            g_phi[k],
+            g_e[k],
+            u_eff[k],
+            noise,
+            stoch,
+            const,
+            pos_a,
+            pos_b,
+            pos_c,
+            threshold,
+            plateau,
+            turn_on,
+            regions,
+        )
+        if not ok:
             continue
-        eff = plateau if turn_on <= 0.0 else plateau * (1.0 - math.exp(-max(e, 0.0) / turn_on))
-        if u_eff[k] >= eff:
-            continue
-        x, y, z = impact[k, 0], impact[k, 1], impact[k, 2]
-        rho = _hypot(x, y)
-        r = math.sqrt(rho * rho + z * z)
-        sp = pos_a + pos_b / math.sqrt(ee) + pos_c / q
-        th = math.atan2(rho, z) + g_theta[k] * sp / r
-        ph = math.atan2(y, x) + g_phi[k] * sp / rho
-        inside = False
-        for j in range(regions.shape[0]):
-            if regions[j, 0] <= th <= regions[j, 1]:
-                inside = True
-        if not inside:
-            continue
-        st = math.sin(th)
-        pos[k, 0] = r * st * math.cos(ph)
-        pos[k, 1] = r * st * math.sin(ph)
-        pos[k, 2] = r * math.cos(th)
+        pos[k, 0] = x
+        pos[k, 1] = y
+        pos[k, 2] = z
         energy[k] = er
         exists[k] = True
     return energy, pos, exists
+
+
+@numba.njit(cache=True)
+def calo_kernel(
+    p4,
+    vertex,
+    slots,
+    photon,
+    deposit,
+    impact,
+    reached,
+    g,
+    u,
+    geo,
+    params,
+    regions,
+    merging,
+):  # pragma: no cover - compiled
+    """All cluster slots of a block in one pass: photon impacts (ray_kernel: straight line
+    from the vertex of template slot `slots[c]` of p4/vertex (N, P, 4)), charged impacts
+    given (`impact` (N, k, 3), `reached` (N, k), `deposit` (N, k); photon columns unused),
+    cluster smearing (cluster_kernel with g (k, 3, N) and u (k, N)), merging
+    (calorimeter.merge_clusters) and the cluster four-momenta (calorimeter.cluster_p4).
+    `geo` = (inner radius, z_backward, z_forward); `params` = (noise, stochastic, constant,
+    position a, b, c, threshold, plateau, turn-on). Returns energy (N, k), position (N, k, 3),
+    exists (N, k), owner (N, k) and p4 (N, k, 4)."""
+    n = p4.shape[0]
+    kc = slots.shape[0]
+    energy = np.full((n, kc), np.nan)
+    pos = np.full((n, kc, 3), np.nan)
+    exists = np.zeros((n, kc), np.bool_)
+    owner = np.empty((n, kc), np.int64)
+    out = np.empty((n, kc, 4))
+    radius, z_bwd, z_fwd = geo[0], geo[1], geo[2]
+    r2 = radius * radius
+    noise, stoch, const, pos_a, pos_b, pos_c = (
+        params[0],
+        params[1],
+        params[2],
+        params[3],
+        params[4],
+        params[5],
+    )
+    threshold, plateau, turn_on = params[6], params[7], params[8]
+    for k in range(n):
+        for c in range(kc):
+            owner[k, c] = c
+            if photon[c]:
+                i = slots[c]
+                dx, dy, dz = p4[k, i, 0], p4[k, i, 1], p4[k, i, 2]
+                norm = math.sqrt(dx * dx + dy * dy + dz * dz)
+                dx, dy, dz = dx / norm, dy / norm, dz / norm
+                ox, oy, oz = vertex[k, i, 0], vertex[k, i, 1], vertex[k, i, 2]
+                a = dx * dx + dy * dy
+                b = ox * dx + oy * dy
+                cc = ox * ox + oy * oy - r2
+                if not ((cc < 0.0) and (oz > z_bwd) and (oz < z_fwd)):
+                    continue
+                s = math.inf
+                if a > 0.0:
+                    s = (-b + math.sqrt(max(b * b - a * cc, 0.0))) / a
+                if dz != 0.0:
+                    plane = z_fwd if dz >= 0.0 else z_bwd
+                    s = min(s, (plane - oz) / dz)
+                x = ox + s * dx
+                y = oy + s * dy
+                z = oz + s * dz
+                e = p4[k, i, 3]
+            else:
+                if not reached[k, c]:
+                    continue
+                x, y, z = impact[k, c, 0], impact[k, c, 1], impact[k, c, 2]
+                e = deposit[k, c]
+            ok, er, x, y, z = _cluster_one(
+                e,
+                x,
+                y,
+                z,
+                g[c, 0, k],
+                g[c, 1, k],
+                g[c, 2, k],
+                u[c, k],
+                noise,
+                stoch,
+                const,
+                pos_a,
+                pos_b,
+                pos_c,
+                threshold,
+                plateau,
+                turn_on,
+                regions,
+            )
+            if not ok:
+                continue
+            pos[k, c, 0] = x
+            pos[k, c, 1] = y
+            pos[k, c, 2] = z
+            energy[k, c] = er
+            exists[k, c] = True
+        if merging > 0.0:
+            for i in range(kc):
+                for j in range(i + 1, kc):
+                    if not (exists[k, i] and exists[k, j]):
+                        continue
+                    d0 = pos[k, i, 0] - pos[k, j, 0]
+                    d1 = pos[k, i, 1] - pos[k, j, 1]
+                    d2 = pos[k, i, 2] - pos[k, j, 2]
+                    if not (math.sqrt(d0**2 + d1**2 + d2**2) < merging):
+                        continue
+                    ei, ej = energy[k, i], energy[k, j]
+                    w = ei + ej
+                    for m in range(3):
+                        pos[k, i, m] = (ei * pos[k, i, m] + ej * pos[k, j, m]) / w
+                    energy[k, i] = w
+                    for jj in range(kc):
+                        if owner[k, jj] == j:
+                            owner[k, jj] = i
+                    exists[k, j] = False
+                    energy[k, j] = np.nan
+                    for m in range(3):
+                        pos[k, j, m] = np.nan
+        for c in range(kc):
+            e = energy[k, c]
+            x, y, z = pos[k, c, 0], pos[k, c, 1], pos[k, c, 2]
+            sc = e / math.sqrt(x**2 + y**2 + z**2)
+            out[k, c, 0] = x * sc
+            out[k, c, 1] = y * sc
+            out[k, c, 2] = z * sc
+            out[k, c, 3] = e
+    return energy, pos, exists, owner, out

@@ -132,8 +132,8 @@ def track_response(
         dtype=float,
     )
     found, out, at_vertex, d0, z0, n_layers, first, sigma_point, impact, reached = track_kernel(
-        np.ascontiguousarray(vertex[:, :3]),
-        np.ascontiguousarray(p4[:, :4]),
+        vertex[:, :3],
+        p4[:, :4],
         float(charge),
         trk.field,
         np.asarray(trk.layer_radii, dtype=float),
