@@ -24,7 +24,7 @@ from ..pdg import mass as pdg_mass
 from ..record import FINAL, Block, EventRecord
 from .calorimeter import charged_deposit
 from .config import PID_SPECIES, DetectorSettings
-from .event_kernel import event_sums, sum_slots
+from .event_kernel import event_sums, merged_counts, sum_slots
 from .helix_kernel import calo_kernel
 from .pid import assign_species
 from .tracking import TrackResponse, track_response
@@ -32,7 +32,6 @@ from .trigger import TriggerInputs, trigger_bits
 from .variables import (
     beam_constrained_mass,
     cms_energy,
-    cos_theta,
     energy_constrained_mass,
     momentum,
     recoil_mass,
@@ -128,11 +127,17 @@ def is_visible(pdg: int) -> bool:
 
 
 def _flatten(mask: NDArray[np.bool_], slots: list[int], fields: dict[str, NDArray]) -> dict:
-    ev, k = np.nonzero(mask)  # row-major: sorted by event, as boolean indexing
+    k = mask.shape[1]
+    idx = np.flatnonzero(mask)  # row-major: sorted by event, as boolean indexing
+    ev = idx // k if k > 1 else idx
+    kk = idx - ev * k
     out: dict[str, NDArray] = {"event": ev.astype(np.int64)}
-    out["particle"] = np.asarray(slots, dtype=np.int32)[k] if slots else k.astype(np.int32)
+    out["particle"] = np.asarray(slots, dtype=np.int32)[kk] if slots else kk.astype(np.int32)
     for name, arr in fields.items():
-        out[name] = np.broadcast_to(arr, mask.shape)[mask]
+        if arr.shape == mask.shape and arr.flags.c_contiguous:
+            out[name] = arr.reshape(-1).take(idx)
+        else:
+            out[name] = np.broadcast_to(arr, mask.shape)[ev, kk]
     return out
 
 
@@ -219,10 +224,13 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
 
     # PID
     pid = {}
+    t_mom: dict[int, Array] = {}
+    t_cos: dict[int, Array] = {}
     for i, tr in tracks.items():
-        pid[i] = assign_species(
-            rng, abs(int(block.pdg[i])), momentum(tr.p4), np.arccos(cos_theta(tr.p4)), det.pid
-        )
+        t_mom[i] = momentum(tr.p4)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t_cos[i] = tr.p4[:, 2] / t_mom[i]  # variables.cos_theta
+        pid[i] = assign_species(rng, abs(int(block.pdg[i])), t_mom[i], np.arccos(t_cos[i]), det.pid)
 
     out = RecoBlock(reco, detected)
     _sqrt_s, beta = det.beams.nominal_cms()
@@ -251,13 +259,14 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     cols["missingMomentumOfEventCMS"] = p_miss
 
     # trigger
-    t_p = momentum(t_raw)
+    t_p = np.stack([t_mom[i] for i in trk_slots], 1) if k_t else np.zeros((n, 0))
+    t_cos = np.stack([t_cos[i] for i in trk_slots], 1) if k_t else np.zeros((n, 0))
     c_rho = np.sqrt(c_pos[..., 0] ** 2 + c_pos[..., 1] ** 2)
     inputs = TriggerInputs(
         track_found=t_found,
         track_pt=np.sqrt(t_raw[..., 0] ** 2 + t_raw[..., 1] ** 2),
         track_p=t_p,
-        track_theta=np.arccos(np.clip(cos_theta(t_raw), -1, 1)),
+        track_theta=np.arccos(np.clip(t_cos, -1, 1)),
         track_phi=np.arctan2(t_raw[..., 1], t_raw[..., 0]),
         track_is_muon=np.array([abs(int(block.pdg[i])) == MUON for i in trk_slots], bool)[None, :]
         & t_found,
@@ -281,7 +290,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             "E": t_raw[..., 3],
             "pt": inputs.track_pt,
             "p": t_p,
-            "cosTheta": cos_theta(t_raw),
+            "cosTheta": t_cos,
             "d0": np.stack([tracks[i].d0 for i in trk_slots], 1) if k_t else np.zeros((n, 0)),
             "z0": np.stack([tracks[i].z0 for i in trk_slots], 1) if k_t else np.zeros((n, 0)),
             "nLayers": np.stack([tracks[i].n_layers for i in trk_slots], 1)
@@ -289,9 +298,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             else np.zeros((n, 0), int),
         },
     )
-    n_in = np.zeros((n, k_c), np.int64)  # particles merged into each slot's cluster
-    for c in range(k_c):
-        n_in += owner[:, c : c + 1] == np.arange(k_c)
+    n_in = merged_counts(owner)  # particles merged into each slot's cluster
     out.objects["clusters"] = _flatten(
         c_exists,
         final,
@@ -401,8 +408,10 @@ def candidate_variables(
                     cols["a_Mprime"] = np.sqrt(m * m - 4.0 * pdg_mass(d[0]) ** 2)
             else:
                 cols["a_Mprime"] = nanv
-            cols["a_p"] = momentum(a_p4)
-            cols["a_cosTheta"] = cos_theta(a_p4)
+            a_p = momentum(a_p4)
+            cols["a_p"] = a_p
+            with np.errstate(invalid="ignore", divide="ignore"):
+                cols["a_cosTheta"] = a_p4[:, 2] / a_p  # variables.cos_theta
             cols["a_distance"] = np.sqrt(pos[:, 0] ** 2 + pos[:, 1] ** 2 + pos[:, 2] ** 2)
             cols["a_dr"] = np.hypot(pos[:, 0], pos[:, 1])
             cols["a_dz"] = pos[:, 2]
@@ -422,8 +431,10 @@ def candidate_variables(
         if i not in visible:
             continue
         p4 = reco.p4[:, i]
-        cols[f"{role}_p"] = momentum(p4)
-        cols[f"{role}_cosTheta"] = cos_theta(p4)
+        p = momentum(p4)
+        cols[f"{role}_p"] = p
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cols[f"{role}_cosTheta"] = p4[:, 2] / p  # variables.cos_theta
         cols[f"{role}_E"] = p4[:, 3]
         if i in tracks:
             cols[f"{role}_dr"] = np.abs(tracks[i].d0)

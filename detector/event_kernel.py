@@ -51,6 +51,17 @@ def sum_slots(p4, slots):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def merged_counts(owner):  # pragma: no cover - compiled
+    """Particles whose deposit each slot's cluster holds (N, k) from the owners (N, k)."""
+    n, k = owner.shape
+    out = np.zeros((n, k), np.int64)
+    for e in range(n):
+        for c in range(k):
+            out[e, owner[e, c]] += 1
+    return out
+
+
+@numba.njit(cache=True)
 def event_sums(t_p4, t_found, m_hyp, c_p4, neutral, beams, beta):  # pragma: no cover - compiled
     """Event-level sums of chain.simulate_block: visible four-momentum (found tracks with their
     PID mass hypothesis, clusters without a found track), its CM energy, the missing mass²
