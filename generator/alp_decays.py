@@ -9,9 +9,10 @@ Final states and models (names are those written after "a -> " in the mode):
 * "gamma gamma", "e+ e-", "mu+ mu-", "pi+ pi-", "K+ K-": two-body, p* = λ^½/(2m_a).
 * "invisible": the ALP stays an undecayed final-state particle (status 1, PDG 9000005); the
   detector treats it as unseen. No χ particles are added.
-* "pi+ pi- pi0", "pi0 pi0 pi0": LO chiral amplitudes of `alp.hadronic` (BNT17 Sec. 3):
-  |M(π+π−π0)|² ∝ (s₊₋ − m_π0²)², s₊₋ = m²(π+π−); |M(3π0)|² constant, i.e. a flat Dalitz plot.
-  π0 → γγ added.
+* "pi+ pi- pi0", "pi0 pi0 pi0": amplitudes of `alp.hadronic` (BNT17 LO term + ASW's a → η, η′
+  → 3π terms): |M(π+π−π0)|² = |α + β s₊₋|², s₊₋ = m²(π+π−), for a gluon-coupled ALP
+  (THREE_PI_SHAPE_COUPLINGS; the decay functions do not see the model's couplings);
+  |M(3π0)|² constant, i.e. a flat Dalitz plot. π0 → γγ added.
 * "pi+ pi- gamma": a → γγ*, γ* → π+π− (Kroll–Wada, as in `alp.hadronic`): m²(ππ) = s drawn from
   dΓ/ds ∝ (1/s)(1 − s/m_a²)³ β_π³ |F_π(s)|² (ρ-dominance F_π of `alp.hadronic`), photon isotropic,
   pions ∝ sin²θ about the γ* flight direction in the ππ rest frame (γ* helicity ±1:
@@ -38,8 +39,8 @@ from functools import cache
 import numpy as np
 
 from ..pdg import mass as pdg_mass
-from .alp import FINAL_STATES, thresholds
-from .alp.hadronic import pion_form_factor
+from .alp import FINAL_STATES, Couplings, thresholds
+from .alp.hadronic import pion_form_factor, three_pi_amplitude
 from .builder import BlockBuilder
 from .generic_b import dec_branching_fraction
 from .kinematics import boost, mass, sample_cos_theta, two_body_decay, velocity
@@ -127,8 +128,22 @@ def expand_final_states(
 
 
 # ---- three-body hadronic modes -----------------------------------------------------------------
+def three_pi_weight(m_a: float, s):
+    """|M(a → π+π−π0)|² at s = m²(π+π−) (arbitrary normalisation) for the sampler's couplings."""
+    amp = three_pi_amplitude(m_a, np.asarray(s, dtype=float), THREE_PI_SHAPE_COUPLINGS)
+    return np.abs(amp) ** 2
+
+
+#: Couplings whose 3π Dalitz shape the sampler uses: the decay functions do not receive the
+#: model's couplings, and the π⁺π⁻π⁰ slope depends on them (ratio of the direct BNT17 term to the
+#: η, η′ terms). The gluon-coupled ALP (C_GG = 1) is the reference of alp.hadronic.
+THREE_PI_SHAPE_COUPLINGS = Couplings(C_GG=1.0)
+
+
 def _three_pi(rng: np.random.Generator, builder: BlockBuilder, alp: int, neutral: bool) -> None:
-    """a → π+π−π0 (|M|² ∝ (s₊₋ − m_π0²)²) or 3π0 (flat), LO ChPT amplitudes of alp.hadronic."""
+    """a → π+π−π0 (|M(s₊₋)|² = |α + β s₊₋|², alp.hadronic.three_pi_amplitude for
+    THREE_PI_SHAPE_COUPLINGS at the block's largest ALP mass) or 3π0 (flat: the 3π0 amplitude is
+    constant over the Dalitz plot)."""
     p4 = builder.p4(alp)
     m0, mc = pdg_mass(PI0), pdg_mass(PI_PLUS)
     if neutral:
@@ -136,11 +151,12 @@ def _three_pi(rng: np.random.Generator, builder: BlockBuilder, alp: int, neutral
         pdgs = (PI0, PI0, PI0)
     else:
         m_a = float(np.max(mass(p4)))
-        w_max = ((m_a - m0) ** 2 - m0 * m0) ** 2
 
         def weight(s12, s23):
-            return (s12 - m0 * m0) ** 2
+            return three_pi_weight(m_a, s12)
 
+        # |α + β s|² is convex in s: its maximum is at an end of [4m_π±², (m_a − m_π0)²].
+        w_max = float(np.max(three_pi_weight(m_a, np.array([4 * mc * mc, (m_a - m0) ** 2]))))
         daughters = three_body_decay(rng, p4, mc, mc, m0, weight, w_max)
         pdgs = (PI_PLUS, -PI_PLUS, PI0)
     idx = [builder.add(pid, d, mother=alp) for pid, d in zip(pdgs, daughters, strict=True)]

@@ -139,7 +139,9 @@ def test_three_pi0_flat_dalitz():
 
 
 def test_charged_three_pi_matrix_element():
-    """a → π+π−π0: m²(π+π−) ∝ chord × (s − m_π0²)² (LO amplitude of alp.hadronic)."""
+    """a → π+π−π0: m²(π+π−) ∝ chord × |α + β s|² (alp.hadronic.three_pi_amplitude, C_GG = 1)."""
+    from alpsim.generator.alp_decays import three_pi_weight
+
     rng = np.random.default_rng(15)
     m_a = 0.8
     block, alp = alp_block(rng, 40_000, m_a, "pi+ pi- pi0")
@@ -148,10 +150,13 @@ def test_charged_three_pi_matrix_element():
     lo, hi = s23_limits(m_a, M_PI, M_PI, M_PI0, s12)
     assert np.all((s23 >= lo - 1e-9) & (s23 <= hi + 1e-9))
     assert s12.min() >= 4 * M_PI**2 and s12.max() <= (m_a - M_PI0) ** 2
-    chi2, ndf = chi2_s12(s12, m_a, M_PI, M_PI, M_PI0, lambda s: (s - M_PI0**2) ** 2)
+    chi2, ndf = chi2_s12(s12, m_a, M_PI, M_PI, M_PI0, lambda s: three_pi_weight(m_a, s))
     assert chi2 < ndf + 5 * np.sqrt(2 * ndf)
+    # Able to fail: phase space and the former BNT17-only shape (s − m_π0²)² are rejected.
     flat, _ = chi2_s12(s12, m_a, M_PI, M_PI, M_PI0)
     assert flat > ndf + 10 * np.sqrt(2 * ndf)
+    bnt, _ = chi2_s12(s12, m_a, M_PI, M_PI, M_PI0, lambda s: (s - M_PI0**2) ** 2)
+    assert bnt > ndf + 10 * np.sqrt(2 * ndf)
 
 
 def test_pi0s_decay_to_photons():

@@ -230,6 +230,70 @@ def test_pipigamma_reduces_to_kroll_wada_for_photon_alp():
         assert pw["pi+ pi- gamma"] == pytest.approx(exp, rel=1e-9)
 
 
+# ASW's a → 3π: the ALP decays like the η, η′ it mixes with (plus BNT17's direct term), with a
+# K-factor. Our K is fixed by PDG Γ(η → 3π) alone (K = 1.27); ASW/ALPaca use K = 2.7, a mean over
+# η and η′, which overshoots η → 3π. Expected: ours ~1.5× below ASW wherever the η and η′ terms
+# dominate, hence the tolerance 1.7 (1.5 from the K normalisation × digitisation, see hadronic.py).
+@pytest.mark.parametrize(("m", "ref_ev"), [(0.45, 0.0798), (0.5, 1.20), (0.6, 1.488),
+                                           (0.7, 0.1737)])  # fmt: skip
+def test_gluon_3pi_charged_vs_asw(m, ref_ev):
+    got = partial_widths(m, GLUON)["pi+ pi- pi0"] / EV
+    assert ref_ev / 1.7 < got < 1.7 * ref_ev
+
+
+@pytest.mark.parametrize(("m", "ref_ev"), [(0.45, 0.1655), (0.5, 1.946), (0.6, 2.126),
+                                           (0.8, 0.245), (0.9, 6.98)])  # fmt: skip
+def test_gluon_3pi0_vs_asw(m, ref_ev):
+    got = partial_widths(m, GLUON)["pi0 pi0 pi0"] / EV
+    assert ref_ev / 1.7 < got < 1.7 * ref_ev
+
+
+@pytest.mark.parametrize(("m", "ref_ev"), [(0.8, 0.732), (0.9, 6.97)])
+def test_gluon_3pi_charged_known_deficit_above_0p75(m, ref_ev):
+    """Known difference: between the 3π⁰ zero and the η′ our π⁺π⁻π⁰ is 2–3.5× below ASW [digi]
+    (our s-slope, i.e. the η, η′ → π⁰ mixing term, is smaller). Bounds document the gap."""
+    ratio = ref_ev / (partial_widths(m, GLUON)["pi+ pi- pi0"] / EV)
+    assert 1.7 < ratio < 5.0
+
+
+def test_gluon_3pi0_zero_near_0p733():
+    """ASW's a → 3π⁰ vanishes at 0.733 GeV [digi] (direct, η and η′ terms cancel); so does ours."""
+    ms = np.linspace(0.66, 0.80, 141)
+    w = partial_widths(ms, GLUON)["pi0 pi0 pi0"]
+    assert 0.72 < ms[np.argmin(w)] < 0.75
+    assert w.min() < 1e-3 * partial_widths(0.6, GLUON)["pi0 pi0 pi0"]
+
+
+def test_3pi_k_factor_reproduces_eta_to_3pi():
+    """K × LO U(3) η → 3π (unit mixing) = Γ_η × (22.92 + 32.57) % (PDG); K between 1 and 2.7."""
+    k = had.three_pi_k_factor()
+    assert 1.0 < k < 2.7
+    meta = mass_gev(221)
+    c_eta = had._meson_3pi_coefficient(had.T_ETA[0])
+    mc, m0 = mass_gev(211), mass_gev(111)
+    s0 = (meta**2 + 2 * mc**2 + m0**2) / 3
+    sl = 3 / (meta**2 - m0**2)
+
+    def dgam(s, m1, amp2):  # dΓ/ds, independent quadrature
+        lam = (meta**2 - s - m0**2) ** 2 - 4 * s * m0**2
+        return (
+            amp2(s)
+            * math.sqrt(max(lam, 0) * max(1 - 4 * m1**2 / s, 0))
+            / (256 * math.pi**3 * meta**3)
+        )
+
+    gc, _ = quad(
+        dgam,
+        4 * mc**2,
+        (meta - m0) ** 2,
+        args=(mc, lambda s: (c_eta * (1 + sl * (s - s0))) ** 2),
+        epsrel=1e-10,
+    )
+    g0, _ = quad(dgam, 4 * m0**2, (meta - m0) ** 2, args=(m0, lambda s: 9 * c_eta**2), epsrel=1e-10)
+    gam = Particle.from_pdgid(221).width / 1000.0 * (0.2292 + 0.3257)
+    assert k * (gc + g0 / 6) == pytest.approx(gam, rel=1e-4)
+
+
 def test_eta_pipi_normalised_to_eta_prime():
     """The a₀-exchange amplitude reproduces Γ(η′ → ηππ) = Γ_η′ (42.5 + 22.4) % (PDG)."""
     metp = mass_gev(331)

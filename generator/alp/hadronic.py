@@ -10,10 +10,18 @@ arXiv:1811.03474): what is computed, from which formula, and where it is still a
   (ASW's VMD a → VV → γγ at q² = 0); light-quark loops take over with weight 1 − F.
 * **a → π⁺π⁻γ**: ASW's VMD a → γρ⁰* → γπ⁺π⁻ (g = g_ρππ, universality) interfering with the
   photon-coupling Kroll–Wada term (:func:`width_pipigamma`).
-* **a → 3π, 3π⁰**: the consistent LO two-flavour amplitudes of BNT17 (module tests) with Δ
-  replaced by Δ_eff(m_a), which adds ASW's a → η, η′ → π⁰ isospin-breaking chain; × F(m_a)².
-  ASW's 3π (kinetic-mixing amplitude with a K-factor, σ/f₀/ρ resonances) is NOT reproduced: ours
-  is 7–17× below ASW for 0.45–0.65 GeV and near the η′, and ASW's zero of 3π⁰ at 0.73 GeV is absent.
+* **a → 3π, 3π⁰** (:func:`three_pi_amplitude`): M(π⁺π⁻π⁰) = √K [BNT17's consistent LO two-flavour
+  term (ĉ_u − ĉ_d) m_π²(s − m_π²)/(2FΛ(m_a² − m_π²)) + Σ_{P=η,η′} θ_P c_P (1 + 3(s − s₀)/(m_P² −
+  m_π²))]: ASW's picture (the ALP decays like the η, η′ it mixes with; θ_P of :func:`meson_mixing`)
+  with the LO isospin-breaking P → 3π amplitude (Gasser–Leutwyler 1985, U(3) flavour factor
+  T_P,uu); M(3π⁰) = 3M(s₀), flat. K = 1.27 is an empirical rate factor fixed by PDG Γ(η → 3π)
+  (LO ChPT lacks ππ rescattering); × F(m_a)². Against ASW [digi]: within 1.6 (ours below) for
+  π⁺π⁻π⁰ at 0.45–0.7 GeV and 3π⁰ at 0.45–0.9 GeV; 3π⁰'s zero at 0.733 GeV reproduced. Still
+  different: (i) a common ~1.5 (ASW/ALPaca use K = 2.7, a mean over η and η′ that overshoots
+  η → 3π; our LO U(3) η′ → 3π instead overshoots PDG by 1.8× (π⁺π⁻π⁰) and 3.1× (3π⁰));
+  (ii) π⁺π⁻π⁰ 2–3.5× below ASW between 0.75 GeV and the η′ (smaller s-slope); (iii) no σ/f₀/f₂/ρ
+  ππ resonances (ALPaca's extension) and no α_s-singlet treatment above 1.15 GeV; above the η′
+  ALPINIST's digitisation stops (0.957 GeV), the LO extrapolation there is a few eV (≪ ηππ).
 * **a → ηππ** (in "hadrons"): a₀(980) exchange with derivative couplings (ASW eq. (S51)),
   flavour factor √2θ_η + θ_η′, normalised to the measured η′ → ηππ width. σ, f₀, f₂ not included.
   Within 1.8 of ASW for 1.0–1.5 GeV; 3× above ASW at 1.8–2.0 GeV.
@@ -26,7 +34,8 @@ arXiv:1811.03474): what is computed, from which formula, and where it is still a
 
 Comparison with ASW (ALPINIST's digitisation, C_GG = 1, Λ = 1 TeV): see tests/test_alp_model.py
 and validation/alp_model_curves.py. Constants not in `particle`: f_π = 130.2 MeV, α_s(M_Z) = 0.1180
-(PDG 2024, two-loop running, frozen below 1 GeV), BR(η′ → ηπ⁺π⁻, ηπ⁰π⁰) = 42.5 %, 22.4 % (PDG).
+(PDG 2024, two-loop running, frozen below 1 GeV), BR(η′ → ηπ⁺π⁻, ηπ⁰π⁰) = 42.5 %, 22.4 %,
+BR(η → π⁺π⁻π⁰, 3π⁰) = 22.92 %, 32.57 % (PDG).
 """
 
 from __future__ import annotations
@@ -88,28 +97,6 @@ def delta_isospin() -> float:
 def isospin_breaking_coupling(c: Couplings) -> float:
     """Δ = C_GG δ_I + (c_uu − c_dd)/(32π²) (BNT17 Sec. 3)."""
     return c.C_GG * delta_isospin() + (c.c_uu - c.c_dd) / (32.0 * math.pi**2)
-
-
-def isospin_breaking_eff(mass, c: Couplings, eta_chain: bool = True):
-    """Δ_eff(m_a) (complex): BNT17's Δ with the 3-flavour κ and, if ``eta_chain``, ASW's a → η, η′
-    → π⁰ isospin-breaking chain (a mixes with η, η′, which mix with π⁰ through m_d − m_u):
-
-        32π² Δ_eff = ĉ_u − ĉ_d − (δ_I m_π²/3) [ (ĉ_u + ĉ_d + 2ĉ_s)/(m_a² − m_η′²)
-                                               + 2(ĉ_u + ĉ_d − ĉ_s)/(m_a² − m_η²) ]
-
-    (the π⁰ component of ASW's ⟨a π⁰⟩, as tabulated in ALPINIST's effective couplings),
-    propagators with the PDG η, η′ widths, three-flavour κ. ``eta_chain=False`` returns BNT17's
-    two-flavour Δ exactly (κ_u − κ_d = 0.364 vs δ_I = 0.370)."""
-    m = np.asarray(mass, dtype=float)
-    if not eta_chain:
-        return isospin_breaking_coupling(c) + 0j * m
-    ch = c_hat(c)
-    d = (ch[0] - ch[1]) + 0j * m
-    if eta_chain:
-        k = delta_isospin() * m_pi0() ** 2 / 3.0
-        d = d - k * ((ch[0] + ch[1] + 2.0 * ch[2]) * _prop(m, 331)
-                     + 2.0 * (ch[0] + ch[1] - ch[2]) * _prop(m, 221))  # fmt: skip
-    return d / (32.0 * math.pi**2)
 
 
 def asw_F(m):
@@ -180,12 +167,109 @@ def _smoothstep_nodes(lo, hi):
 
 
 # ---- a → 3π --------------------------------------------------------------------------------
-def width_3pi(mass, couplings: Couplings, charged: bool, m_c=None, m_0=None, fade: bool = True):
-    """Γ(a → π+π−π⁰) (charged=True) or Γ(a → 3π⁰) in GeV, LO ChPT (BNT17 Sec. 3; amplitudes in
-    the module docstring), Dalitz plot integrated numerically with physical masses.
+#: PDG 2024 η → π⁺π⁻π⁰ and η → 3π⁰ branching fractions (not in `particle`): the data that fix
+#: the rate normalisation K of the LO isospin-breaking 3π amplitudes (:func:`three_pi_k_factor`).
+BR_ETA_3PI_C, BR_ETA_3PI_0 = 0.2292, 0.3257
 
-    ``m_c``/``m_0`` override the π±/π⁰ masses (tests use the isospin limit); ``fade`` applies
-    ASW's F(m_a)² above 1.4 GeV. Exactly zero below threshold."""
+
+def _meson_3pi_coefficient(t_uu: float) -> float:
+    """c_P = −2 δ_I m_π⁰² T_P,uu/(3F²): the constant part of the LO isospin-breaking amplitude
+    P → π⁺π⁻π⁰ of a U(3) pseudoscalar P with non-strange entry T_P,uu = T_P,dd.
+
+    For the octet (T_uu = 1/(2√3)) this is Gasser–Leutwyler's −B₀(m_d − m_u)/(3√3F²)
+    (Nucl. Phys. B250 (1985) 539; B₀(m_d − m_u) = δ_I m_π²); the singlet's mass-term contact
+    and π⁰ mixing carry the same factor T_uu(m_u − m_d), hence the U(3) generalisation."""
+    F = F_PI / math.sqrt(2.0)
+    return -2.0 * delta_isospin() * m_pi0() ** 2 * t_uu / (3.0 * F * F)
+
+
+def three_pi_amplitude(mass, s, couplings: Couplings, m_c=None, m_0=None, data_driven=True):
+    """Complex amplitude M(a → π⁺π⁻π⁰) at s = m²(π⁺π⁻) (arrays broadcast), without F(m_a):
+
+        M(s) = √K { (ĉ_u − ĉ_d) m_π⁰² (s − m_π⁰²) / [2FΛ(m_a² − m_π⁰²)]
+                    + Σ_{P=η,η′} θ_P(m_a) c_P [1 + 3(s − s₀)/(m_P² − m_π⁰²)] },
+
+    s₀ = (m_a² + 2m_π±² + m_π⁰²)/3, F = f_π/√2.
+    * First term: the consistent LO two-flavour amplitude of BNT17 (Sec. 3; the kinetic a–π⁰
+      mixing cancels against the derivative contact terms and leaves the m_π² suppression),
+      with ĉ_u − ĉ_d = 32π²Δ in the three-flavour κ basis.
+    * Second term: ASW's mechanism (arXiv:1811.03474, eqs. (4)–(5) and the Supplement's 3π
+      amplitude, eq. (S31), as implemented in ALPaca, arXiv:2508.08354): the ALP decays like the
+      η, η′ it mixes with. θ_P = :func:`meson_mixing` (kinetic and mass mixing, PDG widths in the
+      poles); c_P [1 + 3(s − s₀)/(m_P² − m_π⁰²)] is the LO isospin-breaking P → 3π amplitude
+      (Gasser–Leutwyler 1985 for the η₈; :func:`_meson_3pi_coefficient`). The slope denominator
+      m_P² − m_π² is the P–π⁰ mixing denominator (quark masses, via Gell-Mann–Okubo), not a
+      kinematic variable, so it stays at the physical mass when m_a ≠ m_P.
+    * √K (:func:`three_pi_k_factor`): empirical rate factor fixed by the measured η → 3π width;
+      LO ChPT misses the ππ final-state rescattering (Gasser–Leutwyler; Kambor–Wiesendanger–Wyler
+      NPB 465 (1996) 215). ASW/ALPaca use the same idea with K = 2.7 (ALPaca's comment: a mean
+      value reproducing the η and η′ rates); ours is K ≈ 1.3 because our LO η amplitude uses the
+      U(3) η (T_uu = 1/√6) and PDG quark masses, which already give 78 % of Γ(η → 3π).
+    ``data_driven=False``: the first term only, without √K (BNT17 exactly, two-flavour Δ)."""
+    m = np.asarray(mass, dtype=float)
+    s = np.asarray(s, dtype=float)
+    mc = m_pic() if m_c is None else m_c
+    m0 = m_pi0() if m_0 is None else m_0
+    F = F_PI / math.sqrt(2.0)
+    m2 = m * m
+    if not data_driven:
+        d = 32.0 * math.pi**2 * isospin_breaking_coupling(couplings)
+        return (d * m0**2 * (s - m0 * m0) / (2.0 * F * couplings.Lambda * (m2 - m0 * m0))) + 0j
+    ch = c_hat(couplings)
+    amp = (ch[0] - ch[1]) * m0**2 * (s - m0 * m0) / (2.0 * F * couplings.Lambda * (m2 - m0 * m0))
+    _, th_eta, th_etap = meson_mixing(m, couplings)
+    s0 = (m2 + 2.0 * mc * mc + m0 * m0) / 3.0
+    for th, T, pid in ((th_eta, T_ETA, 221), (th_etap, T_ETAP, 331)):
+        slope = 3.0 / (pdg_mass(pid) ** 2 - m0 * m0)
+        amp = amp + th * _meson_3pi_coefficient(T[0]) * (1.0 + slope * (s - s0))
+    return math.sqrt(three_pi_k_factor()) * amp
+
+
+def three_pi0_amplitude(mass, couplings: Couplings, m_0=None, data_driven=True):
+    """M(a → 3π⁰) = M(s₁) + M(s₂) + M(s₃) of :func:`three_pi_amplitude` with all pions neutral.
+
+    Σ(s_i − s₀) = 0 and Σ(s_i − m_π⁰²) = m_a², so it is constant over the Dalitz plot:
+    √K { (ĉ_u − ĉ_d) m_π⁰² m_a²/[2FΛ(m_a² − m_π⁰²)] + 3 Σ_P θ_P c_P } (flat 3π⁰ Dalitz plot)."""
+    m = np.asarray(mass, dtype=float)
+    m0 = m_pi0() if m_0 is None else m_0
+    s0 = (m * m + 3.0 * m0 * m0) / 3.0  # any s with s − s₀ = 0; the s-terms sum to m_a²
+    a_s0 = three_pi_amplitude(m, s0, couplings, m0, m0, data_driven)
+    # M(s) = α + β s is linear: Σ M(s_i) = 3 M(s₀) exactly.
+    return 3.0 * a_s0
+
+
+@cache
+def three_pi_k_factor() -> float:
+    """K = Γ_PDG(η → 3π)/Γ_LO(η → 3π), both charge modes (PDG 2024 BRs × Γ_η from `particle`),
+    Γ_LO from :func:`_meson_3pi_coefficient` for the U(3) η with unit mixing. ≈ 1.3."""
+    meta = pdg_mass(221)
+    c_eta = _meson_3pi_coefficient(T_ETA[0])
+    slope = 3.0 / (meta**2 - m_pi0() ** 2)
+    mc, m0 = m_pic(), m_pi0()
+    s0 = (meta**2 + 2.0 * mc * mc + m0 * m0) / 3.0
+    lo = _dalitz_width(np.array([meta]), lambda s: np.abs(c_eta * (1.0 + slope * (s - s0))) ** 2,
+                       mc, m0)[0] + _dalitz_width(np.array([meta]), lambda s: (3.0 * c_eta) ** 2
+                                                  + 0.0 * s, m0, m0)[0] / 6.0  # fmt: skip
+    return pdg_width(221) * (BR_ETA_3PI_C + BR_ETA_3PI_0) / lo
+
+
+def _dalitz_width(ma, amp2_of_s, m1, m0):
+    """∫ |M|² dΦ₃ for a → π(m1) π(m1) π⁰(m0) with |M|² a function of s = m²(pair) only:
+    Γ = ∫ ds |M(s)|² λ^½(m_a², s, m0²) β(s)/(256π³ m_a³) (no symmetry factor)."""
+    ma2 = ma * ma
+    s, ds = _smoothstep_nodes(np.full_like(ma, 4.0 * m1 * m1), (ma - m0) ** 2)
+    dt = _sqrt_pos(_kallen(ma2[:, None], s, m0 * m0)) * _sqrt_pos(1.0 - 4.0 * m1 * m1 / s)
+    return np.sum(amp2_of_s(s) * dt * ds, axis=1) / (256.0 * math.pi**3 * ma2 * ma)
+
+
+def width_3pi(mass, couplings: Couplings, charged: bool, m_c=None, m_0=None, fade: bool = True):
+    """Γ(a → π+π−π⁰) (charged=True) or Γ(a → 3π⁰) in GeV from :func:`three_pi_amplitude` /
+    :func:`three_pi0_amplitude` × ASW's F(m_a), Dalitz plot integrated numerically with
+    physical masses.
+
+    ``m_c``/``m_0`` override the π±/π⁰ masses (tests use the isospin limit). ``fade=False``
+    gives BNT17's LO two-flavour width (no η/η′ terms, no K, no F(m_a)). Exactly zero below
+    threshold."""
     m = np.atleast_1d(np.asarray(mass, dtype=float))
     mc = m_pic() if m_c is None else m_c
     m0 = m_pi0() if m_0 is None else m_0
@@ -196,21 +280,15 @@ def width_3pi(mass, couplings: Couplings, charged: bool, m_c=None, m_0=None, fad
     if not ok.any():
         return out if np.ndim(mass) else float(out[0])
     ma = m[ok]
-    ma2 = ma * ma
-    delta2 = np.abs(isospin_breaking_eff(ma, couplings, eta_chain=fade)) ** 2
-    if not np.any(delta2 > 0):
-        return out if np.ndim(mass) else float(out[0])
-    s, ds = _smoothstep_nodes(np.full_like(ma, 4.0 * m1 * m1), (ma - m0) ** 2)
-    dt = _sqrt_pos(_kallen(ma2[:, None], s, m0 * m0)) * _sqrt_pos(1.0 - 4.0 * m1 * m1 / s)
-    pref = 512.0 * math.pi**4 * delta2[:, None] * m0**4 / (F_PI**2 * couplings.Lambda**2)
-    den = (ma2 - m0 * m0) ** 2
     if charged:
-        amp2 = pref * (s - m0 * m0) ** 2 / den[:, None]
-        sym = 1.0
+
+        def amp2(s):
+            return np.abs(three_pi_amplitude(ma[:, None], s, couplings, mc, m0, fade)) ** 2
+
+        gam = _dalitz_width(ma, amp2, m1, m0)
     else:
-        amp2 = pref * (ma2 * ma2 / den)[:, None] * np.ones_like(s)
-        sym = 1.0 / 6.0
-    gam = sym * np.sum(amp2 * dt * ds, axis=1) / (256.0 * math.pi**3 * ma2 * ma)
+        a2 = np.abs(three_pi0_amplitude(ma, couplings, m0, fade)) ** 2
+        gam = _dalitz_width(ma, lambda s: a2[:, None] + 0.0 * s, m1, m0) / 6.0
     if fade:
         gam = gam * asw_F(ma) ** 2
     out[ok] = gam
