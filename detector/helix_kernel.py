@@ -316,6 +316,7 @@ def _cluster_one(
     plateau,
     turn_on,
     regions,
+    regions_cos,
 ):  # pragma: no cover - compiled
     """One deposit at impact (x, y, z): (found, energy, position) as in cluster_kernel."""
     ee = max(e, 1e-6)
@@ -330,8 +331,27 @@ def _cluster_one(
     rho = _hypot(x, y)
     r = math.sqrt(rho * rho + z * z)
     sp = pos_a + pos_b / math.sqrt(ee) + pos_c / q
-    th = math.atan2(rho, z) + g_theta * sp / r
-    ph = math.atan2(y, x) + g_phi * sp / rho
+    d_th = g_theta * sp / r
+    d_ph = g_phi * sp / rho
+    if abs(d_th) < 0.125 and abs(d_ph) < 0.125 and rho > 0.0:
+        # rotate the impact direction by the small smearing angles (angle addition with
+        # series for sin/cos of |δ| < 1/8, exact to rounding) instead of atan2, sin and cos
+        s_t, c_t = _sincos_small(d_th)
+        s0, c0 = rho / r, z / r
+        st = s0 * c_t + c0 * s_t
+        ct = c0 * c_t - s0 * s_t
+        if st > 0.0:
+            inside = False
+            for j in range(regions_cos.shape[0]):
+                if regions_cos[j, 1] <= ct <= regions_cos[j, 0]:
+                    inside = True
+            if not inside:
+                return False, er, 0.0, 0.0, 0.0
+            s_p, c_p = _sincos_small(d_ph)
+            u, v = x / rho, y / rho
+            return True, er, r * st * (u * c_p - v * s_p), r * st * (v * c_p + u * s_p), r * ct
+    th = math.atan2(rho, z) + d_th
+    ph = math.atan2(y, x) + d_ph
     inside = False
     for j in range(regions.shape[0]):
         if regions[j, 0] <= th <= regions[j, 1]:
@@ -340,6 +360,20 @@ def _cluster_one(
         return False, er, 0.0, 0.0, 0.0
     st = math.sin(th)
     return True, er, r * st * math.cos(ph), r * st * math.sin(ph), r * math.cos(th)
+
+
+@numba.njit(cache=True, inline="always")
+def _sincos_small(d):
+    """(sin d, cos d) for |d| < 1/8 from their Taylor series (truncation < 1e-21)."""
+    d2 = d * d
+    sn = d * (
+        1.0
+        - d2 / 6.0 * (1.0 - d2 / 20.0 * (1.0 - d2 / 42.0 * (1.0 - d2 / 72.0 * (1.0 - d2 / 110.0))))
+    )
+    cs = 1.0 - d2 / 2.0 * (
+        1.0 - d2 / 12.0 * (1.0 - d2 / 30.0 * (1.0 - d2 / 56.0 * (1.0 - d2 / 90.0)))
+    )
+    return sn, cs
 
 
 @numba.njit(cache=True)
@@ -364,6 +398,7 @@ def cluster_kernel(
 ):  # pragma: no cover - compiled
     """Smeared cluster energy and position and the cluster-found flag (calorimeter.py)."""
     n = deposit.shape[0]
+    regions_cos = np.cos(regions)
     energy = np.full(n, np.nan)
     pos = np.full((n, 3), np.nan)
     exists = np.zeros(n, np.bool_)
@@ -389,6 +424,7 @@ def cluster_kernel(
             plateau,
             turn_on,
             regions,
+            regions_cos,
         )
         if not ok:
             continue
@@ -426,6 +462,7 @@ def calo_kernel(
     exists (N, k), owner (N, k) and p4 (N, k, 4)."""
     n = p4.shape[0]
     kc = slots.shape[0]
+    regions_cos = np.cos(regions)
     energy = np.full((n, kc), np.nan)
     pos = np.full((n, kc, 3), np.nan)
     exists = np.zeros((n, kc), np.bool_)
@@ -490,6 +527,7 @@ def calo_kernel(
                 plateau,
                 turn_on,
                 regions,
+                regions_cos,
             )
             if not ok:
                 continue
