@@ -49,7 +49,11 @@ def reference_checks() -> bool:
 #: eV: (final state, m_a [GeV], width, tolerance factor). See tests/test_alp_model.py.
 ASW_DIGI = [
     ("gamma gamma", 0.45, 0.80, 1.3), ("gamma gamma", 1.0, 52.5, 1.3),
-    ("pi+ pi- gamma", 1.0, 1100.0, 1.5), ("pi+ pi- pi0", 0.45, 0.080, 1.7),
+    ("gamma gamma", 1.2, 10.0, 1.5), ("gamma gamma", 1.5, 7.43, 1.5),
+    ("gamma gamma", 2.0, 0.349, 1.5),
+    ("pi+ pi- gamma", 0.6, 2.22, 1.5), ("pi+ pi- gamma", 0.7, 1.85, 1.5),
+    ("pi+ pi- gamma", 1.0, 1250.0, 1.5), ("pi+ pi- gamma", 1.2, 758.0, 1.5),
+    ("pi+ pi- gamma", 1.5, 1178.0, 1.5), ("pi+ pi- pi0", 0.45, 0.080, 1.7),
     ("pi+ pi- pi0", 0.6, 1.49, 1.7), ("pi0 pi0 pi0", 0.5, 1.946, 1.7),
     ("pi0 pi0 pi0", 0.9, 6.98, 1.7), ("total", 1.0, 6191.0, 1.6), ("total", 1.5, 286500.0, 1.6),
     ("total", 2.0, 223700.0, 1.6), ("total", 3.0, 347700.0, 1.6),

@@ -7,9 +7,22 @@ arXiv:1811.03474): what is computed, from which formula, and where it is still a
   (:func:`meson_mixing`). ASW's F(m_a) (1 below 1.4 GeV, (1.4/m_a)⁴ above 2 GeV, linear
   between) multiplies every hadronic amplitude.
 * **a → γγ, hadronic part**: 2N_c Tr(𝐀Q²) F(m_a) with 𝐀 = −κ C_GG + (Λ/16π²F) Σθ_P T_P
-  (ASW's VMD a → VV → γγ at q² = 0); light-quark loops take over with weight 1 − F.
-* **a → π⁺π⁻γ**: ASW's VMD a → γρ⁰* → γπ⁺π⁻ (g = g_ρππ, universality) interfering with the
-  photon-coupling Kroll–Wada term (:func:`width_pipigamma`).
+  (ASW's VMD a → VV → γγ at q² = 0) below 1 GeV; between 1.0 and 1.2 GeV (C¹ smoothstep) 𝐀 is
+  blended into ASW's α_s-scaled flavour-singlet ALP 𝐀_s = (2/√6) α̃_s(m_a) C_GG 𝟙 (ASW's
+  𝐚 ∝ α̃_s 𝟙/√6 for m_a ≳ 1.2 GeV; ALPaca ``a_U3_repr``/``alphas_tilde``), which replaces the LO
+  mixing whose large-m_a limit cancels the direct term. α̃_s = 1 at 1 GeV, linear to α_s(2 GeV),
+  α_s(m_a) above (ALPaca ends the line at 1.5 GeV, 3× below ASW's Fig. 1 at 1.5 GeV).
+  Light-quark loops take over with weight 1 − F. Against ASW [digi]: within 10 % to 1.0 GeV,
+  within 1.25 at 1.2–2.0 GeV; 1.5–1.9× low in the blend region 1.05–1.15 GeV.
+* **a → π⁺π⁻γ**: ASW's VMD a → γρ⁰* → γπ⁺π⁻ (eq. (8); g = g_ρππ, universality) with
+  2N_c Tr(𝐚_V Q T_ρ) = ⟨aρ⁰ρ⁰⟩ + ⟨aρ⁰ω⟩/3 of the meson-mixing 𝐚 only (the direct −κ C_GG term is
+  an a F F̃ coupling and stays in γγ; keeping it in the ρ channel had put the amplitude's zero at
+  0.74 GeV instead of ASW's 0.84 GeV), blended into the same singlet above 1 GeV; interferes with
+  the photon-coupling Kroll–Wada term (:func:`width_pipigamma`). Against ASW [digi]: within 1.1
+  at 0.6–0.7 GeV, 1.3 at 0.8, 1.4 at 1.0, 1.2 at 1.2–1.8 GeV; zero at 0.85 GeV (ASW 0.838).
+  Still different: 3–4× below ASW on the rise from the zero to the η′ pole (0.87–0.92 GeV;
+  same slope, our zero 12 MeV higher), 2× below at 2.0 GeV. The generator's ππγ sampler
+  (alp_decays.py) still draws m(ππ) from the Kroll–Wada shape F_π(s)/s, not the ρ-channel s|D|².
 * **a → 3π, 3π⁰** (:func:`three_pi_amplitude`): M(π⁺π⁻π⁰) = √K [BNT17's consistent LO two-flavour
   term (ĉ_u − ĉ_d) m_π²(s − m_π²)/(2FΛ(m_a² − m_π²)) + Σ_{P=η,η′} θ_P c_P (1 + 3(s − s₀)/(m_P² −
   m_π²))]: ASW's picture (the ALP decays like the η, η′ it mixes with; θ_P of :func:`meson_mixing`)
@@ -20,7 +33,7 @@ arXiv:1811.03474): what is computed, from which formula, and where it is still a
   different: (i) a common ~1.5 (ASW/ALPaca use K = 2.7, a mean over η and η′ that overshoots
   η → 3π; our LO U(3) η′ → 3π instead overshoots PDG by 1.8× (π⁺π⁻π⁰) and 3.1× (3π⁰));
   (ii) π⁺π⁻π⁰ 2–3.5× below ASW between 0.75 GeV and the η′ (smaller s-slope); (iii) no σ/f₀/f₂/ρ
-  ππ resonances (ALPaca's extension) and no α_s-singlet treatment above 1.15 GeV; above the η′
+  ππ resonances (ALPaca's extension) and no α_s-singlet treatment of 3π above 1.15 GeV; above the η′
   ALPINIST's digitisation stops (0.957 GeV), the LO extrapolation there is a few eV (≪ ηππ).
 * **a → ηππ** (in "hadrons"): a₀(980) exchange with derivative couplings (ASW eq. (S51)),
   flavour factor √2θ_η + θ_η′, normalised to the measured η′ → ηππ width. σ, f₀, f₂ not included.
@@ -477,11 +490,77 @@ def alp_u3(mass, c: Couplings):
     return th_pi[..., None] * T_PI + th_eta[..., None] * T_ETA + th_etap[..., None] * T_ETAP
 
 
-def _A_matrix(mass, c: Couplings):
-    """Hadronic ALP matrix in C_γγ units: 𝐀 = −κ C_GG + (Λ/(16π² F)) 𝐚 (direct anomaly term of the
-    κ rotation + meson mixing); C_γγ^had = 2N_c Tr(𝐀 Q²) at low mass."""
+#: ASW's flavour-singlet treatment of the ALP above ~1.2 GeV: window [GeV] over which the LO
+#: U(3) mixing (+ direct anomaly term) is replaced by the α_s-scaled singlet (C¹ smoothstep).
+SINGLET_LO_GEV, SINGLET_HI_GEV = 1.0, 1.2
+#: Mass [GeV] where the singlet's α̃_s(m_a) reaches the perturbative α_s (:func:`alpha_s_tilde`).
+SINGLET_ALPHA_S_MATCH_GEV: float = 2.0
+
+
+def alpha_s_tilde(mass):
+    """α̃_s(m_a) of ASW's flavour-singlet ALP (arXiv:1811.03474, text after eq. (8); ALPaca's
+    ``alphas_tilde``, arXiv:2508.08354): 1 for m_a ≤ 1 GeV, α_s(m_a) in the perturbative
+    region, linear in m_a in between (continuous).
+
+    ALPaca ends the interpolation at 1.5 GeV; we end it at 2 GeV
+    (:data:`SINGLET_ALPHA_S_MATCH_GEV`): ALPINIST's digitisation of ASW Fig. 1 (a → γγ, which is
+    ∝ α̃_s² F² m_a³ there) requires α̃_s ≈ 0.9, 0.63, 0.33 at 1.2, 1.5, 2.0 GeV, i.e. this line
+    (0.86, 0.65, α_s(2 GeV) = 0.30), while ending at 1.5 GeV gives 3× less Γ(γγ) at 1.5 GeV."""
+    m = np.asarray(mass, dtype=float)
+    m2 = SINGLET_ALPHA_S_MATCH_GEV
+    a2 = float(alpha_s(m2))
+    lin = 1.0 + (a2 - 1.0) * (m - 1.0) / (m2 - 1.0)
+    return np.where(m <= 1.0, 1.0, np.where(m < m2, lin, alpha_s(m)))
+
+
+def singlet_weight(mass):
+    """C¹ smoothstep w_s(m_a): 0 below SINGLET_LO_GEV (1.0), 1 above SINGLET_HI_GEV (1.2 GeV)."""
+    m = np.asarray(mass, dtype=float)
+    x = np.clip((m - SINGLET_LO_GEV) / (SINGLET_HI_GEV - SINGLET_LO_GEV), 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def _singlet_matrix(mass, c: Couplings):
+    """ASW's α_s-scaled flavour-singlet ALP in C_γγ units, diagonal (..., 3):
+
+        𝐀_s = (2/√6) α̃_s(m_a) C_GG 𝟙   [ASW: 𝐚 = C_GG (f_π/f_a) α̃_s 𝟙/√6].
+
+    The factor 2/√6 converts ASW's normalisation into ours through the large-m_a limit of the
+    kinetic mixing, which is 𝐚 → (f_π/2f_a) C_GG κ in ASW/ALPaca (``a_U3_repr``) and
+    (Λ/16π²F) 𝐚 → κ C_GG here; the couplings' absolute normalisation drops out. Only C_GG enters
+    (the quark couplings keep their LO mixing, as in ALPaca)."""
+    m = np.asarray(mass, dtype=float)
+    return (2.0 / math.sqrt(6.0)) * c.C_GG * alpha_s_tilde(m)[..., None] * np.ones(3)
+
+
+def _mixing_matrix(mass, c: Couplings):
+    """(Λ/(16π² F)) 𝐚 in C_γγ units: the ALP's U(3) matrix from π⁰/η/η′ mixing (:func:`alp_u3`)."""
     F = F_PI / math.sqrt(2.0)
-    return -kappa() * c.C_GG + c.Lambda / (16.0 * math.pi**2 * F) * alp_u3(mass, c)
+    return c.Lambda / (16.0 * math.pi**2 * F) * alp_u3(mass, c)
+
+
+def _blend(mass, c: Couplings, low):
+    """(1 − w_s) low + w_s 𝐀_s: LO U(3) matrix below 1.0 GeV, ASW's singlet above 1.2 GeV."""
+    m = np.asarray(mass, dtype=float)
+    w = singlet_weight(m)[..., None]
+    if c.C_GG == 0.0:
+        return low
+    return (1.0 - w) * low + w * _singlet_matrix(m, c)
+
+
+def _A_matrix(mass, c: Couplings):
+    """Hadronic ALP matrix for a → γγ in C_γγ units: 𝐀 = −κ C_GG + (Λ/(16π² F)) 𝐚 (direct
+    anomaly term of the κ rotation + meson mixing) below 1 GeV, blended into ASW's singlet
+    (:func:`_singlet_matrix`) between 1.0 and 1.2 GeV. C_γγ^had = 2N_c Tr(𝐀 Q²) at low mass."""
+    return _blend(mass, c, -kappa() * c.C_GG + _mixing_matrix(mass, c))
+
+
+def _V_matrix(mass, c: Couplings):
+    """ALP matrix for a → V V′ with V ≠ γ (ASW eq. (8), ⟨a V V′⟩): the meson-mixing 𝐚 only, blended
+    into the singlet like :func:`_A_matrix`. The direct term −κ C_GG of the chiral rotation is a
+    local a F F̃ (QED anomaly) coupling; ASW (and ALPaca's ``cgamma_chiral``) keep it in a → γγ
+    only."""
+    return _blend(mass, c, _mixing_matrix(mass, c))
 
 
 def _light_quark_loops(m, c: Couplings):
@@ -498,7 +577,8 @@ def C_gamma_gamma_hadronic(mass, couplings: Couplings):
     """Hadronic part of C_γγ^eff (complex): F(m_a) 2N_c Tr(𝐀 Q²) + (1 − F(m_a)) Σ_q light-quark
     loops. 2N_c Tr(𝐀Q²) is the VMD/anomaly a → VV → γγ amplitude of ASW (eq. (7)) written with
     the π⁰, η, η′ poles; for m_a → 0 it gives −2N_c Tr(κQ²) C_GG + (η, η′ mass mixing) =
-    −1.96 C_GG (BNT17's NLO value: −1.92) and the π⁰ pole term −m_a²Δ/(m_π² − m_a²) of BNT17."""
+    −1.96 C_GG (BNT17's NLO value: −1.92) and the π⁰ pole term −m_a²Δ/(m_π² − m_a²) of BNT17.
+    Above 1.2 GeV 𝐀 is ASW's singlet, 2N_c Tr(𝐀_s Q²) = 4(2/√6) α̃_s C_GG (:func:`_A_matrix`)."""
     m = np.asarray(mass, dtype=float)
     A = _A_matrix(m, couplings)
     chiral = 2.0 * N_C * np.sum(A * _Q * _Q, axis=-1)
@@ -507,11 +587,16 @@ def C_gamma_gamma_hadronic(mass, couplings: Couplings):
 
 
 def C_gamma_rho_hadronic(mass, couplings: Couplings):
-    """a → γ ρ⁰ coefficient in C_γγ units: F(m_a) 2N_c Tr(𝐀 Q T_ρ) (ASW VMD: one photon replaced
-    by the ρ⁰ component of the quark-charge matrix, Q = ρ⁰ + ω/3 − √2 φ/3)."""
+    """a → γ ρ⁰ coefficient in C_γγ units: F(m_a) 2N_c Tr(𝐚_V Q T_ρ), 𝐚_V = :func:`_V_matrix`.
+
+    ASW VMD (eq. (8)): one photon of a → γγ replaced by the ρ⁰ component of the quark-charge
+    matrix, Q = ρ⁰ + ω/3 − √2 φ/3, so Tr(𝐚 Q ρ⁰) = ⟨a ρ⁰ρ⁰⟩ + ⟨a ρ⁰ω⟩/3 (φ drops out for a
+    diagonal 𝐚; the ω term, absent from ASW's eq. (8), is the isovector π⁰ part and changes the
+    rate by ≲ 15 %). Without the direct term, ⟨a ρ⁰ρ⁰⟩ ∝ θ_η + θ_η′/√2 vanishes at 0.85 GeV as
+    in ASW (0.84 GeV [digi]); with it (as before) the zero sat at 0.74 GeV."""
     m = np.asarray(mass, dtype=float)
-    A = _A_matrix(m, couplings)
-    return 2.0 * N_C * np.sum(A * _Q * T_RHO, axis=-1) * asw_F(m)
+    V = _V_matrix(m, couplings)
+    return 2.0 * N_C * np.sum(V * _Q * T_RHO, axis=-1) * asw_F(m)
 
 
 def g_rho() -> float:
