@@ -31,7 +31,6 @@ from .tracking import TrackResponse, track_response
 from .trigger import TriggerInputs, trigger_bits
 from .variables import (
     beam_constrained_mass,
-    cms_energy,
     energy_constrained_mass,
     momentum,
     recoil_mass,
@@ -174,7 +173,8 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             deposit[:, c] = charged_deposit(rng, p4, abs(pdg), m, cal)
         rng.standard_normal(out=g[c])
         rng.random(out=u[c])
-    c_energy, c_pos, c_exists, owner, c_p4 = calo_kernel(
+    _sqrt_s, beta = det.beams.nominal_cms()
+    c_energy, c_pos, c_exists, owner, c_p4, c_theta, c_phi, c_e_cms = calo_kernel(
         block.p4,
         block.vertex,
         np.asarray(final, dtype=np.int64),
@@ -199,10 +199,10 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         ),
         np.asarray(cal.theta_regions, dtype=float).reshape(-1, 2),
         float(cal.merging_distance),
+        np.asarray(beta, dtype=float),
+        reco,  # photon slots filled in place
+        detected,
     )
-    for c, i in enumerate(final):
-        if photon[c]:
-            reco[:, i], detected[:, i] = c_p4[:, c], c_exists[:, c]
 
     # vertices: two opposite-charge tracks with the same mother
     vertices: dict[int, VertexResponse] = {}
@@ -233,7 +233,6 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         pid[i] = assign_species(rng, abs(int(block.pdg[i])), t_mom[i], np.arccos(t_cos[i]), det.pid)
 
     out = RecoBlock(reco, detected)
-    _sqrt_s, beta = det.beams.nominal_cms()
     em, ep = det.beams.nominal()
     beams_p4 = em + ep
     cols = out.columns
@@ -261,7 +260,6 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     # trigger
     t_p = np.stack([t_mom[i] for i in trk_slots], 1) if k_t else np.zeros((n, 0))
     t_cos = np.stack([t_cos[i] for i in trk_slots], 1) if k_t else np.zeros((n, 0))
-    c_rho = np.sqrt(c_pos[..., 0] ** 2 + c_pos[..., 1] ** 2)
     inputs = TriggerInputs(
         track_found=t_found,
         track_pt=np.sqrt(t_raw[..., 0] ** 2 + t_raw[..., 1] ** 2),
@@ -272,8 +270,8 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         & t_found,
         cluster_exists=c_exists,
         cluster_energy=c_energy,
-        cluster_energy_cms=cms_energy(c_p4, beta),
-        cluster_theta=np.arctan2(c_rho, c_pos[..., 2]),
+        cluster_energy_cms=c_e_cms,  # variables.cms_energy, in calo_kernel
+        cluster_theta=c_theta,
     )
     cols.update(trigger_bits(det.trigger, inputs))
 
@@ -308,7 +306,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             "y": c_pos[..., 1],
             "z": c_pos[..., 2],
             "theta": inputs.cluster_theta,
-            "phi": np.arctan2(c_pos[..., 1], c_pos[..., 0]),
+            "phi": c_phi,
             "nParticles": n_in,
             "isTrackMatched": matched,
         },

@@ -171,3 +171,72 @@ def fire_kernel(
             ok = best > opening
         out[k] = ok
     return out
+
+
+@numba.njit(cache=True)
+def fire_lines_kernel(
+    track_found,
+    track_pt,
+    track_p,
+    track_theta,
+    track_phi,
+    track_is_muon,
+    cluster_exists,
+    cluster_e_lab,
+    cluster_e_cms,
+    cluster_theta,
+    ints,
+    cuts,
+    cms,
+):  # pragma: no cover - compiled
+    """fire_kernel for L lines at once: `ints` (L, 6), `cuts` (L, 11) as in fire_kernel, `cms`
+    (L,) the line compares cluster energies in the CM frame. Returns fired (L, N)."""
+    n, kt = track_found.shape
+    kc = cluster_exists.shape[1]
+    n_lines = ints.shape[0]
+    out = np.empty((n_lines, n), np.bool_)
+    good = np.empty(kt, np.bool_)
+    for k in range(n):
+        e_sum = 0.0
+        for c in range(kc):
+            e_sum += cluster_e_lab[k, c] if cluster_exists[k, c] else 0.0
+        for ln in range(n_lines):
+            n_min, n_max, c_min, c_max = ints[ln, 0], ints[ln, 1], ints[ln, 2], ints[ln, 3]
+            mu_min, check_sum = ints[ln, 4], ints[ln, 5]
+            pt_cut, p_cut, th_lo, th_hi = cuts[ln, 0], cuts[ln, 1], cuts[ln, 2], cuts[ln, 3]
+            opening, e_cut, cth_lo, cth_hi = cuts[ln, 4], cuts[ln, 5], cuts[ln, 6], cuts[ln, 7]
+            e_sum_lo, e_sum_hi, mu_p = cuts[ln, 8], cuts[ln, 9], cuts[ln, 10]
+            n_trk = 0
+            n_mu = 0
+            for c in range(kt):
+                f = track_found[k, c]
+                th = track_theta[k, c]
+                g = f and track_pt[k, c] > pt_cut and track_p[k, c] > p_cut and th_lo <= th <= th_hi
+                good[c] = g
+                n_trk += g
+                n_mu += f and track_is_muon[k, c] and track_p[k, c] > mu_p
+            n_clu = 0
+            for c in range(kc):
+                ex = cluster_exists[k, c]
+                th = cluster_theta[k, c]
+                e = cluster_e_cms[k, c] if cms[ln] else cluster_e_lab[k, c]
+                n_clu += ex and e > e_cut and cth_lo <= th <= cth_hi
+            ok = n_trk >= n_min and n_clu >= c_min
+            if n_max >= 0:
+                ok = ok and n_trk <= n_max
+            if c_max >= 0:
+                ok = ok and n_clu <= c_max
+            if check_sum:
+                ok = ok and e_sum >= e_sum_lo and e_sum <= e_sum_hi
+            ok = ok and n_mu >= mu_min
+            if ok and opening > 0.0:
+                best = 0.0
+                for i in range(kt):
+                    for j in range(i + 1, kt):
+                        if good[i] and good[j]:
+                            d = track_phi[k, i] - track_phi[k, j]
+                            d = abs(math.atan2(math.sin(d), math.cos(d)))
+                            best = max(best, d)
+                ok = best > opening
+            out[ln, k] = ok
+    return out

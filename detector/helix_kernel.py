@@ -320,7 +320,7 @@ def _cluster_one(
 ):  # pragma: no cover - compiled
     """One deposit at impact (x, y, z): (found, energy, position) as in cluster_kernel."""
     ee = max(e, 1e-6)
-    q = ee**0.25
+    q = math.sqrt(math.sqrt(ee))
     sig_e = math.sqrt((noise / ee) ** 2 + (stoch / q) ** 2 + const * const)
     er = e * (1.0 + sig_e * g_e)
     if er <= threshold:
@@ -451,6 +451,9 @@ def calo_kernel(
     params,
     regions,
     merging,
+    cms_beta,
+    reco,
+    detected,
 ):  # pragma: no cover - compiled
     """All cluster slots of a block in one pass: photon impacts (ray_kernel: straight line
     from the vertex of template slot `slots[c]` of p4/vertex (N, P, 4)), charged impacts
@@ -459,7 +462,11 @@ def calo_kernel(
     (calorimeter.merge_clusters) and the cluster four-momenta (calorimeter.cluster_p4).
     `geo` = (inner radius, z_backward, z_forward); `params` = (noise, stochastic, constant,
     position a, b, c, threshold, plateau, turn-on). Returns energy (N, k), position (N, k, 3),
-    exists (N, k), owner (N, k) and p4 (N, k, 4)."""
+    exists (N, k), owner (N, k), p4 (N, k, 4), and for the trigger and the objects the
+    cluster θ and φ seen from the IP and the energy in the CM frame moving with `cms_beta`
+    (variables.cms_energy), each (N, k) (NaN where no cluster). The four-momenta and found
+    flags of the photon slots are also written into `reco` (N, P, 4) and `detected` (N, P)
+    at their template slots."""
     n = p4.shape[0]
     kc = slots.shape[0]
     regions_cos = np.cos(regions)
@@ -468,6 +475,11 @@ def calo_kernel(
     exists = np.zeros((n, kc), np.bool_)
     owner = np.empty((n, kc), np.int64)
     out = np.empty((n, kc, 4))
+    theta = np.empty((n, kc))
+    phi = np.empty((n, kc))
+    e_cms = np.empty((n, kc))
+    bx, by, bz = cms_beta[0], cms_beta[1], cms_beta[2]
+    gamma = 1.0 / math.sqrt(1.0 - (bx * bx + by * by + bz * bz))
     radius, z_bwd, z_fwd = geo[0], geo[1], geo[2]
     r2 = radius * radius
     noise, stoch, const, pos_a, pos_b, pos_c = (
@@ -562,8 +574,19 @@ def calo_kernel(
             e = energy[k, c]
             x, y, z = pos[k, c, 0], pos[k, c, 1], pos[k, c, 2]
             sc = e / math.sqrt(x**2 + y**2 + z**2)
-            out[k, c, 0] = x * sc
-            out[k, c, 1] = y * sc
-            out[k, c, 2] = z * sc
+            qx, qy, qz = x * sc, y * sc, z * sc
+            out[k, c, 0] = qx
+            out[k, c, 1] = qy
+            out[k, c, 2] = qz
             out[k, c, 3] = e
-    return energy, pos, exists, owner, out
+            theta[k, c] = math.atan2(math.sqrt(x**2 + y**2), z)
+            phi[k, c] = math.atan2(y, x)
+            e_cms[k, c] = gamma * (e - (bx * qx + by * qy + bz * qz))
+            if photon[c]:
+                i = slots[c]
+                reco[k, i, 0] = qx
+                reco[k, i, 1] = qy
+                reco[k, i, 2] = qz
+                reco[k, i, 3] = e
+                detected[k, i] = exists[k, c]
+    return energy, pos, exists, owner, out, theta, phi, e_cms

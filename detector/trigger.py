@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .config import TriggerLine
-from .event_kernel import fire_kernel
+from .event_kernel import fire_kernel, fire_lines_kernel
 
 
 @dataclass
@@ -42,8 +42,8 @@ def _between(x: NDArray[np.float64], lo_hi: tuple[float, float]) -> NDArray[np.b
     return (x >= lo_hi[0]) & (x <= lo_hi[1])
 
 
-def fire(line: TriggerLine, t: TriggerInputs) -> NDArray[np.bool_]:
-    """Events (N,) that pass one trigger line (compiled: event_kernel.fire_kernel)."""
+def _line_arrays(line: TriggerLine) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """(ints, cuts) of one line, the parameter vectors of event_kernel.fire_kernel."""
     ints = np.array(
         [
             line.tracks,
@@ -69,6 +69,12 @@ def fire(line: TriggerLine, t: TriggerInputs) -> NDArray[np.bool_]:
         ],
         dtype=float,
     )
+    return ints, cuts
+
+
+def fire(line: TriggerLine, t: TriggerInputs) -> NDArray[np.bool_]:
+    """Events (N,) that pass one trigger line (compiled: event_kernel.fire_kernel)."""
+    ints, cuts = _line_arrays(line)
     e = t.cluster_energy if line.cluster_frame == "lab" else t.cluster_energy_cms
     return fire_kernel(
         t.track_found,
@@ -88,7 +94,24 @@ def fire(line: TriggerLine, t: TriggerInputs) -> NDArray[np.bool_]:
 
 def trigger_bits(lines: tuple[TriggerLine, ...], t: TriggerInputs) -> dict[str, NDArray[np.bool_]]:
     """{`trg_<name>`: fired} for every line, plus `trg_any` (logical or) if there are lines."""
-    bits = {f"trg_{line.name}": fire(line, t) for line in lines}
-    if bits:
-        bits["trg_any"] = np.logical_or.reduce(list(bits.values()))
+    if not lines:
+        return {}
+    arrays = [_line_arrays(line) for line in lines]
+    fired = fire_lines_kernel(  # all lines in one pass over the events (same logic as fire)
+        t.track_found,
+        t.track_pt,
+        t.track_p,
+        t.track_theta,
+        t.track_phi,
+        t.track_is_muon,
+        t.cluster_exists,
+        t.cluster_energy,
+        t.cluster_energy_cms,
+        t.cluster_theta,
+        np.stack([a[0] for a in arrays]),
+        np.stack([a[1] for a in arrays]),
+        np.array([line.cluster_frame != "lab" for line in lines], dtype=np.bool_),
+    )
+    bits = {f"trg_{line.name}": fired[i] for i, line in enumerate(lines)}
+    bits["trg_any"] = fired.any(axis=0)
     return bits
