@@ -53,6 +53,7 @@ BR(η → π⁺π⁻π⁰, 3π⁰) = 22.92 %, 32.57 % (PDG).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from functools import cache, lru_cache
 
@@ -540,12 +541,15 @@ def _mixing_matrix(mass, c: Couplings):
 
 
 def _blend(mass, c: Couplings, low):
-    """(1 − w_s) low + w_s 𝐀_s: LO U(3) matrix below 1.0 GeV, ASW's singlet above 1.2 GeV."""
+    """(1 − w_s) low + w_s (low_q + 𝐀_s): below 1.0 GeV the LO U(3) matrix, above 1.2 GeV its
+    C_GG part replaced by ASW's singlet; the quark couplings' mixing 𝐚_q (:func:`_mixing_matrix`
+    at C_GG = 0; 𝐚 is linear in the couplings) is kept at all masses, as in ALPaca."""
     m = np.asarray(mass, dtype=float)
-    w = singlet_weight(m)[..., None]
     if c.C_GG == 0.0:
         return low
-    return (1.0 - w) * low + w * _singlet_matrix(m, c)
+    w = singlet_weight(m)[..., None]
+    low_q = _mixing_matrix(m, dataclasses.replace(c, C_GG=0.0))
+    return (1.0 - w) * low + w * (low_q + _singlet_matrix(m, c))
 
 
 def _A_matrix(mass, c: Couplings):
