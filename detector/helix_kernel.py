@@ -143,11 +143,17 @@ def helix_kernel(
         a = _mod2pi(phi0 - math.pi)
         if a > math.pi:
             a -= TWO_PI
-        psi = psi0 - s * a
-        px_ = cx + rad * math.cos(psi)
-        py_ = cy + rad * math.sin(psi)
-        vx, vy = s * math.sin(psi), -s * math.cos(psi)
-        d0[k] = px_ * vy - py_ * vx
+        if dc > 0.0:
+            # the POCA is the point of the circle towards the IP: ψ = atan2(cy, cx) + π, so
+            # (cos ψ, sin ψ) = −(cx, cy)/dc and d0 = s·(dc − R) without sin/cos
+            vx, vy = -s * cy / dc, s * cx / dc
+            d0[k] = s * (dc - rad)
+        else:
+            psi = psi0 - s * a
+            px_ = cx + rad * math.cos(psi)
+            py_ = cy + rad * math.sin(psi)
+            vx, vy = s * math.sin(psi), -s * math.cos(psi)
+            d0[k] = px_ * vy - py_ * vx
         z0[k] = z + dzda * a
         uxp[k] = vx
         uyp[k] = vy
