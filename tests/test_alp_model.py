@@ -243,24 +243,18 @@ def test_gluon_pipigamma_known_deficit_before_eta_prime(m, ref_ev):
     assert 2.0 < ratio < 6.0
 
 
-# ASW's a → γγ above 1.2 GeV: the α_s-scaled flavour-singlet ALP (hadronic.py, _singlet_matrix).
-# Tolerance 1.5 as for ππγ; the 1.05–1.15 GeV blend region is 1.5–1.9× low (separate test).
-@pytest.mark.parametrize(("m", "ref_ev"), [(1.2, 10.0), (1.3, 8.9), (1.5, 7.43), (1.8, 1.89),
-                                           (2.0, 0.349)])  # fmt: skip
+# ASW's a → γγ above the η′: direct term faded out over 1.0–1.1 GeV and the α_s-scaled flavour
+# singlet blended in over 1.0–1.2 GeV (hadronic.py, _A_matrix, _singlet_matrix). Tolerance 1.5:
+# digitisation (~20 %) × the interpolation choices (α̃_s line, windows) that ASW do not specify.
+@pytest.mark.parametrize(("m", "ref_ev"), [(1.05, 20.4), (1.1, 13.9), (1.2, 10.0), (1.3, 9.05),
+                                           (1.5, 7.43), (1.8, 1.89), (2.0, 0.351)])  # fmt: skip
 def test_gluon_gamma_gamma_singlet_vs_asw(m, ref_ev):
     got = partial_widths(m, GLUON)["gamma gamma"] / EV
     assert ref_ev / 1.5 < got < 1.5 * ref_ev
 
 
-@pytest.mark.parametrize(("m", "ref_ev"), [(1.05, 20.4), (1.1, 13.9)])
-def test_gluon_gamma_gamma_blend_region_known_deficit(m, ref_ev):
-    """Known difference: in the 1.0–1.2 GeV blend (LO mixing → singlet) ours is 1.5–1.9× low."""
-    ratio = ref_ev / (partial_widths(m, GLUON)["gamma gamma"] / EV)
-    assert 1.2 < ratio < 2.2
-
-
 def test_singlet_blend_is_continuous():
-    """C_γγ^had and C_γρ continuous across the 1.0–1.2 GeV singlet window (and α̃_s at 1, 2 GeV)."""
+    """C_γγ^had, C_γρ continuous across the 1.0–1.2 GeV windows (and α̃_s at 1 and 2 GeV)."""
     ms = np.linspace(0.99, 1.25, 2601)
     for f in (had.C_gamma_gamma_hadronic, had.C_gamma_rho_hadronic):
         c = f(ms, GLUON)
