@@ -40,7 +40,7 @@ import numpy as np
 
 from ..pdg import mass as pdg_mass
 from .alp import FINAL_STATES, Couplings, thresholds
-from .alp.hadronic import pion_form_factor, three_pi_amplitude
+from .alp.hadronic import pion_form_factor, pipigamma_spectrum, three_pi_amplitude
 from .builder import BlockBuilder
 from .generic_b import dec_branching_fraction
 from .kinematics import boost, mass, sample_cos_theta, two_body_decay, velocity
@@ -128,22 +128,30 @@ def expand_final_states(
 
 
 # ---- three-body hadronic modes -----------------------------------------------------------------
-def three_pi_weight(m_a: float, s):
-    """|M(a → π+π−π0)|² at s = m²(π+π−) (arbitrary normalisation) for the sampler's couplings."""
-    amp = three_pi_amplitude(m_a, np.asarray(s, dtype=float), THREE_PI_SHAPE_COUPLINGS)
+def three_pi_weight(m_a: float, s, couplings: Couplings | None = None):
+    """|M(a → π+π−π0)|² at s = m²(π+π−) (arbitrary normalisation) for `couplings` (default:
+    THREE_PI_SHAPE_COUPLINGS)."""
+    c = THREE_PI_SHAPE_COUPLINGS if couplings is None else couplings
+    amp = three_pi_amplitude(m_a, np.asarray(s, dtype=float), c)
     return np.abs(amp) ** 2
 
 
-#: Couplings whose 3π Dalitz shape the sampler uses: the decay functions do not receive the
-#: model's couplings, and the π⁺π⁻π⁰ slope depends on them (ratio of the direct BNT17 term to the
-#: η, η′ terms). The gluon-coupled ALP (C_GG = 1) is the reference of alp.hadronic.
+#: Couplings whose 3π Dalitz shape the sampler uses for a model-independent ALP (no couplings
+#: given): the π⁺π⁻π⁰ slope depends on them (ratio of the direct BNT17 term to the η, η′ terms).
+#: The gluon-coupled ALP (C_GG = 1) is the reference of alp.hadronic.
 THREE_PI_SHAPE_COUPLINGS = Couplings(C_GG=1.0)
 
 
-def _three_pi(rng: np.random.Generator, builder: BlockBuilder, alp: int, neutral: bool) -> None:
-    """a → π+π−π0 (|M(s₊₋)|² = |α + β s₊₋|², alp.hadronic.three_pi_amplitude for
-    THREE_PI_SHAPE_COUPLINGS at the block's largest ALP mass) or 3π0 (flat: the 3π0 amplitude is
-    constant over the Dalitz plot)."""
+def _three_pi(
+    rng: np.random.Generator,
+    builder: BlockBuilder,
+    alp: int,
+    neutral: bool,
+    couplings: Couplings | None = None,
+) -> None:
+    """a → π+π−π0 (|M(s₊₋)|² = |α + β s₊₋|², alp.hadronic.three_pi_amplitude for the ALP's
+    couplings, THREE_PI_SHAPE_COUPLINGS if it has none, at the block's largest ALP mass) or 3π0
+    (flat: the 3π0 amplitude is constant over the Dalitz plot)."""
     p4 = builder.p4(alp)
     m0, mc = pdg_mass(PI0), pdg_mass(PI_PLUS)
     if neutral:
@@ -153,10 +161,11 @@ def _three_pi(rng: np.random.Generator, builder: BlockBuilder, alp: int, neutral
         m_a = float(np.max(mass(p4)))
 
         def weight(s12, s23):
-            return three_pi_weight(m_a, s12)
+            return three_pi_weight(m_a, s12, couplings)
 
         # |α + β s|² is convex in s: its maximum is at an end of [4m_π±², (m_a − m_π0)²].
-        w_max = float(np.max(three_pi_weight(m_a, np.array([4 * mc * mc, (m_a - m0) ** 2]))))
+        ends = np.array([4 * mc * mc, (m_a - m0) ** 2])
+        w_max = float(np.max(three_pi_weight(m_a, ends, couplings)))
         daughters = three_body_decay(rng, p4, mc, mc, m0, weight, w_max)
         pdgs = (PI_PLUS, -PI_PLUS, PI0)
     idx = [builder.add(pid, d, mother=alp) for pid, d in zip(pdgs, daughters, strict=True)]
@@ -166,21 +175,29 @@ def _three_pi(rng: np.random.Generator, builder: BlockBuilder, alp: int, neutral
 
 
 @cache
-def _pipigamma_grid(m_a: float) -> tuple[np.ndarray, np.ndarray]:
-    """s grid and Kroll–Wada dΓ/ds ∝ (1/s)(1 − s/m_a²)³ β³ |F_π(s)|² (alp.hadronic docstring)."""
+def _pipigamma_grid(
+    m_a: float, couplings: Couplings | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """s grid and dΓ/ds: for an ALP with couplings, alp.hadronic.pipigamma_spectrum (photon
+    part interfering with ASW's ρ channel); without couplings (model-independent), the photon
+    part alone, Kroll–Wada dΓ/ds ∝ (1/s)(1 − s/m_a²)³ β³ |F_π(s)|² (alp.hadronic docstring)."""
     mc = pdg_mass(PI_PLUS)
     s = np.linspace(4.0 * mc * mc, m_a * m_a, 8193)
+    if couplings is not None:
+        return s, pipigamma_spectrum(m_a, s, couplings)
     beta = np.sqrt(np.maximum(1.0 - 4.0 * mc * mc / s, 0.0))
     return s, (1.0 - s / (m_a * m_a)) ** 3 * beta**3 * pion_form_factor(s) / s
 
 
-def _pi_pi_gamma(rng: np.random.Generator, builder: BlockBuilder, alp: int) -> None:
-    """a → γ γ*(→ π+π−): see the module docstring."""
+def _pi_pi_gamma(
+    rng: np.random.Generator, builder: BlockBuilder, alp: int, couplings: Couplings | None = None
+) -> None:
+    """a → γ γ*/ρ*(→ π+π−): see the module docstring."""
     p4 = builder.p4(alp)
     n = p4.shape[0]
     mc = pdg_mass(PI_PLUS)
     m_a = mass(p4)
-    grid, dens = _pipigamma_grid(round(float(np.max(m_a)), 12))
+    grid, dens = _pipigamma_grid(round(float(np.max(m_a)), 12), couplings)
     s = sample_tabulated(rng, n, grid, dens)
     m_pp = np.clip(np.sqrt(s), 2.0 * mc * (1 + 1e-12), m_a * (1 - 1e-12))
     photon, dipion = two_body_decay(rng, p4, 0.0, m_pp)
@@ -230,11 +247,17 @@ def _tau_pair(
 
 
 def decay_alp(
-    rng: np.random.Generator, builder: BlockBuilder, alp_index: int, final_state: str
+    rng: np.random.Generator,
+    builder: BlockBuilder,
+    alp_index: int,
+    final_state: str,
+    couplings: Couplings | None = None,
 ) -> None:
     """Add the decay products of template particle `alp_index` in `final_state` to the builder.
 
     `final_state` is a name of SUPPORTED or a compound name from `expand_final_states`.
+    `couplings` (the ALP model's, None for a model-independent ALP) fix the three-body matrix
+    elements of 3π and ππγ, whose shapes depend on them.
     """
     base, sub = parse_final_state(final_state)
     masses = mass(builder.p4(alp_index))
@@ -249,9 +272,9 @@ def decay_alp(
         builder.add(d1, p1, mother=alp_index, role="alp_daughter_1")
         builder.add(d2, p2, mother=alp_index, role="alp_daughter_2")
     elif base in ("pi+ pi- pi0", "pi0 pi0 pi0"):
-        _three_pi(rng, builder, alp_index, neutral=(base == "pi0 pi0 pi0"))
+        _three_pi(rng, builder, alp_index, (base == "pi0 pi0 pi0"), couplings)
     elif base == "pi+ pi- gamma":
-        _pi_pi_gamma(rng, builder, alp_index)
+        _pi_pi_gamma(rng, builder, alp_index, couplings)
     elif base == HADRONS:
         if sub:
             neutral = sub == (_HADRONS_NEUTRAL,)

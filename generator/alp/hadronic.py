@@ -636,6 +636,26 @@ def rho_propagator(s):
     return 1.0 / (mr * mr - s - 1j * mr * gs)
 
 
+def pipigamma_spectrum(mass: float, s, couplings: Couplings):
+    """dΓ(a → π⁺π⁻γ)/ds up to a constant, for one ALP mass: the integrand of
+    :func:`width_pipigamma` (same X(s): photon-coupling part interfering with ASW's ρ channel),
+    used by the event generator to draw m²(ππ) with the spectrum of the card's couplings."""
+    from .widths import C_gamma_gamma_eff
+
+    s = np.asarray(s, dtype=float)
+    cnh = complex(
+        np.atleast_1d(C_gamma_gamma_eff(mass, couplings))[0]
+        - np.atleast_1d(C_gamma_gamma_hadronic(mass, couplings))[0]
+    )
+    crho = complex(np.atleast_1d(C_gamma_rho_hadronic(mass, couplings))[0])
+    mpi = m_pic()
+    e2 = 4.0 * math.pi * ALPHA_EM
+    d = rho_propagator(s)
+    x = e2 * cnh * (pdg_mass(113) ** 2 * d) / s + g_rho() ** 2 * crho * d
+    beta3 = _sqrt_pos(1.0 - 4.0 * mpi * mpi / s) ** 3
+    return s * np.abs(x) ** 2 * np.clip(1.0 - s / (mass * mass), 0.0, None) ** 3 * beta3
+
+
 def width_pipigamma(mass, couplings: Couplings, C_nonhad=None):
     """Γ(a → π⁺π⁻γ) in GeV: photon-coupling part (Kroll–Wada, γ* → π⁺π⁻ with F_π) interfering
     with ASW's VMD part a → γρ⁰* → γπ⁺π⁻ (ASW eq. (8)):

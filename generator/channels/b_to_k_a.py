@@ -233,7 +233,7 @@ class UpsilonBChannel:
         else:
             m_x = meson_masses(rng, BACKGROUNDS[self.background][0], b.n)
         x = self.add_signal(rng, b, sig, sign, sub.key, m_x)
-        decay_alp(rng, b, x, fs)
+        decay_alp(rng, b, x, fs, self.alp.couplings)
         label = self.mode_label(sign, sub.key)
         mode = f"{label}; {self.x_name} -> {fs}"
         if other is not None:

@@ -115,7 +115,7 @@ class EeToGammaA:
         )
         b.add(PHOTON, p_gamma, role="photon")
         alp = b.add(ALP_PDG_ID, p_a, role="alp")
-        decay_alp(rng, b, alp, final_state)
+        decay_alp(rng, b, alp, final_state, self.alp.couplings)
         block = b.build(rng, f"e+ e- -> gamma a; a -> {final_state}", alp_ctau_mm=self.alp.ctau)
         block.extra.update(self.radiator.extra(hard))
         return block

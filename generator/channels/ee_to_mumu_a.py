@@ -384,7 +384,7 @@ class EeToMuMuA:
         b.add(MUON, boost(k1, to_lab), role="mu-")
         b.add(-MUON, boost(k2, to_lab), role="mu+")
         alp = b.add(ALP_PDG_ID, boost(k, to_lab), role="alp")
-        decay_alp(rng, b, alp, final_state)
+        decay_alp(rng, b, alp, final_state, self.alp.couplings)
         block = b.build(rng, f"e+ e- -> mu+ mu- a; a -> {final_state}", alp_ctau_mm=self.alp.ctau)
         block.extra.update(self.radiator.extra(hard))
         mumu = block.p4[:, block.roles["mu-"]] + block.p4[:, block.roles["mu+"]]

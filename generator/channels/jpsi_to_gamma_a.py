@@ -228,7 +228,7 @@ class JpsiToGammaA:
         )
         b.add(PHOTON, p_g, mother=jpsi, role="photon")
         x = b.add(self.x_pdg, p_a, mother=jpsi, role="alp")
-        decay_alp(rng, b, x, fs)
+        decay_alp(rng, b, x, fs, self.alp.couplings)
         mode = f"{self.mode_prefix()}J/psi -> gamma {self.x_name}; {self.x_name} -> {fs}"
         ctau = self.alp.ctau if self.background is None else None
         return b.build(rng, mode, alp_ctau_mm=ctau)

@@ -217,7 +217,7 @@ class TauToLA:
         alp = b.add(
             ALP_PDG_ID, boost(four_vector(-pstar * d, self.alp.mass), beta), mother=sig, role="alp"
         )
-        decay_alp(rng, b, alp, final_state)
+        decay_alp(rng, b, alp, final_state, self.alp.couplings)
 
     def _generate_mode(
         self, rng: np.random.Generator, beams: BeamDraw, sign: int, final_state: str, tag: str
