@@ -101,79 +101,6 @@ def event_sums(t_p4, t_found, m_hyp, c_p4, neutral, beams, beta):  # pragma: no 
 
 
 @numba.njit(cache=True)
-def fire_kernel(
-    track_found,
-    track_pt,
-    track_p,
-    track_theta,
-    track_phi,
-    track_is_muon,
-    cluster_exists,
-    cluster_e,
-    cluster_e_lab,
-    cluster_theta,
-    ints,
-    cuts,
-):  # pragma: no cover - compiled
-    """trigger.fire for one line over all events (`cluster_e` in the line's frame, the energy
-    sum in the lab). `ints` = (tracks, max_tracks or -1,
-    clusters, max_clusters or -1, muons, check energy sum); `cuts` = (track_pt, track_p,
-    track θ lo, hi, opening angle, cluster_energy, cluster θ lo, hi, energy_sum,
-    max_energy_sum, muon_p)."""
-    n, kt = track_found.shape
-    kc = cluster_exists.shape[1]
-    out = np.empty(n, np.bool_)
-    n_min, n_max, c_min, c_max = ints[0], ints[1], ints[2], ints[3]
-    mu_min, check_sum = ints[4], ints[5]
-    pt_cut, p_cut, th_lo, th_hi, opening = cuts[0], cuts[1], cuts[2], cuts[3], cuts[4]
-    e_cut, cth_lo, cth_hi, e_sum_lo, e_sum_hi, mu_p = (
-        cuts[5],
-        cuts[6],
-        cuts[7],
-        cuts[8],
-        cuts[9],
-        cuts[10],
-    )
-    good = np.empty(kt, np.bool_)
-    for k in range(n):
-        n_trk = 0
-        n_mu = 0
-        for c in range(kt):
-            f = track_found[k, c]
-            th = track_theta[k, c]
-            g = f and track_pt[k, c] > pt_cut and track_p[k, c] > p_cut and th_lo <= th <= th_hi
-            good[c] = g
-            n_trk += g
-            n_mu += f and track_is_muon[k, c] and track_p[k, c] > mu_p
-        n_clu = 0
-        e_sum = 0.0
-        for c in range(kc):
-            ex = cluster_exists[k, c]
-            th = cluster_theta[k, c]
-            n_clu += ex and cluster_e[k, c] > e_cut and cth_lo <= th <= cth_hi
-            e_sum += cluster_e_lab[k, c] if ex else 0.0
-        ok = n_trk >= n_min and n_clu >= c_min
-        if n_max >= 0:
-            ok = ok and n_trk <= n_max
-        if c_max >= 0:
-            ok = ok and n_clu <= c_max
-        if check_sum:
-            ok = ok and e_sum >= e_sum_lo and e_sum <= e_sum_hi
-        ok = ok and n_mu >= mu_min
-        if ok and opening > 0.0:
-            best = 0.0
-            for i in range(kt):
-                for j in range(i + 1, kt):
-                    if good[i] and good[j]:
-                        d = track_phi[k, i] - track_phi[k, j]
-                        d = abs(math.atan2(math.sin(d), math.cos(d)))
-                        best = max(best, d)
-            ok = best > opening
-        out[k] = ok
-    return out
-
-
-@numba.njit(cache=True)
 def fire_lines_kernel(
     track_found,
     track_pt,
@@ -189,8 +116,12 @@ def fire_lines_kernel(
     cuts,
     cms,
 ):  # pragma: no cover - compiled
-    """fire_kernel for L lines at once: `ints` (L, 6), `cuts` (L, 11) as in fire_kernel, `cms`
-    (L,) the line compares cluster energies in the CM frame. Returns fired (L, N)."""
+    """Trigger lines (trigger.trigger_bits) over all events in one pass; returns fired (L, N).
+
+    Per line: `ints` (L, 6) = (tracks, max_tracks or -1, clusters, max_clusters or -1, muons,
+    check energy sum); `cuts` (L, 11) = (track_pt, track_p, track θ lo, hi, opening angle,
+    cluster_energy, cluster θ lo, hi, energy_sum, max_energy_sum, muon_p); `cms` (L,) whether
+    the line compares cluster energies in the CM frame (the energy sum is always in the lab)."""
     n, kt = track_found.shape
     kc = cluster_exists.shape[1]
     n_lines = ints.shape[0]

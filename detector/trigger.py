@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .config import TriggerLine
-from .event_kernel import fire_kernel, fire_lines_kernel
+from .event_kernel import fire_lines_kernel
 
 
 @dataclass
@@ -43,7 +43,7 @@ def _between(x: NDArray[np.float64], lo_hi: tuple[float, float]) -> NDArray[np.b
 
 
 def _line_arrays(line: TriggerLine) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """(ints, cuts) of one line, the parameter vectors of event_kernel.fire_kernel."""
+    """(ints, cuts) of one line, the parameter vectors of event_kernel.fire_lines_kernel."""
     ints = np.array(
         [
             line.tracks,
@@ -72,32 +72,12 @@ def _line_arrays(line: TriggerLine) -> tuple[NDArray[np.int64], NDArray[np.float
     return ints, cuts
 
 
-def fire(line: TriggerLine, t: TriggerInputs) -> NDArray[np.bool_]:
-    """Events (N,) that pass one trigger line (compiled: event_kernel.fire_kernel)."""
-    ints, cuts = _line_arrays(line)
-    e = t.cluster_energy if line.cluster_frame == "lab" else t.cluster_energy_cms
-    return fire_kernel(
-        t.track_found,
-        t.track_pt,
-        t.track_p,
-        t.track_theta,
-        t.track_phi,
-        t.track_is_muon,
-        t.cluster_exists,
-        e,
-        t.cluster_energy,
-        t.cluster_theta,
-        ints,
-        cuts,
-    )
-
-
 def trigger_bits(lines: tuple[TriggerLine, ...], t: TriggerInputs) -> dict[str, NDArray[np.bool_]]:
     """{`trg_<name>`: fired} for every line, plus `trg_any` (logical or) if there are lines."""
     if not lines:
         return {}
     arrays = [_line_arrays(line) for line in lines]
-    fired = fire_lines_kernel(  # all lines in one pass over the events (same logic as fire)
+    fired = fire_lines_kernel(  # all lines in one pass over the events
         t.track_found,
         t.track_pt,
         t.track_p,
