@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from ..generator.kinematics import mass as inv_mass
 from .config import TrackingSettings, VertexSettings
-from .tracking import TrackResponse
+from .tracking import TrackResponse, impact_sigmas
 
 Array = NDArray[np.float64]
 
@@ -43,15 +43,10 @@ def _position_sigma(
     """Transverse and longitudinal position error of one track at the vertex (mm)."""
     p4 = tr.p4_at_vertex
     p = np.linalg.norm(p4[:, :3], axis=1)
-    pb = np.maximum(p * p / p4[:, 3], 1e-6)
     sin_t = np.hypot(p4[:, 0], p4[:, 1]) / np.maximum(p, 1e-12)
-    lever = np.maximum(tr.first_radius - r_vertex, 0.0) / trk.layer_radii[0]
-    scale = tr.sigma_point / trk.layer_resolution[0]
-    a, b = trk.d0_resolution
-    s_t = np.hypot(a * scale, b / (pb * sin_t**1.5) * lever)
-    a, b = trk.z0_resolution
-    s_z = np.hypot(a * scale, b / (pb * sin_t**2.5) * lever)
-    return s_t, s_z
+    # the impact-parameter resolution, with the lever arm from the vertex to the first hit
+    first = np.maximum(tr.first_radius - r_vertex, 0.0)
+    return impact_sigmas(p, p / p4[:, 3], sin_t, first, tr.sigma_point, trk)
 
 
 def fit_vertex(
