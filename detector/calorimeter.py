@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from .calo_kernel import cluster_momenta, merge_slots, ray_exit, smear_deposits
 from .config import CalorimeterSettings
 from .geometry import hit_cylinder
 from .helix import Helix
-from .helix_kernel import cluster_kernel
 
 Array = NDArray[np.float64]
 
@@ -94,28 +94,44 @@ def make_clusters(
 ) -> ClusterResponse:
     """Smear energy and position of deposits at impact points; apply acceptance, threshold,
     efficiency. The direction is taken from the IP (origin) to the smeared position
-    (compiled in helix_kernel.cluster_kernel)."""
+    (compiled in calo_kernel.smear_deposits)."""
     n = deposit.shape[0]
     g = rng.standard_normal((3, n))
     u = rng.random(n)
-    energy, pos, exists = cluster_kernel(
-        np.ascontiguousarray(deposit, dtype=float),
-        np.ascontiguousarray(impact, dtype=float),
-        np.ascontiguousarray(reached),
+    deposit = np.ascontiguousarray(deposit, dtype=float)
+    impact = np.ascontiguousarray(np.asarray(impact, dtype=float).T)
+    energy, pos, exists = np.empty(n), np.empty((3, n)), np.empty(n, dtype=bool)
+    smear_deposits(
+        deposit,
+        impact[0],
+        impact[1],
+        impact[2],
         g[0],
         g[1],
         g[2],
         u,
-        cal.noise,
-        cal.stochastic,
-        cal.constant,
-        *cal.position_resolution,
-        cal.energy_threshold,
-        cal.efficiency,
-        cal.efficiency_turn_on,
-        np.asarray(cal.theta_regions, dtype=float).reshape(-1, 2),
+        cal.cluster_efficiency(deposit),
+        np.ascontiguousarray(reached),
+        _smearing_params(cal),
+        _regions(cal),
+        energy,
+        pos[0],
+        pos[1],
+        pos[2],
+        exists,
     )
-    return ClusterResponse(energy, pos, exists)
+    return ClusterResponse(energy, pos.T, exists)
+
+
+def _smearing_params(cal: CalorimeterSettings) -> Array:
+    """The `params` vector of calo_kernel.smear_deposits."""
+    return np.array(
+        [cal.noise, cal.stochastic, cal.constant, *cal.position_resolution, cal.energy_threshold]
+    )
+
+
+def _regions(cal: CalorimeterSettings) -> Array:
+    return np.asarray(cal.theta_regions, dtype=float).reshape(-1, 2)
 
 
 def charged_deposit(
@@ -139,31 +155,17 @@ def merge_clusters(
     """Merge clusters (N, k) closer than `distance` in place; returns the owner (N, k): the
     slot whose cluster now holds each slot's deposit (itself if not merged).
 
-    Pairs of slots are visited in template order (a loop over slot pairs, arrays over
-    events): the later cluster is absorbed into the earlier one.
+    Per event, pairs of slots are visited in template order: the later cluster is absorbed
+    into the earlier one (compiled in calo_kernel.merge_slots, which works slot-major).
     """
-    n, k = exists.shape
-    owner = np.tile(np.arange(k), (n, 1))
-    if distance <= 0.0:
-        return owner
-    for i in range(k):
-        for j in range(i + 1, k):
-            diff = position[:, i] - position[:, j]
-            d = np.sqrt(diff[:, 0] ** 2 + diff[:, 1] ** 2 + diff[:, 2] ** 2)
-            m = exists[:, i] & exists[:, j] & (d < distance)
-            if not m.any():
-                continue
-            ei, ej = energy[m, i], energy[m, j]
-            position[m, i] = (ei[:, None] * position[m, i] + ej[:, None] * position[m, j]) / (
-                ei + ej
-            )[:, None]
-            energy[m, i] = ei + ej
-            for jj in range(k):
-                owner[m & (owner[:, jj] == j), jj] = i
-            exists[m, j] = False
-            energy[m, j] = np.nan
-            position[m, j] = np.nan
-    return owner
+    e, xyz = energy.T.copy(), np.moveaxis(position, -1, 0).transpose(0, 2, 1).copy()
+    ok = exists.T.copy()
+    owner = np.empty(e.shape, dtype=np.int64)
+    merge_slots(e, xyz[0], xyz[1], xyz[2], ok, owner, float(distance))
+    energy[...] = e.T
+    position[...] = np.moveaxis(xyz.transpose(0, 2, 1), 0, -1)
+    exists[...] = ok.T
+    return np.ascontiguousarray(owner.T)
 
 
 def cluster_p4(energy: Array, position: Array) -> Array:
@@ -185,3 +187,74 @@ def reconstruct_photons(
     impact, inside = photon_impact(p4, vertex, cal)
     c = make_clusters(rng, p4[:, 3], impact, inside, cal)
     return cluster_p4(c.energy, c.position), c.exists
+
+
+@dataclass
+class BlockClusters:
+    """Clusters of one block after merging, one column per calorimeter slot: each (N, k)
+    (NaN where no cluster) except `p4` (N, k, 4). θ, φ and ρ are seen from the IP; `energy_cms`
+    is the energy in the CM frame (variables.cms_energy)."""
+
+    energy: Array
+    x: Array
+    y: Array
+    z: Array
+    exists: NDArray[np.bool_]
+    owner: NDArray[np.int64]  # slot whose cluster holds each slot's deposit
+    p4: Array
+    theta: Array
+    phi: Array
+    energy_cms: Array
+
+
+def cluster_block(
+    p4: Array,
+    vertex: Array,
+    slots: list[int],
+    photon: NDArray[np.bool_],
+    deposit: Array,
+    impact: Array,
+    reached: NDArray[np.bool_],
+    g: Array,
+    u: Array,
+    cal: CalorimeterSettings,
+    cms_beta: Array,
+) -> BlockClusters:
+    """All calorimeter slots of a block: photon impacts (straight line from their vertex),
+    smearing and acceptance (make_clusters), merging (merge_clusters) and four-momenta.
+
+    `slots` are the template indices of p4/vertex (N, P, 4) that reach for the calorimeter;
+    `photon` (k,) marks the photons, whose impact is computed here; the charged slots bring
+    their helix impacts `impact` (3, k, N), `reached` (k, N) and `deposit` (k, N). Random
+    numbers: `g` (k, 3, N) standard normals (θ, φ, energy) and `u` (k, N) uniforms.
+    """
+    k, n = len(slots), p4.shape[0]
+    energy = np.empty((k, n))
+    x, y, z = np.empty((3, k, n))
+    exists = np.empty((k, n), dtype=bool)
+    e_true = deposit.copy()
+    for c, i in enumerate(slots):
+        if photon[c]:
+            e_true[c] = p4[:, i, 3]
+            v, q = vertex[:, i], p4[:, i]
+            ray_exit(
+                v[:, 0], v[:, 1], v[:, 2], q[:, 0], q[:, 1], q[:, 2],
+                cal.inner_radius, cal.z_backward, cal.z_forward,
+                impact[0, c], impact[1, c], impact[2, c], reached[c],
+            )  # fmt: skip
+    eff = cal.cluster_efficiency(e_true)
+    params, regions = _smearing_params(cal), _regions(cal)
+    for c in range(k):
+        smear_deposits(
+            e_true[c], impact[0, c], impact[1, c], impact[2, c], g[c, 0], g[c, 1], g[c, 2],
+            u[c], eff[c], reached[c], params, regions, energy[c], x[c], y[c], z[c], exists[c],
+        )  # fmt: skip
+    owner = np.empty((k, n), dtype=np.int64)
+    merge_slots(energy, x, y, z, exists, owner, float(cal.merging_distance))
+    p4_out = np.empty((n, k, 4))
+    rho, e_cms = np.empty((k, n)), np.empty((k, n))
+    cluster_momenta(energy, x, y, z, np.asarray(cms_beta, dtype=float), p4_out, rho, e_cms)
+    theta, phi = np.arctan2(rho, z), np.arctan2(y, x)  # numpy's SIMD atan2
+    return BlockClusters(
+        energy.T, x.T, y.T, z.T, exists.T, owner.T, p4_out, theta.T, phi.T, e_cms.T
+    )

@@ -22,10 +22,9 @@ from ..generator.kinematics import mass as inv_mass
 from ..pdg import charge as pdg_charge
 from ..pdg import mass as pdg_mass
 from ..record import FINAL, Block, EventRecord
-from .calorimeter import charged_deposit
+from .calorimeter import charged_deposit, cluster_block
 from .config import PID_SPECIES, DetectorSettings
 from .event_kernel import event_sums, merged_counts, sum_slots
-from .helix_kernel import calo_kernel
 from .pid import assign_species
 from .tracking import TrackResponse, track_response
 from .trigger import TriggerInputs, trigger_bits
@@ -135,6 +134,8 @@ def _flatten(mask: NDArray[np.bool_], slots: list[int], fields: dict[str, NDArra
     for name, arr in fields.items():
         if arr.shape == mask.shape and arr.flags.c_contiguous:
             out[name] = arr.reshape(-1).take(idx)
+        elif arr.shape == mask.shape and arr.T.flags.c_contiguous:  # slot-major columns
+            out[name] = arr.T.reshape(-1).take(kk * mask.shape[0] + ev)
         else:
             out[name] = np.broadcast_to(arr, mask.shape)[ev, kk]
     return out
@@ -153,9 +154,9 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     # then all clusters in one compiled pass (impacts, smearing, merging, four-momenta)
     tracks: dict[int, TrackResponse] = {}
     k_c = len(final)
-    deposit = np.empty((n, k_c))
-    impact = np.empty((n, k_c, 3))
-    reached = np.zeros((n, k_c), dtype=bool)
+    deposit = np.empty((k_c, n))
+    impact = np.empty((3, k_c, n))
+    reached = np.zeros((k_c, n), dtype=bool)
     g = np.empty((k_c, 3, n))
     u = np.empty((k_c, n))
     photon = np.zeros(k_c, dtype=bool)
@@ -169,40 +170,18 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             tr = track_response(rng, p4, vtx, pdg_charge(pdg), m, trk, cal)
             tracks[i] = tr
             reco[:, i], detected[:, i] = tr.p4, tr.found
-            impact[:, c], reached[:, c] = tr.impact, tr.reached
-            deposit[:, c] = charged_deposit(rng, p4, abs(pdg), m, cal)
+            impact[:, c], reached[c] = tr.impact.T, tr.reached
+            deposit[c] = charged_deposit(rng, p4, abs(pdg), m, cal)
         rng.standard_normal(out=g[c])
         rng.random(out=u[c])
     _sqrt_s, beta = det.beams.nominal_cms()
-    c_energy, c_pos, c_exists, owner, c_p4, c_theta, c_phi, c_e_cms = calo_kernel(
-        block.p4,
-        block.vertex,
-        np.asarray(final, dtype=np.int64),
-        photon,
-        deposit,
-        impact,
-        reached,
-        g,
-        u,
-        np.array([cal.inner_radius, cal.z_backward, cal.z_forward], dtype=float),
-        np.array(
-            [
-                cal.noise,
-                cal.stochastic,
-                cal.constant,
-                *cal.position_resolution,
-                cal.energy_threshold,
-                cal.efficiency,
-                cal.efficiency_turn_on,
-            ],
-            dtype=float,
-        ),
-        np.asarray(cal.theta_regions, dtype=float).reshape(-1, 2),
-        float(cal.merging_distance),
-        np.asarray(beta, dtype=float),
-        reco,  # photon slots filled in place
-        detected,
+    clusters = cluster_block(
+        block.p4, block.vertex, final, photon, deposit, impact, reached, g, u, cal, beta
     )
+    c_exists, owner = clusters.exists, clusters.owner
+    for c, i in enumerate(final):
+        if photon[c]:
+            reco[:, i], detected[:, i] = clusters.p4[:, c], c_exists[:, c]
 
     # vertices: two opposite-charge tracks with the same mother
     vertices: dict[int, VertexResponse] = {}
@@ -249,7 +228,13 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             matched[:, c] = tracks[i].found
     neutral = c_exists & ~matched
     vis_e_cms, mm2, p_miss = event_sums(
-        t_raw, t_found, _HYPOTHESIS_MASS[t_pid], c_p4, neutral, beams_p4, np.asarray(beta, float)
+        t_raw,
+        t_found,
+        _HYPOTHESIS_MASS[t_pid],
+        clusters.p4,
+        neutral,
+        beams_p4,
+        np.asarray(beta, float),
     )
     cols["nTracks"] = t_found.sum(axis=1).astype(np.float64)
     cols["nClusters"] = c_exists.sum(axis=1).astype(np.float64)
@@ -269,9 +254,9 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         track_is_muon=np.array([abs(int(block.pdg[i])) == MUON for i in trk_slots], bool)[None, :]
         & t_found,
         cluster_exists=c_exists,
-        cluster_energy=c_energy,
-        cluster_energy_cms=c_e_cms,  # variables.cms_energy, in calo_kernel
-        cluster_theta=c_theta,
+        cluster_energy=clusters.energy,
+        cluster_energy_cms=clusters.energy_cms,
+        cluster_theta=clusters.theta,
     )
     cols.update(trigger_bits(det.trigger, inputs))
 
@@ -301,12 +286,12 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         c_exists,
         final,
         {
-            "E": c_energy,
-            "x": c_pos[..., 0],
-            "y": c_pos[..., 1],
-            "z": c_pos[..., 2],
-            "theta": inputs.cluster_theta,
-            "phi": c_phi,
+            "E": clusters.energy,
+            "x": clusters.x,
+            "y": clusters.y,
+            "z": clusters.z,
+            "theta": clusters.theta,
+            "phi": clusters.phi,
             "nParticles": n_in,
             "isTrackMatched": matched,
         },

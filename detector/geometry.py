@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from .helix_kernel import ray_kernel
+from .calo_kernel import ray_exit
 
 
 def hit_cylinder(
@@ -19,12 +19,11 @@ def hit_cylinder(
 
     The cylinder is r < radius, z_backward < z < z_forward. Returns the exit points (N, 3) and
     a mask of rays that start inside it (those starting outside never reach the front faces).
-    Compiled (helix_kernel.ray_kernel): s = min(barrel root, end-cap plane) along the unit ray.
+    Compiled (calo_kernel.ray_exit): s = min(barrel root, end-cap plane) along the unit ray.
     """
-    return ray_kernel(
-        np.ascontiguousarray(origin[:, :3], dtype=float),
-        np.ascontiguousarray(direction[:, :3], dtype=float),
-        float(radius),
-        float(z_backward),
-        float(z_forward),
-    )
+    o = np.ascontiguousarray(np.asarray(origin, dtype=float)[:, :3].T)
+    d = np.ascontiguousarray(np.asarray(direction, dtype=float)[:, :3].T)
+    hit = np.empty((3, o.shape[1]))
+    inside = np.empty(o.shape[1], dtype=bool)
+    ray_exit(*o, *d, float(radius), float(z_backward), float(z_forward), *hit, inside)
+    return hit.T, inside

@@ -1,0 +1,232 @@
+"""Compiled (numba, cached) calorimeter kernels over event columns: ray exits, cluster
+smearing, merging and the cluster four-momenta.
+
+The physics is that of calorimeter.py, which documents it and its sources. Loops run over the
+events of one calorimeter slot at a time and are written without early exits, so that the
+compiler turns them into SIMD code; the rare deposit smeared by a large angle takes an exact
+scalar path (atan2, sin, cos). Division by zero gives inf/NaN here (error_model="numpy"): those
+lanes are masked out, never raised.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+#: Smearing angles below this use the series of _sincos_small (truncation < 1e-21).
+SMALL_ANGLE = 0.125
+
+
+@numba.njit(cache=True, error_model="numpy")
+def ray_exit(ox, oy, oz, dx, dy, dz, radius, z_bwd, z_fwd, x, y, z, inside):  # pragma: no cover
+    """geometry.hit_cylinder over columns (N,): writes where the rays from (ox, oy, oz) along
+    (dx, dy, dz) leave the cylinder r < radius, z_bwd < z < z_fwd into x, y, z, and whether
+    they start inside it into `inside`. s = min(barrel root, end-cap plane) along the unit ray.
+    """
+    r2 = radius * radius
+    for k in range(ox.shape[0]):
+        norm = math.sqrt(dx[k] * dx[k] + dy[k] * dy[k] + dz[k] * dz[k])
+        ux, uy, uz = dx[k] / norm, dy[k] / norm, dz[k] / norm
+        a = ux * ux + uy * uy
+        b = ox[k] * ux + oy[k] * uy
+        c = ox[k] * ox[k] + oy[k] * oy[k] - r2
+        inside[k] = (c < 0.0) & (oz[k] > z_bwd) & (oz[k] < z_fwd)
+        s_barrel = (-b + math.sqrt(max(b * b - a * c, 0.0))) / a
+        s_barrel = s_barrel if a > 0.0 else math.inf
+        plane = z_fwd if uz >= 0.0 else z_bwd
+        s_plane = (plane - oz[k]) / uz
+        s_plane = s_plane if uz != 0.0 else math.inf
+        s = min(s_barrel, s_plane)
+        x[k] = ox[k] + s * ux
+        y[k] = oy[k] + s * uy
+        z[k] = oz[k] + s * uz
+
+
+@numba.njit(cache=True, inline="always")
+def _sincos_small(d):  # pragma: no cover - compiled
+    """(sin d, cos d) for |d| < SMALL_ANGLE from their Taylor series (truncation < 1e-21)."""
+    d2 = d * d
+    sn = d * (
+        1.0
+        - d2
+        * (1.0 / 6.0)
+        * (
+            1.0
+            - d2
+            * (1.0 / 20.0)
+            * (1.0 - d2 * (1.0 / 42.0) * (1.0 - d2 * (1.0 / 72.0) * (1.0 - d2 * (1.0 / 110.0))))
+        )
+    )
+    cs = 1.0 - d2 * 0.5 * (
+        1.0
+        - d2
+        * (1.0 / 12.0)
+        * (1.0 - d2 * (1.0 / 30.0) * (1.0 - d2 * (1.0 / 56.0) * (1.0 - d2 * (1.0 / 90.0))))
+    )
+    return sn, cs
+
+
+@numba.njit(cache=True, error_model="numpy")
+def smear_deposits(
+    e,
+    x,
+    y,
+    z,
+    g_theta,
+    g_phi,
+    g_e,
+    u,
+    eff,
+    reached,
+    params,
+    regions,
+    out_e,
+    out_x,
+    out_y,
+    out_z,
+    exists,
+):  # pragma: no cover - compiled
+    """Clusters from deposits `e` (N,) at impacts (x, y, z) on the front face (calorimeter.py).
+
+    Energy: e·(1 + σ_E/E·g_e), σ_E/E = noise/E ⊕ stochastic/E^{1/4} ⊕ constant (Belle ECL
+    form); a cluster needs E_reco > threshold, u < eff (`eff`: ε(E) per deposit) and a
+    `reached` impact. Position: the impact direction seen from the IP turned by
+    δθ = g_θ·σ/r and δφ = g_φ·σ/ρ, σ = a + b/√E + c/E^{1/4} mm; the cluster exists only if the
+    smeared θ lies in one of `regions` (M, 2) (θ_lo, θ_hi). `params` = (noise, stochastic,
+    constant, a, b, c, threshold). Writes energy, position (NaN where no cluster) and exists.
+    """
+    noise2, stoch2, const2 = params[0] ** 2, params[1] ** 2, params[2] ** 2
+    pos_a, pos_b, pos_c, threshold = params[3], params[4], params[5], params[6]
+    n = e.shape[0]
+    nan = math.nan
+    # vectorised pass: every lane computed, the small-angle rotation assumed
+    for k in range(n):
+        ee = max(e[k], 1e-6)
+        s1 = math.sqrt(ee)
+        inv_s1 = 1.0 / s1
+        inv_q = 1.0 / math.sqrt(s1)
+        sig_e = math.sqrt(noise2 * (inv_s1 * inv_s1) ** 2 + stoch2 * inv_s1 + const2)
+        er = e[k] * (1.0 + sig_e * g_e[k])
+        rho2 = x[k] * x[k] + y[k] * y[k]
+        rho = math.sqrt(rho2)
+        r = math.sqrt(rho2 + z[k] * z[k])
+        inv_rho = 1.0 / rho
+        inv_r = 1.0 / r
+        sp = pos_a + pos_b * inv_s1 + pos_c * inv_q
+        d_th = g_theta[k] * sp * inv_r
+        d_ph = g_phi[k] * sp * inv_rho
+        s_t, c_t = _sincos_small(d_th)
+        s_p, c_p = _sincos_small(d_ph)
+        s0, c0 = rho * inv_r, z[k] * inv_r
+        st = s0 * c_t + c0 * s_t
+        ct = c0 * c_t - s0 * s_t
+        cu, cv = x[k] * inv_rho, y[k] * inv_rho
+        fast = (abs(d_th) < SMALL_ANGLE) & (abs(d_ph) < SMALL_ANGLE) & (rho > 0.0) & (st > 0.0)
+        seen = reached[k] & (er > threshold) & (u[k] < eff[k])
+        # exists: provisional (acceptance and the exact path follow in the scalar pass)
+        exists[k] = seen
+        out_e[k] = er if fast else -math.inf  # -inf marks the lanes of the exact path
+        out_x[k] = r * st * (cu * c_p - cv * s_p)
+        out_y[k] = r * st * (cv * c_p + cu * s_p)
+        out_z[k] = r * ct
+    # scalar pass: polar-angle acceptance, the exact path for large angles, NaN where none
+    cos_regions = np.cos(regions)
+    for k in range(n):
+        if exists[k] and out_e[k] == -math.inf:
+            ok, er, px, py, pz = _smear_exact(
+                e[k], x[k], y[k], z[k], g_theta[k], g_phi[k], g_e[k], params, regions
+            )
+            exists[k] = ok
+            out_e[k], out_x[k], out_y[k], out_z[k] = er, px, py, pz
+        elif exists[k]:
+            ct = out_z[k] / math.sqrt(out_x[k] ** 2 + out_y[k] ** 2 + out_z[k] ** 2)
+            inside = False
+            for j in range(cos_regions.shape[0]):
+                if cos_regions[j, 1] <= ct <= cos_regions[j, 0]:
+                    inside = True
+            exists[k] = inside
+        if not exists[k]:
+            out_e[k], out_x[k], out_y[k], out_z[k] = nan, nan, nan, nan
+
+
+@numba.njit(cache=True)
+def _smear_exact(e, x, y, z, g_theta, g_phi, g_e, params, regions):  # pragma: no cover
+    """smear_deposits for one deposit with angles from atan2 (any smearing angle)."""
+    ee = max(e, 1e-6)
+    q = math.sqrt(math.sqrt(ee))
+    sig_e = math.sqrt((params[0] / ee) ** 2 + (params[1] / q) ** 2 + params[2] ** 2)
+    er = e * (1.0 + sig_e * g_e)
+    rho = math.sqrt(x * x + y * y)
+    r = math.sqrt(rho * rho + z * z)
+    sp = params[3] + params[4] / math.sqrt(ee) + params[5] / q
+    th = math.atan2(rho, z) + g_theta * sp / r
+    ph = math.atan2(y, x) + g_phi * sp / rho if rho > 0.0 else math.atan2(y, x)
+    inside = False
+    for j in range(regions.shape[0]):
+        if regions[j, 0] <= th <= regions[j, 1]:
+            inside = True
+    st = math.sin(th)
+    return inside, er, r * st * math.cos(ph), r * st * math.sin(ph), r * math.cos(th)
+
+
+@numba.njit(cache=True)
+def merge_slots(energy, x, y, z, exists, owner, distance):  # pragma: no cover - compiled
+    """calorimeter.merge_clusters on slot-major columns (k, N), in place.
+
+    Per event, pairs of slots in template order: a later cluster closer than `distance` to an
+    earlier one is absorbed (energies add, energy-weighted position); `owner` (k, N) is set to
+    the slot whose cluster holds each slot's deposit.
+    """
+    kc, n = energy.shape
+    for k in range(n):
+        for i in range(kc):
+            owner[i, k] = i
+        if distance <= 0.0:
+            continue
+        for i in range(kc):
+            for j in range(i + 1, kc):
+                if not (exists[i, k] and exists[j, k]):
+                    continue
+                d0 = x[i, k] - x[j, k]
+                d1 = y[i, k] - y[j, k]
+                d2 = z[i, k] - z[j, k]
+                if not (math.sqrt(d0 * d0 + d1 * d1 + d2 * d2) < distance):
+                    continue
+                ei, ej = energy[i, k], energy[j, k]
+                w = ei + ej
+                x[i, k] = (ei * x[i, k] + ej * x[j, k]) / w
+                y[i, k] = (ei * y[i, k] + ej * y[j, k]) / w
+                z[i, k] = (ei * z[i, k] + ej * z[j, k]) / w
+                energy[i, k] = w
+                for jj in range(kc):
+                    if owner[jj, k] == j:
+                        owner[jj, k] = i
+                exists[j, k] = False
+                energy[j, k] = math.nan
+                x[j, k] = math.nan
+                y[j, k] = math.nan
+                z[j, k] = math.nan
+
+
+@numba.njit(cache=True, error_model="numpy")
+def cluster_momenta(energy, x, y, z, beta, p4, rho, e_cms):  # pragma: no cover - compiled
+    """calorimeter.cluster_p4 for slot-major columns (k, N) into p4 (N, k, 4), with the
+    transverse distance ρ (k, N) and the energy in the frame moving with `beta`
+    (variables.cms_energy: γ (E − β·p)) (k, N). NaN where there is no cluster."""
+    bx, by, bz = beta[0], beta[1], beta[2]
+    gamma = 1.0 / math.sqrt(1.0 - (bx * bx + by * by + bz * bz))
+    kc, n = energy.shape
+    for c in range(kc):
+        for k in range(n):
+            e = energy[c, k]
+            r2 = x[c, k] ** 2 + y[c, k] ** 2
+            sc = e / math.sqrt(r2 + z[c, k] ** 2)
+            qx, qy, qz = x[c, k] * sc, y[c, k] * sc, z[c, k] * sc
+            p4[k, c, 0] = qx
+            p4[k, c, 1] = qy
+            p4[k, c, 2] = qz
+            p4[k, c, 3] = e
+            rho[c, k] = math.sqrt(r2)
+            e_cms[c, k] = gamma * (e - (bx * qx + by * qy + bz * qz))

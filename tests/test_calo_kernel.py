@@ -1,0 +1,101 @@
+"""The vectorised cluster smearing against its exact scalar form, and the block path against
+the per-slot stages it fuses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from alpsim.detector.calo_kernel import _smear_exact, smear_deposits
+from alpsim.detector.calorimeter import cluster_block, make_clusters, merge_clusters
+from alpsim.detector.config import load_detector, shipped_card
+
+PARAMS = np.array([0.0002, 0.016, 0.012, 2.0, 4.0, 1.0, 0.02])  # noise .. threshold
+REGIONS = np.array([[0.21, 0.56], [0.57, 2.23], [2.24, 2.70]])
+
+
+def _deposits(n: int, seed: int) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    theta = rng.uniform(0.15, 2.9, n)
+    phi = rng.uniform(-np.pi, np.pi, n)
+    r = rng.uniform(1250.0, 2500.0, n)
+    x, y, z = r * np.sin(theta) * np.cos(phi), r * np.sin(theta) * np.sin(phi), r * np.cos(theta)
+    e = rng.uniform(0.05, 5.0, n)
+    return e, x, y, z, *rng.standard_normal((3, n))
+
+
+def _smear(params: np.ndarray, e, x, y, z, g_t, g_p, g_e):
+    n = e.shape[0]
+    out = np.empty((4, n))
+    exists = np.empty(n, dtype=bool)
+    ones = np.ones(n, dtype=bool)
+    smear_deposits(
+        e, x, y, z, g_t, g_p, g_e, np.zeros(n), np.ones(n), ones, params, REGIONS,
+        out[0], out[1], out[2], out[3], exists,
+    )  # fmt: skip
+    return out, exists
+
+
+@pytest.mark.parametrize("pos_a", [2.0, 400.0])  # small angles (series) / large (exact path)
+def test_vectorised_smearing_equals_the_exact_formula(pos_a):
+    params = PARAMS.copy()
+    params[3] = pos_a
+    e, x, y, z, g_t, g_p, g_e = _deposits(2000, 7)
+    out, exists = _smear(params, e, x, y, z, g_t, g_p, g_e)
+    for k in range(e.shape[0]):
+        ok, er, px, py, pz = _smear_exact(e[k], x[k], y[k], z[k], g_t[k], g_p[k], g_e[k],
+                                          params, REGIONS)  # fmt: skip
+        ok = ok and er > params[6]
+        assert exists[k] == ok
+        if ok:
+            np.testing.assert_allclose(out[:, k], [er, px, py, pz], rtol=1e-12, atol=1e-9)
+        else:
+            assert np.isnan(out[:, k]).all()
+    assert 0.3 < exists.mean() < 1.0  # both outcomes occur
+
+
+def test_cluster_block_equals_the_per_slot_stages():
+    """Two photons from one vertex, close enough to merge sometimes: the block path gives the
+    clusters of make_clusters followed by merge_clusters with the same random numbers."""
+    cal = load_detector(shipped_card("belle2")).calorimeter
+    rng = np.random.default_rng(3)
+    n = 4000
+    theta = rng.uniform(0.4, 2.5, n)
+    p4 = np.zeros((n, 2, 4))
+    for s, dth in enumerate((0.0, 0.03)):
+        p4[:, s, 0] = np.sin(theta + dth)
+        p4[:, s, 2] = np.cos(theta + dth)
+        p4[:, s, 3] = 1.0 + s
+    vertex = np.zeros((n, 2, 4))
+    g = rng.standard_normal((2, 3, n))
+    u = rng.random((2, n))
+    impact = np.empty((3, 2, n))
+    reached = np.empty((2, n), dtype=bool)
+    block = cluster_block(p4, vertex, [0, 1], np.array([True, True]), np.empty((2, n)),
+                          impact, reached, g, u, cal, np.zeros(3))  # fmt: skip
+
+    class Replay:  # hands make_clusters the same draws
+        def __init__(self, s):
+            self.s = s
+
+        def standard_normal(self, shape):
+            return g[self.s]
+
+        def random(self, n):
+            return u[self.s]
+
+    energy = np.empty((n, 2))
+    pos = np.empty((n, 2, 3))
+    exists = np.empty((n, 2), dtype=bool)
+    for s in range(2):
+        c = make_clusters(Replay(s), p4[:, s, 3], impact[:, s].T, reached[s], cal)
+        energy[:, s], pos[:, s], exists[:, s] = c.energy, c.position, c.exists
+    owner = merge_clusters(energy, pos, exists, cal.merging_distance)
+    assert 0 < (owner[:, 1] == 0).sum() < n  # some merge, some don't
+    np.testing.assert_array_equal(block.exists, exists)
+    np.testing.assert_array_equal(block.owner, owner)
+    np.testing.assert_allclose(block.energy, energy, rtol=1e-14)
+    np.testing.assert_allclose(np.stack([block.x, block.y, block.z], -1), pos, rtol=1e-14)
+    r = np.linalg.norm(pos, axis=-1)
+    np.testing.assert_allclose(block.p4[..., :3], pos * (energy / r)[..., None], rtol=1e-12)
+    np.testing.assert_allclose(block.theta, np.arccos(pos[..., 2] / r), rtol=1e-9)
