@@ -54,93 +54,152 @@ def _alpha_bounds(x_lo, x_hi):
     return lo, min(hi, math.pi)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
+def _circles(x0, p3, s, kq, geo):  # pragma: no cover - compiled
+    """Per track, vectorised: the helix circle (helix.py) and the quantities of the layer
+    pass, as rows of `geo` (14, N): rad, ux, uy, dzda, cx, cy, dc, rmax, r0, rpi2, inv_2r,
+    inv_c, ssq, zscale. rpi2 is the squared radius after half a turn (the point opposite the
+    start): layers up to it are first reached at a turning angle α ≤ π."""
+    for k in range(x0.shape[0]):
+        px, py, pz = p3[k, 0], p3[k, 1], p3[k, 2]
+        x, y, z = x0[k, 0], x0[k, 1], x0[k, 2]
+        pt = _hypot(px, py)
+        rad = pt / kq
+        ux, uy = px / pt, py / pt
+        dzda = rad * pz / pt
+        cx = x + s * rad * uy
+        cy = y - s * rad * ux
+        dc = _hypot(cx, cy)
+        hx, hy = 2.0 * cx - x, 2.0 * cy - y
+        geo[0, k] = rad
+        geo[1, k] = ux
+        geo[2, k] = uy
+        geo[3, k] = dzda
+        geo[4, k] = cx
+        geo[5, k] = cy
+        geo[6, k] = dc
+        geo[7, k] = dc + rad
+        geo[8, k] = _hypot(x, y)
+        geo[9, k] = hx * hx + hy * hy
+        geo[10, k] = 0.5 / rad
+        geo[11, k] = 1.0 / (2.0 * rad * dc) if dc > 0.0 else 0.0
+        geo[12, k] = dc * dc + rad * rad
+        geo[13, k] = abs(z) + 4.0 * abs(dzda)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _layer_pass(z, geo, phi0, radii, weights, res, cot_lo, cot_hi, n_lay, first, last, sig):
+    """Layers crossed on the way out (helix.py), layer by layer over all tracks.
+
+    A layer of radius r (a cylinder whose ends are the cones cot θ = cot_lo, cot_hi seen from
+    the IP) is hit if the helix reaches r with z/r inside the cones. For layers within half a
+    turn, bounds on the turning angle (_alpha_bounds) decide most tracks in a vectorised pass;
+    the rest take the exact angle (_alpha_to_radius) in a scalar pass."""
+    n = z.shape[0]
+    rad, dzda, dc, rmax, r0 = geo[0], geo[3], geo[6], geo[7], geo[8]
+    rpi2, inv_2r, inv_c, ssq, zscale = geo[9], geo[10], geo[11], geo[12], geo[13]
+    undecided = np.empty(n, np.bool_)
+    for j in range(radii.shape[0]):
+        r, w, sj = radii[j], weights[j], res[j]
+        zlo, zhi = r * cot_lo, r * cot_hi
+        for k in range(n):
+            reach = (rmax[k] > r) & (r0[k] < r)
+            c = (r * r - ssq[k]) * inv_c[k]
+            bounded = (r * r <= rpi2[k]) & (dc[k] > 0.0) & (c > -1.0 + 1e-9) & (c < 1.0 - 1e-9)
+            lo, hi = _alpha_bounds((r - r0[k]) * inv_2r[k], (r + r0[k]) * inv_2r[k])
+            za = z[k] + dzda[k] * lo
+            zb = z[k] + dzda[k] * hi
+            za, zb = min(za, zb), max(za, zb)
+            tol = 1e-9 * (zscale[k] + abs(zlo) + abs(zhi)) + 1e-6 * abs(dzda[k])
+            inside = (za > zlo + tol) & (zb < zhi - tol)
+            outside = (zb < zlo - tol) | (za > zhi + tol)
+            decided = bounded & (inside | outside)
+            hit = reach & decided & inside
+            undecided[k] = reach & ~decided
+            n_lay[k] += w if hit else 0
+            new = hit & (first[k] == math.inf)
+            sig[k] = sj if new else sig[k]
+            first[k] = r if new else first[k]
+            last[k] = r if hit else last[k]
+        for k in range(n):
+            if not undecided[k]:
+                continue
+            a = _alpha_to_radius(r, dc[k], rad[k], phi0[k])
+            if a < 0.0:
+                continue
+            cot = (z[k] + dzda[k] * a) / r
+            if cot < cot_lo or cot > cot_hi:
+                continue
+            n_lay[k] += w
+            if first[k] == math.inf:
+                first[k] = r
+                sig[k] = sj
+            last[k] = r
+
+
 def helix_kernel(
-    x0, p3, charge, field, radii, weights, res, cot_lo, cot_hi, r_cal, z_bwd, z_fwd
-):  # pragma: no cover - compiled
+    x0: np.ndarray,
+    p3: np.ndarray,
+    charge: float,
+    field: float,
+    radii: np.ndarray,
+    weights: np.ndarray,
+    res: np.ndarray,
+    cot_lo: float,
+    cot_hi: float,
+    r_cal: float,
+    z_bwd: float,
+    z_fwd: float,
+) -> tuple[np.ndarray, ...]:
     """Per track: (n_layers, first, last, sigma_first, d0, z0, ux, uy at POCA, impact (3),
-    reached)."""
+    reached). Tracks with pT = 0 cross no layer; their perigee is the production point.
+    Compiled passes over all tracks; the two arctangents per track run in numpy (SIMD)."""
     n = x0.shape[0]
+    s = 1.0 if charge * field > 0 else -1.0
+    geo = np.empty((14, n))
+    _circles(x0, p3, s, K_FIELD * abs(charge) * field, geo)
+    psi0 = np.arctan2(x0[:, 1] - geo[5], x0[:, 0] - geo[4])
+    phi0 = s * (psi0 - np.arctan2(geo[5], geo[4]))
     n_lay = np.zeros(n, np.int64)
     first = np.full(n, np.inf)
     last = np.zeros(n)
     sig = np.full(n, np.inf)
+    z = np.ascontiguousarray(x0[:, 2])
+    _layer_pass(z, geo, phi0, radii, weights, res, cot_lo, cot_hi, n_lay, first, last, sig)
+    d0, z0, uxp, uyp, impact, reached = _perigee_and_impact(
+        x0, geo, psi0, phi0, s, r_cal, z_bwd, z_fwd, n_lay, first, last, sig
+    )
+    return n_lay, first, last, sig, d0, z0, uxp, uyp, impact, reached
+
+
+@numba.njit(cache=True)
+def _perigee_and_impact(
+    x0, geo, psi0, phi0, s, r_cal, z_bwd, z_fwd, n_lay, first, last, sig
+):  # pragma: no cover - compiled
+    """Per track: perigee (d0, z0, direction at the POCA) and the calorimeter impact
+    (helix.py); tracks with pT = 0 have no layers and their start point as perigee."""
+    n = x0.shape[0]
     d0 = np.empty(n)
     z0 = np.empty(n)
     uxp = np.empty(n)
     uyp = np.empty(n)
     impact = np.full((n, 3), np.nan)
     reached = np.zeros(n, np.bool_)
-    s = 1.0 if charge * field > 0 else -1.0
-    kq = K_FIELD * abs(charge) * field
     for k in range(n):
-        px, py, pz = p3[k, 0], p3[k, 1], p3[k, 2]
-        x, y, z = x0[k, 0], x0[k, 1], x0[k, 2]
-        pt = _hypot(px, py)
-        if pt <= 0.0:
+        x, y, zk = x0[k, 0], x0[k, 1], x0[k, 2]
+        rad, dzda, cx, cy, dc = geo[0, k], geo[3, k], geo[4, k], geo[5, k], geo[6, k]
+        if not rad > 0.0:
+            n_lay[k] = 0
+            first[k] = math.inf
+            last[k] = 0.0
+            sig[k] = math.inf
             d0[k] = _hypot(x, y)
-            z0[k] = z
+            z0[k] = zk
             uxp[k] = 0.0
             uyp[k] = 0.0
             continue
-        rad = pt / kq
-        ux, uy = px / pt, py / pt
-        dzda = rad * pz / pt
-        cx = x + s * rad * uy
-        cy = y - s * rad * ux
-        psi0 = math.atan2(y - cy, x - cx)
-        dc = _hypot(cx, cy)
-        phi0 = s * (psi0 - math.atan2(cy, cx))
-        rmax = dc + rad
-        r0 = _hypot(x, y)
-        # radius reached after half a turn (the point opposite the start on the circle):
-        # layers up to it are first reached at a turning angle α ≤ π, bounded by the chord
-        # r − r0 ≤ 2R sin(α/2) ≤ r + r0 (see _alpha_bounds)
-        hx, hy = 2.0 * cx - x, 2.0 * cy - y
-        rpi2 = hx * hx + hy * hy
-        inv_2r = 0.5 / rad
-        inv_c = 1.0 / (2.0 * rad * dc) if dc > 0.0 else 0.0
-        ssq = dc * dc + rad * rad
-        zscale = abs(z) + 4.0 * abs(dzda)
-        for j in range(radii.shape[0]):
-            r = radii[j]
-            if rmax <= r:
-                break  # radii increase: no later layer is reached either
-            if r0 >= r:
-                continue
-            decided = False
-            hit = False
-            if r * r <= rpi2 and dc > 0.0:
-                c = (r * r - ssq) * inv_c
-                if -1.0 + 1e-9 < c < 1.0 - 1e-9:
-                    lo, hi = _alpha_bounds((r - r0) * inv_2r, (r + r0) * inv_2r)
-                    za = z + dzda * lo
-                    zb = z + dzda * hi
-                    if za > zb:
-                        za, zb = zb, za
-                    zlo = r * cot_lo
-                    zhi = r * cot_hi
-                    tol = 1e-9 * (zscale + abs(zlo) + abs(zhi)) + 1e-6 * abs(dzda)
-                    if za > zlo + tol and zb < zhi - tol:
-                        decided = True
-                        hit = True
-                    elif zb < zlo - tol or za > zhi + tol:
-                        decided = True
-            if not decided:
-                a = _alpha_to_radius(r, dc, rad, phi0)
-                if a < 0.0:
-                    continue
-                cot = (z + dzda * a) / r
-                hit = not (cot < cot_lo or cot > cot_hi)
-            if not hit:
-                continue
-            n_lay[k] += weights[j]
-            if not math.isfinite(first[k]):
-                first[k] = r
-                sig[k] = res[j]
-            last[k] = r
         # perigee: turning angle in (-pi, pi]
-        a = _mod2pi(phi0 - math.pi)
+        a = _mod2pi(phi0[k] - math.pi)
         if a > math.pi:
             a -= TWO_PI
         if dc > 0.0:
@@ -149,66 +208,78 @@ def helix_kernel(
             vx, vy = -s * cy / dc, s * cx / dc
             d0[k] = s * (dc - rad)
         else:
-            psi = psi0 - s * a
+            psi = psi0[k] - s * a
             px_ = cx + rad * math.cos(psi)
             py_ = cy + rad * math.sin(psi)
             vx, vy = s * math.sin(psi), -s * math.cos(psi)
             d0[k] = px_ * vy - py_ * vx
-        z0[k] = z + dzda * a
+        z0[k] = zk + dzda * a
         uxp[k] = vx
         uyp[k] = vy
         # calorimeter
-        if not (r0 < r_cal and z_bwd < z < z_fwd):
+        if not (geo[8, k] < r_cal and z_bwd < zk < z_fwd):
             continue
         ab = -1.0
-        if rmax > r_cal:
-            ab = _alpha_to_radius(r_cal, dc, rad, phi0)
-        zb = z + dzda * ab
+        if geo[7, k] > r_cal:
+            ab = _alpha_to_radius(r_cal, dc, rad, phi0[k])
+        zb = zk + dzda * ab
         if ab >= 0.0 and z_bwd < zb < z_fwd:
-            psi = psi0 - s * ab
+            psi = psi0[k] - s * ab
             impact[k, 0] = cx + rad * math.cos(psi)
             impact[k, 1] = cy + rad * math.sin(psi)
             impact[k, 2] = zb
             reached[k] = True
         elif dzda != 0.0:
             plane = z_fwd if dzda > 0.0 else z_bwd
-            ae = (plane - z) / dzda
-            psi = psi0 - s * ae
+            ae = (plane - zk) / dzda
+            psi = psi0[k] - s * ae
             impact[k, 0] = cx + rad * math.cos(psi)
             impact[k, 1] = cy + rad * math.sin(psi)
             impact[k, 2] = plane
             reached[k] = True
-    return n_lay, first, last, sig, d0, z0, uxp, uyp, impact, reached
+    return d0, z0, uxp, uyp, impact, reached
 
 
-@numba.njit(cache=True)
 def track_kernel(
-    x0,
-    p4,
-    charge,
-    field,
-    radii,
-    weights,
-    res,
-    cot_lo,
-    cot_hi,
-    r_cal,
-    z_bwd,
-    z_fwd,
-    u_found,
-    g,
-    mass,
-    resp,
-    min_layers,
-    full_layers,
-):  # pragma: no cover - compiled
-    """helix_kernel fused with the track response of tracking.track_response (finding,
-    pT and impact-parameter smearing, four-momenta at the POCA and at the production point),
-    one pass per track. `resp` = (min_pt, pt_turn_on, efficiency, a_pt, b_pt, a_d0, b_d0,
-    a_z0, b_z0); `u_found` (N,) and `g` (3, N) are the random numbers of track_response."""
+    x0: np.ndarray,
+    p4: np.ndarray,
+    charge: float,
+    field: float,
+    radii: np.ndarray,
+    weights: np.ndarray,
+    res: np.ndarray,
+    cot_lo: float,
+    cot_hi: float,
+    r_cal: float,
+    z_bwd: float,
+    z_fwd: float,
+    u_found: np.ndarray,
+    g: np.ndarray,
+    mass: float,
+    resp: np.ndarray,
+    min_layers: int,
+    full_layers: int,
+) -> tuple[np.ndarray, ...]:
+    """helix_kernel followed by the track response of tracking.track_response (finding,
+    pT and impact-parameter smearing, four-momenta at the POCA and at the production point).
+    `resp` = (min_pt, pt_turn_on, efficiency, a_pt, b_pt, a_d0, b_d0, a_z0, b_z0); `u_found`
+    (N,) and `g` (3, N) are the random numbers of track_response."""
     n_lay, first, last, sig, d0, z0, uxp, uyp, impact, reached = helix_kernel(
         x0, p4[:, :3], charge, field, radii, weights, res, cot_lo, cot_hi, r_cal, z_bwd, z_fwd
     )
+    found, out, at_vertex = _response(
+        x0, p4, radii, res, u_found, g, mass, resp, min_layers, full_layers,
+        n_lay, first, last, sig, d0, z0, uxp, uyp,
+    )  # fmt: skip
+    return found, out, at_vertex, d0, z0, n_lay, first, sig, impact, reached
+
+
+@numba.njit(cache=True)
+def _response(
+    x0, p4, radii, res, u_found, g, mass, resp, min_layers, full_layers,
+    n_lay, first, last, sig, d0, z0, uxp, uyp,
+):  # pragma: no cover - compiled  # fmt: skip
+    """Finding and smearing per track (tracking.track_response); d0 and z0 smeared in place."""
     n = x0.shape[0]
     found = np.empty(n, np.bool_)
     out = np.empty((n, 4))
@@ -267,8 +338,9 @@ def track_kernel(
         lever = first[k] / r1
         sc = sig[k] / res1
         pb = max(p * beta, 1e-6)
-        s_d0 = _hypot(a_d0 * sc, b_d0 / (pb * sin_t**1.5) * lever)
-        s_z0 = _hypot(a_z0 * sc, b_z0 / (pb * sin_t**2.5) * lever)
+        root = math.sqrt(sin_t)
+        s_d0 = _hypot(a_d0 * sc, b_d0 / (pb * sin_t * root) * lever)
+        s_z0 = _hypot(a_z0 * sc, b_z0 / (pb * sin_t * sin_t * root) * lever)
         d0[k] = d0[k] + s_d0 * g[1, k]
         z0[k] = z0[k] + s_z0 * g[2, k]
-    return found, out, at_vertex, d0, z0, n_lay, first, sig, impact, reached
+    return found, out, at_vertex
