@@ -212,7 +212,7 @@ def merge_slots(energy, x, y, z, exists, owner, distance):  # pragma: no cover -
 
 @numba.njit(cache=True, error_model="numpy")
 def cluster_momenta(energy, x, y, z, beta, p4, rho, e_cms):  # pragma: no cover - compiled
-    """calorimeter.cluster_p4 for slot-major columns (k, N) into p4 (N, k, 4), with the
+    """calorimeter.cluster_p4 for slot-major columns (k, N) into p4 (k, N, 4), with the
     transverse distance ρ (k, N) and the energy in the frame moving with `beta`
     (variables.cms_energy: γ (E − β·p)) (k, N). NaN where there is no cluster."""
     bx, by, bz = beta[0], beta[1], beta[2]
@@ -224,9 +224,9 @@ def cluster_momenta(energy, x, y, z, beta, p4, rho, e_cms):  # pragma: no cover 
             r2 = x[c, k] ** 2 + y[c, k] ** 2
             sc = e / math.sqrt(r2 + z[c, k] ** 2)
             qx, qy, qz = x[c, k] * sc, y[c, k] * sc, z[c, k] * sc
-            p4[k, c, 0] = qx
-            p4[k, c, 1] = qy
-            p4[k, c, 2] = qz
-            p4[k, c, 3] = e
+            p4[c, k, 0] = qx
+            p4[c, k, 1] = qy
+            p4[c, k, 2] = qz
+            p4[c, k, 3] = e
             rho[c, k] = math.sqrt(r2)
             e_cms[c, k] = gamma * (e - (bx * qx + by * qy + bz * qz))

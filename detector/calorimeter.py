@@ -191,9 +191,9 @@ def reconstruct_photons(
 
 @dataclass
 class BlockClusters:
-    """Clusters of one block after merging, one column per calorimeter slot: each (N, k)
-    (NaN where no cluster) except `p4` (N, k, 4). θ, φ and ρ are seen from the IP; `energy_cms`
-    is the energy in the CM frame (variables.cms_energy)."""
+    """Clusters of one block after merging, slot-major: each (k, N), one row per calorimeter
+    slot (NaN where no cluster), except `p4` (k, N, 4). θ and φ are seen from the IP;
+    `energy_cms` is the energy in the CM frame (variables.cms_energy)."""
 
     energy: Array
     x: Array
@@ -251,10 +251,8 @@ def cluster_block(
         )  # fmt: skip
     owner = np.empty((k, n), dtype=np.int64)
     merge_slots(energy, x, y, z, exists, owner, float(cal.merging_distance))
-    p4_out = np.empty((n, k, 4))
+    p4_out = np.empty((k, n, 4))
     rho, e_cms = np.empty((k, n)), np.empty((k, n))
     cluster_momenta(energy, x, y, z, np.asarray(cms_beta, dtype=float), p4_out, rho, e_cms)
     theta, phi = np.arctan2(rho, z), np.arctan2(y, x)  # numpy's SIMD atan2
-    return BlockClusters(
-        energy.T, x.T, y.T, z.T, exists.T, owner.T, p4_out, theta.T, phi.T, e_cms.T
-    )
+    return BlockClusters(energy, x, y, z, exists, owner, p4_out, theta, phi, e_cms)

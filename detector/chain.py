@@ -124,20 +124,30 @@ def is_visible(pdg: int) -> bool:
     return abs(pdg) in DETECTABLE
 
 
-def _flatten(mask: NDArray[np.bool_], slots: list[int], fields: dict[str, NDArray]) -> dict:
-    k = mask.shape[1]
-    idx = np.flatnonzero(mask)  # row-major: sorted by event, as boolean indexing
+def _flatten(mask: NDArray[np.bool_], slots: list[int], fields: dict[str, object]) -> dict:
+    """Objects of one kind as flat arrays, sorted by event then slot, from slot-major columns.
+
+    `mask` (k, N) marks the objects that exist. A field is a (k, N) array, a (k,) array of
+    per-slot constants, or (array (k, N, c), component) for one component of a C-ordered
+    (k, N, c) array. Every field is read with one gather (no per-field copies).
+    """
+    k, n = mask.shape
+    idx = np.flatnonzero(mask.T)  # event-major: sorted by event, then slot
     ev = idx // k if k > 1 else idx
     kk = idx - ev * k
+    pos = kk * n + ev  # index into slot-major (k, N) arrays
     out: dict[str, NDArray] = {"event": ev.astype(np.int64)}
     out["particle"] = np.asarray(slots, dtype=np.int32)[kk] if slots else kk.astype(np.int32)
-    for name, arr in fields.items():
-        if arr.shape == mask.shape and arr.flags.c_contiguous:
-            out[name] = arr.reshape(-1).take(idx)
-        elif arr.shape == mask.shape and arr.T.flags.c_contiguous:  # slot-major columns
-            out[name] = arr.T.reshape(-1).take(kk * mask.shape[0] + ev)
+    for name, f in fields.items():
+        if isinstance(f, tuple):
+            arr, comp = f
+            out[name] = arr.reshape(-1).take(pos * arr.shape[2] + comp)
+        elif f.ndim == 1:
+            out[name] = f[kk]
+        elif f.flags.c_contiguous:
+            out[name] = f.reshape(-1).take(pos)
         else:
-            out[name] = np.broadcast_to(arr, mask.shape)[ev, kk]
+            out[name] = np.ascontiguousarray(f).reshape(-1).take(pos)
     return out
 
 
@@ -181,7 +191,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     c_exists, owner = clusters.exists, clusters.owner
     for c, i in enumerate(final):
         if photon[c]:
-            reco[:, i], detected[:, i] = clusters.p4[:, c], c_exists[:, c]
+            reco[:, i], detected[:, i] = clusters.p4[c], c_exists[c]
 
     # vertices: two opposite-charge tracks with the same mother
     vertices: dict[int, VertexResponse] = {}
@@ -201,15 +211,26 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             trk,
         )
 
-    # PID
+    # dense slot-major track table (k_t, N), then PID per track slot
+    k_t = len(trk_slots)
+    t_found = np.empty((k_t, n), dtype=bool)
+    t_p4 = np.empty((k_t, n, 4))
+    t_d0, t_z0 = np.empty((k_t, n)), np.empty((k_t, n))
+    t_layers = np.empty((k_t, n), dtype=np.int64)
+    for j, i in enumerate(trk_slots):
+        tr = tracks[i]
+        t_found[j], t_p4[j], t_d0[j], t_z0[j], t_layers[j] = (
+            tr.found, tr.p4, tr.d0, tr.z0, tr.n_layers
+        )  # fmt: skip
+    t_pt = np.sqrt(t_p4[..., 0] ** 2 + t_p4[..., 1] ** 2)
+    t_p = np.sqrt(t_pt**2 + t_p4[..., 2] ** 2)  # variables.momentum
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t_cos = t_p4[..., 2] / t_p  # variables.cos_theta
+    t_theta = np.arccos(np.clip(t_cos, -1.0, 1.0))
+    t_pid = np.empty((k_t, n), dtype=np.int64)
     pid = {}
-    t_mom: dict[int, Array] = {}
-    t_cos: dict[int, Array] = {}
-    for i, tr in tracks.items():
-        t_mom[i] = momentum(tr.p4)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t_cos[i] = tr.p4[:, 2] / t_mom[i]  # variables.cos_theta
-        pid[i] = assign_species(rng, abs(int(block.pdg[i])), t_mom[i], np.arccos(t_cos[i]), det.pid)
+    for j, i in enumerate(trk_slots):
+        t_pid[j] = pid[i] = assign_species(rng, abs(int(block.pdg[i])), t_p[j], t_theta[j], det.pid)
 
     out = RecoBlock(reco, detected)
     em, ep = det.beams.nominal()
@@ -218,45 +239,33 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     cols.update(candidate_variables(block, out, det, tracks, vertices, owner, final, pid, beams_p4))
 
     # event level: tracks with their PID hypothesis, clusters without a found track
-    k_t = len(trk_slots)
-    t_found = np.stack([tracks[i].found for i in trk_slots], 1) if k_t else np.zeros((n, 0), bool)
-    t_raw = np.stack([tracks[i].p4 for i in trk_slots], 1) if k_t else np.zeros((n, 0, 4))
-    t_pid = np.stack([pid[i] for i in trk_slots], 1) if k_t else np.zeros((n, 0), np.int64)
-    matched = np.zeros((n, k_c), dtype=bool)
+    matched = np.zeros((k_c, n), dtype=bool)
     for c, i in enumerate(final):
         if i in tracks:
-            matched[:, c] = tracks[i].found
+            matched[c] = tracks[i].found
     neutral = c_exists & ~matched
     vis_e_cms, mm2, p_miss = event_sums(
-        t_raw,
-        t_found,
-        _HYPOTHESIS_MASS[t_pid],
-        clusters.p4,
-        neutral,
-        beams_p4,
-        np.asarray(beta, float),
+        t_p4, t_found, _HYPOTHESIS_MASS[t_pid], clusters.p4, neutral, beams_p4, np.asarray(beta)
     )
-    cols["nTracks"] = t_found.sum(axis=1).astype(np.float64)
-    cols["nClusters"] = c_exists.sum(axis=1).astype(np.float64)
+    cols["nTracks"] = t_found.sum(axis=0).astype(np.float64)
+    cols["nClusters"] = c_exists.sum(axis=0).astype(np.float64)
     cols["visibleEnergyOfEventCMS"] = vis_e_cms
     cols["missingMass2"] = mm2
     cols["missingMomentumOfEventCMS"] = p_miss
 
-    # trigger
-    t_p = np.stack([t_mom[i] for i in trk_slots], 1) if k_t else np.zeros((n, 0))
-    t_cos = np.stack([t_cos[i] for i in trk_slots], 1) if k_t else np.zeros((n, 0))
+    # trigger (its inputs are (N, k): transposed views)
+    is_muon = np.array([abs(int(block.pdg[i])) == MUON for i in trk_slots], dtype=bool)
     inputs = TriggerInputs(
-        track_found=t_found,
-        track_pt=np.sqrt(t_raw[..., 0] ** 2 + t_raw[..., 1] ** 2),
-        track_p=t_p,
-        track_theta=np.arccos(np.clip(t_cos, -1, 1)),
-        track_phi=np.arctan2(t_raw[..., 1], t_raw[..., 0]),
-        track_is_muon=np.array([abs(int(block.pdg[i])) == MUON for i in trk_slots], bool)[None, :]
-        & t_found,
-        cluster_exists=c_exists,
-        cluster_energy=clusters.energy,
-        cluster_energy_cms=clusters.energy_cms,
-        cluster_theta=clusters.theta,
+        track_found=t_found.T,
+        track_pt=t_pt.T,
+        track_p=t_p.T,
+        track_theta=t_theta.T,
+        track_phi=np.arctan2(t_p4[..., 1], t_p4[..., 0]).T,
+        track_is_muon=(is_muon[:, None] & t_found).T,
+        cluster_exists=c_exists.T,
+        cluster_energy=clusters.energy.T,
+        cluster_energy_cms=clusters.energy_cms.T,
+        cluster_theta=clusters.theta.T,
     )
     cols.update(trigger_bits(det.trigger, inputs))
 
@@ -265,23 +274,20 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         t_found,
         trk_slots,
         {
-            "charge": np.tile([pdg_charge(int(block.pdg[i])) for i in trk_slots], (n, 1)),
+            "charge": np.array([pdg_charge(int(block.pdg[i])) for i in trk_slots], dtype=float),
             "pid": t_pid,
-            "px": t_raw[..., 0],
-            "py": t_raw[..., 1],
-            "pz": t_raw[..., 2],
-            "E": t_raw[..., 3],
-            "pt": inputs.track_pt,
+            "px": (t_p4, 0),
+            "py": (t_p4, 1),
+            "pz": (t_p4, 2),
+            "E": (t_p4, 3),
+            "pt": t_pt,
             "p": t_p,
             "cosTheta": t_cos,
-            "d0": np.stack([tracks[i].d0 for i in trk_slots], 1) if k_t else np.zeros((n, 0)),
-            "z0": np.stack([tracks[i].z0 for i in trk_slots], 1) if k_t else np.zeros((n, 0)),
-            "nLayers": np.stack([tracks[i].n_layers for i in trk_slots], 1)
-            if k_t
-            else np.zeros((n, 0), int),
+            "d0": t_d0,
+            "z0": t_z0,
+            "nLayers": t_layers,
         },
     )
-    n_in = merged_counts(owner)  # particles merged into each slot's cluster
     out.objects["clusters"] = _flatten(
         c_exists,
         final,
@@ -292,33 +298,42 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             "z": clusters.z,
             "theta": clusters.theta,
             "phi": clusters.phi,
-            "nParticles": n_in,
+            "nParticles": merged_counts(owner),  # particles merged into each slot's cluster
             "isTrackMatched": matched,
         },
     )
     v_slots = list(vertices)
-    if v_slots:
-        vx = np.stack([vertices[m].position for m in v_slots], 1)
-        vp = np.stack([vertices[m].p4 for m in v_slots], 1)
-        fields = {
-            "x": vx[..., 0],
-            "y": vx[..., 1],
-            "z": vx[..., 2],
-            "dr": np.hypot(vx[..., 0], vx[..., 1]),
-            "distance": np.sqrt(vx[..., 0] ** 2 + vx[..., 1] ** 2 + vx[..., 2] ** 2),
-            "px": vp[..., 0],
-            "py": vp[..., 1],
-            "pz": vp[..., 2],
-            "E": vp[..., 3],
-            "M": np.stack([vertices[m].mass for m in v_slots], 1),
-            "Mprime": np.stack([vertices[m].mprime for m in v_slots], 1),
-        }
-        v_exists = np.stack([vertices[m].exists for m in v_slots], 1)
-    else:
-        names = ("x", "y", "z", "dr", "distance", "px", "py", "pz", "E", "M", "Mprime")
-        fields = {k: np.zeros((n, 0)) for k in names}
-        v_exists = np.zeros((n, 0), bool)
-    out.objects["vertices"] = _flatten(v_exists, v_slots, fields)
+    k_v = len(v_slots)
+    v_exists = np.empty((k_v, n), dtype=bool)
+    vx, vp = np.empty((k_v, n, 3)), np.empty((k_v, n, 4))
+    v_m, v_mprime = np.empty((k_v, n)), np.empty((k_v, n))
+    for j, m in enumerate(v_slots):
+        v = vertices[m]
+        v_exists[j], vx[j], vp[j], v_m[j], v_mprime[j] = (
+            v.exists,
+            v.position,
+            v.p4,
+            v.mass,
+            v.mprime,
+        )
+    dr = np.hypot(vx[..., 0], vx[..., 1])
+    out.objects["vertices"] = _flatten(
+        v_exists,
+        v_slots,
+        {
+            "x": (vx, 0),
+            "y": (vx, 1),
+            "z": (vx, 2),
+            "dr": dr,
+            "distance": np.sqrt(dr**2 + vx[..., 2] ** 2),
+            "px": (vp, 0),
+            "py": (vp, 1),
+            "pz": (vp, 2),
+            "E": (vp, 3),
+            "M": v_m,
+            "Mprime": v_mprime,
+        },
+    )
     return out
 
 
@@ -403,7 +418,7 @@ def candidate_variables(
             for s in slots:
                 for t in slots:
                     if s != t:
-                        merged |= owner[:, t] == s
+                        merged |= owner[t] == s
             cols["a_merged"] = merged
             if parent is not None and all(x == PHOTON for x in d):
                 cols["a_M_fit"] = energy_constrained_mass(cand, a_p4, m, sqrt_s, beta)

@@ -52,12 +52,12 @@ def sum_slots(p4, slots):  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def merged_counts(owner):  # pragma: no cover - compiled
-    """Particles whose deposit each slot's cluster holds (N, k) from the owners (N, k)."""
-    n, k = owner.shape
-    out = np.zeros((n, k), np.int64)
-    for e in range(n):
-        for c in range(k):
-            out[e, owner[e, c]] += 1
+    """Particles whose deposit each slot's cluster holds (k, N) from the owners (k, N)."""
+    k, n = owner.shape
+    out = np.zeros((k, n), np.int64)
+    for c in range(k):
+        for e in range(n):
+            out[owner[c, e], e] += 1
     return out
 
 
@@ -65,10 +65,10 @@ def merged_counts(owner):  # pragma: no cover - compiled
 def event_sums(t_p4, t_found, m_hyp, c_p4, neutral, beams, beta):  # pragma: no cover - compiled
     """Event-level sums of chain.simulate_block: visible four-momentum (found tracks with their
     PID mass hypothesis, clusters without a found track), its CM energy, the missing mass²
-    and the missing momentum in the CM frame, each (N,)."""
-    n = t_found.shape[0]
-    kt = t_found.shape[1]
-    kc = neutral.shape[1]
+    and the missing momentum in the CM frame, each (N,). Slot-major inputs: tracks t_p4
+    (kt, N, 4), t_found and m_hyp (kt, N); clusters c_p4 (kc, N, 4) and neutral (kc, N)."""
+    kt, n = t_found.shape
+    kc = neutral.shape[0]
     vis_e_cms = np.empty(n)
     mm2 = np.empty(n)
     p_miss = np.empty(n)
@@ -79,19 +79,19 @@ def event_sums(t_p4, t_found, m_hyp, c_p4, neutral, beams, beta):  # pragma: no 
     for k in range(n):
         vx = vy = vz = ve = 0.0
         for c in range(kt):
-            if t_found[k, c]:
-                px, py, pz = t_p4[k, c, 0], t_p4[k, c, 1], t_p4[k, c, 2]
+            if t_found[c, k]:
+                px, py, pz = t_p4[c, k, 0], t_p4[c, k, 1], t_p4[c, k, 2]
                 p = math.sqrt(px**2 + py**2 + pz**2)
                 vx += px
                 vy += py
                 vz += pz
-                ve += math.sqrt(p**2 + m_hyp[k, c] ** 2)
+                ve += math.sqrt(p**2 + m_hyp[c, k] ** 2)
         for c in range(kc):
-            if neutral[k, c]:
-                vx += c_p4[k, c, 0]
-                vy += c_p4[k, c, 1]
-                vz += c_p4[k, c, 2]
-                ve += c_p4[k, c, 3]
+            if neutral[c, k]:
+                vx += c_p4[c, k, 0]
+                vy += c_p4[c, k, 1]
+                vz += c_p4[c, k, 2]
+                ve += c_p4[c, k, 3]
         vis_e_cms[k] = _boost_one(vx, vy, vz, ve, bx, by, bz, b2, gamma, coef0)[3]
         mx, my, mz, me = beams[0] - vx, beams[1] - vy, beams[2] - vz, beams[3] - ve
         mm2[k] = me**2 - (mx**2 + my**2 + mz**2)
@@ -106,7 +106,8 @@ def fire_lines_kernel(
     track_pt,
     track_p,
     track_theta,
-    track_phi,
+    track_cos_phi,
+    track_sin_phi,
     track_is_muon,
     cluster_exists,
     cluster_e_lab,
@@ -119,9 +120,12 @@ def fire_lines_kernel(
     """Trigger lines (trigger.trigger_bits) over all events in one pass; returns fired (L, N).
 
     Per line: `ints` (L, 6) = (tracks, max_tracks or -1, clusters, max_clusters or -1, muons,
-    check energy sum); `cuts` (L, 11) = (track_pt, track_p, track θ lo, hi, opening angle,
-    cluster_energy, cluster θ lo, hi, energy_sum, max_energy_sum, muon_p); `cms` (L,) whether
-    the line compares cluster energies in the CM frame (the energy sum is always in the lab)."""
+    check energy sum); `cuts` (L, 11) = (track_pt, track_p, track θ lo, hi, cos of the opening
+    angle, cluster_energy, cluster θ lo, hi, energy_sum, max_energy_sum, muon_p); `cms` (L,)
+    whether the line compares cluster energies in the CM frame (the energy sum is always in
+    the lab). The largest transverse opening angle between two selected tracks exceeds the cut
+    when the smallest cos Δφ = cos φ_i cos φ_j + sin φ_i sin φ_j is below its cosine; a line
+    without opening-angle cut has cos = 2."""
     n, kt = track_found.shape
     kc = cluster_exists.shape[1]
     n_lines = ints.shape[0]
@@ -132,42 +136,43 @@ def fire_lines_kernel(
         for c in range(kc):
             e_sum += cluster_e_lab[k, c] if cluster_exists[k, c] else 0.0
         for ln in range(n_lines):
-            n_min, n_max, c_min, c_max = ints[ln, 0], ints[ln, 1], ints[ln, 2], ints[ln, 3]
-            mu_min, check_sum = ints[ln, 4], ints[ln, 5]
             pt_cut, p_cut, th_lo, th_hi = cuts[ln, 0], cuts[ln, 1], cuts[ln, 2], cuts[ln, 3]
-            opening, e_cut, cth_lo, cth_hi = cuts[ln, 4], cuts[ln, 5], cuts[ln, 6], cuts[ln, 7]
-            e_sum_lo, e_sum_hi, mu_p = cuts[ln, 8], cuts[ln, 9], cuts[ln, 10]
+            cos_open, e_cut, cth_lo, cth_hi = cuts[ln, 4], cuts[ln, 5], cuts[ln, 6], cuts[ln, 7]
             n_trk = 0
             n_mu = 0
             for c in range(kt):
-                f = track_found[k, c]
                 th = track_theta[k, c]
-                g = f and track_pt[k, c] > pt_cut and track_p[k, c] > p_cut and th_lo <= th <= th_hi
+                p = track_p[k, c]
+                g = (
+                    track_found[k, c]
+                    & (track_pt[k, c] > pt_cut)
+                    & (p > p_cut)
+                    & (th_lo <= th)
+                    & (th <= th_hi)
+                )
                 good[c] = g
                 n_trk += g
-                n_mu += f and track_is_muon[k, c] and track_p[k, c] > mu_p
+                n_mu += track_found[k, c] & track_is_muon[k, c] & (p > cuts[ln, 10])
             n_clu = 0
             for c in range(kc):
-                ex = cluster_exists[k, c]
                 th = cluster_theta[k, c]
                 e = cluster_e_cms[k, c] if cms[ln] else cluster_e_lab[k, c]
-                n_clu += ex and e > e_cut and cth_lo <= th <= cth_hi
-            ok = n_trk >= n_min and n_clu >= c_min
-            if n_max >= 0:
-                ok = ok and n_trk <= n_max
-            if c_max >= 0:
-                ok = ok and n_clu <= c_max
-            if check_sum:
-                ok = ok and e_sum >= e_sum_lo and e_sum <= e_sum_hi
-            ok = ok and n_mu >= mu_min
-            if ok and opening > 0.0:
-                best = 0.0
+                n_clu += cluster_exists[k, c] & (e > e_cut) & (cth_lo <= th) & (th <= cth_hi)
+            ok = (n_trk >= ints[ln, 0]) & (n_clu >= ints[ln, 2]) & (n_mu >= ints[ln, 4])
+            ok &= (ints[ln, 1] < 0) | (n_trk <= ints[ln, 1])
+            ok &= (ints[ln, 3] < 0) | (n_clu <= ints[ln, 3])
+            if ints[ln, 5]:
+                ok &= (e_sum >= cuts[ln, 8]) & (e_sum <= cuts[ln, 9])
+            if ok and cos_open < 1.5:
+                least = 2.0
                 for i in range(kt):
                     for j in range(i + 1, kt):
                         if good[i] and good[j]:
-                            d = track_phi[k, i] - track_phi[k, j]
-                            d = abs(math.atan2(math.sin(d), math.cos(d)))
-                            best = max(best, d)
-                ok = best > opening
+                            cij = (
+                                track_cos_phi[k, i] * track_cos_phi[k, j]
+                                + track_sin_phi[k, i] * track_sin_phi[k, j]
+                            )
+                            least = min(least, cij)
+                ok = least < cos_open
             out[ln, k] = ok
     return out

@@ -41,6 +41,19 @@ def _alpha_to_radius(r, dc, rad, phi0):
 
 
 @numba.njit(cache=True, inline="always")
+def impact_sigmas(p, beta, sin_t, first, sigma_point, r1, res1, a_d0, b_d0, a_z0, b_z0):
+    """(σ_d0, σ_z0) in mm of a track whose first hit is at radius `first` (formula in
+    tracking.py's docstring): a·σ_point/σ₁ ⊕ b/(pβ sin^{3/2}θ)·first/r₁, sin^{5/2}θ for z0."""
+    lever = first / r1
+    scale = sigma_point / res1
+    pb = max(p * beta, 1e-6)
+    root = math.sqrt(sin_t)
+    s_d0 = _hypot(a_d0 * scale, b_d0 / (pb * sin_t * root) * lever)
+    s_z0 = _hypot(a_z0 * scale, b_z0 / (pb * sin_t * sin_t * root) * lever)
+    return s_d0, s_z0
+
+
+@numba.njit(cache=True, inline="always")
 def _alpha_bounds(x_lo, x_hi):
     """Bounds on α = 2·asin(x) for x in [x_lo, x_hi] (x = chord/2R, α ≤ π), without asin:
     the Taylor series of asin has positive coefficients that decrease from 3/40 on, so
@@ -333,14 +346,10 @@ def _response(
         at_vertex[k, 1] = vy
         at_vertex[k, 2] = vz
         at_vertex[k, 3] = math.sqrt(vx * vx + vy * vy + vz * vz + m2)
-        # impact-parameter resolution (tracking.impact_sigmas)
         sin_t = pt / (p if p > 0 else 1.0)
-        lever = first[k] / r1
-        sc = sig[k] / res1
-        pb = max(p * beta, 1e-6)
-        root = math.sqrt(sin_t)
-        s_d0 = _hypot(a_d0 * sc, b_d0 / (pb * sin_t * root) * lever)
-        s_z0 = _hypot(a_z0 * sc, b_z0 / (pb * sin_t * sin_t * root) * lever)
+        s_d0, s_z0 = impact_sigmas(
+            p, beta, sin_t, first[k], sig[k], r1, res1, a_d0, b_d0, a_z0, b_z0
+        )
         d0[k] = d0[k] + s_d0 * g[1, k]
         z0[k] = z0[k] + s_z0 * g[2, k]
     return found, out, at_vertex

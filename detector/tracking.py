@@ -85,21 +85,6 @@ def finding_efficiency(pt: Array, n_layers: NDArray[np.int64], trk: TrackingSett
     return trk.efficiency * turn_on * layers
 
 
-def impact_sigmas(
-    p: Array, beta: Array, sin_theta: Array, first: Array, sigma_point: Array, trk: TrackingSettings
-) -> tuple[Array, Array]:
-    """(σ_d0, σ_z0) in mm for tracks whose first hit is at radius `first`."""
-    r1, res1 = trk.layer_radii[0], trk.layer_resolution[0]
-    lever = first / r1
-    scale = sigma_point / res1
-    pb = np.maximum(p * beta, 1e-6)
-    a, b = trk.d0_resolution
-    s_d0 = np.hypot(a * scale, b / (pb * sin_theta**1.5) * lever)
-    a, b = trk.z0_resolution
-    s_z0 = np.hypot(a * scale, b / (pb * sin_theta**2.5) * lever)
-    return s_d0, s_z0
-
-
 def track_response(
     rng: np.random.Generator,
     p4: Array,
@@ -114,7 +99,7 @@ def track_response(
     With `cal`, also the helix's impact point on the calorimeter front face (else NaN).
     The helix mathematics and the response run in the compiled kernel
     (helix_kernel.track_kernel: the formulas of helix.py, finding_efficiency and
-    impact_sigmas).
+    helix_kernel.impact_sigmas).
     """
     n = p4.shape[0]
     geo = (cal.inner_radius, cal.z_backward, cal.z_forward) if cal else (0.0, 0.0, 0.0)

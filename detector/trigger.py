@@ -60,7 +60,7 @@ def _line_arrays(line: TriggerLine) -> tuple[NDArray[np.int64], NDArray[np.float
             line.track_pt,
             line.track_p,
             *line.track_theta,
-            line.opening_angle,
+            np.cos(line.opening_angle) if line.opening_angle > 0.0 else 2.0,
             line.cluster_energy,
             *line.cluster_theta,
             line.energy_sum,
@@ -77,12 +77,17 @@ def trigger_bits(lines: tuple[TriggerLine, ...], t: TriggerInputs) -> dict[str, 
     if not lines:
         return {}
     arrays = [_line_arrays(line) for line in lines]
+    if any(line.opening_angle > 0.0 for line in lines):
+        cos_phi, sin_phi = np.cos(t.track_phi), np.sin(t.track_phi)
+    else:
+        cos_phi = sin_phi = np.zeros(t.track_phi.shape)
     fired = fire_lines_kernel(  # all lines in one pass over the events
         t.track_found,
         t.track_pt,
         t.track_p,
         t.track_theta,
-        t.track_phi,
+        cos_phi,
+        sin_phi,
         t.track_is_muon,
         t.cluster_exists,
         t.cluster_energy,

@@ -14,14 +14,16 @@ species of mass m (Belle II, PRD 108 (2023) L111104, arXiv:2306.02830; REFERENCE
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from ..generator.kinematics import mass as inv_mass
 from .config import TrackingSettings, VertexSettings
-from .tracking import TrackResponse, impact_sigmas
+from .helix_kernel import impact_sigmas
+from .tracking import TrackResponse
 
 Array = NDArray[np.float64]
 
@@ -37,18 +39,6 @@ class VertexResponse:
     mprime: Array  # (N,) GeV, NaN for unequal species
 
 
-def _position_sigma(
-    tr: TrackResponse, r_vertex: Array, trk: TrackingSettings
-) -> tuple[Array, Array]:
-    """Transverse and longitudinal position error of one track at the vertex (mm)."""
-    p4 = tr.p4_at_vertex
-    p = np.linalg.norm(p4[:, :3], axis=1)
-    sin_t = np.hypot(p4[:, 0], p4[:, 1]) / np.maximum(p, 1e-12)
-    # the impact-parameter resolution, with the lever arm from the vertex to the first hit
-    first = np.maximum(tr.first_radius - r_vertex, 0.0)
-    return impact_sigmas(p, p / p4[:, 3], sin_t, first, tr.sigma_point, trk)
-
-
 def fit_vertex(
     rng: np.random.Generator,
     t1: TrackResponse,
@@ -62,33 +52,75 @@ def fit_vertex(
     """Fit the common vertex of two tracks produced at `true_vertex` (N, ≥3)."""
     n = true_vertex.shape[0]
     r_true = np.hypot(true_vertex[:, 0], true_vertex[:, 1])
-    s1, z1 = _position_sigma(t1, r_true, trk)
-    s2, z2 = _position_sigma(t2, r_true, trk)
-    sig_t = 0.5 * (s1 + s2)
-    sig_z = 0.5 * (z1 + z2)
-    u1 = t1.p4_at_vertex[:, :2] / np.hypot(*t1.p4_at_vertex[:, :2].T)[:, None]
-    u2 = t2.p4_at_vertex[:, :2] / np.hypot(*t2.p4_at_vertex[:, :2].T)[:, None]
-    cos_open = np.clip(np.sum(u1 * u2, axis=1), -1.0, 1.0)
-    half = 0.5 * np.arccos(cos_open)
-    floor = vtx.min_opening_sine
-    bis = u1 + u2
-    bis /= np.maximum(np.linalg.norm(bis, axis=1, keepdims=True), 1e-12)
-    perp = np.stack([-bis[:, 1], bis[:, 0]], axis=1)
-    s_par = sig_t / (np.sqrt(2.0) * np.maximum(np.sin(half), floor))
-    s_perp = sig_t / (np.sqrt(2.0) * np.maximum(np.cos(half), floor))
     g = rng.standard_normal((n, 3))
+    u = rng.random(n)
     pos = np.empty((n, 3))
-    pos[:, :2] = (
-        true_vertex[:, :2] + (s_par * g[:, 0])[:, None] * bis + (s_perp * g[:, 1])[:, None] * perp
-    )
-    pos[:, 2] = true_vertex[:, 2] + sig_z / np.sqrt(2.0) * g[:, 2]
-    exists = t1.found & t2.found & (rng.random(n) < vtx.efficiency_at(r_true))
-    p4 = t1.p4_at_vertex + t2.p4_at_vertex
-    m = inv_mass(p4)
-    with np.errstate(invalid="ignore"):
-        mprime = np.sqrt(m * m - 4.0 * masses[0] ** 2) if same_species else np.full(n, np.nan)
-    pos[~exists] = np.nan
-    p4[~exists] = np.nan
-    m = np.where(exists, m, np.nan)
-    mprime = np.where(exists, mprime, np.nan)
+    p4 = np.empty((n, 4))
+    m = np.empty(n)
+    mprime = np.empty(n)
+    exists = np.empty(n, dtype=bool)
+    _fit_kernel(
+        t1.p4_at_vertex, t2.p4_at_vertex, t1.found, t2.found, t1.first_radius,
+        t2.first_radius, t1.sigma_point, t2.sigma_point, true_vertex, r_true, g,
+        u < vtx.efficiency_at(r_true), masses[0] if same_species else -1.0,
+        vtx.min_opening_sine,
+        np.array([trk.layer_radii[0], trk.layer_resolution[0], *trk.d0_resolution,
+                  *trk.z0_resolution]),
+        pos, p4, m, mprime, exists,
+    )  # fmt: skip
     return VertexResponse(exists, pos, p4, m, mprime)
+
+
+@numba.njit(cache=True)
+def _fit_kernel(
+    v1, v2, found1, found2, first1, first2, sigp1, sigp2, true_vertex, r_true, g, efficient,
+    m_same, floor, trk, pos, p4, mass, mprime, exists,
+):  # pragma: no cover - compiled  # fmt: skip
+    """Per event (module docstring): the track errors at the vertex are the impact-parameter
+    resolutions (helix_kernel.impact_sigmas) with the lever arm from the vertex to the first
+    hit; the half opening angle's sine and cosine from cos Δφ (no arccos); M′ when
+    `m_same` ≥ 0 (the common mass). NaN where no vertex."""
+    r1, res1, a_d0, b_d0, a_z0, b_z0 = trk[0], trk[1], trk[2], trk[3], trk[4], trk[5]
+    sqrt2 = math.sqrt(2.0)
+    nan = math.nan
+    for k in range(v1.shape[0]):
+        ok = found1[k] and found2[k] and efficient[k]
+        exists[k] = ok
+        if not ok:
+            pos[k, 0] = pos[k, 1] = pos[k, 2] = nan
+            p4[k, 0] = p4[k, 1] = p4[k, 2] = p4[k, 3] = nan
+            mass[k] = mprime[k] = nan
+            continue
+        st = 0.0
+        sz = 0.0
+        for v, first, sigp in ((v1, first1, sigp1), (v2, first2, sigp2)):
+            pt = math.sqrt(v[k, 0] ** 2 + v[k, 1] ** 2)
+            p = math.sqrt(pt * pt + v[k, 2] ** 2)
+            s_t, s_z = impact_sigmas(
+                p, p / v[k, 3], pt / max(p, 1e-12), max(first[k] - r_true[k], 0.0), sigp[k],
+                r1, res1, a_d0, b_d0, a_z0, b_z0,
+            )  # fmt: skip
+            st += 0.5 * s_t
+            sz += 0.5 * s_z
+        n1 = math.sqrt(v1[k, 0] ** 2 + v1[k, 1] ** 2)
+        n2 = math.sqrt(v2[k, 0] ** 2 + v2[k, 1] ** 2)
+        ux1, uy1, ux2, uy2 = v1[k, 0] / n1, v1[k, 1] / n1, v2[k, 0] / n2, v2[k, 1] / n2
+        cos_open = min(max(ux1 * ux2 + uy1 * uy2, -1.0), 1.0)
+        sin_half = math.sqrt(0.5 * (1.0 - cos_open))
+        cos_half = math.sqrt(0.5 * (1.0 + cos_open))
+        bx, by = ux1 + ux2, uy1 + uy2
+        nb = max(math.sqrt(bx * bx + by * by), 1e-12)
+        bx, by = bx / nb, by / nb
+        s_par = st / (sqrt2 * max(sin_half, floor)) * g[k, 0]
+        s_perp = st / (sqrt2 * max(cos_half, floor)) * g[k, 1]
+        pos[k, 0] = true_vertex[k, 0] + s_par * bx - s_perp * by
+        pos[k, 1] = true_vertex[k, 1] + s_par * by + s_perp * bx
+        pos[k, 2] = true_vertex[k, 2] + sz / sqrt2 * g[k, 2]
+        for j in range(4):
+            p4[k, j] = v1[k, j] + v2[k, j]
+        m2 = p4[k, 3] ** 2 - (p4[k, 0] ** 2 + p4[k, 1] ** 2 + p4[k, 2] ** 2)
+        m = math.sqrt(max(m2, 0.0))
+        mass[k] = m
+        mprime[k] = (
+            math.sqrt(m * m - 4.0 * m_same**2) if m_same >= 0.0 and m >= 2.0 * m_same else nan
+        )

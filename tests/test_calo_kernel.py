@@ -92,10 +92,11 @@ def test_cluster_block_equals_the_per_slot_stages():
         energy[:, s], pos[:, s], exists[:, s] = c.energy, c.position, c.exists
     owner = merge_clusters(energy, pos, exists, cal.merging_distance)
     assert 0 < (owner[:, 1] == 0).sum() < n  # some merge, some don't
-    np.testing.assert_array_equal(block.exists, exists)
-    np.testing.assert_array_equal(block.owner, owner)
-    np.testing.assert_allclose(block.energy, energy, rtol=1e-14)
-    np.testing.assert_allclose(np.stack([block.x, block.y, block.z], -1), pos, rtol=1e-14)
+    np.testing.assert_array_equal(block.exists.T, exists)  # the block is slot-major
+    np.testing.assert_array_equal(block.owner.T, owner)
+    np.testing.assert_allclose(block.energy.T, energy, rtol=1e-14)
+    np.testing.assert_allclose(np.stack([block.x.T, block.y.T, block.z.T], -1), pos, rtol=1e-14)
     r = np.linalg.norm(pos, axis=-1)
-    np.testing.assert_allclose(block.p4[..., :3], pos * (energy / r)[..., None], rtol=1e-12)
-    np.testing.assert_allclose(block.theta, np.arccos(pos[..., 2] / r), rtol=1e-9)
+    p4 = block.p4.transpose(1, 0, 2)
+    np.testing.assert_allclose(p4[..., :3], pos * (energy / r)[..., None], rtol=1e-12)
+    np.testing.assert_allclose(block.theta.T, np.arccos(pos[..., 2] / r), rtol=1e-9)
