@@ -253,19 +253,19 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     cols["missingMass2"] = mm2
     cols["missingMomentumOfEventCMS"] = p_miss
 
-    # trigger (its inputs are (N, k): transposed views)
+    # trigger
     is_muon = np.array([abs(int(block.pdg[i])) == MUON for i in trk_slots], dtype=bool)
     inputs = TriggerInputs(
-        track_found=t_found.T,
-        track_pt=t_pt.T,
-        track_p=t_p.T,
-        track_theta=t_theta.T,
-        track_phi=np.arctan2(t_p4[..., 1], t_p4[..., 0]).T,
-        track_is_muon=(is_muon[:, None] & t_found).T,
-        cluster_exists=c_exists.T,
-        cluster_energy=clusters.energy.T,
-        cluster_energy_cms=clusters.energy_cms.T,
-        cluster_theta=clusters.theta.T,
+        track_found=t_found,
+        track_pt=t_pt,
+        track_p=t_p,
+        track_theta=t_theta,
+        track_phi=np.arctan2(t_p4[..., 1], t_p4[..., 0]),
+        track_is_muon=is_muon[:, None] & t_found,
+        cluster_exists=c_exists,
+        cluster_energy=clusters.energy,
+        cluster_energy_cms=clusters.energy_cms,
+        cluster_theta=clusters.theta,
     )
     cols.update(trigger_bits(det.trigger, inputs))
 
@@ -316,7 +316,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             v.mass,
             v.mprime,
         )
-    dr = np.hypot(vx[..., 0], vx[..., 1])
+    dr = np.sqrt(vx[..., 0] ** 2 + vx[..., 1] ** 2)
     out.objects["vertices"] = _flatten(
         v_exists,
         v_slots,
@@ -410,8 +410,9 @@ def candidate_variables(
             cols["a_p"] = a_p
             with np.errstate(invalid="ignore", divide="ignore"):
                 cols["a_cosTheta"] = a_p4[:, 2] / a_p  # variables.cos_theta
-            cols["a_distance"] = np.sqrt(pos[:, 0] ** 2 + pos[:, 1] ** 2 + pos[:, 2] ** 2)
-            cols["a_dr"] = np.hypot(pos[:, 0], pos[:, 1])
+            dr = np.sqrt(pos[:, 0] ** 2 + pos[:, 1] ** 2)
+            cols["a_distance"] = np.sqrt(dr**2 + pos[:, 2] ** 2)
+            cols["a_dr"] = dr
             cols["a_dz"] = pos[:, 2]
             slots = [final.index(i) for i in a_parts]
             merged = np.zeros(n, dtype=bool)
@@ -424,7 +425,8 @@ def candidate_variables(
                 cols["a_M_fit"] = energy_constrained_mass(cand, a_p4, m, sqrt_s, beta)
         rest = [i for i in side if i not in set(block.final_descendants(alp))]
         if rest:
-            cols["recoilMass"] = recoil_mass(beams_p4, reco.p4[:, rest].sum(axis=1))
+            rest_p4 = sum_slots(reco.p4, np.asarray(rest, dtype=np.int64))
+            cols["recoilMass"] = recoil_mass(beams_p4, rest_p4)
     for role, i in block.roles.items():
         if i not in visible:
             continue

@@ -117,7 +117,7 @@ def fire_lines_kernel(
     cuts,
     cms,
 ):  # pragma: no cover - compiled
-    """Trigger lines (trigger.trigger_bits) over all events in one pass; returns fired (L, N).
+    """Trigger lines (trigger.trigger_bits) on slot-major objects (k, N); returns fired (L, N).
 
     Per line: `ints` (L, 6) = (tracks, max_tracks or -1, clusters, max_clusters or -1, muons,
     check energy sum); `cuts` (L, 11) = (track_pt, track_p, track θ lo, hi, cos of the opening
@@ -125,54 +125,59 @@ def fire_lines_kernel(
     whether the line compares cluster energies in the CM frame (the energy sum is always in
     the lab). The largest transverse opening angle between two selected tracks exceeds the cut
     when the smallest cos Δφ = cos φ_i cos φ_j + sin φ_i sin φ_j is below its cosine; a line
-    without opening-angle cut has cos = 2."""
-    n, kt = track_found.shape
-    kc = cluster_exists.shape[1]
+    without opening-angle cut has cos = 2. Loops run over events innermost (SIMD)."""
+    kt, n = track_found.shape
+    kc = cluster_exists.shape[0]
     n_lines = ints.shape[0]
     out = np.empty((n_lines, n), np.bool_)
-    good = np.empty(kt, np.bool_)
-    for k in range(n):
-        e_sum = 0.0
+    e_sum = np.zeros(n)
+    for c in range(kc):
+        for k in range(n):
+            e_sum[k] += cluster_e_lab[c, k] if cluster_exists[c, k] else 0.0
+    n_trk = np.empty(n, np.int64)
+    n_mu = np.empty(n, np.int64)
+    n_clu = np.empty(n, np.int64)
+    least = np.empty(n)
+    good = np.empty((kt, n), np.bool_)
+    for ln in range(n_lines):
+        pt_cut, p_cut, th_lo, th_hi = cuts[ln, 0], cuts[ln, 1], cuts[ln, 2], cuts[ln, 3]
+        cos_open, e_cut, cth_lo, cth_hi = cuts[ln, 4], cuts[ln, 5], cuts[ln, 6], cuts[ln, 7]
+        mu_p = cuts[ln, 10]
+        n_trk[:] = 0
+        n_mu[:] = 0
+        n_clu[:] = 0
+        for c in range(kt):
+            for k in range(n):
+                th = track_theta[c, k]
+                f = track_found[c, k]
+                g = f & (track_pt[c, k] > pt_cut) & (track_p[c, k] > p_cut)
+                g &= (th_lo <= th) & (th <= th_hi)
+                good[c, k] = g
+                n_trk[k] += g
+                n_mu[k] += f & track_is_muon[c, k] & (track_p[c, k] > mu_p)
+        e_clu = cluster_e_cms if cms[ln] else cluster_e_lab
         for c in range(kc):
-            e_sum += cluster_e_lab[k, c] if cluster_exists[k, c] else 0.0
-        for ln in range(n_lines):
-            pt_cut, p_cut, th_lo, th_hi = cuts[ln, 0], cuts[ln, 1], cuts[ln, 2], cuts[ln, 3]
-            cos_open, e_cut, cth_lo, cth_hi = cuts[ln, 4], cuts[ln, 5], cuts[ln, 6], cuts[ln, 7]
-            n_trk = 0
-            n_mu = 0
-            for c in range(kt):
-                th = track_theta[k, c]
-                p = track_p[k, c]
-                g = (
-                    track_found[k, c]
-                    & (track_pt[k, c] > pt_cut)
-                    & (p > p_cut)
-                    & (th_lo <= th)
-                    & (th <= th_hi)
-                )
-                good[c] = g
-                n_trk += g
-                n_mu += track_found[k, c] & track_is_muon[k, c] & (p > cuts[ln, 10])
-            n_clu = 0
-            for c in range(kc):
-                th = cluster_theta[k, c]
-                e = cluster_e_cms[k, c] if cms[ln] else cluster_e_lab[k, c]
-                n_clu += cluster_exists[k, c] & (e > e_cut) & (cth_lo <= th) & (th <= cth_hi)
-            ok = (n_trk >= ints[ln, 0]) & (n_clu >= ints[ln, 2]) & (n_mu >= ints[ln, 4])
-            ok &= (ints[ln, 1] < 0) | (n_trk <= ints[ln, 1])
-            ok &= (ints[ln, 3] < 0) | (n_clu <= ints[ln, 3])
-            if ints[ln, 5]:
-                ok &= (e_sum >= cuts[ln, 8]) & (e_sum <= cuts[ln, 9])
-            if ok and cos_open < 1.5:
-                least = 2.0
-                for i in range(kt):
-                    for j in range(i + 1, kt):
-                        if good[i] and good[j]:
-                            cij = (
-                                track_cos_phi[k, i] * track_cos_phi[k, j]
-                                + track_sin_phi[k, i] * track_sin_phi[k, j]
-                            )
-                            least = min(least, cij)
-                ok = least < cos_open
-            out[ln, k] = ok
+            for k in range(n):
+                th = cluster_theta[c, k]
+                ok = cluster_exists[c, k] & (e_clu[c, k] > e_cut)
+                n_clu[k] += ok & (cth_lo <= th) & (th <= cth_hi)
+        least[:] = 2.0
+        if cos_open < 1.5:
+            for i in range(kt):
+                for j in range(i + 1, kt):
+                    for k in range(n):
+                        cij = (
+                            track_cos_phi[i, k] * track_cos_phi[j, k]
+                            + track_sin_phi[i, k] * track_sin_phi[j, k]
+                        )
+                        least[k] = min(least[k], cij) if good[i, k] & good[j, k] else least[k]
+        t_min, t_max, c_min, c_max = ints[ln, 0], ints[ln, 1], ints[ln, 2], ints[ln, 3]
+        mu_min, check_sum = ints[ln, 4], ints[ln, 5]
+        lo, hi = cuts[ln, 8], cuts[ln, 9]
+        for k in range(n):
+            ok = (n_trk[k] >= t_min) & (n_clu[k] >= c_min) & (n_mu[k] >= mu_min)
+            ok &= (t_max < 0) | (n_trk[k] <= t_max)
+            ok &= (c_max < 0) | (n_clu[k] <= c_max)
+            ok &= (check_sum == 0) | ((e_sum[k] >= lo) & (e_sum[k] <= hi))
+            out[ln, k] = ok & (least[k] < cos_open) if cos_open < 1.5 else ok
     return out

@@ -179,28 +179,78 @@ def helix_kernel(
     sig = np.full(n, np.inf)
     z = np.ascontiguousarray(x0[:, 2])
     _layer_pass(z, geo, phi0, radii, weights, res, cot_lo, cot_hi, n_lay, first, last, sig)
+    with np.errstate(invalid="ignore"):  # NaN: the circle does not reach r_cal
+        a_cal = np.arccos((r_cal * r_cal - geo[12]) * geo[11])  # _alpha_to_radius's angle
     d0, z0, uxp, uyp, impact, reached = _perigee_and_impact(
-        x0, geo, psi0, phi0, s, r_cal, z_bwd, z_fwd, n_lay, first, last, sig
+        x0, geo, psi0, phi0, a_cal, s, r_cal, z_bwd, z_fwd, n_lay, first, last, sig
     )
     return n_lay, first, last, sig, d0, z0, uxp, uyp, impact, reached
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _perigee_and_impact(
-    x0, geo, psi0, phi0, s, r_cal, z_bwd, z_fwd, n_lay, first, last, sig
+    x0, geo, psi0, phi0, a_cal, s, r_cal, z_bwd, z_fwd, n_lay, first, last, sig
 ):  # pragma: no cover - compiled
     """Per track: perigee (d0, z0, direction at the POCA) and the calorimeter impact
-    (helix.py); tracks with pT = 0 have no layers and their start point as perigee."""
+    (helix.py); tracks with pT = 0 have no layers and their start point as perigee.
+
+    Vectorised pass for the common case (circle centre off the beam line): the POCA is the
+    point of the circle towards the IP, ψ = β + π with β = atan2(cy, cx), so the direction is
+    s·(−cy, cx)/dc and d0 = s·(dc − R); the barrel is reached at ψ = β ± s·a with
+    cos a = (r² − dc² − R²)/(2R·dc) (`a_cal` = a, NaN where the circle does not reach r_cal;
+    the sign is that of the smaller turning angle, as _alpha_to_radius), so the impact needs
+    no sin or cos. End-cap impacts and the degenerate tracks take a scalar pass."""
     n = x0.shape[0]
     d0 = np.empty(n)
     z0 = np.empty(n)
     uxp = np.empty(n)
     uyp = np.empty(n)
-    impact = np.full((n, 3), np.nan)
-    reached = np.zeros(n, np.bool_)
+    impact = np.empty((n, 3))
+    reached = np.empty(n, np.bool_)
+    scalar = np.empty(n, np.bool_)
+    nan = math.nan
     for k in range(n):
+        zk = x0[k, 2]
+        rad, dzda, cx, cy, dc = geo[0, k], geo[3, k], geo[4, k], geo[5, k], geo[6, k]
+        a = _mod2pi(phi0[k] - math.pi)
+        a = a - TWO_PI if a > math.pi else a
+        inv_dc = 1.0 / dc
+        cb, sb = cx * inv_dc, cy * inv_dc
+        uxp[k] = -s * sb
+        uyp[k] = s * cb
+        d0[k] = s * (dc - rad)
+        z0[k] = zk + dzda * a
+        start_inside = (geo[8, k] < r_cal) & (z_bwd < zk) & (zk < z_fwd)
+        ac = a_cal[k]
+        a1 = _mod2pi(phi0[k] - ac)
+        a2 = _mod2pi(phi0[k] + ac)
+        ab = min(a1, a2)
+        t = s * ac if a1 <= a2 else -s * ac  # ψ − β at the crossing
+        zb = zk + dzda * ab
+        barrel = (geo[7, k] > r_cal) & (ac == ac) & (z_bwd < zb) & (zb < z_fwd)
+        c = (r_cal * r_cal - geo[12, k]) * geo[11, k]
+        sin_t = math.sqrt(max(1.0 - c * c, 0.0))
+        sin_t = sin_t if t >= 0.0 else -sin_t
+        cpsi = cb * c - sb * sin_t
+        spsi = sb * c + cb * sin_t
+        impact[k, 0] = cx + rad * cpsi
+        impact[k, 1] = cy + rad * spsi
+        impact[k, 2] = zb
+        ok = start_inside & barrel
+        reached[k] = ok
+        scalar[k] = (not (rad > 0.0)) | (not (dc > 0.0)) | (start_inside & ~barrel)
+        if not ok:
+            impact[k, 0] = nan
+            impact[k, 1] = nan
+            impact[k, 2] = nan
+    for k in range(n):
+        if not scalar[k]:
+            continue
         x, y, zk = x0[k, 0], x0[k, 1], x0[k, 2]
         rad, dzda, cx, cy, dc = geo[0, k], geo[3, k], geo[4, k], geo[5, k], geo[6, k]
+        if not (rad > 0.0 and dc > 0.0):  # redo the calorimeter from scratch
+            reached[k] = False
+            impact[k, 0] = impact[k, 1] = impact[k, 2] = nan
         if not rad > 0.0:
             n_lay[k] = 0
             first[k] = math.inf
@@ -211,41 +261,32 @@ def _perigee_and_impact(
             uxp[k] = 0.0
             uyp[k] = 0.0
             continue
-        # perigee: turning angle in (-pi, pi]
-        a = _mod2pi(phi0[k] - math.pi)
-        if a > math.pi:
-            a -= TWO_PI
-        if dc > 0.0:
-            # the POCA is the point of the circle towards the IP: ψ = atan2(cy, cx) + π, so
-            # (cos ψ, sin ψ) = −(cx, cy)/dc and d0 = s·(dc − R) without sin/cos
-            vx, vy = -s * cy / dc, s * cx / dc
-            d0[k] = s * (dc - rad)
-        else:
+        if not dc > 0.0:
+            a = _mod2pi(phi0[k] - math.pi)
+            if a > math.pi:
+                a -= TWO_PI
             psi = psi0[k] - s * a
             px_ = cx + rad * math.cos(psi)
             py_ = cy + rad * math.sin(psi)
             vx, vy = s * math.sin(psi), -s * math.cos(psi)
             d0[k] = px_ * vy - py_ * vx
-        z0[k] = zk + dzda * a
-        uxp[k] = vx
-        uyp[k] = vy
-        # calorimeter
-        if not (geo[8, k] < r_cal and z_bwd < zk < z_fwd):
-            continue
-        ab = -1.0
-        if geo[7, k] > r_cal:
-            ab = _alpha_to_radius(r_cal, dc, rad, phi0[k])
-        zb = zk + dzda * ab
-        if ab >= 0.0 and z_bwd < zb < z_fwd:
-            psi = psi0[k] - s * ab
-            impact[k, 0] = cx + rad * math.cos(psi)
-            impact[k, 1] = cy + rad * math.sin(psi)
-            impact[k, 2] = zb
-            reached[k] = True
-        elif dzda != 0.0:
+            z0[k] = zk + dzda * a
+            uxp[k] = vx
+            uyp[k] = vy
+            if not (geo[8, k] < r_cal and z_bwd < zk < z_fwd):
+                continue
+            ab = _alpha_to_radius(r_cal, dc, rad, phi0[k]) if geo[7, k] > r_cal else -1.0
+            zb = zk + dzda * ab
+            if ab >= 0.0 and z_bwd < zb < z_fwd:
+                psi = psi0[k] - s * ab
+                impact[k, 0] = cx + rad * math.cos(psi)
+                impact[k, 1] = cy + rad * math.sin(psi)
+                impact[k, 2] = zb
+                reached[k] = True
+                continue
+        if dzda != 0.0:  # the end cap it moves towards
             plane = z_fwd if dzda > 0.0 else z_bwd
-            ae = (plane - zk) / dzda
-            psi = psi0[k] - s * ae
+            psi = psi0[k] - s * (plane - zk) / dzda
             impact[k, 0] = cx + rad * math.cos(psi)
             impact[k, 1] = cy + rad * math.sin(psi)
             impact[k, 2] = plane
@@ -280,76 +321,63 @@ def track_kernel(
     n_lay, first, last, sig, d0, z0, uxp, uyp, impact, reached = helix_kernel(
         x0, p4[:, :3], charge, field, radii, weights, res, cot_lo, cot_hi, r_cal, z_bwd, z_fwd
     )
+    pt = np.sqrt(p4[:, 0] ** 2 + p4[:, 1] ** 2)
+    turn_on = -np.expm1(-np.maximum(pt - resp[0], 0.0) / resp[1])  # tracking.finding_efficiency
     found, out, at_vertex = _response(
-        x0, p4, radii, res, u_found, g, mass, resp, min_layers, full_layers,
+        p4, radii, res, u_found, g, turn_on, mass, resp, min_layers, full_layers,
         n_lay, first, last, sig, d0, z0, uxp, uyp,
     )  # fmt: skip
     return found, out, at_vertex, d0, z0, n_lay, first, sig, impact, reached
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _response(
-    x0, p4, radii, res, u_found, g, mass, resp, min_layers, full_layers,
+    p4, radii, res, u_found, g, turn_on, mass, resp, min_layers, full_layers,
     n_lay, first, last, sig, d0, z0, uxp, uyp,
 ):  # pragma: no cover - compiled  # fmt: skip
-    """Finding and smearing per track (tracking.track_response); d0 and z0 smeared in place."""
-    n = x0.shape[0]
+    """Finding and smearing per track (tracking.track_response), vectorised: every lane is
+    computed and the tracks not found are set to NaN; d0 and z0 smeared in place. `turn_on`
+    is the pT turn-on factor 1 − exp(−(pT − pT_min)/pT_turn-on) of each track."""
+    n = p4.shape[0]
     found = np.empty(n, np.bool_)
     out = np.empty((n, 4))
     at_vertex = np.empty((n, 4))
-    min_pt, turn_on_pt, plateau, a_pt, b_pt, a_d0, b_d0, a_z0, b_z0 = (
-        resp[0],
-        resp[1],
-        resp[2],
-        resp[3],
-        resp[4],
-        resp[5],
-        resp[6],
-        resp[7],
-        resp[8],
-    )
+    plateau, a_pt, b_pt, a_d0, b_d0, a_z0, b_z0 = (
+        resp[2], resp[3], resp[4], resp[5], resp[6], resp[7], resp[8]
+    )  # fmt: skip
     span = full_layers - min_layers + 1
     full = radii[-1] - radii[0]
     r1, res1 = radii[0], res[0]
     m2 = mass * mass
-    nan = np.nan
+    nan = math.nan
     for k in range(n):
         px, py, pz, e = p4[k, 0], p4[k, 1], p4[k, 2], p4[k, 3]
         pt = _hypot(px, py)
         p = math.sqrt(pt * pt + pz * pz)
         beta = p / e
-        turn_on = -math.expm1(-max(pt - min_pt, 0.0) / turn_on_pt)
         layers = min(max((n_lay[k] - min_layers + 1) / span, 0.0), 1.0)
-        eff = plateau * turn_on * layers
-        ok = (n_lay[k] >= min_layers) and (u_found[k] < eff)
+        ok = (n_lay[k] >= min_layers) & (u_found[k] < plateau * turn_on[k] * layers)
         found[k] = ok
-        if not ok:
-            for j in range(4):
-                out[k, j] = nan
-                at_vertex[k, j] = nan
-            d0[k] = nan
-            z0[k] = nan
-            continue
-        f = first[k] if math.isfinite(first[k]) else 0.0
-        arm = max(last[k] - f, 0.05 * full)
-        rel = math.sqrt((a_pt * pt * (full / arm) ** 2) ** 2 + (b_pt / beta) ** 2)
+        f = first[k] if first[k] < math.inf else 0.0
+        lever = full / max(last[k] - f, 0.05 * full)
+        rel = math.sqrt((a_pt * pt * lever * lever) ** 2 + (b_pt / beta) ** 2)
         scale = 1.0 + rel * g[0, k]
         qx = uxp[k] * pt * scale
         qy = uyp[k] * pt * scale
         qz = pz * scale
-        out[k, 0] = qx
-        out[k, 1] = qy
-        out[k, 2] = qz
-        out[k, 3] = math.sqrt(qx * qx + qy * qy + qz * qz + m2)
-        vx, vy, vz = px * scale, py * scale, pz * scale
-        at_vertex[k, 0] = vx
-        at_vertex[k, 1] = vy
-        at_vertex[k, 2] = vz
-        at_vertex[k, 3] = math.sqrt(vx * vx + vy * vy + vz * vz + m2)
+        vx, vy = px * scale, py * scale
         sin_t = pt / (p if p > 0 else 1.0)
         s_d0, s_z0 = impact_sigmas(
             p, beta, sin_t, first[k], sig[k], r1, res1, a_d0, b_d0, a_z0, b_z0
         )
-        d0[k] = d0[k] + s_d0 * g[1, k]
-        z0[k] = z0[k] + s_z0 * g[2, k]
+        out[k, 0] = qx if ok else nan
+        out[k, 1] = qy if ok else nan
+        out[k, 2] = qz if ok else nan
+        out[k, 3] = math.sqrt(qx * qx + qy * qy + qz * qz + m2) if ok else nan
+        at_vertex[k, 0] = vx if ok else nan
+        at_vertex[k, 1] = vy if ok else nan
+        at_vertex[k, 2] = qz if ok else nan
+        at_vertex[k, 3] = math.sqrt(vx * vx + vy * vy + qz * qz + m2) if ok else nan
+        d0[k] = d0[k] + s_d0 * g[1, k] if ok else nan
+        z0[k] = z0[k] + s_z0 * g[2, k] if ok else nan
     return found, out, at_vertex

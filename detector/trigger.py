@@ -24,7 +24,7 @@ from .event_kernel import fire_lines_kernel
 
 @dataclass
 class TriggerInputs:
-    """Dense per-block objects: tracks (N, kt) and clusters (N, kc)."""
+    """Dense per-block objects, slot-major: tracks (kt, N) and clusters (kc, N)."""
 
     track_found: NDArray[np.bool_]
     track_pt: NDArray[np.float64]

@@ -124,18 +124,19 @@ def test_pid_rates_reproduce_card_matrix(belle2):
 
 def test_trigger_lines(belle2):
     n = 3
-    inputs = TriggerInputs(
-        track_found=np.array([[True, True], [True, False], [False, False]]),
-        track_pt=np.array([[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]),
-        track_p=np.array([[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]),
-        track_theta=np.full((n, 2), np.pi / 2),
-        track_phi=np.array([[0.0, 3.0], [0.0, 0.5], [0.0, 0.0]]),
-        track_is_muon=np.zeros((n, 2), bool),
-        cluster_exists=np.array([[False], [False], [True]]),
-        cluster_energy=np.array([[np.nan], [np.nan], [2.0]]),
-        cluster_energy_cms=np.array([[np.nan], [np.nan], [1.5]]),
-        cluster_theta=np.full((n, 1), np.pi / 2),
-    )
+    events = {  # (N, k) per event, handed over slot-major (k, N)
+        "track_found": np.array([[True, True], [True, False], [False, False]]),
+        "track_pt": np.array([[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]),
+        "track_p": np.array([[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]),
+        "track_theta": np.full((n, 2), np.pi / 2),
+        "track_phi": np.array([[0.0, 3.0], [0.0, 0.5], [0.0, 0.0]]),
+        "track_is_muon": np.zeros((n, 2), bool),
+        "cluster_exists": np.array([[False], [False], [True]]),
+        "cluster_energy": np.array([[np.nan], [np.nan], [2.0]]),
+        "cluster_energy_cms": np.array([[np.nan], [np.nan], [1.5]]),
+        "cluster_theta": np.full((n, 1), np.pi / 2),
+    }
+    inputs = TriggerInputs(**{k: np.ascontiguousarray(v.T) for k, v in events.items()})
     bits = trigger_bits(belle2.trigger, inputs)
     assert bits["trg_two_track"].tolist() == [True, False, False]
     assert bits["trg_single_track"].tolist() == [True, True, False]
