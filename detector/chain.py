@@ -24,7 +24,7 @@ from ..pdg import mass as pdg_mass
 from ..record import FINAL, Block, EventRecord
 from .calorimeter import charged_deposit, cluster_block
 from .config import PID_SPECIES, DetectorSettings
-from .event_kernel import event_sums, merged_counts, sum_slots
+from .event_kernel import event_sums, merged_counts, sum_slot_groups
 from .pid import assign_species
 from .tracking import TrackResponse, track_response
 from .trigger import TriggerInputs, trigger_bits
@@ -143,7 +143,7 @@ def _flatten(mask: NDArray[np.bool_], slots: list[int], fields: dict[str, object
             arr, comp = f
             out[name] = arr.reshape(-1).take(pos * arr.shape[2] + comp)
         elif f.ndim == 1:
-            out[name] = f[kk]
+            out[name] = f.take(kk)
         elif f.flags.c_contiguous:
             out[name] = f.reshape(-1).take(pos)
         else:
@@ -226,6 +226,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     t_p = np.sqrt(t_pt**2 + t_p4[..., 2] ** 2)  # variables.momentum
     with np.errstate(invalid="ignore", divide="ignore"):
         t_cos = t_p4[..., 2] / t_p  # variables.cos_theta
+        t_ux, t_uy = t_p4[..., 0] / t_pt, t_p4[..., 1] / t_pt  # (cos φ, sin φ)
     t_theta = np.arccos(np.clip(t_cos, -1.0, 1.0))
     t_pid = np.empty((k_t, n), dtype=np.int64)
     pid = {}
@@ -260,7 +261,8 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         track_pt=t_pt,
         track_p=t_p,
         track_theta=t_theta,
-        track_phi=np.arctan2(t_p4[..., 1], t_p4[..., 0]),
+        track_cos_phi=t_ux,
+        track_sin_phi=t_uy,
         track_is_muon=is_muon[:, None] & t_found,
         cluster_exists=c_exists,
         cluster_energy=clusters.energy,
@@ -337,6 +339,36 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     return out
 
 
+class _GroupSums:
+    """The reconstructed four-momentum sums candidate_variables needs, from one pass over the
+    template (event_kernel.sum_slot_groups): the signal parent's visible descendants, the
+    ALP's, the rest of the signal side and every visible particle with a role."""
+
+    def __init__(self, p4: Array, block: Block, final: list[int], parent, alp) -> None:
+        visible = set(final)
+        groups: dict[str, list[int]] = {}
+        if parent is not None:
+            groups["parent"] = [i for i in block.final_descendants(parent) if i in visible]
+            side = groups["parent"]
+        else:
+            side = [i for i in final if block.mother[i] < 0 or block.status[block.mother[i]] == 4]
+        if alp is not None:
+            groups["alp"] = [i for i in block.final_descendants(alp) if i in visible]
+            from_alp = set(block.final_descendants(alp))
+            groups["rest"] = [i for i in side if i not in from_alp]
+        for role, i in block.roles.items():
+            if i in visible:
+                groups[role] = [i]
+        groups = {k: v for k, v in groups.items() if v}
+        slots = np.array([i for v in groups.values() for i in v], dtype=np.int64)
+        offsets = np.cumsum([0, *(len(v) for v in groups.values())]).astype(np.int64)
+        sums = sum_slot_groups(p4, slots, offsets) if groups else np.empty((0, len(p4), 4))
+        self._sums = dict(zip(groups, sums, strict=True))
+
+    def __getitem__(self, name: str) -> Array:
+        return self._sums[name]
+
+
 def candidate_variables(
     block: Block,
     reco: RecoBlock,
@@ -367,10 +399,11 @@ def candidate_variables(
     visible = set(final)
     parent = block.roles.get("signal_parent")
     alp = block.roles.get("alp")
+    sums = _GroupSums(reco.p4, block, final, parent, alp)
     if parent is not None:
         parts = [i for i in block.final_descendants(parent) if i in visible]
         ok = reco.detected[:, parts].all(axis=1)
-        cand = sum_slots(reco.p4, np.asarray(parts, dtype=np.int64))
+        cand = sums["parent"]
         cols["Mbc"], cols["deltaE"] = beam_constrained_mass(cand, sqrt_s, beta)
         cols["sig_M"] = inv_mass(cand)
         cols["reconstructed"] = ok
@@ -391,7 +424,7 @@ def candidate_variables(
     if alp is not None:
         a_parts = [i for i in block.final_descendants(alp) if i in visible]
         if a_parts:
-            a_p4 = sum_slots(reco.p4, np.asarray(a_parts, dtype=np.int64))
+            a_p4 = sums["alp"]
             m = inv_mass(a_p4)
             v = vertices.get(alp)
             nanv = np.full(n, np.nan)
@@ -425,12 +458,11 @@ def candidate_variables(
                 cols["a_M_fit"] = energy_constrained_mass(cand, a_p4, m, sqrt_s, beta)
         rest = [i for i in side if i not in set(block.final_descendants(alp))]
         if rest:
-            rest_p4 = sum_slots(reco.p4, np.asarray(rest, dtype=np.int64))
-            cols["recoilMass"] = recoil_mass(beams_p4, rest_p4)
+            cols["recoilMass"] = recoil_mass(beams_p4, sums["rest"])
     for role, i in block.roles.items():
         if i not in visible:
             continue
-        p4 = reco.p4[:, i]
+        p4 = sums[role]
         p = momentum(p4)
         cols[f"{role}_p"] = p
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -37,16 +37,20 @@ def boost_fixed(p4, beta):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def sum_slots(p4, slots):  # pragma: no cover - compiled
-    """Σ over template slots of four-vectors (N, P, 4) → (N, 4), slots added in order."""
+def sum_slot_groups(p4, slots, offsets):  # pragma: no cover - compiled
+    """Σ over groups of template slots of four-vectors (N, P, 4) → (G, N, 4), in one pass over
+    the events: group g holds slots[offsets[g]:offsets[g + 1]], added in order."""
     n = p4.shape[0]
-    out = np.empty((n, 4))
+    n_groups = offsets.shape[0] - 1
+    out = np.empty((n_groups, n, 4))
     for k in range(n):
-        for j in range(4):
-            s = p4[k, slots[0], j]
-            for i in range(1, slots.shape[0]):
-                s += p4[k, slots[i], j]
-            out[k, j] = s
+        for g in range(n_groups):
+            a, b = offsets[g], offsets[g + 1]
+            for j in range(4):
+                s = p4[k, slots[a], j]
+                for i in range(a + 1, b):
+                    s += p4[k, slots[i], j]
+                out[g, k, j] = s
     return out
 
 

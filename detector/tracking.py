@@ -117,8 +117,8 @@ def track_response(
         dtype=float,
     )
     found, out, at_vertex, d0, z0, n_layers, first, sigma_point, impact, reached = track_kernel(
-        vertex[:, :3],
-        p4[:, :4],
+        np.ascontiguousarray(vertex[:, :3]),  # one strided read of the event record
+        np.ascontiguousarray(p4[:, :4]),
         float(charge),
         trk.field,
         np.asarray(trk.layer_radii, dtype=float),

@@ -30,7 +30,8 @@ class TriggerInputs:
     track_pt: NDArray[np.float64]
     track_p: NDArray[np.float64]
     track_theta: NDArray[np.float64]
-    track_phi: NDArray[np.float64]
+    track_cos_phi: NDArray[np.float64]  # transverse direction (cos φ, sin φ)
+    track_sin_phi: NDArray[np.float64]
     track_is_muon: NDArray[np.bool_]
     cluster_exists: NDArray[np.bool_]
     cluster_energy: NDArray[np.float64]
@@ -77,17 +78,13 @@ def trigger_bits(lines: tuple[TriggerLine, ...], t: TriggerInputs) -> dict[str, 
     if not lines:
         return {}
     arrays = [_line_arrays(line) for line in lines]
-    if any(line.opening_angle > 0.0 for line in lines):
-        cos_phi, sin_phi = np.cos(t.track_phi), np.sin(t.track_phi)
-    else:
-        cos_phi = sin_phi = np.zeros(t.track_phi.shape)
     fired = fire_lines_kernel(  # all lines in one pass over the events
         t.track_found,
         t.track_pt,
         t.track_p,
         t.track_theta,
-        cos_phi,
-        sin_phi,
+        t.track_cos_phi,
+        t.track_sin_phi,
         t.track_is_muon,
         t.cluster_exists,
         t.cluster_energy,
