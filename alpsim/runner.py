@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from ._version import __version__
+from .allocator import keep_heap
 from .card import RunCard, load_card
 from .detector.chain import RecoRecord, simulate
 from .detector.writers.hepmc3 import HepMC3Writer
@@ -142,6 +143,7 @@ def simulate_chunk(
     card: RunCard, seed: int, index: int, first: int, size: int
 ) -> tuple[EventRecord, RecoRecord]:
     """Generate and simulate one chunk."""
+    keep_heap()  # reuse the last chunk's buffers instead of page-faulting new ones
     channel = card.channel
     rng = chunk_rng(seed, index, GENERATOR_STREAM)
     beams = draw_beams(rng, size, card.detector.beams, channel.min_sqrt_s)
