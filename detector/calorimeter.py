@@ -223,20 +223,21 @@ def cluster_block(
     """All calorimeter slots of a block: photon impacts (straight line from their vertex),
     smearing and acceptance (make_clusters), merging (merge_clusters) and four-momenta.
 
-    `slots` are the template indices of p4/vertex (N, P, 4) that reach for the calorimeter;
+    `slots` are the template indices of the slot-major p4/vertex (P, N, 4) that reach for the
+    calorimeter;
     `photon` (k,) marks the photons, whose impact is computed here; the charged slots bring
     their helix impacts `impact` (3, k, N), `reached` (k, N) and `deposit` (k, N). Random
     numbers: `g` (k, 3, N) standard normals (θ, φ, energy) and `u` (k, N) uniforms.
     """
-    k, n = len(slots), p4.shape[0]
+    k, n = len(slots), p4.shape[1]
     energy = np.empty((k, n))
     x, y, z = np.empty((3, k, n))
     exists = np.empty((k, n), dtype=bool)
     e_true = deposit.copy()
     for c, i in enumerate(slots):
         if photon[c]:
-            e_true[c] = p4[:, i, 3]
-            v, q = vertex[:, i], p4[:, i]
+            e_true[c] = p4[i, :, 3]
+            v, q = vertex[i], p4[i]
             ray_exit(
                 v[:, 0], v[:, 1], v[:, 2], q[:, 0], q[:, 1], q[:, 2],
                 cal.inner_radius, cal.z_backward, cal.z_forward,

@@ -24,9 +24,9 @@ from ..pdg import mass as pdg_mass
 from ..record import FINAL, Block, EventRecord
 from .calorimeter import charged_deposit, cluster_block
 from .config import PID_SPECIES, DetectorSettings
-from .event_kernel import event_sums, merged_counts, sum_slot_groups
+from .event_kernel import event_major, event_sums, merged_counts, slot_major, sum_slot_groups
 from .pid import assign_species
-from .tracking import TrackResponse, track_response
+from .tracking import TrackResponse, TrackTable, track_response
 from .trigger import TriggerInputs, trigger_bits
 from .variables import (
     beam_constrained_mass,
@@ -154,8 +154,10 @@ def _flatten(mask: NDArray[np.bool_], slots: list[int], fields: dict[str, object
 def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings) -> RecoBlock:
     """Run the detector stages on one block and compute the candidate and event variables."""
     n, n_part = block.n_events, block.n_particles
-    reco = np.full((n, n_part, 4), np.nan)
-    detected = np.zeros((n, n_part), dtype=bool)
+    # slot-major copies (P, N, 4): each stage reads and writes whole particle columns
+    p4_sm, vertex_sm = slot_major(block.p4), slot_major(block.vertex)
+    reco = np.full((n_part, n, 4), np.nan)
+    detected = np.zeros((n_part, n), dtype=bool)
     final = [i for i in np.flatnonzero(block.status == FINAL) if is_visible(int(block.pdg[i]))]
     trk_slots = [i for i in final if abs(int(block.pdg[i])) in CHARGED_STABLE]
     cal, trk = det.calorimeter, det.tracking
@@ -163,6 +165,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     # tracking and calorimeter deposits, slot by slot (random numbers drawn in slot order),
     # then all clusters in one compiled pass (impacts, smearing, merging, four-momenta)
     tracks: dict[int, TrackResponse] = {}
+    table = TrackTable.empty(len(trk_slots), n)  # slot-major (k_t, N)
     k_c = len(final)
     deposit = np.empty((k_c, n))
     impact = np.empty((3, k_c, n))
@@ -175,23 +178,24 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         if pdg == PHOTON:
             photon[c] = True
         else:
-            p4, vtx = block.p4[:, i], block.vertex[:, i]
+            p4, vtx = p4_sm[i], vertex_sm[i]
             m = pdg_mass(abs(pdg))
-            tr = track_response(rng, p4, vtx, pdg_charge(pdg), m, trk, cal)
+            slot = trk_slots.index(i)
+            tr = track_response(rng, p4, vtx, pdg_charge(pdg), m, trk, cal, table, slot)
             tracks[i] = tr
-            reco[:, i], detected[:, i] = tr.p4, tr.found
+            reco[i], detected[i] = tr.p4, tr.found
             impact[:, c], reached[c] = tr.impact.T, tr.reached
             deposit[c] = charged_deposit(rng, p4, abs(pdg), m, cal)
         rng.standard_normal(out=g[c])
         rng.random(out=u[c])
     _sqrt_s, beta = det.beams.nominal_cms()
     clusters = cluster_block(
-        block.p4, block.vertex, final, photon, deposit, impact, reached, g, u, cal, beta
+        p4_sm, vertex_sm, final, photon, deposit, impact, reached, g, u, cal, beta
     )
     c_exists, owner = clusters.exists, clusters.owner
     for c, i in enumerate(final):
         if photon[c]:
-            reco[:, i], detected[:, i] = clusters.p4[c], c_exists[c]
+            reco[i], detected[i] = clusters.p4[c], c_exists[c]
 
     # vertices: two opposite-charge tracks with the same mother
     vertices: dict[int, VertexResponse] = {}
@@ -204,40 +208,32 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             rng,
             tracks[kids[0]],
             tracks[kids[1]],
-            block.vertex[:, kids[0]],
+            vertex_sm[kids[0]],
             (pdg_mass(a), pdg_mass(b)),
             a == b,
             det.vertexing,
             trk,
         )
 
-    # dense slot-major track table (k_t, N), then PID per track slot
+    # PID per track slot, from the slot-major track table
     k_t = len(trk_slots)
-    t_found = np.empty((k_t, n), dtype=bool)
-    t_p4 = np.empty((k_t, n, 4))
-    t_d0, t_z0 = np.empty((k_t, n)), np.empty((k_t, n))
-    t_layers = np.empty((k_t, n), dtype=np.int64)
-    for j, i in enumerate(trk_slots):
-        tr = tracks[i]
-        t_found[j], t_p4[j], t_d0[j], t_z0[j], t_layers[j] = (
-            tr.found, tr.p4, tr.d0, tr.z0, tr.n_layers
-        )  # fmt: skip
-    t_pt = np.sqrt(t_p4[..., 0] ** 2 + t_p4[..., 1] ** 2)
-    t_p = np.sqrt(t_pt**2 + t_p4[..., 2] ** 2)  # variables.momentum
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t_cos = t_p4[..., 2] / t_p  # variables.cos_theta
-        t_ux, t_uy = t_p4[..., 0] / t_pt, t_p4[..., 1] / t_pt  # (cos φ, sin φ)
+    t_found, t_p4 = table.found, table.p4
+    t_pt, t_p, t_cos, t_ux, t_uy = table.kinematics
     t_theta = np.arccos(np.clip(t_cos, -1.0, 1.0))
     t_pid = np.empty((k_t, n), dtype=np.int64)
     pid = {}
     for j, i in enumerate(trk_slots):
         t_pid[j] = pid[i] = assign_species(rng, abs(int(block.pdg[i])), t_p[j], t_theta[j], det.pid)
 
-    out = RecoBlock(reco, detected)
+    out = RecoBlock(event_major(reco), np.ascontiguousarray(detected.T))
     em, ep = det.beams.nominal()
     beams_p4 = em + ep
     cols = out.columns
-    cols.update(candidate_variables(block, out, det, tracks, vertices, owner, final, pid, beams_p4))
+    cols.update(
+        candidate_variables(
+            block, reco, detected, det, tracks, vertices, owner, final, pid, beams_p4
+        )
+    )
 
     # event level: tracks with their PID hypothesis, clusters without a found track
     matched = np.zeros((k_c, n), dtype=bool)
@@ -285,9 +281,9 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             "pt": t_pt,
             "p": t_p,
             "cosTheta": t_cos,
-            "d0": t_d0,
-            "z0": t_z0,
-            "nLayers": t_layers,
+            "d0": table.d0,
+            "z0": table.z0,
+            "nLayers": table.n_layers,
         },
     )
     out.objects["clusters"] = _flatten(
@@ -340,7 +336,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
 
 
 class _GroupSums:
-    """The reconstructed four-momentum sums candidate_variables needs, from one pass over the
+    """The reconstructed four-momentum sums candidate_variables needs, from the slot-major
     template (event_kernel.sum_slot_groups): the signal parent's visible descendants, the
     ALP's, the rest of the signal side and every visible particle with a role."""
 
@@ -362,7 +358,7 @@ class _GroupSums:
         groups = {k: v for k, v in groups.items() if v}
         slots = np.array([i for v in groups.values() for i in v], dtype=np.int64)
         offsets = np.cumsum([0, *(len(v) for v in groups.values())]).astype(np.int64)
-        sums = sum_slot_groups(p4, slots, offsets) if groups else np.empty((0, len(p4), 4))
+        sums = sum_slot_groups(p4, slots, offsets) if groups else np.empty((0, p4.shape[1], 4))
         self._sums = dict(zip(groups, sums, strict=True))
 
     def __getitem__(self, name: str) -> Array:
@@ -371,7 +367,8 @@ class _GroupSums:
 
 def candidate_variables(
     block: Block,
-    reco: RecoBlock,
+    reco_p4: Array,
+    detected: NDArray[np.bool_],
     det: DetectorSettings,
     tracks: dict[int, TrackResponse],
     vertices: dict[int, VertexResponse],
@@ -380,7 +377,8 @@ def candidate_variables(
     pid: dict[int, NDArray[np.int64]],
     beams_p4: Array,
 ) -> dict[str, NDArray]:
-    """Variables of the truth-matched candidates (basf2 names).
+    """Variables of the truth-matched candidates (basf2 names), from the slot-major response
+    `reco_p4` (P, N, 4) and `detected` (P, N).
 
     Signal parent: `Mbc`, `deltaE`, `sig_M`, `reconstructed` (all its visible final-state
     descendants seen; without a decaying parent, all visible particles of the hard process
@@ -399,10 +397,10 @@ def candidate_variables(
     visible = set(final)
     parent = block.roles.get("signal_parent")
     alp = block.roles.get("alp")
-    sums = _GroupSums(reco.p4, block, final, parent, alp)
+    sums = _GroupSums(reco_p4, block, final, parent, alp)
     if parent is not None:
         parts = [i for i in block.final_descendants(parent) if i in visible]
-        ok = reco.detected[:, parts].all(axis=1)
+        ok = detected[parts].all(axis=0)
         cand = sums["parent"]
         cols["Mbc"], cols["deltaE"] = beam_constrained_mass(cand, sqrt_s, beta)
         cols["sig_M"] = inv_mass(cand)
@@ -420,7 +418,7 @@ def candidate_variables(
         ]
         parts = sorted({j for i in hard for j in block.final_descendants(i) if j in visible})
         if parts:
-            cols["reconstructed"] = reco.detected[:, parts].all(axis=1)
+            cols["reconstructed"] = detected[parts].all(axis=0)
     if alp is not None:
         a_parts = [i for i in block.final_descendants(alp) if i in visible]
         if a_parts:

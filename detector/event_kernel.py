@@ -37,20 +37,42 @@ def boost_fixed(p4, beta):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def slot_major(a):  # pragma: no cover - compiled
+    """(N, P, c) → (P, N, c): the event record's per-particle columns made contiguous in one
+    sequential pass (reading a slot of the (N, P, c) layout touches a cache line per event)."""
+    n, p, c = a.shape
+    out = np.empty((p, n, c))
+    for k in range(n):
+        for i in range(p):
+            for j in range(c):
+                out[i, k, j] = a[k, i, j]
+    return out
+
+
+@numba.njit(cache=True)
+def event_major(a):  # pragma: no cover - compiled
+    """(P, N, c) → (N, P, c), the inverse of slot_major."""
+    p, n, c = a.shape
+    out = np.empty((n, p, c))
+    for k in range(n):
+        for i in range(p):
+            for j in range(c):
+                out[k, i, j] = a[i, k, j]
+    return out
+
+
+@numba.njit(cache=True)
 def sum_slot_groups(p4, slots, offsets):  # pragma: no cover - compiled
-    """Σ over groups of template slots of four-vectors (N, P, 4) → (G, N, 4), in one pass over
-    the events: group g holds slots[offsets[g]:offsets[g + 1]], added in order."""
-    n = p4.shape[0]
+    """Σ over groups of template slots of slot-major four-vectors (P, N, 4) → (G, N, 4):
+    group g holds slots[offsets[g]:offsets[g + 1]], added in order."""
+    n = p4.shape[1]
     n_groups = offsets.shape[0] - 1
     out = np.empty((n_groups, n, 4))
-    for k in range(n):
-        for g in range(n_groups):
-            a, b = offsets[g], offsets[g + 1]
-            for j in range(4):
-                s = p4[k, slots[a], j]
-                for i in range(a + 1, b):
-                    s += p4[k, slots[i], j]
-                out[g, k, j] = s
+    for g in range(n_groups):
+        a, b = offsets[g], offsets[g + 1]
+        out[g] = p4[slots[a]]
+        for i in range(a + 1, b):
+            out[g] += p4[slots[i]]
     return out
 
 

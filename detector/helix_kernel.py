@@ -313,19 +313,24 @@ def track_kernel(
     resp: np.ndarray,
     min_layers: int,
     full_layers: int,
+    found: np.ndarray,
+    out: np.ndarray,
+    kinematics: np.ndarray,
 ) -> tuple[np.ndarray, ...]:
     """helix_kernel followed by the track response of tracking.track_response (finding,
     pT and impact-parameter smearing, four-momenta at the POCA and at the production point).
     `resp` = (min_pt, pt_turn_on, efficiency, a_pt, b_pt, a_d0, b_d0, a_z0, b_z0); `u_found`
-    (N,) and `g` (3, N) are the random numbers of track_response."""
+    (N,) and `g` (3, N) are the random numbers of track_response. Written in place: `found`
+    (N,), the four-momenta at the POCA `out` (N, 4) and `kinematics` (5, N) = (pT, p, cos θ,
+    cos φ, sin φ) of the reconstructed track (NaN where not found)."""
     n_lay, first, last, sig, d0, z0, uxp, uyp, impact, reached = helix_kernel(
         x0, p4[:, :3], charge, field, radii, weights, res, cot_lo, cot_hi, r_cal, z_bwd, z_fwd
     )
     pt = np.sqrt(p4[:, 0] ** 2 + p4[:, 1] ** 2)
     turn_on = -np.expm1(-np.maximum(pt - resp[0], 0.0) / resp[1])  # tracking.finding_efficiency
-    found, out, at_vertex = _response(
+    at_vertex = _response(
         p4, radii, res, u_found, g, turn_on, mass, resp, min_layers, full_layers,
-        n_lay, first, last, sig, d0, z0, uxp, uyp,
+        n_lay, first, last, sig, d0, z0, uxp, uyp, found, out, kinematics,
     )  # fmt: skip
     return found, out, at_vertex, d0, z0, n_lay, first, sig, impact, reached
 
@@ -333,14 +338,14 @@ def track_kernel(
 @numba.njit(cache=True, error_model="numpy")
 def _response(
     p4, radii, res, u_found, g, turn_on, mass, resp, min_layers, full_layers,
-    n_lay, first, last, sig, d0, z0, uxp, uyp,
+    n_lay, first, last, sig, d0, z0, uxp, uyp, found, out, kinematics,
 ):  # pragma: no cover - compiled  # fmt: skip
     """Finding and smearing per track (tracking.track_response), vectorised: every lane is
-    computed and the tracks not found are set to NaN; d0 and z0 smeared in place. `turn_on`
-    is the pT turn-on factor 1 − exp(−(pT − pT_min)/pT_turn-on) of each track."""
+    computed and the tracks not found are set to NaN; d0 and z0 smeared in place, `found`,
+    `out` and `kinematics` filled (track_kernel). `turn_on` is the pT turn-on factor
+    1 − exp(−(pT − pT_min)/pT_turn-on) of each track. Returns the four-momenta at the
+    production point."""
     n = p4.shape[0]
-    found = np.empty(n, np.bool_)
-    out = np.empty((n, 4))
     at_vertex = np.empty((n, 4))
     plateau, a_pt, b_pt, a_d0, b_d0, a_z0, b_z0 = (
         resp[2], resp[3], resp[4], resp[5], resp[6], resp[7], resp[8]
@@ -374,10 +379,17 @@ def _response(
         out[k, 1] = qy if ok else nan
         out[k, 2] = qz if ok else nan
         out[k, 3] = math.sqrt(qx * qx + qy * qy + qz * qz + m2) if ok else nan
+        r_pt = math.sqrt(qx * qx + qy * qy)
+        r_p = math.sqrt(r_pt * r_pt + qz * qz)
+        kinematics[0, k] = r_pt if ok else nan
+        kinematics[1, k] = r_p if ok else nan
+        kinematics[2, k] = qz / r_p if ok else nan
+        kinematics[3, k] = qx / r_pt if ok else nan
+        kinematics[4, k] = qy / r_pt if ok else nan
         at_vertex[k, 0] = vx if ok else nan
         at_vertex[k, 1] = vy if ok else nan
         at_vertex[k, 2] = qz if ok else nan
         at_vertex[k, 3] = math.sqrt(vx * vx + vy * vy + qz * qz + m2) if ok else nan
         d0[k] = d0[k] + s_d0 * g[1, k] if ok else nan
         z0[k] = z0[k] + s_z0 * g[2, k] if ok else nan
-    return found, out, at_vertex
+    return at_vertex

@@ -47,6 +47,35 @@ class TrackResponse:
     sigma_point: Array  # mm, hit resolution of the first layer crossed
     impact: Array  # (N, 3) helix impact on the calorimeter front face (NaN if none)
     reached: NDArray[np.bool_]  # (N,) the helix reaches the calorimeter
+    pt: Array  # GeV, reconstructed (NaN where not found), as p, cos θ, and cos φ, sin φ
+    p: Array
+    cos_theta: Array
+    cos_phi: Array
+    sin_phi: Array
+
+
+@dataclass
+class TrackTable:
+    """Found tracks of several template slots, slot-major (k, N): what the later stages read
+    (vertexing keeps the per-slot TrackResponse)."""
+
+    found: NDArray[np.bool_]
+    p4: Array  # (k, N, 4) at the POCA
+    d0: Array
+    z0: Array
+    n_layers: NDArray[np.int64]
+    kinematics: Array  # (5, k, N): pT, p, cos θ, cos φ, sin φ
+
+    @classmethod
+    def empty(cls, k: int, n: int) -> TrackTable:
+        return cls(
+            np.empty((k, n), dtype=bool),
+            np.empty((k, n, 4)),
+            np.empty((k, n)),
+            np.empty((k, n)),
+            np.empty((k, n), dtype=np.int64),
+            np.empty((5, k, n)),
+        )
 
 
 def layer_crossings(
@@ -93,15 +122,21 @@ def track_response(
     mass: float,
     trk: TrackingSettings,
     cal: CalorimeterSettings | None = None,
+    table: TrackTable | None = None,
+    slot: int = 0,
 ) -> TrackResponse:
     """Propagate, find and measure N tracks of one charge (true four-momenta p4 (N, 4)).
 
-    With `cal`, also the helix's impact point on the calorimeter front face (else NaN).
+    With `cal`, also the helix's impact point on the calorimeter front face (else NaN). With
+    `table`, the result is written into row `slot` of it and the response refers to that row.
     The helix mathematics and the response run in the compiled kernel
     (helix_kernel.track_kernel: the formulas of helix.py, finding_efficiency and
     helix_kernel.impact_sigmas).
     """
     n = p4.shape[0]
+    if table is None:
+        table, slot = TrackTable.empty(1, n), 0
+    kin = table.kinematics[:, slot]
     geo = (cal.inner_radius, cal.z_backward, cal.z_forward) if cal else (0.0, 0.0, 0.0)
     u_found = rng.random(n)
     g = rng.standard_normal((3, n))
@@ -133,10 +168,15 @@ def track_response(
         resp,
         int(trk.min_layers),
         int(trk.full_layers),
+        table.found[slot],
+        table.p4[slot],
+        kin,
     )
+    table.d0[slot], table.z0[slot], table.n_layers[slot] = d0, z0, n_layers
     return TrackResponse(
-        found, out, at_vertex, d0, z0, n_layers, first, sigma_point, impact, reached
-    )
+        found, out, at_vertex, table.d0[slot], table.z0[slot], table.n_layers[slot], first,
+        sigma_point, impact, reached, *kin,
+    )  # fmt: skip
 
 
 def reconstruct_tracks(

@@ -71,7 +71,8 @@ def test_cluster_block_equals_the_per_slot_stages():
     u = rng.random((2, n))
     impact = np.empty((3, 2, n))
     reached = np.empty((2, n), dtype=bool)
-    block = cluster_block(p4, vertex, [0, 1], np.array([True, True]), np.empty((2, n)),
+    p4_sm, vertex_sm = p4.transpose(1, 0, 2).copy(), vertex.transpose(1, 0, 2).copy()
+    block = cluster_block(p4_sm, vertex_sm, [0, 1], np.array([True, True]), np.empty((2, n)),
                           impact, reached, g, u, cal, np.zeros(3))  # fmt: skip
 
     class Replay:  # hands make_clusters the same draws
