@@ -154,11 +154,13 @@ def _flatten(mask: NDArray[np.bool_], slots: list[int], fields: dict[str, object
 def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings) -> RecoBlock:
     """Run the detector stages on one block and compute the candidate and event variables."""
     n, n_part = block.n_events, block.n_particles
-    # slot-major copies (P, N, 4): each stage reads and writes whole particle columns
-    p4_sm, vertex_sm = slot_major(block.p4), slot_major(block.vertex)
-    reco = np.full((n_part, n, 4), np.nan)
-    detected = np.zeros((n_part, n), dtype=bool)
     final = [i for i in np.flatnonzero(block.status == FINAL) if is_visible(int(block.pdg[i]))]
+    # slot-major copies (P, N, 4) of the visible particles (rows of the others unset): each
+    # stage reads and writes whole particle columns
+    seen = np.asarray(final, dtype=np.int64)
+    p4_sm, vertex_sm = slot_major(block.p4, seen), slot_major(block.vertex, seen)
+    reco = np.empty((n_part, n, 4))
+    detected = np.zeros((n_part, n), dtype=bool)
     trk_slots = [i for i in final if abs(int(block.pdg[i])) in CHARGED_STABLE]
     cal, trk = det.calorimeter, det.tracking
 
@@ -225,7 +227,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     for j, i in enumerate(trk_slots):
         t_pid[j] = pid[i] = assign_species(rng, abs(int(block.pdg[i])), t_p[j], t_theta[j], det.pid)
 
-    out = RecoBlock(event_major(reco), np.ascontiguousarray(detected.T))
+    out = RecoBlock(event_major(reco, seen), np.ascontiguousarray(detected.T))
     em, ep = det.beams.nominal()
     beams_p4 = em + ep
     cols = out.columns

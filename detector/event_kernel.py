@@ -37,25 +37,26 @@ def boost_fixed(p4, beta):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def slot_major(a):  # pragma: no cover - compiled
-    """(N, P, c) → (P, N, c): the event record's per-particle columns made contiguous in one
-    sequential pass (reading a slot of the (N, P, c) layout touches a cache line per event)."""
+def slot_major(a, slots):  # pragma: no cover - compiled
+    """(N, P, c) → (P, N, c) for the template `slots` (other rows left unset): the event
+    record's particle columns made contiguous in one sequential pass (reading one slot of the
+    (N, P, c) layout touches a cache line per event)."""
     n, p, c = a.shape
     out = np.empty((p, n, c))
     for k in range(n):
-        for i in range(p):
+        for i in slots:
             for j in range(c):
                 out[i, k, j] = a[k, i, j]
     return out
 
 
 @numba.njit(cache=True)
-def event_major(a):  # pragma: no cover - compiled
-    """(P, N, c) → (N, P, c), the inverse of slot_major."""
+def event_major(a, slots):  # pragma: no cover - compiled
+    """(P, N, c) → (N, P, c), the inverse of slot_major: rows `slots` copied, NaN elsewhere."""
     p, n, c = a.shape
-    out = np.empty((n, p, c))
+    out = np.full((n, p, c), np.nan)
     for k in range(n):
-        for i in range(p):
+        for i in slots:
             for j in range(c):
                 out[k, i, j] = a[i, k, j]
     return out
