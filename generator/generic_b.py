@@ -190,22 +190,28 @@ def phase_space(
     inv = np.empty((n_ev, n_body))
     pd = np.empty((n_ev, n_body))
     todo = np.arange(n_ev)
-    for _ in range(100_000):
-        k = todo.size
+    tries = 1  # trials per pending event, raised to ~2/acceptance so few passes are needed
+    for _ in range(10_000):
+        idx = np.repeat(todo, tries)
+        k = idx.size
         r = np.sort(rng.uniform(size=(k, n_body - 2)), axis=1)
         rr = np.concatenate([np.zeros((k, 1)), r, np.ones((k, 1))], axis=1)
-        trial = rr * t_kin[todo, None] + np.cumsum(m)[None, :]
+        trial = rr * t_kin[idx, None] + np.cumsum(m)[None, :]
         w = np.ones(k)
         p_trial = np.zeros((k, n_body))
         for i in range(1, n_body):
             p_trial[:, i] = _pdk(trial[:, i], trial[:, i - 1], m[i])
             w *= p_trial[:, i]
-        ok = rng.uniform(size=k) * wtmax[todo] < w
-        inv[todo[ok]] = trial[ok]
-        pd[todo[ok]] = p_trial[ok]
-        todo = todo[~ok]
+        ok = (rng.uniform(size=k) * wtmax[idx] < w).reshape(todo.size, tries)
+        hit = ok.any(axis=1)
+        first = todo.size and np.flatnonzero(hit) * tries + ok[hit].argmax(axis=1)
+        inv[todo[hit]] = trial[first]  # the first accepted trial of each event: the same
+        pd[todo[hit]] = p_trial[first]  # distribution as one-at-a-time accept-reject
+        acceptance = max(ok.mean(), 1e-3)
+        todo = todo[~hit]
         if todo.size == 0:
             break
+        tries = int(min(max(2.0 / acceptance, 1.0), 1000.0))
     else:  # pragma: no cover
         raise RuntimeError("phase-space unweighting did not converge")
     out = np.zeros((n_ev, n_body, 4))
