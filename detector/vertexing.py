@@ -51,7 +51,7 @@ def fit_vertex(
 ) -> VertexResponse:
     """Fit the common vertex of two tracks produced at `true_vertex` (N, ≥3)."""
     n = true_vertex.shape[0]
-    r_true = np.hypot(true_vertex[:, 0], true_vertex[:, 1])
+    r_true = np.sqrt(true_vertex[:, 0] ** 2 + true_vertex[:, 1] ** 2)
     g = rng.standard_normal((n, 3))
     u = rng.random(n)
     pos = np.empty((n, 3))
