@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from ..generator.channels.tau_to_l_a import pseudo_rest_frame_x
 from ..generator.kinematics import mass as inv_mass
 from ..pdg import charge as pdg_charge
 from ..pdg import mass as pdg_mass
@@ -33,6 +34,7 @@ from .variables import (
     energy_constrained_mass,
     momentum,
     recoil_mass,
+    to_cms,
 )
 from .vertexing import VertexResponse, fit_vertex
 
@@ -350,6 +352,9 @@ class _GroupSums:
             side = groups["parent"]
         else:
             side = [i for i in final if block.mother[i] < 0 or block.status[block.mother[i]] == 4]
+        tag = block.roles.get("tag_tau")
+        if tag is not None:
+            groups["tag"] = [i for i in block.final_descendants(tag) if i in visible]
         if alp is not None:
             groups["alp"] = [i for i in block.final_descendants(alp) if i in visible]
             from_alp = set(block.final_descendants(alp))
@@ -459,6 +464,14 @@ def candidate_variables(
         rest = [i for i in side if i not in set(block.final_descendants(alp))]
         if rest:
             cols["recoilMass"] = recoil_mass(beams_p4, sums["rest"])
+    lepton, tag = block.roles.get("lepton"), block.roles.get("tag_tau")
+    if lepton in visible and tag is not None:
+        # τ → ℓ a: x_ℓ of the reconstructed lepton in the pseudo-rest frame of the signal τ,
+        # opposite the reconstructed visible tag (NaN unless the lepton and the whole tag are seen)
+        tag_parts = [i for i in block.final_descendants(tag) if i in visible]
+        seen = detected[lepton] & detected[tag_parts].all(axis=0)
+        x = pseudo_rest_frame_x(to_cms(sums["lepton"], beta), to_cms(sums["tag"], beta), sqrt_s)
+        cols["x_l"] = np.where(seen, x, np.nan)
     for role, i in block.roles.items():
         if i not in visible:
             continue

@@ -16,7 +16,7 @@ from ..generator.kinematics import boost, mass
 from .event_kernel import boost_fixed
 
 
-def _to_cms(p4: NDArray[np.float64], cms_beta: NDArray[np.float64]) -> NDArray[np.float64]:
+def to_cms(p4: NDArray[np.float64], cms_beta: NDArray[np.float64]) -> NDArray[np.float64]:
     """Four-vectors (N, 4) in the CM frame moving with β in the lab (compiled for one β)."""
     b = np.asarray(cms_beta, dtype=float)
     if b.ndim == 1 and p4.ndim == 2:
@@ -28,7 +28,7 @@ def beam_constrained_mass(
     candidate_p4: NDArray[np.float64], sqrt_s: float, cms_beta: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """(Mbc, ΔE) of candidates (N, 4) given the nominal √s and the CM velocity in the lab."""
-    cms = _to_cms(candidate_p4, cms_beta)
+    cms = to_cms(candidate_p4, cms_beta)
     e_beam = 0.5 * sqrt_s
     p2 = np.sum(cms[:, :3] ** 2, axis=1)
     with np.errstate(invalid="ignore"):
@@ -92,8 +92,8 @@ def energy_constrained_mass(
     sharpen m_γγ (BaBar, PRL 128 (2022) 131802: fit constraining the B candidate to the beam
     energy); it ignores the angular errors and the K momentum error. NaN where undefined.
     """
-    cand = _to_cms(candidate_p4, cms_beta)
-    gg = _to_cms(photons_p4, cms_beta)
+    cand = to_cms(candidate_p4, cms_beta)
+    gg = to_cms(photons_p4, cms_beta)
     with np.errstate(invalid="ignore", divide="ignore"):
         k = (0.5 * sqrt_s - (cand[:, 3] - gg[:, 3])) / gg[:, 3]
         return np.where(k > 0, k * photons_mass, np.nan)

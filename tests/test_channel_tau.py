@@ -202,3 +202,26 @@ def test_shipped_cards_load(card):
 
     c = load_card(Path(__file__).resolve().parents[1] / "cards" / card)
     assert c.channel.normalisation()["kind"] == "branching_fraction"
+
+
+def test_reconstructed_x_l_follows_the_truth_pseudo_rest_frame():
+    """The detector's `x_l`: reconstructed lepton and 3π tag in the pseudo-rest frame; NaN
+    unless both are seen; close to the truth x_ℓ(PRF) event by event."""
+    from pathlib import Path
+
+    from alpsim.card import load_card
+    from alpsim.runner import simulate_chunk
+
+    card = load_card(Path(__file__).resolve().parents[1] / "cards" / "belle2_tau_mu_a.toml")
+    record, reco = simulate_chunk(card, 5, 0, 0, 4000)
+    x = reco.columns()["x_l"]
+    truth = np.concatenate([b.extra["x_l_truth_prf"] for b in record.blocks])
+    seen = np.isfinite(x)
+    assert 0.3 < seen.mean() < 0.95
+    d = x[seen] - truth[seen]
+    assert abs(np.median(d)) < 2e-3
+    assert 0.5 * np.subtract(*np.percentile(d, [84, 16])) < 0.02
+    lepton = np.concatenate(
+        [r.detected[:, b.roles["lepton"]] for b, r in zip(record.blocks, reco.blocks, strict=True)]
+    )
+    assert not np.any(seen & ~lepton)
