@@ -390,7 +390,8 @@ def candidate_variables(
     Signal parent: `Mbc`, `deltaE`, `sig_M`, `reconstructed` (all its visible final-state
     descendants seen; without a decaying parent, all visible particles of the hard process
     except ISR photons). ALP (`a_`): `M` (vertex mass if two tracks were vertexed, else the
-    invariant mass of its reconstructed daughters), `Mprime`, `p`, `cosTheta`, `distance`,
+    invariant mass of its reconstructed daughters), `InvM` (always the latter, with the track
+    momenta at the point of closest approach to the IP), `Mprime`, `p`, `cosTheta`, `distance`,
     `dr`, `dz` (fitted vertex w.r.t. the IP), `merged` (two of its photons in one cluster),
     `M_fit` (photon-only ALPs from a decaying parent: the mass after the beam-energy
     constraint ΔE = 0, see `variables.energy_constrained_mass`).
@@ -431,6 +432,7 @@ def candidate_variables(
         if a_parts:
             a_p4 = sums["alp"]
             m = inv_mass(a_p4)
+            cols["a_InvM"] = m  # basf2 InvM: the daughters' momenta as reconstructed at the IP
             v = vertices.get(alp)
             nanv = np.full(n, np.nan)
             pos = v.position if v is not None else np.full((n, 3), np.nan)
