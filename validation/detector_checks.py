@@ -26,13 +26,18 @@ from alpsim.pdg import ctau, mass
 from alpsim.record import EventRecord
 
 
-def sample(det, m_a, ctau_mm, final_state, n, seed=1):
-    """Generate B+ → K+ a and run the detector; returns (record, columns)."""
+def sample(det, m_a, ctau_mm, final_state, n, seed=1, objects=False):
+    """Generate B+ → K+ a and run the detector; returns (record, columns), the columns with the
+    reconstructed "vertices" objects added if `objects`."""
     rng = np.random.default_rng(seed)
     ch = BToKA(AlpSettings(m_a, ctau_mm, {final_state: 1.0}), 1e-6)
     beams = draw_beams(rng, n, det.beams, ch.min_sqrt_s)
     record = EventRecord(ch.name, ch.generate(rng, beams))
-    return record, simulate(rng, record, det).columns()
+    reco = simulate(rng, record, det)
+    columns = reco.columns()
+    if objects:
+        columns["vertices"] = reco.objects()["vertices"]
+    return record, columns
 
 
 def robust_sigma(x: np.ndarray) -> float:
