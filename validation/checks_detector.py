@@ -98,6 +98,22 @@ def pi0_ks_peaks(ctx: Context) -> list[Result]:
     ks_x, _ = _vertex_residuals(rec, c)
     rec, c = sample(belle2, 1.0, 1e-3, "mu+ mu-", n, objects=True)
     mu_x, mu_z = _vertex_residuals(rec, c)
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 4, figsize=(14, 3.5))
+    for a, m, pdg, name in ((ax[0], m_pi0, 111, "π0 → γγ"), (ax[1], m_eta, 221, "η → γγ"),
+                            (ax[2], m_ks, 310, "K0_S → π+π− (vertex mass)")):  # fmt: skip
+        half = {111: 0.25 * mass(111), 221: 0.08 * mass(221), 310: 0.02}[pdg]
+        a.hist(m * 1e3, bins=80, range=((mass(pdg) - half) * 1e3, (mass(pdg) + half) * 1e3))
+        a.axvline(mass(pdg) * 1e3, color="k", lw=0.8)
+        a.set(xlabel="mass [MeV]", title=f"{name}, Belle II")
+    for res, label in ((ks_x, "K0_S, x"), (mu_x, "a→μμ 1 GeV, x"), (mu_z, "a→μμ 1 GeV, z")):
+        ax[3].hist(res * 1e3, bins=80, range=(-400, 400), histtype="step", density=True,
+                   label=label)  # fmt: skip
+    ax[3].set(xlabel="vertex − true [µm]", title="two-track vertices")
+    ax[3].legend(fontsize=7)
+    fig.tight_layout()
+    ctx.savefig(fig, "det_peaks_vertices.png")
     return [
         compare_rel("π0 peak (median m_γγ)", float(np.median(m_pi0)), mass(111), PEAK_TOL,
                     unit="GeV", source="PDG"),
