@@ -37,6 +37,44 @@ def boost_fixed(p4, beta):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def mbc_delta_e(p4, e_beam, beta):  # pragma: no cover - compiled
+    """variables.beam_constrained_mass: candidates (N, 4) boosted to the frame moving with
+    −`beta` (as boost_fixed), Mbc = √(E_beam² − |p*|²) (NaN below 0) and ΔE = E* − E_beam."""
+    n = p4.shape[0]
+    mbc = np.empty(n)
+    de = np.empty(n)
+    bx, by, bz = -beta[0], -beta[1], -beta[2]
+    b2 = bx * bx + by * by + bz * bz
+    gamma = 1.0 / math.sqrt(1.0 - b2)
+    coef0 = (gamma - 1.0) / b2 if b2 > 0.0 else 0.0
+    for k in range(n):
+        px, py, pz, e = _boost_one(
+            p4[k, 0], p4[k, 1], p4[k, 2], p4[k, 3], bx, by, bz, b2, gamma, coef0
+        )
+        m2 = e_beam * e_beam - (px * px + py * py + pz * pz)
+        mbc[k] = math.sqrt(m2) if m2 >= 0.0 else math.nan
+        de[k] = e - e_beam
+    return mbc, de
+
+
+@numba.njit(cache=True)
+def recoil_kernel(beams, p4):  # pragma: no cover - compiled
+    """variables.recoil_mass: √((p_beams − p_X)²) of four-vectors (N, 4), NaN where negative."""
+    n = p4.shape[0]
+    out = np.empty(n)
+    for k in range(n):
+        ex, ey, ez, ee = (
+            beams[0] - p4[k, 0],
+            beams[1] - p4[k, 1],
+            beams[2] - p4[k, 2],
+            beams[3] - p4[k, 3],
+        )
+        m2 = ee * ee - (ex * ex + ey * ey + ez * ez)
+        out[k] = math.sqrt(m2) if m2 >= 0.0 else math.nan
+    return out
+
+
+@numba.njit(cache=True)
 def slot_major(a, slots):  # pragma: no cover - compiled
     """(N, P, c) → (P, N, c) for the template `slots` (other rows left unset): the event
     record's particle columns made contiguous in one sequential pass (reading one slot of the

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..generator.kinematics import boost, mass
-from .event_kernel import boost_fixed
+from .event_kernel import boost_fixed, mbc_delta_e, recoil_kernel
 
 
 def to_cms(p4: NDArray[np.float64], cms_beta: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -27,13 +27,11 @@ def to_cms(p4: NDArray[np.float64], cms_beta: NDArray[np.float64]) -> NDArray[np
 def beam_constrained_mass(
     candidate_p4: NDArray[np.float64], sqrt_s: float, cms_beta: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """(Mbc, ΔE) of candidates (N, 4) given the nominal √s and the CM velocity in the lab."""
-    cms = to_cms(candidate_p4, cms_beta)
-    e_beam = 0.5 * sqrt_s
-    p2 = np.sum(cms[:, :3] ** 2, axis=1)
-    with np.errstate(invalid="ignore"):
-        mbc = np.sqrt(e_beam**2 - p2)
-    return mbc, cms[:, 3] - e_beam
+    """(Mbc, ΔE) of candidates (N, 4) given the nominal √s and the CM velocity in the lab
+    (NaN for Mbc where |p*| exceeds the beam energy)."""
+    return mbc_delta_e(
+        np.ascontiguousarray(candidate_p4, dtype=float), 0.5 * sqrt_s, np.asarray(cms_beta, float)
+    )
 
 
 def invariant_mass(p4s: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -48,9 +46,7 @@ def mass_squared(p4: NDArray[np.float64]) -> NDArray[np.float64]:
 
 def recoil_mass(beams_p4: NDArray[np.float64], p4: NDArray[np.float64]) -> NDArray[np.float64]:
     """basf2 `recoilMass`: √((p_beams − p_X)²), NaN where negative."""
-    m2 = mass_squared(beams_p4 - p4)
-    with np.errstate(invalid="ignore"):
-        return np.where(m2 >= 0.0, np.sqrt(m2), np.nan)
+    return recoil_kernel(np.asarray(beams_p4, dtype=float), np.ascontiguousarray(p4, dtype=float))
 
 
 def cos_theta(p4: NDArray[np.float64]) -> NDArray[np.float64]:
