@@ -201,23 +201,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         if photon[c]:
             reco[i], detected[i] = clusters.p4[c], c_exists[c]
 
-    # vertices: two opposite-charge tracks with the same mother
-    vertices: dict[int, VertexResponse] = {}
-    for mom in np.unique(block.mother[trk_slots]) if trk_slots else []:
-        kids = [i for i in trk_slots if block.mother[i] == mom]
-        if len(kids) != 2 or np.sign(block.pdg[kids[0]]) == np.sign(block.pdg[kids[1]]):
-            continue
-        a, b = (abs(int(block.pdg[k])) for k in kids)
-        vertices[int(mom)] = fit_vertex(
-            rng,
-            tracks[kids[0]],
-            tracks[kids[1]],
-            vertex_sm[kids[0]],
-            (pdg_mass(a), pdg_mass(b)),
-            a == b,
-            det.vertexing,
-            trk,
-        )
+    vertices = _fit_vertices(rng, block, trk_slots, tracks, vertex_sm, det)
 
     # PID per track slot, from the slot-major track table
     k_t = len(trk_slots)
@@ -272,24 +256,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     cols.update(trigger_bits(det.trigger, inputs))
 
     # objects
-    out.objects["tracks"] = _flatten(
-        t_found,
-        trk_slots,
-        {
-            "charge": np.array([pdg_charge(int(block.pdg[i])) for i in trk_slots], dtype=float),
-            "pid": t_pid,
-            "px": (t_p4, 0),
-            "py": (t_p4, 1),
-            "pz": (t_p4, 2),
-            "E": (t_p4, 3),
-            "pt": t_pt,
-            "p": t_p,
-            "cosTheta": t_cos,
-            "d0": table.d0,
-            "z0": table.z0,
-            "nLayers": table.n_layers,
-        },
-    )
+    out.objects["tracks"] = _track_objects(block, trk_slots, table, t_pid)
     out.objects["clusters"] = _flatten(
         c_exists,
         final,
@@ -304,6 +271,65 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             "isTrackMatched": matched,
         },
     )
+    out.objects["vertices"] = _vertex_objects(vertices, n)
+    return out
+
+
+def _fit_vertices(
+    rng: np.random.Generator,
+    block: Block,
+    trk_slots: list[int],
+    tracks: dict[int, TrackResponse],
+    vertex_sm: Array,
+    det: DetectorSettings,
+) -> dict[int, VertexResponse]:
+    """Vertices of two opposite-charge tracks with the same mother, keyed by the mother."""
+    vertices: dict[int, VertexResponse] = {}
+    for mom in np.unique(block.mother[trk_slots]) if trk_slots else []:
+        kids = [i for i in trk_slots if block.mother[i] == mom]
+        if len(kids) != 2 or np.sign(block.pdg[kids[0]]) == np.sign(block.pdg[kids[1]]):
+            continue
+        a, b = (abs(int(block.pdg[k])) for k in kids)
+        vertices[int(mom)] = fit_vertex(
+            rng,
+            tracks[kids[0]],
+            tracks[kids[1]],
+            vertex_sm[kids[0]],
+            (pdg_mass(a), pdg_mass(b)),
+            a == b,
+            det.vertexing,
+            det.tracking,
+        )
+    return vertices
+
+
+def _track_objects(
+    block: Block, trk_slots: list[int], table: TrackTable, t_pid: NDArray[np.int64]
+) -> dict[str, NDArray]:
+    """The found tracks as flat arrays (RecoBlock)."""
+    t_pt, t_p, t_cos = table.kinematics[:3]
+    return _flatten(
+        table.found,
+        trk_slots,
+        {
+            "charge": np.array([pdg_charge(int(block.pdg[i])) for i in trk_slots], dtype=float),
+            "pid": t_pid,
+            "px": (table.p4, 0),
+            "py": (table.p4, 1),
+            "pz": (table.p4, 2),
+            "E": (table.p4, 3),
+            "pt": t_pt,
+            "p": t_p,
+            "cosTheta": t_cos,
+            "d0": table.d0,
+            "z0": table.z0,
+            "nLayers": table.n_layers,
+        },
+    )
+
+
+def _vertex_objects(vertices: dict[int, VertexResponse], n: int) -> dict[str, NDArray]:
+    """The fitted vertices as flat arrays (RecoBlock); `particle` is the mother's slot."""
     v_slots = list(vertices)
     k_v = len(v_slots)
     v_exists = np.empty((k_v, n), dtype=bool)
@@ -319,7 +345,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             v.mprime,
         )
     dr = np.sqrt(vx[..., 0] ** 2 + vx[..., 1] ** 2)
-    out.objects["vertices"] = _flatten(
+    return _flatten(
         v_exists,
         v_slots,
         {
@@ -336,7 +362,6 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             "Mprime": v_mprime,
         },
     )
-    return out
 
 
 class _GroupSums:
