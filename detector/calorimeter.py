@@ -32,16 +32,6 @@ from .helix import Helix
 Array = NDArray[np.float64]
 
 
-def in_theta_regions(
-    theta: NDArray[np.float64], regions: tuple[tuple[float, float], ...]
-) -> NDArray[np.bool_]:
-    """Polar angles inside any of the covered regions (gaps between them are holes)."""
-    ok = np.zeros(theta.shape, dtype=bool)
-    for lo, hi in regions:
-        ok |= (theta >= lo) & (theta <= hi)
-    return ok
-
-
 def photon_impact(
     p4: Array, vertex: Array, cal: CalorimeterSettings
 ) -> tuple[Array, NDArray[np.bool_]]:

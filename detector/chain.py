@@ -34,6 +34,7 @@ from .variables import (
     energy_constrained_mass,
     momentum,
     recoil_mass,
+    reduced_mass,
     to_cms,
 )
 from .vertexing import VertexResponse, fit_vertex
@@ -467,8 +468,7 @@ def candidate_variables(
             cols["a_M"] = m
             d = [abs(int(block.pdg[i])) for i in a_parts]
             if len(d) == 2 and d[0] == d[1] and d[0] != PHOTON:
-                with np.errstate(invalid="ignore"):
-                    cols["a_Mprime"] = np.sqrt(m * m - 4.0 * pdg_mass(d[0]) ** 2)
+                cols["a_Mprime"] = reduced_mass(m, pdg_mass(d[0]))
             else:
                 cols["a_Mprime"] = nanv
             a_p = momentum(a_p4)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ..generator.kinematics import boost, mass
+from ..generator.kinematics import boost
 from .event_kernel import boost_fixed, mbc_delta_e, recoil_kernel
 
 
@@ -32,16 +32,6 @@ def beam_constrained_mass(
     return mbc_delta_e(
         np.ascontiguousarray(candidate_p4, dtype=float), 0.5 * sqrt_s, np.asarray(cms_beta, float)
     )
-
-
-def invariant_mass(p4s: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Invariant mass of the sum of four-vectors (N, k, 4) over k (NaN if any is missing)."""
-    return mass(np.sum(p4s, axis=1))
-
-
-def mass_squared(p4: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Signed m² = E² − |p|² (negative values kept: missing mass squared can be < 0)."""
-    return p4[..., 3] ** 2 - (p4[..., 0] ** 2 + p4[..., 1] ** 2 + p4[..., 2] ** 2)
 
 
 def recoil_mass(beams_p4: NDArray[np.float64], p4: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -101,3 +101,23 @@ def test_cluster_block_equals_the_per_slot_stages():
     p4 = block.p4.transpose(1, 0, 2)
     np.testing.assert_allclose(p4[..., :3], pos * (energy / r)[..., None], rtol=1e-12)
     np.testing.assert_allclose(block.theta.T, np.arccos(pos[..., 2] / r), rtol=1e-9)
+
+
+@pytest.mark.parametrize("energy", [0.1, 1.0, 4.0])
+def test_smearing_widths_are_the_card_resolutions(energy):
+    """Deposits of one energy at one barrel point: the spread of E_reco/E − 1 is σ_E/E and the
+    spread of the position along z is σ_pos (CalorimeterSettings formulas), within 3 %."""
+    cal = load_detector(shipped_card("belle2")).calorimeter
+    n = 200_000
+    rng = np.random.default_rng(4)
+    e = np.full(n, energy)
+    x, y, z = np.full(n, cal.inner_radius), np.zeros(n), np.zeros(n)
+    out, exists = _smear(_params(cal), e, x, y, z, *rng.standard_normal((3, n)))
+    rel = cal.relative_energy_resolution(np.array(energy))
+    assert np.std(out[0][exists] / energy - 1.0) == pytest.approx(rel, rel=0.03)
+    assert np.std(out[3][exists]) == pytest.approx(cal.position_sigma(np.array(energy)), rel=0.03)
+
+
+def _params(cal) -> np.ndarray:
+    a, b, c = cal.position_resolution
+    return np.array([cal.noise, cal.stochastic, cal.constant, a, b, c, 0.0])
