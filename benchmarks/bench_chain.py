@@ -57,7 +57,7 @@ def bench(card_path: Path, n: int) -> None:
                 simulate, chunk_rng(card.run.seed, index, DETECTOR_STREAM), record, card.detector
             )
             tab = table(chunk_table, record, reco)
-            write(writer._write_table, tab)
+            write(lambda t: (writer._write_table(t), writer.flush()), tab)  # timed in full
         writer.close()
         size_mb = (Path(tmp) / "bench.parquet").stat().st_size / 1e6
     tracemalloc.stop()

@@ -62,3 +62,33 @@ def test_disk_full_during_writing_fails_cleanly(default_card, tmp_path, monkeypa
     assert main(["run", str(card), "-n", "500", "-o", str(out / "x.parquet"), "-q"]) == 1
     assert "No space left" in capsys.readouterr().err
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("failing_call", [2, 5])  # a middle chunk, the last chunk
+def test_disk_full_on_the_writer_thread_fails_cleanly(
+    default_card, tmp_path, monkeypatch, capsys, failing_call
+):
+    """Arrow's own write fails on the background writer thread: the error reaches the run
+    (at the next chunk or at close) and no file is left behind."""
+    import errno
+
+    import pyarrow.parquet as pq
+
+    original = pq.ParquetWriter.write_table
+    calls = {"n": 0}
+
+    def full(self, table, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == failing_call:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return original(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", full)
+    text = default_card.read_text().replace("chunk_size = 100000", "chunk_size = 100")
+    card = tmp_path / "card.toml"
+    card.write_text(text)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["run", str(card), "-n", "500", "-o", str(out / "x.parquet"), "-q"]) == 1
+    assert "No space left" in capsys.readouterr().err
+    assert list(out.iterdir()) == []

@@ -12,12 +12,15 @@ Columns (units GeV, mm, ns):
 File metadata key `alpsim` holds JSON with the card texts, seed, version, number of generated
 events and the normalisation. The file is written under a temporary name and renamed when
 complete, so an interrupted run never leaves a half-written file under the final name.
+Each chunk's table is encoded and compressed on a writer thread (Arrow releases the GIL) while
+the next chunk is generated; at most one table is in flight, so memory stays bounded.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -91,13 +94,19 @@ def chunk_table(record: EventRecord, reco: RecoRecord | None) -> pa.Table:
 
 
 class ParquetWriter:
-    """Streams chunks into one Parquet file; atomic rename on success, removal on failure."""
+    """Streams chunks into one Parquet file; atomic rename on success, removal on failure.
+
+    Writing runs on one background thread: `write` returns once the chunk's table is built and
+    handed over (after the previous chunk's write has finished, whose error it raises).
+    """
 
     def __init__(self, path: str | Path, metadata: dict[str, Any]) -> None:
         self.path = Path(path)
         self.tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
         self.metadata = {METADATA_KEY: json.dumps(metadata).encode()}
         self._writer: pq.ParquetWriter | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: Future | None = None
         self.n_events = 0
 
     def write(self, record: EventRecord, reco: RecoRecord | None = None) -> pa.Table:
@@ -120,17 +129,41 @@ class ParquetWriter:
             )
         else:
             table = table.cast(self._writer.schema)
-        self._writer.write_table(table)
+        self.flush()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="alpsim-parquet")
+        self._pending = self._pool.submit(self._writer.write_table, table)
         self.n_events += table.num_rows
         return table
 
+    def flush(self) -> None:
+        """Wait for the chunk being written; raises its error, if any."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def _stop_thread(self) -> None:
+        if self._pending is not None:
+            self._pending.exception()  # wait; the error, if any, is not ours to raise here
+            self._pending = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
     def close(self) -> None:
+        try:
+            self.flush()
+        except BaseException:
+            self.abort()
+            raise
+        self._stop_thread()
         if self._writer is not None:
             self._writer.close()
             self._writer = None
             os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
+        self._stop_thread()
         if self._writer is not None:
             try:
                 self._writer.close()
