@@ -1,8 +1,10 @@
-"""Compiled (numba, cached) helix kernel: one pass per track over layers and calorimeter.
+"""Compiled (numba, cached) helix kernels over all tracks of one template slot.
 
-The same mathematics as helix.py (which documents it and its sources), fused into a loop over
-tracks so that the detector keeps up with the generator: layer crossings on the way out, the
-perigee (d0, z0, direction at the POCA) and the impact point on the calorimeter front face.
+The same mathematics as helix.py (which documents it and its sources; tests/test_helix_kernel.py
+holds the two against each other), written as passes over the tracks that the compiler turns
+into SIMD code so that the detector keeps up with the generator: the circles, the layer
+crossings on the way out (layer by layer), the perigee (d0, z0, direction at the POCA) and the
+impact point on the calorimeter front face, then the track response (finding and smearing).
 """
 
 from __future__ import annotations
