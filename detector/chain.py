@@ -368,7 +368,8 @@ def _vertex_objects(vertices: dict[int, VertexResponse], n: int) -> dict[str, ND
 class _GroupSums:
     """The reconstructed four-momentum sums candidate_variables needs, from the slot-major
     template (event_kernel.sum_slot_groups): the signal parent's visible descendants, the
-    ALP's, the rest of the signal side and every visible particle with a role."""
+    tag τ's, the ALP's, the rest of the signal side and every visible particle with a role.
+    `slots` holds each non-empty group's template slots, `sums[name]` its sum (N, 4)."""
 
     def __init__(self, p4: Array, block: Block, final: list[int], parent, alp) -> None:
         visible = set(final)
@@ -388,11 +389,11 @@ class _GroupSums:
         for role, i in block.roles.items():
             if i in visible:
                 groups[role] = [i]
-        groups = {k: v for k, v in groups.items() if v}
-        slots = np.array([i for v in groups.values() for i in v], dtype=np.int64)
-        offsets = np.cumsum([0, *(len(v) for v in groups.values())]).astype(np.int64)
-        sums = sum_slot_groups(p4, slots, offsets) if groups else np.empty((0, p4.shape[1], 4))
-        self._sums = dict(zip(groups, sums, strict=True))
+        self.slots = {k: v for k, v in groups.items() if v}
+        flat = np.array([i for v in self.slots.values() for i in v], dtype=np.int64)
+        offsets = np.cumsum([0, *(len(v) for v in self.slots.values())]).astype(np.int64)
+        sums = sum_slot_groups(p4, flat, offsets) if self.slots else np.empty((0, p4.shape[1], 4))
+        self._sums = dict(zip(self.slots, sums, strict=True))
 
     def __getitem__(self, name: str) -> Array:
         return self._sums[name]
@@ -433,15 +434,11 @@ def candidate_variables(
     alp = block.roles.get("alp")
     sums = _GroupSums(reco_p4, block, final, parent, alp)
     if parent is not None:
-        parts = [i for i in block.final_descendants(parent) if i in visible]
-        ok = detected[parts].all(axis=0)
         cand = sums["parent"]
         cols["Mbc"], cols["deltaE"] = beam_constrained_mass(cand, sqrt_s, beta)
         cols["sig_M"] = inv_mass(cand)
-        cols["reconstructed"] = ok
-        side = parts
+        cols["reconstructed"] = detected[sums.slots["parent"]].all(axis=0)
     else:
-        side = [i for i in final if block.mother[i] < 0 or block.status[block.mother[i]] == 4]
         # no decaying parent (e+e- -> gamma a, mu+ mu- a): the candidate is every visible
         # particle of the hard process, ISR photons excluded
         isr = {i for r, i in block.roles.items() if r.startswith("isr")}
@@ -454,7 +451,7 @@ def candidate_variables(
         if parts:
             cols["reconstructed"] = detected[parts].all(axis=0)
     if alp is not None:
-        a_parts = [i for i in block.final_descendants(alp) if i in visible]
+        a_parts = sums.slots.get("alp", [])
         if a_parts:
             a_p4 = sums["alp"]
             m = inv_mass(a_p4)
@@ -488,15 +485,13 @@ def candidate_variables(
             cols["a_merged"] = merged
             if parent is not None and all(x == PHOTON for x in d):
                 cols["a_M_fit"] = energy_constrained_mass(cand, a_p4, m, sqrt_s, beta)
-        rest = [i for i in side if i not in set(block.final_descendants(alp))]
-        if rest:
+        if "rest" in sums.slots:
             cols["recoilMass"] = recoil_mass(beams_p4, sums["rest"])
     lepton, tag = block.roles.get("lepton"), block.roles.get("tag_tau")
     if lepton in visible and tag is not None:
         # τ → ℓ a: x_ℓ of the reconstructed lepton in the pseudo-rest frame of the signal τ,
         # opposite the reconstructed visible tag (NaN unless the lepton and the whole tag are seen)
-        tag_parts = [i for i in block.final_descendants(tag) if i in visible]
-        seen = detected[lepton] & detected[tag_parts].all(axis=0)
+        seen = detected[lepton] & detected[sums.slots["tag"]].all(axis=0)
         x = pseudo_rest_frame_x(to_cms(sums["lepton"], beta), to_cms(sums["tag"], beta), sqrt_s)
         cols["x_l"] = np.where(seen, x, np.nan)
     for role, i in block.roles.items():
