@@ -47,11 +47,6 @@ class TrackResponse:
     sigma_point: Array  # mm, hit resolution of the first layer crossed
     impact: Array  # (N, 3) helix impact on the calorimeter front face (NaN if none)
     reached: NDArray[np.bool_]  # (N,) the helix reaches the calorimeter
-    pt: Array  # GeV, reconstructed (NaN where not found), as p, cos θ, and cos φ, sin φ
-    p: Array
-    cos_theta: Array
-    cos_phi: Array
-    sin_phi: Array
 
 
 @dataclass
@@ -175,7 +170,7 @@ def track_response(
     table.d0[slot], table.z0[slot], table.n_layers[slot] = d0, z0, n_layers
     return TrackResponse(
         found, out, at_vertex, table.d0[slot], table.z0[slot], table.n_layers[slot], first,
-        sigma_point, impact, reached, *kin,
+        sigma_point, impact, reached,
     )  # fmt: skip
 
 
