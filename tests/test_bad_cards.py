@@ -39,6 +39,18 @@ def test_unwritable_output_directory(default_card, tmp_path, monkeypatch, capsys
     assert list(tmp_path.iterdir()) == []
 
 
+def _run_fails_with_disk_full_and_leaves_nothing(default_card, tmp_path, capsys) -> None:
+    """Run 5 chunks of 100 events to a Parquet file: exit 1, ENOSPC reported, no file left."""
+    text = default_card.read_text().replace("chunk_size = 100000", "chunk_size = 100")
+    card = tmp_path / "card.toml"
+    card.write_text(text)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["run", str(card), "-n", "500", "-o", str(out / "x.parquet"), "-q"]) == 1
+    assert "No space left" in capsys.readouterr().err
+    assert list(out.iterdir()) == []
+
+
 def test_disk_full_during_writing_fails_cleanly(default_card, tmp_path, monkeypatch, capsys):
     import errno
 
@@ -54,14 +66,7 @@ def test_disk_full_during_writing_fails_cleanly(default_card, tmp_path, monkeypa
         return original(self, record, reco)
 
     monkeypatch.setattr(parquet.ParquetWriter, "write", full)
-    text = default_card.read_text().replace("chunk_size = 100000", "chunk_size = 100")
-    card = tmp_path / "card.toml"
-    card.write_text(text)
-    out = tmp_path / "out"
-    out.mkdir()
-    assert main(["run", str(card), "-n", "500", "-o", str(out / "x.parquet"), "-q"]) == 1
-    assert "No space left" in capsys.readouterr().err
-    assert list(out.iterdir()) == []
+    _run_fails_with_disk_full_and_leaves_nothing(default_card, tmp_path, capsys)
 
 
 @pytest.mark.parametrize("failing_call", [2, 5])  # a middle chunk, the last chunk
@@ -84,11 +89,4 @@ def test_disk_full_on_the_writer_thread_fails_cleanly(
         return original(self, table, *args, **kwargs)
 
     monkeypatch.setattr(pq.ParquetWriter, "write_table", full)
-    text = default_card.read_text().replace("chunk_size = 100000", "chunk_size = 100")
-    card = tmp_path / "card.toml"
-    card.write_text(text)
-    out = tmp_path / "out"
-    out.mkdir()
-    assert main(["run", str(card), "-n", "500", "-o", str(out / "x.parquet"), "-q"]) == 1
-    assert "No space left" in capsys.readouterr().err
-    assert list(out.iterdir()) == []
+    _run_fails_with_disk_full_and_leaves_nothing(default_card, tmp_path, capsys)
