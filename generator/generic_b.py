@@ -204,7 +204,7 @@ def phase_space(
             w *= p_trial[:, i]
         ok = (rng.uniform(size=k) * wtmax[idx] < w).reshape(todo.size, tries)
         hit = ok.any(axis=1)
-        first = todo.size and np.flatnonzero(hit) * tries + ok[hit].argmax(axis=1)
+        first = np.flatnonzero(hit) * tries + ok[hit].argmax(axis=1)
         inv[todo[hit]] = trial[first]  # the first accepted trial of each event: the same
         pd[todo[hit]] = p_trial[first]  # distribution as one-at-a-time accept-reject
         acceptance = max(ok.mean(), 1e-3)
