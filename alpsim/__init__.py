@@ -4,7 +4,10 @@
 Arrow table when nothing is written); the `alpsim` command is a thin layer over it.
 """
 
+from . import numba_cache
 from ._version import __version__
+
+numba_cache.configure()  # before any compiled kernel is imported
 
 
 def run(*args, **kwargs):

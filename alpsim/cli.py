@@ -135,10 +135,14 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     validate = sub.add_parser(
         "validate",
-        help="compare with the literature and write the report (from a source checkout)",
+        help="compare with the literature and write the report (works from any directory)",
         add_help=False,
     )
-    validate.add_argument("args", nargs=argparse.REMAINDER, help="options of python -m validation")
+    validate.add_argument(
+        "args",
+        nargs=argparse.REMAINDER,
+        help="options of the suite: --quick, -o DIR, --only NAMES, --list, --strict",
+    )
 
     info = sub.add_parser("info", help="what a sample holds (Parquet, dataset, ROOT, HepMC)")
     info.add_argument("file", help="alpsim Parquet file or dataset directory, ROOT or HepMC file")
@@ -157,21 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    """`alpsim validate [...]` is `python -m validation [...]` from the source checkout (the
-    suite is not part of the installed package: it needs the repository's validation/)."""
-    import os
+    """`alpsim validate [...]`: the validation suite shipped as `alpsim.validation`."""
+    from .validation.__main__ import main as validation_main
 
-    if os.path.isfile(os.path.join("validation", "__main__.py")) and os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())  # the console script does not put the cwd on the path
-    try:
-        from validation.__main__ import main as validation_main
-    except ImportError:
-        print(
-            "alpsim: error: the validation suite runs from a source checkout of alpsim: "
-            "cd into it and run `alpsim validate` or `python -m validation`",
-            file=sys.stderr,
-        )
-        return 2
     return validation_main(args.args)
 
 
@@ -373,7 +365,7 @@ def _scan(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["validate"]:  # its options belong to python -m validation
+    if argv[:1] == ["validate"]:  # its options belong to the validation suite
         return _validate(argparse.Namespace(args=argv[1:]))
     args = build_parser().parse_args(argv)
     if args.command == "run":

@@ -9,8 +9,8 @@ import math
 import matplotlib  # noqa: F401  (a test extra; the report draws plots)
 import pytest
 
-from validation.__main__ import load_checks, main
-from validation.report import (
+from alpsim.validation.__main__ import load_checks, main
+from alpsim.validation.report import (
     ERROR,
     FAIL,
     INFO,
@@ -74,7 +74,7 @@ def test_full_check_runs_without_error(name, tmp_path):
 def test_babar_gaw_envelope_from_belle_abstract():
     """Belle JHEP 12 (2025) 109 abstract: limits 3e-6 to 3e-5 GeV⁻¹, a factor of two below the
     previous best (BaBar): BaBar's g_aW limits are judged inside 3e-6 to 6e-5 GeV⁻¹."""
-    from validation.checks_sensitivity import BABAR_GAW_ENVELOPE
+    from alpsim.validation.checks_sensitivity import BABAR_GAW_ENVELOPE
 
     assert BABAR_GAW_ENVELOPE == pytest.approx((3e-6, 6e-5))
     assert compare_band("g", 7e-5, *BABAR_GAW_ENVELOPE, 0.0).status == FAIL

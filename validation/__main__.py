@@ -1,7 +1,10 @@
-"""Run the validation suite and write the report: `python -m validation [--quick] [-o DIR]`.
+"""Run the validation suite and write the report: `alpsim validate [--quick] [-o DIR]`.
 
+The suite ships inside the package (`alpsim.validation`, source in the checkout's validation/),
+so it runs from any directory; `python -m validation` still works from a checkout.
 Options: --quick (the CI subset, < 2 min on one core), -o/--out DIR (default
-validation/report/), -j/--jobs N (processes; default 2), --only NAME[,NAME] (run some checks),
+./alpsim-validation-report/ in the current directory), -j/--jobs N (processes; default 2),
+--only NAME[,NAME] (run some checks),
 --list (print the checks), --strict (exit 1 if any check fails or errors; default exit 0 once
 the report is written, since failing comparisons are part of the report).
 """
@@ -17,7 +20,7 @@ from pathlib import Path
 
 from .report import ERROR, FAIL, REGISTRY, CheckRun, CheckSpec, run_check, write_report
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "report"
+DEFAULT_OUT = Path("alpsim-validation-report")  # in the current directory, never the package
 
 
 def load_checks() -> dict[str, CheckSpec]:
@@ -54,7 +57,7 @@ def run_all(chosen: list[CheckSpec], out_dir: Path, quick: bool, jobs: int) -> l
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m validation", description=__doc__)
+    ap = argparse.ArgumentParser(prog="alpsim validate", description=__doc__)
     ap.add_argument("--quick", action="store_true", help="only the quick (CI) subset")
     ap.add_argument("-o", "--out", type=Path, default=DEFAULT_OUT, help="report folder")
     ap.add_argument("-j", "--jobs", type=int, default=min(2, os.cpu_count() or 1))

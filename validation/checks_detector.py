@@ -12,8 +12,6 @@ performance figures, but geometry and turn-ons are approximations).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from alpsim.detector.config import load_detector, shipped_card
@@ -22,7 +20,7 @@ from alpsim.pdg import ctau, mass
 from .detector_checks import robust_sigma, sample
 from .report import Context, Result, check, compare_band, compare_rel, info
 
-CARDS = Path(__file__).resolve().parents[1] / "cards"
+CARDS = shipped_card("belle2").parent  # the run cards shipped inside the package
 PEAK_TOL, TRACK_PEAK_TOL, RES_TOL, EFF_TOL = 0.01, 0.002, 0.25, 0.05
 NO_FIT_NOTE = (
     "alpsim's a_M_fit constrains only the photon-energy scale (ΔE = 0), not the angles nor m_B; "

@@ -15,6 +15,7 @@ import numpy as np
 from scipy import integrate
 
 from alpsim.card import RunCard, card_from_data, load_card
+from alpsim.detector.config import shipped_card
 from alpsim.generator import kinematics as kin
 from alpsim.generator.alp.hadronic import pion_form_factor
 from alpsim.generator.beams import draw_beams
@@ -26,7 +27,7 @@ from alpsim.record import Block
 from .report import Context, Result, compare_abs, compare_rel, info
 from .report import check as register
 
-CARDS = Path(__file__).resolve().parents[1] / "cards"
+CARDS = shipped_card("belle2").parent  # the run cards shipped inside the package
 EXACT = 1e-6
 
 

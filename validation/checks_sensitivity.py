@@ -35,7 +35,6 @@ that spread. The tolerance was chosen knowing this spread, not tuned on the alps
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 
@@ -139,9 +138,10 @@ def babar_gaw_limit(ctx: Context) -> list[Result]:
     BR(B+→K+a) = 1.91e-7 at g_aW = 1e-5 GeV⁻¹ (REFERENCES.md §3) for scale.
     """
     from alpsim.card import load_card
+    from alpsim.detector.config import shipped_card
     from alpsim.scan import scan_mass
 
-    card = load_card(Path(__file__).resolve().parents[1] / "cards" / "analysis_babar_b2ka_gg.toml")
+    card = load_card(shipped_card("analysis_babar_b2ka_gg"))
     ctaus = np.geomspace(0.01, 1e5, 36)
     out = [
         info("B(B+→K+a), g_aW = 1e-5, m_a→0", rates.bf_b_to_k_a(w_coupled(1e-5), 1e-6),

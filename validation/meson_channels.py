@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from alpsim.card import load_card
+from alpsim.detector.config import shipped_card
 from alpsim.generator import kinematics as kin
 from alpsim.generator.alp import C_WW_from_g_aW, Couplings
 from alpsim.generator.beams import draw_beams
@@ -22,7 +23,7 @@ from alpsim.generator.channels.b_to_kstar_a import kstar_lineshape, kstar_range
 from alpsim.generator.channels.jpsi_to_gamma_a import pipi_density
 from alpsim.pdg import mass
 
-CARDS = Path(__file__).resolve().parents[1] / "cards"
+CARDS = shipped_card("belle2").parent  # the run cards shipped inside the package
 
 
 def reference_checks() -> None:
