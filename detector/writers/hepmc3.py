@@ -643,7 +643,8 @@ class HepMC3Writer:
     """Stream EventRecords into a HepMC3 ASCII file (gzip if the name ends with ".gz").
 
     Writes to a unique temporary name beside `path` (alpsim/commit.py) and renames it to
-    `path` on a clean close; on an exception inside the ``with`` block (or `abort`) the temporary file is removed and `path` is untouched.
+    `path` on a clean close; on an exception inside the ``with`` block (or `abort`) the
+    temporary file is removed and `path` is untouched.
 
     >>> with HepMC3Writer("out.hepmc3", info) as w:  # doctest: +SKIP
     ...     for record in chunks:
