@@ -47,9 +47,7 @@ def host_tag() -> str:
 def temp_path(final: str | os.PathLike[str], tag: str = TMP_TAG) -> Path:
     """A unique temporary name beside `final`: process id plus a random part."""
     final = Path(final)
-    return final.with_name(
-        f".{final.name}.{tag}.{host_tag()}.{os.getpid()}.{secrets.token_hex(4)}"
-    )
+    return final.with_name(f".{final.name}.{tag}.{host_tag()}.{os.getpid()}.{secrets.token_hex(4)}")
 
 
 def owner_of(path: Path) -> tuple[str, int] | None:

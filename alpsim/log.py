@@ -12,9 +12,9 @@ import sys
 
 def configure(verbose: int = 0, quiet: bool = False) -> None:
     """Send alpsim's log records to stderr at the level the CLI flags ask for."""
-    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[
-        min(verbose, 2)
-    ]
+    level = (
+        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    )
     logger = logging.getLogger("alpsim")
     for h in list(logger.handlers):
         if getattr(h, "_alpsim_cli", False):

@@ -22,7 +22,7 @@ def test_info_on_parquet_and_dataset(default_card, tmp_path, capsys):
     assert (
         main(["run", str(default_card), "-n", "300", "-o", str(tmp_path / "a.parquet"), "-q"]) == 0
     )
-    assert main(["run", str(default_card), "-n", "300", "-o", str(tmp_path / "ds"), "-q"]) == 0
+    assert main(["run", str(default_card), "-n", "300", "-o", f"{tmp_path / 'ds'}/", "-q"]) == 0
     capsys.readouterr()
     for target in ("a.parquet", "ds"):
         assert main(["info", str(tmp_path / target)]) == 0
