@@ -38,6 +38,9 @@ _STRAY = re.compile(
 class CommitError(OSError):
     """The final name of an output appeared while the run was writing it (another run)."""
 
+    def __str__(self) -> str:
+        return str(self.strerror)
+
 
 def host_tag() -> str:
     """This machine's name as it appears in temporary names (no path separators)."""
