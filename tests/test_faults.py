@@ -225,9 +225,9 @@ def test_concurrent_writers_to_one_dataset(reference, tmp_path):
     while time.time() < deadline and not (out / MANIFEST).exists():
         time.sleep(0.02)
     for extra in (["--resume"], ["--force"], []):
+        command = ["run", str(card), "-n", str(N), "-o", f"{out}/", "-q", *extra]
         second = subprocess.run(
-            [sys.executable, "-m", "alpsim", "run", str(card), "-n", str(N), "-o", f"{out}/"]
-            + ["-q", *extra],
+            [sys.executable, "-m", "alpsim", *command],
             capture_output=True,
             text=True,
             timeout=120,
