@@ -80,6 +80,15 @@ def check_outputs(output: Path | None, hepmc3: Path | None, root: Path | None, f
     for option, path in named:
         if str(path) in ("", "."):
             raise OutputError(f"{option} {str(path)!r} is not a file name")
+    seen: dict[Path, str] = {}
+    for option, path in named:
+        key = path.resolve()
+        if key in seen:
+            raise OutputError(
+                f"{seen[key]} and {option} are the same file {str(path)!r}: give each output "
+                "its own name"
+            )
+        seen[key] = option
     if output is not None and output_kind(output.name) != "parquet":
         kind = output_kind(output.name)
         hint = {
@@ -90,17 +99,9 @@ def check_outputs(output: Path | None, hepmc3: Path | None, root: Path | None, f
     for option, path in named[1:] if output is not None else named:
         if output_kind(path.name) not in (option, ""):
             raise OutputError(
-                f"{option} {str(path)!r}: the name is that of a {output_kind(path.name)} file"
+                f"{option} {str(path)!r} has the name of a {output_kind(path.name)} file: give "
+                f"the {option} output a name of its own format"
             )
-    seen: dict[Path, str] = {}
-    for option, path in named:
-        key = path.resolve()
-        if key in seen:
-            raise OutputError(
-                f"{seen[key]} and {option} are the same file {str(path)!r}: give each output "
-                "its own name"
-            )
-        seen[key] = option
     for _, path in named:
         check_output(path, force)
 
