@@ -1,13 +1,18 @@
 """alpsim: fast generator and parametrized detector simulation for ALPs at e+e− colliders.
 
-`alpsim.run(card, n=...)` runs a card from Python and returns a `RunResult` (events as an
-Arrow table when nothing is written); the `alpsim` command is a thin layer over it.
+`alpsim.run(card, n=..., overrides={"alp.mass": 2.0})` runs a card from Python and returns a
+`RunResult` (events as an Arrow table when nothing is written); `alpsim.read(path)` reads a
+Parquet file or dataset directory back. The `alpsim` command is a thin layer over them. The
+library logs through `logging` (logger "alpsim") and prints nothing.
 """
+
+import logging
 
 from . import numba_cache
 from ._version import __version__
 
 numba_cache.configure()  # before any compiled kernel is imported
+logging.getLogger("alpsim").addHandler(logging.NullHandler())
 
 
 def run(*args, **kwargs):
@@ -17,4 +22,12 @@ def run(*args, **kwargs):
     return _run(*args, **kwargs)
 
 
-__all__ = ["__version__", "run"]
+def read(path, allow_partial=False):
+    """A Parquet file or dataset directory as an Arrow table; see `alpsim.dataset.read`
+    (a partial dataset is refused unless allow_partial=True)."""
+    from .dataset import read as _read
+
+    return _read(path, allow_partial=allow_partial)
+
+
+__all__ = ["__version__", "read", "run"]

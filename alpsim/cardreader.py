@@ -21,6 +21,9 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 _MISSING = object()
+#: Largest card file read (bytes): cards are small text files; this stops /dev/zero or a
+#: data file given by mistake from being read into memory.
+MAX_CARD_BYTES = 1_000_000
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -37,11 +40,22 @@ def load_toml(path: str | Path) -> tuple[dict[str, Any], str]:
     """Parse a TOML file; syntax errors become CardError naming the file and line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:
+            raw = f.read(MAX_CARD_BYTES + 1)
     except FileNotFoundError:
         raise CardError("<file>", f"no such card file {str(path)!r}") from None
     except OSError as exc:
         raise CardError("<file>", f"cannot read {str(path)!r}: {exc.strerror}") from None
+    if len(raw) > MAX_CARD_BYTES:
+        raise CardError(
+            "<file>", f"{str(path)!r} is larger than {MAX_CARD_BYTES:,} bytes: not a card file"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CardError(
+            "<file>", f"{str(path)!r} is not UTF-8 text (byte {exc.start}): not a card file"
+        ) from None
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:

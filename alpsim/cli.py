@@ -1,16 +1,23 @@
 """Command line: `alpsim run CARD`, a thin layer over `alpsim.run`.
 
 Exit codes: 0 success, 2 bad card or arguments (nothing is generated or written),
-1 failure during the run (no partial output file is left).
+1 failure or interruption during the run (no partial output file is left; the message says
+what is). SIGTERM and SIGHUP are handled like Ctrl-C (alpsim/signals.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from ._version import __version__
+
+#: Largest -n on the command line (a single file holds at most runner.MAX_FILE_EVENTS).
+MAX_EVENTS = 10**12
 
 EXAMPLES = """\
 examples:
@@ -20,6 +27,9 @@ examples:
   alpsim run my_card.toml -n 1e8 -o big/ --jobs 2      dataset directory, 2 local processes
   alpsim run my_card.toml -n 1e8 -o big/ --resume      finish an interrupted run
   alpsim run my_card.toml -o big/ --dask tcp://host:8786
+
+outputs: -o NAME.parquet writes one file (any case of .parquet); -o DIR/ (trailing slash, or an
+existing directory) writes a dataset directory; --hepmc3 and --root add those formats.
 """
 
 
@@ -37,19 +47,17 @@ examples:
   alpsim alp --mass 2.0 --g-aW 1e-5                    W-coupled (ILS)
 """
 
-#: Coupling options of `alpsim alp`, as in a card's [alp.couplings] (BNT17 convention).
-COUPLING_OPTIONS = {
-    "g_agg": "g_aγγ in 1/GeV (sets C_BB)",
-    "g_aW": "g_aW in 1/GeV (sets C_WW)",
-    "C_GG": "gluon coupling C_GG",
-    "c_ee": "electron coupling",
-    "c_mumu": "muon coupling",
-    "c_tautau": "tau coupling",
-    "c_ll": "lepton-universal coupling",
-    "c_qq": "quark-universal coupling",
-    "c_chi": "dark-fermion coupling",
-    "m_chi": "dark-fermion mass in GeV",
-}
+
+def coupling_options() -> dict[str, str]:
+    """Options of `alpsim alp`: every key [alp.couplings] accepts, under the card's names
+    (alpsim.card.COUPLING_KEYS and COUPLING_SHORTCUTS), with m_chi; Lambda is separate."""
+    from .card import COUPLING_KEYS, COUPLING_SHORTCUTS
+
+    units = {"g_agg": "g_aγγ in 1/GeV (sets C_BB)", "g_aW": "g_aW in 1/GeV (sets C_WW)"}
+    units.update(c_ll="lepton-universal c_ee = c_mumu = c_tautau", c_qq="quark-universal c_qq")
+    units["m_chi"] = "dark-fermion mass in GeV"
+    keys = [*COUPLING_KEYS, *COUPLING_SHORTCUTS, "m_chi"]
+    return {k: units.get(k, f"[alp.couplings] {k} (BNT17, at scale Lambda)") for k in keys}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,13 +67,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _count(text: str) -> int:
-    """Event counts such as 1000, 1e6 or 1_000_000."""
+    """Event counts such as 1000, 1e6 or 1_000_000: finite whole numbers in [1, 1e12]."""
     try:
         value = float(text.replace("_", ""))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of events") from None
-    if value < 1 or value != int(value):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number >= 1")
+    if not math.isfinite(value) or value < 1 or value != int(value):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite whole number >= 1")
+    if value > MAX_EVENTS:
+        raise argparse.ArgumentTypeError(f"{text!r}: at most {MAX_EVENTS:.0e} events")
     return int(value)
 
 
@@ -78,17 +88,29 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"alpsim {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log progress (-vv: debug)"
+    )
+    common.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bar, no summary, errors only"
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser(
         "run",
         help="generate and simulate the events of a run card",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
     )
     run.add_argument("card", help="run card (TOML)")
     run.add_argument("-n", "--events", type=_count, help="number of events (overrides the card)")
     run.add_argument("--seed", type=int, help="random seed (overrides the card)")
-    run.add_argument("-o", "--output", help="output Parquet file (overrides run.output)")
+    run.add_argument(
+        "-o",
+        "--output",
+        help="NAME.parquet (one file) or DIR/ (dataset directory); overrides run.output",
+    )
     run.add_argument("--hepmc3", metavar="FILE", help="also write truth HepMC3 (.gz: compressed)")
     run.add_argument("--root", metavar="FILE", help="also write a ROOT TTree (needs uproot)")
     run.add_argument("--force", action="store_true", help="replace an existing output")
@@ -110,13 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="finish an interrupted dataset run (skips the chunks already written)",
     )
-    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary")
 
     scan = sub.add_parser(
         "scan",
         help="efficiency versus ALP lifetime (and mass) by reweighting",
         epilog=SCAN_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
     )
     scan.add_argument("card", help="run card (TOML) with an optional [selection]")
     scan.add_argument(
@@ -132,7 +154,6 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--force", action="store_true", help="replace existing outputs")
     scan.add_argument("-j", "--jobs", type=int, default=1, help="local processes")
     scan.add_argument("--dask", metavar="ADDRESS", help="dask.distributed scheduler, or 'local'")
-    scan.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     validate = sub.add_parser(
         "validate",
         help="compare with the literature and write the report (works from any directory)",
@@ -144,7 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="options of the suite: --quick, -o DIR, --only NAMES, --list, --strict",
     )
 
-    info = sub.add_parser("info", help="what a sample holds (Parquet, dataset, ROOT, HepMC)")
+    info = sub.add_parser(
+        "info", help="what a sample holds (Parquet, dataset, ROOT, HepMC)", parents=[common]
+    )
     info.add_argument("file", help="alpsim Parquet file or dataset directory, ROOT or HepMC file")
 
     alp = sub.add_parser(
@@ -152,11 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="ALP widths, branching fractions and cτ from couplings",
         epilog=ALP_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
     )
     alp.add_argument("--mass", type=float, required=True, help="ALP mass in GeV")
     alp.add_argument("--Lambda", type=float, default=1000.0, help="scale Λ in GeV (default 1000)")
-    for name, text in COUPLING_OPTIONS.items():
-        alp.add_argument(f"--{name.replace('_', '-')}", dest=name, type=float, help=text)
+    for name, text in coupling_options().items():
+        flags = [f"--{name.replace('_', '-')}"] + ([f"--{name}"] if "_" in name else [])
+        alp.add_argument(*flags, dest=name, type=float, metavar="X", help=text)
     return parser
 
 
@@ -183,89 +208,159 @@ def _alp(args: argparse.Namespace) -> int:
     from .cardreader import CardError, Table
     from .generator.alp import AlpModel, alp_table
 
-    values = {k: getattr(args, k) for k in COUPLING_OPTIONS if getattr(args, k) is not None}
+    names = coupling_options()
+    values = {k: getattr(args, k) for k in names if getattr(args, k) is not None}
     values["Lambda"] = args.Lambda
     try:
         if not (args.mass > 0 and args.mass < 100):
             raise CardError("--mass", f"= {args.mass} must be in (0, 100) GeV")
         couplings = card_couplings(Table(values, "", source="command line"))
         model = AlpModel.from_couplings(args.mass, couplings)
-    except (CardError, ValueError) as exc:
-        print(f"alpsim: error: {str(exc).replace('card field', 'option')}", file=sys.stderr)
+    except CardError as exc:
+        option = "--" + exc.field.replace("_", "-").lstrip("-")
+        message = str(exc).split(": ", 1)[-1]
+        print(f"alpsim: error: option {option}: {message}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"alpsim: error: {exc}", file=sys.stderr)
         return 2
     print(alp_table(model))
     return 0
 
 
+def output_mode(output: str | None, option: str, parallel: bool) -> str:
+    """'file', 'dataset' or 'none' for an -o value; anything else is a CardError (exit 2).
+
+    NAME.parquet (any case) is one file; DIR/ or an existing directory is a dataset
+    directory; a HepMC3 or ROOT name points to --hepmc3 / --root."""
+    from .cardreader import CardError
+    from .runner import output_kind
+
+    if output is None:
+        if parallel:
+            raise CardError("--output", "a dataset run needs an output directory (-o DIR/)")
+        return "none"
+    if output.strip() == "":
+        raise CardError(option, f"= {output!r} is empty: give NAME.parquet or DIR/")
+    kind = output_kind(output)
+    if kind == "parquet":
+        if Path(output).is_dir():
+            raise CardError(
+                option,
+                f"= {output!r} is an existing directory: a .parquet name writes one file; "
+                f"give {output.rstrip('/')}/ to write a dataset into that directory",
+            )
+        if parallel:
+            raise CardError(
+                option,
+                f"= {output!r}: parallel and resumable runs write a dataset directory; "
+                "give a directory name ending in / (DIR/)",
+            )
+        return "file"
+    if output.endswith(("/", os.sep)) or Path(output).is_dir():
+        return "dataset"
+    hint = {
+        "hepmc3": "HepMC3 is written by --hepmc3 FILE (beside -o NAME.parquet)",
+        "root": "ROOT is written by --root FILE (beside -o NAME.parquet)",
+    }.get(kind, "give NAME.parquet (one Parquet file) or DIR/ (a dataset directory)")
+    raise CardError(option, f"= {output!r} is neither a .parquet file nor a directory: {hint}")
+
+
 def _run(args: argparse.Namespace) -> int:
     from .cardreader import CardError
+    from .commit import CommitError
+    from .lock import LockError
     from .runner import OutputError, run
+    from .signals import interrupts_handled
 
+    mode = "none"
     try:
-        from .card import load_card
+        with interrupts_handled():
+            from .card import load_card
 
-        card = load_card(args.card)
-        if args.seed is not None and not 0 <= args.seed < 2**63:
-            raise CardError("--seed", f"= {args.seed} must be in [0, 2^63)")
-        progress = not args.quiet and sys.stderr.isatty()
-        output = args.output or card.run.output
-        if args.jobs < 1:
-            raise CardError("--jobs", f"= {args.jobs} must be >= 1")
-        dataset = (
-            args.jobs > 1
-            or args.dask
-            or args.resume
-            or (output is not None and not output.endswith(".parquet"))
-        )
-        if dataset:
-            if args.hepmc3 or args.root:
-                raise CardError(
-                    "--hepmc3/--root",
-                    "are written by single-file runs only "
-                    "(-o FILE.parquet, one process); dataset runs write Parquet",
-                )
-            if output is None:
-                raise CardError("--output", "a dataset run needs an output directory (-o DIR)")
-            return _run_dataset(args, card, output, progress)
-        result = run(
-            card,
-            n=args.events,
-            seed=args.seed,
-            output=output,
-            keep=False,
-            progress=progress,
-            force=args.force,
-            hepmc3=args.hepmc3,
-            root=args.root,
-        )
-    except (CardError, OutputError) as exc:
+            card = load_card(args.card)
+            if args.seed is not None and not 0 <= args.seed < 2**63:
+                raise CardError("--seed", f"= {args.seed} must be in [0, 2^63)")
+            if args.jobs < 1:
+                raise CardError("--jobs", f"= {args.jobs} must be >= 1")
+            progress = not args.quiet and sys.stderr.isatty()
+            parallel = bool(args.jobs > 1 or args.dask or args.resume)
+            output = args.output if args.output is not None else card.run.output
+            option = "--output" if args.output is not None else "run.output"
+            mode = output_mode(output, option, parallel)
+            if mode == "dataset":
+                if args.hepmc3 or args.root:
+                    raise CardError(
+                        "--hepmc3/--root",
+                        "are written by single-file runs only "
+                        "(-o FILE.parquet, one process); dataset runs write Parquet",
+                    )
+                return _run_dataset(args, card, output, progress)
+            result = run(
+                card,
+                n=args.events,
+                seed=args.seed,
+                output=output if mode == "file" else None,
+                keep=False,
+                progress=progress,
+                force=args.force,
+                hepmc3=args.hepmc3,
+                root=args.root,
+            )
+    except (CardError, OutputError, TypeError) as exc:
         print(f"alpsim: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("alpsim: interrupted; no output written", file=sys.stderr)
+    except (CommitError, LockError) as exc:
+        print(f"alpsim: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as exc:
+        print(f"alpsim: interrupted ({_signal_name(exc)}); no output written", file=sys.stderr)
         return 1
     except Exception as exc:  # a failure during the run, reported without a traceback wall
-        print(f"alpsim: run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(
+            f"alpsim: run failed: {type(exc).__name__}: {exc}; no output written", file=sys.stderr
+        )
         return 1
     if not args.quiet:
         print(result.summary())
     return 0
 
 
+def _signal_name(exc: BaseException) -> str:
+    from .signals import Interrupted
+
+    return str(exc) if isinstance(exc, Interrupted) and str(exc) else "SIGINT"
+
+
+def _left_behind(directory: Path, replaced: bool) -> str:
+    """What an interrupted or failed dataset run leaves, in words."""
+    from .dataset import PARTIAL, dataset_status
+
+    if replaced:
+        return f"the previous dataset in {directory} was put back; nothing of this run is kept"
+    if not directory.is_dir():
+        return "no output written"
+    status = dataset_status(directory)
+    if status.get("complete"):
+        return f"the dataset {directory} is complete"
+    n = len(status["files"])
+    return (
+        f"{n} complete chunk file{'s' * (n != 1)} kept in {directory / PARTIAL} (the dataset is "
+        f"marked partial); run again with --resume to finish it"
+    )
+
+
 def _run_dataset(args: argparse.Namespace, card, output: str, progress: bool) -> int:
     """`alpsim run` into a dataset directory, serially, on local processes or on Dask."""
     import time
 
-    from .cardreader import CardError
     from .dataset import make_executor, run_dataset
-    from .runner import OutputError, check_selection
+    from .runner import check_selection
 
-    if output.endswith(".parquet"):
-        raise CardError(
-            "--output",
-            f"= {output!r}: parallel and resumable runs write a dataset "
-            "directory; give a directory name (no .parquet)",
-        )
+    directory = Path(output)
+    replaced = bool(
+        args.force and not args.resume and directory.is_dir() and any(directory.iterdir())
+    )
     executor = make_executor(args.jobs, args.dask)
     check_selection(card)
     n = args.events or card.run.events
@@ -278,7 +373,7 @@ def _run_dataset(args: argparse.Namespace, card, output: str, progress: bool) ->
     try:
         manifest = run_dataset(
             card,
-            output,
+            directory,
             n=n,
             seed=args.seed,
             executor=executor,
@@ -286,9 +381,24 @@ def _run_dataset(args: argparse.Namespace, card, output: str, progress: bool) ->
             force=args.force,
             progress=bar.update if bar else None,
         )
-    except OutputError as exc:
-        print(f"alpsim: error: {exc}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt as exc:
+        if bar is not None:
+            bar.close()
+            bar = None
+        left = _left_behind(directory, replaced)
+        print(f"alpsim: interrupted ({_signal_name(exc)}); {left}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        from .cardreader import CardError
+        from .commit import CommitError
+        from .lock import LockError
+        from .runner import OutputError
+
+        if isinstance(exc, (CardError, OutputError, TypeError, CommitError, LockError)):
+            raise
+        left = _left_behind(directory, replaced)
+        print(f"alpsim: run failed: {type(exc).__name__}: {exc}; {left}", file=sys.stderr)
+        return 1
     finally:
         if bar is not None:
             bar.close()
@@ -297,11 +407,9 @@ def _run_dataset(args: argparse.Namespace, card, output: str, progress: bool) ->
         done = manifest.done.values()
         total = sum(d.get("events", 0) for d in done)
         weighted = sum(d.get("weighted_selected", 0.0) for d in done)
-        print(f"alpsim: {card.channel.name} at {card.detector.name}, dataset {output}")
-        print(
-            f"  events           : {total} in {len(manifest.done)} chunk files "
-            f"({'complete' if not manifest.missing else f'{len(manifest.missing)} missing'})"
-        )
+        state = "complete" if not manifest.missing else f"{len(manifest.missing)} missing"
+        print(f"alpsim: {card.channel.name} at {card.detector.name}, dataset {directory}")
+        print(f"  events           : {total} in {len(manifest.done)} chunk files ({state})")
         if total:
             print(f"  efficiency       : {weighted / total:.4g}")
         print(f"  time             : {seconds:.2f} s")
@@ -309,49 +417,55 @@ def _run_dataset(args: argparse.Namespace, card, output: str, progress: bool) ->
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from .card import load_card
     from .cardreader import CardError
+    from .commit import CommitError
     from .runner import OutputError, check_output
-    from .scan import parse_ctau_grid, plot, scan, write_table
+    from .scan import parse_ctau_grid, scan, write_outputs
+    from .signals import interrupts_handled
 
     try:
-        card = load_card(args.card)
-        ctaus = parse_ctau_grid(args.ctau)
-        masses = None
-        if args.mass:
-            try:
-                masses = [float(m) for m in args.mass.split(",")]
-            except ValueError:
-                raise CardError(
-                    "--mass", f"= {args.mass!r} must be comma-separated masses in GeV"
-                ) from None
-        table = Path(args.output)
-        png = Path(args.plot) if args.plot else table.with_suffix(".png")
-        check_output(table, args.force)
-        check_output(png, args.force)
-        from .dataset import make_executor
+        with interrupts_handled():
+            card = load_card(args.card)
+            ctaus = parse_ctau_grid(args.ctau)
+            masses = None
+            if args.mass:
+                try:
+                    masses = [float(m) for m in args.mass.split(",")]
+                except ValueError:
+                    raise CardError(
+                        "--mass", f"= {args.mass!r} must be comma-separated masses in GeV"
+                    ) from None
+            if not args.output.strip():
+                raise CardError("--output", "= '' is empty: give a CSV file name")
+            table = Path(args.output)
+            png = Path(args.plot) if args.plot else table.with_suffix(".png")
+            check_output(table, args.force)
+            check_output(png, args.force)
+            if table.resolve() == png.resolve():
+                raise OutputError(f"the table and the plot are the same file {str(table)!r}")
+            from .dataset import make_executor
 
-        if args.jobs < 1:
-            raise CardError("--jobs", f"= {args.jobs} must be >= 1")
-        executor = make_executor(args.jobs, args.dask)
-        points = scan(card, ctaus, masses, n=args.events, seed=args.seed, executor=executor)
+            if args.jobs < 1:
+                raise CardError("--jobs", f"= {args.jobs} must be >= 1")
+            executor = make_executor(args.jobs, args.dask)
+            points = scan(card, ctaus, masses, n=args.events, seed=args.seed, executor=executor)
+            title = f"{card.channel.name} at {card.detector.name}"
+            png_written = write_outputs(points, table, png, title, force=args.force)
     except (CardError, OutputError, ValueError) as exc:
         print(f"alpsim: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("alpsim: interrupted; no output written", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"alpsim: interrupted ({_signal_name(exc)}); no output written", file=sys.stderr)
         return 1
-    write_table(points, table)
-    try:
-        plot(points, png, f"{card.channel.name} at {card.detector.name}")
-    except ImportError:
+    except (CommitError, OSError) as exc:
+        print(f"alpsim: scan failed: {exc}; no output written", file=sys.stderr)
+        return 1
+    if not png_written:
         print(
             "alpsim: matplotlib not installed; no plot (pip install 'alpsim[plots]')",
             file=sys.stderr,
         )
-        png = None
     if not args.quiet:
         best = max(points, key=lambda p: p.efficiency)
         print(
@@ -359,15 +473,17 @@ def _scan(args: argparse.Namespace) -> int:
             f"{len(ctaus)} lifetimes); best efficiency {best.efficiency:.4g} at "
             f"m_a = {best.mass:g} GeV, ctau = {best.ctau:.3g} mm"
         )
-        print(f"  table: {table}" + (f"\n  plot : {png}" if png else ""))
+        print(f"  table: {table}" + (f"\n  plot : {png}" if png_written else ""))
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def _dispatch(argv: list[str]) -> int:
     if argv[:1] == ["validate"]:  # its options belong to the validation suite
         return _validate(argparse.Namespace(args=argv[1:]))
     args = build_parser().parse_args(argv)
+    from .log import configure
+
+    configure(getattr(args, "verbose", 0), getattr(args, "quiet", False))
     if args.command == "run":
         return _run(args)
     if args.command == "scan":
@@ -379,6 +495,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "alp":
         return _alp(args)
     return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        code = _dispatch(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader of our output went away (e.g. `| head -1`): not an error of ours;
+        # point stdout at /dev/null so that the interpreter's final flush stays quiet
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

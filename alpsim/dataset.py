@@ -1,20 +1,28 @@
 """Large runs: a dataset directory of one Parquet file per chunk plus a manifest.
 
-    OUT/part-00000.parquet ... OUT/part-NNNNN.parquet   one file per chunk (atomic rename)
-    OUT/_manifest.json                                   what the run is and which chunks exist
+    OUT/_partial/part-NNNNN.parquet   chunk files while the run is not complete
+    OUT/part-00000.parquet ...        all chunk files, moved here once every chunk exists
+    OUT/_manifest.json                what the run is, how far it got (a few hundred bytes)
 
 A chunk's content depends only on the card, the seed and the chunk index, so chunks can be made
 in any order by any worker (local processes or a Dask cluster) and the files are byte-identical
-whichever executor made them. An interrupted run leaves only complete chunk files; `--resume`
-makes the missing ones. pyarrow.dataset, pandas, polars and awkward read OUT/ as one table (the
-manifest's leading underscore and the temporary files' leading dot keep them out of it).
+whichever executor made them. Each chunk file is committed atomically (alpsim/commit.py) and
+records in its metadata its own index and event count beside the run's total (`n_generated`).
+Until the run is complete its files stay in `_partial/`, which pyarrow.dataset, pandas, polars
+and awkward skip (leading underscore), so a generic reader never takes a partial dataset for a
+complete one; `alpsim info` and `alpsim.read` say how far it got, and `--resume` finishes it.
+A run holds the directory's lock (alpsim/lock.py) from start to end; `--force` moves an old
+dataset aside and deletes it only once the new one is complete (on failure it is put back).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import shutil
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +31,18 @@ import numpy as np
 
 from ._version import __version__
 from .card import RunCard
-from .detector.writers.parquet import ParquetWriter
-from .runner import OutputError, chunks, metadata, selected, simulate_chunk
+from .commit import OLD_TAG, moved_aside, sweep, temp_path
+from .detector.writers.parquet import ParquetWriter, read_metadata
+from .lock import OutputLock
+from .runner import MAX_SEED, OutputError, check_integer, chunks, metadata, selected, simulate_chunk
+from .signals import die_with_parent
+
+log = logging.getLogger(__name__)
 
 MANIFEST = "_manifest.json"
+PARTIAL = "_partial"
+#: Most chunks one dataset may have (the chunk size sets the events per chunk).
+MAX_CHUNKS = 100_000
 
 
 def part_name(index: int) -> str:
@@ -35,8 +51,12 @@ def part_name(index: int) -> str:
 
 def card_digest(card: RunCard) -> str:
     """Fingerprint of what makes the events: run card and detector card texts."""
-    h = hashlib.sha256(card.text.encode())
-    h.update(card.detector.text.encode())
+    return _digest(card.text, card.detector.text)
+
+
+def _digest(card_text: str, detector_text: str) -> str:
+    h = hashlib.sha256(card_text.encode())
+    h.update(detector_text.encode())
     return h.hexdigest()
 
 
@@ -60,22 +80,57 @@ class ChunkResult:
     n_selected: int
     weighted_selected: float
 
+    def stats(self) -> dict[str, float]:
+        return {
+            "events": self.n_events,
+            "selected": self.n_selected,
+            "weighted_selected": self.weighted_selected,
+        }
+
 
 def make_chunk(task: ChunkTask) -> ChunkResult:
     """Generate, simulate and write one chunk file (worker side; atomic)."""
     record, reco = simulate_chunk(task.card, task.seed, task.index, task.first, task.size)
+    passed = selected(task.card, record, reco)
+    nominal = record.weights().get("nominal", np.ones(passed.size))
+    result = ChunkResult(task.index, task.size, int(passed.sum()), float(nominal[passed].sum()))
     meta = metadata(task.card, task.n_events, task.seed)
-    meta["chunk"] = {"index": task.index, "first_event": task.first, "events": task.size}
+    meta["chunk"] = {"index": task.index, "first_event": task.first, **result.stats()}
     path = Path(task.directory) / part_name(task.index)
     with ParquetWriter(path, meta) as writer:
         writer.write(record, reco)
-    passed = selected(task.card, record, reco)
-    nominal = record.weights().get("nominal", np.ones(passed.size))
-    return ChunkResult(task.index, task.size, int(passed.sum()), float(nominal[passed].sum()))
+    return result
+
+
+def chunk_files(directory: Path) -> dict[int, Path]:
+    """Chunk files of a dataset by index, finished ones in _partial/ and at the top level."""
+    found: dict[int, Path] = {}
+    for where in (directory / PARTIAL, directory):
+        for f in where.glob("part-*.parquet") if where.is_dir() else ():
+            try:
+                found.setdefault(int(f.name[5:-8]), f)
+            except ValueError:
+                continue
+    return found
+
+
+def _ranges(indices: list[int]) -> list[list[int]]:
+    """Sorted indices as [first, last] ranges (keeps the manifest small)."""
+    out: list[list[int]] = []
+    for i in indices:
+        if out and out[-1][1] == i - 1:
+            out[-1][1] = i
+        else:
+            out.append([i, i])
+    return out
 
 
 class Manifest:
-    """The run's manifest: identity (card digest, seed, sizes) and the finished chunks."""
+    """The run's manifest: identity (card digest, seed, sizes) and the finished chunks.
+
+    The file holds the identity, the counts and the missing chunks as index ranges, never a
+    per-chunk list, so it stays small for any number of events; per-chunk counts live in the
+    chunk files' own metadata (and in memory here)."""
 
     def __init__(self, directory: Path, card: RunCard, n_events: int, seed: int) -> None:
         self.directory = directory
@@ -87,70 +142,173 @@ class Manifest:
             "n_events": n_events,
             "chunk_size": card.run.chunk_size,
         }
-        self.n_chunks = len(list(chunks(n_events, card.run.chunk_size)))
+        self.n_chunks = -(-n_events // card.run.chunk_size)
         self.done: dict[int, dict[str, float]] = {}
+        self.complete = False
 
     def load_existing(self) -> None:
-        """Take over a previous run's finished chunks (resume); refuse a different run."""
+        """Take over a previous run's finished chunks (resume); refuse a different run.
+
+        The chunk files are the truth: every part file whose metadata matches this run
+        (card texts, seed, total) counts, with the counts recorded in the file itself."""
         if not self.path.exists():
             raise OutputError(f"{self.directory}: no {MANIFEST} to resume from")
-        old = json.loads(self.path.read_text())
+        try:
+            old = json.loads(self.path.read_text())
+        except ValueError:
+            raise OutputError(f"{self.path} is not a manifest (not JSON)") from None
         for key, value in self.identity.items():
             if key != "alpsim_version" and old.get(key) != value:
                 raise OutputError(
                     f"{self.directory} holds a different run ({key} = "
                     f"{old.get(key)!r}, this run {value!r}); use another output"
                 )
-        for key, info in old.get("chunks", {}).items():
-            if (self.directory / part_name(int(key))).exists():
-                self.done[int(key)] = info
-        # a chunk file renamed into place before the manifest was updated (kill -9) is complete
-        for index in range(self.n_chunks):
-            if index not in self.done and (self.directory / part_name(index)).exists():
-                self.done[index] = {}
-        for stray in self.directory.glob(".part-*.tmp-*"):
-            stray.unlink()
+        for index, f in sorted(chunk_files(self.directory).items()):
+            try:
+                meta = read_metadata(f)
+            except Exception as exc:  # a complete file is readable: this one is not ours
+                raise OutputError(f"{f} is not a readable alpsim chunk file ({exc})") from None
+            chunk = meta.get("chunk", {})
+            same = (
+                _digest(meta.get("card", ""), meta.get("detector_card", ""))
+                == self.identity["card_sha256"]
+                and meta.get("seed") == self.identity["seed"]
+                and meta.get("n_generated") == self.identity["n_events"]
+                and chunk.get("index") == index
+                and index < self.n_chunks
+            )
+            if not same:
+                raise OutputError(f"{f} belongs to a different run; use another output")
+            self.done[index] = {
+                k: chunk[k] for k in ("events", "selected", "weighted_selected") if k in chunk
+            }
 
     def record(self, result: ChunkResult) -> None:
-        self.done[result.index] = {
-            "events": result.n_events,
-            "selected": result.n_selected,
-            "weighted_selected": result.weighted_selected,
-        }
+        self.done[result.index] = result.stats()
         self.save()
 
     @property
     def missing(self) -> list[int]:
         return [i for i in range(self.n_chunks) if i not in self.done]
 
+    @property
+    def events_done(self) -> int:
+        return int(sum(d.get("events", 0) for d in self.done.values()))
+
     def save(self) -> None:
         body = dict(self.identity)
-        body["n_chunks"] = self.n_chunks
-        body["complete"] = not self.missing
-        body["missing"] = self.missing
-        body["chunks"] = {str(k): v for k, v in sorted(self.done.items())}
-        tmp = self.path.with_name(f".{MANIFEST}.tmp-{os.getpid()}")
-        tmp.write_text(json.dumps(body, indent=1))
-        tmp.replace(self.path)
+        missing = self.missing
+        body.update(
+            n_chunks=self.n_chunks,
+            complete=self.complete,
+            chunks_done=len(self.done),
+            events_done=self.events_done,
+            missing_ranges=_ranges(missing),
+            layout=f"chunk files in {PARTIAL}/ until complete, then at the top level",
+        )
+        tmp = temp_path(self.path)
+        try:
+            tmp.write_text(json.dumps(body, indent=1))
+            os.replace(tmp, self.path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def finalize(self) -> None:
+        """All chunks exist: move them out of _partial/ and mark the dataset complete."""
+        partial = self.directory / PARTIAL
+        for f in sorted(partial.glob("part-*.parquet")) if partial.is_dir() else ():
+            os.replace(f, self.directory / f.name)
+        if partial.is_dir():
+            sweep(partial)
+            try:
+                partial.rmdir()
+            except OSError:
+                log.warning("%s is not empty; left in place", partial)
+        self.complete = True
+        self.save()
 
 
-def prepare_directory(directory: Path, force: bool, resume: bool) -> None:
-    """Create the output directory; an existing non-empty one needs --resume or --force."""
+def dataset_status(directory: str | Path) -> dict:
+    """The manifest of a dataset directory, with the chunk files actually present."""
+    directory = Path(directory)
+    try:
+        body = json.loads((directory / MANIFEST).read_text())
+    except FileNotFoundError:
+        body = {}
+    files = chunk_files(directory)
+    body["files"] = [files[i] for i in sorted(files)]
+    body.setdefault("complete", bool(files) and not (directory / PARTIAL).exists())
+    return body
+
+
+def read(path: str | Path, allow_partial: bool = False):
+    """An alpsim Parquet file or dataset directory as one Arrow table.
+
+    A partial dataset (an interrupted run) is refused unless `allow_partial`: its files then
+    hold fewer events than the run's `n_generated`, so yields must be normalised by the
+    events read (each chunk file's `chunk.events`), which a warning says."""
+    import pyarrow.dataset as pads
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if path.is_file():
+        return pq.read_table(path)
+    status = dataset_status(path)
+    if not status["files"]:
+        raise ValueError(f"{path}: no alpsim Parquet files")
+    if not status["complete"]:
+        text = (
+            f"{path} is a partial dataset: {len(status['files'])} of "
+            f"{status.get('n_chunks', '?')} chunks ({status.get('events_done', '?')} of "
+            f"{status.get('n_events', '?')} events); `alpsim run ... --resume` finishes it"
+        )
+        if not allow_partial:
+            raise ValueError(text + "; read(..., allow_partial=True) reads what is there")
+        warnings.warn(
+            text + ": normalise by the events read, not by n_generated", UserWarning, stacklevel=2
+        )
+    return pads.dataset([str(f) for f in status["files"]], format="parquet").to_table()
+
+
+def _check_directory(directory: Path) -> None:
+    if str(directory) in ("", "."):
+        raise OutputError(f"output {str(directory)!r} is not a directory name")
     if directory.exists() and not directory.is_dir():
         raise OutputError(f"output {str(directory)!r} exists and is not a directory")
     if not directory.parent.is_dir():
         raise OutputError(f"output directory {str(directory.parent)!r} does not exist")
     if not os.access(directory.parent, os.W_OK):
         raise OutputError(f"output directory {str(directory.parent)!r} is not writable")
-    if directory.exists() and any(directory.iterdir()) and not resume:
+
+
+def prepare_directory(directory: Path, force: bool, resume: bool) -> Path | None:
+    """Make the output directory ready (the lock is held). An existing non-empty one needs
+    --resume or --force; with --force it is moved aside and its new name returned."""
+    _check_directory(directory)
+    for old in moved_aside(directory.parent, directory.name):
+        if force:
+            log.info("removing %s, an old dataset a killed --force run had moved aside", old)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            log.warning(
+                "%s is an old dataset that a killed --force run moved aside; delete it, or "
+                "move it back to %s",
+                old,
+                directory,
+            )
+    aside = None
+    if directory.is_dir() and any(directory.iterdir()) and not resume:
         if not force:
             raise OutputError(
                 f"output {str(directory)!r} exists; use --resume to finish it or "
                 "--force to replace it"
             )
-        for f in [*list(directory.glob("part-*.parquet")), directory / MANIFEST]:
-            f.unlink(missing_ok=True)
+        aside = temp_path(directory, OLD_TAG)
+        os.rename(directory, aside)
+        log.info("moved the old dataset aside to %s until this run completes", aside)
     directory.mkdir(exist_ok=True)
+    return aside
 
 
 #: An executor maps a picklable function over tasks and yields the results as they finish.
@@ -163,21 +321,41 @@ def serial_executor(fn: Callable, tasks: list) -> Iterable:
 
 
 def process_executor(jobs: int) -> Executor:
-    """N local processes (spawned: no state inherited from the parent)."""
+    """N local processes (spawned: no state inherited from the parent). The workers die with
+    the parent, even on kill -9 (alpsim/signals.py); on an error or interruption they are
+    killed at once and their temporary files removed."""
 
     def run(fn: Callable, tasks: list) -> Iterable:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as pool:
-            futures = [pool.submit(fn, t) for t in tasks]
-            try:
-                for fut in as_completed(futures):
-                    yield fut.result()
-            except BaseException:
+        pool = ProcessPoolExecutor(
+            jobs,
+            mp_context=mp.get_context("spawn"),
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        )
+        futures = [pool.submit(fn, t) for t in tasks]
+        finished = False
+        try:
+            for fut in as_completed(futures):
+                yield fut.result()
+            finished = True
+        finally:
+            if finished:
+                pool.shutdown(wait=True)
+            else:
                 for fut in futures:
                     fut.cancel()
-                raise
+                workers = list((getattr(pool, "_processes", None) or {}).values())
+                for w in workers:
+                    w.kill()
+                for w in workers:
+                    w.join(10)
+                pool.shutdown(wait=False, cancel_futures=True)
+                for t in tasks[:1]:
+                    if hasattr(t, "directory"):
+                        sweep(t.directory)  # the killed workers' temporary chunk files
 
     return run
 
@@ -233,22 +411,50 @@ def run_dataset(
     force: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> Manifest:
-    """Make (or finish, with resume) a dataset directory; returns its manifest."""
+    """Make (or finish, with resume) a dataset directory; returns its manifest.
+
+    Holds the directory's lock throughout. With `force` an existing dataset is moved aside,
+    deleted once this run is complete and put back if it fails. With `resume` the chunks
+    already there are kept (a live run's files are protected by its lock)."""
     directory = Path(directory)
-    n_events = card.run.events if n is None else int(n)
-    seed = card.run.seed if seed is None else int(seed)
-    prepare_directory(directory, force, resume)
-    manifest = Manifest(directory, card, n_events, seed)
-    if resume and (directory / MANIFEST).exists():
-        manifest.load_existing()
-    manifest.save()
-    tasks = [
-        ChunkTask(card, seed, n_events, index, first, size, str(directory))
-        for index, first, size in chunks(n_events, card.run.chunk_size)
-        if index not in manifest.done
-    ]
-    for result in executor(make_chunk, tasks):
-        manifest.record(result)
-        if progress is not None:
-            progress(result.n_events)
+    n_events = card.run.events if n is None else check_integer("n", n, 1, 10**12 + 1)
+    seed = card.run.seed if seed is None else check_integer("seed", seed, 0, MAX_SEED)
+    n_chunks = -(-n_events // card.run.chunk_size)
+    if n_chunks > MAX_CHUNKS:
+        raise OutputError(
+            f"n = {n_events} events in chunks of {card.run.chunk_size} make {n_chunks} chunk "
+            f"files; a dataset holds at most {MAX_CHUNKS:,} (raise run.chunk_size)"
+        )
+    _check_directory(directory)
+    with OutputLock(directory):
+        aside = prepare_directory(directory, force, resume)
+        try:
+            partial = directory / PARTIAL
+            partial.mkdir(exist_ok=True)
+            for d in (directory, partial):
+                sweep(d)
+            manifest = Manifest(directory, card, n_events, seed)
+            if resume and (directory / MANIFEST).exists():
+                manifest.load_existing()
+            manifest.save()
+            tasks = [
+                ChunkTask(card, seed, n_events, index, first, size, str(partial))
+                for index, first, size in chunks(n_events, card.run.chunk_size)
+                if index not in manifest.done
+            ]
+            log.info("dataset %s: %d chunks, %d to make", directory, manifest.n_chunks, len(tasks))
+            for result in executor(make_chunk, tasks):
+                manifest.record(result)
+                if progress is not None:
+                    progress(result.n_events)
+            if not manifest.missing:
+                manifest.finalize()
+        except BaseException:
+            if aside is not None:  # put the old dataset back
+                shutil.rmtree(directory, ignore_errors=True)
+                os.rename(aside, directory)
+                log.info("the previous dataset %s was put back", directory)
+            raise
+        if aside is not None:
+            shutil.rmtree(aside, ignore_errors=True)
     return manifest

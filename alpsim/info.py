@@ -32,20 +32,27 @@ def describe_parquet(path: Path) -> list[str]:
     import pyarrow.dataset as pads
     import pyarrow.parquet as pq
 
+    from .dataset import dataset_status
     from .detector.writers.parquet import read_metadata
 
-    files = sorted(path.glob("part-*.parquet")) if path.is_dir() else [path]
+    status = dataset_status(path) if path.is_dir() else {"files": [path], "complete": True}
+    files = status["files"]
     if not files:
         raise ValueError(f"{path}: no Parquet files")
     meta = read_metadata(files[0])
     rows = pads.dataset([str(f) for f in files], format="parquet").count_rows()
     lines = [f"file           : {path} ({len(files)} Parquet file{'s' * (len(files) > 1)})"]
     lines += _describe_alpsim(meta)
-    manifest = path / "_manifest.json" if path.is_dir() else None
-    if manifest is not None and manifest.exists():
-        body = json.loads(manifest.read_text())
-        state = "complete" if body["complete"] else f"missing chunks {body['missing']}"
-        lines.append(f"dataset        : {body['n_chunks']} chunks, {state}")
+    if path.is_dir():
+        if status.get("complete"):
+            lines.append(f"dataset        : {status.get('n_chunks', len(files))} chunks, complete")
+        else:
+            lines.append(
+                f"dataset        : PARTIAL: {len(files)} of {status.get('n_chunks', '?')} chunks, "
+                f"{rows} of {meta.get('n_generated')} events (an interrupted run; "
+                "`alpsim run ... --resume` finishes it; normalise by the rows, not by "
+                "'generated')"
+            )
     lines.append(f"rows           : {rows}")
     schema = pq.read_schema(files[0])
     lines.append(
@@ -97,12 +104,24 @@ def describe(path: str | Path) -> str:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or directory")
     name = path.name.lower()
-    with path.open("rb") if path.is_file() else open(__file__, "rb") as f:
-        magic = f.read(4)
-    if path.is_dir() or name.endswith(".parquet") or magic == b"PAR1":
+    magic = b""
+    if path.is_file():
+        with path.open("rb") as f:
+            magic = f.read(64)
+    if path.is_dir() or name.endswith(".parquet") or magic[:4] == b"PAR1":
         lines = describe_parquet(path)
-    elif name.endswith(".root"):
+    elif name.endswith(".root") or magic[:4] == b"root":
         lines = describe_root(path)
-    else:
+    elif magic[:2] == b"\x1f\x8b" or magic.lstrip()[:6] in (b"HepMC:", b"<LesHo", b"E 0 0 "):
         lines = describe_hepmc(path)
+    elif name.endswith(".toml"):
+        raise ValueError(
+            f"{path} is a run card, not a sample: `alpsim run {path}` makes one, and "
+            "`alpsim info` describes what it wrote"
+        )
+    else:
+        raise ValueError(
+            f"{path} is not a sample alpsim reads (Parquet file or dataset directory, ROOT, "
+            "HepMC3/HepMC2/LHEF)"
+        )
     return "\n".join(lines)

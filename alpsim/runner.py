@@ -8,9 +8,12 @@ generator and the detector draw from separate streams of the same chunk seed.
 from __future__ import annotations
 
 import dataclasses
+import logging
+import numbers
 import os
 import time
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +23,7 @@ import pyarrow as pa
 from ._version import __version__
 from .allocator import keep_heap
 from .card import RunCard, load_card
+from .commit import commit, sweep
 from .detector.chain import RecoRecord, simulate
 from .detector.writers.hepmc3 import HepMC3Writer
 from .detector.writers.parquet import ParquetWriter
@@ -30,9 +34,76 @@ from .record import EventRecord
 
 GENERATOR_STREAM, DETECTOR_STREAM = 0, 1
 
+log = logging.getLogger(__name__)
+
+#: Most events one output file may hold (larger runs write a dataset directory, -o DIR/).
+MAX_FILE_EVENTS = 100_000_000
+#: Most events `run` keeps in memory (RunResult.events); larger runs write a file.
+MAX_KEEP_EVENTS = 2_000_000
+#: Forced decays whose mean weight (the decay probability inside the range) is below this
+#: are flagged with a warning: the sample then stands for very few physical events.
+TINY_FORCED_WEIGHT = 1e-4
+MAX_SEED = 2**63
+
 
 class OutputError(ValueError):
     """An output path that cannot be used; raised before any event is generated."""
+
+
+def check_integer(name: str, value: object, lo: int, hi: int) -> int:
+    """An integer argument within [lo, hi): TypeError for floats, bools or strings,
+    ValueError out of range, each naming the argument."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    value = int(value)
+    if not lo <= value < hi:
+        raise ValueError(f"{name} = {value} must be in [{lo}, {hi - 1}]")
+    return value
+
+
+def output_kind(name: str) -> str:
+    """'parquet' for a Parquet file name, 'hepmc3', 'root' or '' from a name's ending."""
+    low = name.lower()
+    if low.endswith(".parquet"):
+        return "parquet"
+    if low.endswith((".hepmc", ".hepmc3", ".hepmc.gz", ".hepmc3.gz", ".hepmc2", ".hepevt")):
+        return "hepmc3"
+    if low.endswith(".root"):
+        return "root"
+    return ""
+
+
+def check_outputs(output: Path | None, hepmc3: Path | None, root: Path | None, force: bool) -> None:
+    """All checks of a single-file run's outputs, before any work: names match their formats,
+    no two outputs are the same file, none is a directory, existing ones need `force`."""
+    named = [(o, p) for o, p in (("output", output), ("hepmc3", hepmc3), ("root", root)) if p]
+    for option, path in named:
+        if str(path) in ("", "."):
+            raise OutputError(f"{option} {str(path)!r} is not a file name")
+    seen: dict[Path, str] = {}
+    for option, path in named:
+        key = path.resolve()
+        if key in seen:
+            raise OutputError(
+                f"{seen[key]} and {option} are the same file {str(path)!r}: give each output "
+                "its own name"
+            )
+        seen[key] = option
+    if output is not None and output_kind(output.name) != "parquet":
+        kind = output_kind(output.name)
+        hint = {
+            "hepmc3": "; HepMC3 is written by --hepmc3 (hepmc3=)",
+            "root": "; ROOT is written by --root (root=)",
+        }.get(kind, "")
+        raise OutputError(f"output {str(output)!r} must be a .parquet file name{hint}")
+    for option, path in named[1:] if output is not None else named:
+        if output_kind(path.name) not in (option, ""):
+            raise OutputError(
+                f"{option} {str(path)!r} has the name of a {output_kind(path.name)} file: give "
+                f"the {option} output a name of its own format"
+            )
+    for _, path in named:
+        check_output(path, force)
 
 
 @dataclass
@@ -112,13 +183,28 @@ def yield_lines(norm: dict, efficiency: float) -> list[str]:
 
 
 def check_selection(card: RunCard) -> None:
-    """Fail before the run if the selection names columns the run does not produce."""
+    """Fail before the run if the selection names columns the run does not produce; warn
+    when forced decays give every event a tiny weight (a questionable choice of range)."""
     record, reco = simulate_chunk(card, card.run.seed, 0, 0, 20)
     card.selection.check_columns(set(event_columns(record, reco)), card.path)
+    sampling = card.alp.sampling
+    nominal = record.weights().get("nominal")
+    if sampling.mode == "forced" and nominal is not None and nominal.size:
+        mean = float(np.mean(nominal))
+        if mean < TINY_FORCED_WEIGHT:
+            warnings.warn(
+                f"alp.decay_range = {list(sampling.lab_range)} mm holds a fraction ~{mean:.2g} "
+                f"of the decays at ctau = {sampling.ctau:g} mm: every event carries a weight "
+                "that small, so the sample stands for very few physical events",
+                UserWarning,
+                stacklevel=3,
+            )
 
 
 def check_output(path: Path, force: bool) -> None:
     """Fail before any work if the output exists (without force) or cannot be written."""
+    if path.is_dir() or str(path).endswith(os.sep):
+        raise OutputError(f"output {str(path)!r} is a directory, not a file name")
     if path.exists() and not force:
         raise OutputError(f"output {str(path)!r} exists; use --force (force=True) to replace it")
     parent = path.parent if str(path.parent) else Path(".")
@@ -199,7 +285,7 @@ def hepmc3_info(card: RunCard, meta: dict) -> dict[str, object]:
 def open_extra_writers(
     card: RunCard, meta: dict, hepmc3: str | Path | None, root: str | Path | None
 ) -> list:
-    """HepMC3 (truth) and ROOT writers asked for besides Parquet."""
+    """HepMC3 (truth) and ROOT writers asked for besides Parquet (in that order)."""
     writers: list = []
     try:
         if hepmc3 is not None:
@@ -247,29 +333,60 @@ def run(
     force: bool = False,
     hepmc3: str | Path | None = None,
     root: str | Path | None = None,
+    overrides: Mapping[str, object] | None = None,
 ) -> RunResult:
     """Run a card: generate, simulate and (if an output is given) write Parquet.
 
-    `n` and `seed` override the card's. A file is written only when `output` is given (the
-    CLI passes the card's `run.output` by default). Events are kept in
-    memory and returned as `RunResult.events` when `keep` is true (default: when nothing is
-    written), so notebooks get a table and large productions stay bounded in memory.
-    An existing output is only replaced with `force`. `hepmc3` and `root` add a truth HepMC3
-    file (.gz compressed) and a ROOT TTree file, written from the same chunks.
+    `n` and `seed` override the card's (integers: a float or bool is a TypeError, a value out
+    of range a ValueError). `overrides` changes card fields by dotted path, e.g.
+    ``{"alp.mass": 2.0, "alp.ctau": 10.0}``, validated as the card file would be. A file is
+    written only when `output` (a .parquet name) is given; events are kept in memory and
+    returned as `RunResult.events` when `keep` is true (default: when nothing is written), at
+    most MAX_KEEP_EVENTS of them. An existing output is only replaced with `force`. `hepmc3`
+    and `root` add a truth HepMC3 file (.gz compressed) and a ROOT TTree file, written from the
+    same chunks; all outputs are renamed into place together when all are complete.
     """
     if not isinstance(card, RunCard):
-        card = load_card(card)
-    n_events = card.run.events if n is None else int(n)
-    if n_events < 1:
-        raise ValueError(f"number of events must be >= 1, got {n_events}")
-    seed = card.run.seed if seed is None else int(seed)
+        if not isinstance(card, (str, os.PathLike)):
+            raise TypeError(f"card must be a RunCard or a path, got {type(card).__name__}")
+        card = load_card(card, overrides=overrides)
+    elif overrides:
+        from .card import apply_overrides
+
+        card = apply_overrides(card, overrides)
+    n_events = card.run.events if n is None else check_integer("n", n, 1, 10**12 + 1)
+    seed = card.run.seed if seed is None else check_integer("seed", seed, 0, MAX_SEED)
+    for name, value in (("output", output), ("hepmc3", hepmc3), ("root", root)):
+        if value is not None and not isinstance(value, (str, os.PathLike)):
+            raise TypeError(f"{name} must be a path, got {type(value).__name__}")
     out_path = Path(output) if output is not None else None
-    keep = out_path is None if keep is None else keep
-    extra_paths = [Path(p) for p in (hepmc3, root) if p is not None]
-    for path in ([out_path] if out_path else []) + extra_paths:
-        check_output(path, force)
+    keep = out_path is None if keep is None else bool(keep)
+    hep_path = Path(hepmc3) if hepmc3 is not None else None
+    root_path = Path(root) if root is not None else None
+    check_outputs(out_path, hep_path, root_path, force)
+    paths = [p for p in (out_path, hep_path, root_path) if p is not None]
+    if paths and n_events > MAX_FILE_EVENTS:
+        raise OutputError(
+            f"n = {n_events} events: one output file holds at most {MAX_FILE_EVENTS:,}; "
+            "write a dataset directory (-o DIR/) for more"
+        )
+    if keep and n_events > MAX_KEEP_EVENTS:
+        raise ValueError(
+            f"n = {n_events} events kept in memory: at most {MAX_KEEP_EVENTS:,}; write them "
+            "to a file (output=...) and read it back, or pass keep=False"
+        )
+    for directory in {p.parent for p in paths}:
+        sweep(directory)
     start = time.perf_counter()
     check_selection(card)
+    log.info(
+        "%s at %s: %d events, seed %d, outputs %s",
+        card.channel.name,
+        card.detector.name,
+        n_events,
+        seed,
+        [str(p) for p in paths] or "none",
+    )
     tables, n_reco, w_sum = [], 0, 0.0
     bar = None
     if progress:
@@ -277,9 +394,11 @@ def run(
 
         bar = tqdm(total=n_events, unit="ev", unit_scale=True, desc="alpsim")
     meta = metadata(card, n_events, seed)
-    writer = ParquetWriter(out_path, meta) if out_path else None
-    others = open_extra_writers(card, meta, hepmc3, root)
+    writer = None
+    others: list = []
     try:
+        writer = ParquetWriter(out_path, meta) if out_path else None
+        others = open_extra_writers(card, meta, hep_path, root_path)
         for index, first, size in chunks(n_events, card.run.chunk_size):
             record, reco = simulate_chunk(card, seed, index, first, size)
             passed = selected(card, record, reco)
@@ -294,10 +413,14 @@ def run(
                 tables.append(table if table is not None else chunk_table(record, reco))
             if bar is not None:
                 bar.update(size)
-        if writer:
-            writer.close()
-        for other in others:
-            other.close()
+            log.debug("chunk %d: events %d-%d done", index, first, first + size - 1)
+        extra_paths = [q for q in (hep_path, root_path) if q is not None]
+        owned = ([(writer, out_path)] if writer else []) + list(
+            zip(others, extra_paths, strict=True)
+        )
+        pairs = [(w.finish(), q) for w, q in owned]
+        pairs = [(tmp, q) for tmp, q in pairs if tmp is not None]
+        commit(pairs, force=force)
     except BaseException:
         for w in ([writer] if writer else []) + others:
             w.abort()
@@ -306,4 +429,6 @@ def run(
         if bar is not None:
             bar.close()
     events = pa.concat_tables(tables) if keep and tables else None
-    return RunResult(card, n_events, n_reco, w_sum, out_path, events, time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    log.info("%d events in %.1f s", n_events, seconds)
+    return RunResult(card, n_events, n_reco, w_sum, out_path, events, seconds)

@@ -108,9 +108,9 @@ def points_from_sums(
 
 
 def write_table(points: list[ScanPoint], path: Path) -> None:
-    """CSV table: mass_GeV, ctau_mm, efficiency, error, n_events (temporary name, then rename)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", newline="") as f:
+    """CSV table: mass_GeV, ctau_mm, efficiency, error, n_events (written as `path`; runs
+    write it under a temporary name, `write_outputs`)."""
+    with Path(path).open("w", newline="") as f:
         out = csv.writer(f)
         out.writerow(["mass_GeV", "ctau_mm", "efficiency", "error", "n_events"])
         for p in points:
@@ -123,7 +123,6 @@ def write_table(points: list[ScanPoint], path: Path) -> None:
                     p.n_events,
                 ]
             )
-    tmp.replace(path)
 
 
 def plot(points: list[ScanPoint], path: Path, title: str) -> None:
@@ -149,10 +148,36 @@ def plot(points: list[ScanPoint], path: Path, title: str) -> None:
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=120)
-    plt.close(fig)
-    tmp.replace(path)
+    try:
+        fig.savefig(path, dpi=120, format="png")
+    finally:
+        plt.close(fig)
+
+
+def write_outputs(
+    points: list[ScanPoint], table: Path, png: Path, title: str, force: bool = False
+) -> bool:
+    """The CSV table and the PNG plot under temporary names, committed together
+    (alpsim/commit.py): both appear or neither. Returns whether the plot was made (it is
+    skipped when matplotlib is missing)."""
+    from .commit import commit, discard, sweep, temp_path
+
+    for directory in {table.parent, png.parent}:
+        sweep(directory)
+    tmp_table, tmp_png = temp_path(table), temp_path(png)
+    pairs = [(tmp_table, table)]
+    try:
+        write_table(points, tmp_table)
+        try:
+            plot(points, tmp_png, title)
+            pairs.append((tmp_png, png))
+        except ImportError:
+            pass
+        commit(pairs, force=force)
+    except BaseException:
+        discard([tmp_table, tmp_png])
+        raise
+    return len(pairs) == 2
 
 
 def scan(

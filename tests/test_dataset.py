@@ -20,9 +20,11 @@ SMALL = BASE_CARD.replace("seed = 1", "seed = 1\nchunk_size = 500")
 
 
 def _digests(directory):
+    """Chunk files by name (complete datasets at the top level, partial ones in _partial/)."""
     return {
         p.name: hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(directory.glob("part-*.parquet"))
+        + sorted(directory.glob("_partial/part-*"))
     }
 
 
@@ -45,7 +47,7 @@ def test_dask_local_cluster_gives_identical_chunks(write_card, tmp_path):
     import dask.distributed  # noqa: F401  (a test extra)
 
     card = write_card(SMALL)
-    assert main(["run", str(card), "-n", "1000", "-o", str(tmp_path / "serial"), "-q"]) == 0
+    assert main(["run", str(card), "-n", "1000", "-o", f"{tmp_path / 'serial'}/", "-q"]) == 0
     assert (
         main(
             [
@@ -54,7 +56,7 @@ def test_dask_local_cluster_gives_identical_chunks(write_card, tmp_path):
                 "-n",
                 "1000",
                 "-o",
-                str(tmp_path / "dask"),
+                f"{tmp_path / 'dask'}/",
                 "-q",
                 "--dask",
                 "local",
@@ -70,7 +72,7 @@ def test_dask_local_cluster_gives_identical_chunks(write_card, tmp_path):
 def test_existing_dataset_needs_resume_or_force(write_card, tmp_path, capsys):
     card = write_card(SMALL)
     out = tmp_path / "ds"
-    assert main(["run", str(card), "-n", "1000", "-o", str(out), "-q"]) == 0
+    assert main(["run", str(card), "-n", "1000", "-o", f"{out}/", "-q"]) == 0
     assert main(["run", str(card), "-n", "1000", "-o", str(out), "-q"]) == 2
     assert "--resume" in capsys.readouterr().err
     assert main(["run", str(card), "-n", "1000", "-o", str(out), "-q", "--force"]) == 0
@@ -81,15 +83,15 @@ def test_existing_dataset_needs_resume_or_force(write_card, tmp_path, capsys):
 def test_resume_after_kill_9_finishes_identically(write_card, tmp_path):
     card = write_card(SMALL.replace("chunk_size = 500", "chunk_size = 20000"))
     ref = tmp_path / "ref"
-    assert main(["run", str(card), "-n", "200000", "-o", str(ref), "-q"]) == 0
+    assert main(["run", str(card), "-n", "200000", "-o", f"{ref}/", "-q"]) == 0
     out = tmp_path / "killed"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "alpsim", "run", str(card), "-n", "200000", "-o", str(out), "-q"],
+        [sys.executable, "-m", "alpsim", "run", str(card), "-n", "200000", "-o", f"{out}/", "-q"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 60
-    while time.time() < deadline and len(list(out.glob("part-*.parquet"))) < 2:
+    while time.time() < deadline and len(_digests(out)) < 2:
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -98,7 +100,8 @@ def test_resume_after_kill_9_finishes_identically(write_card, tmp_path):
     assert all(v == _digests(ref)[k] for k, v in finished.items())  # only complete files
     assert main(["run", str(card), "-n", "200000", "-o", str(out), "-q", "--resume"]) == 0
     assert _digests(out) == _digests(ref)
-    assert not list(out.glob(".*tmp*"))
+    assert not list(out.rglob(".*tmp*"))
+    assert not (out / "_partial").exists()
     assert json.loads((out / MANIFEST).read_text())["complete"]
 
 
@@ -130,7 +133,7 @@ def test_ctrl_c_leaves_no_partial_file(write_card, tmp_path):
         text=True,
     )
     deadline = time.time() + 60
-    while time.time() < deadline and not list(tmp_path.glob(".x.parquet.tmp-*")):
+    while time.time() < deadline and not list(tmp_path.glob(".x.parquet.alpsim-tmp.*")):
         time.sleep(0.05)  # wait until the temporary file is being written
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)

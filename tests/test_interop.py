@@ -33,7 +33,7 @@ def samples(tmp_path_factory):
     card = d / "card.toml"
     card.write_text(BASE_CARD.replace("seed = 1", "seed = 1\nchunk_size = 400"))
     assert main(["run", str(card), "-n", "1000", "-o", str(d / "one.parquet"), "-q"]) == 0
-    assert main(["run", str(card), "-n", "1000", "-o", str(d / "ds"), "-q"]) == 0
+    assert main(["run", str(card), "-n", "1000", "-o", str(d / "ds") + "/", "-q"]) == 0
     return d
 
 

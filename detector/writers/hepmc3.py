@@ -71,6 +71,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..._version import __version__
+from ...commit import commit, temp_path
 from ...record import BEAM, Block, EventRecord
 
 __all__ = [
@@ -641,8 +642,9 @@ class _BlockPlan:
 class HepMC3Writer:
     """Stream EventRecords into a HepMC3 ASCII file (gzip if the name ends with ".gz").
 
-    Writes to ``<path>.tmp`` and renames to `path` on a clean close; on an exception inside
-    the ``with`` block (or `abort`) the temporary file is removed and `path` is untouched.
+    Writes to a unique temporary name beside `path` (alpsim/commit.py) and renames it to
+    `path` on a clean close; on an exception inside the ``with`` block (or `abort`) the
+    temporary file is removed and `path` is untouched.
 
     >>> with HepMC3Writer("out.hepmc3", info) as w:  # doctest: +SKIP
     ...     for record in chunks:
@@ -657,7 +659,7 @@ class HepMC3Writer:
         threads: int | None = None,
     ) -> None:
         self.path = Path(path)
-        self.tmp_path = self.path.with_name(self.path.name + ".tmp")
+        self.tmp_path = temp_path(self.path)  # unique per process and writer
         self.info = dict(info or {})
         self.n_events = 0
         self.threads = nb.get_num_threads() if threads is None else max(1, int(threads))
@@ -814,10 +816,11 @@ class HepMC3Writer:
             self._file.write(view[a : a + m])
 
     # -- closing ---------------------------------------------------------------------------
-    def close(self) -> None:
-        """Finish the file (footer) and rename it to its final name."""
+    def finish(self) -> Path:
+        """Finish the temporary file (footer) without renaming it; returns it. The run
+        commits all its outputs together (alpsim/commit.py)."""
         if self._closed:
-            return
+            return self.tmp_path
         try:
             if not self._header_done:
                 self._write_header()
@@ -828,7 +831,13 @@ class HepMC3Writer:
             self.abort()
             raise
         self._closed = True
-        os.replace(self.tmp_path, self.path)
+        return self.tmp_path
+
+    def close(self, force: bool = True) -> None:
+        """Finish the file (footer) and rename it to its final name."""
+        if self._closed:
+            return
+        commit([(self.finish(), self.path)], force=force)
 
     def abort(self) -> None:
         """Drop the temporary file; the final path is not created."""

@@ -19,7 +19,6 @@ the next chunk is generated; at most one table is in flight, so memory stays bou
 from __future__ import annotations
 
 import json
-import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -29,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ...commit import commit, temp_path
 from ...record import EventRecord
 from ..chain import RecoRecord
 
@@ -102,7 +102,7 @@ class ParquetWriter:
 
     def __init__(self, path: str | Path, metadata: dict[str, Any]) -> None:
         self.path = Path(path)
-        self.tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
+        self.tmp = temp_path(self.path)  # unique per process and writer (alpsim/commit.py)
         self.metadata = {METADATA_KEY: json.dumps(metadata).encode()}
         self._writer: pq.ParquetWriter | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -150,17 +150,25 @@ class ParquetWriter:
             self._pool.shutdown(wait=True)
             self._pool = None
 
-    def close(self) -> None:
+    def finish(self) -> Path | None:
+        """Complete the temporary file without renaming it (the run commits all its outputs
+        together, alpsim/commit.py); returns it, or None if nothing was written."""
         try:
             self.flush()
+            self._stop_thread()
+            if self._writer is None:
+                return None
+            self._writer.close()
+            self._writer = None
         except BaseException:
             self.abort()
             raise
-        self._stop_thread()
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-            os.replace(self.tmp, self.path)
+        return self.tmp
+
+    def close(self, force: bool = True) -> None:
+        """Complete the file and rename it to its final name."""
+        if self.finish() is not None:
+            commit([(self.tmp, self.path)], force=force)
 
     def abort(self) -> None:
         self._stop_thread()

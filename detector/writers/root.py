@@ -11,13 +11,13 @@ uproot and awkward (`pip install 'alpsim[root]'`).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
+from ...commit import commit, temp_path
 from ...record import EventRecord
 from ..chain import RecoRecord
 from .parquet import chunk_table
@@ -35,7 +35,7 @@ class RootWriter:
                 "ROOT output needs uproot and awkward: pip install 'alpsim[root]'"
             ) from exc
         self.path = Path(path)
-        self.tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
+        self.tmp = temp_path(self.path)  # unique per process and writer (alpsim/commit.py)
         self._file = uproot.recreate(self.tmp)
         self._file["alpsim_metadata"] = json.dumps(metadata)
         self._tree = None
@@ -88,10 +88,19 @@ class RootWriter:
         self._tree.extend(branches)
         self.n_events += table.num_rows
 
-    def close(self) -> None:
-        self._file["alpsim_modes"] = json.dumps(self._modes)
-        self._file.close()
-        os.replace(self.tmp, self.path)
+    def finish(self) -> Path:
+        """Complete the temporary file without renaming it; returns it."""
+        try:
+            self._file["alpsim_modes"] = json.dumps(self._modes)
+            self._file.close()
+        except BaseException:
+            self.abort()
+            raise
+        return self.tmp
+
+    def close(self, force: bool = True) -> None:
+        """Complete the file and rename it to its final name."""
+        commit([(self.finish(), self.path)], force=force)
 
     def abort(self) -> None:
         try:
