@@ -27,6 +27,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,8 @@ from alpsim.cardreader import CardError, Table, load_toml
 from alpsim.detector.config import load_detector
 from alpsim.generator.channels import CHANNELS
 
-REPO = Path(__file__).resolve().parent.parent
-CARDS = REPO / "cards"
+#: The cards shipped with the installed package (= cards/ of the checkout it was installed from).
+CARDS = Path(str(files("alpsim.cards")))
 #: card file name -> channel name (run cards) or "detector"; filled by `trace`.
 CARD_CONTEXT: dict[str, str] = {}
 
@@ -531,7 +532,10 @@ def pages() -> dict[str, str]:
 
 
 def main(argv: list[str]) -> int:
-    outdir = Path(argv[1]) if len(argv) > 1 else REPO / "site-generated"
+    if len(argv) != 2:
+        print(f"usage: python {argv[0]} OUTDIR", file=sys.stderr)
+        return 2
+    outdir = Path(argv[1])
     for rel, text in pages().items():
         target = outdir / rel
         target.parent.mkdir(parents=True, exist_ok=True)
