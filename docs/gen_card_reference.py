@@ -69,7 +69,8 @@ class FieldInfo:
     unit: str = ""
     choices: tuple[str, ...] = ()
     contexts: set[str] = field(default_factory=set)
-    examples: dict[str, str] = field(default_factory=dict)  # card file -> "value  # comment"
+    shipped_types: set[str] = field(default_factory=set)  # TOML types in the shipped cards
+    relative: set[str] = field(default_factory=set)  # "lo"/"hi" set by another field's value
 
     @property
     def required(self) -> bool:
@@ -163,9 +164,15 @@ class Recorder:
             f.kinds.add("value")
         if default is not _MISSING and f.default is _MISSING:
             f.default = default
-        for k in ("lo", "hi", "unit"):
-            if kwargs.get(k) is not None and kwargs.get(k) != "":
-                setattr(f, k, kwargs[k])
+        for k in ("lo", "hi"):
+            value = kwargs.get(k)
+            if value is None:
+                continue
+            if getattr(f, k) is not None and getattr(f, k) != value:
+                f.relative.add(k)  # the bound is another field's value (differs between cards)
+            setattr(f, k, value)
+        if kwargs.get("unit"):
+            f.unit = kwargs["unit"]
         f.lo_open |= bool(kwargs.get("lo_open"))
         f.hi_open |= bool(kwargs.get("hi_open"))
 
@@ -293,6 +300,7 @@ def trace() -> tuple[Recorder, dict[str, list[CardLine]]]:
     rec = Recorder()
     comments: dict[str, list[CardLine]] = {}
     datas: dict[str, tuple[dict, str, Path]] = {}
+    variants: list[dict] = []
     with rec.active():
         for path in detector_cards():
             rec.context = CARD_CONTEXT[path.name] = "detector"
@@ -307,6 +315,7 @@ def trace() -> tuple[Recorder, dict[str, list[CardLine]]]:
             comments[path.name] = card_lines(path)
         for name, (data, text, path) in list(datas.items()):
             for variant in _variants(data):
+                variants.append(variant)
                 rec.context = name
                 try:
                     card_from_data(variant, text, path)
@@ -323,6 +332,8 @@ def trace() -> tuple[Recorder, dict[str, list[CardLine]]]:
                     break
                 except CardError:
                     continue
+    for data in [load_toml(path)[0] for path in CARDS.glob("*.toml")] + variants:
+        _record_types(rec, data)
     return rec, comments
 
 
@@ -340,9 +351,11 @@ def _range(f: FieldInfo) -> str:
     parts = []
     unit = f" {f.unit}" if f.unit else ""
     if f.lo is not None:
-        parts.append(f"{'>' if f.lo_open else '≥'} {_fmt_number(f.lo)}")
+        bound = "another field (see the validator)" if "lo" in f.relative else _fmt_number(f.lo)
+        parts.append(f"{'>' if f.lo_open else '≥'} {bound}")
     if f.hi is not None:
-        parts.append(f"{'<' if f.hi_open else '≤'} {_fmt_number(f.hi)}")
+        bound = "another field (see the validator)" if "hi" in f.relative else _fmt_number(f.hi)
+        parts.append(f"{'<' if f.hi_open else '≤'} {bound}")
     text = " and ".join(parts) + (unit if parts else "")
     if f.choices:
         text = ", ".join(f"`{json.dumps(c)}`" for c in f.choices)
@@ -360,7 +373,7 @@ def _toml(value: Any) -> str:
 
 def _default(f: FieldInfo) -> str:
     if f.default is _MISSING:
-        return "required" if f.required else "conditional"
+        return "required" if f.required else "if present"
     if f.default is None or (isinstance(f.default, (dict, list, tuple)) and not f.default):
         return "optional"
     if f.default == -1 and f.lo is not None and f.lo >= 0:
@@ -374,7 +387,39 @@ def _kind(f: FieldInfo) -> str:
         return "see the module" if "allowed" in f.kinds else "read conditionally"
     if len(kinds) > 1 and "value" in kinds:
         kinds = kinds - {"value"}
+    if kinds == {"value"} and f.shipped_types:
+        # read as a raw value and checked by hand in the validator: name what the cards hold
+        return " / ".join(sorted(f.shipped_types))
     return " / ".join(sorted(kinds))
+
+
+def _toml_type(value: Any) -> str:
+    if isinstance(value, list):
+        inner = {_toml_type(v) for v in value}
+        if inner <= {"number", "integer"}:
+            return "array of numbers"
+        if inner == {"string"}:
+            return "array of strings"
+        return "array of arrays" if inner and all(i.startswith("array") for i in inner) else "array"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return "string" if isinstance(value, str) else type(value).__name__
+
+
+def _record_types(rec: Recorder, data: dict, prefix: str = "") -> None:
+    """Note the TOML type of each value of a shipped card on the fields the validators read."""
+    for key, value in data.items():
+        if isinstance(value, dict):
+            _record_types(rec, value, f"{prefix}.{key}" if prefix else key)
+            continue
+        table = normalise(prefix)
+        f = rec.fields.get((table, DYNAMIC.get(table, key)))
+        if f is not None:
+            f.shipped_types.add(_toml_type(value))
 
 
 def _cell(text: str) -> str:
@@ -413,7 +458,12 @@ def card_reference(rec: Recorder, comments: dict[str, list[CardLine]]) -> str:
         "unit as the validator states them. The *example* column is a value and its comment",
         "from a shipped card. A field is listed only if a shipped card or a variant reaches the",
         "code that reads it; conditional fields are marked *read conditionally* (see the",
-        "channel's `from_card`). Angles in detector cards are in degrees unless marked.",
+        "channel's `from_card`); *if present* marks a field the validator reads only when it",
+        "is given. Which fields go together (e.g. `ctau` or `width` or `[alp.couplings]`) is",
+        "explained in [Writing a card](../cards.md). Angles in detector cards are in degrees.",
+        "A bound set by another field's value (e.g. the drift chamber outside the last silicon",
+        "layer) is recognised when the shipped cards differ in that field; otherwise the bound",
+        "shown is the shipped cards' common value.",
         "",
     ]
     by_table: dict[str, list[FieldInfo]] = {}
