@@ -1,7 +1,9 @@
 """mkdocs hooks: the generated reference pages and the example scripts shown in the guide.
 
 - `on_files` adds the pages made by `gen_card_reference.pages()` (card fields, one page per
-  detector card), generated from the card validators and the shipped cards at every build.
+  detector card), generated from the card validators and the shipped cards at every build,
+  and the module notes of `gen_module_notes.page()` (every generator and detector module
+  docstring).
 - `on_page_markdown` replaces a line `--8<-- "examples/NAME.py"` by that file in a code
   block, so the guide shows the example scripts that tests/test_examples.py runs. A missing
   file fails the build.
@@ -20,6 +22,7 @@ REPO = DOCS.parent
 sys.path.insert(0, str(DOCS))
 
 import gen_card_reference  # noqa: E402
+import gen_module_notes  # noqa: E402
 
 _INCLUDE = re.compile(r'^--8<-- "([^"]+)"\s*$', re.MULTILINE)
 
@@ -27,6 +30,7 @@ _INCLUDE = re.compile(r'^--8<-- "([^"]+)"\s*$', re.MULTILINE)
 def on_files(files: Files, config) -> Files:
     for rel, text in gen_card_reference.pages().items():
         files.append(File.generated(config, rel, content=text))
+    files.append(File.generated(config, "reference/modules.md", content=gen_module_notes.page()))
     return files
 
 

@@ -122,3 +122,18 @@ def test_docs_build_fails_on_broken_link_and_anchor(tmp_path):
     proc = _build(tmp_path / "mkdocs.yml", tmp_path / "site")
     assert proc.returncode != 0
     assert "no-such-page.md" in proc.stderr and "no-such-heading" in proc.stderr
+
+
+def test_module_notes_hold_every_module_docstring():
+    import ast
+
+    import gen_module_notes
+
+    page = gen_module_notes.page()
+    for folder in ("generator", "detector"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            doc = ast.get_docstring(ast.parse(path.read_text()))
+            if doc:
+                rel = path.relative_to(REPO).as_posix()
+                assert f"### `{rel}`" in page
+                assert doc.splitlines()[0] in page
