@@ -35,7 +35,9 @@ from alpsim import cardreader
 from alpsim.card import card_from_data
 from alpsim.cardreader import CardError, Table, load_toml
 from alpsim.detector.config import load_detector
+from alpsim.generator.alp_decays import SUPPORTED
 from alpsim.generator.channels import CHANNELS
+from alpsim.generator.tau_decays import TAU_MODES
 
 #: The cards shipped with the installed package (= cards/ of the checkout it was installed from).
 CARDS = Path(str(files("alpsim.cards")))
@@ -52,6 +54,22 @@ DYNAMIC = {
     "selection.cuts": "<column>",
 }
 _MISSING = cardreader._MISSING
+
+#: Names the validators accept, shown under the table they belong to.
+NAME_NOTES = {
+    "alp.decays": [
+        "Final-state names (`<final state>`, and the entries of `alp.generate`): "
+        + ", ".join(f"`{json.dumps(n)}`" for n in SUPPORTED)
+        + '; or `"tau+ tau- [<tau+ mode>; <tau- mode>]"` with the τ modes listed under `[alp]`.',
+        "",
+    ],
+    "alp": [
+        "τ modes (`tau_modes`, and inside a compound `tau+ tau-` final state): "
+        + ", ".join(f"`{json.dumps(n)}`" for n in TAU_MODES)
+        + ".",
+        "",
+    ],
+}
 
 
 @dataclass
@@ -488,6 +506,7 @@ def card_reference(rec: Recorder, comments: dict[str, list[CardLine]]) -> str:
             continue
         out += [f"### `[{table}]`", ""]
         out += _field_table(by_table[table], comments)
+        out += NAME_NOTES.get(table, [])
     out += ["## Detector cards", ""]
     first_seen: dict[str, int] = {}
     for i, line in enumerate(comments["belle2.toml"]):
