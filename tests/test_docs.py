@@ -1,0 +1,139 @@
+"""The user guide: the generated card reference covers the schema, and `mkdocs build --strict`
+passes offline and fails on a broken link or anchor.
+
+The build tests are skipped only when mkdocs is not installed (docs/requirements.txt).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from alpsim.card import COUPLING_KEYS, COUPLING_SHORTCUTS
+from alpsim.cardreader import load_toml
+from alpsim.detector.config import TriggerLine
+from alpsim.generator.channels import CHANNELS
+
+from .conftest import CARDS, REPO
+
+sys.path.insert(0, str(REPO / "docs"))
+import gen_card_reference as gen
+
+
+@pytest.fixture(scope="module")
+def traced():
+    return gen.trace()
+
+
+def _toml_fields(data: dict, prefix: str = "", normalise: bool = True) -> set[tuple[str, str]]:
+    """(table, key) of every leaf of a parsed card; with `normalise`, author-chosen names
+    (trigger lines, regions, final states) replaced by the placeholders of the pages."""
+    out = set()
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out |= _toml_fields(value, f"{prefix}.{key}" if prefix else key, normalise)
+        elif normalise:
+            table = gen.normalise(prefix)
+            out.add((table, gen.DYNAMIC.get(table, key)))
+        else:
+            out.add((prefix, key))
+    return out
+
+
+def test_reference_lists_every_field_of_every_shipped_card(traced):
+    rec, _ = traced
+    documented = set(rec.fields)
+    for path in sorted(CARDS.glob("*.toml")):
+        data, _ = load_toml(path)
+        missing = _toml_fields(data) - documented
+        assert not missing, f"{path.name}: fields absent from the card reference: {missing}"
+
+
+def test_reference_lists_schema_names_from_the_code(traced):
+    rec, _ = traced
+    keys = {k for (table, k) in rec.fields if table == "alp.couplings"}
+    assert {*COUPLING_KEYS, *COUPLING_SHORTCUTS, "Lambda", "m_chi"} <= keys
+    trigger = {k for (table, k) in rec.fields if table == "trigger.<line>"}
+    assert {f.name for f in dataclasses.fields(TriggerLine)} - {"name"} <= trigger
+    contexts = set().union(*(f.contexts for f in rec.fields.values()))
+    assert set(CHANNELS) <= contexts  # every channel's from_card was traced
+
+
+def test_reference_states_validator_ranges(traced):
+    rec, comments = traced
+    page = gen.card_reference(rec, comments)
+    # alp.mass: lower bound and unit as alpsim/card.py states them (MIN_ALP_MASS = 1e-4 GeV)
+    assert re.search(r"\| `mass` \| number \| required \| ≥ 0.0001 GeV \|", page)
+    assert "| `chunk_size` | integer | `100000` | ≥ 1 and ≤ 1e+07 |" in page
+    assert '`"lab"`, `"cms"`' in page  # trigger cluster_frame choices
+
+
+def test_detector_pages_show_every_card_value(traced):
+    _, comments = traced
+    for path in gen.detector_cards():
+        page = gen.detector_page(path, comments[path.name])
+        data, _ = load_toml(path)
+        for table, key in _toml_fields(data, normalise=False):
+            assert f"## `[{table}]`" in page, (path.name, table)
+            assert f"| `{key}` |" in page, (path.name, table, key)
+
+
+def test_python_blocks_of_the_pages_compile():
+    for page in sorted((REPO / "docs").glob("*.md")):
+        for block in re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.S):
+            compile(block, str(page), "exec")
+
+
+def _build(config: Path, site: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_docs_build_strict(tmp_path):
+    pytest.importorskip("mkdocs")
+    proc = _build(REPO / "mkdocs.yml", tmp_path / "site")
+    assert proc.returncode == 0, proc.stderr
+    card_page = (tmp_path / "site/reference/card-fields/index.html").read_text()
+    assert "decay_range" in card_page and "luminous_region_sigma" in card_page
+    outputs = (tmp_path / "site/outputs/index.html").read_text()
+    assert "ak.from_parquet" in outputs  # the example script was included
+    assert "--8&lt;--" not in outputs and "--8<--" not in outputs
+
+
+def test_docs_build_fails_on_broken_link_and_anchor(tmp_path):
+    pytest.importorskip("mkdocs")
+    for folder in ("docs", "examples"):
+        ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(REPO / folder, tmp_path / folder, ignore=ignore)
+    shutil.copy(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    index = tmp_path / "docs" / "index.md"
+    broken = "[a page](no-such-page.md) and [an anchor](install.md#no-such-heading)"
+    index.write_text(index.read_text() + f"\nSee {broken}.\n")
+    proc = _build(tmp_path / "mkdocs.yml", tmp_path / "site")
+    assert proc.returncode != 0
+    assert "no-such-page.md" in proc.stderr and "no-such-heading" in proc.stderr
+
+
+def test_module_notes_hold_every_module_docstring():
+    import ast
+
+    import gen_module_notes
+
+    page = gen_module_notes.page()
+    for folder in ("generator", "detector"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            doc = ast.get_docstring(ast.parse(path.read_text()))
+            if doc:
+                rel = path.relative_to(REPO).as_posix()
+                assert f"### `{rel}`" in page
+                assert doc.splitlines()[0] in page
