@@ -99,6 +99,7 @@ class TrackingSettings:
     efficiency_radii: tuple[float, ...] = (0.0,)  # mm, "table" model: production radius
     efficiency_table: tuple[float, ...] = (1.0,)  # "table" model: ε(r), 0 beyond the last
     cluster_match_distance: float = 100.0  # mm on the calorimeter front face
+    pt_resolution_over_beta: bool = True  # False: σ_pT/pT = a·pT ⊕ b (constant term)
 
     @property
     def inner_radius(self) -> float:
@@ -109,8 +110,10 @@ class TrackingSettings:
         return self.layer_radii[-1]
 
     def relative_pt_resolution(self, pt: np.ndarray, beta: np.ndarray) -> np.ndarray:
+        """σ_pT/pT of a track from the IP crossing every layer."""
         a, b = self.pt_resolution
-        return np.sqrt((a * pt) ** 2 + (b / beta) ** 2)
+        b_term = b / beta if self.pt_resolution_over_beta else b + 0.0 * beta
+        return np.sqrt((a * pt) ** 2 + b_term**2)
 
     def findable_radius(self) -> float:
         """Largest production radius from which a radial track still crosses
@@ -292,8 +295,8 @@ def _tracking(t: Table, field_t: float) -> TrackingSettings:
         radii, table = (0.0,), (1.0,)
     else:
         if t.has("full_efficiency_drift_hits"):
-            raise t.error("full_efficiency_drift_hits", "belongs to efficiency_model = "
-                          "'layers', not 'table' (one displaced-track model, never both)")  # fmt: skip
+            raise t.error("full_efficiency_drift_hits", "belongs to efficiency_model = 'layers'"
+                          ", not 'table' (one displaced-track model, never both)")  # fmt: skip
         full = min_dc
         radii = tuple(_number_list(t, "efficiency_radii", lo=0.0, increasing=True))
         table = tuple(_number_list(t, "efficiency_table", lo=0.0))
@@ -308,6 +311,7 @@ def _tracking(t: Table, field_t: float) -> TrackingSettings:
         layer_weights=(*([1] * len(silicon)), *(int(w) for w in weights)),
         layer_resolution=(*([si_res] * len(silicon)), *([dc_res] * n_super)),
         pt_resolution=t.numbers("pt_resolution", 2, lo=0.0),
+        pt_resolution_over_beta=t.boolean("pt_resolution_over_beta"),
         d0_resolution=_resolution(t, "d0_resolution", "mm"),
         z0_resolution=_resolution(t, "z0_resolution", "mm"),
         phi0_resolution=_resolution(t, "phi0_resolution", "rad"),

@@ -353,7 +353,8 @@ def track_kernel(
     point and, propagated from there, its perigee at the IP and its calorimeter impact.
 
     `resp` = (min_pt, pt_turn_on, efficiency, a_pt, b_pt, a_d0, b_d0, a_z0, b_z0, a_φ0, b_φ0,
-    a_tanλ, b_tanλ); `hits` = (min_silicon_hits, min_drift_hits, full_drift_hits);
+    a_tanλ, b_tanλ, 1 if the pT term b is b/β else 0); `hits` = (min_silicon_hits,
+    min_drift_hits, full_drift_hits);
     `table_eff` (N,) the "table" model's ε(r) at the production radius (None: "layers"
     model); `u_found` (N,) and `g` (5, N) the random numbers. Written in place: `found` (N,),
     the four-momenta at the POCA `out` (N, 4), `kinematics` (5, N) = (pT, p, cos θ, cos φ,
@@ -404,7 +405,7 @@ def _smear(
     gets the σ of (d0, φ0, ω/ω, z0, tanλ) at the production point."""
     n = p4.shape[0]
     a_pt, b_pt, a_d0, b_d0, a_z0, b_z0 = resp[3], resp[4], resp[5], resp[6], resp[7], resp[8]
-    a_ph, b_ph, a_tl, b_tl = resp[9], resp[10], resp[11], resp[12]
+    a_ph, b_ph, a_tl, b_tl, over_beta = resp[9], resp[10], resp[11], resp[12], resp[13]
     min_si, min_dc, full_dc = hits[0], hits[1], hits[2]
     span = full_dc - min_dc + 1
     full = radii[-1] - radii[0]
@@ -422,7 +423,8 @@ def _smear(
         found[k] = ok
         f = first[k] if first[k] < math.inf else 0.0
         lever = full / max(last[k] - f, 0.05 * full)  # measured lever arm L0/L
-        rel = math.sqrt((a_pt * pt * lever * lever) ** 2 + (b_pt / beta) ** 2)
+        b_term = b_pt / beta if over_beta > 0.5 else b_pt
+        rel = math.sqrt((a_pt * pt * lever * lever) ** 2 + b_term**2)
         ptc = max(pt, 1e-9)
         sin_t = ptc / max(p, 1e-9)
         r0 = _hypot(x0[k, 0], x0[k, 1])

@@ -16,8 +16,10 @@ covariance, perigee at the IP and the extrapolation to the calorimeter.
   (framework/dataobjects/src/Helix.cc: ω = q/(α pT) > 0 for q > 0 in B along +z; d0 > 0 when
   the IP lies to the left of the direction of motion) are smeared with independent Gaussians
   AT THE PRODUCTION POINT (the track's first measured region), with
-  σ_ω/ω = a·pT·(L₀/L)² ⊕ b/β (Gluckstern, NIM 24 (1963) 381; PDG Review "Particle detectors":
-  curvature term ∝ 1/L² of the measured lever arm L, L₀ that of a track from the IP),
+  σ_ω/ω = a·pT·(L₀/L)² ⊕ b/β, or ⊕ b where the card says the experiment quotes a constant
+  term (`pt_resolution_over_beta = false`, BaBar) (Gluckstern, NIM 24 (1963) 381; PDG
+  Review "Particle detectors": curvature term ∝ 1/L² of the measured lever arm L, L₀ that
+  of a track from the IP),
   σ_d0 = a·σ_hit/σ₁ ⊕ b/(pβ sin^{3/2}θ)·Δr/r₁ and σ_z0 likewise with sin^{5/2}θ (the
   vertex-detector form of the Belle II TDR arXiv:1011.0352 ch. 4–5; Δr the extrapolation
   from the first hit to the production point, r₁ the innermost layer), σ_φ0 = a·L₀/L ⊕
@@ -123,8 +125,11 @@ def layer_crossings(
 
 
 def finding_efficiency(
-    pt: Array, n_layers: NDArray[np.int64], trk: TrackingSettings,
-    n_silicon: NDArray[np.int64] | None = None, r_production: Array | None = None,
+    pt: Array,
+    n_layers: NDArray[np.int64],
+    trk: TrackingSettings,
+    n_silicon: NDArray[np.int64] | None = None,
+    r_production: Array | None = None,
 ) -> Array:
     """Track-finding probability (formula in the module docstring); `n_layers` counts all
     layers crossed, `n_silicon` the silicon ones among them (0 if not given)."""
@@ -175,6 +180,7 @@ def track_response(
             *trk.z0_resolution,
             *trk.phi0_resolution,
             *trk.tanlambda_resolution,
+            1.0 if trk.pt_resolution_over_beta else 0.0,
         ],
         dtype=float,
     )
