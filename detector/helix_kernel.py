@@ -376,10 +376,10 @@ def track_kernel(
         first, last, sig, found, x_ref, p_ref, local,
     )  # fmt: skip
     # the smeared helix, from its point at the production vertex to the IP and the calorimeter
+    # (every track is smeared; those not found are set to NaN at the end)
     s = 1.0 if charge * field > 0 else -1.0
     geo = np.empty((14, n))
-    p3 = np.where(found[:, None], p_ref[:, :3], p4[:, :3])  # finite everywhere
-    xr = np.where(found[:, None], x_ref, x0[:, :3])
+    xr, p3 = x_ref, p_ref[:, :3]
     _circles(xr, p3, s, K_FIELD * abs(charge) * field, geo)
     psi0 = np.arctan2(xr[:, 1] - geo[5], xr[:, 0] - geo[4])
     phi0 = s * (psi0 - np.arctan2(geo[5], geo[4]))
@@ -389,7 +389,7 @@ def track_kernel(
     )  # fmt: skip
     omega_true = np.sign(charge) * K_FIELD * abs(charge) * field  # ω·pT (basf2 Helix sign)
     _perigee_response(
-        xr, p3, d0, z0, uxp, uyp, local, found, mass, omega_true, out, kinematics, helix
+        xr, p_ref, d0, z0, uxp, uyp, local, found, mass, omega_true, out, kinematics, helix
     )
     return (found, out, p_ref, helix[0], helix[3], n_lay, n_si, first, sig, impact, reached,
             impact_reco, reached_reco, x_ref, local)  # fmt: skip
@@ -401,7 +401,8 @@ def _smear(
     last, sig, found, x_ref, p_ref, local,
 ):  # pragma: no cover - compiled  # fmt: skip
     """Finding and the smeared helix at the production point (tracking.py docstring), per
-    track, vectorised: every lane computed, the tracks not found set to NaN. `local` (N, 5)
+    track, vectorised: every lane computed (NaN for the tracks not found comes later, in
+    _perigee_response). `local` (N, 5)
     gets the σ of (d0, φ0, ω/ω, z0, tanλ) at the production point."""
     n = p4.shape[0]
     a_pt, b_pt, a_d0, b_d0, a_z0, b_z0 = resp[3], resp[4], resp[5], resp[6], resp[7], resp[8]
@@ -411,7 +412,6 @@ def _smear(
     full = radii[-1] - radii[0]
     r1, res1 = radii[0], res[0]
     m2 = mass * mass
-    nan = math.nan
     for k in range(n):
         px, py, pz, e = p4[k, 0], p4[k, 1], p4[k, 2], p4[k, 3]
         pt = _hypot(px, py)
@@ -428,8 +428,9 @@ def _smear(
         ptc = max(pt, 1e-9)
         sin_t = ptc / max(p, 1e-9)
         r0 = _hypot(x0[k, 0], x0[k, 1])
+        sp = sig[k] if sig[k] < math.inf else res1  # no layer crossed: never found anyway
         s_d0, s_z0 = impact_sigmas(
-            p, beta, sin_t, max(f - r0, 0.0), sig[k], r1, res1, a_d0, b_d0, a_z0, b_z0
+            p, beta, sin_t, max(f - r0, 0.0), sp, r1, res1, a_d0, b_d0, a_z0, b_z0
         )
         pb = max(p * beta, 1e-6)
         root = math.sqrt(sin_t)
@@ -441,13 +442,13 @@ def _smear(
         ptr = ptc / max(1.0 + rel * g[2, k], 0.05)  # ω smeared: ω' = ω (1 + σ_ω/ω · g)
         tl = pz / ptc + s_tl * g[4, k]
         qx, qy, qz = ptr * math.cos(phi), ptr * math.sin(phi), ptr * tl
-        x_ref[k, 0] = x0[k, 0] + d * uy if ok else nan  # d0 > 0: origin to the left
-        x_ref[k, 1] = x0[k, 1] - d * ux if ok else nan
-        x_ref[k, 2] = x0[k, 2] + s_z0 * g[3, k] if ok else nan
-        p_ref[k, 0] = qx if ok else nan
-        p_ref[k, 1] = qy if ok else nan
-        p_ref[k, 2] = qz if ok else nan
-        p_ref[k, 3] = math.sqrt(qx * qx + qy * qy + qz * qz + m2) if ok else nan
+        x_ref[k, 0] = x0[k, 0] + d * uy  # d0 > 0: origin to the left
+        x_ref[k, 1] = x0[k, 1] - d * ux
+        x_ref[k, 2] = x0[k, 2] + s_z0 * g[3, k]
+        p_ref[k, 0] = qx
+        p_ref[k, 1] = qy
+        p_ref[k, 2] = qz
+        p_ref[k, 3] = math.sqrt(qx * qx + qy * qy + qz * qz + m2)
         local[k, 0] = s_d0
         local[k, 1] = s_ph
         local[k, 2] = rel
@@ -457,17 +458,19 @@ def _smear(
 
 @numba.njit(cache=True, error_model="numpy")
 def _perigee_response(
-    xr, p3, d0, z0, uxp, uyp, local, found, mass, omega_pt, out, kinematics, helix
+    xr, p_ref, d0, z0, uxp, uyp, local, found, mass, omega_pt, out, kinematics, helix
 ):  # pragma: no cover - compiled  # fmt: skip
     """Four-momenta at the IP perigee of the smeared helices and their five parameters with
     σ: the local σ at the production point transported over the transverse arc L from there
-    to the perigee (straight-line Jacobian: d0 += L δφ0, φ0 += L δω, z0 −= L δtanλ)."""
+    to the perigee (straight-line Jacobian: d0 += L δφ0, φ0 += L δω, z0 −= L δtanλ). The
+    smeared point and momentum at the production vertex (xr, p_ref) become NaN where the
+    track is not found."""
     nan = math.nan
     m2 = mass * mass
     for k in range(xr.shape[0]):
         ok = found[k]
-        pt = _hypot(p3[k, 0], p3[k, 1])
-        qx, qy, qz = uxp[k] * pt, uyp[k] * pt, p3[k, 2]
+        pt = _hypot(p_ref[k, 0], p_ref[k, 1])
+        qx, qy, qz = uxp[k] * pt, uyp[k] * pt, p_ref[k, 2]
         out[k, 0] = qx if ok else nan
         out[k, 1] = qy if ok else nan
         out[k, 2] = qz if ok else nan
@@ -492,3 +495,7 @@ def _perigee_response(
         helix[7, k] = s_om if ok else nan
         helix[8, k] = _hypot(local[k, 3], arc * local[k, 4]) if ok else nan
         helix[9, k] = local[k, 4] if ok else nan
+        for j in range(3):
+            xr[k, j] = xr[k, j] if ok else nan
+        for j in range(4):
+            p_ref[k, j] = p_ref[k, j] if ok else nan

@@ -189,7 +189,7 @@ def track_response(
     if trk.efficiency_model == "table":
         table_eff = trk.table_efficiency_at(np.hypot(x0[:, 0], x0[:, 1]))
     hits = np.array([trk.min_silicon_hits, trk.min_drift_hits, trk.full_drift_hits], np.int64)
-    helix = np.empty((10, n))
+    helix = table.helix[:, slot]  # (10, N) view, written in place
     (found, out, at_vertex, d0, z0, n_layers, n_si, first, sigma_point, impact, reached,
      impact_reco, reached_reco, point, local) = track_kernel(
         x0,
@@ -214,7 +214,6 @@ def track_response(
         kin,
         helix,
     )  # fmt: skip
-    table.helix[:, slot] = helix
     table.d0[slot], table.z0[slot], table.n_layers[slot] = d0, z0, n_layers
     return TrackResponse(
         found, out, at_vertex, table.d0[slot], table.z0[slot], table.n_layers[slot], n_si,

@@ -11,7 +11,8 @@ v = A⁻¹ Σ W_i q_i, cov(v) = A⁻¹ with A = Σ W_i, W_i = n nᵀ/σ_n² + m 
 Regler, NIM A241 (1985) 115, in the straight-line limit; Frühwirth & Strandlie, "Pattern
 Recognition, Tracking and Vertex Reconstruction in Particle Detectors", Springer 2021, ch. 9).
 
-Derived quantities, named as the basf2 variables of analysis/variables (Belle II analysis
+χ² probability in closed form for integer degrees of freedom (chi2_probability). Derived
+quantities, named as the basf2 variables of analysis/variables (Belle II analysis
 software): `chiProb` (χ² probability), `flightDistance` and `flightDistanceErr` (the vertex
 position from the IP projected on the momentum direction, error from cov(v) plus the
 luminous-region size), `significanceOfDistance` (3-D distance from the IP over its error),
@@ -29,7 +30,6 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import chi2 as chi2_dist
 
 from .config import VertexSettings
 from .tracking import TrackResponse
@@ -80,29 +80,50 @@ def fit_vertex(
     ok = np.empty(n, dtype=bool)
     _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, ok)
     ndf = 2 * k - 3
-    chi_prob = np.where(ok, chi2_dist.sf(np.where(ok, chi2, 0.0), ndf), np.nan)
-    exists = ok & (chi_prob >= vtx.min_chi_prob)
+    chi_prob = np.empty(n)
+    chi2_probability(chi2, ndf, chi_prob)
     m_same = masses[0] if same_species and k == 2 else -1.0
     with np.errstate(invalid="ignore"):
         mprime = np.sqrt(mass**2 - 4.0 * m_same**2) if m_same >= 0 else np.full(n, np.nan)
     flight, flight_err, signif, cos_p = _flight(pos, cov, p4, np.asarray(spot_sigma, float))
-    nan = np.nan
+    fields = [pos, cov, chi2, chi_prob, p4, mass, mass_err, mprime, flight, flight_err, signif,
+              cos_p]  # fmt: skip
+    exists = ok
+    if vtx.min_chi_prob > 0.0:  # the kernel left NaN where no fit; also drop the poor fits
+        exists = ok & (chi_prob >= vtx.min_chi_prob)
+        for f in fields:
+            f[~exists] = np.nan
     return VertexResponse(
-        exists,
-        np.where(exists[:, None], pos, nan),
-        np.where(exists[:, None], cov, nan),
-        np.where(exists, chi2, nan),
-        ndf,
-        np.where(exists, chi_prob, nan),
-        np.where(exists[:, None], p4, nan),
-        np.where(exists, mass, nan),
-        np.where(exists, mass_err, nan),
-        np.where(exists, mprime, nan),
-        np.where(exists, flight, nan),
-        np.where(exists, flight_err, nan),
-        np.where(exists, signif, nan),
-        np.where(exists, cos_p, nan),
-    )
+        exists, pos, cov, chi2, ndf, chi_prob, p4, mass, mass_err, mprime, flight, flight_err,
+        signif, cos_p,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True, error_model="numpy")
+def chi2_probability(chi2, ndf, out):  # pragma: no cover - compiled
+    """P(χ²_ndf ≥ χ²) for integer ndf ≥ 1, in closed form (Abramowitz & Stegun, Handbook of
+    Mathematical Functions, 26.4.4–26.4.5): even ν = 2k: e^{−x/2} Σ_{j<k} (x/2)^j/j!; odd
+    ν = 2k+1: erfc(√(x/2)) + e^{−x/2} Σ_{j=1}^{k} (x/2)^{j−1/2}/Γ(j+1/2). NaN stays NaN."""
+    for i in range(chi2.shape[0]):
+        x = 0.5 * chi2[i]
+        if not x >= 0.0:
+            out[i] = math.nan
+            continue
+        e = math.exp(-x)
+        if ndf % 2 == 0:
+            term = 1.0
+            total = 1.0
+            for j in range(1, ndf // 2):
+                term *= x / j
+                total += term
+            out[i] = e * total
+        else:
+            total = math.erfc(math.sqrt(x))
+            term = math.sqrt(x) / math.gamma(1.5)  # j = 1: (x)^{1/2}/Γ(3/2)
+            for j in range(1, (ndf - 1) // 2 + 1):
+                total += e * term
+                term *= x / (j + 1.5)
+            out[i] = total
 
 
 def _quadratic_form(cov: Array, u: Array, spot2: Array) -> Array:
@@ -134,15 +155,16 @@ def _flight(pos: Array, cov: Array, p4: Array, spot: Array) -> tuple[Array, ...]
 def _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, ok):
     """Per event (module docstring): weighted intersection of the k lines, its covariance
     and χ², the summed four-momentum, the mass and its propagated error. `ok` is False where
-    a track is missing or the lines are degenerate (parallel)."""  # pragma: no cover
+    a track is missing or the lines are degenerate (parallel). Scalars only in the loop."""
     k, n = points.shape[0], points.shape[1]
     nan = math.nan
     for e in range(n):
         good = True
         for i in range(k):
             good = good and found[i, e]
-        a = np.zeros((3, 3))
-        c = np.zeros(3)
+        a00 = a01 = a02 = a11 = a12 = a22 = 0.0
+        c0 = c1 = c2 = 0.0
+        det = 0.0
         if good:
             for i in range(k):
                 px, py, pz = moms[i, e, 0], moms[i, e, 1], moms[i, e, 2]
@@ -153,20 +175,27 @@ def _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, 
                 mx, my, mz = -cos_t * px / pt, -cos_t * py / pt, sin_t
                 wn = 1.0 / max(local[i, e, 0], 1e-7) ** 2
                 wm = 1.0 / max(local[i, e, 3] * sin_t, 1e-7) ** 2
-                nv = (nx, ny, 0.0)
-                mv = (mx, my, mz)
-                for r in range(3):
-                    for s in range(3):
-                        w = wn * nv[r] * nv[s] + wm * mv[r] * mv[s]
-                        a[r, s] += w
-                        c[r] += w * points[i, e, s]
-            det = (
-                a[0, 0] * (a[1, 1] * a[2, 2] - a[1, 2] * a[2, 1])
-                - a[0, 1] * (a[1, 0] * a[2, 2] - a[1, 2] * a[2, 0])
-                + a[0, 2] * (a[1, 0] * a[2, 1] - a[1, 1] * a[2, 0])
-            )
-            scale = a[0, 0] * a[1, 1] * a[2, 2]
-            good = det > 1e-12 * scale
+                b00 = wn * nx * nx + wm * mx * mx
+                b01 = wn * nx * ny + wm * mx * my
+                b02 = wm * mx * mz
+                b11 = wn * ny * ny + wm * my * my
+                b12 = wm * my * mz
+                b22 = wm * mz * mz
+                x, y, z = points[i, e, 0], points[i, e, 1], points[i, e, 2]
+                a00 += b00
+                a01 += b01
+                a02 += b02
+                a11 += b11
+                a12 += b12
+                a22 += b22
+                c0 += b00 * x + b01 * y + b02 * z
+                c1 += b01 * x + b11 * y + b12 * z
+                c2 += b02 * x + b12 * y + b22 * z
+            i00 = a11 * a22 - a12 * a12
+            i01 = a02 * a12 - a01 * a22
+            i02 = a01 * a12 - a02 * a11
+            det = a00 * i00 + a01 * i01 + a02 * i02
+            good = det > 1e-12 * a00 * a11 * a22
         ok[e] = good
         if not good:
             for r in range(3):
@@ -177,46 +206,47 @@ def _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, 
                 p4[e, r] = nan
             chi2[e] = mass[e] = mass_err[e] = nan
             continue
-        inv = np.empty((3, 3))
-        inv[0, 0] = (a[1, 1] * a[2, 2] - a[1, 2] * a[2, 1]) / det
-        inv[0, 1] = (a[0, 2] * a[2, 1] - a[0, 1] * a[2, 2]) / det
-        inv[0, 2] = (a[0, 1] * a[1, 2] - a[0, 2] * a[1, 1]) / det
-        inv[1, 1] = (a[0, 0] * a[2, 2] - a[0, 2] * a[2, 0]) / det
-        inv[1, 2] = (a[0, 2] * a[1, 0] - a[0, 0] * a[1, 2]) / det
-        inv[2, 2] = (a[0, 0] * a[1, 1] - a[0, 1] * a[1, 0]) / det
-        inv[1, 0], inv[2, 0], inv[2, 1] = inv[0, 1], inv[0, 2], inv[1, 2]
-        for r in range(3):
-            pos[e, r] = inv[r, 0] * c[0] + inv[r, 1] * c[1] + inv[r, 2] * c[2]
-        cov[e, 0], cov[e, 1], cov[e, 2] = inv[0, 0], inv[1, 1], inv[2, 2]
-        cov[e, 3], cov[e, 4], cov[e, 5] = inv[0, 1], inv[0, 2], inv[1, 2]
+        inv_det = 1.0 / det
+        v00, v01, v02 = i00 * inv_det, i01 * inv_det, i02 * inv_det
+        v11 = (a00 * a22 - a02 * a02) * inv_det
+        v12 = (a02 * a01 - a00 * a12) * inv_det
+        v22 = (a00 * a11 - a01 * a01) * inv_det
+        vx = v00 * c0 + v01 * c1 + v02 * c2
+        vy = v01 * c0 + v11 * c1 + v12 * c2
+        vz = v02 * c0 + v12 * c1 + v22 * c2
+        pos[e, 0], pos[e, 1], pos[e, 2] = vx, vy, vz
+        cov[e, 0], cov[e, 1], cov[e, 2] = v00, v11, v22
+        cov[e, 3], cov[e, 4], cov[e, 5] = v01, v02, v12
         x2 = 0.0
-        tot = np.zeros(4)
+        tx = ty = tz = te = 0.0
         for i in range(k):
             px, py, pz = moms[i, e, 0], moms[i, e, 1], moms[i, e, 2]
             pt = math.sqrt(px * px + py * py)
             p = math.sqrt(pt * pt + pz * pz)
             sin_t, cos_t = pt / p, pz / p
-            dx = pos[e, 0] - points[i, e, 0]
-            dy = pos[e, 1] - points[i, e, 1]
-            dz = pos[e, 2] - points[i, e, 2]
+            dx = vx - points[i, e, 0]
+            dy = vy - points[i, e, 1]
+            dz = vz - points[i, e, 2]
             rn = (-py * dx + px * dy) / pt
             rm = -cos_t * (px * dx + py * dy) / pt + sin_t * dz
             x2 += (rn / max(local[i, e, 0], 1e-7)) ** 2
             x2 += (rm / max(local[i, e, 3] * sin_t, 1e-7)) ** 2
-            for r in range(4):
-                tot[r] += moms[i, e, r]
+            tx += px
+            ty += py
+            tz += pz
+            te += moms[i, e, 3]
         chi2[e] = x2
-        for r in range(4):
-            p4[e, r] = tot[r]
-        m = math.sqrt(max(tot[3] ** 2 - tot[0] ** 2 - tot[1] ** 2 - tot[2] ** 2, 0.0))
+        p4[e, 0], p4[e, 1], p4[e, 2], p4[e, 3] = tx, ty, tz, te
+        m = math.sqrt(max(te * te - tx * tx - ty * ty - tz * tz, 0.0))
         mass[e] = m
+        inv_m = 1.0 / max(m, 1e-12)
         var = 0.0
         for i in range(k):  # dM/dp_i = (E p_i/E_i − P)/M, through (pT, φ, tanλ) of track i
             px, py, pz, ei = moms[i, e, 0], moms[i, e, 1], moms[i, e, 2], moms[i, e, 3]
             pt = math.sqrt(px * px + py * py)
-            gx = (tot[3] * px / ei - tot[0]) / max(m, 1e-12)
-            gy = (tot[3] * py / ei - tot[1]) / max(m, 1e-12)
-            gz = (tot[3] * pz / ei - tot[2]) / max(m, 1e-12)
+            gx = (te * px / ei - tx) * inv_m
+            gy = (te * py / ei - ty) * inv_m
+            gz = (te * pz / ei - tz) * inv_m
             d_pt = (gx * px + gy * py + gz * pz) / pt  # ∂p/∂pT = p/pT
             d_phi = -gx * py + gy * px  # ∂p/∂φ = (−py, px, 0)
             d_tl = gz * pt  # ∂p/∂tanλ = (0, 0, pT)
