@@ -9,6 +9,7 @@ and no trigger bit is written).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,6 +115,27 @@ class TrackingSettings:
         a, b = self.pt_resolution
         b_term = b / beta if self.pt_resolution_over_beta else b + 0.0 * beta
         return np.sqrt((a * pt) ** 2 + b_term**2)
+
+    @functools.cached_property
+    def kernel_arrays(self) -> tuple:
+        """The arrays helix_kernel.track_kernel reads, built once per card: layer radii,
+        weights, resolutions, the acceptance cones (cot θ) and the response parameters."""
+        resp = np.array(
+            [self.min_pt, self.pt_turn_on, self.efficiency, *self.pt_resolution,
+             *self.d0_resolution, *self.z0_resolution, *self.phi0_resolution,
+             *self.tanlambda_resolution, 1.0 if self.pt_resolution_over_beta else 0.0],
+            dtype=float,
+        )  # fmt: skip
+        hits = np.array([self.min_silicon_hits, self.min_drift_hits, self.full_drift_hits])
+        return (
+            np.asarray(self.layer_radii, dtype=float),
+            np.asarray(self.layer_weights, dtype=np.int64),
+            np.asarray(self.layer_resolution, dtype=float),
+            1.0 / np.tan(self.theta_range[1]),
+            1.0 / np.tan(self.theta_range[0]),
+            resp,
+            hits.astype(np.int64),
+        )
 
     def findable_radius(self) -> float:
         """Largest production radius from which a radial track still crosses

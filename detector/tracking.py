@@ -170,49 +170,17 @@ def track_response(
     geo = (cal.inner_radius, cal.z_backward, cal.z_forward) if cal else (0.0, 0.0, 0.0)
     u_found = rng.random(n)
     g = rng.standard_normal((5, n))
-    resp = np.array(
-        [
-            trk.min_pt,
-            trk.pt_turn_on,
-            trk.efficiency,
-            *trk.pt_resolution,
-            *trk.d0_resolution,
-            *trk.z0_resolution,
-            *trk.phi0_resolution,
-            *trk.tanlambda_resolution,
-            1.0 if trk.pt_resolution_over_beta else 0.0,
-        ],
-        dtype=float,
-    )
+    radii, weights, res, cot_lo, cot_hi, resp, hits = trk.kernel_arrays
     x0 = np.ascontiguousarray(vertex[:, :3])  # one strided read of the event record
     table_eff = None
     if trk.efficiency_model == "table":
         table_eff = trk.table_efficiency_at(np.hypot(x0[:, 0], x0[:, 1]))
-    hits = np.array([trk.min_silicon_hits, trk.min_drift_hits, trk.full_drift_hits], np.int64)
     helix = table.helix[:, slot]  # (10, N) view, written in place
     (found, out, at_vertex, d0, z0, n_layers, n_si, first, sigma_point, impact, reached,
      impact_reco, reached_reco, point, local) = track_kernel(
-        x0,
-        np.ascontiguousarray(p4[:, :4]),
-        float(charge),
-        trk.field,
-        np.asarray(trk.layer_radii, dtype=float),
-        np.asarray(trk.layer_weights, dtype=np.int64),
-        np.asarray(trk.layer_resolution, dtype=float),
-        1.0 / np.tan(trk.theta_range[1]),
-        1.0 / np.tan(trk.theta_range[0]),
-        *geo,
-        int(trk.n_silicon),
-        u_found,
-        g,
-        float(mass),
-        resp,
-        hits,
-        table_eff,
-        table.found[slot],
-        table.p4[slot],
-        kin,
-        helix,
+        x0, np.ascontiguousarray(p4[:, :4]), float(charge), trk.field, radii, weights, res,
+        cot_lo, cot_hi, *geo, int(trk.n_silicon), u_found, g, float(mass), resp, hits,
+        table_eff, table.found[slot], table.p4[slot], kin, helix,
     )  # fmt: skip
     table.d0[slot], table.z0[slot], table.n_layers[slot] = d0, z0, n_layers
     return TrackResponse(

@@ -122,7 +122,7 @@ def chi2_probability(chi2, ndf, out):  # pragma: no cover - compiled
             term = math.sqrt(x) / math.gamma(1.5)  # j = 1: (x)^{1/2}/Γ(3/2)
             for j in range(1, (ndf - 1) // 2 + 1):
                 total += e * term
-                term *= x / (j + 1.5)
+                term *= x / (j + 0.5)  # Γ(j + 3/2) = (j + 1/2) Γ(j + 1/2)
             out[i] = total
 
 

@@ -217,3 +217,16 @@ def test_chain_matches_muon_tracks_to_their_clusters(belle2):
     assert cl["isTrackMatched"].any()
     cols = reco.columns()
     assert "a_chiProb" in cols and np.nanmean(cols["a_chiProb"]) == pytest.approx(0.5, abs=0.05)
+
+
+@pytest.mark.parametrize("ndf", [1, 2, 3, 4, 5, 7])
+def test_chi2_probability_closed_form_equals_scipy(ndf):
+    from scipy.stats import chi2
+
+    from alpsim.detector.vertexing import chi2_probability
+
+    x = np.array([0.0, 1e-6, 0.3, 1.0, 2.7, 10.0, 40.0, np.nan])
+    out = np.empty_like(x)
+    chi2_probability(x, ndf, out)
+    np.testing.assert_allclose(out[:-1], chi2.sf(x[:-1], ndf), rtol=1e-10, atol=1e-15)
+    assert np.isnan(out[-1])
