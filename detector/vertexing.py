@@ -67,10 +67,10 @@ def fit_vertex(
     """Fit the common vertex of k ≥ 2 sibling tracks (all must be found)."""
     k = len(tracks)
     n = tracks[0].found.shape[0]
-    points = np.stack([t.point for t in tracks])
-    moms = np.stack([t.p4_at_vertex for t in tracks])
-    local = np.stack([t.local_sigma for t in tracks])
-    found = np.stack([t.found for t in tracks])
+    points = tuple(t.point for t in tracks)  # tuples of arrays: no stacked copies
+    moms = tuple(t.p4_at_vertex for t in tracks)
+    local = tuple(t.local_sigma for t in tracks)
+    found = tuple(t.found for t in tracks)
     pos = np.empty((n, 3))
     cov = np.empty((n, 6))
     chi2 = np.empty(n)
@@ -85,7 +85,9 @@ def fit_vertex(
     m_same = masses[0] if same_species and k == 2 else -1.0
     with np.errstate(invalid="ignore"):
         mprime = np.sqrt(mass**2 - 4.0 * m_same**2) if m_same >= 0 else np.full(n, np.nan)
-    flight, flight_err, signif, cos_p = _flight(pos, cov, p4, np.asarray(spot_sigma, float))
+    flight, flight_err, signif, cos_p = np.empty((4, n))
+    spot2 = np.asarray(spot_sigma, dtype=float) ** 2
+    _flight_kernel(pos, cov, p4, spot2, flight, flight_err, signif, cos_p)
     fields = [pos, cov, chi2, chi_prob, p4, mass, mass_err, mprime, flight, flight_err, signif,
               cos_p]  # fmt: skip
     exists = ok
@@ -126,29 +128,29 @@ def chi2_probability(chi2, ndf, out):  # pragma: no cover - compiled
             out[i] = total
 
 
-def _quadratic_form(cov: Array, u: Array, spot2: Array) -> Array:
-    """uᵀ (C + diag(spot²)) u for the packed (N, 6) covariances C and unit vectors u (N, 3)."""
-    xx, yy, zz, xy, xz, yz = cov.T
-    x, y, z = u.T
-    return (
-        (xx + spot2[0]) * x * x + (yy + spot2[1]) * y * y + (zz + spot2[2]) * z * z
-        + 2.0 * (xy * x * y + xz * x * z + yz * y * z)
-    )  # fmt: skip
-
-
-def _flight(pos: Array, cov: Array, p4: Array, spot: Array) -> tuple[Array, ...]:
+@numba.njit(cache=True, error_model="numpy")
+def _flight_kernel(pos, cov, p4, spot2, flight, flight_err, signif, cos_p):  # pragma: no cover
     """flightDistance, its error, significanceOfDistance and the pointing cosine w.r.t. the
-    IP (the luminous-region centre; its size enters the errors)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p_hat = p4[:, :3] / np.linalg.norm(p4[:, :3], axis=1)[:, None]
-        dist = np.linalg.norm(pos, axis=1)
-        d_hat = pos / dist[:, None]
-        spot2 = spot**2
-        flight = np.sum(pos * p_hat, axis=1)
-        flight_err = np.sqrt(_quadratic_form(cov, p_hat, spot2))
-        signif = dist / np.sqrt(_quadratic_form(cov, d_hat, spot2))
-        cos_p = np.sum(p_hat * d_hat, axis=1)
-    return flight, flight_err, signif, cos_p
+    IP (the luminous-region centre; its size, `spot2` = σ², enters the errors): the error
+    of a projection on the unit vector u is √(uᵀ (C + diag(σ²)) u). NaN where no vertex."""
+    for e in range(pos.shape[0]):
+        x, y, z = pos[e, 0], pos[e, 1], pos[e, 2]
+        px, py, pz = p4[e, 0], p4[e, 1], p4[e, 2]
+        inv_p = 1.0 / math.sqrt(px * px + py * py + pz * pz)
+        dist = math.sqrt(x * x + y * y + z * z)
+        inv_d = 1.0 / dist if dist > 0.0 else 0.0
+        cxx, cyy, czz = cov[e, 0] + spot2[0], cov[e, 1] + spot2[1], cov[e, 2] + spot2[2]
+        cxy, cxz, cyz = cov[e, 3], cov[e, 4], cov[e, 5]
+        ux, uy, uz = px * inv_p, py * inv_p, pz * inv_p
+        dx, dy, dz = x * inv_d, y * inv_d, z * inv_d
+        flight[e] = x * ux + y * uy + z * uz
+        q = cxx * ux * ux + cyy * uy * uy + czz * uz * uz
+        q += 2.0 * (cxy * ux * uy + cxz * ux * uz + cyz * uy * uz)
+        flight_err[e] = math.sqrt(q)
+        q = cxx * dx * dx + cyy * dy * dy + czz * dz * dz
+        q += 2.0 * (cxy * dx * dy + cxz * dx * dz + cyz * dy * dz)
+        signif[e] = dist / math.sqrt(q)
+        cos_p[e] = ux * dx + uy * dy + uz * dz
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -156,32 +158,32 @@ def _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, 
     """Per event (module docstring): weighted intersection of the k lines, its covariance
     and χ², the summed four-momentum, the mass and its propagated error. `ok` is False where
     a track is missing or the lines are degenerate (parallel). Scalars only in the loop."""
-    k, n = points.shape[0], points.shape[1]
+    k, n = len(points), points[0].shape[0]
     nan = math.nan
     for e in range(n):
         good = True
         for i in range(k):
-            good = good and found[i, e]
+            good = good and found[i][e]
         a00 = a01 = a02 = a11 = a12 = a22 = 0.0
         c0 = c1 = c2 = 0.0
         det = 0.0
         if good:
             for i in range(k):
-                px, py, pz = moms[i, e, 0], moms[i, e, 1], moms[i, e, 2]
+                px, py, pz = moms[i][e, 0], moms[i][e, 1], moms[i][e, 2]
                 pt = math.sqrt(px * px + py * py)
                 p = math.sqrt(pt * pt + pz * pz)
                 nx, ny = -py / pt, px / pt
                 sin_t, cos_t = pt / p, pz / p
                 mx, my, mz = -cos_t * px / pt, -cos_t * py / pt, sin_t
-                wn = 1.0 / max(local[i, e, 0], 1e-7) ** 2
-                wm = 1.0 / max(local[i, e, 3] * sin_t, 1e-7) ** 2
+                wn = 1.0 / max(local[i][e, 0], 1e-7) ** 2
+                wm = 1.0 / max(local[i][e, 3] * sin_t, 1e-7) ** 2
                 b00 = wn * nx * nx + wm * mx * mx
                 b01 = wn * nx * ny + wm * mx * my
                 b02 = wm * mx * mz
                 b11 = wn * ny * ny + wm * my * my
                 b12 = wm * my * mz
                 b22 = wm * mz * mz
-                x, y, z = points[i, e, 0], points[i, e, 1], points[i, e, 2]
+                x, y, z = points[i][e, 0], points[i][e, 1], points[i][e, 2]
                 a00 += b00
                 a01 += b01
                 a02 += b02
@@ -220,21 +222,21 @@ def _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, 
         x2 = 0.0
         tx = ty = tz = te = 0.0
         for i in range(k):
-            px, py, pz = moms[i, e, 0], moms[i, e, 1], moms[i, e, 2]
+            px, py, pz = moms[i][e, 0], moms[i][e, 1], moms[i][e, 2]
             pt = math.sqrt(px * px + py * py)
             p = math.sqrt(pt * pt + pz * pz)
             sin_t, cos_t = pt / p, pz / p
-            dx = vx - points[i, e, 0]
-            dy = vy - points[i, e, 1]
-            dz = vz - points[i, e, 2]
+            dx = vx - points[i][e, 0]
+            dy = vy - points[i][e, 1]
+            dz = vz - points[i][e, 2]
             rn = (-py * dx + px * dy) / pt
             rm = -cos_t * (px * dx + py * dy) / pt + sin_t * dz
-            x2 += (rn / max(local[i, e, 0], 1e-7)) ** 2
-            x2 += (rm / max(local[i, e, 3] * sin_t, 1e-7)) ** 2
+            x2 += (rn / max(local[i][e, 0], 1e-7)) ** 2
+            x2 += (rm / max(local[i][e, 3] * sin_t, 1e-7)) ** 2
             tx += px
             ty += py
             tz += pz
-            te += moms[i, e, 3]
+            te += moms[i][e, 3]
         chi2[e] = x2
         p4[e, 0], p4[e, 1], p4[e, 2], p4[e, 3] = tx, ty, tz, te
         m = math.sqrt(max(te * te - tx * tx - ty * ty - tz * tz, 0.0))
@@ -242,7 +244,7 @@ def _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, 
         inv_m = 1.0 / max(m, 1e-12)
         var = 0.0
         for i in range(k):  # dM/dp_i = (E p_i/E_i − P)/M, through (pT, φ, tanλ) of track i
-            px, py, pz, ei = moms[i, e, 0], moms[i, e, 1], moms[i, e, 2], moms[i, e, 3]
+            px, py, pz, ei = moms[i][e, 0], moms[i][e, 1], moms[i][e, 2], moms[i][e, 3]
             pt = math.sqrt(px * px + py * py)
             gx = (te * px / ei - tx) * inv_m
             gy = (te * py / ei - ty) * inv_m
@@ -250,6 +252,6 @@ def _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, 
             d_pt = (gx * px + gy * py + gz * pz) / pt  # ∂p/∂pT = p/pT
             d_phi = -gx * py + gy * px  # ∂p/∂φ = (−py, px, 0)
             d_tl = gz * pt  # ∂p/∂tanλ = (0, 0, pT)
-            var += (d_pt * pt * local[i, e, 2]) ** 2
-            var += (d_phi * local[i, e, 1]) ** 2 + (d_tl * local[i, e, 4]) ** 2
+            var += (d_pt * pt * local[i][e, 2]) ** 2
+            var += (d_phi * local[i][e, 1]) ** 2 + (d_tl * local[i][e, 4]) ** 2
         mass_err[e] = math.sqrt(var)
