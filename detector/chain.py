@@ -26,6 +26,7 @@ from ..record import FINAL, Block, EventRecord
 from .calorimeter import charged_deposit, cluster_block
 from .config import PID_SPECIES, DetectorSettings
 from .event_kernel import event_major, event_sums, merged_counts, slot_major, sum_slot_groups
+from .matching import match_tracks_to_clusters
 from .pid import assign_species
 from .tracking import TrackResponse, TrackTable, track_response
 from .trigger import TriggerInputs, trigger_bits
@@ -64,12 +65,18 @@ class RecoBlock:
     - `objects`: reconstructed objects as flat arrays, each with `event` (index of the event in
       the block) and `particle` (template index of the truth particle that made it):
       * "tracks": charge, pid (assigned |PDG| id: 11, 13, 211, 321, 2212), px, py, pz, E (at the
-        POCA, true-mass hypothesis), pt, p, cosTheta, d0, z0 (mm, w.r.t. the IP; d0 signed),
-        nLayers (layers crossed);
+        POCA, true-mass hypothesis), pt, p, cosTheta, the helix d0, phi0, omega, z0, tanLambda
+        (mm, rad, 1/mm; w.r.t. the IP, basf2 Helix signs) and their errors d0Err ...
+        tanLambdaErr, nLayers (layers crossed), clusterIndex (template slot of the cluster its
+        extrapolated helix is matched to, −1 if none; matching.py);
       * "clusters": E (GeV), x, y, z (mm, front face), theta, phi (rad, seen from the IP),
-        nParticles (particles merged into it), isTrackMatched (its particle has a track);
-      * "vertices" (two opposite-charge tracks from one mother; `particle` is the mother):
-        x, y, z, dr, distance (mm from the IP), px, py, pz, E (at the vertex), M, Mprime (GeV).
+        nParticles (particles merged into it), isTrackMatched (a track's extrapolated helix
+        is matched to it, matching.py);
+      * "vertices" (the charged daughters, two or more, of one mother, all found; `particle`
+        is the mother): x, y, z, x_uncertainty, y_uncertainty, z_uncertainty, dr, distance
+        (mm from the IP), px, py, pz, E (at the vertex), M, ErrM, Mprime (GeV), chi2, chiProb,
+        flightDistance, flightDistanceErr (mm), significanceOfDistance,
+        cosAngleBetweenMomentumAndVertexVector (vertexing.py).
     """
 
     p4: Array
@@ -224,11 +231,15 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         )
     )
 
-    # event level: tracks with their PID hypothesis, clusters without a found track
-    matched = np.zeros((k_c, n), dtype=bool)
-    for c, i in enumerate(final):
-        if i in tracks:
-            matched[c] = tracks[i].found
+    # event level: tracks with their PID hypothesis, clusters not matched to a track's
+    # extrapolated helix (matching.py)
+    t_impact = np.empty((3, k_t, n))
+    for j, i in enumerate(trk_slots):
+        t_impact[:, j] = tracks[i].impact_reco.T
+    cl_xyz = np.stack([clusters.x, clusters.y, clusters.z])
+    t_match, matched = match_tracks_to_clusters(
+        t_impact, t_found, cl_xyz, c_exists, trk.cluster_match_distance
+    )
     neutral = c_exists & ~matched
     vis_e_cms, mm2, p_miss = event_sums(
         t_p4, t_found, _HYPOTHESIS_MASS[t_pid], clusters.p4, neutral, beams_p4, np.asarray(beta)
@@ -257,7 +268,9 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     cols.update(trigger_bits(det.trigger, inputs))
 
     # objects
-    out.objects["tracks"] = _track_objects(block, trk_slots, table, t_pid)
+    out.objects["tracks"] = _track_objects(
+        block, trk_slots, table, t_pid, np.asarray(final, dtype=np.int64), t_match
+    )
     out.objects["clusters"] = _flatten(
         c_exists,
         final,
@@ -284,31 +297,41 @@ def _fit_vertices(
     vertex_sm: Array,
     det: DetectorSettings,
 ) -> dict[int, VertexResponse]:
-    """Vertices of two opposite-charge tracks with the same mother, keyed by the mother."""
+    """Vertices of the charged daughters (two or more, not all of one charge) of one mother,
+    keyed by the mother (vertexing.fit_vertex; `rng` kept for the stage's signature: the
+    fit uses the smeared tracks and draws nothing)."""
     vertices: dict[int, VertexResponse] = {}
     for mom in np.unique(block.mother[trk_slots]) if trk_slots else []:
         kids = [i for i in trk_slots if block.mother[i] == mom]
-        if len(kids) != 2 or np.sign(block.pdg[kids[0]]) == np.sign(block.pdg[kids[1]]):
+        signs = {int(np.sign(block.pdg[k])) for k in kids}
+        if len(kids) < 2 or len(signs) < 2:
             continue
-        a, b = (abs(int(block.pdg[k])) for k in kids)
+        species = [abs(int(block.pdg[k])) for k in kids]
         vertices[int(mom)] = fit_vertex(
-            rng,
-            tracks[kids[0]],
-            tracks[kids[1]],
-            vertex_sm[kids[0]],
-            (pdg_mass(a), pdg_mass(b)),
-            a == b,
+            [tracks[k] for k in kids],
+            [pdg_mass(a) for a in species],
+            len(set(species)) == 1,
             det.vertexing,
-            det.tracking,
+            det.beams.spot_sigma,
         )
     return vertices
 
 
 def _track_objects(
-    block: Block, trk_slots: list[int], table: TrackTable, t_pid: NDArray[np.int64]
+    block: Block,
+    trk_slots: list[int],
+    table: TrackTable,
+    t_pid: NDArray[np.int64],
+    final: NDArray[np.int64],
+    t_match: NDArray[np.int64],
 ) -> dict[str, NDArray]:
     """The found tracks as flat arrays (RecoBlock)."""
     t_pt, t_p, t_cos = table.kinematics[:3]
+    h = table.helix
+    names = ("d0", "phi0", "omega", "z0", "tanLambda")
+    helix = {name: h[j] for j, name in enumerate(names)}
+    helix.update({f"{name}Err": h[5 + j] for j, name in enumerate(names)})
+    cluster = np.where(t_match >= 0, final[np.maximum(t_match, 0)], -1) if final.size else t_match
     return _flatten(
         table.found,
         trk_slots,
@@ -322,11 +345,25 @@ def _track_objects(
             "pt": t_pt,
             "p": t_p,
             "cosTheta": t_cos,
-            "d0": table.d0,
-            "z0": table.z0,
+            **helix,
             "nLayers": table.n_layers,
+            "clusterIndex": cluster,
         },
     )
+
+
+#: Vertex object fields (basf2 variable names) read from VertexResponse attributes.
+_VERTEX_FIELDS = {
+    "M": "mass",
+    "ErrM": "mass_err",
+    "Mprime": "mprime",
+    "chi2": "chi2",
+    "chiProb": "chi_prob",
+    "flightDistance": "flight_distance",
+    "flightDistanceErr": "flight_distance_err",
+    "significanceOfDistance": "significance",
+    "cosAngleBetweenMomentumAndVertexVector": "cos_pointing",
+}
 
 
 def _vertex_objects(vertices: dict[int, VertexResponse], n: int) -> dict[str, NDArray]:
@@ -334,18 +371,15 @@ def _vertex_objects(vertices: dict[int, VertexResponse], n: int) -> dict[str, ND
     v_slots = list(vertices)
     k_v = len(v_slots)
     v_exists = np.empty((k_v, n), dtype=bool)
-    vx, vp = np.empty((k_v, n, 3)), np.empty((k_v, n, 4))
-    v_m, v_mprime = np.empty((k_v, n)), np.empty((k_v, n))
+    vx, vp, vc = np.empty((k_v, n, 3)), np.empty((k_v, n, 4)), np.empty((k_v, n, 6))
+    extra = {name: np.empty((k_v, n)) for name in _VERTEX_FIELDS}
     for j, m in enumerate(v_slots):
         v = vertices[m]
-        v_exists[j], vx[j], vp[j], v_m[j], v_mprime[j] = (
-            v.exists,
-            v.position,
-            v.p4,
-            v.mass,
-            v.mprime,
-        )
+        v_exists[j], vx[j], vp[j], vc[j] = v.exists, v.position, v.p4, v.cov
+        for name, attr in _VERTEX_FIELDS.items():
+            extra[name][j] = getattr(v, attr)
     dr = np.sqrt(vx[..., 0] ** 2 + vx[..., 1] ** 2)
+    err = np.sqrt(vc[..., :3])
     return _flatten(
         v_exists,
         v_slots,
@@ -353,14 +387,16 @@ def _vertex_objects(vertices: dict[int, VertexResponse], n: int) -> dict[str, ND
             "x": (vx, 0),
             "y": (vx, 1),
             "z": (vx, 2),
+            "x_uncertainty": (err, 0),
+            "y_uncertainty": (err, 1),
+            "z_uncertainty": (err, 2),
             "dr": dr,
             "distance": np.sqrt(dr**2 + vx[..., 2] ** 2),
             "px": (vp, 0),
             "py": (vp, 1),
             "pz": (vp, 2),
             "E": (vp, 3),
-            "M": v_m,
-            "Mprime": v_mprime,
+            **extra,
         },
     )
 
@@ -476,6 +512,9 @@ def candidate_variables(
             cols["a_distance"] = np.sqrt(dr**2 + pos[:, 2] ** 2)
             cols["a_dr"] = dr
             cols["a_dz"] = pos[:, 2]
+            for name, attr in _VERTEX_FIELDS.items():
+                if name not in ("M", "Mprime", "chi2"):
+                    cols[f"a_{name}"] = getattr(v, attr) if v is not None else nanv
             slots = [final.index(i) for i in a_parts]
             merged = np.zeros(n, dtype=bool)
             for s in slots:

@@ -9,6 +9,7 @@ and no trigger bit is written).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,7 +71,11 @@ class TrackingSettings:
 
     Each layer is a cylinder whose length is set by the polar acceptance `theta_range` seen
     from the IP (conical ends, as a drift chamber's end plates). A drift-chamber superlayer
-    stands for `weight` wire layers at its mean radius.
+    stands for `weight` wire layers at its mean radius; the first `n_silicon` layers are
+    silicon. Resolutions of the five helix parameters (d0, φ0, ω, z0, tanλ), each
+    a ⊕ b/(pβ sin^kθ) (tracking.py). Displaced-track finding follows ONE model,
+    `efficiency_model`: "layers" (hits required per sub-detector, efficiency rising with the
+    drift-chamber layers crossed) or "table" (ε(r) at the production radius).
     """
 
     field: float  # T, along +z
@@ -85,8 +90,17 @@ class TrackingSettings:
     min_pt: float  # GeV
     pt_turn_on: float  # GeV: ε ∝ 1 − exp(−(pT − min_pt)/pt_turn_on)
     efficiency: float  # plateau
-    min_layers: int  # fewer layers crossed: no track
-    full_layers: int  # efficiency rises linearly up to this many layers
+    min_drift_hits: int  # fewer drift-chamber wire layers crossed: no track
+    full_drift_hits: int  # "layers" model: efficiency rises linearly up to this many
+    phi0_resolution: tuple[float, float] = (0.0, 0.0)  # rad: a ⊕ b/(p β sin^{3/2}θ)
+    tanlambda_resolution: tuple[float, float] = (0.0, 0.0)  # a ⊕ b/(p β sin^{5/2}θ)
+    n_silicon: int = 0  # the first n_silicon layers are silicon
+    min_silicon_hits: int = 0  # fewer silicon layers crossed: no track
+    efficiency_model: str = "layers"  # "layers" or "table"
+    efficiency_radii: tuple[float, ...] = (0.0,)  # mm, "table" model: production radius
+    efficiency_table: tuple[float, ...] = (1.0,)  # "table" model: ε(r), 0 beyond the last
+    cluster_match_distance: float = 100.0  # mm on the calorimeter front face
+    pt_resolution_over_beta: bool = True  # False: σ_pT/pT = a·pT ⊕ b (constant term)
 
     @property
     def inner_radius(self) -> float:
@@ -97,20 +111,55 @@ class TrackingSettings:
         return self.layer_radii[-1]
 
     def relative_pt_resolution(self, pt: np.ndarray, beta: np.ndarray) -> np.ndarray:
+        """σ_pT/pT of a track from the IP crossing every layer."""
         a, b = self.pt_resolution
-        return np.sqrt((a * pt) ** 2 + (b / beta) ** 2)
+        b_term = b / beta if self.pt_resolution_over_beta else b + 0.0 * beta
+        return np.sqrt((a * pt) ** 2 + b_term**2)
+
+    @functools.cached_property
+    def kernel_arrays(self) -> tuple:
+        """The arrays helix_kernel.track_kernel reads, built once per card: layer radii,
+        weights, resolutions, the acceptance cones (cot θ) and the response parameters."""
+        resp = np.array(
+            [self.min_pt, self.pt_turn_on, self.efficiency, *self.pt_resolution,
+             *self.d0_resolution, *self.z0_resolution, *self.phi0_resolution,
+             *self.tanlambda_resolution, 1.0 if self.pt_resolution_over_beta else 0.0],
+            dtype=float,
+        )  # fmt: skip
+        hits = np.array([self.min_silicon_hits, self.min_drift_hits, self.full_drift_hits])
+        return (
+            np.asarray(self.layer_radii, dtype=float),
+            np.asarray(self.layer_weights, dtype=np.int64),
+            np.asarray(self.layer_resolution, dtype=float),
+            1.0 / np.tan(self.theta_range[1]),
+            1.0 / np.tan(self.theta_range[0]),
+            resp,
+            hits.astype(np.int64),
+        )
+
+    def findable_radius(self) -> float:
+        """Largest production radius from which a radial track still crosses
+        `min_drift_hits` drift-chamber wire layers (and `min_silicon_hits` silicon layers)."""
+        w = np.asarray(self.layer_weights[self.n_silicon :])
+        radii = np.asarray(self.layer_radii[self.n_silicon :])
+        after = np.cumsum(w[::-1])[::-1]  # wire layers at or beyond each superlayer
+        ok = after >= self.min_drift_hits
+        r_max = float(radii[ok][-1]) if ok.any() else 0.0
+        if self.min_silicon_hits > 0:
+            r_max = min(r_max, float(self.layer_radii[self.n_silicon - self.min_silicon_hits]))
+        return r_max
+
+    def table_efficiency_at(self, r: np.ndarray) -> np.ndarray:
+        """The "table" model's ε(r) (linear interpolation, 0 beyond the last radius)."""
+        return np.interp(r, self.efficiency_radii, self.efficiency_table, right=0.0)
 
 
 @dataclass(frozen=True)
 class VertexSettings:
-    """Two-track vertex fit: efficiency versus true transverse distance (linear interpolation)."""
+    """Vertex fit of two or more tracks (vertexing.py): the fit exists when at least two of
+    the tracks are found and its χ² probability is at least `min_chi_prob`."""
 
-    radii: tuple[float, ...] = (0.0,)
-    efficiency: tuple[float, ...] = (1.0,)
-    min_opening_sine: float = 0.02  # floor on sin(opening/2) in the resolution
-
-    def efficiency_at(self, r: np.ndarray) -> np.ndarray:
-        return np.interp(r, self.radii, self.efficiency, right=0.0)
+    min_chi_prob: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -236,6 +285,12 @@ def _calorimeter(t: Table) -> CalorimeterSettings:
     return cal
 
 
+def _resolution(t: Table, key: str, unit: str, default=None) -> tuple[float, float]:
+    if default is not None and not t.has(key):
+        return default
+    return t.numbers(key, 2, lo=0.0, unit=unit)
+
+
 def _tracking(t: Table, field_t: float) -> TrackingSettings:
     pipe = t.number("beam_pipe_radius", lo=0.0, lo_open=True, unit="mm")
     silicon = _number_list(t, "silicon_radii", lo=0.0, increasing=True)
@@ -250,7 +305,26 @@ def _tracking(t: Table, field_t: float) -> TrackingSettings:
     edges = np.linspace(dc_in, dc_out, n_super + 1)
     weights = np.diff(np.round(np.linspace(0, n_layers, n_super + 1)).astype(int))
     eff = t.number("efficiency", lo=0.0, hi=1.0)
-    min_layers = t.number("min_layers", lo=1, hi=1000, integer=True)
+    min_si = t.number("min_silicon_hits", 0, lo=0, hi=len(silicon), integer=True)
+    min_dc = t.number("min_drift_hits", lo=1, hi=n_layers, integer=True)
+    model = t.string("efficiency_model", choices=("layers", "table"))
+    if model == "layers":
+        full = t.number("full_efficiency_drift_hits", lo=min_dc, hi=n_layers, integer=True)
+        for key in ("efficiency_radii", "efficiency_table"):
+            if t.has(key):
+                raise t.error(key, "belongs to efficiency_model = 'table', not 'layers' "
+                              "(one displaced-track model, never both)")  # fmt: skip
+        radii, table = (0.0,), (1.0,)
+    else:
+        if t.has("full_efficiency_drift_hits"):
+            raise t.error("full_efficiency_drift_hits", "belongs to efficiency_model = 'layers'"
+                          ", not 'table' (one displaced-track model, never both)")  # fmt: skip
+        full = min_dc
+        radii = tuple(_number_list(t, "efficiency_radii", lo=0.0, increasing=True))
+        table = tuple(_number_list(t, "efficiency_table", lo=0.0))
+        if len(table) != len(radii) or max(table) > 1.0:
+            raise t.error("efficiency_table", f"= {list(table)!r}: one value in [0, 1] per "
+                          f"entry of efficiency_radii ({len(radii)})")  # fmt: skip
     trk = TrackingSettings(
         field=field_t,
         theta_range=_angle_range(t, "theta_range"),
@@ -259,29 +333,38 @@ def _tracking(t: Table, field_t: float) -> TrackingSettings:
         layer_weights=(*([1] * len(silicon)), *(int(w) for w in weights)),
         layer_resolution=(*([si_res] * len(silicon)), *([dc_res] * n_super)),
         pt_resolution=t.numbers("pt_resolution", 2, lo=0.0),
-        d0_resolution=t.numbers("d0_resolution", 2, lo=0.0, unit="mm"),
-        z0_resolution=t.numbers("z0_resolution", 2, lo=0.0, unit="mm"),
+        pt_resolution_over_beta=t.boolean("pt_resolution_over_beta"),
+        d0_resolution=_resolution(t, "d0_resolution", "mm"),
+        z0_resolution=_resolution(t, "z0_resolution", "mm"),
+        phi0_resolution=_resolution(t, "phi0_resolution", "rad"),
+        tanlambda_resolution=_resolution(t, "tanlambda_resolution", ""),
         min_pt=t.number("min_pt", lo=0.0, hi=10.0, unit="GeV"),
         pt_turn_on=t.number("pt_turn_on", lo=0.0, lo_open=True, hi=10.0, unit="GeV"),
         efficiency=eff,
-        min_layers=min_layers,
-        full_layers=t.number("full_efficiency_layers", lo=min_layers, hi=1000, integer=True),
+        min_drift_hits=min_dc,
+        full_drift_hits=full,
+        n_silicon=len(silicon),
+        min_silicon_hits=min_si,
+        efficiency_model=model,
+        efficiency_radii=radii,
+        efficiency_table=table,
+        cluster_match_distance=t.number(
+            "cluster_match_distance", lo=0.0, lo_open=True, hi=1000.0, unit="mm"
+        ),
     )
+    if model == "table":
+        r_find = trk.findable_radius()
+        beyond = [(r, e) for r, e in zip(radii, table, strict=True) if r >= r_find and e > 0]
+        if beyond:
+            raise t.error("efficiency_table", f"= {list(table)!r}: must be 0 from r = "
+                          f"{r_find:g} mm on, where a track crosses fewer than min_drift_hits "
+                          f"= {min_dc} drift-chamber layers (found: {beyond!r})")  # fmt: skip
     t.done()
     return trk
 
 
 def _vertexing(t: Table) -> VertexSettings:
-    if not t.data:
-        t.done()
-        return VertexSettings()
-    radii = _number_list(t, "efficiency_radii", lo=0.0, increasing=True)
-    eff = _number_list(t, "efficiency", lo=0.0)
-    if len(eff) != len(radii) or max(eff) > 1.0:
-        raise t.error("efficiency", f"= {eff!r}: one value in [0, 1] per entry of radii")
-    v = VertexSettings(
-        tuple(radii), tuple(eff), t.number("min_opening_sine", 0.02, lo=1e-4, hi=1.0)
-    )
+    v = VertexSettings(min_chi_prob=t.number("min_chi_prob", 0.0, lo=0.0, hi=1.0))
     t.done()
     return v
 

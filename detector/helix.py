@@ -1,7 +1,7 @@
 """Helix propagation of charged particles in a solenoid field along z, over whole arrays.
 
 A charge q with transverse momentum pT in a field B moves on a circle of radius
-R = pT / (k |q| B), k = 0.299792458 GeV/(T m) = 2.99792458e-4 GeV/(T mm), while z grows
+R = pT / (k |q| B), k = c · e = 0.2998 GeV/(T m) (the speed of light from hepunits), while z grows
 linearly with the turning angle (PDG Review, "Passage of particles through matter" /
 "Particle detectors", helix parametrisation; the perigee parameters d0, z0 follow the
 convention of the Belle II track fit, basf2 `Helix`: reference point at the IP).
@@ -16,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from hepunits import GeV, c_light, eplus, mm, tesla
 from numpy.typing import NDArray
 
-#: GeV per (T mm) for the radius of curvature R = pT/(K_FIELD q B).
-K_FIELD = 2.99792458e-4
+#: GeV per (T mm) for the radius of curvature R = pT/(K_FIELD q B): c·e in these units.
+K_FIELD = float(c_light * tesla * mm * eplus / GeV)
 TWO_PI = 2.0 * np.pi
 
 Array = NDArray[np.float64]

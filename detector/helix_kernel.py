@@ -43,6 +43,18 @@ def _alpha_to_radius(r, dc, rad, phi0):
 
 
 @numba.njit(cache=True, inline="always")
+def _cos_sin(x):
+    """(cos x, sin x): Taylor polynomials for |x| ≤ 0.5 (errors < 3e-10, the common small
+    smearing angle, no libm call), libm beyond."""
+    if abs(x) > 0.5:
+        return math.cos(x), math.sin(x)
+    x2 = x * x
+    c = 1.0 - x2 / 2.0 * (1.0 - x2 / 12.0 * (1.0 - x2 / 30.0 * (1.0 - x2 / 56.0)))
+    s = x * (1.0 - x2 / 6.0 * (1.0 - x2 / 20.0 * (1.0 - x2 / 42.0 * (1.0 - x2 / 72.0))))
+    return c, s
+
+
+@numba.njit(cache=True, inline="always")
 def impact_sigmas(p, beta, sin_t, first, sigma_point, r1, res1, a_d0, b_d0, a_z0, b_z0):
     """(σ_d0, σ_z0) in mm of a track whose first hit is at radius `first` (formula in
     tracking.py's docstring): a·σ_point/σ₁ ⊕ b/(pβ sin^{3/2}θ)·first/r₁, sin^{5/2}θ for z0."""
@@ -103,8 +115,11 @@ def _circles(x0, p3, s, kq, geo):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _layer_pass(z, geo, phi0, radii, weights, res, cot_lo, cot_hi, n_lay, first, last, sig):
-    """Layers crossed on the way out (helix.py), layer by layer over all tracks.
+def _layer_pass(
+    z, geo, phi0, radii, weights, res, cot_lo, cot_hi, n_silicon, n_lay, n_si, first, last, sig
+):  # pragma: no cover - compiled
+    """Layers crossed on the way out (helix.py), layer by layer over all tracks; `n_si`
+    counts the crossings of the first `n_silicon` (silicon) layers.
 
     A layer of radius r (a cylinder whose ends are the cones cot θ = cot_lo, cot_hi seen from
     the IP) is hit if the helix reaches r with z/r inside the cones. For layers within half a
@@ -116,6 +131,7 @@ def _layer_pass(z, geo, phi0, radii, weights, res, cot_lo, cot_hi, n_lay, first,
     undecided = np.empty(n, np.bool_)
     for j in range(radii.shape[0]):
         r, w, sj = radii[j], weights[j], res[j]
+        wsi = 1 if j < n_silicon else 0
         zlo, zhi = r * cot_lo, r * cot_hi
         for k in range(n):
             reach = (rmax[k] > r) & (r0[k] < r)
@@ -132,6 +148,7 @@ def _layer_pass(z, geo, phi0, radii, weights, res, cot_lo, cot_hi, n_lay, first,
             hit = reach & decided & inside
             undecided[k] = reach & ~decided
             n_lay[k] += w if hit else 0
+            n_si[k] += wsi if hit else 0
             new = hit & (first[k] == math.inf)
             sig[k] = sj if new else sig[k]
             first[k] = r if new else first[k]
@@ -146,6 +163,7 @@ def _layer_pass(z, geo, phi0, radii, weights, res, cot_lo, cot_hi, n_lay, first,
             if cot < cot_lo or cot > cot_hi:
                 continue
             n_lay[k] += w
+            n_si[k] += wsi
             if first[k] == math.inf:
                 first[k] = r
                 sig[k] = sj
@@ -169,6 +187,16 @@ def helix_kernel(
     """Per track: (n_layers, first, last, sigma_first, d0, z0, ux, uy at POCA, impact (3),
     reached). Tracks with pT = 0 cross no layer; their perigee is the production point.
     Compiled passes over all tracks; the two arctangents per track run in numpy (SIMD)."""
+    out = _helix_core(
+        x0, p3, charge, field, radii, weights, res, cot_lo, cot_hi, r_cal, z_bwd, z_fwd, 0
+    )
+    return out[:10]
+
+
+def _helix_core(
+    x0, p3, charge, field, radii, weights, res, cot_lo, cot_hi, r_cal, z_bwd, z_fwd, n_silicon
+):
+    """helix_kernel, also returning the silicon layers crossed (11th entry)."""
     n = x0.shape[0]
     s = 1.0 if charge * field > 0 else -1.0
     geo = np.empty((14, n))
@@ -176,17 +204,28 @@ def helix_kernel(
     psi0 = np.arctan2(x0[:, 1] - geo[5], x0[:, 0] - geo[4])
     phi0 = s * (psi0 - np.arctan2(geo[5], geo[4]))
     n_lay = np.zeros(n, np.int64)
+    n_si = np.zeros(n, np.int64)
     first = np.full(n, np.inf)
     last = np.zeros(n)
     sig = np.full(n, np.inf)
     z = np.ascontiguousarray(x0[:, 2])
-    _layer_pass(z, geo, phi0, radii, weights, res, cot_lo, cot_hi, n_lay, first, last, sig)
+    _layer_pass(
+        z, geo, phi0, radii, weights, res, cot_lo, cot_hi, n_silicon, n_lay, n_si, first, last,
+        sig,
+    )  # fmt: skip
+    d0, z0, uxp, uyp, impact, reached = _perigee(
+        x0, geo, psi0, phi0, s, r_cal, z_bwd, z_fwd, n_lay, first, last, sig
+    )
+    return n_lay, first, last, sig, d0, z0, uxp, uyp, impact, reached, n_si
+
+
+def _perigee(x0, geo, psi0, phi0, s, r_cal, z_bwd, z_fwd, n_lay, first, last, sig):
+    """Perigee and calorimeter impact of circles already computed by _circles."""
     with np.errstate(invalid="ignore"):  # NaN: the circle does not reach r_cal
         a_cal = np.arccos((r_cal * r_cal - geo[12]) * geo[11])  # _alpha_to_radius's angle
-    d0, z0, uxp, uyp, impact, reached = _perigee_and_impact(
+    return _perigee_and_impact(
         x0, geo, psi0, phi0, a_cal, s, r_cal, z_bwd, z_fwd, n_lay, first, last, sig
     )
-    return n_lay, first, last, sig, d0, z0, uxp, uyp, impact, reached
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -309,89 +348,166 @@ def track_kernel(
     r_cal: float,
     z_bwd: float,
     z_fwd: float,
+    n_silicon: int,
     u_found: np.ndarray,
     g: np.ndarray,
     mass: float,
     resp: np.ndarray,
-    min_layers: int,
-    full_layers: int,
+    hits: np.ndarray,
+    table_eff: np.ndarray,
     found: np.ndarray,
     out: np.ndarray,
     kinematics: np.ndarray,
+    helix: np.ndarray,
 ) -> tuple[np.ndarray, ...]:
-    """helix_kernel followed by the track response of tracking.track_response (finding,
-    pT and impact-parameter smearing, four-momenta at the POCA and at the production point).
-    `resp` = (min_pt, pt_turn_on, efficiency, a_pt, b_pt, a_d0, b_d0, a_z0, b_z0); `u_found`
-    (N,) and `g` (3, N) are the random numbers of track_response. Written in place: `found`
-    (N,), the four-momenta at the POCA `out` (N, 4) and `kinematics` (5, N) = (pT, p, cos θ,
-    cos φ, sin φ) of the reconstructed track (NaN where not found)."""
-    n_lay, first, last, sig, d0, z0, uxp, uyp, impact, reached = helix_kernel(
-        x0, p4[:, :3], charge, field, radii, weights, res, cot_lo, cot_hi, r_cal, z_bwd, z_fwd
-    )
+    """The track response of tracking.track_response: the true helix through the layers
+    (hits, calorimeter impact of the particle), finding, the smeared helix at the production
+    point and, propagated from there, its perigee at the IP and its calorimeter impact.
+
+    `resp` = (min_pt, pt_turn_on, efficiency, a_pt, b_pt, a_d0, b_d0, a_z0, b_z0, a_φ0, b_φ0,
+    a_tanλ, b_tanλ, 1 if the pT term b is b/β else 0); `hits` = (min_silicon_hits,
+    min_drift_hits, full_drift_hits);
+    `table_eff` (N,) the "table" model's ε(r) at the production radius (None: "layers"
+    model); `u_found` (N,) and `g` (5, N) the random numbers. Written in place: `found` (N,),
+    the four-momenta at the POCA `out` (N, 4), `kinematics` (5, N) = (pT, p, cos θ, cos φ,
+    sin φ) and `helix` (10, N) = (d0, φ0, ω, z0, tanλ at the IP perigee, then their σ), NaN
+    where not found."""
+    n_lay, first, last, sig, _d0, _z0, _ux, _uy, impact, reached, n_si = _helix_core(
+        x0, p4[:, :3], charge, field, radii, weights, res, cot_lo, cot_hi, r_cal, z_bwd, z_fwd,
+        n_silicon,
+    )  # fmt: skip
+    n = x0.shape[0]
     pt = np.sqrt(p4[:, 0] ** 2 + p4[:, 1] ** 2)
     turn_on = -np.expm1(-np.maximum(pt - resp[0], 0.0) / resp[1])  # tracking.finding_efficiency
-    at_vertex = _response(
-        p4, radii, res, u_found, g, turn_on, mass, resp, min_layers, full_layers,
-        n_lay, first, last, sig, d0, z0, uxp, uyp, found, out, kinematics,
+    eff = resp[2] * turn_on if table_eff is None else table_eff * turn_on
+    x_ref = np.empty((n, 3))
+    p_ref = np.empty((n, 4))
+    local = np.empty((n, 5))
+    _smear(
+        p4, x0, radii, res, u_found, g, eff, table_eff is None, mass, resp, hits, n_lay, n_si,
+        first, last, sig, found, x_ref, p_ref, local,
     )  # fmt: skip
-    return found, out, at_vertex, d0, z0, n_lay, first, sig, impact, reached
+    # the smeared helix, from its point at the production vertex to the IP and the calorimeter
+    # (every track is smeared; those not found are set to NaN at the end)
+    s = 1.0 if charge * field > 0 else -1.0
+    geo = np.empty((14, n))
+    xr, p3 = x_ref, p_ref[:, :3]
+    _circles(xr, p3, s, K_FIELD * abs(charge) * field, geo)
+    psi0 = np.arctan2(xr[:, 1] - geo[5], xr[:, 0] - geo[4])
+    phi0 = s * (psi0 - np.arctan2(geo[5], geo[4]))
+    d0, z0, uxp, uyp, impact_reco, reached_reco = _perigee(
+        xr, geo, psi0, phi0, s, r_cal, z_bwd, z_fwd, n_lay.copy(), first.copy(), last.copy(),
+        sig.copy(),
+    )  # fmt: skip
+    omega_true = np.sign(charge) * K_FIELD * abs(charge) * field  # ω·pT (basf2 Helix sign)
+    _perigee_response(
+        xr, p_ref, d0, z0, uxp, uyp, local, found, mass, omega_true, out, kinematics, helix
+    )
+    return (found, out, p_ref, helix[0], helix[3], n_lay, n_si, first, sig, impact, reached,
+            impact_reco, reached_reco, x_ref, local)  # fmt: skip
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _response(
-    p4, radii, res, u_found, g, turn_on, mass, resp, min_layers, full_layers,
-    n_lay, first, last, sig, d0, z0, uxp, uyp, found, out, kinematics,
+def _smear(
+    p4, x0, radii, res, u_found, g, eff, layer_model, mass, resp, hits, n_lay, n_si, first,
+    last, sig, found, x_ref, p_ref, local,
 ):  # pragma: no cover - compiled  # fmt: skip
-    """Finding and smearing per track (tracking.track_response), vectorised: every lane is
-    computed and the tracks not found are set to NaN; d0 and z0 smeared in place, `found`,
-    `out` and `kinematics` filled (track_kernel). `turn_on` is the pT turn-on factor
-    1 − exp(−(pT − pT_min)/pT_turn-on) of each track. Returns the four-momenta at the
-    production point."""
+    """Finding and the smeared helix at the production point (tracking.py docstring), per
+    track, vectorised: every lane computed (NaN for the tracks not found comes later, in
+    _perigee_response). `local` (N, 5)
+    gets the σ of (d0, φ0, ω/ω, z0, tanλ) at the production point."""
     n = p4.shape[0]
-    at_vertex = np.empty((n, 4))
-    plateau, a_pt, b_pt, a_d0, b_d0, a_z0, b_z0 = (
-        resp[2], resp[3], resp[4], resp[5], resp[6], resp[7], resp[8]
-    )  # fmt: skip
-    span = full_layers - min_layers + 1
+    a_pt, b_pt, a_d0, b_d0, a_z0, b_z0 = resp[3], resp[4], resp[5], resp[6], resp[7], resp[8]
+    a_ph, b_ph, a_tl, b_tl, over_beta = resp[9], resp[10], resp[11], resp[12], resp[13]
+    min_si, min_dc, full_dc = hits[0], hits[1], hits[2]
+    span = full_dc - min_dc + 1
     full = radii[-1] - radii[0]
     r1, res1 = radii[0], res[0]
     m2 = mass * mass
-    nan = math.nan
     for k in range(n):
         px, py, pz, e = p4[k, 0], p4[k, 1], p4[k, 2], p4[k, 3]
         pt = _hypot(px, py)
         p = math.sqrt(pt * pt + pz * pz)
         beta = p / e
-        layers = min(max((n_lay[k] - min_layers + 1) / span, 0.0), 1.0)
-        ok = (n_lay[k] >= min_layers) & (u_found[k] < plateau * turn_on[k] * layers)
+        n_dc = n_lay[k] - n_si[k]
+        ramp = min(max((n_dc - min_dc + 1) / span, 0.0), 1.0) if layer_model else 1.0
+        ok = (n_si[k] >= min_si) & (n_dc >= min_dc) & (u_found[k] < eff[k] * ramp) & (pt > 0)
         found[k] = ok
         f = first[k] if first[k] < math.inf else 0.0
-        lever = full / max(last[k] - f, 0.05 * full)
-        rel = math.sqrt((a_pt * pt * lever * lever) ** 2 + (b_pt / beta) ** 2)
-        scale = 1.0 + rel * g[0, k]
-        qx = uxp[k] * pt * scale
-        qy = uyp[k] * pt * scale
-        qz = pz * scale
-        vx, vy = px * scale, py * scale
-        sin_t = pt / (p if p > 0 else 1.0)
+        lever = full / max(last[k] - f, 0.05 * full)  # measured lever arm L0/L
+        b_term = b_pt / beta if over_beta > 0.5 else b_pt
+        rel = math.sqrt((a_pt * pt * lever * lever) ** 2 + b_term**2)
+        ptc = max(pt, 1e-9)
+        sin_t = ptc / max(p, 1e-9)
+        r0 = _hypot(x0[k, 0], x0[k, 1])
+        sp = sig[k] if sig[k] < math.inf else res1  # no layer crossed: never found anyway
         s_d0, s_z0 = impact_sigmas(
-            p, beta, sin_t, first[k], sig[k], r1, res1, a_d0, b_d0, a_z0, b_z0
+            p, beta, sin_t, max(f - r0, 0.0), sp, r1, res1, a_d0, b_d0, a_z0, b_z0
         )
+        pb = max(p * beta, 1e-6)
+        root = math.sqrt(sin_t)
+        s_ph = _hypot(a_ph * lever, b_ph / (pb * sin_t * root))
+        s_tl = _hypot(a_tl * lever, b_tl / (pb * sin_t * sin_t * root))
+        ux, uy = px / ptc, py / ptc
+        d = s_d0 * g[0, k]
+        cd, sd = _cos_sin(s_ph * g[1, k])  # φ0 smeared: the direction rotated by δφ
+        ptr = ptc / max(1.0 + rel * g[2, k], 0.05)  # ω smeared: ω' = ω (1 + σ_ω/ω · g)
+        tl = pz / ptc + s_tl * g[4, k]
+        qx, qy, qz = ptr * (ux * cd - uy * sd), ptr * (uy * cd + ux * sd), ptr * tl
+        x_ref[k, 0] = x0[k, 0] + d * uy  # d0 > 0: origin to the left
+        x_ref[k, 1] = x0[k, 1] - d * ux
+        x_ref[k, 2] = x0[k, 2] + s_z0 * g[3, k]
+        p_ref[k, 0] = qx
+        p_ref[k, 1] = qy
+        p_ref[k, 2] = qz
+        p_ref[k, 3] = math.sqrt(qx * qx + qy * qy + qz * qz + m2)
+        local[k, 0] = s_d0
+        local[k, 1] = s_ph
+        local[k, 2] = rel
+        local[k, 3] = s_z0
+        local[k, 4] = s_tl
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _perigee_response(
+    xr, p_ref, d0, z0, uxp, uyp, local, found, mass, omega_pt, out, kinematics, helix
+):  # pragma: no cover - compiled  # fmt: skip
+    """Four-momenta at the IP perigee of the smeared helices and their five parameters with
+    σ: the local σ at the production point transported over the transverse arc L from there
+    to the perigee (straight-line Jacobian: d0 += L δφ0, φ0 += L δω, z0 −= L δtanλ). The
+    smeared point and momentum at the production vertex (xr, p_ref) become NaN where the
+    track is not found."""
+    nan = math.nan
+    m2 = mass * mass
+    for k in range(xr.shape[0]):
+        ok = found[k]
+        pt = _hypot(p_ref[k, 0], p_ref[k, 1])
+        qx, qy, qz = uxp[k] * pt, uyp[k] * pt, p_ref[k, 2]
         out[k, 0] = qx if ok else nan
         out[k, 1] = qy if ok else nan
         out[k, 2] = qz if ok else nan
-        out[k, 3] = math.sqrt(qx * qx + qy * qy + qz * qz + m2) if ok else nan
-        r_pt = math.sqrt(qx * qx + qy * qy)
-        r_p = math.sqrt(r_pt * r_pt + qz * qz)
-        kinematics[0, k] = r_pt if ok else nan
-        kinematics[1, k] = r_p if ok else nan
-        kinematics[2, k] = qz / r_p if ok else nan
-        kinematics[3, k] = qx / r_pt if ok else nan
-        kinematics[4, k] = qy / r_pt if ok else nan
-        at_vertex[k, 0] = vx if ok else nan
-        at_vertex[k, 1] = vy if ok else nan
-        at_vertex[k, 2] = qz if ok else nan
-        at_vertex[k, 3] = math.sqrt(vx * vx + vy * vy + qz * qz + m2) if ok else nan
-        d0[k] = d0[k] + s_d0 * g[1, k] if ok else nan
-        z0[k] = z0[k] + s_z0 * g[2, k] if ok else nan
-    return at_vertex
+        out[k, 3] = math.sqrt(pt * pt + qz * qz + m2) if ok else nan
+        p = math.sqrt(pt * pt + qz * qz)
+        kinematics[0, k] = pt if ok else nan
+        kinematics[1, k] = p if ok else nan
+        kinematics[2, k] = qz / p if ok else nan
+        kinematics[3, k] = uxp[k] if ok else nan
+        kinematics[4, k] = uyp[k] if ok else nan
+        omega = omega_pt / pt
+        r2 = xr[k, 0] ** 2 + xr[k, 1] ** 2
+        arc = math.sqrt(max(r2 - d0[k] * d0[k], 0.0))
+        s_om = abs(omega) * local[k, 2]
+        helix[0, k] = d0[k] if ok else nan
+        helix[1, k] = math.atan2(uyp[k], uxp[k]) if ok else nan
+        helix[2, k] = omega if ok else nan
+        helix[3, k] = z0[k] if ok else nan
+        helix[4, k] = qz / pt if ok else nan
+        helix[5, k] = _hypot(local[k, 0], arc * local[k, 1]) if ok else nan
+        helix[6, k] = _hypot(local[k, 1], arc * s_om) if ok else nan
+        helix[7, k] = s_om if ok else nan
+        helix[8, k] = _hypot(local[k, 3], arc * local[k, 4]) if ok else nan
+        helix[9, k] = local[k, 4] if ok else nan
+        for j in range(3):
+            xr[k, j] = xr[k, j] if ok else nan
+        for j in range(4):
+            p_ref[k, j] = p_ref[k, j] if ok else nan

@@ -1,22 +1,37 @@
-"""Charged-track response: helix through the layers, finding efficiency, resolutions, perigee.
+"""Charged-track response: helix through the layers, finding, a smeared helix with its
+covariance, perigee at the IP and the extrapolation to the calorimeter.
 
 - Propagation: helix in the solenoid field from the true production point (helix.py); a
   layer has a hit when the helix reaches its radius inside the polar acceptance on the way
   out (curlers that turn back before a layer have no hit there and beyond).
-- Finding efficiency: ε = plateau · (1 − exp(−(pT − pT_min)/pT_turn-on)) ·
-  clip((n − n_min + 1)/(n_full − n_min + 1), 0, 1), n the number of layers crossed, so that
-  tracks from displaced decays (fewer layers) are found less often. Functional form: alpsim's
-  own parametrisation, in the spirit of Delphes' efficiency formulas (de Favereau et al.,
-  JHEP 02 (2014) 057); its numbers come from the card.
-- Momentum: σ_pT/pT = a·pT·(L₀/L)² ⊕ b/β: curvature term scaled by the measured lever arm L
-  (Gluckstern, NIM 24 (1963) 381; PDG Review "Particle detectors", tracking: σ ∝ 1/L²) with
-  L₀ that of a track from the IP; multiple-scattering term b/β.
-- Impact parameters relative to the IP: σ_d0 = a_first ⊕ b/(pβ sin^{3/2}θ) · r_first/r₁ and
-  σ_z0 likewise with sin^{5/2}θ (the usual vertex-detector form, Belle II TDR arXiv:1011.0352
-  ch. 4/5; extrapolation error ∝ lever arm from the first hit at r_first to the beam line,
-  r₁ the innermost layer); a_first scales with the single-hit resolution of the first layer.
-- Reconstructed momentum: at the point of closest approach to the IP (as a track-based
-  particle in basf2), with the smeared pT; its mass from the hypothesis given.
+- Finding (one displaced-track model, the card's `efficiency_model`): a track needs
+  `min_silicon_hits` silicon and `min_drift_hits` drift-chamber layers crossed (the hits the
+  track finding needs; none where the tracker cannot find tracks), then
+  ε = plateau · (1 − exp(−(pT − pT_min)/pT_turn-on)) · f, with f = clip((n_dc − n_min + 1)/
+  (n_full − n_min + 1), 0, 1) in the "layers" model (n_dc drift-chamber layers crossed) or
+  f = ε_table(r_production)/plateau in the "table" model (ε(r) replaces the plateau and the
+  ramp, never multiplies them). Functional form: alpsim's own, in the spirit of Delphes'
+  efficiency formulas (de Favereau et al., JHEP 02 (2014) 057); its numbers come from the card.
+- Measurement: the five helix parameters (d0, φ0, ω, z0, tanλ) of the basf2 `Helix`
+  (framework/dataobjects/src/Helix.cc: ω = q/(α pT) > 0 for q > 0 in B along +z; d0 > 0 when
+  the IP lies to the left of the direction of motion) are smeared with independent Gaussians
+  AT THE PRODUCTION POINT (the track's first measured region), with
+  σ_ω/ω = a·pT·(L₀/L)² ⊕ b/β, or ⊕ b where the card says the experiment quotes a constant
+  term (`pt_resolution_over_beta = false`, BaBar) (Gluckstern, NIM 24 (1963) 381; PDG
+  Review "Particle detectors": curvature term ∝ 1/L² of the measured lever arm L, L₀ that
+  of a track from the IP),
+  σ_d0 = a·σ_hit/σ₁ ⊕ b/(pβ sin^{3/2}θ)·Δr/r₁ and σ_z0 likewise with sin^{5/2}θ (the
+  vertex-detector form of the Belle II TDR arXiv:1011.0352 ch. 4–5; Δr the extrapolation
+  from the first hit to the production point, r₁ the innermost layer), σ_φ0 = a·L₀/L ⊕
+  b/(pβ sin^{3/2}θ), σ_tanλ = a·L₀/L ⊕ b/(pβ sin^{5/2}θ) (multiple scattering by the angle
+  θ₀ ∝ √(x/sinθ)/(pβ) of PDG Review "Passage of particles through matter", Eq. 34.15,
+  projected on φ (1/sinθ) and on tanλ = cot θ (1/sin²θ)). The momentum, direction and
+  impact parameters all follow from the smeared helix: it is propagated from its point at
+  the production vertex to the IP (perigee: d0, z0, the four-momentum as in a track-based
+  particle of basf2) and to the calorimeter front face (track–cluster matching, matching.py).
+- Covariance at the IP perigee: the σ at the production point transported over the
+  transverse arc L to the perigee (straight-line Jacobian: σ_d0² + L²σ_φ0², σ_z0² + L²σ_tanλ²,
+  σ_φ0² + L²σ_ω²); diagonal terms only are kept.
 """
 
 from __future__ import annotations
@@ -39,20 +54,26 @@ class TrackResponse:
 
     found: NDArray[np.bool_]  # (N,)
     p4: Array  # (N, 4) at the POCA to the IP, NaN where not found
-    p4_at_vertex: Array  # (N, 4) at the production point with the same smearing (vertex fits)
-    d0: Array  # mm, signed, smeared (NaN where not found)
-    z0: Array  # mm, smeared
+    p4_at_vertex: Array  # (N, 4) smeared helix at the production point (vertex fits)
+    d0: Array  # mm, signed (basf2 Helix), of the smeared helix (NaN where not found)
+    z0: Array  # mm
     n_layers: NDArray[np.int64]  # layers crossed (wire/sensor layers)
+    n_silicon: NDArray[np.int64]  # silicon layers crossed
     first_radius: Array  # mm, radius of the first layer crossed (inf if none)
     sigma_point: Array  # mm, hit resolution of the first layer crossed
-    impact: Array  # (N, 3) helix impact on the calorimeter front face (NaN if none)
-    reached: NDArray[np.bool_]  # (N,) the helix reaches the calorimeter
+    impact: Array  # (N, 3) true helix impact on the calorimeter front face (NaN if none)
+    reached: NDArray[np.bool_]  # (N,) the true helix reaches the calorimeter
+    impact_reco: Array  # (N, 3) the smeared helix extrapolated to the calorimeter
+    reached_reco: NDArray[np.bool_]  # (N,)
+    point: Array  # (N, 3) the smeared helix's point at the production vertex
+    local_sigma: Array  # (N, 5) σ of (d0, φ0, ω/ω, z0, tanλ) at the production point
 
 
 @dataclass
 class TrackTable:
     """Found tracks of several template slots, slot-major (k, N): what the later stages read
-    (vertexing keeps the per-slot TrackResponse)."""
+    (vertexing keeps the per-slot TrackResponse). `helix` (10, k, N): d0, phi0, omega, z0,
+    tanLambda at the IP perigee and their σ (basf2 d0Err ... tanLambdaErr), ω in 1/mm."""
 
     found: NDArray[np.bool_]
     p4: Array  # (k, N, 4) at the POCA
@@ -60,6 +81,7 @@ class TrackTable:
     z0: Array
     n_layers: NDArray[np.int64]
     kinematics: Array  # (5, k, N): pT, p, cos θ, cos φ, sin φ
+    helix: Array  # (10, k, N)
 
     @classmethod
     def empty(cls, k: int, n: int) -> TrackTable:
@@ -70,6 +92,7 @@ class TrackTable:
             np.empty((k, n)),
             np.empty((k, n), dtype=np.int64),
             np.empty((5, k, n)),
+            np.empty((10, k, n)),
         )
 
 
@@ -101,12 +124,25 @@ def layer_crossings(
     return count, first, last, sigma
 
 
-def finding_efficiency(pt: Array, n_layers: NDArray[np.int64], trk: TrackingSettings) -> Array:
-    """Track-finding probability (formula in the module docstring)."""
+def finding_efficiency(
+    pt: Array,
+    n_layers: NDArray[np.int64],
+    trk: TrackingSettings,
+    n_silicon: NDArray[np.int64] | None = None,
+    r_production: Array | None = None,
+) -> Array:
+    """Track-finding probability (formula in the module docstring); `n_layers` counts all
+    layers crossed, `n_silicon` the silicon ones among them (0 if not given)."""
+    n_si = np.zeros_like(n_layers) if n_silicon is None else n_silicon
+    n_dc = n_layers - n_si
     turn_on = -np.expm1(-np.maximum(pt - trk.min_pt, 0.0) / trk.pt_turn_on)
-    span = trk.full_layers - trk.min_layers + 1
-    layers = np.clip((n_layers - trk.min_layers + 1) / span, 0.0, 1.0)
-    return trk.efficiency * turn_on * layers
+    hits = (n_si >= trk.min_silicon_hits) & (n_dc >= trk.min_drift_hits)
+    if trk.efficiency_model == "table":
+        r = np.zeros_like(pt) if r_production is None else r_production
+        return hits * turn_on * trk.table_efficiency_at(r)
+    span = trk.full_drift_hits - trk.min_drift_hits + 1
+    ramp = np.clip((n_dc - trk.min_drift_hits + 1) / span, 0.0, 1.0)
+    return trk.efficiency * turn_on * ramp * hits
 
 
 def track_response(
@@ -125,8 +161,7 @@ def track_response(
     With `cal`, also the helix's impact point on the calorimeter front face (else NaN). With
     `table`, the result is written into row `slot` of it and the response refers to that row.
     The helix mathematics and the response run in the compiled kernel
-    (helix_kernel.track_kernel: the formulas of helix.py, finding_efficiency and
-    helix_kernel.impact_sigmas).
+    (helix_kernel.track_kernel: the formulas of helix.py and of this module's docstring).
     """
     n = p4.shape[0]
     if table is None:
@@ -134,43 +169,23 @@ def track_response(
     kin = table.kinematics[:, slot]
     geo = (cal.inner_radius, cal.z_backward, cal.z_forward) if cal else (0.0, 0.0, 0.0)
     u_found = rng.random(n)
-    g = rng.standard_normal((3, n))
-    resp = np.array(
-        [
-            trk.min_pt,
-            trk.pt_turn_on,
-            trk.efficiency,
-            *trk.pt_resolution,
-            *trk.d0_resolution,
-            *trk.z0_resolution,
-        ],
-        dtype=float,
-    )
-    found, out, at_vertex, d0, z0, n_layers, first, sigma_point, impact, reached = track_kernel(
-        np.ascontiguousarray(vertex[:, :3]),  # one strided read of the event record
-        np.ascontiguousarray(p4[:, :4]),
-        float(charge),
-        trk.field,
-        np.asarray(trk.layer_radii, dtype=float),
-        np.asarray(trk.layer_weights, dtype=np.int64),
-        np.asarray(trk.layer_resolution, dtype=float),
-        1.0 / np.tan(trk.theta_range[1]),
-        1.0 / np.tan(trk.theta_range[0]),
-        *geo,
-        u_found,
-        g,
-        float(mass),
-        resp,
-        int(trk.min_layers),
-        int(trk.full_layers),
-        table.found[slot],
-        table.p4[slot],
-        kin,
-    )
+    g = rng.standard_normal((5, n))
+    radii, weights, res, cot_lo, cot_hi, resp, hits = trk.kernel_arrays
+    x0 = np.ascontiguousarray(vertex[:, :3])  # one strided read of the event record
+    table_eff = None
+    if trk.efficiency_model == "table":
+        table_eff = trk.table_efficiency_at(np.hypot(x0[:, 0], x0[:, 1]))
+    helix = table.helix[:, slot]  # (10, N) view, written in place
+    (found, out, at_vertex, d0, z0, n_layers, n_si, first, sigma_point, impact, reached,
+     impact_reco, reached_reco, point, local) = track_kernel(
+        x0, np.ascontiguousarray(p4[:, :4]), float(charge), trk.field, radii, weights, res,
+        cot_lo, cot_hi, *geo, int(trk.n_silicon), u_found, g, float(mass), resp, hits,
+        table_eff, table.found[slot], table.p4[slot], kin, helix,
+    )  # fmt: skip
     table.d0[slot], table.z0[slot], table.n_layers[slot] = d0, z0, n_layers
     return TrackResponse(
-        found, out, at_vertex, table.d0[slot], table.z0[slot], table.n_layers[slot], first,
-        sigma_point, impact, reached,
+        found, out, at_vertex, table.d0[slot], table.z0[slot], table.n_layers[slot], n_si,
+        first, sigma_point, impact, reached, impact_reco, reached_reco, point, local,
     )  # fmt: skip
 
 

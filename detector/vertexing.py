@@ -1,15 +1,25 @@
-"""Two-track (V0) vertex fits: position resolution, efficiency, vertex mass and M′.
+"""Vertex fit of two or more tracks from their smeared helices and covariances.
 
-Resolution: each track's position error at the vertex is its first-layer hit resolution ⊕
-the multiple-scattering term b/(pβ sin^{3/2}θ) scaled by the extrapolation distance from the
-first layer to the vertex (same model as the impact parameters, tracking.py). Two straight
-lines crossing at transverse opening angle Δφ locate their intersection to
-σ_∥ = σ/(√2 sin(Δφ/2)) along the bisector and σ_⊥ = σ/(√2 cos(Δφ/2)) across it (geometry of
-a two-line intersection; Frühwirth & Strandlie, "Pattern Recognition, Tracking and Vertex
-Reconstruction in Particle Detectors", Springer 2021, ch. 9); z to σ_z/√2.
-Efficiency: both tracks found, times the card's ε(r) at the true transverse distance.
-Mass from the track momenta at the vertex; reduced mass M′ = √(M² − 4m²) for a pair of equal
-species of mass m (Belle II, PRD 108 (2023) L111104, arXiv:2306.02830; REFERENCES.md §7).
+Each found track enters as a straight line near the vertex: the point of its smeared helix
+at the production region and its direction there (tracking.py), with the position
+uncertainty σ_d0 across the track in the transverse plane and σ_z0·sinθ across it in the
+plane that contains the track and the z axis (the local d0, z0 errors of the helix; the
+curvature over the few σ between the lines' points and the vertex is neglected). The vertex
+v minimises χ² = Σ_i Σ_{e = n_i, m_i} (e·(v − q_i))²/σ_{i,e}², a linear least-squares problem:
+v = A⁻¹ Σ W_i q_i, cov(v) = A⁻¹ with A = Σ W_i, W_i = n nᵀ/σ_n² + m mᵀ/σ_m², χ² with
+2k − 3 degrees of freedom for k tracks (the linearised vertex fit of Billoir, Frühwirth and
+Regler, NIM A241 (1985) 115, in the straight-line limit; Frühwirth & Strandlie, "Pattern
+Recognition, Tracking and Vertex Reconstruction in Particle Detectors", Springer 2021, ch. 9).
+
+χ² probability in closed form for integer degrees of freedom (chi2_probability). Derived
+quantities, named as the basf2 variables of analysis/variables (Belle II analysis
+software): `chiProb` (χ² probability), `flightDistance` and `flightDistanceErr` (the vertex
+position from the IP projected on the momentum direction, error from cov(v) plus the
+luminous-region size), `significanceOfDistance` (3-D distance from the IP over its error),
+`cosAngleBetweenMomentumAndVertexVector` (pointing), `M` and `ErrM` (the mass of the summed
+track momenta at the vertex and its error propagated from each track's (pT, φ, tanλ) σ).
+Reduced mass M′ = √(M² − 4m²) for a pair of equal species of mass m (Belle II, PRD 108
+(2023) L111104, arXiv:2306.02830).
 """
 
 from __future__ import annotations
@@ -21,8 +31,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from .config import TrackingSettings, VertexSettings
-from .helix_kernel import impact_sigmas
+from .config import VertexSettings
 from .tracking import TrackResponse
 
 Array = NDArray[np.float64]
@@ -30,97 +39,219 @@ Array = NDArray[np.float64]
 
 @dataclass
 class VertexResponse:
-    """Fitted vertices of N events for one pair of template slots."""
+    """Fitted vertices of N events for one group of sibling tracks (NaN where no vertex)."""
 
     exists: NDArray[np.bool_]  # (N,)
-    position: Array  # (N, 3) mm, NaN where not fitted
+    position: Array  # (N, 3) mm
+    cov: Array  # (N, 6) mm²: xx, yy, zz, xy, xz, yz
+    chi2: Array  # (N,)
+    ndf: int
+    chi_prob: Array  # (N,)
     p4: Array  # (N, 4) sum of the track momenta at the vertex
     mass: Array  # (N,) GeV
+    mass_err: Array  # (N,) GeV
     mprime: Array  # (N,) GeV, NaN for unequal species
+    flight_distance: Array  # (N,) mm
+    flight_distance_err: Array  # (N,) mm
+    significance: Array  # (N,) distance from the IP over its error
+    cos_pointing: Array  # (N,)
 
 
 def fit_vertex(
-    rng: np.random.Generator,
-    t1: TrackResponse,
-    t2: TrackResponse,
-    true_vertex: Array,
-    masses: tuple[float, float],
+    tracks: list[TrackResponse],
+    masses: list[float],
     same_species: bool,
     vtx: VertexSettings,
-    trk: TrackingSettings,
+    spot_sigma: tuple[float, float, float],
 ) -> VertexResponse:
-    """Fit the common vertex of two tracks produced at `true_vertex` (N, ≥3)."""
-    n = true_vertex.shape[0]
-    r_true = np.sqrt(true_vertex[:, 0] ** 2 + true_vertex[:, 1] ** 2)
-    g = rng.standard_normal((n, 3))
-    u = rng.random(n)
+    """Fit the common vertex of k ≥ 2 sibling tracks (all must be found)."""
+    k = len(tracks)
+    n = tracks[0].found.shape[0]
+    points = tuple(t.point for t in tracks)  # tuples of arrays: no stacked copies
+    moms = tuple(t.p4_at_vertex for t in tracks)
+    local = tuple(t.local_sigma for t in tracks)
+    found = tuple(t.found for t in tracks)
     pos = np.empty((n, 3))
+    cov = np.empty((n, 6))
+    chi2 = np.empty(n)
     p4 = np.empty((n, 4))
-    m = np.empty(n)
-    mprime = np.empty(n)
-    exists = np.empty(n, dtype=bool)
-    _fit_kernel(
-        t1.p4_at_vertex, t2.p4_at_vertex, t1.found, t2.found, t1.first_radius,
-        t2.first_radius, t1.sigma_point, t2.sigma_point, true_vertex, r_true, g,
-        u < vtx.efficiency_at(r_true), masses[0] if same_species else -1.0,
-        vtx.min_opening_sine,
-        np.array([trk.layer_radii[0], trk.layer_resolution[0], *trk.d0_resolution,
-                  *trk.z0_resolution]),
-        pos, p4, m, mprime, exists,
+    mass = np.empty(n)
+    mass_err = np.empty(n)
+    ok = np.empty(n, dtype=bool)
+    _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, ok)
+    ndf = 2 * k - 3
+    chi_prob = np.empty(n)
+    chi2_probability(chi2, ndf, chi_prob)
+    m_same = masses[0] if same_species and k == 2 else -1.0
+    with np.errstate(invalid="ignore"):
+        mprime = np.sqrt(mass**2 - 4.0 * m_same**2) if m_same >= 0 else np.full(n, np.nan)
+    flight, flight_err, signif, cos_p = np.empty((4, n))
+    spot2 = np.asarray(spot_sigma, dtype=float) ** 2
+    _flight_kernel(pos, cov, p4, spot2, flight, flight_err, signif, cos_p)
+    fields = [pos, cov, chi2, chi_prob, p4, mass, mass_err, mprime, flight, flight_err, signif,
+              cos_p]  # fmt: skip
+    exists = ok
+    if vtx.min_chi_prob > 0.0:  # the kernel left NaN where no fit; also drop the poor fits
+        exists = ok & (chi_prob >= vtx.min_chi_prob)
+        for f in fields:
+            f[~exists] = np.nan
+    return VertexResponse(
+        exists, pos, cov, chi2, ndf, chi_prob, p4, mass, mass_err, mprime, flight, flight_err,
+        signif, cos_p,
     )  # fmt: skip
-    return VertexResponse(exists, pos, p4, m, mprime)
 
 
-@numba.njit(cache=True)
-def _fit_kernel(
-    v1, v2, found1, found2, first1, first2, sigp1, sigp2, true_vertex, r_true, g, efficient,
-    m_same, floor, trk, pos, p4, mass, mprime, exists,
-):  # pragma: no cover - compiled  # fmt: skip
-    """Per event (module docstring): the track errors at the vertex are the impact-parameter
-    resolutions (helix_kernel.impact_sigmas) with the lever arm from the vertex to the first
-    hit; the half opening angle's sine and cosine from cos Δφ (no arccos); M′ when
-    `m_same` ≥ 0 (the common mass). NaN where no vertex."""
-    r1, res1, a_d0, b_d0, a_z0, b_z0 = trk[0], trk[1], trk[2], trk[3], trk[4], trk[5]
-    sqrt2 = math.sqrt(2.0)
-    nan = math.nan
-    for k in range(v1.shape[0]):
-        ok = found1[k] and found2[k] and efficient[k]
-        exists[k] = ok
-        if not ok:
-            pos[k, 0] = pos[k, 1] = pos[k, 2] = nan
-            p4[k, 0] = p4[k, 1] = p4[k, 2] = p4[k, 3] = nan
-            mass[k] = mprime[k] = nan
+@numba.njit(cache=True, error_model="numpy")
+def chi2_probability(chi2, ndf, out):  # pragma: no cover - compiled
+    """P(χ²_ndf ≥ χ²) for integer ndf ≥ 1, in closed form (Abramowitz & Stegun, Handbook of
+    Mathematical Functions, 26.4.4–26.4.5): even ν = 2k: e^{−x/2} Σ_{j<k} (x/2)^j/j!; odd
+    ν = 2k+1: erfc(√(x/2)) + e^{−x/2} Σ_{j=1}^{k} (x/2)^{j−1/2}/Γ(j+1/2). NaN stays NaN."""
+    for i in range(chi2.shape[0]):
+        x = 0.5 * chi2[i]
+        if not x >= 0.0:
+            out[i] = math.nan
             continue
-        st = 0.0
-        sz = 0.0
-        for v, first, sigp in ((v1, first1, sigp1), (v2, first2, sigp2)):
-            pt = math.sqrt(v[k, 0] ** 2 + v[k, 1] ** 2)
-            p = math.sqrt(pt * pt + v[k, 2] ** 2)
-            s_t, s_z = impact_sigmas(
-                p, p / v[k, 3], pt / max(p, 1e-12), max(first[k] - r_true[k], 0.0), sigp[k],
-                r1, res1, a_d0, b_d0, a_z0, b_z0,
-            )  # fmt: skip
-            st += 0.5 * s_t
-            sz += 0.5 * s_z
-        n1 = math.sqrt(v1[k, 0] ** 2 + v1[k, 1] ** 2)
-        n2 = math.sqrt(v2[k, 0] ** 2 + v2[k, 1] ** 2)
-        ux1, uy1, ux2, uy2 = v1[k, 0] / n1, v1[k, 1] / n1, v2[k, 0] / n2, v2[k, 1] / n2
-        cos_open = min(max(ux1 * ux2 + uy1 * uy2, -1.0), 1.0)
-        sin_half = math.sqrt(0.5 * (1.0 - cos_open))
-        cos_half = math.sqrt(0.5 * (1.0 + cos_open))
-        bx, by = ux1 + ux2, uy1 + uy2
-        nb = max(math.sqrt(bx * bx + by * by), 1e-12)
-        bx, by = bx / nb, by / nb
-        s_par = st / (sqrt2 * max(sin_half, floor)) * g[k, 0]
-        s_perp = st / (sqrt2 * max(cos_half, floor)) * g[k, 1]
-        pos[k, 0] = true_vertex[k, 0] + s_par * bx - s_perp * by
-        pos[k, 1] = true_vertex[k, 1] + s_par * by + s_perp * bx
-        pos[k, 2] = true_vertex[k, 2] + sz / sqrt2 * g[k, 2]
-        for j in range(4):
-            p4[k, j] = v1[k, j] + v2[k, j]
-        m2 = p4[k, 3] ** 2 - (p4[k, 0] ** 2 + p4[k, 1] ** 2 + p4[k, 2] ** 2)
-        m = math.sqrt(max(m2, 0.0))
-        mass[k] = m
-        mprime[k] = (
-            math.sqrt(m * m - 4.0 * m_same**2) if m_same >= 0.0 and m >= 2.0 * m_same else nan
-        )
+        e = math.exp(-x)
+        if ndf % 2 == 0:
+            term = 1.0
+            total = 1.0
+            for j in range(1, ndf // 2):
+                term *= x / j
+                total += term
+            out[i] = e * total
+        else:
+            total = math.erfc(math.sqrt(x))
+            term = math.sqrt(x) / math.gamma(1.5)  # j = 1: (x)^{1/2}/Γ(3/2)
+            for j in range(1, (ndf - 1) // 2 + 1):
+                total += e * term
+                term *= x / (j + 0.5)  # Γ(j + 3/2) = (j + 1/2) Γ(j + 1/2)
+            out[i] = total
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _flight_kernel(pos, cov, p4, spot2, flight, flight_err, signif, cos_p):  # pragma: no cover
+    """flightDistance, its error, significanceOfDistance and the pointing cosine w.r.t. the
+    IP (the luminous-region centre; its size, `spot2` = σ², enters the errors): the error
+    of a projection on the unit vector u is √(uᵀ (C + diag(σ²)) u). NaN where no vertex."""
+    for e in range(pos.shape[0]):
+        x, y, z = pos[e, 0], pos[e, 1], pos[e, 2]
+        px, py, pz = p4[e, 0], p4[e, 1], p4[e, 2]
+        inv_p = 1.0 / math.sqrt(px * px + py * py + pz * pz)
+        dist = math.sqrt(x * x + y * y + z * z)
+        inv_d = 1.0 / dist if dist > 0.0 else 0.0
+        cxx, cyy, czz = cov[e, 0] + spot2[0], cov[e, 1] + spot2[1], cov[e, 2] + spot2[2]
+        cxy, cxz, cyz = cov[e, 3], cov[e, 4], cov[e, 5]
+        ux, uy, uz = px * inv_p, py * inv_p, pz * inv_p
+        dx, dy, dz = x * inv_d, y * inv_d, z * inv_d
+        flight[e] = x * ux + y * uy + z * uz
+        q = cxx * ux * ux + cyy * uy * uy + czz * uz * uz
+        q += 2.0 * (cxy * ux * uy + cxz * ux * uz + cyz * uy * uz)
+        flight_err[e] = math.sqrt(q)
+        q = cxx * dx * dx + cyy * dy * dy + czz * dz * dz
+        q += 2.0 * (cxy * dx * dy + cxz * dx * dz + cyz * dy * dz)
+        signif[e] = dist / math.sqrt(q)
+        cos_p[e] = ux * dx + uy * dy + uz * dz
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, ok):
+    """Per event (module docstring): weighted intersection of the k lines, its covariance
+    and χ², the summed four-momentum, the mass and its propagated error. `ok` is False where
+    a track is missing or the lines are degenerate (parallel). Scalars only in the loop."""
+    k, n = len(points), points[0].shape[0]
+    nan = math.nan
+    for e in range(n):
+        good = True
+        for i in range(k):
+            good = good and found[i][e]
+        a00 = a01 = a02 = a11 = a12 = a22 = 0.0
+        c0 = c1 = c2 = 0.0
+        det = 0.0
+        if good:
+            for i in range(k):
+                px, py, pz = moms[i][e, 0], moms[i][e, 1], moms[i][e, 2]
+                pt = math.sqrt(px * px + py * py)
+                p = math.sqrt(pt * pt + pz * pz)
+                nx, ny = -py / pt, px / pt
+                sin_t, cos_t = pt / p, pz / p
+                mx, my, mz = -cos_t * px / pt, -cos_t * py / pt, sin_t
+                wn = 1.0 / max(local[i][e, 0], 1e-7) ** 2
+                wm = 1.0 / max(local[i][e, 3] * sin_t, 1e-7) ** 2
+                b00 = wn * nx * nx + wm * mx * mx
+                b01 = wn * nx * ny + wm * mx * my
+                b02 = wm * mx * mz
+                b11 = wn * ny * ny + wm * my * my
+                b12 = wm * my * mz
+                b22 = wm * mz * mz
+                x, y, z = points[i][e, 0], points[i][e, 1], points[i][e, 2]
+                a00 += b00
+                a01 += b01
+                a02 += b02
+                a11 += b11
+                a12 += b12
+                a22 += b22
+                c0 += b00 * x + b01 * y + b02 * z
+                c1 += b01 * x + b11 * y + b12 * z
+                c2 += b02 * x + b12 * y + b22 * z
+            i00 = a11 * a22 - a12 * a12
+            i01 = a02 * a12 - a01 * a22
+            i02 = a01 * a12 - a02 * a11
+            det = a00 * i00 + a01 * i01 + a02 * i02
+            good = det > 1e-12 * a00 * a11 * a22
+        ok[e] = good
+        if not good:
+            for r in range(3):
+                pos[e, r] = nan
+            for r in range(6):
+                cov[e, r] = nan
+            for r in range(4):
+                p4[e, r] = nan
+            chi2[e] = mass[e] = mass_err[e] = nan
+            continue
+        inv_det = 1.0 / det
+        v00, v01, v02 = i00 * inv_det, i01 * inv_det, i02 * inv_det
+        v11 = (a00 * a22 - a02 * a02) * inv_det
+        v12 = (a02 * a01 - a00 * a12) * inv_det
+        v22 = (a00 * a11 - a01 * a01) * inv_det
+        vx = v00 * c0 + v01 * c1 + v02 * c2
+        vy = v01 * c0 + v11 * c1 + v12 * c2
+        vz = v02 * c0 + v12 * c1 + v22 * c2
+        pos[e, 0], pos[e, 1], pos[e, 2] = vx, vy, vz
+        cov[e, 0], cov[e, 1], cov[e, 2] = v00, v11, v22
+        cov[e, 3], cov[e, 4], cov[e, 5] = v01, v02, v12
+        x2 = 0.0
+        tx = ty = tz = te = 0.0
+        for i in range(k):
+            px, py, pz = moms[i][e, 0], moms[i][e, 1], moms[i][e, 2]
+            pt = math.sqrt(px * px + py * py)
+            p = math.sqrt(pt * pt + pz * pz)
+            sin_t, cos_t = pt / p, pz / p
+            dx = vx - points[i][e, 0]
+            dy = vy - points[i][e, 1]
+            dz = vz - points[i][e, 2]
+            rn = (-py * dx + px * dy) / pt
+            rm = -cos_t * (px * dx + py * dy) / pt + sin_t * dz
+            x2 += (rn / max(local[i][e, 0], 1e-7)) ** 2
+            x2 += (rm / max(local[i][e, 3] * sin_t, 1e-7)) ** 2
+            tx += px
+            ty += py
+            tz += pz
+            te += moms[i][e, 3]
+        chi2[e] = x2
+        p4[e, 0], p4[e, 1], p4[e, 2], p4[e, 3] = tx, ty, tz, te
+        m = math.sqrt(max(te * te - tx * tx - ty * ty - tz * tz, 0.0))
+        mass[e] = m
+        inv_m = 1.0 / max(m, 1e-12)
+        var = 0.0
+        for i in range(k):  # dM/dp_i = (E p_i/E_i − P)/M, through (pT, φ, tanλ) of track i
+            px, py, pz, ei = moms[i][e, 0], moms[i][e, 1], moms[i][e, 2], moms[i][e, 3]
+            pt = math.sqrt(px * px + py * py)
+            gx = (te * px / ei - tx) * inv_m
+            gy = (te * py / ei - ty) * inv_m
+            gz = (te * pz / ei - tz) * inv_m
+            d_pt = (gx * px + gy * py + gz * pz) / pt  # ∂p/∂pT = p/pT
+            d_phi = -gx * py + gy * px  # ∂p/∂φ = (−py, px, 0)
+            d_tl = gz * pt  # ∂p/∂tanλ = (0, 0, pT)
+            var += (d_pt * pt * local[i][e, 2]) ** 2
+            var += (d_phi * local[i][e, 1]) ** 2 + (d_tl * local[i][e, 4]) ** 2
+        mass_err[e] = math.sqrt(var)

@@ -90,7 +90,7 @@ def test_efficiency_falls_with_production_radius(belle2):
         tr = track_response(rng, p4, vtx, 1.0, PION, belle2.tracking)
         found.append(tr.found.mean())
         layers.append(tr.n_layers[0])
-    assert layers == sorted(layers, reverse=True) and layers[-1] < belle2.tracking.min_layers
+    assert layers == sorted(layers, reverse=True) and layers[-1] < belle2.tracking.min_drift_hits
     assert found[0] == pytest.approx(belle2.tracking.efficiency, abs=0.01)
     assert found[0] > found[1] > found[2] > found[3] == 0.0
 

@@ -123,8 +123,7 @@ def pi0_ks_peaks(ctx: Context) -> list[Result]:
         compare_rel("K0_S peak (median vertex mass)", float(np.median(m_ks)), mass(310),
                     TRACK_PEAK_TOL, unit="GeV", source="PDG"),
         info("σ(M) K0_S (68 % half-width)", robust_sigma(m_ks) * 1e3, unit="MeV",
-             note="Belle II ~2–4 MeV [unverified]; alpsim is narrower (track directions are "
-             "not smeared)"),
+             note="Belle II ~2–4 MeV [unverified]"),
         info("K0_S vertex: σ(x) (68 % half-width)", robust_sigma(ks_x) * 1e3, unit="µm"),
         info("prompt a → μμ (m_a = 1 GeV) vertex: σ(x)", robust_sigma(mu_x) * 1e3, unit="µm",
              reference=15.0, note="seed talk 'vertexing ≈ 15 µm'; the transverse error grows "

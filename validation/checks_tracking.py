@@ -1,0 +1,262 @@
+"""Tracking and vertexing checks: the displaced B → K a lifetime curve of Belle II, track
+parameter resolutions, vertex-fit statistics, K0_S and J/ψ → μμ peaks, displaced-vertex
+efficiency versus radius.
+
+Row labels: "[self-consistency]" compares the simulated chain with a number the detector card
+itself holds (it shows the chain reproduces its input, not that the input is right);
+"[consistency]" is a statistical property any correct covariance must have (unit pulls, a
+flat χ² probability); rows without a label compare with a published number. References
+whose provenance was not read are INFO.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+
+from alpsim.detector.config import load_detector, shipped_card
+from alpsim.pdg import ctau, mass
+
+from .detector_checks import robust_sigma, sample
+from .report import Context, Result, check, compare_abs, compare_rel, info
+
+CARDS = Path(__file__).resolve().parents[1] / "cards"
+RES_TOL = 0.10  # relative, resolutions against the card's own formula (sampling + POCA effects)
+PULL_TOL = 0.10  # absolute, on unit pull widths and on the mean χ² probability (×2)
+CURVE_TOL = 0.06  # absolute, on the relative efficiency (limit ratios: ~10 % statistical)
+
+#: Belle II displaced B+ → K+ S, S → μμ at m_S = 1 GeV: efficiency relative to its maximum
+#: versus cτ (mm), from the inverse ratio of the published upper limits per cτ (PRD 108 (2023)
+#: L111104, arXiv:2306.02830; values as read off the limits in issue 17).
+PUBLISHED_CURVE = {0.5: 0.63, 1.0: 0.80, 100.0: 0.53, 250.0: 0.28, 1000.0: 0.08}
+CURVE_SOURCE = "Belle II PRD 108 (2023) L111104, limits per cτ (m_S = 1 GeV)"
+
+
+def _alp_vertices(rec) -> tuple[np.ndarray, np.ndarray]:
+    """Per event over all blocks: the ALP's decay point and production point (N, 3)."""
+    decay, prod = [], []
+    for b in rec.blocks:
+        alp = b.roles["alp"]
+        kid = next(i for i in range(b.n_particles) if b.mother[i] == alp)
+        decay.append(b.vertex[:, kid, :3])
+        prod.append(b.vertex[:, alp, :3])
+    return np.concatenate(decay), np.concatenate(prod)
+
+
+def _track_truth(rec, event: np.ndarray, particle: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Production point and momentum (N_tracks, 3) of each track's truth particle."""
+    vtx = np.full((event.size, 3), np.nan)
+    p3 = np.full((event.size, 3), np.nan)
+    lo = 0
+    for b in rec.blocks:
+        s = (event >= lo) & (event < lo + b.n_events)
+        vtx[s] = b.vertex[event[s] - lo, particle[s], :3]
+        p3[s] = b.p4[event[s] - lo, particle[s], :3]
+        lo += b.n_events
+    return vtx, p3
+
+
+@check("detector", quick=False)
+def displaced_b2ka_lifetime_curve(ctx: Context) -> list[Result]:
+    """Relative efficiency versus cτ of cards/analysis_belle2_b2ka_mumu_displaced.toml (B+ →
+    K+ a, a → μμ, m = 1 GeV) against the Belle II search, PRD 108 (2023) L111104
+    (arXiv:2306.02830): at a fixed mass the published limits scale as 1/efficiency, so their
+    inverse ratio gives the efficiency relative to its maximum (0.63, 0.80 at cτ = 0.5, 1 mm;
+    0.53, 0.28, 0.08 at 10, 25, 100 cm: the values of issue 17). Tolerance ±0.06 absolute (the
+    limits fluctuate with the few background events). Caveat: the card's upper vertex radius
+    (168 mm) is [unverified] and was chosen where this curve matches (the card says so); the
+    short-lifetime side and the shape then follow from the tracking model.
+    """
+    from alpsim.card import load_card
+    from alpsim.scan import scan
+
+    card = load_card(CARDS / "analysis_belle2_b2ka_mumu_displaced.toml")
+    grid = np.array(sorted({*PUBLISHED_CURVE, 3.0, 10.0, 30.0}))
+    n = ctx.events(20_000, 100_000)
+    points = scan(card, grid, n=n)
+    eff = np.array([p.efficiency for p in points])
+    rel = eff / eff.max()
+    out = [
+        compare_abs(f"relative efficiency at cτ = {c:g} mm", float(rel[list(grid).index(c)]),
+                    ref, CURVE_TOL, source=CURVE_SOURCE,
+                    note="upper vertex radius chosen against this curve" if c >= 100 else "")
+        for c, ref in PUBLISHED_CURVE.items()
+    ]  # fmt: skip
+    out.append(info("maximum absolute efficiency", float(eff.max()), note="alpsim selection"))
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(grid, rel, "o-", label="alpsim (analysis card)")
+    ax.plot(list(PUBLISHED_CURVE), list(PUBLISHED_CURVE.values()), "ks", label="Belle II limits")
+    ax.set(xscale="log", xlabel="cτ [mm]", ylabel="efficiency / maximum",
+           title="B+ → K+ a, a → μμ, m = 1 GeV, Belle II")  # fmt: skip
+    ax.legend()
+    fig.tight_layout()
+    ctx.savefig(fig, "trk_displaced_curve.png")
+    return out
+
+
+@check("detector", quick=True)
+def track_parameter_resolutions(ctx: Context) -> list[Result]:
+    """Impact-parameter resolutions of prompt tracks (a → μμ at m = 1 GeV, cτ = 1 µm,
+    from B+ → K+ a) at Belle II and BaBar: the spread of d0 and z0 against the card's formula
+    σ = a ⊕ b/(pβ sin^kθ) evaluated per track, both as the 68 % half-width of the mixture of
+    tracks ([self-consistency]; the Belle II numbers are the
+    TDR arXiv:1011.0352 design goal, BaBar's NIM A 479 (2002) 1 high-momentum values 23 µm,
+    29 µm, both [unverified] in the cards), and the pulls (residual/σ) of all five helix
+    parameters ([consistency]: 1 for a correct covariance).
+    """
+    out: list[Result] = []
+    n = ctx.events(3000, 20000)
+    for name in ("belle2", "babar"):
+        det = load_detector(shipped_card(name))
+        trk = det.tracking
+        rec, _c = sample(det, 1.0, 1e-3, "mu+ mu-", n)
+        from alpsim.detector.chain import simulate
+
+        reco = simulate(np.random.default_rng(3), rec, det)
+        t = reco.objects()["tracks"]
+        mu = np.isfinite(t["d0"])  # every found track (muons and the kaon)
+        p, cos = t["p"][mu], t["cosTheta"][mu]
+        sin = np.sqrt(1 - cos**2)
+        beta = p / np.hypot(p, mass(13))
+        # truth perigee of the same particles
+        from alpsim.detector.helix import make_helix
+
+        vtx, p3 = _track_truth(rec, t["event"][mu], t["particle"][mu])
+        q = t["charge"][mu]
+        d0_true = np.empty(q.size)
+        z0_true = np.empty(q.size)
+        for sign in (1.0, -1.0):
+            s = q == sign
+            h = make_helix(vtx[s], p3[s], sign, trk.field)
+            d0_true[s], z0_true[s], _ = h.perigee()
+        for key, truth_v, (a, bb), k in (("d0", d0_true, trk.d0_resolution, 1.5),
+                                         ("z0", z0_true, trk.z0_resolution, 2.5)):  # fmt: skip
+            resid = t[key][mu] - truth_v
+            sigma = np.hypot(a, bb / (p * beta * sin**k))  # the card's formula per track
+            # the 68 % half-width of that mixture of Gaussians (tracks of different p, θ)
+            expect = robust_sigma(sigma * np.random.default_rng(5).standard_normal(sigma.size))
+            out.append(compare_rel(f"[self-consistency] {name}: σ({key}) of prompt tracks",
+                                   robust_sigma(resid) * 1e3, expect * 1e3, RES_TOL, unit="µm",
+                                   source=f"cards/{name}.toml {key}_resolution"))  # fmt: skip
+            out.append(compare_abs(f"[consistency] {name}: {key} pull width",
+                                   robust_sigma(resid / t[f"{key}Err"][mu]), 1.0, PULL_TOL,
+                                   source="unit pull of a correct covariance"))  # fmt: skip
+    return out
+
+
+@check("detector", quick=True)
+def vertex_fit_statistics(ctx: Context) -> list[Result]:
+    """The two-track vertex fit (detector/vertexing.py) on a → μμ (m = 1 GeV) from B+ → K+ a at
+    Belle II, cτ = 10 mm (the topology of the displaced search PRD 108 (2023) L111104): χ²
+    probability mean 0.5 (flat), pulls of the vertex x and of the
+    mass (M − m)/ErrM of width 1 ([consistency]: what a fit with correct covariances gives,
+    Frühwirth & Strandlie, Springer 2021, ch. 9). The transverse vertex resolution and the
+    flight-distance significance are INFO (the seed talk's "vertexing ≈ 15 µm" does not say for
+    which tracks).
+    """
+    det = load_detector(shipped_card("belle2"))
+    n = ctx.events(3000, 20000)
+    rec, c = sample(det, 1.0, 10.0, "mu+ mu-", n, objects=True)
+    ok = np.isfinite(c["a_chiProb"])
+    true_v, _ = _alp_vertices(rec)
+    v = c["vertices"]
+    alp_slots = {b.roles["alp"] for b in rec.blocks}
+    sel = np.isin(v["particle"], list(alp_slots))
+    ev = v["event"][sel]
+    pull_x = (v["x"][sel] - true_v[ev, 0]) / v["x_uncertainty"][sel]
+    pull_m = (c["a_M"][ok] - 1.0) / c["a_ErrM"][ok]
+    return [
+        compare_abs("[consistency] mean χ² probability (a → μμ vertex)",
+                    float(np.mean(c["a_chiProb"][ok])), 0.5, PULL_TOL / 2,
+                    source="flat χ² probability of a correct fit"),
+        compare_abs("[consistency] vertex x pull width", robust_sigma(pull_x), 1.0, PULL_TOL,
+                    source="unit pull"),
+        compare_abs("[consistency] mass pull width (M − m)/ErrM", robust_sigma(pull_m), 1.0,
+                    PULL_TOL, source="unit pull"),
+        info("σ(x) of the a → μμ vertex (cτ = 10 mm)",
+             robust_sigma(v["x"][sel] - true_v[ev, 0]) * 1e3, unit="µm"),
+        info("median flight-distance significance (cτ = 10 mm)",
+             float(np.median(c["a_significanceOfDistance"][ok]))),
+    ]  # fmt: skip
+
+
+@check("detector", quick=True)
+def ks_and_jpsi_peaks(ctx: Context) -> list[Result]:
+    """K0_S → π+π− at Belle II (an ALP of the K_S mass and cτ from B+ → K+ a): vertex-mass peak
+    at the PDG mass (0.2 %), the mass resolution and the flight-length resolution (INFO: no
+    Belle II number read). J/ψ → μ+μ− at BESIII: the dimuon mass resolution against the
+    analytic value σ_M = (M/√2)·σ_p/p of two back-to-back muons of p = M/2 with the card's
+    σ_p/p ([self-consistency]; the card's σ_p/p ≈ 0.5 % at 1 GeV is the MDC figure of
+    BESIII NIM A 614 (2010) 345 listed in REFERENCES.md "Detector performance anchors").
+    """
+    belle2 = load_detector(shipped_card("belle2"))
+    n = ctx.events(3000, 20000)
+    rec, c = sample(belle2, mass(310), ctau(310), "pi+ pi-", n, objects=True)
+    ok = np.isfinite(c["a_flightDistance"])
+    decay, prod = _alp_vertices(rec)
+    true_flight = np.linalg.norm(decay - prod, axis=1)
+    out = [
+        compare_rel("K0_S peak (median vertex mass)", float(np.median(c["a_M"][ok])),
+                    mass(310), 0.002, unit="GeV", source="PDG"),
+        info("σ(M) K0_S (68 % half-width)", robust_sigma(c["a_M"][ok]) * 1e3, unit="MeV"),
+        info("σ(flight distance) K0_S (68 % half-width)",
+             robust_sigma(c["a_flightDistance"][ok] - true_flight[ok]) * 1e3, unit="µm"),
+    ]  # fmt: skip
+    bes3 = load_detector(shipped_card("bes3"))
+    from alpsim.detector.tracking import track_response
+    from alpsim.generator.kinematics import four_vector
+
+    m_jpsi, m_mu = mass(443), mass(13)
+    rng = np.random.default_rng(4)
+    k = n * 4
+    cos = rng.uniform(-0.8, 0.8, k)
+    phi = rng.uniform(0, 2 * np.pi, k)
+    pm = np.sqrt(m_jpsi**2 / 4 - m_mu**2)
+    u = np.stack([np.sqrt(1 - cos**2) * np.cos(phi), np.sqrt(1 - cos**2) * np.sin(phi), cos], 1)
+    vtx = np.zeros((k, 4))
+    t1 = track_response(rng, four_vector(pm * u, m_mu), vtx, 1.0, m_mu, bes3.tracking)
+    t2 = track_response(rng, four_vector(-pm * u, m_mu), vtx, -1.0, m_mu, bes3.tracking)
+    both = t1.found & t2.found
+    tot = t1.p4[both] + t2.p4[both]
+    m = np.sqrt(tot[:, 3] ** 2 - np.sum(tot[:, :3] ** 2, axis=1))
+    a, bb = bes3.tracking.pt_resolution
+    beta = pm / np.hypot(pm, m_mu)
+    pt = pm * np.sqrt(1 - cos[both] ** 2)
+    rel = np.median(np.hypot(a * pt, bb / beta))
+    out.append(compare_rel("[self-consistency] BESIII J/ψ → μμ mass resolution",
+                           robust_sigma(m) * 1e3, m_jpsi / np.sqrt(2) * rel * 1e3, 0.15,
+                           unit="MeV", source="cards/bes3.toml pt_resolution, σ_M = M σ_p/(√2 p)",
+                           note="angles and the pT-to-p conversion add a little"))  # fmt: skip
+    return out
+
+
+@check("detector", quick=True)
+def displaced_vertex_efficiency_vs_radius(ctx: Context) -> list[Result]:
+    """Two-track vertex efficiency of a → μμ (m = 1 GeV, from B+ → K+ a) at Belle II versus the
+    true transverse decay radius, from the one displaced-track model of the card (layers
+    crossed), for the decays the displaced search PRD 108 (2023) L111104 selects. INFO: no
+    published Belle II ε(r) was read; zero beyond the last layers where no
+    track can be found is a PASS/FAIL requirement of the model (issue 17 item 3).
+    """
+    det = load_detector(shipped_card("belle2"))
+    n = ctx.events(4000, 20000)
+    rec, c = sample(det, 1.0, 300.0, "mu+ mu-", n)
+    decay, _ = _alp_vertices(rec)
+    r = np.hypot(decay[:, 0], decay[:, 1])
+    vert = np.isfinite(c["a_dr"])
+    edges = np.array([0.0, 150.0, 400.0, 700.0, 900.0, 1050.0, 1200.0])
+    out = []
+    for lo, hi in itertools.pairwise(edges):
+        s = (r >= lo) & (r < hi)
+        if s.sum() < 20:
+            continue
+        out.append(info(f"vertex efficiency, {lo:g} ≤ r < {hi:g} mm", float(vert[s].mean())))
+    beyond = r > det.tracking.findable_radius()
+    out.append(compare_abs("vertex efficiency beyond the findable radius",
+                           float(vert[beyond].mean()) if beyond.any() else 0.0, 0.0, 1e-9,
+                           source="no track can be found there (issue 17 item 3)"))  # fmt: skip
+    return out
