@@ -99,12 +99,15 @@ class EventRecord:
 
     @property
     def mode_names(self) -> list[str]:
-        return [b.mode for b in self.blocks]
+        """Distinct decay modes in block order (a mode can span several blocks, e.g. when the
+        material stage gives converted-photon events their own template)."""
+        return list(dict.fromkeys(b.mode for b in self.blocks))
 
     def mode_index(self) -> NDArray[np.int16]:
         """Per event, the index of its decay mode in `mode_names`."""
+        index = {m: i for i, m in enumerate(self.mode_names)}
         return np.concatenate(
-            [np.full(b.n_events, i, dtype=np.int16) for i, b in enumerate(self.blocks)]
+            [np.full(b.n_events, index[b.mode], dtype=np.int16) for b in self.blocks]
         )
 
     def weight_names(self) -> list[str]:
@@ -152,3 +155,35 @@ class EventRecord:
         for i, k in enumerate(("x", "y", "z", "t")):
             out[k] = vx[i]
         return out
+
+
+def derived_block(
+    block: Block,
+    events: NDArray[np.intp],
+    status: NDArray[np.int8],
+    new_pdg: NDArray[np.int32],
+    new_mother: NDArray[np.int32],
+    p4: NDArray[np.float64],
+    vertex: NDArray[np.float64],
+) -> Block:
+    """The events `events` of `block` as a new block of the same mode whose template is the old
+    one with `status` and particles appended (pdg `new_pdg`, mother `new_mother`, status 1).
+
+    `p4` and `vertex` are (len(events), P + k, 4) for the whole new template. Roles keep their
+    slots; weights and per-event truth columns are taken for the selected events. Used by the
+    material stage (detector/material.py) to record conversions and bremsstrahlung.
+    """
+    n_new = len(new_pdg)
+    return Block(
+        mode=block.mode,
+        pdg=np.concatenate([block.pdg, np.asarray(new_pdg, dtype=block.pdg.dtype)]),
+        status=np.concatenate(
+            [np.asarray(status, dtype=block.status.dtype), np.full(n_new, FINAL, block.status.dtype)]
+        ),
+        mother=np.concatenate([block.mother, np.asarray(new_mother, dtype=block.mother.dtype)]),
+        p4=p4,
+        vertex=vertex,
+        roles=dict(block.roles),
+        weights={k: v[events] for k, v in block.weights.items()},
+        extra={k: v[events] for k, v in block.extra.items()},
+    )
