@@ -178,7 +178,10 @@ def derived_block(
         mode=block.mode,
         pdg=np.concatenate([block.pdg, np.asarray(new_pdg, dtype=block.pdg.dtype)]),
         status=np.concatenate(
-            [np.asarray(status, dtype=block.status.dtype), np.full(n_new, FINAL, block.status.dtype)]
+            [
+                np.asarray(status, dtype=block.status.dtype),
+                np.full(n_new, FINAL, dtype=block.status.dtype),
+            ]
         ),
         mother=np.concatenate([block.mother, np.asarray(new_mother, dtype=block.mother.dtype)]),
         p4=p4,

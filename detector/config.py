@@ -194,7 +194,7 @@ class MaterialSettings:
 
     def total_x0(self, kinds: tuple[str, ...] = MATERIAL_KINDS) -> float:
         """Σ x/X0 at normal incidence over the layers of the given kinds."""
-        return float(sum(l.x_over_x0 for l in self.layers if l.kind in kinds))
+        return float(sum(layer.x_over_x0 for layer in self.layers if layer.kind in kinds))
 
 
 @dataclass(frozen=True)
@@ -342,7 +342,7 @@ def _material(t: Table, calorimeter_radius: float) -> MaterialSettings:
         return MaterialSettings()
     raw = t.raw("layers")
     if not isinstance(raw, list) or not raw:
-        raise t.error("layers", f"= {raw!r} must be a non-empty array of tables ([[material.layers]])")
+        raise t.error("layers", f"= {raw!r} must be a non-empty array of tables (one per layer)")
     layers = []
     for i, entry in enumerate(raw):
         e = Table(entry, f"{t.field('layers')}[{i}]", t.source)

@@ -90,7 +90,8 @@ def conversion_probability(x_over_x0_path: Array | float) -> Array:
 
 def sample_pair_fraction(rng: np.random.Generator, e_gamma: Array) -> Array:
     """Energy fraction x of the electron in γ → e+e−, complete-screening Bethe–Heitler spectrum
-    dσ/dx ∝ 1 − 4/3 x(1 − x) (PDG eq. 34.31) on [m_e/E, 1 − m_e/E]; by rejection (acceptance ≥ 2/3)."""
+    dσ/dx ∝ 1 − 4/3 x(1 − x) (PDG eq. 34.31) on [m_e/E, 1 − m_e/E]; by rejection (acceptance
+    ≥ 2/3)."""
     e_gamma = np.asarray(e_gamma, dtype=float)
     lo = np.minimum(M_E / e_gamma, 0.5)
     x = np.empty(e_gamma.shape)
@@ -126,58 +127,172 @@ class Crossings:
 
 
 @nb.njit(cache=True)
-def _crossings_kernel(vtx, p3, q, field, radii, zlo, zhi, thick, k_field, out_t, out_pos, out_dir, out_s):
+def _cross(x0, y0, z0, px, py, pz, q, field, big_r, z_lo, z_hi, k_field):
+    """First outgoing crossing of the cylinder r = big_r, z_lo < z < z_hi by a straight line
+    (q = 0 or no field) or a helix from (x0, y0, z0) with momentum (px, py, pz).
+    Returns (crossed, cosine to the normal, x, y, z, unit direction dx, dy, dz, path length)."""
+    pt = np.hypot(px, py)
+    p = np.sqrt(pt * pt + pz * pz)
+    r0 = np.hypot(x0, y0)
+    if big_r <= r0 + 1e-9 or pt <= 0.0:
+        return False, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    ux, uy = px / pt, py / pt
+    if q == 0.0 or field == 0.0:
+        b = x0 * ux + y0 * uy
+        st = -b + np.sqrt(b * b - (r0 * r0 - big_r * big_r))  # transverse distance
+        x, y, z = x0 + st * ux, y0 + st * uy, z0 + st * pz / pt
+        dx, dy, dz = px / p, py / p, pz / p
+        s = st * p / pt
+    else:
+        rho = pt / (k_field * abs(q) * field)
+        sgn = 1.0 if q * field > 0 else -1.0
+        cx, cy = x0 + sgn * rho * uy, y0 - sgn * rho * ux
+        dc = np.hypot(cx, cy)
+        if dc <= 0.0:
+            return False, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+        cosv = (big_r * big_r - dc * dc - rho * rho) / (2.0 * rho * dc)
+        if cosv > 1.0 or cosv < -1.0:
+            return False, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0  # never reaches big_r
+        psi0 = np.arctan2(y0 - cy, x0 - cx)
+        a = np.arccos(cosv)
+        phi0 = sgn * (psi0 - np.arctan2(cy, cx))
+        two_pi = 2.0 * np.pi
+        al1, al2 = (phi0 - a) % two_pi, (phi0 + a) % two_pi
+        alpha = al1 if al1 < al2 else al2
+        psi = psi0 - sgn * alpha
+        x, y = cx + rho * np.cos(psi), cy + rho * np.sin(psi)
+        z = z0 + rho * pz / pt * alpha
+        dx, dy, dz = sgn * np.sin(psi) * pt / p, -sgn * np.cos(psi) * pt / p, pz / p
+        s = rho * alpha * p / pt
+    if z < z_lo or z > z_hi:
+        return False, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    cosn = max((x * dx + y * dy) / big_r, MIN_COS)
+    return True, cosn, x, y, z, dx, dy, dz, s
+
+
+@nb.njit(cache=True)
+def _crossings_kernel(
+    vtx, p3, q, field, radii, zlo, zhi, thick, k_field, out_t, out_pos, out_dir, out_s
+):
     n, n_l = out_t.shape
-    two_pi = 2.0 * np.pi
     for i in range(n):
-        x0, y0, z0 = vtx[i, 0], vtx[i, 1], vtx[i, 2]
-        px, py, pz = p3[i, 0], p3[i, 1], p3[i, 2]
-        pt = np.hypot(px, py)
-        p = np.sqrt(pt * pt + pz * pz)
-        r0 = np.hypot(x0, y0)
         for k in range(n_l):
-            out_t[i, k] = 0.0
-            big_r = radii[k]
-            if big_r <= r0 + 1e-9 or pt <= 0.0:
-                continue
-            if q == 0.0 or field == 0.0:
-                ux, uy = px / pt, py / pt
-                b = x0 * ux + y0 * uy
-                st = -b + np.sqrt(b * b - (r0 * r0 - big_r * big_r))  # transverse distance
-                x, y, z = x0 + st * ux, y0 + st * uy, z0 + st * pz / pt
-                dx, dy, dz = px / p, py / p, pz / p
-                s = st * p / pt
-            else:
-                rho = pt / (k_field * abs(q) * field)
-                sgn = 1.0 if q * field > 0 else -1.0
-                ux, uy = px / pt, py / pt
-                cx, cy = x0 + sgn * rho * uy, y0 - sgn * rho * ux
-                psi0 = np.arctan2(y0 - cy, x0 - cx)
-                dc = np.hypot(cx, cy)
-                if dc <= 0.0:
-                    continue
-                cosv = (big_r * big_r - dc * dc - rho * rho) / (2.0 * rho * dc)
-                if cosv > 1.0 or cosv < -1.0:
-                    continue  # the helix never reaches this radius
-                a = np.arccos(cosv)
-                phi0 = sgn * (psi0 - np.arctan2(cy, cx))
-                al1 = (phi0 - a) % two_pi
-                al2 = (phi0 + a) % two_pi
-                alpha = al1 if al1 < al2 else al2
-                psi = psi0 - sgn * alpha
-                x, y = cx + rho * np.cos(psi), cy + rho * np.sin(psi)
-                z = z0 + rho * pz / pt * alpha
-                dx, dy, dz = sgn * np.sin(psi) * pt / p, -sgn * np.cos(psi) * pt / p, pz / p
-                s = rho * alpha * p / pt
-            if z < zlo[k] or z > zhi[k]:
-                continue
-            cosn = (x * dx + y * dy) / big_r
-            if cosn < 1e-3:
-                cosn = 1e-3
-            out_t[i, k] = thick[k] / cosn
+            ok, cosn, x, y, z, dx, dy, dz, s = _cross(
+                vtx[i, 0],
+                vtx[i, 1],
+                vtx[i, 2],
+                p3[i, 0],
+                p3[i, 1],
+                p3[i, 2],
+                q,
+                field,
+                radii[k],
+                zlo[k],
+                zhi[k],
+                k_field,
+            )
+            out_t[i, k] = thick[k] / cosn if ok else 0.0
             out_pos[i, k, 0], out_pos[i, k, 1], out_pos[i, k, 2] = x, y, z
             out_dir[i, k, 0], out_dir[i, k, 1], out_dir[i, k, 2] = dx, dy, dz
             out_s[i, k] = s
+
+
+@nb.njit(cache=True)
+def _walk_kernel(
+    vtx,
+    p3,
+    q,
+    field,
+    radii,
+    zlo,
+    zhi,
+    thick,
+    k_field,
+    thresh,
+    relative,
+    out_k,
+    out_total,
+    out_pos,
+    out_dir,
+    out_s,
+):
+    """For each particle, the layers it crosses in order of radius with traversed thickness
+    t_k; picks the first layer at which the running sum Σ t reaches `thresh` (absolute, or
+    `thresh` × the total when `relative`): its index (−1 if none), the total Σ t and the
+    crossing point, direction and path length there. One pass, no (N, L) arrays. For
+    straight lines with an absolute threshold the layers are skipped (total NaN) when an upper
+    bound on Σ t is below the threshold."""
+    n, n_l = p3.shape[0], radii.shape[0]
+    ts = np.empty(n_l)
+    straight = q == 0.0 or field == 0.0
+    sum_thick = thick.sum()
+    for i in range(n):
+        out_k[i] = -1
+        x0, y0, z0 = vtx[i, 0], vtx[i, 1], vtx[i, 2]
+        px, py, pz = p3[i, 0], p3[i, 1], p3[i, 2]
+        r02 = x0 * x0 + y0 * y0
+        total = 0.0
+        if straight:
+            pt2 = px * px + py * py
+            if pt2 <= 0.0:
+                out_total[i] = 0.0
+                continue
+            p = np.sqrt(pt2 + pz * pz)
+            if not relative:
+                # upper bound on Σ t: on the outgoing branch of a line with transverse impact
+                # parameter d, the cosine to the normal at radius r is sinθ·sqrt(1 − d²/r²),
+                # smallest at the first layer outside the start; most photons convert nowhere
+                k1 = 0
+                while k1 < n_l and radii[k1] * radii[k1] <= r02 + 1e-9:
+                    k1 += 1
+                if k1 == n_l:
+                    out_total[i] = 0.0
+                    continue
+                d2 = (x0 * py - y0 * px) ** 2 / pt2
+                cos_min = np.sqrt(pt2 * max(1.0 - d2 / (radii[k1] * radii[k1]), 0.0)) / p
+                if thresh[i] * max(cos_min, MIN_COS) > sum_thick:
+                    out_total[i] = np.nan  # not needed: no conversion
+                    continue
+            b = (x0 * px + y0 * py) / pt2
+            inv_pt2, inv_p = 1.0 / pt2, 1.0 / p
+            for k in range(n_l):
+                ts[k] = 0.0
+                r = radii[k]
+                if r * r <= r02 + 1e-9:
+                    continue
+                # x = x0 + a px with |x_T| = r: a = −b + sqrt(b² + (r² − r0²)/pT²)
+                a = -b + np.sqrt(b * b + (r * r - r02) * inv_pt2)
+                z = z0 + a * pz
+                if z < zlo[k] or z > zhi[k]:
+                    continue
+                cosn = ((x0 + a * px) * px + (y0 + a * py) * py) * inv_p / r
+                ts[k] = thick[k] / max(cosn, MIN_COS)
+                total += ts[k]
+        else:
+            for k in range(n_l):
+                ok, cosn, x, y, z, dx, dy, dz, s = _cross(
+                    x0, y0, z0, px, py, pz, q, field, radii[k], zlo[k], zhi[k], k_field
+                )
+                ts[k] = thick[k] / cosn if ok else 0.0
+                total += ts[k]
+        out_total[i] = total
+        target = thresh[i] * total if relative else thresh[i]
+        if total <= 0.0 or target > total:
+            continue
+        run = 0.0
+        for k in range(n_l):
+            if ts[k] <= 0.0:
+                continue
+            run += ts[k]
+            if run >= target:
+                ok, cosn, x, y, z, dx, dy, dz, s = _cross(
+                    x0, y0, z0, px, py, pz, q, field, radii[k], zlo[k], zhi[k], k_field
+                )
+                out_k[i] = k
+                out_pos[i, 0], out_pos[i, 1], out_pos[i, 2] = x, y, z
+                out_dir[i, 0], out_dir[i, 1], out_dir[i, 2] = dx, dy, dz
+                out_s[i] = s
+                break
 
 
 def crossings(
@@ -190,11 +305,13 @@ def crossings(
     by the cosine between direction and the layer normal (1/sinθ from the IP). For multiple
     scattering: `highland_theta0(p, β, crossings(...).x0)` gives θ0 layer by layer."""
     n, n_l = vertex.shape[0], len(layers)
-    radii = np.array([l.radius for l in layers], dtype=float)
-    zlo = np.array([l.z_range[0] for l in layers], dtype=float)
-    zhi = np.array([l.z_range[1] for l in layers], dtype=float)
-    thick = np.array([l.x_over_x0 for l in layers], dtype=float)
-    out = Crossings(np.empty((n, n_l)), np.zeros((n, n_l, 3)), np.zeros((n, n_l, 3)), np.zeros((n, n_l)))
+    radii = np.array([layer.radius for layer in layers], dtype=float)
+    zlo = np.array([layer.z_range[0] for layer in layers], dtype=float)
+    zhi = np.array([layer.z_range[1] for layer in layers], dtype=float)
+    thick = np.array([layer.x_over_x0 for layer in layers], dtype=float)
+    out = Crossings(
+        np.empty((n, n_l)), np.zeros((n, n_l, 3)), np.zeros((n, n_l, 3)), np.zeros((n, n_l))
+    )
     _crossings_kernel(
         np.ascontiguousarray(vertex[:, :3], dtype=float),
         np.ascontiguousarray(p3[:, :3], dtype=float),
@@ -213,186 +330,244 @@ def crossings(
     return out
 
 
+def _layer_arrays(layers: tuple[MaterialLayer, ...]) -> tuple[Array, Array, Array, Array]:
+    radii = np.array([layer.radius for layer in layers], dtype=float)
+    zlo = np.array([layer.z_range[0] for layer in layers], dtype=float)
+    zhi = np.array([layer.z_range[1] for layer in layers], dtype=float)
+    thick = np.array([layer.x_over_x0 for layer in layers], dtype=float)
+    return radii, zlo, zhi, thick
+
+
 @dataclass
-class _Electron:
-    """One electron line of a block: an original e± slot or one member of a conversion pair."""
+class _Walk:
+    """Result of `_walk`: chosen layer (−1 none), Σ t over the layers crossed, and the crossing
+    point, direction and path length at the chosen layer."""
 
-    slot: int  # template slot (original), or −1 for a conversion electron
-    photon: int  # index into the block's photon list for a conversion electron, else −1
-    pdg: int
-    valid: NDArray[np.bool_]  # (N,) events where this electron exists
-    p4: Array  # (N, 4) at production (valid events)
-    vertex: Array  # (N, 4)
-    radiates: NDArray[np.bool_] | None = None  # (N,)
-    p4_after: Array | None = None
-    gamma_p4: Array | None = None
-    gamma_vertex: Array | None = None
+    layer: NDArray[np.int64]
+    total: Array
+    position: Array
+    direction: Array
+    path: Array
 
 
-def _convert(
-    rng: np.random.Generator, block: Block, slot: int, layers, field: float
-) -> tuple[NDArray[np.bool_], Array, Array, Array, Array]:
-    """Conversions of one photon slot: (converted (N,), e− p4, e+ p4, pair vertex (N, 4))."""
-    p4, vtx = block.p4[:, slot], block.vertex[:, slot]
-    n = p4.shape[0]
-    cr = crossings(vtx, p4, 0.0, field, layers)
-    u = rng.random(cr.x0.shape)
-    hit = u < conversion_probability(cr.x0)
-    hit &= (p4[:, 3] > 2.0 * M_E)[:, None]
-    converted = hit.any(axis=1)
-    where = np.argmax(hit, axis=1)
+def _walk(vertex, p3, charge, field, layers, thresh, relative: bool) -> _Walk:
+    n = p3.shape[0]
+    w = _Walk(np.empty(n, np.int64), np.empty(n), np.empty((n, 3)), np.empty((n, 3)), np.empty(n))
+    _walk_kernel(
+        vertex,
+        p3,
+        float(charge),
+        float(field),
+        *_layer_arrays(layers),
+        K_FIELD,
+        np.ascontiguousarray(thresh, dtype=float),
+        relative,
+        w.layer,
+        w.total,
+        w.position,
+        w.direction,
+        w.path,
+    )
+    return w
+
+
+@dataclass
+class _Conversions:
+    """Conversions of one photon slot: the mask over events, and for the converted events
+    (`index`, sorted) the e− and e+ four-momenta and the conversion vertex."""
+
+    converted: NDArray[np.bool_]
+    index: NDArray[np.intp]
+    e_minus: Array
+    e_plus: Array
+    vertex: Array
+
+
+def _convert(rng: np.random.Generator, p4: Array, vtx: Array, layers, field: float) -> _Conversions:
+    """Conversions of one photon slot (N events).
+
+    One exponential variate per photon: the depth τ = E·9/7 (in X0, E ~ Exp(1)) at which it
+    converts, P(τ < T) = 1 − exp(−7/9 T); it converts in the first layer where the traversed
+    Σ t ≥ τ (the same law as layer-by-layer trials, with one random number)."""
+    tau = rng.standard_exponential(p4.shape[0]) / PAIR_FRACTION
+    tau[p4[:, 3] <= 2.0 * M_E] = np.inf
+    w = _walk(vtx, p4, 0.0, field, layers, tau, False)
+    converted = w.layer >= 0
     idx = np.flatnonzero(converted)
-    k = where[idx]
     e_g = p4[idx, 3]
     x = sample_pair_fraction(rng, e_g)
-    e_minus, e_plus, vertex = np.zeros((n, 4)), np.zeros((n, 4)), np.zeros((n, 4))
-    direction = cr.direction[idx, k]
-    for out, frac in ((e_minus, x), (e_plus, 1.0 - x)):
+    pairs = []
+    for frac in (x, 1.0 - x):
         e = frac * e_g
-        pm = np.sqrt(np.maximum(e * e - M_E * M_E, 0.0))
-        out[idx, :3] = direction * pm[:, None]
-        out[idx, 3] = e
-    vertex[idx, :3] = cr.position[idx, k]
-    vertex[idx, 3] = vtx[idx, 3] + cr.path[idx, k] / C_MM_PER_NS
-    return converted, e_minus, e_plus, vertex
+        out = np.empty((idx.size, 4))
+        out[:, :3] = w.direction[idx] * np.sqrt(np.maximum(e * e - M_E * M_E, 0.0))[:, None]
+        out[:, 3] = e
+        pairs.append(out)
+    vertex = np.empty((idx.size, 4))
+    vertex[:, :3] = w.position[idx]
+    vertex[:, 3] = vtx[idx, 3] + w.path[idx] / C_MM_PER_NS
+    return _Conversions(converted, idx, pairs[0], pairs[1], vertex)
 
 
-def _radiate(rng: np.random.Generator, el: _Electron, layers, field: float, k_min: float) -> None:
-    """Bremsstrahlung of one electron line over the layers it crosses (valid events only)."""
-    n = el.valid.shape[0]
-    idx = np.flatnonzero(el.valid)
-    el.radiates = np.zeros(n, dtype=bool)
-    el.p4_after = el.p4.copy()
-    el.gamma_p4, el.gamma_vertex = np.zeros((n, 4)), np.zeros((n, 4))
-    if idx.size == 0:
-        return
-    p4, vtx = el.p4[idx], el.vertex[idx]
-    cr = crossings(vtx, p4, pdg_charge(el.pdg), field, layers)
-    s = sample_brems_loss(rng, cr.x0)
-    keep = np.exp(-s.sum(axis=1))
+def _radiate(rng: np.random.Generator, p4: Array, vtx: Array, pdg: int, layers, field, k_min):
+    """Bremsstrahlung of one electron slot (N events) over all the layers it crosses:
+    (radiates (N,), electron p4 after the material, photon p4, photon vertex).
+
+    The total −ln u over the layers is Gamma(Σ t / ln 2) (the Bethe–Heitler densities of the
+    layers convolve exactly); the photon is emitted at layer k with probability t_k/Σ t, the
+    layer's expected share of the loss (one uniform, one gamma variate per electron)."""
+    n = p4.shape[0]
+    w = _walk(vtx, p4, pdg_charge(pdg), field, layers, rng.random(n), True)
     e0 = p4[:, 3]
-    e1 = np.maximum(keep * e0, M_E)
+    e1 = np.maximum(e0 * np.exp(-sample_brems_loss(rng, w.total)), M_E)
     k_gamma = e0 - e1
-    rad = k_gamma >= max(k_min, 1e-12)
-    j = np.argmax(s, axis=1)
-    rows = np.arange(idx.size)
-    p0 = np.linalg.norm(p4[:, :3], axis=1)
-    p1 = np.sqrt(np.maximum(e1 * e1 - M_E * M_E, 0.0))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(p0 > 0, p1 / p0, 0.0)
+    rad = (w.layer >= 0) & (k_gamma >= max(k_min, 1e-12))
+    idx = np.flatnonzero(rad)
     after = p4.copy()
-    after[rad, :3] *= scale[rad, None]
-    after[rad, 3] = e1[rad]
-    g = np.zeros((idx.size, 4))
-    g[:, :3] = cr.direction[rows, j] * k_gamma[:, None]
-    g[:, 3] = k_gamma
-    gv = np.zeros((idx.size, 4))
-    gv[:, :3] = cr.position[rows, j]
-    beta = np.where(e0 > 0, p0 / e0, 1.0)
-    gv[:, 3] = vtx[:, 3] + cr.path[rows, j] / (beta * C_MM_PER_NS)
-    el.radiates[idx] = rad
-    el.p4_after[idx] = after
-    el.gamma_p4[idx] = g
-    el.gamma_vertex[idx] = gv
+    p0 = np.linalg.norm(p4[idx, :3], axis=1)
+    p1 = np.sqrt(np.maximum(e1[idx] ** 2 - M_E * M_E, 0.0))
+    after[idx, :3] *= (p1 / p0)[:, None]
+    after[idx, 3] = e1[idx]
+    gamma, gvtx = np.zeros((n, 4)), np.zeros((n, 4))
+    gamma[idx, :3] = w.direction[idx] * k_gamma[idx, None]
+    gamma[idx, 3] = k_gamma[idx]
+    gvtx[idx, :3] = w.position[idx]
+    gvtx[idx, 3] = vtx[idx, 3] + w.path[idx] * e0[idx] / (p0 * C_MM_PER_NS)
+    return rad, after, gamma, gvtx
+
+
+def _pattern_codes(bits: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """One integer per event for its row of bits (0: nothing happened)."""
+    if bits.shape[1] <= 62:
+        codes = np.zeros(bits.shape[0], np.int64)
+        for j in range(bits.shape[1]):
+            codes |= bits[:, j].astype(np.int64) << j
+        return codes
+    rows, inverse = np.unique(bits, axis=0, return_inverse=True)
+    codes = inverse.reshape(-1).astype(np.int64)
+    # rows are sorted with the all-False row (nothing happened) first when present: it must be 0
+    return codes + 1 if rows[0].any() else codes
 
 
 def material_block(
     rng: np.random.Generator, block: Block, settings: MaterialSettings, field: float
 ) -> list[Block]:
-    """Conversions and bremsstrahlung in one block; returns the block, or its events split into
-    blocks by what happened (the untouched events first, in their original order)."""
-    layers = tuple(l for l in settings.layers if l.interacting)
+    """Conversions and bremsstrahlung in one block. Returns [block] if nothing happened, else
+    the untouched events (first) and one block per pattern of conversions and emissions.
+    The untouched events keep the block's arrays: touched rows are swapped out in place."""
+    layers = tuple(layer for layer in settings.layers if layer.interacting)
     n = block.n_events
     final = block.status == FINAL
     photons = np.flatnonzero(final & (block.pdg == PHOTON)) if settings.conversions else []
-    originals = np.flatnonzero(final & (np.abs(block.pdg) == ELECTRON))
-    if n == 0 or not layers or (len(photons) == 0 and (originals.size == 0 or not settings.bremsstrahlung)):
+    electrons = (
+        np.flatnonzero(final & (np.abs(block.pdg) == ELECTRON)) if settings.bremsstrahlung else []
+    )
+    if n == 0 or not layers or (len(photons) == 0 and len(electrons) == 0):
         return [block]
-    converted, electrons = [], []
-    for s in originals:
-        electrons.append(
-            _Electron(int(s), -1, int(block.pdg[s]), np.ones(n, bool), block.p4[:, s], block.vertex[:, s])
+    conv = [_convert(rng, block.p4[:, s], block.vertex[:, s], layers, field) for s in photons]
+    rad = [
+        _radiate(
+            rng,
+            block.p4[:, s],
+            block.vertex[:, s],
+            int(block.pdg[s]),
+            layers,
+            field,
+            settings.brems_min_energy,
         )
-    for j, s in enumerate(photons):
-        conv, e_minus, e_plus, vtx = _convert(rng, block, int(s), layers, field)
-        converted.append(conv)
-        electrons.append(_Electron(-1, j, ELECTRON, conv, e_minus, vtx))
-        electrons.append(_Electron(-1, j, -ELECTRON, conv, e_plus, vtx))
-    for el in electrons:
-        if settings.bremsstrahlung:
-            _radiate(rng, el, layers, field, settings.brems_min_energy)
-        else:
-            el.radiates, el.p4_after = np.zeros(n, bool), el.p4
-    bits = np.column_stack([*converted, *(el.radiates for el in electrons)])
-    if not bits.any():
+        for s in electrons
+    ]
+    bits = np.column_stack([c.converted for c in conv] + [r[0] for r in rad])
+    codes = _pattern_codes(bits)
+    touched = np.flatnonzero(codes)
+    if touched.size == 0:
         return [block]
-    patterns, inverse = np.unique(bits, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    order = np.argsort(inverse, kind="stable")
-    bounds = np.searchsorted(inverse[order], np.arange(patterns.shape[0] + 1))
-    out = []
-    n_conv = len(converted)
-    for g, pattern in enumerate(patterns):
-        events = order[bounds[g] : bounds[g + 1]]
-        if not pattern.any():
-            out.append(_subset(block, events))
-            continue
-        out.append(_pattern_block(block, events, photons, pattern[:n_conv], electrons, pattern[n_conv:]))
-    return out
+    touched = touched[np.argsort(codes[touched], kind="stable")]
+    t_codes = codes[touched]
+    starts = np.flatnonzero(np.r_[True, t_codes[1:] != t_codes[:-1]])
+    ends = np.r_[starts[1:], touched.size]
+    out = [
+        _pattern_block(block, touched[a:b], photons, conv, electrons, rad, bits[touched[a]])
+        for a, b in zip(starts, ends, strict=True)
+    ]
+    return [_untouched(block, codes == 0), *out]
 
 
-def _subset(block: Block, events: NDArray[np.intp]) -> Block:
-    """The untouched events of a block (the block itself if it is all of them)."""
-    if events.size == block.n_events:
-        return block
+def _untouched(block: Block, keep: NDArray[np.bool_]) -> Block:
+    """The events with nothing in the material: rows of the touched events are swapped to the
+    end of the block's arrays (in place, O(touched)) and the head is taken as a view."""
+    n_u = int(keep.sum())
+    head = np.arange(n_u)
+    bad = np.flatnonzero(~keep[:n_u])
+    free = np.flatnonzero(keep[n_u:]) + n_u
+    head[bad] = free
+    if bad.size:
+        for arr in (block.p4, block.vertex):
+            if arr.flags.writeable:
+                arr[bad], arr[free] = arr[free], arr[bad]
+        if not (block.p4.flags.writeable and block.vertex.flags.writeable):
+            return derived_block(
+                block,
+                head,
+                block.status,
+                np.empty(0, np.int32),
+                np.empty(0, np.int32),
+                block.p4[head],
+                block.vertex[head],
+            )
     return derived_block(
-        block, events, block.status, np.empty(0, np.int32), np.empty(0, np.int32),
-        block.p4[events], block.vertex[events],
+        block,
+        head,
+        block.status,
+        np.empty(0, np.int32),
+        np.empty(0, np.int32),
+        block.p4[:n_u],
+        block.vertex[:n_u],
     )
 
 
-def _pattern_block(block, events, photons, conv_bits, electrons, rad_bits) -> Block:
-    """Events sharing one pattern of conversions and emissions, as a block with its template."""
+def _pattern_block(block, events, photons, conv, electrons, rad, bits) -> Block:
+    """Events sharing one pattern of conversions and emissions, as a block with its template:
+    converted photons become status 2 with their e−, e+ daughters appended; radiating electrons
+    get their momentum after the material and a photon daughter appended."""
     status = block.status.copy()
+    p4 = block.p4[events]
     new_pdg, new_mother, new_p4, new_vtx = [], [], [], []
-    p4 = block.p4[events].copy()
-    slot_of: dict[int, int] = {}
-    p_next = block.n_particles
     for j, s in enumerate(photons):
-        if not conv_bits[j]:
-            continue
-        status[s] = DECAYED
-        for e, el in enumerate(electrons):
-            if el.photon == j:
-                slot_of[e] = p_next
-                p_next += 1
-                new_pdg.append(el.pdg)
+        if bits[j]:
+            status[s] = DECAYED
+            c = conv[j]
+            rows = np.searchsorted(c.index, events)
+            for pdg, e in ((ELECTRON, c.e_minus), (-ELECTRON, c.e_plus)):
+                new_pdg.append(pdg)
                 new_mother.append(int(s))
-                new_p4.append(el.p4_after[events])
-                new_vtx.append(el.vertex[events])
-    for e, el in enumerate(electrons):
-        if not rad_bits[e]:
-            continue
-        if el.slot >= 0:
-            p4[:, el.slot] = el.p4_after[events]
-            mother = el.slot
-        else:
-            mother = slot_of[e]
-        new_pdg.append(PHOTON)
-        new_mother.append(mother)
-        new_p4.append(el.gamma_p4[events])
-        new_vtx.append(el.gamma_vertex[events])
+                new_p4.append(e[rows])
+                new_vtx.append(c.vertex[rows])
+    for j, s in enumerate(electrons):
+        if bits[len(photons) + j]:
+            _, after, gamma, gvtx = rad[j]
+            p4[:, s] = after[events]
+            new_pdg.append(PHOTON)
+            new_mother.append(int(s))
+            new_p4.append(gamma[events])
+            new_vtx.append(gvtx[events])
     all_p4 = np.concatenate([p4, np.stack(new_p4, axis=1)], axis=1)
     all_vtx = np.concatenate([block.vertex[events], np.stack(new_vtx, axis=1)], axis=1)
     return derived_block(
-        block, events, status, np.array(new_pdg, np.int32), np.array(new_mother, np.int32),
-        np.ascontiguousarray(all_p4), np.ascontiguousarray(all_vtx),
+        block,
+        events,
+        status,
+        np.array(new_pdg, np.int32),
+        np.array(new_mother, np.int32),
+        all_p4,
+        all_vtx,
     )
 
 
 def apply_material(rng: np.random.Generator, record: EventRecord, det: DetectorSettings) -> None:
     """Photon conversions and bremsstrahlung in the detector card's material, in place on the
-    truth record (a no-op unless [material] is enabled)."""
+    truth record (a no-op unless [material] is enabled). Blocks are replaced; the arrays of
+    the original blocks are reordered in place (their untouched events become the first rows)."""
     m = det.material
     if not m.enabled or not m.layers:
         return
