@@ -11,20 +11,24 @@ its own random stream, so that what it makes is then tracked and clustered like 
   x ∈ [m_e/E, 1 − m_e/E]; the pair goes along the photon (opening angle ~ m_e/E neglected) from
   the crossing point. In the record the photon becomes status 2 with the e− and e+ as its
   status-1 daughters at the conversion vertex. Photons below 2 m_e do not convert. The asymptotic
-  7/9 law overestimates conversions of soft photons (the pair cross section in Si is ~80 % of its
-  limit at 100 MeV, PDG Fig. 34.17): not corrected.
+  7/9 law overestimates conversions of soft photons (in light materials the pair cross section
+  is well below its limit under ~100 MeV: PDG Review, same chapter, figure of the conversion
+  probability versus photon energy): not corrected.
 - Bremsstrahlung of e±: in each layer crossed the electron keeps the energy fraction u with the
   Bethe–Heitler density f(u) = (−ln u)^{c−1}/Γ(c), c = t/ln 2 (Bethe & Heitler, Proc. R. Soc.
   A146 (1934) 83; R. Frühwirth, Comput. Phys. Commun. 154 (2003) 131, eq. 1), i.e. −ln u is
-  Gamma(c)-distributed and ⟨u⟩ = exp(−t). The losses of all layers crossed add (−ln u sums, an
-  exact property of the density); the radiated energy goes into one photon, emitted along the
-  electron at the layer where most was lost (photons of several layers are collinear to within
-  the track's bending between layers). The photon is a status-1 daughter of the electron; the
-  electron keeps its slot and status and its four-momentum in the record becomes the one after
-  the material (same direction, energy u·E), so the tracker measures the radiated momentum and
-  four-momentum stays balanced: E_before = E_after + E_γ. Photons lighter than the card's
-  `brems_min_energy` are not made (and that electron keeps its energy). Bremsstrahlung photons do
-  not convert again (second order in x/X0).
+  Gamma(c)-distributed and ⟨u⟩ = exp(−t). Gamma variates of one scale add, so the loss over all
+  layers crossed is one draw with c = Σ t/ln 2. The radiated energy goes into one photon along
+  the electron at a layer chosen with probability t_k/Σ t (its expected share of the loss;
+  photons of several layers are collinear to within the track's bending between layers). The
+  photon is a status-1 daughter of the electron; the electron keeps its slot, status and
+  mother, and its four-momentum in the record becomes the one after the material (same
+  direction, energy u·E, at least m_e), so the tracker measures the radiated momentum and the
+  energy balances: E_before = E_after + E_γ (the photon leaves along the electron's direction
+  at the emission point; the nucleus takes a recoil of O(m_e²/E)).
+  Photons lighter than the card's `brems_min_energy` are not made (that electron keeps its
+  energy). Second order in x/X0 and not simulated: conversion pairs do not radiate and
+  bremsstrahlung photons do not convert.
 - Multiple scattering: `highland_theta0` (PDG eq. 34.15) and `crossings` (per-layer traversed
   thickness of a helix or a straight line) for the tracking stage; the stage itself does not
   deflect tracks.
