@@ -506,28 +506,17 @@ def _untouched(block: Block, keep: NDArray[np.bool_]) -> Block:
     free = np.flatnonzero(keep[n_u:]) + n_u
     head[bad] = free
     if bad.size:
-        for arr in (block.p4, block.vertex):
-            if arr.flags.writeable:
-                arr[bad], arr[free] = arr[free], arr[bad]
         if not (block.p4.flags.writeable and block.vertex.flags.writeable):
             return derived_block(
-                block,
-                head,
-                block.status,
-                np.empty(0, np.int32),
-                np.empty(0, np.int32),
-                block.p4[head],
-                block.vertex[head],
-            )
+                block, head, block.status, np.empty(0, np.int32), np.empty(0, np.int32),
+                block.p4[head], block.vertex[head],
+            )  # fmt: skip
+        for arr in (block.p4, block.vertex):
+            arr[bad], arr[free] = arr[free], arr[bad]
     return derived_block(
-        block,
-        head,
-        block.status,
-        np.empty(0, np.int32),
-        np.empty(0, np.int32),
-        block.p4[:n_u],
-        block.vertex[:n_u],
-    )
+        block, head, block.status, np.empty(0, np.int32), np.empty(0, np.int32),
+        block.p4[:n_u], block.vertex[:n_u],
+    )  # fmt: skip
 
 
 def _pattern_block(block, events, photons, conv, electrons, rad, bits) -> Block:

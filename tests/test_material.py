@@ -342,3 +342,24 @@ def test_disabled_material_leaves_the_record_alone():
     record = EventRecord("gun", [block])
     apply_material(np.random.default_rng(0), record, det)
     assert record.blocks == [block]
+
+
+@pytest.mark.parametrize("writeable", [True, False])
+def test_events_keep_their_own_rows(writeable):
+    """Splitting a block (in place, or by copies for read-only arrays) keeps each event's
+    four-momenta, vertices and per-event columns together and loses none."""
+    n = 5000
+    block = gun(22, n, 1.0, np.pi / 2)
+    block.vertex[:, 0, 3] = np.arange(n)  # production time tags the event
+    block.extra["tag"] = np.arange(n, dtype=float)
+    original = block.p4[:, 0].copy()
+    block.p4.setflags(write=writeable)
+    block.vertex.setflags(write=writeable)
+    blocks = material_block(np.random.default_rng(10), block, settings(layer(50.0, 0.2)), 1.5)
+    assert len(blocks) == 2 and sum(b.n_events for b in blocks) == n
+    tags = np.concatenate([b.vertex[:, 0, 3] for b in blocks]).astype(int)
+    np.testing.assert_array_equal(np.sort(tags), np.arange(n))
+    for b in blocks:
+        tag = b.vertex[:, 0, 3].astype(int)
+        np.testing.assert_array_equal(b.extra["tag"], tag)
+        np.testing.assert_array_equal(b.p4[:, 0], original[tag])
