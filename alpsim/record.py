@@ -60,17 +60,23 @@ class Block:
         return np.flatnonzero(self.mother == index)
 
     def final_descendants(self, index: int) -> NDArray[np.intp]:
-        """Template indices of the final-state (status 1) descendants of particle `index`."""
+        """Template indices of the final-state (status 1) descendants of particle `index`.
+
+        The search stops at final-state particles: what the detector material made from them
+        (a bremsstrahlung photon, daughter of a status-1 electron) is not part of the decay."""
+        if self.status[index] == FINAL:
+            return np.array([index], dtype=np.intp)
         found = []
         stack = [index]
         while stack:
             i = stack.pop()
+            if i != index and self.status[i] == FINAL:
+                found.append(i)
+                continue
             kids = self.daughters(i)
             if kids.size == 0 and i != index:
                 found.append(i)
             stack.extend(int(k) for k in kids)
-        if not found and self.status[index] == FINAL:
-            found.append(index)
         return np.array(sorted(found), dtype=np.intp)
 
     def decay_vertex(self, index: int) -> NDArray[np.float64]:

@@ -363,3 +363,33 @@ def test_events_keep_their_own_rows(writeable):
         tag = b.vertex[:, 0, 3].astype(int)
         np.testing.assert_array_equal(b.extra["tag"], tag)
         np.testing.assert_array_equal(b.p4[:, 0], original[tag])
+
+
+def test_bremsstrahlung_photons_are_not_decay_products():
+    """A → e+ e−, then e− radiates: A's final-state descendants stay the two electrons (the
+    photon is a material secondary of a final-state particle), and the electron alone is its own
+    final state."""
+    n = 2000
+    p4 = np.zeros((n, 3, 4))
+    p4[:, 1] = [0.0, 2.0, 0.0, np.hypot(2.0, M_E)]
+    p4[:, 2] = [0.0, -2.0, 0.0, np.hypot(2.0, M_E)]
+    p4[:, 0] = p4[:, 1] + p4[:, 2]
+    block = Block(
+        "A -> e+ e-",
+        np.array([9000005, 11, -11], np.int32),
+        np.array([DECAYED, FINAL, FINAL], np.int8),
+        np.array([-1, 0, 0], np.int32),
+        p4,
+        np.zeros((n, 3, 4)),
+    )
+    blocks = material_block(
+        np.random.default_rng(13), block, settings(layer(50.0, 0.1), brems_min_energy=0.0), 1.5
+    )
+    both = [b for b in blocks if b.n_particles == 5]
+    assert both, "expected events where both electrons radiate"
+    b = both[0]
+    assert list(b.pdg[3:]) == [22, 22] and list(b.mother[3:]) == [1, 2]
+    assert list(b.final_descendants(0)) == [1, 2]
+    assert list(b.final_descendants(1)) == [1]
+    # energy balance at the decay: A = e+ + e- + their photons
+    np.testing.assert_allclose(b.p4[:, 1:, 3].sum(axis=1), b.p4[:, 0, 3], rtol=1e-12)
