@@ -456,32 +456,87 @@ def _pattern_codes(bits: NDArray[np.bool_]) -> NDArray[np.int64]:
 def material_block(
     rng: np.random.Generator, block: Block, settings: MaterialSettings, field: float
 ) -> list[Block]:
-    """Conversions and bremsstrahlung in one block. Returns [block] if nothing happened, else
-    the untouched events (first) and one block per pattern of conversions and emissions.
-    The untouched events keep the block's arrays: touched rows are swapped out in place."""
+    """Conversions and bremsstrahlung in one block (`material_blocks` of one block)."""
+    return material_blocks(rng, [block], settings, field)
+
+
+def _slots(blocks: list[Block], settings: MaterialSettings):
+    """(block, slot) pairs of the final-state photons and of the e−, e+ of every block."""
+    photons, e_minus, e_plus = [], [], []
+    for j, b in enumerate(blocks):
+        if b.n_events == 0:
+            continue
+        final = b.status == FINAL
+        if settings.conversions:
+            photons += [(j, int(s)) for s in np.flatnonzero(final & (b.pdg == PHOTON))]
+        if settings.bremsstrahlung:
+            e_minus += [(j, int(s)) for s in np.flatnonzero(final & (b.pdg == ELECTRON))]
+            e_plus += [(j, int(s)) for s in np.flatnonzero(final & (b.pdg == -ELECTRON))]
+    return photons, e_minus, e_plus
+
+
+def _stack(blocks: list[Block], slots: list[tuple[int, int]]):
+    """Four-momenta and vertices of the given (block, slot) columns stacked over events, and
+    the offset of each column in the stack."""
+    sizes = [blocks[j].n_events for j, _ in slots]
+    offsets = np.zeros(len(slots) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    if not slots:
+        return np.empty((0, 4)), np.empty((0, 4)), offsets
+    p4 = np.concatenate([blocks[j].p4[:, s] for j, s in slots])
+    vtx = np.concatenate([blocks[j].vertex[:, s] for j, s in slots])
+    return p4, vtx, offsets
+
+
+def material_blocks(
+    rng: np.random.Generator, blocks: list[Block], settings: MaterialSettings, field: float
+) -> list[Block]:
+    """Conversions and bremsstrahlung in a list of blocks, all particles at once (one compiled
+    pass and one draw per kind of particle, whatever the number of blocks). A block where
+    nothing happened is returned as it is; otherwise its untouched events (first) and one block
+    per pattern of conversions and emissions. The untouched events keep the block's arrays:
+    touched rows are swapped out in place."""
     layers = tuple(layer for layer in settings.layers if layer.interacting)
-    n = block.n_events
-    final = block.status == FINAL
-    photons = np.flatnonzero(final & (block.pdg == PHOTON)) if settings.conversions else []
-    electrons = (
-        np.flatnonzero(final & (np.abs(block.pdg) == ELECTRON)) if settings.bremsstrahlung else []
-    )
-    if n == 0 or not layers or (len(photons) == 0 and len(electrons) == 0):
-        return [block]
-    conv = [_convert(rng, block.p4[:, s], block.vertex[:, s], layers, field) for s in photons]
-    rad = [
-        _radiate(
-            rng,
-            block.p4[:, s],
-            block.vertex[:, s],
-            int(block.pdg[s]),
-            layers,
-            field,
-            settings.brems_min_energy,
+    photons, e_minus, e_plus = _slots(blocks, settings)
+    if not layers or not (photons or e_minus or e_plus):
+        return list(blocks)
+    # one pass over every photon, then every e−, then every e+ (fixed order: reproducible)
+    p4, vtx, off_g = _stack(blocks, photons)
+    conv_all = _convert(rng, p4, vtx, layers, field)
+    rad_all = []
+    for slots, pdg in ((e_minus, ELECTRON), (e_plus, -ELECTRON)):
+        p4, vtx, off = _stack(blocks, slots)
+        rad_all.append(
+            (slots, off, _radiate(rng, p4, vtx, pdg, layers, field, settings.brems_min_energy))
         )
-        for s in electrons
-    ]
-    bits = np.column_stack([c.converted for c in conv] + [r[0] for r in rad])
+    # per block: its photons' conversions and its electrons' emissions, then the split
+    conv: dict[int, list] = {}
+    for c, (j, s) in enumerate(photons):
+        a, b = off_g[c], off_g[c + 1]
+        lo, hi = np.searchsorted(conv_all.index, [a, b])
+        piece = _Conversions(
+            conv_all.converted[a:b], conv_all.index[lo:hi] - a, conv_all.e_minus[lo:hi],
+            conv_all.e_plus[lo:hi], conv_all.vertex[lo:hi],
+        )  # fmt: skip
+        conv.setdefault(j, []).append((s, piece))
+    rad: dict[int, list] = {}
+    for slots, off, (r, after, gamma, gvtx) in rad_all:
+        for c, (j, s) in enumerate(slots):
+            a, b = off[c], off[c + 1]
+            rad.setdefault(j, []).append((s, (r[a:b], after[a:b], gamma[a:b], gvtx[a:b])))
+    out: list[Block] = []
+    for j, block in enumerate(blocks):
+        c_j, r_j = conv.get(j, []), sorted(rad.get(j, []), key=lambda x: x[0])
+        out.extend(_split(block, c_j, r_j))
+    return out
+
+
+def _split(block: Block, conv: list, rad: list) -> list[Block]:
+    """One block split by what happened to its photons (`conv`: (slot, _Conversions)) and
+    electrons (`rad`: (slot, emissions))."""
+    if not conv and not rad:
+        return [block]
+    bits = np.column_stack([c.converted for _, c in conv] + [r[0] for _, r in rad])
     codes = _pattern_codes(bits)
     touched = np.flatnonzero(codes)
     if touched.size == 0:
@@ -491,10 +546,11 @@ def material_block(
     starts = np.flatnonzero(np.r_[True, t_codes[1:] != t_codes[:-1]])
     ends = np.r_[starts[1:], touched.size]
     out = [
-        _pattern_block(block, touched[a:b], photons, conv, electrons, rad, bits[touched[a]])
+        _pattern_block(block, touched[a:b], conv, rad, bits[touched[a]])
         for a, b in zip(starts, ends, strict=True)
     ]
-    return [_untouched(block, codes == 0), *out]
+    keep = codes == 0
+    return [_untouched(block, keep), *out] if keep.any() else out
 
 
 def _untouched(block: Block, keep: NDArray[np.bool_]) -> Block:
@@ -519,42 +575,35 @@ def _untouched(block: Block, keep: NDArray[np.bool_]) -> Block:
     )  # fmt: skip
 
 
-def _pattern_block(block, events, photons, conv, electrons, rad, bits) -> Block:
+def _pattern_block(block, events, conv, rad, bits) -> Block:
     """Events sharing one pattern of conversions and emissions, as a block with its template:
     converted photons become status 2 with their e−, e+ daughters appended; radiating electrons
     get their momentum after the material and a photon daughter appended."""
     status = block.status.copy()
     p4 = block.p4[events]
     new_pdg, new_mother, new_p4, new_vtx = [], [], [], []
-    for j, s in enumerate(photons):
+    for j, (s, c) in enumerate(conv):
         if bits[j]:
             status[s] = DECAYED
-            c = conv[j]
             rows = np.searchsorted(c.index, events)
             for pdg, e in ((ELECTRON, c.e_minus), (-ELECTRON, c.e_plus)):
                 new_pdg.append(pdg)
-                new_mother.append(int(s))
+                new_mother.append(s)
                 new_p4.append(e[rows])
                 new_vtx.append(c.vertex[rows])
-    for j, s in enumerate(electrons):
-        if bits[len(photons) + j]:
-            _, after, gamma, gvtx = rad[j]
+    for j, (s, (_, after, gamma, gvtx)) in enumerate(rad):
+        if bits[len(conv) + j]:
             p4[:, s] = after[events]
             new_pdg.append(PHOTON)
-            new_mother.append(int(s))
+            new_mother.append(s)
             new_p4.append(gamma[events])
             new_vtx.append(gvtx[events])
     all_p4 = np.concatenate([p4, np.stack(new_p4, axis=1)], axis=1)
     all_vtx = np.concatenate([block.vertex[events], np.stack(new_vtx, axis=1)], axis=1)
     return derived_block(
-        block,
-        events,
-        status,
-        np.array(new_pdg, np.int32),
-        np.array(new_mother, np.int32),
-        all_p4,
-        all_vtx,
-    )
+        block, events, status, np.array(new_pdg, np.int32), np.array(new_mother, np.int32),
+        all_p4, all_vtx,
+    )  # fmt: skip
 
 
 def apply_material(rng: np.random.Generator, record: EventRecord, det: DetectorSettings) -> None:
@@ -564,7 +613,4 @@ def apply_material(rng: np.random.Generator, record: EventRecord, det: DetectorS
     m = det.material
     if not m.enabled or not m.layers:
         return
-    blocks: list[Block] = []
-    for b in record.blocks:
-        blocks.extend(material_block(rng, b, m, det.solenoid_field))
-    record.blocks = blocks
+    record.blocks = material_blocks(rng, record.blocks, m, det.solenoid_field)

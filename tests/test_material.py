@@ -393,3 +393,20 @@ def test_bremsstrahlung_photons_are_not_decay_products():
     assert list(b.final_descendants(1)) == [1]
     # energy balance at the decay: A = e+ + e- + their photons
     np.testing.assert_allclose(b.p4[:, 1:, 3].sum(axis=1), b.p4[:, 0, 3], rtol=1e-12)
+
+
+def test_block_where_every_photon_converts():
+    """No empty block is left behind when nothing stays untouched."""
+    blocks = material_block(
+        np.random.default_rng(14), gun(22, 300, 1.0, np.pi / 2), settings(layer(50.0, 1.0)), 1.5
+    )
+    # P(no conversion in 1 X0) = exp(-7/9) = 0.46 per photon: both kinds of events are there
+    assert all(b.n_events > 0 for b in blocks) and len(blocks) == 2
+    always = material_block(
+        np.random.default_rng(14),
+        gun(22, 300, 1.0, np.pi / 2),
+        settings(*(layer(50.0 + i, 1.0) for i in range(20))),
+        1.5,
+    )
+    # 20 X0: P(no conversion) = exp(-140/9) ~ 2e-7
+    assert len(always) == 1 and always[0].status[0] == DECAYED
