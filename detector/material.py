@@ -342,6 +342,20 @@ def _layer_arrays(layers: tuple[MaterialLayer, ...]) -> tuple[Array, Array, Arra
     return radii, zlo, zhi, thick
 
 
+def scattering_angles(
+    vertex: Array, p4: Array, charge: float, field: float, layers: tuple[MaterialLayer, ...]
+) -> tuple[Array, Array]:
+    """Highland θ0 (rad) of charged particles in each layer they cross, (N, L), 0 where a layer
+    is not crossed, and the traversed thickness x/X0 (N, L): from production points `vertex`
+    (N, ≥3) and four-momenta `p4` (N, 4), in the solenoid field `field` (T). For the tracking
+    stage's covariances. Note the PDG's caveat: the log term makes θ0 of several layers
+    differ from the quadrature sum of per-layer θ0 (for the total, use the summed thickness)."""
+    cr = crossings(vertex, p4[:, :3], charge, field, layers)
+    p = np.linalg.norm(p4[:, :3], axis=1)
+    beta = p / p4[:, 3]
+    return highland_theta0(p[:, None], beta[:, None], cr.x0, charge), cr.x0
+
+
 @dataclass
 class _Walk:
     """Result of `_walk`: chosen layer (−1 none), Σ t over the layers crossed, and the crossing

@@ -20,6 +20,7 @@ from alpsim.detector.material import (
     highland_theta0,
     material_block,
     sample_pair_fraction,
+    scattering_angles,
 )
 from alpsim.pdg import mass as pdg_mass
 from alpsim.record import DECAYED, FINAL, Block, EventRecord
@@ -410,3 +411,22 @@ def test_block_where_every_photon_converts():
     )
     # 20 X0: P(no conversion) = exp(-140/9) ~ 2e-7
     assert len(always) == 1 and always[0].status[0] == DECAYED
+
+
+def test_scattering_angles_per_layer():
+    """θ0 of a 0.5 GeV/c muon from the IP in 1.5 T at each layer: Highland on the thickness
+    x/X0 / cos(angle to the normal), cos = sqrt(1 - (r/2ρ)^2) for a circle through the IP."""
+    n, p, m_mu = 100, 0.5, pdg_mass(13)
+    block = gun(22, n, p, np.pi / 2)  # directions; made a muon's four-momentum below
+    p4 = block.p4[:, 0].copy()
+    p4[:, 3] = np.hypot(p, m_mu)
+    layers = (layer(100.0, 0.01), layer(400.0, 0.02, z=(-1.0, 1.0)))
+    theta0, x0 = scattering_angles(block.vertex[:, 0], p4, -1.0, 1.5, layers)
+    rho = p / (0.299792458e-3 * 1.5)
+    t = 0.01 / np.sqrt(1 - (100.0 / (2 * rho)) ** 2)
+    np.testing.assert_allclose(x0[:, 0], t)
+    beta = p / np.hypot(p, m_mu)
+    expect = 0.0136 / (beta * p) * np.sqrt(t) * (1 + 0.038 * np.log(t / beta**2))
+    np.testing.assert_allclose(theta0[:, 0], expect)
+    # the second layer's z range (|z| < 1 mm) is crossed at theta = 90 deg only
+    assert np.all(theta0[:, 1] > 0)
