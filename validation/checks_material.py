@@ -100,3 +100,41 @@ def material_budget_and_conversions(ctx: Context) -> list[Result]:
             )
         )  # fmt: skip
     return out
+
+
+@check("detector", quick=False)
+def material_effect_on_b_to_k_a(ctx: Context) -> list[Result]:
+    """What the material does to the Belle II B+ → K+ a analysis cards (INFO, no published
+    reference: the Belle II displaced search PRD 108 (2023) L111104 and the TDR arXiv:1011.0352
+    quote no conversion or radiative-loss figure for them): the `reconstructed` efficiency of
+    a → γγ (converted photons count only if both tracks are found), a → e+e− (bremsstrahlung)
+    and a → μ+μ− (no effect expected) with the [material] stage on and off (run.material =
+    false), and the low side (16 % quantile) of the a → e+e− candidate mass (radiative tail).
+    """
+    import dataclasses
+
+    from alpsim.card import load_card
+    from alpsim.runner import simulate_chunk
+
+    from .checks_detector import CARDS
+
+    n = ctx.events(5_000, 50_000)
+    out: list[Result] = []
+    for final in ("gg", "ee", "mumu"):
+        card = load_card(CARDS / f"belle2_b2ka_{final}.toml")
+        off_m = dataclasses.replace(card.detector.material, enabled=False)
+        off = dataclasses.replace(card, detector=dataclasses.replace(card.detector, material=off_m))
+        cols = {}
+        for tag, c in (("on", card), ("off", off)):
+            _, reco = simulate_chunk(c, 7, 0, 0, n)
+            cols[tag] = reco.columns()
+        for tag in ("off", "on"):
+            eff = float(np.mean(cols[tag]["reconstructed"]))
+            out.append(info(f"Belle II B+ → K+ a ({final}): reconstructed, material {tag}", eff))
+        if final == "ee":
+            for tag in ("off", "on"):
+                ok = cols[tag]["reconstructed"].astype(bool)
+                q16 = float(np.nanpercentile(cols[tag]["a_M"][ok], 16))
+                out.append(info(f"a → e+e− (m_a = 0.2 GeV): a_M 16 % quantile, material {tag}",
+                                q16, unit="GeV"))  # fmt: skip
+    return out
