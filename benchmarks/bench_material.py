@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_chain import simulate_chunk_truth
 
 CARDS = Path(__file__).resolve().parents[1] / "cards"
-REPEAT = 3
+REPEAT = 5
 DEFAULT = ("belle2_b2ka_gg.toml", "belle2_b2ka_mumu.toml")
 
 
