@@ -229,6 +229,7 @@ def _walk_kernel(
     n, n_l = p3.shape[0], radii.shape[0]
     ts = np.empty(n_l)
     straight = q == 0.0 or field == 0.0
+    two_pi = 2.0 * np.pi
     sum_thick = thick.sum()
     for i in range(n):
         out_k[i] = -1
@@ -273,11 +274,40 @@ def _walk_kernel(
                 ts[k] = thick[k] / max(cosn, MIN_COS)
                 total += ts[k]
         else:
+            # helix: per particle the circle (centre distance dc, radius ρ) and the turning
+            # angle to the apex φ0; per layer one arccos for the turning angle α (z check) and
+            # the law of cosines in (IP, centre, crossing) for the angle to the normal:
+            # cos γ = (r² + ρ² − dc²)/(2 r ρ), transverse cosine to the normal = sin γ
+            pt = np.hypot(px, py)
+            if pt <= 0.0:
+                out_total[i] = 0.0
+                continue
+            p = np.sqrt(pt * pt + pz * pz)
+            rho = pt / (k_field * abs(q) * field)
+            sgn = 1.0 if q * field > 0 else -1.0
+            cx, cy = x0 + sgn * rho * py / pt, y0 - sgn * rho * px / pt
+            dc = np.hypot(cx, cy)
+            if dc <= 0.0:
+                out_total[i] = 0.0
+                continue
+            phi0 = sgn * (np.arctan2(y0 - cy, x0 - cx) - np.arctan2(cy, cx))
+            dz_da = rho * pz / pt
             for k in range(n_l):
-                ok, cosn, x, y, z, dx, dy, dz, s = _cross(
-                    x0, y0, z0, px, py, pz, q, field, radii[k], zlo[k], zhi[k], k_field
-                )
-                ts[k] = thick[k] / cosn if ok else 0.0
+                ts[k] = 0.0
+                r = radii[k]
+                if r * r <= r02 + 1e-9:
+                    continue
+                cosv = (r * r - dc * dc - rho * rho) / (2.0 * rho * dc)
+                if cosv > 1.0 or cosv < -1.0:
+                    continue  # never reaches r
+                a = np.arccos(cosv)
+                al1, al2 = (phi0 - a) % two_pi, (phi0 + a) % two_pi
+                z = z0 + dz_da * (al1 if al1 < al2 else al2)
+                if z < zlo[k] or z > zhi[k]:
+                    continue
+                cg = (r * r + rho * rho - dc * dc) / (2.0 * r * rho)
+                cosn = np.sqrt(max(1.0 - cg * cg, 0.0)) * pt / p
+                ts[k] = thick[k] / max(cosn, MIN_COS)
                 total += ts[k]
         out_total[i] = total
         target = thresh[i] * total if relative else thresh[i]
@@ -289,7 +319,7 @@ def _walk_kernel(
                 continue
             run += ts[k]
             if run >= target:
-                ok, cosn, x, y, z, dx, dy, dz, s = _cross(
+                _ok, _cosn, x, y, z, dx, dy, dz, s = _cross(
                     x0, y0, z0, px, py, pz, q, field, radii[k], zlo[k], zhi[k], k_field
                 )
                 out_k[i] = k
