@@ -4,8 +4,9 @@ Run: python benchmarks/bench_material.py [N] [CARD ...]
      (default N = 1e5, one chunk; default cards: Belle II B+ -> K+ a, a -> gamma gamma and mu mu)
 For each card one chunk of N truth events is generated once; then, interleaved and best of
 REPEAT, the detector chain alone (material off) and the material stage plus the chain (on a
-fresh copy of the truth record) are timed. Prints both rates and the relative slow-down; the
-task asks for at most ~10 %.
+fresh copy of the truth record) are timed in process CPU time (single-threaded: robust on a
+shared machine, where wall time swings by tens of per cent). Prints both rates and the
+relative slow-down; the task asks for at most ~10 %.
 """
 
 from __future__ import annotations
@@ -44,14 +45,14 @@ def rates(card_path: Path, n: int) -> tuple[float, float]:
     simulate(chunk_rng(seed, 0, DETECTOR_STREAM), rec, det)
     best_off = best_on = float("inf")
     for _ in range(REPEAT):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         simulate(chunk_rng(seed, 0, DETECTOR_STREAM), truth, det)
-        t1 = time.perf_counter()
+        t1 = time.process_time()
         rec = copy.deepcopy(truth)
-        t2 = time.perf_counter()
+        t2 = time.process_time()
         apply_material(chunk_rng(seed, 0, MATERIAL_STREAM), rec, det)
         simulate(chunk_rng(seed, 0, DETECTOR_STREAM), rec, det)
-        t3 = time.perf_counter()
+        t3 = time.process_time()
         best_off, best_on = min(best_off, t1 - t0), min(best_on, t3 - t2)
     return n / best_off, n / best_on
 

@@ -204,7 +204,8 @@ def _crossings_kernel(
 @nb.njit(cache=True)
 def _walk_kernel(
     vtx,
-    p3,
+    p4,
+    slots,
     q,
     field,
     radii,
@@ -214,6 +215,7 @@ def _walk_kernel(
     k_field,
     thresh,
     relative,
+    e_min,
     out_k,
     out_total,
     out_pos,
@@ -225,16 +227,26 @@ def _walk_kernel(
     `thresh` × the total when `relative`): its index (−1 if none), the total Σ t and the
     crossing point, direction and path length there. One pass, no (N, L) arrays. For
     straight lines with an absolute threshold the layers are skipped (total NaN) when an upper
-    bound on Σ t is below the threshold."""
-    n, n_l = p3.shape[0], radii.shape[0]
+    bound on Σ t is below the threshold.
+
+    Particles are the columns `slots` of `vtx` and `p4` (N, P, 4), read in place; output row
+    c·N + e holds event e of slot slots[c]. Particles with energy ≤ `e_min` are skipped."""
+    n, n_l = p4.shape[0], radii.shape[0]
     ts = np.empty(n_l)
     straight = q == 0.0 or field == 0.0
     two_pi = 2.0 * np.pi
     sum_thick = thick.sum()
-    for i in range(n):
+    for row in range(n * slots.shape[0]):
+        c = row // n
+        e = row - c * n
+        j = slots[c]
+        i = row
         out_k[i] = -1
-        x0, y0, z0 = vtx[i, 0], vtx[i, 1], vtx[i, 2]
-        px, py, pz = p3[i, 0], p3[i, 1], p3[i, 2]
+        if p4[e, j, 3] <= e_min:
+            out_total[i] = 0.0
+            continue
+        x0, y0, z0 = vtx[e, j, 0], vtx[e, j, 1], vtx[e, j, 2]
+        px, py, pz = p4[e, j, 0], p4[e, j, 1], p4[e, j, 2]
         r02 = x0 * x0 + y0 * y0
         total = 0.0
         if straight:
@@ -398,24 +410,15 @@ class _Walk:
     path: Array
 
 
-def _walk(vertex, p3, charge, field, layers, thresh, relative: bool) -> _Walk:
-    n = p3.shape[0]
+def _walk(vertex, p4, charge, field, layers, thresh, relative: bool) -> _Walk:
+    """`_walk_kernel` on particles given as (N, 4) arrays."""
+    n = p4.shape[0]
     w = _Walk(np.empty(n, np.int64), np.empty(n), np.empty((n, 3)), np.empty((n, 3)), np.empty(n))
     _walk_kernel(
-        vertex,
-        p3,
-        float(charge),
-        float(field),
-        *_layer_arrays(layers),
-        K_FIELD,
-        np.ascontiguousarray(thresh, dtype=float),
-        relative,
-        w.layer,
-        w.total,
-        w.position,
-        w.direction,
-        w.path,
-    )
+        vertex[:, None, :], p4[:, None, :], np.zeros(1, np.int64), float(charge), float(field),
+        *_layer_arrays(layers), K_FIELD, np.ascontiguousarray(thresh, dtype=float), relative,
+        -1.0, w.layer, w.total, w.position, w.direction, w.path,
+    )  # fmt: skip
     return w
 
 
@@ -431,18 +434,45 @@ class _Conversions:
     vertex: Array
 
 
-def _convert(rng: np.random.Generator, p4: Array, vtx: Array, layers, field: float) -> _Conversions:
-    """Conversions of one photon slot (N events).
+def _convert(rng: np.random.Generator, blocks: list[Block], photons, layers, field: float):
+    """Conversions of the photon columns `photons` ((block, slot) pairs), stacked slot after
+    slot: (_Conversions over the stack, offsets of each column in it).
 
     One exponential variate per photon: the depth τ = E·9/7 (in X0, E ~ Exp(1)) at which it
     converts, P(τ < T) = 1 − exp(−7/9 T); it converts in the first layer where the traversed
-    Σ t ≥ τ (the same law as layer-by-layer trials, with one random number)."""
-    tau = rng.standard_exponential(p4.shape[0]) / PAIR_FRACTION
-    tau[p4[:, 3] <= 2.0 * M_E] = np.inf
-    w = _walk(vtx, p4, 0.0, field, layers, tau, False)
+    Σ t ≥ τ (the same law as layer-by-layer trials, with one random number). The kernel reads
+    each block's arrays in place (no copies of the photon columns)."""
+    sizes = [blocks[j].n_events for j, _ in photons]
+    off = np.zeros(len(photons) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=off[1:])
+    m = int(off[-1])
+    tau = rng.standard_exponential(m) / PAIR_FRACTION
+    w = _Walk(np.empty(m, np.int64), np.empty(m), np.empty((m, 3)), np.empty((m, 3)), np.empty(m))
+    layer_arrays = _layer_arrays(layers)
+    c = 0
+    while c < len(photons):  # consecutive columns of one block in one call
+        j = photons[c][0]
+        d = c
+        while d < len(photons) and photons[d][0] == j:
+            d += 1
+        a, b = off[c], off[d]
+        slots = np.array([s for _, s in photons[c:d]], dtype=np.int64)
+        _walk_kernel(
+            blocks[j].vertex, blocks[j].p4, slots, 0.0, float(field), *layer_arrays, K_FIELD,
+            tau[a:b], False, 2.0 * M_E, w.layer[a:b], w.total[a:b], w.position[a:b],
+            w.direction[a:b], w.path[a:b],
+        )  # fmt: skip
+        c = d
     converted = w.layer >= 0
     idx = np.flatnonzero(converted)
-    e_g = p4[idx, 3]
+    e_g, t0 = np.empty(idx.size), np.empty(idx.size)
+    column = np.searchsorted(off, idx, side="right") - 1
+    for col in np.unique(column):
+        sel = column == col
+        j, s = photons[col]
+        rows = idx[sel] - off[col]
+        e_g[sel] = blocks[j].p4[rows, s, 3]
+        t0[sel] = blocks[j].vertex[rows, s, 3]
     x = sample_pair_fraction(rng, e_g)
     pairs = []
     for frac in (x, 1.0 - x):
@@ -453,8 +483,8 @@ def _convert(rng: np.random.Generator, p4: Array, vtx: Array, layers, field: flo
         pairs.append(out)
     vertex = np.empty((idx.size, 4))
     vertex[:, :3] = w.position[idx]
-    vertex[:, 3] = vtx[idx, 3] + w.path[idx] / C_MM_PER_NS
-    return _Conversions(converted, idx, pairs[0], pairs[1], vertex)
+    vertex[:, 3] = t0 + w.path[idx] / C_MM_PER_NS
+    return _Conversions(converted, idx, pairs[0], pairs[1], vertex), off
 
 
 def _radiate(rng: np.random.Generator, p4: Array, vtx: Array, pdg: int, layers, field, k_min):
@@ -545,8 +575,7 @@ def material_blocks(
     if not layers or not (photons or e_minus or e_plus):
         return list(blocks)
     # one pass over every photon, then every e−, then every e+ (fixed order: reproducible)
-    p4, vtx, off_g = _stack(blocks, photons)
-    conv_all = _convert(rng, p4, vtx, layers, field)
+    conv_all, off_g = _convert(rng, blocks, photons, layers, field)
     rad_all = []
     for slots, pdg in ((e_minus, ELECTRON), (e_plus, -ELECTRON)):
         p4, vtx, off = _stack(blocks, slots)
