@@ -302,23 +302,32 @@ def _walk_kernel(
             if dc <= 0.0:
                 out_total[i] = 0.0
                 continue
-            phi0 = sgn * (np.arctan2(y0 - cy, x0 - cx) - np.arctan2(cy, cx))
+            phi0 = (sgn * (np.arctan2(y0 - cy, x0 - cx) - np.arctan2(cy, cx))) % two_pi
             dz_da = rho * pz / pt
+            c_v, inv_v = dc * dc + rho * rho, 0.5 / (rho * dc)
+            c_g, inv_g = rho * rho - dc * dc, 0.5 / rho
+            sin_t = pt / p
             for k in range(n_l):
                 ts[k] = 0.0
                 r = radii[k]
-                if r * r <= r02 + 1e-9:
+                r2 = r * r
+                if r2 <= r02 + 1e-9:
                     continue
-                cosv = (r * r - dc * dc - rho * rho) / (2.0 * rho * dc)
+                cosv = (r2 - c_v) * inv_v
                 if cosv > 1.0 or cosv < -1.0:
                     continue  # never reaches r
-                a = np.arccos(cosv)
-                al1, al2 = (phi0 - a) % two_pi, (phi0 + a) % two_pi
+                a = np.arccos(cosv)  # in [0, π]; φ0 in [0, 2π): first α ≥ 0 with cos(φ0 − α) = cosv
+                al1 = phi0 - a
+                if al1 < 0.0:
+                    al1 += two_pi
+                al2 = phi0 + a
+                if al2 >= two_pi:
+                    al2 -= two_pi
                 z = z0 + dz_da * (al1 if al1 < al2 else al2)
                 if z < zlo[k] or z > zhi[k]:
                     continue
-                cg = (r * r + rho * rho - dc * dc) / (2.0 * r * rho)
-                cosn = np.sqrt(max(1.0 - cg * cg, 0.0)) * pt / p
+                cg = (r2 + c_g) * inv_g / r
+                cosn = np.sqrt(max(1.0 - cg * cg, 0.0)) * sin_t
                 ts[k] = thick[k] / max(cosn, MIN_COS)
                 total += ts[k]
         out_total[i] = total
@@ -497,7 +506,8 @@ def _radiate(rng: np.random.Generator, p4: Array, vtx: Array, pdg: int, layers, 
     n = p4.shape[0]
     w = _walk(vtx, p4, pdg_charge(pdg), field, layers, rng.random(n), True)
     e0 = p4[:, 3]
-    e1 = np.maximum(e0 * np.exp(-sample_brems_loss(rng, w.total)), M_E)
+    # an electron that radiates (almost) everything keeps a sliver of momentum (p > 0)
+    e1 = np.maximum(e0 * np.exp(-sample_brems_loss(rng, w.total)), M_E * (1.0 + 1e-6))
     k_gamma = e0 - e1
     rad = (w.layer >= 0) & (k_gamma >= max(k_min, 1e-12))
     idx = np.flatnonzero(rad)
