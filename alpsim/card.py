@@ -4,7 +4,8 @@ A run card names an experiment's detector card (shipped name such as "belle2", o
 relative to the run card) instead of copying its numbers. Layout:
 
     [run]      events, seed, chunk_size, output, detector, and optionally sqrt_s (GeV) or
-               resonance (particle name) to run the collider at another nominal √s
+               resonance (particle name) to run the collider at another nominal √s, and
+               material = false to switch off the detector card's material stage
     [channel]  name, then the channel's own options (see each channel's `from_card`)
     [alp]      mass (GeV), and either
                ctau (mm) or width (GeV) with [alp.decays] final state = BR (summing to 1), or
@@ -51,6 +52,7 @@ class RunSettings:
     output: str | None
     ctau_weights: tuple[float, ...]  # mm: a named lifetime weight per value
     sqrt_s: float | None  # nominal √s override (GeV); None: the detector card's beams
+    material: bool = True  # False: no material stage even if the detector card enables it
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ def _run(t: Table) -> tuple[RunSettings, str]:
         output=t.string("output", None),
         ctau_weights=_ctau_list(t, "ctau_weights"),
         sqrt_s=_collision_energy(t),
+        material=t.boolean("material", True),
     )
     detector = t.string("detector")
     t.done()
@@ -388,6 +391,8 @@ def card_from_data(data: dict, text: str, path: Path) -> RunCard:
         raise CardError("run.detector", str(exc), str(path)) from None
     if run.sqrt_s is not None:
         detector = replace(detector, beams=detector.beams.at_sqrt_s(run.sqrt_s))
+    if not run.material:
+        detector = replace(detector, material=replace(detector.material, enabled=False))
     channel_table = top.table("channel")
     name = channel_table.string("name", choices=sorted(CHANNELS))
     channel_cls = CHANNELS[name]

@@ -60,17 +60,23 @@ class Block:
         return np.flatnonzero(self.mother == index)
 
     def final_descendants(self, index: int) -> NDArray[np.intp]:
-        """Template indices of the final-state (status 1) descendants of particle `index`."""
+        """Template indices of the final-state (status 1) descendants of particle `index`.
+
+        The search stops at final-state particles: what the detector material made from them
+        (a bremsstrahlung photon, daughter of a status-1 electron) is not part of the decay."""
+        if self.status[index] == FINAL:
+            return np.array([index], dtype=np.intp)
         found = []
         stack = [index]
         while stack:
             i = stack.pop()
+            if i != index and self.status[i] == FINAL:
+                found.append(i)
+                continue
             kids = self.daughters(i)
             if kids.size == 0 and i != index:
                 found.append(i)
             stack.extend(int(k) for k in kids)
-        if not found and self.status[index] == FINAL:
-            found.append(index)
         return np.array(sorted(found), dtype=np.intp)
 
     def decay_vertex(self, index: int) -> NDArray[np.float64]:
@@ -99,12 +105,15 @@ class EventRecord:
 
     @property
     def mode_names(self) -> list[str]:
-        return [b.mode for b in self.blocks]
+        """Distinct decay modes in block order (a mode can span several blocks, e.g. when the
+        material stage gives converted-photon events their own template)."""
+        return list(dict.fromkeys(b.mode for b in self.blocks))
 
     def mode_index(self) -> NDArray[np.int16]:
         """Per event, the index of its decay mode in `mode_names`."""
+        index = {m: i for i, m in enumerate(self.mode_names)}
         return np.concatenate(
-            [np.full(b.n_events, i, dtype=np.int16) for i, b in enumerate(self.blocks)]
+            [np.full(b.n_events, index[b.mode], dtype=np.int16) for b in self.blocks]
         )
 
     def weight_names(self) -> list[str]:
@@ -152,3 +161,38 @@ class EventRecord:
         for i, k in enumerate(("x", "y", "z", "t")):
             out[k] = vx[i]
         return out
+
+
+def derived_block(
+    block: Block,
+    events: NDArray[np.intp],
+    status: NDArray[np.int8],
+    new_pdg: NDArray[np.int32],
+    new_mother: NDArray[np.int32],
+    p4: NDArray[np.float64],
+    vertex: NDArray[np.float64],
+) -> Block:
+    """The events `events` of `block` as a new block of the same mode whose template is the old
+    one with `status` and particles appended (pdg `new_pdg`, mother `new_mother`, status 1).
+
+    `p4` and `vertex` are (len(events), P + k, 4) for the whole new template. Roles keep their
+    slots; weights and per-event truth columns are taken for the selected events. Used by the
+    material stage (detector/material.py) to record conversions and bremsstrahlung.
+    """
+    n_new = len(new_pdg)
+    return Block(
+        mode=block.mode,
+        pdg=np.concatenate([block.pdg, np.asarray(new_pdg, dtype=block.pdg.dtype)]),
+        status=np.concatenate(
+            [
+                np.asarray(status, dtype=block.status.dtype),
+                np.full(n_new, FINAL, dtype=block.status.dtype),
+            ]
+        ),
+        mother=np.concatenate([block.mother, np.asarray(new_mother, dtype=block.mother.dtype)]),
+        p4=p4,
+        vertex=vertex,
+        roles=dict(block.roles),
+        weights={k: v[events] for k, v in block.weights.items()},
+        extra={k: v[events] for k, v in block.extra.items()},
+    )

@@ -25,6 +25,7 @@ from .allocator import keep_heap
 from .card import RunCard, load_card
 from .commit import commit, sweep
 from .detector.chain import RecoRecord, simulate
+from .detector.material import apply_material
 from .detector.writers.hepmc3 import HepMC3Writer
 from .detector.writers.parquet import ParquetWriter
 from .detector.writers.root import RootWriter
@@ -32,7 +33,7 @@ from .generator.beams import draw_beams
 from .generator.lifetime import LifetimeSampling, lifetime_weight, resample_alp_decays
 from .record import EventRecord
 
-GENERATOR_STREAM, DETECTOR_STREAM = 0, 1
+GENERATOR_STREAM, DETECTOR_STREAM, MATERIAL_STREAM = 0, 1, 2
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +236,7 @@ def simulate_chunk(
     beams = draw_beams(rng, size, card.detector.beams, channel.min_sqrt_s)
     record = EventRecord(channel.name, channel.generate(rng, beams), first_event=first)
     apply_lifetimes(rng, record, card.alp.sampling, card.run.ctau_weights)
+    apply_material(chunk_rng(seed, index, MATERIAL_STREAM), record, card.detector)
     reco = simulate(chunk_rng(seed, index, DETECTOR_STREAM), record, card.detector)
     return record, reco
 

@@ -2,9 +2,9 @@
 
 Every number in a detector card carries its source in a comment next to it (REFERENCES.md);
 this module only checks that the numbers are usable, naming the field when they are not.
-Sections: [detector], [beams], [tracking], [calorimeter] (required); [vertexing], [pid] and
-[trigger.<line>] (optional: without them every vertex fit succeeds, tracks are called pions
-and no trigger bit is written).
+Sections: [detector], [beams], [tracking], [calorimeter] (required); [vertexing], [pid],
+[material] and [trigger.<line>] (optional: without them every vertex fit succeeds, tracks are
+called pions, no material is simulated and no trigger bit is written).
 """
 
 from __future__ import annotations
@@ -200,6 +200,52 @@ class TriggerLine:
     muon_p: float = 0.0
 
 
+#: Kinds of material layer. Photons convert and electrons radiate in every kind but
+#: "calorimeter_front" (material between the tracker and the calorimeter: a pair or a photon made
+#: there showers in the same crystals, and the calorimeter card's response is measured with it).
+MATERIAL_KINDS = (
+    "beam_pipe",
+    "vertex_detector",
+    "drift_chamber_wall",
+    "drift_chamber_gas",
+    "calorimeter_front",
+)
+
+
+@dataclass(frozen=True)
+class MaterialLayer:
+    """A thin cylinder of material: radius, z extent and thickness in radiation lengths at
+    normal incidence; crossed at an angle, the traversed thickness is x/X0 over the cosine of
+    the angle between the direction and the cylinder's normal."""
+
+    name: str
+    kind: str  # one of MATERIAL_KINDS
+    radius: float  # mm
+    z_range: tuple[float, float]  # mm
+    x_over_x0: float  # thickness at normal incidence, radiation lengths
+    source: str
+
+    @property
+    def interacting(self) -> bool:
+        """Photons convert and electrons radiate here (see MATERIAL_KINDS)."""
+        return self.kind != "calorimeter_front"
+
+
+@dataclass(frozen=True)
+class MaterialSettings:
+    """The material budget (cylinders ordered in radius) and what the material stage does."""
+
+    enabled: bool = False
+    layers: tuple[MaterialLayer, ...] = ()
+    conversions: bool = True
+    bremsstrahlung: bool = True
+    brems_min_energy: float = 0.001  # GeV: lighter bremsstrahlung photons are not made
+
+    def total_x0(self, kinds: tuple[str, ...] = MATERIAL_KINDS) -> float:
+        """Σ x/X0 at normal incidence over the layers of the given kinds."""
+        return float(sum(layer.x_over_x0 for layer in self.layers if layer.kind in kinds))
+
+
 @dataclass(frozen=True)
 class DetectorSettings:
     """One experiment: beams, field and the settings of each detector stage."""
@@ -214,6 +260,7 @@ class DetectorSettings:
     vertexing: VertexSettings = field(default_factory=VertexSettings)
     pid: PidSettings = field(default_factory=PidSettings)
     trigger: tuple[TriggerLine, ...] = ()
+    material: MaterialSettings = field(default_factory=MaterialSettings)
 
 
 def _angle_range(t: Table, key: str, default: Any = None) -> tuple[float, float]:
@@ -369,6 +416,54 @@ def _vertexing(t: Table) -> VertexSettings:
     return v
 
 
+def _material(t: Table, calorimeter_radius: float) -> MaterialSettings:
+    """[material]: `enabled`, `conversions`, `bremsstrahlung`, `brems_min_energy` (GeV) and
+    `layers`, an array of tables {name, kind, radius (mm), z = [min, max] (mm), x_over_x0,
+    source}, strictly increasing in radius and inside the calorimeter."""
+    if not t.data:
+        t.done()
+        return MaterialSettings()
+    raw = t.raw("layers")
+    if not isinstance(raw, list) or not raw:
+        raise t.error("layers", f"= {raw!r} must be a non-empty array of tables (one per layer)")
+    layers = []
+    for i, entry in enumerate(raw):
+        e = Table(entry, f"{t.field('layers')}[{i}]", t.source)
+        name = e.string("name")
+        kind = e.string("kind", choices=MATERIAL_KINDS)
+        radius = e.number("radius", lo=0.0, lo_open=True, unit="mm")
+        if layers and radius <= layers[-1].radius:
+            raise e.error(
+                "radius",
+                f"= {radius:g} mm must be larger than the previous layer's "
+                f"{layers[-1].radius:g} mm: layers are listed in increasing radius",
+            )
+        if radius >= calorimeter_radius:
+            raise e.error(
+                "radius",
+                f"= {radius:g} mm must lie inside the calorimeter (inner_radius = "
+                f"{calorimeter_radius:g} mm)",
+            )
+        z_lo, z_hi = (float(v) for v in e.numbers("z", 2, unit="mm"))
+        if not z_lo < z_hi:
+            raise e.error("z", f"= [{z_lo:g}, {z_hi:g}] must have z_min < z_max (mm)")
+        x0 = e.number("x_over_x0", lo=0.0, hi=1.0)
+        source = e.string("source")
+        if not source.strip():
+            raise e.error("source", "must name where the layer's numbers come from")
+        e.done()
+        layers.append(MaterialLayer(name, kind, radius, (z_lo, z_hi), x0, source))
+    m = MaterialSettings(
+        enabled=t.boolean("enabled", True),
+        layers=tuple(layers),
+        conversions=t.boolean("conversions", True),
+        bremsstrahlung=t.boolean("bremsstrahlung", True),
+        brems_min_energy=t.number("brems_min_energy", 0.001, lo=0.0, hi=1.0, unit="GeV"),
+    )
+    t.done()
+    return m
+
+
 def _pid(t: Table) -> PidSettings:
     if not t.data:
         t.done()
@@ -447,17 +542,19 @@ def load_detector(path: str | Path) -> DetectorSettings:
     name = det.string("name")
     field_t = det.number("solenoid_field", lo=0.0, lo_open=True, hi=10.0, unit="T")
     det.done()
+    calorimeter = _calorimeter(top.table("calorimeter"))
     settings = DetectorSettings(
         name=name,
         path=str(path),
         text=text,
         solenoid_field=field_t,
         beams=_beams(top.table("beams")),
-        calorimeter=_calorimeter(top.table("calorimeter")),
+        calorimeter=calorimeter,
         tracking=_tracking(top.table("tracking"), field_t),
         vertexing=_vertexing(top.table("vertexing", None)),
         pid=_pid(top.table("pid", None)),
         trigger=_trigger(top.table("trigger", None)),
+        material=_material(top.table("material", {}), calorimeter.inner_radius),
     )
     top.done()
     return settings

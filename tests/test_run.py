@@ -124,7 +124,12 @@ def test_reco_objects_columns_follow_truth(default_card):
     for ev_tracks, ev_parts in zip(tracks, parts, strict=True):
         for trk in ev_tracks:
             truth = ev_parts[trk["particle"]]
-            assert abs(truth["pdg"]) == 321  # the only charged particle of B -> K a, a -> γγ
+            # the only charged particles of B -> K a, a -> γγ: the kaon, and e+- of photons that
+            # converted in the material (detector/material.py)
+            converted = abs(truth["pdg"]) == 11 and ev_parts[truth["mother"]]["pdg"] == 22
+            assert abs(truth["pdg"]) == 321 or converted
+            if converted:
+                continue  # displaced short tracks: the tracking model's resolution, not this test
             assert trk["p"] == pytest.approx(
                 np.linalg.norm([truth["px"], truth["py"], truth["pz"]]), rel=0.05
             )

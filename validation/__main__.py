@@ -28,6 +28,7 @@ def load_checks() -> dict[str, CheckSpec]:
     from . import (  # noqa: F401
         checks_detector,
         checks_kinematics,
+        checks_material,
         checks_sensitivity,
         checks_theory,
         checks_tracking,
