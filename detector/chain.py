@@ -71,7 +71,9 @@ class RecoBlock:
         POCA, true-mass hypothesis), pt, p, cosTheta, d0, z0 (mm, w.r.t. the IP; d0 signed),
         nLayers (layers crossed);
       * "clusters": E (GeV), x, y, z (mm, front face), theta, phi (rad, seen from the IP),
-        nParticles (particles merged into it), isTrackMatched (its particle has a track);
+        nParticles (particles merged into it), isTrackMatched (its particle has a track), and
+        with the card's shower model clusterE9E21, clusterSecondMoment (cm²), clusterLAT,
+        clusterNHits (basf2 names; showershape.py);
       * "vertices" (two opposite-charge tracks from one mother; `particle` is the mother):
         x, y, z, dr, distance (mm from the IP), px, py, pz, E (at the vertex), M, Mprime (GeV).
     """
@@ -474,7 +476,9 @@ def candidate_variables(
     momenta at the point of closest approach to the IP), `Mprime`, `p`, `cosTheta`, `distance`,
     `dr`, `dz` (fitted vertex w.r.t. the IP), `merged` (two of its photons in one cluster),
     `M_fit` (photon-only ALPs from a decaying parent: the mass after the beam-energy
-    constraint ΔE = 0, see `variables.energy_constrained_mass`).
+    constraint ΔE = 0, see `variables.energy_constrained_mass`), `M_kinfit` with
+    `kinfit_chi2` (the same after the fit to the beam energy and the parent mass,
+    kinfit.fit_parent).
     `recoilMass`: recoil against the visible signal-side particles that do not come from the
     ALP (e.g. the photon of e+e− → γa, the K of B → K a). Per final-state particle with a role
     (`<role>_`): `p`, `cosTheta`, `E`, and for tracks `dr`, `dz`, `pid`.

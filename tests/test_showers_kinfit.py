@@ -194,7 +194,7 @@ def test_beam_energy_spread_of_symmetric_beams():
         ("forward_endcap = [12.4, 31.4]", "forward_endcap = [12.4, 40.0]", "theta_regions"),
         ("tail_n = 5.0", "tail_n = 1.0", "tail_n"),
         ("crystal_size = 60.0 ", "crystal_size = 0.0 ", "crystal_size"),
-        ("tail_alpha = 1.0", "tail_alpha = -1.0", "tail_alpha"),
+        ("tail_alpha = 1.5", "tail_alpha = -1.0", "tail_alpha"),
         ("local_maximum_energy = 0.010", "local_maximum_energy = 2.0", "local_maximum_energy"),
         ("[calorimeter.theta_regions]", "[calorimeter.region.middle]\nnoise_term = 0.1\n\n"
          "[calorimeter.theta_regions]", "middle"),

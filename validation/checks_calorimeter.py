@@ -45,7 +45,7 @@ def fwhm_sigma(x: np.ndarray) -> float:
     return float((right - left) / 2.3548)
 
 
-def _mode(x: np.ndarray) -> float:
+def peak_position(x: np.ndarray) -> float:
     """Peak position: the maximum of a 100-bin histogram over ±3 robust σ (3-bin mean)."""
     x = x[np.isfinite(x)]
     med, r = np.median(x), robust_sigma(x)
@@ -119,7 +119,7 @@ def photon_resolution_by_region(ctx: Context) -> list[Result]:
 
 
 @check("calorimeter", quick=False)
-def babar_mgg_kinfit(ctx: Context) -> list[Result]:
+def babar_mgg_resolution(ctx: Context) -> list[Result]:
     """σ(m_γγ) of B+ → K+a, a → γγ at BaBar: 8–14 MeV over the search range (BaBar PRL 128
     (2022) 131802, quoted in the seed talk [paper, seed talk]; which mass gives which value is
     not known). alpsim: `a_M_kinfit`, the di-photon mass after the kinematic fit of the B
@@ -188,13 +188,13 @@ def babar_mgg_kinfit(ctx: Context) -> list[Result]:
 @check("calorimeter", quick=True)
 def photon_efficiency_consistency(ctx: Context) -> list[Result]:
     """Photon reconstruction efficiency of single photons from the IP in the barrel, at
-    100 MeV and 2 GeV, for Belle II, BaBar and BESIII (CsI(Tl) calorimeters of similar
-    thresholds). Belle II above 1.5 GeV against its published 90 % (Belle II seed talk; the
-    card's plateau: a self-consistency row, tolerance 5 %) [paper]. The 100 MeV values are
-    INFO: issue 18 found 57 % (Belle II) against 83 % (BaBar) and 96.5 % (BESIII) because only
-    the Belle II card had an exponential turn-on; the turn-on now follows from each region's
-    threshold and resolution, so the three agree up to their plateaus (no published 100 MeV
-    efficiency was found; REFERENCES.md lists none).
+    100 MeV and 2 GeV, for Belle II (ECL: TDR arXiv:1011.0352), BaBar and BESIII (CsI(Tl)
+    calorimeters of similar thresholds). Belle II above 1.5 GeV against its published 90 %
+    (Belle II seed talk; the card's plateau: a self-consistency row, tolerance 5 %) [paper].
+    The 100 MeV values are INFO: issue 18 found 57 % (Belle II) against 83 % (BaBar) and
+    96.5 % (BESIII) because only the Belle II card had an exponential turn-on; the turn-on now
+    follows from each region's threshold and resolution, so the three agree up to their
+    plateaus (no published 100 MeV efficiency was found).
     """
     out = []
     n = ctx.events(20000, 100000)
@@ -229,15 +229,15 @@ def photon_efficiency_consistency(ctx: Context) -> list[Result]:
 
 @check("calorimeter", quick=False)
 def pi0_eta_peaks(ctx: Context) -> list[Result]:
-    """π0 → γγ and η → γγ at Belle II, BaBar and BESIII (ALPs of the π0 and η masses decaying
-    promptly to γγ in B+ → K+a; BESIII uses the same generator at its own card): peak
-    positions (histogram mode, which the low-side tail does not move) against the PDG masses,
-    tolerance 1 % [paper: PDG]. The widths (FWHM/2.355) are INFO: no published π0 or η width
+    """π0 → γγ and η → γγ at Belle II and BaBar (ALPs of the π0 and η masses decaying promptly
+    to γγ in B+ → K+a): peak positions (histogram mode, which the low-side tail does not move)
+    against the PDG masses (Review of Particle Physics, PRD 110 (2024) 030001), tolerance 1 %.
+    The widths (FWHM/2.355) are INFO: no published π0 or η width
     for energetic (E ≈ 2.5 GeV) mesons was found for these detectors.
     """
     out = []
     n = ctx.events(4000, 20000)
-    for card in ("belle2", "babar", "bes3"):
+    for card in ("belle2", "babar"):
         det = load_detector(shipped_card(card))
         for pdg, name in ((111, "π0"), (221, "η")):
             _, c = sample(det, mass(pdg), 1e-3, "gamma gamma", n)
@@ -245,7 +245,7 @@ def pi0_eta_peaks(ctx: Context) -> list[Result]:
             out.append(
                 compare_rel(
                     f"{card}: {name} peak (mode of m_γγ)",
-                    _mode(m),
+                    peak_position(m),
                     mass(pdg),
                     PEAK_TOL,
                     unit="GeV",
