@@ -12,7 +12,7 @@ daughters (photons: E, θ, φ; tracks: p, θ, φ) with their covariance V (diago
 Linearised at α_k (D = ∂H/∂α): α_{k+1} = α0 − V Dᵀ S⁻¹ [D (α0 − α_k) + H(α_k)],
 S = D V Dᵀ + V_H, where V_H adds the spread of the beam energy to H1 (the nominal √s/2 of
 the card stands for each collision's). χ² = λᵀ S λ, λ = S⁻¹[...]. Iterated a fixed number
-of times over whole event arrays (no per-event loop).
+of times per event in a compiled loop over the event arrays.
 
 Covariances: photons σ_E from the calorimeter region's resolution at the photon's polar angle,
 σ_θ = σ_pos/R and σ_φ = σ_pos/(R sinθ) with R the distance from the IP to the calorimeter front
@@ -22,13 +22,16 @@ error (the parametrised tracker does not smear track directions).
 
 from __future__ import annotations
 
+import math
+
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
 from .config import CalorimeterSettings, TrackingSettings
 
 Array = NDArray[np.float64]
-N_ITERATIONS = 6
+N_ITERATIONS = 10  # at most; the loop stops once the constraints hold
 
 
 def front_distance(theta: Array, cal: CalorimeterSettings) -> Array:
@@ -59,13 +62,79 @@ def _to_p4(par: Array, mass: Array) -> Array:
     return out
 
 
-def _constraints(par: Array, mass: Array, e_beam: float, m_parent: float, beta: Array) -> Array:
-    """H (N, 2) of the parent built from all daughters."""
-    tot = _to_p4(par, mass).sum(axis=1)
-    gamma = 1.0 / np.sqrt(1.0 - beta @ beta)
-    e_cms = gamma * (tot[:, 3] - tot[:, :3] @ beta)
-    m2 = tot[:, 3] ** 2 - (tot[:, :3] ** 2).sum(axis=1)
-    return np.stack([e_cms - e_beam, m2 - m_parent**2], axis=1)
+@numba.njit(cache=True)
+def _fit_kernel(alpha0, var, mass, e_beam, var_beam, m_parent, beta, alpha, chi2):
+    # pragma: no cover - compiled
+    """fit_parent per event (module docstring), analytic Jacobian: per daughter (p, θ, φ),
+    ∂p4/∂p = (sθcφ, sθsφ, cθ, p/E), ∂p4/∂θ = p (cθcφ, cθsφ, −sθ, 0),
+    ∂p4/∂φ = p (−sθsφ, sθcφ, 0, 0); ∂H1 = γ (∂E − β·∂p), ∂H2 = 2 (E ∂E − p·∂p)."""
+    n, npar = alpha0.shape
+    k = npar // 3
+    bx, by, bz = beta[0], beta[1], beta[2]
+    gamma = 1.0 / math.sqrt(1.0 - (bx * bx + by * by + bz * bz))
+    q = np.empty((k, 4))
+    dq = np.empty((npar, 4))
+    d = np.empty((2, npar))
+    for ev in range(n):
+        for j in range(npar):
+            alpha[ev, j] = alpha0[ev, j]
+        lam0 = lam1 = 0.0
+        s00 = s01 = s11 = 0.0
+        for it in range(N_ITERATIONS):
+            tx = ty = tz = te = 0.0
+            for c in range(k):
+                p, th, ph = alpha[ev, 3 * c], alpha[ev, 3 * c + 1], alpha[ev, 3 * c + 2]
+                st, ct, sp, cp = math.sin(th), math.cos(th), math.sin(ph), math.cos(ph)
+                e = math.sqrt(p * p + mass[c] * mass[c])
+                q[c, 0], q[c, 1], q[c, 2], q[c, 3] = p * st * cp, p * st * sp, p * ct, e
+                tx += q[c, 0]
+                ty += q[c, 1]
+                tz += q[c, 2]
+                te += q[c, 3]
+                j = 3 * c
+                dq[j, 0], dq[j, 1], dq[j, 2], dq[j, 3] = (
+                    st * cp,
+                    st * sp,
+                    ct,
+                    p / e if e > 0 else 0.0,
+                )
+                dq[j + 1, 0], dq[j + 1, 1], dq[j + 1, 2], dq[j + 1, 3] = (
+                    p * ct * cp,
+                    p * ct * sp,
+                    -p * st,
+                    0.0,
+                )
+                dq[j + 2, 0], dq[j + 2, 1], dq[j + 2, 2], dq[j + 2, 3] = (
+                    -p * st * sp,
+                    p * st * cp,
+                    0.0,
+                    0.0,
+                )
+            h0 = gamma * (te - (bx * tx + by * ty + bz * tz)) - e_beam
+            h1 = te * te - tx * tx - ty * ty - tz * tz - m_parent * m_parent
+            if it > 0 and abs(h0) < 1e-7 and abs(h1) < 1e-6:
+                break  # converged: 0.1 keV on E*, 0.1 keV on M (λ, S of the last step kept)
+            for j in range(npar):
+                d[0, j] = gamma * (dq[j, 3] - (bx * dq[j, 0] + by * dq[j, 1] + bz * dq[j, 2]))
+                d[1, j] = 2.0 * (te * dq[j, 3] - tx * dq[j, 0] - ty * dq[j, 1] - tz * dq[j, 2])
+            s00, s01, s11 = var_beam, 0.0, 0.0
+            r0, r1 = h0, h1
+            for j in range(npar):
+                v = var[ev, j]
+                s00 += d[0, j] * d[0, j] * v
+                s01 += d[0, j] * d[1, j] * v
+                s11 += d[1, j] * d[1, j] * v
+                r0 += d[0, j] * (alpha0[ev, j] - alpha[ev, j])
+                r1 += d[1, j] * (alpha0[ev, j] - alpha[ev, j])
+            det = s00 * s11 - s01 * s01
+            if not det > 0.0:
+                lam0 = lam1 = math.nan
+                break
+            lam0 = (s11 * r0 - s01 * r1) / det
+            lam1 = (s00 * r1 - s01 * r0) / det
+            for j in range(npar):
+                alpha[ev, j] = alpha0[ev, j] - var[ev, j] * (d[0, j] * lam0 + d[1, j] * lam1)
+        chi2[ev] = lam0 * (s00 * lam0 + s01 * lam1) + lam1 * (s01 * lam0 + s11 * lam1)
 
 
 def fit_parent(
@@ -79,48 +148,23 @@ def fit_parent(
 ) -> tuple[Array, Array]:
     """Fit daughters (N, K, 4) with parameter errors `sigma` (N, K, 3) and masses (K,)
     (0 for photons) to E*_parent = e_beam (± sigma_e_beam) and M = m_parent (module
-    docstring). Returns the fitted four-momenta (N, K, 4) and χ² (N,) (NaN where the
-    input is not finite)."""
+    docstring; compiled in _fit_kernel). Returns the fitted four-momenta (N, K, 4) and χ² (N,)
+    (NaN where the input is not finite or the fit is singular)."""
     n, k, _ = p4.shape
     alpha0 = _to_params(p4).reshape(n, 3 * k)
-    var = (sigma.reshape(n, 3 * k)) ** 2
+    var = sigma.reshape(n, 3 * k) ** 2
     ok = np.isfinite(alpha0).all(axis=1) & np.isfinite(var).all(axis=1)
-    alpha0 = np.where(ok[:, None], alpha0, 0.0)
+    alpha0 = np.ascontiguousarray(np.where(ok[:, None], alpha0, 0.0))
     alpha0[~ok, 0::3] = 1.0
-    var = np.where(ok[:, None], var, 1.0)
-    beta = np.asarray(beta, dtype=float)
-    alpha = alpha0.copy()
-    chi2 = np.zeros(n)
-    v_h = np.array([[sigma_e_beam**2, 0.0], [0.0, 0.0]])
-    for _ in range(N_ITERATIONS):
-        h = _constraints(alpha.reshape(n, k, 3), mass, e_beam, m_parent, beta)
-        d = np.empty((n, 2, 3 * k))
-        for j in range(3 * k):  # numerical Jacobian, central differences
-            step = np.where(j % 3 == 0, 1e-6 * np.maximum(np.abs(alpha[:, j]), 1e-3), 1e-7)
-            up, dn = alpha.copy(), alpha.copy()
-            up[:, j] += step
-            dn[:, j] -= step
-            d[:, :, j] = (
-                _constraints(up.reshape(n, k, 3), mass, e_beam, m_parent, beta)
-                - _constraints(dn.reshape(n, k, 3), mass, e_beam, m_parent, beta)
-            ) / (2.0 * step[:, None])
-        vd = d * var[:, None, :]  # D V (V diagonal), (N, 2, P)
-        s = np.einsum("nip,njp->nij", vd, d) + v_h
-        r = np.einsum("nip,np->ni", d, alpha0 - alpha) + h
-        det = s[:, 0, 0] * s[:, 1, 1] - s[:, 0, 1] * s[:, 1, 0]
-        det = np.where(det != 0, det, np.nan)
-        lam = np.stack(
-            [
-                (s[:, 1, 1] * r[:, 0] - s[:, 0, 1] * r[:, 1]) / det,
-                (s[:, 0, 0] * r[:, 1] - s[:, 1, 0] * r[:, 0]) / det,
-            ],
-            axis=1,
-        )
-        alpha = alpha0 - np.einsum("nip,ni->np", vd, lam)
-        chi2 = np.einsum("ni,nij,nj->n", lam, s, lam)
+    var = np.ascontiguousarray(np.where(ok[:, None], var, 1.0))
+    alpha, chi2 = np.empty_like(alpha0), np.empty(n)
+    _fit_kernel(alpha0, var, np.asarray(mass, dtype=float), float(e_beam),
+                float(sigma_e_beam) ** 2, float(m_parent), np.asarray(beta, dtype=float),
+                alpha, chi2)  # fmt: skip
     fitted = _to_p4(alpha.reshape(n, k, 3), mass)
-    fitted[~ok] = np.nan
-    chi2[~ok] = np.nan
+    bad = ~ok | ~np.isfinite(chi2)
+    fitted[bad] = np.nan
+    chi2[bad] = np.nan
     return fitted, chi2
 
 

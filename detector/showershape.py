@@ -56,8 +56,9 @@ AVE_T1, AVE_A1, AVE_A2, AVE_A3 = -0.812, 0.81, 0.458, 2.26
 
 #: Table: crystal offsets up to HALF crystals from the axis, STEPS points per crystal.
 HALF, STEPS = 6, 20
-#: Window of crystals around a cluster's seed shower in which energies are summed.
-WINDOW = 6
+#: Half-width (crystals) of the window around a cluster's first shower: for the local-maximum
+#: count of a candidate pair (up to MAX_SEPARATION apart) and for the shapes (seed within ±1).
+WINDOW, SHAPE_WINDOW = 6, 3
 #: Showers further apart than this (crystals) never merge (far below the table's range).
 MAX_SEPARATION = 4.0
 #: Reference distance of clusterLAT: basf2 avgCrystalDimension = 5 cm (in mm here).
@@ -111,37 +112,36 @@ def crystal_table(cal: CalorimeterSettings) -> Array:
                   cal.crystal_depth)  # fmt: skip
 
 
-@numba.njit(cache=True, inline="always")
-def _frac(table, du, dv):  # pragma: no cover - compiled
-    """Table lookup (nearest point); 0 outside (and for NaN offsets)."""
-    fu = (du + HALF) * STEPS + 0.5
-    fv = (dv + HALF) * STEPS + 0.5
-    if not (0.0 <= fu < table.shape[0] and 0.0 <= fv < table.shape[1]):
-        return 0.0
-    i, j = int(fu), int(fv)
-    return table[i, j]
-
-
 @numba.njit(cache=True)
 def _crystal_energies(table, e_true, su, sv, members, n_members, ref, k, grid):
     # pragma: no cover - compiled
-    """Energies of the (2 WINDOW + 1)² crystals around shower `ref` of event k from the
-    showers `members[:n_members]`; crystal (a, b) has its centre at a − WINDOW + 0.5 − frac
+    """Energies of the w × w crystals (w = grid size, odd) around shower `ref` of event k from
+    the showers `members[:n_members]`; crystal (a, b) has its centre at a − w//2 + 0.5 − frac
     in u (same in v) from the reference shower's axis."""
     fu = su[ref, k] - math.floor(su[ref, k])
     fv = sv[ref, k] - math.floor(sv[ref, k])
-    w = 2 * WINDOW + 1
+    w = grid.shape[0]
+    half = w // 2
     for a in range(w):
         for b in range(w):
-            cu = a - WINDOW + 0.5 - fu
-            cv = b - WINDOW + 0.5 - fv
-            tot = 0.0
-            for m in range(n_members):
-                s = members[m]
-                du = su[s, k] - su[ref, k]
-                dv = sv[s, k] - sv[ref, k]
-                tot += e_true[s, k] * _frac(table, cu - du, cv - dv)
-            grid[a, b] = tot
+            grid[a, b] = 0.0
+    for m in range(n_members):
+        s = members[m]
+        e = e_true[s, k]
+        # table indices of crystal (0, 0) for this shower; one step per crystal = STEPS
+        i0 = (-half + 0.5 - fu - (su[s, k] - su[ref, k]) + HALF) * STEPS + 0.5
+        j0 = (-half + 0.5 - fv - (sv[s, k] - sv[ref, k]) + HALF) * STEPS + 0.5
+        if not (math.isfinite(i0) and math.isfinite(j0)):
+            continue
+        fi, fj = math.floor(i0), math.floor(j0)
+        for a in range(w):
+            i = fi + a * STEPS
+            if i < 0 or i >= table.shape[0]:
+                continue
+            for b in range(w):
+                j = fj + b * STEPS
+                if 0 <= j < table.shape[1]:
+                    grid[a, b] += e * table[i, j]
 
 
 @numba.njit(cache=True)
@@ -225,7 +225,7 @@ def shower_shapes(
     """clusterE9E21, clusterSecondMoment (cm²), clusterLAT and clusterNHits (k, N) of each
     existing cluster from the showers it holds (module docstring); NaN where no cluster."""
     kc, n = exists.shape
-    w = 2 * WINDOW + 1
+    w = 2 * SHAPE_WINDOW + 1
     grid = np.empty((w, w))
     members = np.empty(kc, dtype=np.int64)
     e21 = np.empty(21)
@@ -245,7 +245,7 @@ def shower_shapes(
                     nm += 1
             _crystal_energies(table, e_true, su, sv, members, nm, i, k, grid)
             # seed: the highest crystal not on the window's edge
-            sa, sb, best = WINDOW, WINDOW, -1.0
+            sa, sb, best = SHAPE_WINDOW, SHAPE_WINDOW, -1.0
             for a in range(2, w - 2):
                 for b in range(2, w - 2):
                     if grid[a, b] > best:
