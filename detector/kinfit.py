@@ -80,7 +80,7 @@ def _fit_kernel(alpha0, var, mass, e_beam, var_beam, m_parent, beta, alpha, chi2
             alpha[ev, j] = alpha0[ev, j]
         lam0 = lam1 = 0.0
         s00 = s01 = s11 = 0.0
-        for it in range(N_ITERATIONS):
+        for _ in range(N_ITERATIONS):
             tx = ty = tz = te = 0.0
             for c in range(k):
                 p, th, ph = alpha[ev, 3 * c], alpha[ev, 3 * c + 1], alpha[ev, 3 * c + 2]
@@ -112,8 +112,6 @@ def _fit_kernel(alpha0, var, mass, e_beam, var_beam, m_parent, beta, alpha, chi2
                 )
             h0 = gamma * (te - (bx * tx + by * ty + bz * tz)) - e_beam
             h1 = te * te - tx * tx - ty * ty - tz * tz - m_parent * m_parent
-            if it > 0 and abs(h0) < 1e-7 and abs(h1) < 1e-6:
-                break  # converged: 0.1 keV on E*, 0.1 keV on M (λ, S of the last step kept)
             for j in range(npar):
                 d[0, j] = gamma * (dq[j, 3] - (bx * dq[j, 0] + by * dq[j, 1] + bz * dq[j, 2]))
                 d[1, j] = 2.0 * (te * dq[j, 3] - tx * dq[j, 0] - ty * dq[j, 1] - tz * dq[j, 2])
@@ -132,8 +130,14 @@ def _fit_kernel(alpha0, var, mass, e_beam, var_beam, m_parent, beta, alpha, chi2
                 break
             lam0 = (s11 * r0 - s01 * r1) / det
             lam1 = (s00 * r1 - s01 * r0) / det
+            step = 0.0
             for j in range(npar):
-                alpha[ev, j] = alpha0[ev, j] - var[ev, j] * (d[0, j] * lam0 + d[1, j] * lam1)
+                new = alpha0[ev, j] - var[ev, j] * (d[0, j] * lam0 + d[1, j] * lam1)
+                if var[ev, j] > 0.0:
+                    step = max(step, abs(new - alpha[ev, j]) / math.sqrt(var[ev, j]))
+                alpha[ev, j] = new
+            if step < 1e-6:
+                break  # converged: no parameter moves by more than 1e-6 of its error
         chi2[ev] = lam0 * (s00 * lam0 + s01 * lam1) + lam1 * (s01 * lam0 + s11 * lam1)
 
 
@@ -154,17 +158,17 @@ def fit_parent(
     alpha0 = _to_params(p4).reshape(n, 3 * k)
     var = sigma.reshape(n, 3 * k) ** 2
     ok = np.isfinite(alpha0).all(axis=1) & np.isfinite(var).all(axis=1)
-    alpha0 = np.ascontiguousarray(np.where(ok[:, None], alpha0, 0.0))
-    alpha0[~ok, 0::3] = 1.0
-    var = np.ascontiguousarray(np.where(ok[:, None], var, 1.0))
-    alpha, chi2 = np.empty_like(alpha0), np.empty(n)
+    alpha0, var = np.ascontiguousarray(alpha0[ok]), np.ascontiguousarray(var[ok])
+    alpha, chi2_ok = np.empty_like(alpha0), np.empty(alpha0.shape[0])
     _fit_kernel(alpha0, var, np.asarray(mass, dtype=float), float(e_beam),
                 float(sigma_e_beam) ** 2, float(m_parent), np.asarray(beta, dtype=float),
-                alpha, chi2)  # fmt: skip
-    fitted = _to_p4(alpha.reshape(n, k, 3), mass)
-    bad = ~ok | ~np.isfinite(chi2)
-    fitted[bad] = np.nan
-    chi2[bad] = np.nan
+                alpha, chi2_ok)  # fmt: skip
+    fitted = np.full((n, k, 4), np.nan)
+    chi2 = np.full(n, np.nan)
+    good = np.isfinite(chi2_ok)
+    idx = np.flatnonzero(ok)[good]
+    fitted[idx] = _to_p4(alpha[good].reshape(-1, k, 3), mass)
+    chi2[idx] = chi2_ok[good]
     return fitted, chi2
 
 
