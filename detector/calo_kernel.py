@@ -131,11 +131,12 @@ def crystal_ball_quantile(g, alpha, n):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, inline="always")
-def _region_of(theta, regions):  # pragma: no cover - compiled
-    """Index of the region (M, 2) holding θ, the nearest one in a gap."""
+def _region_of(cos_theta, cos_regions):  # pragma: no cover - compiled
+    """Index of the region holding the polar angle of cos θ, the nearest one (in cos θ) in a
+    gap; `cos_regions` (M, 2) = (cos θ_lo, cos θ_hi) (decreasing)."""
     best, best_d = 0, math.inf
-    for j in range(regions.shape[0]):
-        d = max(regions[j, 0] - theta, 0.0) + max(theta - regions[j, 1], 0.0)
+    for j in range(cos_regions.shape[0]):
+        d = max(cos_theta - cos_regions[j, 0], 0.0) + max(cos_regions[j, 1] - cos_theta, 0.0)
         if d < best_d:
             best, best_d = j, d
     return best
@@ -175,12 +176,13 @@ def smear_deposits(
     """
     n = e.shape[0]
     nan = math.nan
+    cos_regions = np.cos(regions)
     # vectorised pass: every lane computed, the small-angle rotation assumed
     for k in range(n):
         rho2 = x[k] * x[k] + y[k] * y[k]
         rho = math.sqrt(rho2)
         r = math.sqrt(rho2 + z[k] * z[k])
-        j = _region_of(math.atan2(rho, z[k]), regions)
+        j = _region_of(z[k] / r, cos_regions)
         ee = max(e[k], 1e-6)
         s1 = math.sqrt(ee)
         inv_s1 = 1.0 / s1
@@ -213,7 +215,6 @@ def smear_deposits(
         out_y[k] = r * st * (cv * c_p + cu * s_p)
         out_z[k] = r * ct
     # scalar pass: polar-angle acceptance, the exact path for large angles, NaN where none
-    cos_regions = np.cos(regions)
     for k in range(n):
         if exists[k] and out_e[k] == -math.inf:
             ok, er, px, py, pz = _smear_exact(
@@ -237,7 +238,7 @@ def _smear_exact(e, x, y, z, g_theta, g_phi, g_e, params, regions):  # pragma: n
     """smear_deposits for one deposit with angles from atan2 (any smearing angle)."""
     rho = math.sqrt(x * x + y * y)
     r = math.sqrt(rho * rho + z * z)
-    j = _region_of(math.atan2(rho, z), regions)
+    j = _region_of(z / r, np.cos(regions))
     ee = max(e, 1e-6)
     q = math.sqrt(math.sqrt(ee))
     sig_e = math.sqrt(

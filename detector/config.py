@@ -103,12 +103,13 @@ class CalorimeterSettings:
         )  # fmt: skip
 
     def region_index(self, theta: np.ndarray) -> np.ndarray:
-        """Index of the region whose polar range holds θ (the nearest one in a gap)."""
+        """Index of the region whose polar range holds θ (in a gap, the nearest one in cos θ,
+        as calo_kernel.smear_deposits chooses)."""
         regs = self.region_list()
-        lo = np.array([r.theta[0] for r in regs])
-        hi = np.array([r.theta[1] for r in regs])
-        th = np.asarray(theta, dtype=float)[..., None]
-        dist = np.maximum(lo - th, 0.0) + np.maximum(th - hi, 0.0)
+        c_lo = np.cos([r.theta[0] for r in regs])
+        c_hi = np.cos([r.theta[1] for r in regs])
+        c = np.cos(np.asarray(theta, dtype=float))[..., None]
+        dist = np.maximum(c - c_lo, 0.0) + np.maximum(c_hi - c, 0.0)
         return np.argmin(dist, axis=-1)
 
     def relative_energy_resolution(

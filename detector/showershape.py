@@ -311,11 +311,15 @@ def shower_shapes(
             lat[i, k] = num / den if den > 0.0 else math.nan
 
 
-def shower_coordinates(x: Array, y: Array, z: Array, crystal: float) -> tuple[Array, Array]:
+@numba.njit(cache=True, error_model="numpy")
+def shower_coordinates(x, y, z, crystal):  # pragma: no cover - compiled
     """Shower axes (k, N) in crystal units on the plane perpendicular to the direction from
-    the IP: u = R θ / c, v = R sinθ φ / c (module docstring)."""
-    rho = np.hypot(x, y)
-    r = np.hypot(rho, z)
-    theta = np.arctan2(rho, z)
-    phi = np.arctan2(y, x)
-    return r * theta / crystal, r * np.sin(theta) * phi / crystal
+    the IP: u = R θ / c, v = R sinθ φ / c (module docstring); NaN where x is NaN."""
+    su, sv = np.empty(x.shape), np.empty(x.shape)
+    for c in range(x.shape[0]):
+        for k in range(x.shape[1]):
+            rho = math.sqrt(x[c, k] ** 2 + y[c, k] ** 2)
+            r = math.sqrt(rho * rho + z[c, k] ** 2)
+            su[c, k] = r * math.atan2(rho, z[c, k]) / crystal
+            sv[c, k] = rho * math.atan2(y[c, k], x[c, k]) / crystal
+    return su, sv
