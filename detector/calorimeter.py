@@ -143,7 +143,7 @@ def _smearing_params(cal: CalorimeterSettings) -> Array:
     out = np.empty((len(cal.region_list()), N_PARAMS))
     for j, r in enumerate(cal.region_list()):
         out[j, P_NOISE], out[j, P_STOCH], out[j, P_CONST] = r.noise, r.stochastic, r.constant
-        out[j, P_POS_A], out[j, P_POS_B], out[j, P_POS_C] = cal.position_resolution
+        out[j, P_POS_A], out[j, P_POS_B], out[j, P_POS_C] = r.position or cal.position_resolution
         out[j, P_THRESH], out[j, P_ALPHA], out[j, P_N] = r.energy_threshold, r.tail_alpha, r.tail_n
         out[j, P_SAMPL] = r.sampling
     return out

@@ -40,6 +40,7 @@ class CaloRegion:
     tail_alpha: float = 0.0  # Crystal Ball α (in σ): the tail starts α σ below the peak
     tail_n: float = 0.0  # Crystal Ball power n (> 1 when α > 0)
     sampling: float = 0.0  # σ_E/E term ∝ 1/√E
+    position: tuple[float, float, float] | None = None  # mm, a + b/√E + c/E^{1/4} (None: card's)
 
     def relative_energy_resolution(self, energy: np.ndarray) -> np.ndarray:
         """σ_E/E = noise/E ⊕ stochastic/E^{1/4} ⊕ sampling/√E ⊕ constant (in quadrature)."""
@@ -133,10 +134,15 @@ class CalorimeterSettings:
             out[m] = r.relative_energy_resolution(e[m])
         return out
 
-    def position_sigma(self, energy: np.ndarray) -> np.ndarray:
-        """Cluster position resolution in mm on the calorimeter surface."""
-        a, b, c = self.position_resolution
-        e = np.maximum(energy, 1e-6)
+    def position_sigma(self, energy: np.ndarray, theta: np.ndarray | None = None) -> np.ndarray:
+        """Cluster position resolution in mm on the calorimeter surface: the top-level terms,
+        or those of the region at polar angle θ."""
+        e = np.maximum(np.asarray(energy, dtype=float), 1e-6)
+        if theta is None:
+            a, b, c = self.position_resolution
+            return a + b / np.sqrt(e) + c / e**0.25
+        terms = np.array([r.position or self.position_resolution for r in self.region_list()])
+        a, b, c = terms[self.region_index(theta)].T
         return a + b / np.sqrt(e) + c / e**0.25
 
     def cluster_efficiency(self, energy: np.ndarray) -> np.ndarray:
@@ -294,7 +300,7 @@ def _beams(t: Table) -> BeamSettings:
 
 
 _REGION_KEYS = ("noise_term", "stochastic_term", "sampling_term", "constant_term",
-                "energy_threshold", "tail_alpha", "tail_n")  # fmt: skip
+                "energy_threshold", "tail_alpha", "tail_n", "position_resolution")  # fmt: skip
 
 
 def _tail(t: Table, alpha_default: float, n_default: float) -> tuple[float, float]:
@@ -354,6 +360,7 @@ def _calorimeter(t: Table) -> CalorimeterSettings:
                 tail_alpha=ra,
                 tail_n=rn,
                 sampling=r.number("sampling_term", sampling, lo=0.0, hi=1.0),
+                position=r.numbers("position_resolution", 3, None, lo=0.0, unit="mm"),
             )
         )
         r.done()

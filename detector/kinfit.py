@@ -186,7 +186,7 @@ def daughter_sigmas(
         if is_photon[c]:
             e = p4[:, c, 3]
             out[:, c, 0] = e * cal.relative_energy_resolution(e, theta[:, c])
-            pos = cal.position_sigma(e) / front_distance(theta[:, c], cal)
+            pos = cal.position_sigma(e, theta[:, c]) / front_distance(theta[:, c], cal)
             out[:, c, 1] = pos
             out[:, c, 2] = pos / np.maximum(np.sin(theta[:, c]), 1e-3)
         else:
