@@ -136,8 +136,8 @@ def _fit_kernel(alpha0, var, mass, e_beam, var_beam, m_parent, beta, alpha, chi2
                 if var[ev, j] > 0.0:
                     step = max(step, abs(new - alpha[ev, j]) / math.sqrt(var[ev, j]))
                 alpha[ev, j] = new
-            if step < 1e-6:
-                break  # converged: no parameter moves by more than 1e-6 of its error
+            if step < 1e-4:
+                break  # converged: no parameter moves by more than 1e-4 of its error
         chi2[ev] = lam0 * (s00 * lam0 + s01 * lam1) + lam1 * (s01 * lam0 + s11 * lam1)
 
 
