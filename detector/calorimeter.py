@@ -185,6 +185,61 @@ def hadron_deposit(
     return np.where(shower, _visible_fraction(rng, n, cal) * (p4[:, 3] - mass), 0.0)
 
 
+def hadron_shower_deposit(
+    rng: np.random.Generator, p4: Array, abs_pdg: int, mass: float, cal: CalorimeterSettings
+) -> tuple[Array, NDArray[np.bool_]]:
+    """charged_deposit (charged) or hadron_deposit (K_L, n), with a mask of the deposits that
+    come from a hadronic shower (those can throw split-off clusters)."""
+    n = p4.shape[0]
+    shower = rng.random(n) < cal.hadronic_interaction
+    visible = _visible_fraction(rng, n, cal) * (p4[:, 3] - mass)
+    if abs_pdg in (130, 2112):
+        return np.where(shower, visible, 0.0), shower
+    mip = cal.mip_energy * (1.0 + cal.mip_spread * rng.standard_normal(n))
+    mip = np.clip(mip, 0.0, p4[:, 3] - mass)
+    return np.where(shower, visible, mip), shower
+
+
+def split_offs(
+    rng: np.random.Generator,
+    cal: CalorimeterSettings,
+    rows: list[int],
+    showered: NDArray[np.bool_],
+    deposit: Array,
+    impact: Array,
+    reached: NDArray[np.bool_],
+) -> tuple[Array, Array, NDArray[np.bool_]]:
+    """Split-off clusters of hadronic showers: for the calorimeter rows `rows` whose deposit
+    comes from a shower (`showered` (len(rows), N)), with the card's probability a fraction
+    (uniform on [0, 2 f], f the card's mean) of the deposit moves to a second cluster at an
+    exponentially distributed distance (card mean) in a random direction on the front face
+    (secondary neutrons and photons of the shower). `deposit` (k, N) of the parents is reduced
+    in place; returns the split-offs' deposit (s, N), impact (3, s, N) and reached (s, N)."""
+    s, n = len(rows), deposit.shape[1]
+    dep, imp = np.zeros((s, n)), np.full((3, s, n), np.nan)
+    hit = np.zeros((s, n), dtype=bool)
+    for j, c in enumerate(rows):
+        split = showered[j] & reached[c] & (rng.random(n) < cal.split_off_probability)
+        frac = np.minimum(2.0 * cal.split_off_fraction * rng.random(n), 1.0)
+        dist = rng.exponential(cal.split_off_distance, n)
+        psi = rng.uniform(0.0, 2.0 * np.pi, n)
+        x, y, z = impact[:, c]
+        r = np.sqrt(x * x + y * y + z * z)
+        theta = np.arctan2(np.hypot(x, y), z) + dist * np.cos(psi) / r
+        with np.errstate(divide="ignore", invalid="ignore"):
+            phi = np.arctan2(y, x) + dist * np.sin(psi) / (r * np.sin(theta))
+        moved = np.where(split, frac * deposit[c], 0.0)
+        deposit[c] -= moved
+        dep[j] = moved
+        imp[:, j] = (
+            r * np.sin(theta) * np.cos(phi),
+            r * np.sin(theta) * np.sin(phi),
+            r * np.cos(theta),
+        )
+        hit[j] = split & (moved > 0.0)
+    return dep, imp, hit
+
+
 def merge_clusters(
     energy: Array, position: Array, exists: NDArray[np.bool_], distance: float
 ) -> NDArray[np.int64]:

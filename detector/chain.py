@@ -24,7 +24,13 @@ from ..generator.kinematics import mass as inv_mass
 from ..pdg import charge as pdg_charge
 from ..pdg import mass as pdg_mass
 from ..record import FINAL, Block, EventRecord
-from .calorimeter import charged_deposit, cluster_block, hadron_deposit
+from .calorimeter import (
+    charged_deposit,
+    cluster_block,
+    hadron_deposit,
+    hadron_shower_deposit,
+    split_offs,
+)
 from .config import PID_SPECIES, DetectorSettings
 from .event_kernel import event_major, event_sums, merged_counts, slot_major, sum_slot_groups
 from .kinfit import beam_energy_spread, daughter_sigmas, fit_parent
@@ -52,6 +58,8 @@ CHARGED_STABLE = {11, 13, 211, 321, 2212}
 DETECTABLE = CHARGED_STABLE | {PHOTON}
 #: Neutral hadrons that reach the calorimeter (K_L, n): seen there if the card says so.
 NEUTRAL_HADRONS = {130, 2112}
+#: Hadrons whose calorimeter showers can throw split-off clusters.
+HADRONS = {211, 321, 2212} | NEUTRAL_HADRONS
 MUON = 13
 
 Array = NDArray[np.float64]
@@ -187,13 +195,21 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     u = np.empty((k_c, n))
     photon = np.zeros(k_c, dtype=bool)
     straight = np.zeros(k_c, dtype=bool)  # neutral hadrons: straight line, hadronic deposit
+    splitting = cal.split_off_probability > 0.0
+    hadron_rows, showered = [], []  # rows that may throw split-offs, and whether they showered
     for c, i in enumerate(final):
         pdg = int(block.pdg[i])
         if pdg == PHOTON:
             photon[c] = True
         elif abs(pdg) in NEUTRAL_HADRONS:
             straight[c] = True
-            deposit[c] = hadron_deposit(rng, p4_sm[i], pdg_mass(abs(pdg)), cal)
+            if splitting:
+                deposit[c], sh = hadron_shower_deposit(rng, p4_sm[i], abs(pdg),
+                                                       pdg_mass(abs(pdg)), cal)  # fmt: skip
+                hadron_rows.append(c)
+                showered.append(sh)
+            else:
+                deposit[c] = hadron_deposit(rng, p4_sm[i], pdg_mass(abs(pdg)), cal)
         else:
             p4, vtx = p4_sm[i], vertex_sm[i]
             m = pdg_mass(abs(pdg))
@@ -202,12 +218,31 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             tracks[i] = tr
             reco[i], detected[i] = tr.p4, tr.found
             impact[:, c], reached[c] = tr.impact.T, tr.reached
-            deposit[c] = charged_deposit(rng, p4, abs(pdg), m, cal)
+            if splitting and abs(pdg) in HADRONS:
+                deposit[c], sh = hadron_shower_deposit(rng, p4, abs(pdg), m, cal)
+                hadron_rows.append(c)
+                showered.append(sh)
+            else:
+                deposit[c] = charged_deposit(rng, p4, abs(pdg), m, cal)
         rng.standard_normal(out=g[c])
         rng.random(out=u[c])
+    # hadronic split-offs: extra calorimeter rows after the particles' (`particle`: the hadron)
+    cal_slots = list(final)
+    if hadron_rows:
+        s_dep, s_imp, s_hit = split_offs(rng, cal, hadron_rows, np.array(showered), deposit,
+                                         impact, reached)  # fmt: skip
+        k_s = len(hadron_rows)
+        deposit = np.concatenate([deposit, s_dep])
+        impact = np.concatenate([impact, s_imp], axis=1)
+        reached = np.concatenate([reached, s_hit])
+        g = np.concatenate([g, rng.standard_normal((k_s, 3, n))])
+        u = np.concatenate([u, rng.random((k_s, n))])
+        photon = np.concatenate([photon, np.zeros(k_s, dtype=bool)])
+        straight = np.concatenate([straight, np.zeros(k_s, dtype=bool)])
+        cal_slots += [final[c] for c in hadron_rows]
     _sqrt_s, beta = det.beams.nominal_cms()
     clusters = cluster_block(
-        p4_sm, vertex_sm, final, photon, deposit, impact, reached, g, u, cal, beta, straight
+        p4_sm, vertex_sm, cal_slots, photon, deposit, impact, reached, g, u, cal, beta, straight
     )
     c_exists, owner = clusters.exists, clusters.owner
     for c, i in enumerate(final):
@@ -238,7 +273,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     cols.update(_photon_shape_columns(block, final, owner, clusters))
 
     # event level: tracks with their PID hypothesis, clusters without a found track
-    matched = np.zeros((k_c, n), dtype=bool)
+    matched = np.zeros((len(cal_slots), n), dtype=bool)  # split-off rows: never matched
     for c, i in enumerate(final):
         if i in tracks:
             matched[c] = tracks[i].found
@@ -273,7 +308,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     out.objects["tracks"] = _track_objects(block, trk_slots, table, t_pid)
     out.objects["clusters"] = _flatten(
         c_exists,
-        final,
+        cal_slots,
         {
             "E": clusters.energy,
             "x": clusters.x,

@@ -92,6 +92,9 @@ class CalorimeterSettings:
     digit_threshold: float = 0.0005  # GeV: crystals counted in clusterNHits
     hadron_visible_fraction: float = 1.0  # mean visible fraction of a hadron's kinetic energy
     neutral_hadrons: bool = False  # K_L and neutrons leave calorimeter deposits
+    split_off_probability: float = 0.0  # a hadron shower throws a split-off cluster
+    split_off_fraction: float = 0.2  # mean fraction of the shower's deposit in the split-off
+    split_off_distance: float = 200.0  # mm, mean distance of the split-off on the front face
 
     def region_list(self) -> tuple[CaloRegion, ...]:
         """The regions, or one per theta range with the top-level terms if none were given."""
@@ -403,6 +406,11 @@ def _calorimeter(t: Table) -> CalorimeterSettings:
             "hadron_visible_fraction", 1.0, lo=0.0, lo_open=True, hi=1.0
         ),
         neutral_hadrons=t.boolean("neutral_hadrons", False),
+        split_off_probability=t.number("split_off_probability", 0.0, lo=0.0, hi=1.0),
+        split_off_fraction=t.number("split_off_fraction", 0.2, lo=0.0, hi=0.5),
+        split_off_distance=t.number(
+            "split_off_distance", 200.0, lo=0.0, lo_open=True, hi=2000.0, unit="mm"
+        ),
     )
     t.done()
     return cal

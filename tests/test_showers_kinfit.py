@@ -241,3 +241,47 @@ def test_end_cap_position_resolution_is_the_regions():
     y = np.arctan2(reco[ok, 1], reco[ok, 0]) * rho
     assert np.std(y) == pytest.approx(9.0, rel=0.05)
     assert barrel.position is None
+
+
+def test_split_offs_conserve_the_deposit_and_sit_at_the_card_distance(cal):
+    """split_offs moves a fraction of showered deposits to a second impact: the sum is kept,
+    the fraction of rows split is the card's probability, and the split-off lies at the card's
+    mean distance (exponential) from the parent impact on the barrel face."""
+    from alpsim.detector.calorimeter import split_offs
+
+    c2 = replace(cal, split_off_probability=0.4, split_off_fraction=0.2, split_off_distance=150.0)
+    rng = np.random.default_rng(8)
+    n = 100_000
+    theta = np.full(n, np.pi / 2)
+    impact = np.zeros((3, 1, n))
+    impact[0, 0] = cal.inner_radius * np.sin(theta)
+    deposit = np.full((1, n), 0.5)
+    reached = np.ones((1, n), dtype=bool)
+    dep, imp, hit = split_offs(rng, c2, [0], np.ones((1, n), dtype=bool), deposit, impact, reached)
+    np.testing.assert_allclose(deposit[0] + dep[0], 0.5)
+    assert hit.mean() == pytest.approx(0.4, abs=0.01)
+    assert dep[0][hit[0]].mean() == pytest.approx(0.5 * 0.2, rel=0.03)
+    # distance along the front face (small angles): R·Δangle
+    d = np.linalg.norm(imp[:, 0, hit[0]] - impact[:, 0, hit[0]], axis=0)
+    assert np.median(d) == pytest.approx(150.0 * np.log(2), rel=0.05)
+
+
+def test_split_offs_appear_as_neutral_clusters_of_the_hadron(tmp_path):
+    """With split-offs on, events with charged pions get extra clusters that carry the pion's
+    particle index and no track match; with them off, none."""
+    import alpsim
+
+    text = (CARDS / "belle2.toml").read_text()
+    text = text.replace(
+        "neutral_hadrons = true", "neutral_hadrons = true\nsplit_off_probability = 1.0"
+    )
+    (tmp_path / "det.toml").write_text(text)
+    run = (CARDS / "belle2_b2ka_pipi.toml").read_text()
+    run = run.replace('detector = "belle2"', f'detector = "{tmp_path / "det.toml"}"')
+    (tmp_path / "run.toml").write_text(run)
+    n_on = alpsim.run(tmp_path / "run.toml", n=500).events
+    n_off = alpsim.run(CARDS / "belle2_b2ka_pipi.toml", n=500).events
+    c_on = n_on["clusters"].combine_chunks().flatten()
+    c_off = n_off["clusters"].combine_chunks().flatten()
+    assert len(c_on) > len(c_off)
+    assert np.asarray(n_on["nClusters"]).sum() > np.asarray(n_off["nClusters"]).sum()
