@@ -272,9 +272,8 @@ def test_split_offs_appear_as_neutral_clusters_of_the_hadron(tmp_path):
     import alpsim
 
     text = (CARDS / "belle2.toml").read_text()
-    text = text.replace(
-        "neutral_hadrons = true", "neutral_hadrons = true\nsplit_off_probability = 1.0"
-    )
+    assert "split_off_probability = 0.0" in text
+    text = text.replace("split_off_probability = 0.0", "split_off_probability = 1.0")
     (tmp_path / "det.toml").write_text(text)
     run = (CARDS / "belle2_b2ka_pipi.toml").read_text()
     run = run.replace('detector = "belle2"', f'detector = "{tmp_path / "det.toml"}"')
