@@ -331,7 +331,9 @@ def _kinfit_columns(
     """`a_M_kinfit` (m_γγ after the fit of the parent to the beam energy and its PDG mass)
     and `kinfit_chi2` (kinfit.fit_parent); NaN unless every daughter is reconstructed."""
     slots = sums.slots["parent"]
-    p4 = np.ascontiguousarray(reco_p4[slots].transpose(1, 0, 2))  # (N, K, 4)
+    n = reco_p4.shape[1]
+    seen = np.isfinite(reco_p4[slots, :, 3]).all(axis=0)  # candidates with every daughter
+    p4 = np.ascontiguousarray(reco_p4[slots][:, seen].transpose(1, 0, 2))  # (N_seen, K, 4)
     is_photon = np.array([int(block.pdg[i]) == PHOTON for i in slots])
     mass = np.array([0.0 if g else pdg_mass(abs(int(block.pdg[i])))
                      for i, g in zip(slots, is_photon, strict=True)])  # fmt: skip
@@ -343,7 +345,10 @@ def _kinfit_columns(
     fitted, chi2 = fit_parent(p4, sigma, mass, 0.5 * sqrt_s, spread,
                               pdg_mass(abs(int(block.pdg[parent]))), np.asarray(beta))  # fmt: skip
     a_idx = [slots.index(i) for i in a_parts]
-    return {"a_M_kinfit": inv_mass(fitted[:, a_idx].sum(axis=1)), "kinfit_chi2": chi2}
+    m_fit, chi2_all = np.full(n, np.nan), np.full(n, np.nan)
+    m_fit[seen] = inv_mass(fitted[:, a_idx].sum(axis=1))
+    chi2_all[seen] = chi2
+    return {"a_M_kinfit": m_fit, "kinfit_chi2": chi2_all}
 
 
 def _photon_shape_columns(
