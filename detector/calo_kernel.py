@@ -68,6 +68,80 @@ def _sincos_small(d):  # pragma: no cover - compiled
     return sn, cs
 
 
+#: Columns of the per-region parameter table (calorimeter._region_table).
+P_NOISE, P_STOCH, P_CONST, P_POS_A, P_POS_B, P_POS_C, P_THRESH, P_ALPHA, P_N, P_SAMPL = range(10)
+N_PARAMS = 10
+
+
+@numba.njit(cache=True, inline="always")
+def _ndtri(p):  # pragma: no cover - compiled
+    """Inverse of the standard normal CDF (P. J. Acklam's rational approximation, relative
+    error < 1.15e-9; the algorithm as published on his web page "An algorithm for computing
+    the inverse normal cumulative distribution function", 2003)."""
+    a0, a1, a2 = -3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02
+    a3, a4, a5 = 1.383577518672690e02, -3.066479806614716e01, 2.506628277459239e00
+    b0, b1, b2 = -5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02
+    b3, b4 = 6.680131188771972e01, -1.328068155288572e01
+    c0, c1, c2 = -7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00
+    c3, c4, c5 = -2.549732539343734e00, 4.374664141464968e00, 2.938163982698783e00
+    d0, d1 = 7.784695709041462e-03, 3.224671290700398e-01
+    d2, d3 = 2.445134137142996e00, 3.754408661907416e00
+    p_low = 0.02425
+    if p < p_low:
+        q = math.sqrt(-2.0 * math.log(p))
+        return (((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) / (
+            (((d0 * q + d1) * q + d2) * q + d3) * q + 1.0
+        )
+    if p > 1.0 - p_low:
+        q = math.sqrt(-2.0 * math.log(1.0 - p))
+        return -(((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) / (
+            (((d0 * q + d1) * q + d2) * q + d3) * q + 1.0
+        )
+    q = p - 0.5
+    r = q * q
+    return (
+        (((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5)
+        * q
+        / (((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1.0)
+    )
+
+
+@numba.njit(cache=True, inline="always")
+def crystal_ball_quantile(g, alpha, n):  # pragma: no cover - compiled
+    """The standard Crystal Ball variate (low-side power-law tail; J. E. Gaiser, SLAC-R-255
+    (1982), appendix F) with the same CDF value as the standard normal variate g: x =
+    F_CB⁻¹(Φ(g)). Density ∝ exp(−x²/2) for x > −α, A (B − x)^(−n) below, A = (n/α)^n e^{−α²/2},
+    B = n/α − α. α <= 0 returns g (Gaussian)."""
+    if alpha <= 0.0:
+        return g
+    sqrt2 = math.sqrt(2.0)
+    u = 0.5 * math.erfc(-g / sqrt2)
+    e_a = math.exp(-0.5 * alpha * alpha)
+    tail = n / alpha / (n - 1.0) * e_a
+    phi_ma = 0.5 * math.erfc(alpha / sqrt2)  # Φ(−α)
+    core = math.sqrt(2.0 * math.pi) * (1.0 - phi_ma)
+    total = tail + core
+    p_tail = tail / total
+    if u < p_tail:
+        a_n = (n / alpha) ** n * e_a
+        b = n / alpha - alpha
+        return b - (u * total * (n - 1.0) / a_n) ** (1.0 / (1.0 - n))
+    pc = phi_ma + (u - p_tail) * total / math.sqrt(2.0 * math.pi)
+    return _ndtri(min(max(pc, 1e-300), 1.0 - 1e-16))
+
+
+@numba.njit(cache=True, inline="always")
+def _region_of(cos_theta, cos_regions):  # pragma: no cover - compiled
+    """Index of the region holding the polar angle of cos θ, the nearest one (in cos θ) in a
+    gap; `cos_regions` (M, 2) = (cos θ_lo, cos θ_hi) (decreasing)."""
+    best, best_d = 0, math.inf
+    for j in range(cos_regions.shape[0]):
+        d = max(cos_theta - cos_regions[j, 0], 0.0) + max(cos_regions[j, 1] - cos_theta, 0.0)
+        if d < best_d:
+            best, best_d = j, d
+    return best
+
+
 @numba.njit(cache=True, error_model="numpy")
 def smear_deposits(
     e,
@@ -90,31 +164,40 @@ def smear_deposits(
 ):  # pragma: no cover - compiled
     """Clusters from deposits `e` (N,) at impacts (x, y, z) on the front face (calorimeter.py).
 
-    Energy: e·(1 + σ_E/E·g_e), σ_E/E = noise/E ⊕ stochastic/E^{1/4} ⊕ constant (Belle ECL
-    form); a cluster needs E_reco > threshold, u < eff (`eff`: ε(E) per deposit) and a
-    `reached` impact. Position: the impact direction seen from the IP turned by
-    δθ = g_θ·σ/r and δφ = g_φ·σ/ρ, σ = a + b/√E + c/E^{1/4} mm; the cluster exists only if the
-    smeared θ lies in one of `regions` (M, 2) (θ_lo, θ_hi). `params` = (noise, stochastic,
-    constant, a, b, c, threshold). Writes energy, position (NaN where no cluster) and exists.
+    The region (M, 2) (θ_lo, θ_hi) is the one holding the impact's polar angle seen from the
+    IP (the nearest one in a gap); `params` (M, N_PARAMS) holds its terms (P_* columns).
+    Energy: e·(1 + σ_E/E·x), σ_E/E = noise/E ⊕ stochastic/E^{1/4} ⊕ sampling/√E ⊕ constant
+    (Belle ECL form, plus the 1/√E term BESIII quotes), x the Crystal Ball quantile of g_e
+    (Gaussian if the region's α = 0); a cluster needs
+    E_reco > the region's threshold, u < eff (`eff`: ε(E) per deposit) and a `reached` impact.
+    Position: the impact direction seen from the IP turned by δθ = g_θ·σ/r and δφ = g_φ·σ/ρ,
+    σ = a + b/√E + c/E^{1/4} mm; the cluster exists only if the smeared θ lies in one of the
+    regions. Writes energy, position (NaN where no cluster) and exists.
     """
-    noise2, stoch2, const2 = params[0] ** 2, params[1] ** 2, params[2] ** 2
-    pos_a, pos_b, pos_c, threshold = params[3], params[4], params[5], params[6]
     n = e.shape[0]
     nan = math.nan
+    cos_regions = np.cos(regions)
     # vectorised pass: every lane computed, the small-angle rotation assumed
     for k in range(n):
+        rho2 = x[k] * x[k] + y[k] * y[k]
+        rho = math.sqrt(rho2)
+        r = math.sqrt(rho2 + z[k] * z[k])
+        j = _region_of(z[k] / r, cos_regions)
         ee = max(e[k], 1e-6)
         s1 = math.sqrt(ee)
         inv_s1 = 1.0 / s1
         inv_q = 1.0 / math.sqrt(s1)
-        sig_e = math.sqrt(noise2 * (inv_s1 * inv_s1) ** 2 + stoch2 * inv_s1 + const2)
-        er = e[k] * (1.0 + sig_e * g_e[k])
-        rho2 = x[k] * x[k] + y[k] * y[k]
-        rho = math.sqrt(rho2)
-        r = math.sqrt(rho2 + z[k] * z[k])
+        sig_e = math.sqrt(
+            params[j, P_NOISE] ** 2 * (inv_s1 * inv_s1) ** 2
+            + params[j, P_STOCH] ** 2 * inv_s1
+            + params[j, P_SAMPL] ** 2 * (inv_s1 * inv_s1)
+            + params[j, P_CONST] ** 2
+        )
+        xe = crystal_ball_quantile(g_e[k], params[j, P_ALPHA], params[j, P_N])
+        er = e[k] * (1.0 + sig_e * xe)
         inv_rho = 1.0 / rho
         inv_r = 1.0 / r
-        sp = pos_a + pos_b * inv_s1 + pos_c * inv_q
+        sp = params[j, P_POS_A] + params[j, P_POS_B] * inv_s1 + params[j, P_POS_C] * inv_q
         d_th = g_theta[k] * sp * inv_r
         d_ph = g_phi[k] * sp * inv_rho
         s_t, c_t = _sincos_small(d_th)
@@ -124,7 +207,7 @@ def smear_deposits(
         ct = c0 * c_t - s0 * s_t
         cu, cv = x[k] * inv_rho, y[k] * inv_rho
         fast = (abs(d_th) < SMALL_ANGLE) & (abs(d_ph) < SMALL_ANGLE) & (rho > 0.0) & (st > 0.0)
-        seen = reached[k] & (er > threshold) & (u[k] < eff[k])
+        seen = reached[k] & (er > params[j, P_THRESH]) & (u[k] < eff[k])
         # exists: provisional (acceptance and the exact path follow in the scalar pass)
         exists[k] = seen
         out_e[k] = er if fast else -math.inf  # -inf marks the lanes of the exact path
@@ -132,7 +215,6 @@ def smear_deposits(
         out_y[k] = r * st * (cv * c_p + cu * s_p)
         out_z[k] = r * ct
     # scalar pass: polar-angle acceptance, the exact path for large angles, NaN where none
-    cos_regions = np.cos(regions)
     for k in range(n):
         if exists[k] and out_e[k] == -math.inf:
             ok, er, px, py, pz = _smear_exact(
@@ -154,19 +236,26 @@ def smear_deposits(
 @numba.njit(cache=True)
 def _smear_exact(e, x, y, z, g_theta, g_phi, g_e, params, regions):  # pragma: no cover
     """smear_deposits for one deposit with angles from atan2 (any smearing angle)."""
-    ee = max(e, 1e-6)
-    q = math.sqrt(math.sqrt(ee))
-    sig_e = math.sqrt((params[0] / ee) ** 2 + (params[1] / q) ** 2 + params[2] ** 2)
-    er = e * (1.0 + sig_e * g_e)
     rho = math.sqrt(x * x + y * y)
     r = math.sqrt(rho * rho + z * z)
-    sp = params[3] + params[4] / math.sqrt(ee) + params[5] / q
+    j = _region_of(z / r, np.cos(regions))
+    ee = max(e, 1e-6)
+    q = math.sqrt(math.sqrt(ee))
+    sig_e = math.sqrt(
+        (params[j, P_NOISE] / ee) ** 2
+        + (params[j, P_STOCH] / q) ** 2
+        + params[j, P_SAMPL] ** 2 / ee
+        + params[j, P_CONST] ** 2
+    )
+    er = e * (1.0 + sig_e * crystal_ball_quantile(g_e, params[j, P_ALPHA], params[j, P_N]))
+    sp = params[j, P_POS_A] + params[j, P_POS_B] / math.sqrt(ee) + params[j, P_POS_C] / q
     th = math.atan2(rho, z) + g_theta * sp / r
     ph = math.atan2(y, x) + g_phi * sp / rho if rho > 0.0 else math.atan2(y, x)
     inside = False
-    for j in range(regions.shape[0]):
-        if regions[j, 0] <= th <= regions[j, 1]:
+    for jj in range(regions.shape[0]):
+        if regions[jj, 0] <= th <= regions[jj, 1]:
             inside = True
+    inside = inside and er > params[j, P_THRESH]
     st = math.sin(th)
     return inside, er, r * st * math.cos(ph), r * st * math.sin(ph), r * math.cos(th)
 

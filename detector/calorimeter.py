@@ -6,15 +6,23 @@
   (DESIGN.md detector conventions): this is what degrades the di-photon mass of displaced ALPs.
 - Deposits: photons and electrons their energy (electromagnetic shower); muons a minimum-
   ionising deposit; charged hadrons a MIP deposit, or with the card's interaction probability a
-  hadronic shower carrying a uniform fraction of the kinetic energy (PDG Review, "Passage of
-  particles through matter": MIP dE/dx; "Calorimetry": hadronic showers in an EM calorimeter).
-- Energy: Gaussian σ_E/E = noise/E ⊕ stochastic/E^{1/4} ⊕ constant (Belle ECL form, Belle NIM A
-  479 (2002) 117); position: σ = a + b/√E + c/E^{1/4} mm on the front face.
-- Cluster finding: polar-angle coverage of the impact point (gaps are holes), energy threshold,
+  hadronic shower carrying a visible fraction of the kinetic energy; K_L and neutrons (card
+  `neutral_hadrons`) the same shower or nothing (PDG Review, "Passage of particles through
+  matter": MIP dE/dx; "Calorimetry": hadronic showers in an EM calorimeter).
+- Regions: each polar-angle region of the card (barrel, end caps; gaps are holes) has its own
+  resolution terms, threshold and low-side tail; a deposit takes the region of its impact.
+- Energy: σ_E/E = noise/E ⊕ stochastic/E^{1/4} ⊕ sampling/√E ⊕ constant (Belle ECL form,
+  Belle NIM A 479 (2002) 117; the 1/√E term as BESIII quotes it, NIM A 614 (2010) 345)
+  around a Crystal Ball response (Gaussian core, power-law tail below −α σ: J. E. Gaiser,
+  SLAC-R-255 (1982)) for the energy lost to leakage and to the material in front;
+  position: σ = a + b/√E + c/E^{1/4} mm on the front face.
+- Cluster finding: polar-angle coverage of the impact point, the region's energy threshold,
   efficiency ε(E) = plateau·(1 − exp(−E/E_turn-on)).
-- Merging: two clusters whose impact points are closer than the card's merging distance (set
-  from the Molière radius and crystal size) become one: energies add, the position is the
-  energy-weighted mean; the cluster keeps the first template slot.
+- Merging: with a crystal size and Molière radius in the card, by the overlap of the showers
+  in the crystals (showershape.py: one local maximum → one cluster), with the basf2 shower-
+  shape variables per cluster; otherwise two clusters whose impact points are closer than the
+  card's merging distance become one. Energies add, the position is the energy-weighted
+  mean; the cluster keeps the first template slot.
 """
 
 from __future__ import annotations
@@ -24,10 +32,27 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .calo_kernel import cluster_momenta, merge_slots, ray_exit, smear_deposits
+from .calo_kernel import (
+    N_PARAMS,
+    P_ALPHA,
+    P_CONST,
+    P_N,
+    P_NOISE,
+    P_POS_A,
+    P_POS_B,
+    P_POS_C,
+    P_SAMPL,
+    P_STOCH,
+    P_THRESH,
+    cluster_momenta,
+    merge_slots,
+    ray_exit,
+    smear_deposits,
+)
 from .config import CalorimeterSettings
 from .geometry import hit_cylinder
 from .helix import Helix
+from .showershape import crystal_table, merge_showers, shower_coordinates, shower_shapes
 
 Array = NDArray[np.float64]
 
@@ -114,14 +139,18 @@ def make_clusters(
 
 
 def _smearing_params(cal: CalorimeterSettings) -> Array:
-    """The `params` vector of calo_kernel.smear_deposits."""
-    return np.array(
-        [cal.noise, cal.stochastic, cal.constant, *cal.position_resolution, cal.energy_threshold]
-    )
+    """The per-region `params` table (M, N_PARAMS) of calo_kernel.smear_deposits."""
+    out = np.empty((len(cal.region_list()), N_PARAMS))
+    for j, r in enumerate(cal.region_list()):
+        out[j, P_NOISE], out[j, P_STOCH], out[j, P_CONST] = r.noise, r.stochastic, r.constant
+        out[j, P_POS_A], out[j, P_POS_B], out[j, P_POS_C] = r.position or cal.position_resolution
+        out[j, P_THRESH], out[j, P_ALPHA], out[j, P_N] = r.energy_threshold, r.tail_alpha, r.tail_n
+        out[j, P_SAMPL] = r.sampling
+    return out
 
 
 def _regions(cal: CalorimeterSettings) -> Array:
-    return np.asarray(cal.theta_regions, dtype=float).reshape(-1, 2)
+    return np.array([r.theta for r in cal.region_list()], dtype=float).reshape(-1, 2)
 
 
 def charged_deposit(
@@ -136,7 +165,79 @@ def charged_deposit(
     if abs_pdg == 13:
         return mip
     shower = rng.random(n) < cal.hadronic_interaction
-    return np.where(shower, rng.random(n) * (p4[:, 3] - mass), mip)
+    return np.where(shower, _visible_fraction(rng, n, cal) * (p4[:, 3] - mass), mip)
+
+
+def _visible_fraction(rng: np.random.Generator, n: int, cal: CalorimeterSettings) -> Array:
+    """Visible fraction of a hadron shower's kinetic energy: uniform on [0, 2 f] (f the card's
+    mean visible fraction), capped at 1; hadron showers in ~1 λ_I of CsI are partly
+    contained and under-compensated (PDG Review, "Calorimetry")."""
+    return np.minimum(2.0 * cal.hadron_visible_fraction * rng.random(n), 1.0)
+
+
+def hadron_deposit(
+    rng: np.random.Generator, p4: Array, mass: float, cal: CalorimeterSettings
+) -> Array:
+    """True deposit of neutral hadrons (K_L, n): with the card's interaction probability a
+    hadronic shower (visible fraction of the kinetic energy), else nothing."""
+    n = p4.shape[0]
+    shower = rng.random(n) < cal.hadronic_interaction
+    return np.where(shower, _visible_fraction(rng, n, cal) * (p4[:, 3] - mass), 0.0)
+
+
+def hadron_shower_deposit(
+    rng: np.random.Generator, p4: Array, abs_pdg: int, mass: float, cal: CalorimeterSettings
+) -> tuple[Array, NDArray[np.bool_]]:
+    """charged_deposit (charged) or hadron_deposit (K_L, n), with a mask of the deposits that
+    come from a hadronic shower (those can throw split-off clusters)."""
+    n = p4.shape[0]
+    shower = rng.random(n) < cal.hadronic_interaction
+    visible = _visible_fraction(rng, n, cal) * (p4[:, 3] - mass)
+    if abs_pdg in (130, 2112):
+        return np.where(shower, visible, 0.0), shower
+    mip = cal.mip_energy * (1.0 + cal.mip_spread * rng.standard_normal(n))
+    mip = np.clip(mip, 0.0, p4[:, 3] - mass)
+    return np.where(shower, visible, mip), shower
+
+
+def split_offs(
+    rng: np.random.Generator,
+    cal: CalorimeterSettings,
+    rows: list[int],
+    showered: NDArray[np.bool_],
+    deposit: Array,
+    impact: Array,
+    reached: NDArray[np.bool_],
+) -> tuple[Array, Array, NDArray[np.bool_]]:
+    """Split-off clusters of hadronic showers: for the calorimeter rows `rows` whose deposit
+    comes from a shower (`showered` (len(rows), N)), with the card's probability a fraction
+    (uniform on [0, 2 f], f the card's mean) of the deposit moves to a second cluster at an
+    exponentially distributed distance (card mean) in a random direction on the front face
+    (secondary neutrons and photons of the shower). `deposit` (k, N) of the parents is reduced
+    in place; returns the split-offs' deposit (s, N), impact (3, s, N) and reached (s, N)."""
+    s, n = len(rows), deposit.shape[1]
+    dep, imp = np.zeros((s, n)), np.full((3, s, n), np.nan)
+    hit = np.zeros((s, n), dtype=bool)
+    for j, c in enumerate(rows):
+        split = showered[j] & reached[c] & (rng.random(n) < cal.split_off_probability)
+        frac = np.minimum(2.0 * cal.split_off_fraction * rng.random(n), 1.0)
+        dist = rng.exponential(cal.split_off_distance, n)
+        psi = rng.uniform(0.0, 2.0 * np.pi, n)
+        x, y, z = impact[:, c]
+        r = np.sqrt(x * x + y * y + z * z)
+        theta = np.arctan2(np.hypot(x, y), z) + dist * np.cos(psi) / r
+        with np.errstate(divide="ignore", invalid="ignore"):
+            phi = np.arctan2(y, x) + dist * np.sin(psi) / (r * np.sin(theta))
+        moved = np.where(split, frac * deposit[c], 0.0)
+        deposit[c] -= moved
+        dep[j] = moved
+        imp[:, j] = (
+            r * np.sin(theta) * np.cos(phi),
+            r * np.sin(theta) * np.sin(phi),
+            r * np.cos(theta),
+        )
+        hit[j] = split & (moved > 0.0)
+    return dep, imp, hit
 
 
 def merge_clusters(
@@ -195,6 +296,7 @@ class BlockClusters:
     theta: Array
     phi: Array
     energy_cms: Array
+    shapes: dict[str, Array] | None = None  # basf2 shower-shape variables (k, N), if modelled
 
 
 def cluster_block(
@@ -209,13 +311,15 @@ def cluster_block(
     u: Array,
     cal: CalorimeterSettings,
     cms_beta: Array,
+    straight: NDArray[np.bool_] | None = None,
 ) -> BlockClusters:
     """All calorimeter slots of a block: photon impacts (straight line from their vertex),
     smearing and acceptance (make_clusters), merging (merge_clusters) and four-momenta.
 
     `slots` are the template indices of the slot-major p4/vertex (P, N, 4) that reach for the
     calorimeter;
-    `photon` (k,) marks the photons, whose impact is computed here; the charged slots bring
+    `photon` (k,) marks the photons, whose impact is computed here (as for the neutral
+    hadrons marked in `straight`, whose `deposit` is given); the charged slots bring
     their helix impacts `impact` (3, k, N), `reached` (k, N) and `deposit` (k, N). Random
     numbers: `g` (k, 3, N) standard normals (θ, φ, energy) and `u` (k, N) uniforms.
     """
@@ -227,6 +331,7 @@ def cluster_block(
     for c, i in enumerate(slots):
         if photon[c]:
             e_true[c] = p4[i, :, 3]
+        if photon[c] or (straight is not None and straight[c]):
             v, q = vertex[i], p4[i]
             ray_exit(
                 v[:, 0], v[:, 1], v[:, 2], q[:, 0], q[:, 1], q[:, 2],
@@ -241,9 +346,25 @@ def cluster_block(
             u[c], eff[c], reached[c], params, regions, energy[c], x[c], y[c], z[c], exists[c],
         )  # fmt: skip
     owner = np.empty((k, n), dtype=np.int64)
-    merge_slots(energy, x, y, z, exists, owner, float(cal.merging_distance))
+    shapes = None
+    if cal.shower_model:
+        # showers where they really hit (true impacts, true deposits); clusters as smeared
+        table = crystal_table(cal)
+        su, sv = shower_coordinates(impact[0], impact[1], impact[2], cal.crystal_size)
+        e_dep = np.where(reached, e_true, 0.0)
+        merge_showers(table, e_dep, su, sv, cal.local_maximum_energy, energy, x, y, z, exists,
+                      owner)  # fmt: skip
+        shapes = {name: np.empty((k, n)) for name in SHAPE_NAMES}
+        shower_shapes(table, e_dep, su, sv, cal.crystal_size, cal.digit_threshold, exists,
+                      owner, *(shapes[name] for name in SHAPE_NAMES))  # fmt: skip
+    else:
+        merge_slots(energy, x, y, z, exists, owner, float(cal.merging_distance))
     p4_out = np.empty((k, n, 4))
     rho, e_cms = np.empty((k, n)), np.empty((k, n))
     cluster_momenta(energy, x, y, z, np.asarray(cms_beta, dtype=float), p4_out, rho, e_cms)
     theta, phi = np.arctan2(rho, z), np.arctan2(y, x)  # numpy's SIMD atan2
-    return BlockClusters(energy, x, y, z, exists, owner, p4_out, theta, phi, e_cms)
+    return BlockClusters(energy, x, y, z, exists, owner, p4_out, theta, phi, e_cms, shapes)
+
+
+#: basf2 shower-shape variables written per cluster (showershape.shower_shapes order).
+SHAPE_NAMES = ("clusterE9E21", "clusterSecondMoment", "clusterLAT", "clusterNHits")

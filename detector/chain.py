@@ -6,7 +6,8 @@ analysis variables. The result is columnar: per-particle reconstructed four-mome
 with the truth template, per-event columns, and the reconstructed objects as flat arrays.
 
 Which truth particles the detector sees: final-state (status 1) photons, e, μ, π±, K±, p
-(long-lived on the scale of the detector). Neutrinos, an undecayed ALP, K_L, neutrons and
+(long-lived on the scale of the detector), and K_L and neutrons as calorimeter clusters when
+the detector card sets `neutral_hadrons`. Neutrinos, an undecayed ALP and
 particles left undecayed by the generator (e.g. the other B of B+ → K+ a, not simulated)
 leave nothing: event-level variables and trigger bits only see what the generator made.
 """
@@ -23,10 +24,17 @@ from ..generator.kinematics import mass as inv_mass
 from ..pdg import charge as pdg_charge
 from ..pdg import mass as pdg_mass
 from ..record import FINAL, Block, EventRecord
-from .calorimeter import charged_deposit, cluster_block
+from .calorimeter import (
+    charged_deposit,
+    cluster_block,
+    hadron_deposit,
+    hadron_shower_deposit,
+    split_offs,
+)
 from .config import PID_SPECIES, DetectorSettings
 from .event_kernel import event_major, event_sums, merged_counts, slot_major, sum_slot_groups
 from .matching import match_tracks_to_clusters
+from .kinfit import beam_energy_spread, daughter_sigmas, fit_parent
 from .pid import assign_species
 from .tracking import TrackResponse, TrackTable, track_response
 from .trigger import TriggerInputs, trigger_bits
@@ -49,6 +57,10 @@ PHOTON = 22
 #: Charged species that live long enough to cross the whole detector.
 CHARGED_STABLE = {11, 13, 211, 321, 2212}
 DETECTABLE = CHARGED_STABLE | {PHOTON}
+#: Neutral hadrons that reach the calorimeter (K_L, n): seen there if the card says so.
+NEUTRAL_HADRONS = {130, 2112}
+#: Hadrons whose calorimeter showers can throw split-off clusters.
+HADRONS = {211, 321, 2212} | NEUTRAL_HADRONS
 MUON = 13
 
 Array = NDArray[np.float64]
@@ -71,7 +83,9 @@ class RecoBlock:
         extrapolated helix is matched to, −1 if none; matching.py);
       * "clusters": E (GeV), x, y, z (mm, front face), theta, phi (rad, seen from the IP),
         nParticles (particles merged into it), isTrackMatched (a track's extrapolated helix
-        is matched to it, matching.py);
+        is matched to it, matching.py), and
+        with the card's shower model clusterE9E21, clusterSecondMoment (cm²), clusterLAT,
+        clusterNHits (basf2 names; showershape.py);
       * "vertices" (the charged daughters, two or more, of one mother, all found; `particle`
         is the mother): x, y, z, x_uncertainty, y_uncertainty, z_uncertainty, dr, distance
         (mm from the IP), px, py, pz, E (at the vertex), M, ErrM, Mprime (GeV), chi2, chiProb,
@@ -129,9 +143,10 @@ class RecoRecord:
         return {kind: {k: np.concatenate(v) for k, v in a.items()} for kind, a in out.items()}
 
 
-def is_visible(pdg: int) -> bool:
-    """Particles the detector sees (final-state photons and long-lived charged particles)."""
-    return abs(pdg) in DETECTABLE
+def is_visible(pdg: int, neutral_hadrons: bool = False) -> bool:
+    """Particles the detector sees (final-state photons and long-lived charged particles, and
+    K_L and neutrons if the calorimeter card models their showers)."""
+    return abs(pdg) in DETECTABLE or (neutral_hadrons and abs(pdg) in NEUTRAL_HADRONS)
 
 
 def _flatten(mask: NDArray[np.bool_], slots: list[int], fields: dict[str, object]) -> dict:
@@ -164,7 +179,8 @@ def _flatten(mask: NDArray[np.bool_], slots: list[int], fields: dict[str, object
 def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings) -> RecoBlock:
     """Run the detector stages on one block and compute the candidate and event variables."""
     n, n_part = block.n_events, block.n_particles
-    final = [i for i in np.flatnonzero(block.status == FINAL) if is_visible(int(block.pdg[i]))]
+    nh = det.calorimeter.neutral_hadrons
+    final = [i for i in np.flatnonzero(block.status == FINAL) if is_visible(int(block.pdg[i]), nh)]
     # slot-major copies (P, N, 4) of the visible particles (rows of the others unset): each
     # stage reads and writes whole particle columns
     seen = np.asarray(final, dtype=np.int64)
@@ -185,10 +201,22 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     g = np.empty((k_c, 3, n))
     u = np.empty((k_c, n))
     photon = np.zeros(k_c, dtype=bool)
+    straight = np.zeros(k_c, dtype=bool)  # neutral hadrons: straight line, hadronic deposit
+    splitting = cal.split_off_probability > 0.0
+    hadron_rows, showered = [], []  # rows that may throw split-offs, and whether they showered
     for c, i in enumerate(final):
         pdg = int(block.pdg[i])
         if pdg == PHOTON:
             photon[c] = True
+        elif abs(pdg) in NEUTRAL_HADRONS:
+            straight[c] = True
+            if splitting:
+                deposit[c], sh = hadron_shower_deposit(rng, p4_sm[i], abs(pdg),
+                                                       pdg_mass(abs(pdg)), cal)  # fmt: skip
+                hadron_rows.append(c)
+                showered.append(sh)
+            else:
+                deposit[c] = hadron_deposit(rng, p4_sm[i], pdg_mass(abs(pdg)), cal)
         else:
             p4, vtx = p4_sm[i], vertex_sm[i]
             m = pdg_mass(abs(pdg))
@@ -197,16 +225,35 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             tracks[i] = tr
             reco[i], detected[i] = tr.p4, tr.found
             impact[:, c], reached[c] = tr.impact.T, tr.reached
-            deposit[c] = charged_deposit(rng, p4, abs(pdg), m, cal)
+            if splitting and abs(pdg) in HADRONS:
+                deposit[c], sh = hadron_shower_deposit(rng, p4, abs(pdg), m, cal)
+                hadron_rows.append(c)
+                showered.append(sh)
+            else:
+                deposit[c] = charged_deposit(rng, p4, abs(pdg), m, cal)
         rng.standard_normal(out=g[c])
         rng.random(out=u[c])
+    # hadronic split-offs: extra calorimeter rows after the particles' (`particle`: the hadron)
+    cal_slots = list(final)
+    if hadron_rows:
+        s_dep, s_imp, s_hit = split_offs(rng, cal, hadron_rows, np.array(showered), deposit,
+                                         impact, reached)  # fmt: skip
+        k_s = len(hadron_rows)
+        deposit = np.concatenate([deposit, s_dep])
+        impact = np.concatenate([impact, s_imp], axis=1)
+        reached = np.concatenate([reached, s_hit])
+        g = np.concatenate([g, rng.standard_normal((k_s, 3, n))])
+        u = np.concatenate([u, rng.random((k_s, n))])
+        photon = np.concatenate([photon, np.zeros(k_s, dtype=bool)])
+        straight = np.concatenate([straight, np.zeros(k_s, dtype=bool)])
+        cal_slots += [final[c] for c in hadron_rows]
     _sqrt_s, beta = det.beams.nominal_cms()
     clusters = cluster_block(
-        p4_sm, vertex_sm, final, photon, deposit, impact, reached, g, u, cal, beta
+        p4_sm, vertex_sm, cal_slots, photon, deposit, impact, reached, g, u, cal, beta, straight
     )
     c_exists, owner = clusters.exists, clusters.owner
     for c, i in enumerate(final):
-        if photon[c]:
+        if photon[c] or straight[c]:
             reco[i], detected[i] = clusters.p4[c], c_exists[c]
 
     vertices = _fit_vertices(rng, block, trk_slots, tracks, vertex_sm, det)
@@ -230,6 +277,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             block, reco, detected, det, tracks, vertices, owner, final, pid, beams_p4
         )
     )
+    cols.update(_photon_shape_columns(block, final, owner, clusters))
 
     # event level: tracks with their PID hypothesis, clusters not matched to a track's
     # extrapolated helix (matching.py)
@@ -269,11 +317,11 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
 
     # objects
     out.objects["tracks"] = _track_objects(
-        block, trk_slots, table, t_pid, np.asarray(final, dtype=np.int64), t_match
+        block, trk_slots, table, t_pid, np.asarray(cal_slots, dtype=np.int64), t_match
     )
     out.objects["clusters"] = _flatten(
         c_exists,
-        final,
+        cal_slots,
         {
             "E": clusters.energy,
             "x": clusters.x,
@@ -283,10 +331,57 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             "phi": clusters.phi,
             "nParticles": merged_counts(owner),  # particles merged into each slot's cluster
             "isTrackMatched": matched,
+            **(clusters.shapes or {}),  # basf2 shower shapes (showershape.py), if modelled
         },
     )
     out.objects["vertices"] = _vertex_objects(vertices, n)
     return out
+
+
+def _kinfit_columns(
+    block: Block, reco_p4: Array, det: DetectorSettings, sums, parent: int, a_parts: list[int]
+) -> dict[str, NDArray]:
+    """`a_M_kinfit` (m_γγ after the fit of the parent to the beam energy and its PDG mass)
+    and `kinfit_chi2` (kinfit.fit_parent); NaN unless every daughter is reconstructed."""
+    slots = sums.slots["parent"]
+    n = reco_p4.shape[1]
+    seen = np.isfinite(reco_p4[slots, :, 3]).all(axis=0)  # candidates with every daughter
+    p4 = np.ascontiguousarray(reco_p4[slots][:, seen].transpose(1, 0, 2))  # (N_seen, K, 4)
+    is_photon = np.array([int(block.pdg[i]) == PHOTON for i in slots])
+    mass = np.array([0.0 if g else pdg_mass(abs(int(block.pdg[i])))
+                     for i, g in zip(slots, is_photon, strict=True)])  # fmt: skip
+    sigma = daughter_sigmas(p4, is_photon, det.calorimeter, det.tracking)
+    sqrt_s, beta = det.beams.nominal_cms()
+    b = det.beams
+    spread = beam_energy_spread(b.e_minus_energy, b.e_plus_energy, b.e_minus_energy_spread,
+                                b.e_plus_energy_spread)  # fmt: skip
+    fitted, chi2 = fit_parent(p4, sigma, mass, 0.5 * sqrt_s, spread,
+                              pdg_mass(abs(int(block.pdg[parent]))), np.asarray(beta))  # fmt: skip
+    a_idx = [slots.index(i) for i in a_parts]
+    m_fit, chi2_all = np.full(n, np.nan), np.full(n, np.nan)
+    m_fit[seen] = inv_mass(fitted[:, a_idx].sum(axis=1))
+    chi2_all[seen] = chi2
+    return {"a_M_kinfit": m_fit, "kinfit_chi2": chi2_all}
+
+
+def _photon_shape_columns(
+    block: Block, final: list[int], owner: NDArray[np.int64], clusters
+) -> dict[str, NDArray]:
+    """`<role>_<shape>` for photons with a role: the basf2 shower shapes of the cluster that
+    holds the photon (its own, or the one it was merged into); NaN where none."""
+    cols: dict[str, NDArray] = {}
+    if clusters.shapes is None:
+        return cols
+    n = block.n_events
+    ev = np.arange(n)
+    for role, i in block.roles.items():
+        if i not in final or int(block.pdg[i]) != PHOTON:
+            continue
+        c = final.index(i)
+        holder = owner[c]  # (N,) slot of the cluster holding this photon's deposit
+        for name, arr in clusters.shapes.items():
+            cols[f"{role}_{name}"] = arr[holder, ev]
+    return cols
 
 
 def _fit_vertices(
@@ -457,7 +552,9 @@ def candidate_variables(
     momenta at the point of closest approach to the IP), `Mprime`, `p`, `cosTheta`, `distance`,
     `dr`, `dz` (fitted vertex w.r.t. the IP), `merged` (two of its photons in one cluster),
     `M_fit` (photon-only ALPs from a decaying parent: the mass after the beam-energy
-    constraint ΔE = 0, see `variables.energy_constrained_mass`).
+    constraint ΔE = 0, see `variables.energy_constrained_mass`), `M_kinfit` with
+    `kinfit_chi2` (the same after the fit to the beam energy and the parent mass,
+    kinfit.fit_parent).
     `recoilMass`: recoil against the visible signal-side particles that do not come from the
     ALP (e.g. the photon of e+e− → γa, the K of B → K a). Per final-state particle with a role
     (`<role>_`): `p`, `cosTheta`, `E`, and for tracks `dr`, `dz`, `pid`.
@@ -524,6 +621,7 @@ def candidate_variables(
             cols["a_merged"] = merged
             if parent is not None and all(x == PHOTON for x in d):
                 cols["a_M_fit"] = energy_constrained_mass(cand, a_p4, m, sqrt_s, beta)
+                cols.update(_kinfit_columns(block, reco_p4, det, sums, parent, a_parts))
         if "rest" in sums.slots:
             cols["recoilMass"] = recoil_mass(beams_p4, sums["rest"])
     lepton, tag = block.roles.get("lepton"), block.roles.get("tag_tau")

@@ -28,8 +28,42 @@ PID_NAMES = ("e", "mu", "pi", "K", "p")
 
 
 @dataclass(frozen=True)
+class CaloRegion:
+    """One calorimeter region (barrel, an end cap): polar range, resolution terms, threshold
+    and the low-side Crystal Ball tail of the energy response (tail_alpha = 0: Gaussian)."""
+
+    name: str
+    theta: tuple[float, float]  # rad, lab polar-angle coverage
+    noise: float  # σ_E/E term ∝ 1/E
+    stochastic: float  # σ_E/E term ∝ 1/E^{1/4}
+    constant: float  # σ_E/E constant term
+    energy_threshold: float  # GeV
+    tail_alpha: float = 0.0  # Crystal Ball α (in σ): the tail starts α σ below the peak
+    tail_n: float = 0.0  # Crystal Ball power n (> 1 when α > 0)
+    sampling: float = 0.0  # σ_E/E term ∝ 1/√E
+    position: tuple[float, float, float] | None = None  # mm, a + b/√E + c/E^{1/4} (None: card's)
+
+    def relative_energy_resolution(self, energy: np.ndarray) -> np.ndarray:
+        """σ_E/E = noise/E ⊕ stochastic/E^{1/4} ⊕ sampling/√E ⊕ constant (in quadrature)."""
+        e = np.maximum(energy, 1e-6)
+        return np.sqrt(
+            (self.noise / e) ** 2
+            + (self.stochastic / e**0.25) ** 2
+            + self.sampling**2 / e
+            + self.constant**2
+        )
+
+
+@dataclass(frozen=True)
 class CalorimeterSettings:
-    """Electromagnetic calorimeter: a cylinder with end caps, resolution and acceptance."""
+    """Electromagnetic calorimeter: a cylinder with end caps, resolution and acceptance.
+
+    The top-level resolution terms and threshold are the defaults of every region; `regions`
+    (built by the card parser from [calorimeter.theta_regions] and the optional
+    [calorimeter.region.<name>] overrides) hold what each region really uses. With a crystal
+    size and Molière radius, clusters merge by shower overlap (detector/showershape.py);
+    otherwise by `merging_distance`.
+    """
 
     inner_radius: float  # mm, barrel front face
     z_forward: float  # mm, forward end-cap front face
@@ -46,16 +80,73 @@ class CalorimeterSettings:
     mip_energy: float = 0.2  # GeV deposited by a minimum-ionising particle
     mip_spread: float = 0.1  # relative Gaussian spread of the MIP deposit
     hadronic_interaction: float = 0.0  # probability that a hadron showers
+    regions: tuple[CaloRegion, ...] = ()
+    tail_alpha: float = 0.0  # default Crystal Ball α of the regions
+    tail_n: float = 0.0  # default Crystal Ball n of the regions
+    sampling: float = 0.0  # default σ_E/E term ∝ 1/√E of the regions
+    crystal_size: float = 0.0  # mm, crystal front-face width (0: no shower-overlap model)
+    moliere_radius: float = 0.0  # mm, of the crystal material
+    crystal_depth: float = 16.0  # radiation lengths
+    critical_energy: float = 0.0112  # GeV, of the crystal material
+    effective_z: float = 54.0  # of the crystal material (Grindhammer–Peters Z)
+    local_maximum_energy: float = 0.010  # GeV: a crystal must exceed this to seed a shower
+    digit_threshold: float = 0.0005  # GeV: crystals counted in clusterNHits
+    hadron_visible_fraction: float = 1.0  # mean visible fraction of a hadron's kinetic energy
+    neutral_hadrons: bool = False  # K_L and neutrons leave calorimeter deposits
+    split_off_probability: float = 0.0  # a hadron shower throws a split-off cluster
+    split_off_fraction: float = 0.2  # mean fraction of the shower's deposit in the split-off
+    split_off_distance: float = 200.0  # mm, mean distance of the split-off on the front face
 
-    def relative_energy_resolution(self, energy: np.ndarray) -> np.ndarray:
-        """σ_E/E = noise/E ⊕ stochastic/E^{1/4} ⊕ constant (terms added in quadrature)."""
-        e = np.maximum(energy, 1e-6)
-        return np.sqrt((self.noise / e) ** 2 + (self.stochastic / e**0.25) ** 2 + self.constant**2)
+    def region_list(self) -> tuple[CaloRegion, ...]:
+        """The regions, or one per theta range with the top-level terms if none were given."""
+        if self.regions:
+            return self.regions
+        return tuple(
+            CaloRegion(f"region{i}", th, self.noise, self.stochastic, self.constant,
+                       self.energy_threshold, self.tail_alpha, self.tail_n, self.sampling)
+            for i, th in enumerate(self.theta_regions)
+        )  # fmt: skip
 
-    def position_sigma(self, energy: np.ndarray) -> np.ndarray:
-        """Cluster position resolution in mm on the calorimeter surface."""
-        a, b, c = self.position_resolution
-        e = np.maximum(energy, 1e-6)
+    def region_index(self, theta: np.ndarray) -> np.ndarray:
+        """Index of the region whose polar range holds θ (in a gap, the nearest one in cos θ,
+        as calo_kernel.smear_deposits chooses)."""
+        regs = self.region_list()
+        c_lo = np.cos([r.theta[0] for r in regs])
+        c_hi = np.cos([r.theta[1] for r in regs])
+        c = np.cos(np.asarray(theta, dtype=float))[..., None]
+        dist = np.maximum(c - c_lo, 0.0) + np.maximum(c_hi - c, 0.0)
+        return np.argmin(dist, axis=-1)
+
+    def relative_energy_resolution(
+        self, energy: np.ndarray, theta: np.ndarray | None = None
+    ) -> np.ndarray:
+        """σ_E/E of the Gaussian core: the top-level terms, or the region's at polar angle θ."""
+        if theta is None:
+            e = np.maximum(energy, 1e-6)
+            return np.sqrt(
+                (self.noise / e) ** 2
+                + (self.stochastic / e**0.25) ** 2
+                + self.sampling**2 / e
+                + self.constant**2
+            )
+        regs = self.region_list()
+        idx = self.region_index(theta)
+        out = np.empty(np.broadcast(energy, idx).shape)
+        e, idx = np.broadcast_arrays(np.asarray(energy, dtype=float), idx)
+        for i, r in enumerate(regs):
+            m = idx == i
+            out[m] = r.relative_energy_resolution(e[m])
+        return out
+
+    def position_sigma(self, energy: np.ndarray, theta: np.ndarray | None = None) -> np.ndarray:
+        """Cluster position resolution in mm on the calorimeter surface: the top-level terms,
+        or those of the region at polar angle θ."""
+        e = np.maximum(np.asarray(energy, dtype=float), 1e-6)
+        if theta is None:
+            a, b, c = self.position_resolution
+            return a + b / np.sqrt(e) + c / e**0.25
+        terms = np.array([r.position or self.position_resolution for r in self.region_list()])
+        a, b, c = terms[self.region_index(theta)].T
         return a + b / np.sqrt(e) + c / e**0.25
 
     def cluster_efficiency(self, energy: np.ndarray) -> np.ndarray:
@@ -63,6 +154,11 @@ class CalorimeterSettings:
         if self.efficiency_turn_on <= 0.0:
             return np.full(np.shape(energy), self.efficiency)
         return self.efficiency * -np.expm1(-np.maximum(energy, 0.0) / self.efficiency_turn_on)
+
+    @property
+    def shower_model(self) -> bool:
+        """Clusters merge by shower overlap in the crystals (crystal size and R_M given)."""
+        return self.crystal_size > 0.0 and self.moliere_radius > 0.0
 
 
 @dataclass(frozen=True)
@@ -302,31 +398,115 @@ def _beams(t: Table) -> BeamSettings:
     return beams
 
 
+_REGION_KEYS = ("noise_term", "stochastic_term", "sampling_term", "constant_term",
+                "energy_threshold", "tail_alpha", "tail_n", "position_resolution")  # fmt: skip
+
+
+def _tail(t: Table, alpha_default: float, n_default: float) -> tuple[float, float]:
+    alpha = t.number("tail_alpha", alpha_default, lo=0.0, hi=10.0)
+    n = t.number("tail_n", n_default, lo=0.0, hi=100.0)
+    if alpha > 0.0 and not n > 1.0:
+        raise t.error("tail_n", f"= {n:g}: a Crystal Ball tail (tail_alpha > 0) needs n > 1")
+    return alpha, n
+
+
 def _calorimeter(t: Table) -> CalorimeterSettings:
     regions_table = t.table("theta_regions")
-    regions = tuple(_angle_range(regions_table, k) for k in list(regions_table.data))
+    names = list(regions_table.data)
+    ranges = [_angle_range(regions_table, k) for k in names]
     regions_table.done()
-    if not regions:
+    if not ranges:
         raise t.error("theta_regions", "needs at least one polar-angle region")
+    order = np.argsort([r[0] for r in ranges])
+    for a, b in itertools.pairwise(order):
+        if ranges[b][0] < ranges[a][1]:
+            raise t.error(
+                "theta_regions",
+                f"regions '{names[a]}' {np.degrees(ranges[a]).round(2).tolist()} and "
+                f"'{names[b]}' {np.degrees(ranges[b]).round(2).tolist()} deg overlap: regions "
+                "must tile the acceptance without overlap",
+            )
     eff = t.numbers("photon_efficiency", 2, (1.0, 0.0), lo=0.0)
     if eff[0] > 1.0:
         raise t.error("photon_efficiency", f"= {list(eff)!r}: plateau must be <= 1")
+    noise = t.number("noise_term", lo=0.0, hi=1.0)
+    stochastic = t.number("stochastic_term", lo=0.0, hi=1.0)
+    constant = t.number("constant_term", lo=0.0, hi=1.0)
+    sampling = t.number("sampling_term", 0.0, lo=0.0, hi=1.0)
+    threshold = t.number("energy_threshold", lo=0.0, hi=10.0, unit="GeV")
+    alpha, n_tail = _tail(t, 0.0, 0.0)
+    overrides = t.table("region", {})
+    unknown = set(overrides.data) - set(names)
+    if unknown:
+        raise overrides.error(
+            sorted(unknown)[0], f"is not a region of [calorimeter.theta_regions] ({names})"
+        )
+    regions = []
+    for name, th in zip(names, ranges, strict=True):
+        r = overrides.table(name, {})
+        r.only(*_REGION_KEYS)
+        ra, rn = _tail(r, alpha, n_tail)
+        regions.append(
+            CaloRegion(
+                name=name,
+                theta=th,
+                noise=r.number("noise_term", noise, lo=0.0, hi=1.0),
+                stochastic=r.number("stochastic_term", stochastic, lo=0.0, hi=1.0),
+                constant=r.number("constant_term", constant, lo=0.0, hi=1.0),
+                energy_threshold=r.number(
+                    "energy_threshold", threshold, lo=0.0, hi=10.0, unit="GeV"
+                ),
+                tail_alpha=ra,
+                tail_n=rn,
+                sampling=r.number("sampling_term", sampling, lo=0.0, hi=1.0),
+                position=r.numbers("position_resolution", 3, None, lo=0.0, unit="mm"),
+            )
+        )
+        r.done()
+    overrides.done()
+    crystal = t.number("crystal_size", 0.0, lo=0.0, hi=500.0, unit="mm")
+    moliere = t.number("moliere_radius", 0.0, lo=0.0, hi=500.0, unit="mm")
+    if (crystal > 0.0) != (moliere > 0.0):
+        key = "moliere_radius" if crystal > 0.0 else "crystal_size"
+        raise t.error(key, "crystal_size and moliere_radius must be given together (> 0)")
     cal = CalorimeterSettings(
         inner_radius=t.number("inner_radius", lo=0.0, lo_open=True, unit="mm"),
         z_forward=t.number("z_forward", lo=0.0, lo_open=True, unit="mm"),
         z_backward=t.number("z_backward", hi=0.0, hi_open=True, unit="mm"),
-        theta_regions=regions,
-        noise=t.number("noise_term", lo=0.0, hi=1.0),
-        stochastic=t.number("stochastic_term", lo=0.0, hi=1.0),
-        constant=t.number("constant_term", lo=0.0, hi=1.0),
+        theta_regions=tuple(ranges),
+        noise=noise,
+        stochastic=stochastic,
+        constant=constant,
         position_resolution=t.numbers("position_resolution", 3, lo=0.0, unit="mm"),
-        energy_threshold=t.number("energy_threshold", lo=0.0, hi=10.0, unit="GeV"),
+        energy_threshold=threshold,
         efficiency=eff[0],
         efficiency_turn_on=eff[1],
         merging_distance=t.number("merging_distance", 0.0, lo=0.0, hi=1000.0, unit="mm"),
         mip_energy=t.number("mip_energy", 0.2, lo=0.0, hi=2.0, unit="GeV"),
         mip_spread=t.number("mip_spread", 0.1, lo=0.0, hi=1.0),
         hadronic_interaction=t.number("hadronic_interaction_probability", 0.0, lo=0.0, hi=1.0),
+        regions=tuple(regions),
+        tail_alpha=alpha,
+        tail_n=n_tail,
+        sampling=sampling,
+        crystal_size=crystal,
+        moliere_radius=moliere,
+        crystal_depth=t.number("crystal_depth", 16.0, lo=1.0, hi=40.0, unit="X0"),
+        critical_energy=t.number(
+            "critical_energy", 0.0112, lo=1e-3, lo_open=False, hi=0.1, unit="GeV"
+        ),
+        effective_z=t.number("effective_z", 54.0, lo=1.0, hi=100.0),
+        local_maximum_energy=t.number("local_maximum_energy", 0.010, lo=0.0, hi=1.0, unit="GeV"),
+        digit_threshold=t.number("digit_threshold", 0.0005, lo=0.0, hi=1.0, unit="GeV"),
+        hadron_visible_fraction=t.number(
+            "hadron_visible_fraction", 1.0, lo=0.0, lo_open=True, hi=1.0
+        ),
+        neutral_hadrons=t.boolean("neutral_hadrons", False),
+        split_off_probability=t.number("split_off_probability", 0.0, lo=0.0, hi=1.0),
+        split_off_fraction=t.number("split_off_fraction", 0.2, lo=0.0, hi=0.5),
+        split_off_distance=t.number(
+            "split_off_distance", 200.0, lo=0.0, lo_open=True, hi=2000.0, unit="mm"
+        ),
     )
     t.done()
     return cal

@@ -1,6 +1,5 @@
-"""Detector checks against published performance: the BaBar di-photon mass resolution in
-B → K a, the Belle II photon efficiency, the π0, η and K0_S peaks and vertex resolutions, and
-signal efficiencies of the
+"""Detector checks against published performance: the π0, η and K0_S peaks and vertex
+resolutions, and signal efficiencies of the
 analysis cards (cards/analysis_*.toml) where a published number exists.
 
 Tolerances for a parametrized detector: peak positions 1 % (energy scale of a Gaussian
@@ -8,6 +7,8 @@ calorimeter model without leakage tails tuned to data) and 0.2 % for tracks (mom
 resolutions 25 % (a resolution function with [unverified] coefficients, no cluster-shape
 or kinematic-fit modelling); efficiencies 5 % relative (plateau values taken from the same
 performance figures, but geometry and turn-ons are approximations).
+The calorimeter rows (BaBar m_γγ resolution with the kinematic fit, photon resolution and
+efficiency per region) are in checks_calorimeter.py.
 """
 
 from __future__ import annotations
@@ -18,60 +19,10 @@ from alpsim.detector.config import load_detector, shipped_card
 from alpsim.pdg import ctau, mass
 
 from .detector_checks import robust_sigma, sample
-from .report import Context, Result, check, compare_band, compare_rel, info
+from .report import Context, Result, check, compare_rel, info
 
 CARDS = shipped_card("belle2").parent  # the run cards shipped inside the package
 PEAK_TOL, TRACK_PEAK_TOL, RES_TOL, EFF_TOL = 0.01, 0.002, 0.25, 0.05
-NO_FIT_NOTE = (
-    "alpsim's a_M_fit constrains only the photon-energy scale (ΔE = 0), not the angles nor m_B; "
-    "whether BaBar's 8–14 MeV comes from a fuller fit is not verified"
-)
-
-
-@check("detector", quick=False)
-def babar_mgg_resolution(ctx: Context) -> list[Result]:
-    """σ(m_γγ) of B+ → K+a, a → γγ at BaBar: 8–14 MeV over the search range (BaBar PRL 128
-    (2022) 131802, quoted in the seed talk; REFERENCES.md "Detector performance anchors"
-    [paper, seed talk]; the paper text itself was not found by the search tool, so how the
-    range maps onto m_a is not known). alpsim: half-width of the central 68 % of m_γγ for
-    reconstructed prompt ALPs (cτ = 1 µm), using `a_M_fit` (the ΔE = 0 constrained mass, since
-    BaBar fits its candidates; the unconstrained `a_M` is shown as INFO). PASS if inside
-    8–14 MeV ± 25 %. The displaced case
-    (cτ = 100 mm) is INFO: BaBar's limits cover cτ up to 100 mm with a degraded resolution.
-    """
-    babar = load_detector(shipped_card("babar"))
-    masses = (0.2, 0.5, 1.0, 2.0, 3.0, 4.0)
-    n = ctx.events(3000, 20000)
-    out, prompt, displaced = [], [], []
-    raw = []
-    for m in masses:
-        _, c = sample(babar, m, 1e-3, "gamma gamma", n)
-        ok = c["reconstructed"] & ~c["a_merged"]
-        s = robust_sigma(c["a_M_fit"][ok]) * 1e3
-        prompt.append(s)
-        raw.append(robust_sigma(c["a_M"][ok]) * 1e3)
-        out.append(
-            compare_band(f"σ(m_γγ) with ΔE constraint, m_a = {m:g} GeV, prompt", s, 8.0, 14.0,
-                         RES_TOL, unit="MeV", source="BaBar PRL 128 131802 (seed talk)",
-                         note="" if s < 17.5 else NO_FIT_NOTE)
-        )  # fmt: skip
-        out.append(info(f"σ(m_γγ) without constraint, m_a = {m:g} GeV, prompt", raw[-1],
-                        unit="MeV"))  # fmt: skip
-        _, c = sample(babar, m, 100.0, "gamma gamma", n)
-        displaced.append(robust_sigma(c["a_M"][c["reconstructed"]]) * 1e3)
-        out.append(info(f"σ(m_γγ), m_a = {m:g} GeV, cτ = 100 mm", displaced[-1], unit="MeV"))
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(masses, prompt, "o-", label="alpsim prompt, ΔE-constrained (a_M_fit)")
-    ax.plot(masses, raw, "^:", label="alpsim prompt, no constraint (a_M)")
-    ax.plot(masses, displaced, "s--", label="alpsim cτ = 100 mm")
-    ax.axhspan(8, 14, color="grey", alpha=0.3, label="BaBar 8–14 MeV")
-    ax.set(xlabel="m_a [GeV]", ylabel="σ(m_γγ) [MeV]", yscale="log", title="BaBar B→Ka, a→γγ")
-    ax.legend()
-    fig.tight_layout()
-    ctx.savefig(fig, "det_babar_mgg.png")
-    return out
 
 
 @check("detector", quick=True)
@@ -138,38 +89,6 @@ def _vertex_residuals(record, columns) -> tuple[np.ndarray, np.ndarray]:
     v = columns["vertices"]
     true = np.concatenate([b.decay_vertex(b.roles["alp"]) for b in record.blocks])[v["event"]]
     return v["x"] - true[:, 0], v["z"] - true[:, 2]
-
-
-@check("detector", quick=True)
-def belle2_photon_efficiency(ctx: Context) -> list[Result]:
-    """Belle II photon reconstruction efficiency: 90 % above 1.5 GeV (seed talk, REFERENCES.md
-    "Detector performance anchors" [paper]). alpsim: fraction of final-state photons with lab
-    E > 1.5 GeV and polar angle inside the barrel calorimeter (32.2°–128.7°, cards/belle2.toml)
-    that are reconstructed, in e+e− → γa, a → γγ (m_a = 1 GeV). Tolerance 5 % relative. The
-    fraction over 17°–150° (with the barrel/end-cap gaps) is INFO.
-    """
-    import alpsim
-
-    from .checks_kinematics import card_with
-
-    t = alpsim.run(card_with("belle2_gamma_a_gg.toml"), n=ctx.events(3000, 20000)).events
-    flat = t["particles"].combine_chunks().flatten()
-
-    def col(k):
-        return np.asarray(flat.field(k).to_numpy(zero_copy_only=False))
-
-    pdg, status, det = col("pdg"), col("status"), col("detected").astype(bool)
-    px, py, pz, e = (col(k).astype(float) for k in ("px", "py", "pz", "E"))
-    theta = np.degrees(np.arccos(pz / np.sqrt(px**2 + py**2 + pz**2)))
-    hard = (pdg == 22) & (status == 1) & (e > 1.5)
-    barrel = hard & (theta > 32.2) & (theta < 128.7)
-    wide = hard & (theta > 17.0) & (theta < 150.0)
-    return [
-        compare_rel("photon efficiency, E > 1.5 GeV, barrel", float(det[barrel].mean()), 0.90,
-                    EFF_TOL, source="Belle II seed talk [paper]"),
-        info("photon efficiency, E > 1.5 GeV, 17°–150°", float(det[wide].mean()),
-             reference=0.90, note="includes the barrel/end-cap gaps"),
-    ]  # fmt: skip
 
 
 @check("detector", quick=False)

@@ -170,7 +170,7 @@ class CheckSpec:
 
 
 REGISTRY: dict[str, CheckSpec] = {}
-SECTIONS = ("theory", "kinematics", "detector", "sensitivity")
+SECTIONS = ("theory", "kinematics", "detector", "calorimeter", "sensitivity")
 
 
 def check(section: str, quick: bool = False):

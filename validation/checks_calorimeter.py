@@ -1,0 +1,313 @@
+"""Calorimeter checks against published performance: photon energy resolution per region,
+the BaBar di-photon mass resolution of B → K a with the kinematic fit, π0 and η peaks, the
+photon efficiency, ALP photon merging and the γa efficiency versus mass.
+
+Rows whose reference is the very number the detector card was built from are labelled
+"self-consistency": they test that the simulation reproduces its input (regions, tail,
+thresholds), not the detector model. Resolutions of peaked distributions are quoted as
+FWHM/2.355 (the Gaussian-equivalent width of the peak, what a fitted core σ measures); the
+half-width of the central 68 % (which grows with the low-side tails) is shown as INFO.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from alpsim.detector.calorimeter import reconstruct_photons
+from alpsim.detector.config import load_detector, shipped_card
+from alpsim.pdg import mass
+
+from .detector_checks import robust_sigma, sample
+from .report import Context, Result, check, compare_band, compare_rel, info
+
+RES_TOL, EFF_TOL, PEAK_TOL = 0.25, 0.05, 0.01
+SELF_TOL = 0.10  # self-consistency: the card's σ reproduced within 10 % (FWHM estimator)
+
+
+def _half_maximum(x: np.ndarray) -> tuple[float, float]:
+    """Half-maximum crossings (left, right) of a peaked sample: histogram over ±5 robust σ
+    around the median (100 bins, 3-bin running mean), crossings interpolated linearly."""
+    x = x[np.isfinite(x)]
+    med, r = np.median(x), robust_sigma(x)
+    h, e = np.histogram(x, bins=100, range=(med - 5 * r, med + 5 * r))
+    h = np.convolve(h, np.ones(3) / 3, mode="same")
+    c = 0.5 * (e[1:] + e[:-1])
+    k = int(np.argmax(h))
+    half = 0.5 * h[k]
+    i = k
+    while i > 0 and h[i] > half:
+        i -= 1
+    j = k
+    while j < h.size - 1 and h[j] > half:
+        j += 1
+    left = c[i] + (half - h[i]) * (c[i + 1] - c[i]) / (h[i + 1] - h[i])
+    right = c[j - 1] + (h[j - 1] - half) * (c[j] - c[j - 1]) / (h[j - 1] - h[j])
+    return float(left), float(right)
+
+
+def fwhm_sigma(x: np.ndarray) -> float:
+    """FWHM/2.355 of a peaked sample (_half_maximum)."""
+    left, right = _half_maximum(x)
+    return (right - left) / 2.3548
+
+
+def peak_position(x: np.ndarray) -> float:
+    """Peak position: the midpoint of the half-maximum crossings (stabler than the histogram
+    mode; the low-side tail moves it by a small fraction of σ)."""
+    left, right = _half_maximum(x)
+    return 0.5 * (left + right)
+
+
+#: Published σ_E/E at 1 GeV per experiment and region (the cards' sources), as
+#: (card, region, reference, source).
+RESOLUTION_ANCHORS = (
+    ("bes3", "barrel", 0.025, "BESIII NIM A 614 (2010) 345: 2.5 % at 1 GeV (barrel)"),
+    ("bes3", "forward_endcap", 0.05, "BESIII NIM A 614 (2010) 345: 5 % at 1 GeV (end caps)"),
+    (
+        "babar",
+        "barrel",
+        float(np.hypot(0.0232, 0.0185)),
+        "BaBar NIM A 479 (2002) 1: 2.32 %/E^1/4 ⊕ 1.85 %",
+    ),
+    (
+        "belle2",
+        "barrel",
+        float(np.sqrt(0.00066**2 + 0.0081**2 + 0.0134**2)),
+        "Belle NIM A 479 (2002) 117: 0.066 %/E ⊕ 0.81 %/E^1/4 ⊕ 1.34 %",
+    ),
+)
+
+
+@check("calorimeter", quick=True)
+def photon_resolution_by_region(ctx: Context) -> list[Result]:
+    """Photon energy resolution at 1 GeV per calorimeter region: single photons from the IP at
+    the centre of the region, σ = FWHM/2.355 of E_reco/E − 1, against the published figures
+    the cards are built from (BESIII NIM A 614 (2010) 345: 2.5 % barrel, 5 % end caps; BaBar
+    NIM A 479 (2002) 1; Belle NIM A 479 (2002) 117, also used for Belle II, TDR
+    arXiv:1011.0352) [paper]. These are self-consistency rows (tolerance 10 %): they check that
+    regions, the Crystal Ball tail and thresholds leave the core width at the card's value.
+    The 68 % half-width (tail included) and the fraction of the response more than 3σ low are
+    INFO.
+    """
+    out = []
+    n = ctx.events(20000, 100000)
+    rng = np.random.default_rng(11)
+    for card, region, ref, source in RESOLUTION_ANCHORS:
+        cal = load_detector(shipped_card(card)).calorimeter
+        reg = next(r for r in cal.regions if r.name == region)
+        theta = 0.5 * (reg.theta[0] + reg.theta[1])
+        p4 = np.tile([np.sin(theta), 0.0, np.cos(theta), 1.0], (n, 1))
+        e, ok = reconstruct_photons(rng, p4, np.zeros((n, 4)), cal)
+        rel = e[ok, 3] - 1.0
+        s = fwhm_sigma(rel)
+        out.append(
+            compare_rel(
+                f"{card} {region}: σ_E/E at 1 GeV (self-consistency)",
+                s,
+                ref,
+                SELF_TOL,
+                source=source,
+                note="card input reproduced",
+            )
+        )
+        out.append(
+            info(
+                f"{card} {region}: 68 % half-width of E_reco/E at 1 GeV",
+                robust_sigma(rel),
+                reference=ref,
+                note=f"{np.mean(rel < -3 * ref):.1%} of photons below −3σ (tail)",
+            )
+        )
+    return out
+
+
+@check("calorimeter", quick=False)
+def babar_mgg_resolution(ctx: Context) -> list[Result]:
+    """σ(m_γγ) of B+ → K+a, a → γγ at BaBar: 8–14 MeV over the search range (BaBar PRL 128
+    (2022) 131802, quoted in the seed talk [paper, seed talk]; which mass gives which value is
+    not known). alpsim: `a_M_kinfit`, the di-photon mass after the kinematic fit of the B
+    candidate to the beam energy and the B mass with the photons' and the kaon's covariances
+    (detector/kinfit.py), for reconstructed, unmerged prompt ALPs (cτ = 1 µm); σ = FWHM/2.355.
+    PASS inside 8–14 MeV ± 25 %. INFO: the 68 % half-width, the ΔE-only constrained mass
+    `a_M_fit`, the unconstrained `a_M`, and the displaced case (cτ = 100 mm).
+    """
+    babar = load_detector(shipped_card("babar"))
+    masses = (0.2, 0.5, 1.0, 2.0, 3.0, 4.0)
+    n = ctx.events(4000, 20000)
+    out, fit, half68, de_only, raw = [], [], [], [], []
+    for m in masses:
+        _, c = sample(babar, m, 1e-3, "gamma gamma", n)
+        ok = c["reconstructed"] & ~c["a_merged"]
+        fit.append(fwhm_sigma(c["a_M_kinfit"][ok]) * 1e3)
+        half68.append(robust_sigma(c["a_M_kinfit"][ok]) * 1e3)
+        de_only.append(fwhm_sigma(c["a_M_fit"][ok]) * 1e3)
+        raw.append(fwhm_sigma(c["a_M"][ok]) * 1e3)
+        out.append(
+            compare_band(
+                f"σ(m_γγ) after the B kinematic fit, m_a = {m:g} GeV",
+                fit[-1],
+                8.0,
+                14.0,
+                RES_TOL,
+                unit="MeV",
+                source="BaBar PRL 128 131802 (seed talk)",
+            )
+        )
+        out.append(
+            info(f"  68 % half-width after the fit, m_a = {m:g} GeV", half68[-1], unit="MeV")
+        )
+        out.append(
+            info(
+                f"  σ(m_γγ) ΔE-only constraint / none, m_a = {m:g} GeV",
+                de_only[-1],
+                unit="MeV",
+                note=f"unconstrained a_M: {raw[-1]:.1f} MeV",
+            )
+        )
+        _, c = sample(babar, m, 100.0, "gamma gamma", n)
+        ok = c["reconstructed"] & ~c["a_merged"]
+        out.append(
+            info(
+                f"  σ(m_γγ) after the fit, m_a = {m:g} GeV, cτ = 100 mm",
+                fwhm_sigma(c["a_M_kinfit"][ok]) * 1e3,
+                unit="MeV",
+            )
+        )
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(masses, fit, "o-", label="kinematic fit (E_beam, m_B), FWHM/2.355")
+    ax.plot(masses, half68, "o:", label="kinematic fit, 68 % half-width")
+    ax.plot(masses, de_only, "s--", label="ΔE = 0 only (a_M_fit)")
+    ax.plot(masses, raw, "^:", label="no constraint (a_M)")
+    ax.axhspan(8, 14, color="grey", alpha=0.3, label="BaBar 8–14 MeV")
+    ax.set(xlabel="m_a [GeV]", ylabel="σ(m_γγ) [MeV]", yscale="log", title="BaBar B→Ka, a→γγ")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    ctx.savefig(fig, "calo_babar_mgg_kinfit.png")
+    return out
+
+
+@check("calorimeter", quick=True)
+def photon_efficiency_consistency(ctx: Context) -> list[Result]:
+    """Photon reconstruction efficiency of single photons from the IP in the barrel, at
+    100 MeV and 2 GeV, for Belle II (ECL: TDR arXiv:1011.0352), BaBar and BESIII (CsI(Tl)
+    calorimeters of similar thresholds). Belle II above 1.5 GeV against its published 90 %
+    (Belle II seed talk; the card's plateau: a self-consistency row, tolerance 5 %) [paper].
+    The 100 MeV values are INFO: issue 18 found 57 % (Belle II) against 83 % (BaBar) and
+    96.5 % (BESIII) because only the Belle II card had an exponential turn-on; the turn-on now
+    follows from each region's threshold and resolution, so the three agree up to their
+    plateaus (no published 100 MeV efficiency was found).
+    """
+    out = []
+    n = ctx.events(20000, 100000)
+    rng = np.random.default_rng(12)
+    theta = np.radians(90.0)
+    for card in ("belle2", "babar", "bes3"):
+        cal = load_detector(shipped_card(card)).calorimeter
+        for e in (0.1, 2.0):
+            p4 = np.tile([np.sin(theta) * e, 0.0, np.cos(theta) * e, e], (n, 1))
+            _, ok = reconstruct_photons(rng, p4, np.zeros((n, 4)), cal)
+            if card == "belle2" and e == 2.0:
+                out.append(
+                    compare_rel(
+                        "Belle II photon efficiency, 2 GeV, barrel (self-consistency)",
+                        float(ok.mean()),
+                        0.90,
+                        EFF_TOL,
+                        source="Belle II seed talk: 90 % above 1.5 GeV",
+                    )
+                )
+            else:
+                out.append(
+                    info(
+                        f"{card} photon efficiency, {e:g} GeV, barrel",
+                        float(ok.mean()),
+                        reference=cal.efficiency,
+                        note="reference: the card's plateau",
+                    )
+                )
+    return out
+
+
+@check("calorimeter", quick=False)
+def pi0_eta_peaks(ctx: Context) -> list[Result]:
+    """π0 → γγ and η → γγ at Belle II and BaBar (ALPs of the π0 and η masses decaying promptly
+    to γγ in B+ → K+a): peak positions (not the median, which the low-side tail moves)
+    against the PDG masses (Review of Particle Physics, PRD 110 (2024) 030001), tolerance 1 %;
+    the peak is the midpoint of the half-maximum points.
+    The widths (FWHM/2.355) are INFO: no published π0 or η width
+    for energetic (E ≈ 2.5 GeV) mesons was found for these detectors.
+    """
+    out = []
+    n = ctx.events(4000, 20000)
+    for card in ("belle2", "babar"):
+        det = load_detector(shipped_card(card))
+        for pdg, name in ((111, "π0"), (221, "η")):
+            _, c = sample(det, mass(pdg), 1e-3, "gamma gamma", n)
+            m = c["a_M"][c["reconstructed"] & ~c["a_merged"]]
+            out.append(
+                compare_rel(
+                    f"{card}: {name} peak (peak of m_γγ)",
+                    peak_position(m),
+                    mass(pdg),
+                    PEAK_TOL,
+                    unit="GeV",
+                    source="PDG",
+                )
+            )
+            out.append(
+                info(
+                    f"{card}: σ(m_γγ) {name} (FWHM/2.355)",
+                    fwhm_sigma(m) * 1e3,
+                    unit="MeV",
+                    note=f"merged fraction {np.mean(c['a_merged']):.2f}",
+                )
+            )
+    return out
+
+
+@check("calorimeter", quick=False)
+def gamma_a_efficiency_and_merging(ctx: Context) -> list[Result]:
+    """Belle II e+e− → γa, a → γγ at √s = 10.58 GeV with cards/analysis_belle2_gamma_a_gg.toml
+    (Belle II PRL 125 (2020) 161806, arXiv:2007.13071: search range 0.2 < m_a < 9.7 GeV
+    [paper]). Efficiency and the fraction of ALPs whose two photons form one cluster
+    (a_merged, shower overlap in the crystals) versus m_a. INFO: the paper's efficiency curve
+    and its treatment of merged photons at low mass could not be read (the search tool's copies
+    hold the abstract only), so there is no published number to judge against.
+    """
+    import alpsim
+
+    from .checks_kinematics import card_with
+
+    out = []
+    n = ctx.events(2000, 10000)
+    masses = (0.2, 0.3, 0.5, 1.0, 2.0, 4.0, 8.0)
+    effs, merged = [], []
+    for m in masses:
+        res = alpsim.run(card_with("analysis_belle2_gamma_a_gg.toml", alp__mass=m), n=n)
+        effs.append(res.efficiency)
+        merged.append(float(np.mean(np.asarray(res.events["a_merged"]))))
+        out.append(
+            info(
+                f"γa efficiency, m_a = {m:g} GeV",
+                effs[-1],
+                note=f"a_merged = {merged[-1]:.3f}; published efficiency not found",
+            )
+        )
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(masses, effs, "o-", label="efficiency (analysis card)")
+    ax.plot(masses, merged, "s--", label="a_merged fraction")
+    ax.set(
+        xscale="log",
+        xlabel="m_a [GeV]",
+        ylabel="fraction",
+        ylim=(0, 1),
+        title="Belle II e+e−→γa, a→γγ",
+    )
+    ax.legend()
+    fig.tight_layout()
+    ctx.savefig(fig, "calo_gamma_a_eff.png")
+    return out
