@@ -33,8 +33,8 @@ from .calorimeter import (
 )
 from .config import PID_SPECIES, DetectorSettings
 from .event_kernel import event_major, event_sums, merged_counts, slot_major, sum_slot_groups
-from .matching import match_tracks_to_clusters
 from .kinfit import beam_energy_spread, daughter_sigmas, fit_parent
+from .matching import match_tracks_to_clusters
 from .pid import assign_species
 from .tracking import TrackResponse, TrackTable, track_response
 from .trigger import TriggerInputs, trigger_bits
