@@ -1,4 +1,4 @@
-"""The truth event record: columnar, one chunk of events at a time (DESIGN.md).
+"""The truth event record: columnar, one chunk of events at a time (docs/event-record.md).
 
 Events of one decay mode share a topology (the same particles in the same order), so a mode
 is stored as a `Block`: a particle template (pdg, status, mother) and 2-D arrays

@@ -12,7 +12,8 @@ changing their number; the cross section becomes σ_ISR(s) = ∫ f(x) σ(s(1 −
 Kinematics: the radiated energy is carried by one photon collinear with the e− or the e+ (half
 of the events each), of energy x √s/2 in the centre-of-mass (CM) frame, so that the remaining
 e+e− system has invariant mass² exactly s (1 − x). The hard process is generated in the rest
-frame of that system, with the beam axis as seen in it. α = α(0) (REFERENCES.md §9).
+frame of that system, with the beam axis as seen in it. α = α(0), the fine-structure constant
+(CODATA 2018; `ALPHA_EM` of generator/alp/couplings.py).
 """
 
 from __future__ import annotations

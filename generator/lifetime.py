@@ -5,7 +5,8 @@ The weight that turns the sample into one with lifetime cτ is the ratio of dens
 w(cτ) = f_cτ(ℓ)/g(ℓ), f_cτ(ℓ) = exp(−ℓ/cτ)/cτ (exponential decay law), so that:
 
 - exponential sampling at cτ0 (the physical sample): w = (cτ0/cτ)·exp(−ℓ(1/cτ − 1/cτ0)),
-  the reweighting formula of DESIGN.md, with mean 1;
+  the ratio of the two exponential densities, with mean 1 (finite variance only for
+  cτ < 2cτ0: ∫ f_cτ²/g dℓ − 1 = cτ0²/(cτ(2cτ0 − cτ)) − 1);
 - forced decays inside a lab flight range [L_min, L_max] (long lifetimes): ℓ drawn from the
   exponential at cτ0 truncated to [L_min, L_max]/βγ; the nominal weight is the probability
   P0 = exp(−L_min/βγcτ0) − exp(−L_max/βγcτ0) of decaying there, and w(cτ) = P0·(the above);

@@ -1,4 +1,8 @@
-"""e+e- -> γ a: cross section (REFERENCES.md §4), photon energy and 1 + cos²θ, decays, ISR, card."""
+"""e+e- -> γ a: cross section, photon energy and 1 + cos²θ, decays, ISR, card.
+
+Cross section of M. J. Dolan, T. Ferber, C. Hearty, F. Kahlhoefer, K. Schmidt-Hoberg ("DFHKS"),
+JHEP 12 (2017) 094, arXiv:1709.00009, sec. 3.
+"""
 
 from types import SimpleNamespace
 
@@ -27,7 +31,8 @@ def make(mass=1.0, decays=None, isr=False, beams=BELLE2, g=1e-3, n=100_000, seed
 
 
 def test_reference_cross_section():
-    # REFERENCES.md §4: √s = 10.58 GeV, g = 1e-3 GeV⁻¹, m_a = 0.2 GeV -> 0.118 pb.
+    # DFHKS sec. 3 formula (α g²/24)(1 − m_a²/s)³ (ħc)² evaluated by hand [calc]: √s = 10.58 GeV,
+    # g = 1e-3 GeV⁻¹, m_a = 0.2 GeV -> 0.118 pb.
     assert cross_section_gamma_a(10.58**2, 0.2, 1e-3) / 1e3 == pytest.approx(0.118, abs=0.0005)
     assert cross_section_gamma_a(10.58**2, 0.2, 2e-3) == pytest.approx(
         4 * cross_section_gamma_a(10.58**2, 0.2, 1e-3)

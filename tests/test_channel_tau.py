@@ -160,7 +160,8 @@ def test_pseudo_rest_frame_x():
 
 def test_branching_fraction_from_couplings_and_card_errors():
     det = SimpleNamespace(beams=NO_SPREAD)
-    # m_ℓ → 0 limit of the width: |c|² m_τ³ (1 − m_a²/m_τ²)²/(64πΛ²) (REFERENCES.md §5).
+    # m_ℓ → 0 limit of the width: |c|² m_τ³ (1 − m_a²/m_τ²)²/(64πΛ²) (two-body width of the
+    # generator/channels/tau_to_l_a.py module text).
     ref = 1.0 * M_TAU**3 * (1 - 0.25 / M_TAU**2) ** 2 / (64 * np.pi * 1e6)
     assert width_tau_to_l_a(0.5, 1e-9, 1.0, 1e3) == pytest.approx(ref, rel=1e-6)
     assert width_tau_to_l_a(0.5, mass(11), 1.0, 1e3) == pytest.approx(ref, rel=1e-3)

@@ -8,7 +8,8 @@ from alpsim.pdg import mass
 
 
 def test_two_body_momentum_b_to_k_a_reference():
-    # REFERENCES.md §8: B → K a at m_a = 1 GeV has p* = 2.520 GeV [calc].
+    # p* = λ^½(m_B², m_K², m_a²)/(2m_B) (PDG Review "Kinematics") = 2.520 GeV at m_a = 1 GeV,
+    # by hand with the PDG B+ and K+ masses [calc].
     p = kin.two_body_momentum(mass(521), mass(321), 1.0)
     assert p == pytest.approx(2.520, abs=5e-4)
     m_b, m_k = mass(521), mass(321)

@@ -1,5 +1,6 @@
 """ALP branching fractions and cτ versus mass (1 MeV–10 GeV) for three benchmark couplings,
-plus the reference-point checks of REFERENCES.md §2 with pass/fail.
+plus reference-point checks of the widths of M. Bauer, M. Neubert, A. Thamm, JHEP 12 (2017) 044,
+arXiv:1708.00443 ("BNT17"), sec. 3 (values computed by hand), with pass/fail.
 
 Usage: python validation/alp_model_curves.py out.png
 """
@@ -28,7 +29,8 @@ BENCHMARKS = {
 
 
 def reference_checks() -> bool:
-    """REFERENCES.md §2 [calc] numbers, compared to 3 significant digits."""
+    """Widths computed by hand from BNT17 sec. 3 [calc], compared to 3 significant digits:
+    Γ(γγ) = g² m_a³/(64π); cτ = ħc/Γ; Γ(μμ) = m_a m_μ² c_μμ² β_μ/(8πΛ²)."""
     rows = [
         ("Γ(γγ), g=1e-3 GeV⁻¹, m=1 GeV [GeV]", 4.97e-9,
          partial_widths(1.0, Couplings.from_g_agamma(1e-3))["gamma gamma"]),

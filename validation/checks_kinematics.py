@@ -73,9 +73,11 @@ def mean_test(quantity: str, x: np.ndarray, ref: float, source: str, unit: str =
 @register("kinematics", quick=True)
 def two_body_momenta(ctx: Context) -> list[Result]:
     """Two-body momenta in the parent rest frame on generated events: p*(B+→K+a) = 2.520 GeV at
-    m_a = 1 GeV (REFERENCES.md §8 [calc]); E_γ = (m_J/ψ² − m_a²)/(2m_J/ψ) in J/ψ → γa
-    (REFERENCES.md §4); E*_γ = (s − m_a²)/(2√s) in e+e− → γa without ISR (REFERENCES.md §4,
-    Dolan et al. JHEP 12 (2017) 094), with s of each event.
+    m_a = 1 GeV (two-body p* = λ^½(m_B², m_K², m_a²)/(2m_B), PDG Review "Kinematics", with PDG
+    masses [calc]); E_γ = (m_J/ψ² − m_a²)/(2m_J/ψ) in J/ψ → γa (two-body kinematics of the
+    J/ψ → γa of L. Merlo, F. Pobbe, S. Rigolin, O. Sumensari, JHEP 06 (2019) 091,
+    arXiv:1905.03259); E*_γ = (s − m_a²)/(2√s) in e+e− → γa without ISR (M. J. Dolan et al.,
+    "DFHKS", JHEP 12 (2017) 094, arXiv:1709.00009, sec. 3), with s of each event.
     """
     n = ctx.events(2000, 20000)
     b = truth(card_with("belle2_b2ka_gg.toml"), n)
@@ -95,7 +97,7 @@ def two_body_momenta(ctx: Context) -> list[Result]:
             2.520,
             5e-3,
             unit="GeV",
-            source="REFERENCES.md §8 [calc]",
+            source="two-body kinematics, PDG Review 'Kinematics' [calc]",
         ),
         compare_rel(
             "max |p*(K)/p*_formula − 1| (as 1 + x)",
@@ -110,14 +112,14 @@ def two_body_momenta(ctx: Context) -> list[Result]:
             (m_j**2 - m_a**2) / (2 * m_j),
             EXACT,
             unit="GeV",
-            source="REFERENCES.md §4",
+            source="MPRS (JHEP 06 (2019) 091), two-body kinematics",
         ),
         compare_rel(
             "max |E*_γ/((s−m_a²)/2√s) − 1|, ee→γa (as 1 + x)",
             1 + float(np.max(np.abs(rel - 1))),
             1.0,
             EXACT,
-            source="REFERENCES.md §4",
+            source="DFHKS (JHEP 12 (2017) 094) sec. 3",
         ),
     ]
 
@@ -221,9 +223,11 @@ def _plot_dalitz(ctx, s12, s23, sg, s2g, grid, dens) -> None:
 
 @register("kinematics", quick=True)
 def mbc_delta_e(ctx: Context) -> list[Result]:
-    """M_bc = √((√s/2)² − p*_B²) and ΔE = E*_B − √s/2 (REFERENCES.md §8) of reconstructed
-    B+ → K+a (a → γγ, m_a = 1 GeV, prompt) at Belle II and BaBar: M_bc peaks at m_B+ (PDG) and ΔE
-    at 0. Tolerances: 1 MeV on the M_bc median (beam-energy spread ~5 MeV, REFERENCES.md §8) and
+    """M_bc = √((√s/2)² − p*_B²) and ΔE = E*_B − √s/2 (the B-factory variables, e.g. Belle II
+    Physics Book, E. Kou et al., PTEP 2019 123C01, arXiv:1808.10567 [section not checked]) of
+    reconstructed B+ → K+a (a → γγ, m_a = 1 GeV, prompt) at Belle II and BaBar: M_bc peaks at
+    m_B+ (PDG) and ΔE at 0. Tolerances: 1 MeV on the M_bc median (beam-energy spreads 5.13 MeV
+    HER, 2.375 MeV LER: basf2 generators/scripts/beamparameters.py, preset "SuperKEKB") and
     15 MeV on the ΔE median (photon energy leakage shifts ΔE low; BaBar/Belle II ΔE
     resolutions are tens of MeV for neutral final states [unverified]). Widths shown as INFO.
     """
@@ -244,7 +248,7 @@ def mbc_delta_e(ctx: Context) -> list[Result]:
         )  # fmt: skip
         out.append(
             compare_abs(f"{exp}: median ΔE", float(np.median(de)), 0.0, 0.015,
-                        unit="GeV", source="REFERENCES.md §8")
+                        unit="GeV", source="E*_B = √s/2 (arXiv:1808.10567)")
         )  # fmt: skip
         out.append(info(f"{exp}: σ(M_bc) (68 % half-width)", robust_sigma(mbc) * 1e3, unit="MeV"))
         out.append(info(f"{exp}: σ(ΔE) (68 % half-width)", robust_sigma(de) * 1e3, unit="MeV"))
@@ -266,11 +270,11 @@ def mbc_delta_e(ctx: Context) -> list[Result]:
 @register("kinematics", quick=True)
 def tau_x_spectrum(ctx: Context) -> list[Result]:
     """τ → μa (a invisible, m_a = 0.5 GeV) in e+e− → τ+τ− at Belle II with a 3π tag: the truth
-    x_ℓ = E*_ℓ/(m_τ/2) = 1 + (m_ℓ² − m_a²)/m_τ² in the τ rest frame (REFERENCES.md §5 [calc]) and
-    the pseudo-rest-frame spectrum (τ direction ≈ −p̂(3π tag), E_τ = √s/2; arXiv:2007.08239, as
-    used by Belle II PRL 130 (2023) 181803): a peak at the true x_ℓ smeared by the unknown τ
-    direction. Tolerance on the peak: ±0.05 (the PRF smearing is of order 0.1 in x). The same
-    peak from the detector's `x_l` (reconstructed muon and 3π tag).
+    x_ℓ = E*_ℓ/(m_τ/2) = 1 + (m_ℓ² − m_a²)/m_τ² in the τ rest frame (two-body τ → ℓa kinematics
+    [calc]) and the pseudo-rest-frame spectrum (τ direction ≈ −p̂(3π tag), E_τ = √s/2;
+    arXiv:2007.08239, as used by Belle II PRL 130 (2023) 181803): a peak at the true x_ℓ
+    smeared by the unknown τ direction. Tolerance on the peak: ±0.05 (the PRF smearing is of
+    order 0.1 in x). The same peak from the detector's `x_l` (reconstructed muon and 3π tag).
     """
     from alpsim.runner import simulate_chunk
 
@@ -286,7 +290,7 @@ def tau_x_spectrum(ctx: Context) -> list[Result]:
     x_ref = 1 + (mass(13) ** 2 - m_a**2) / m_tau**2
     out = [
         compare_rel("x_ℓ in the τ rest frame (mean)", float(x.mean()), x_ref, EXACT,
-                    source="REFERENCES.md §5 [calc]"),
+                    source="two-body τ → ℓa kinematics [calc]"),
         compare_abs("peak of x_ℓ in the pseudo-rest frame", _peak(xp, 0.4, 1.6), x_ref, 0.05,
                     source="arXiv:2007.08239"),
         info("x_ℓ(PRF) 68 % half-width", float(0.5 * np.subtract(*np.percentile(xp, [84, 16])))),
@@ -312,9 +316,10 @@ def tau_x_spectrum(ctx: Context) -> list[Result]:
 @register("kinematics", quick=False)
 def mumu_a_recoil(ctx: Context) -> list[Result]:
     """Recoil mass against μ+μ− in e+e− → μ+μ−a, a → τ+τ− (m_a = 6 GeV, Belle II, ISR on):
-    M²_rec = s − 2√s E*_μμ + M²_μμ (REFERENCES.md §6, §8) peaks at m_a. Belle II PRL 131 (2023)
-    121802 fits this peak; tolerance 0.5 % on the peak position of the reconstructed recoil mass
-    (momentum resolution ~0.3 % and ISR tail to high recoil masses). The width is INFO.
+    M²_rec = s − 2√s E*_μμ + M²_μμ peaks at m_a; Belle II, PRL 131 (2023) 121802,
+    arXiv:2306.12294, fits this peak. Tolerance 0.5 % on the peak position of the reconstructed
+    recoil mass (momentum resolution ~0.3 % and ISR tail to high recoil masses). The width is
+    INFO.
     """
     import alpsim
 
@@ -328,9 +333,10 @@ def mumu_a_recoil(ctx: Context) -> list[Result]:
     m_a = res.card.alp.mass
     out = [
         compare_rel("peak of reconstructed M_rec(μμ)", _peak(rec, m_a - 0.3, m_a + 0.3), m_a,
-                    5e-3, unit="GeV", source="REFERENCES.md §6"),
+                    5e-3, unit="GeV",
+                    source="Belle II PRL 131 (2023) 121802 (recoil mass)"),
         compare_rel("median truth M_rec(μμ)", float(np.median(truth_rec)), m_a, 5e-3,
-                    unit="GeV", source="REFERENCES.md §6"),
+                    unit="GeV", source="Belle II PRL 131 (2023) 121802 (recoil mass)"),
         info("σ(M_rec) reconstructed (68 % half-width)", robust_sigma(rec) * 1e3, unit="MeV"),
         info("fraction of finite `recoilMass` column", float(np.isfinite(col).mean()),
              note="the detector's recoilMass needs a signal parent; here computed from the "
@@ -376,7 +382,7 @@ def _recoil_from_muons(table, card: RunCard) -> np.ndarray:
 @register("kinematics", quick=True)
 def psi2s_pipi(ctx: Context) -> list[Result]:
     """m(π+π−) in ψ(3686) → π+π−J/ψ (BESIII tagged J/ψ → γa, PLB 838 (2023) 137698): not phase
-    space (BES measurements of ψ(2S) → π+π−J/ψ; REFERENCES.md §4). alpsim samples the
+    space (BES, J. Z. Bai et al., PRD 62 (2000) 032002, hep-ex/9909038). alpsim samples the
     Novikov–Shifman amplitude (generator/channels/jpsi_to_gamma_a.py, κ = 0.183); its mean
     must match the model density integrated here (4σ_stat); the mean of pure three-body phase
     space is shown as INFO for contrast.

@@ -1,4 +1,4 @@
-"""Validation of the meson-decay channels against REFERENCES.md and the input line shapes.
+"""Validation of the meson-decay channels against the cited rate formulas and the line shapes.
 
 Run: python validation/meson_channels.py [--plots DIR]. Prints reference checks (value,
 reference, ratio), the BF(m_a) curves of B → K(*) a and J/ψ → γ a, and large-sample checks of

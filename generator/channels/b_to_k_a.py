@@ -1,9 +1,11 @@
 """B → K a at the Υ(4S): B± → K± a and B0 → K0_S a (K0_S → π+π−), plus the shared Υ(4S) machinery.
 
 e+e− → Υ(4S) → BB̄, one B decaying to the signal, the other undecayed or decayed generically
-(`other_b`, see generator/generic_b.py). Angular structure (DESIGN.md): Υ(4S) (J = 1, polarised
-along the beam axis) → BB̄ (spin 0) gives dN/dcosθ* ∝ sin²θ* about the e− direction in the CM
-frame; B → K a (all spin 0) is isotropic in the B rest frame. B and B̄ decay in equal shares.
+(`other_b`, see generator/generic_b.py). Angular structure: Υ(4S) (J = 1, made with helicity ±1
+along the beam axis by e+e− annihilation) → BB̄ (spin 0) gives dN/dcosθ* ∝ |d¹_{±1,0}(θ*)|²
+∝ sin²θ* about the e− direction in the CM frame (PDG Review "Clebsch-Gordan coefficients,
+spherical harmonics, and d functions"); B → K a (all spin 0) is isotropic in the B rest frame.
+B and B̄ decay in equal shares.
 
 Υ(4S) → B+B− / B0B̄0: from EvtGen DECAY_BELLE2.DEC (0.5151 / 0.4831, i.e. 51.6 % of BB̄ pairs
 charged). PDG 2024 (RPP, Υ(4S) listing) gives B+B− (51.4 ± 0.6) %, B0B̄0 (48.6 ± 0.6) %

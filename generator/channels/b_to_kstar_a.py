@@ -7,13 +7,15 @@ RPP 2024 sec. 50, Jackson form for L = 1 without barrier factor),
     Γ(m) = Γ₀ (q/q₀)³ (m₀/m),
 
 q the K momentum in the K* frame; the last factor is the p*-dependence of Γ(B → K* a) ∝ λ^{3/2}
-(REFERENCES.md §3; A₀ depends on q² = m_a² only). m₀, Γ₀ from `particle`. The mass is sampled in
-[m_K + m_π, min(m₀ + 15Γ₀, m_B − m_a)]: the tail above m₀ + 15Γ₀ (≈ 1 % of the BW) is cut.
+(E. Izaguirre, T. Lin, B. Shuve, PRL 118 (2017) 111802, arXiv:1611.09355, eq. (5); A₀ depends on
+q² = m_a² only). m₀, Γ₀ from `particle`. The mass is sampled in [m_K + m_π, min(m₀ + 15Γ₀,
+m_B − m_a)]: the tail above m₀ + 15Γ₀ (≈ 1 % of the BW) is cut.
 
 Polarisation: a spin-0 ALP recoiling against the K* leaves it longitudinal (helicity 0), so
 K* → Kπ has dN/dcosθ_hel ∝ cos²θ_hel, θ_hel the K angle in the K* frame to the direction
-opposite the B (DESIGN.md). K*± sub-modes are split by the DEC-table BFs (K*+ → K0π+ × ½
-× BF(K0_S → π+π−) : K*+ → K+π0 × BF(π0 → γγ)); π0 → γγ is isotropic.
+opposite the B (helicity 0: |d¹_{00}(θ_hel)|² = cos²θ_hel, PDG Review "Clebsch-Gordan
+coefficients, spherical harmonics, and d functions"). K*± sub-modes are split by the DEC-table
+BFs (K*+ → K0π+ × ½ × BF(K0_S → π+π−) : K*+ → K+π0 × BF(π0 → γγ)); π0 → γγ is isotropic.
 """
 
 from __future__ import annotations

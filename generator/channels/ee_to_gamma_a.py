@@ -1,7 +1,7 @@
 """ALP-strahlung e+e− → γ* → γ a, with the ALP decaying by `decay_alp`.
 
-Physics (REFERENCES.md §4; Dolan et al. "DFHKS", arXiv:1709.00009, Sec. 3, for
-L = −¼ g_aγγ a F F̃)::
+Physics (M. J. Dolan, T. Ferber, C. Hearty, F. Kahlhoefer, K. Schmidt-Hoberg, "DFHKS", JHEP 12
+(2017) 094, arXiv:1709.00009, Sec. 3, for L = −¼ g_aγγ a F F̃)::
 
     σ(e+e− → γa) = (α g_aγγ² / 24) (1 − m_a²/s)³,   dσ/dcosθ ∝ 1 + cos²θ,
     E*_γ = (s − m_a²)/(2√s)
@@ -33,12 +33,12 @@ from ..kinematics import sample_cos_theta, two_body_decay
 from .base import AlpSettings, generate_final_states
 
 PHOTON = 22
-#: GeV⁻² → fb, (ħc)² (hepunits; REFERENCES.md §9).
+#: GeV⁻² → fb, (ħc)² (hepunits).
 GEV2_TO_FB: float = (u.hbarc / u.GeV) ** 2 / u.femtobarn
 
 
 def cross_section_gamma_a(s: float | NDArray, m_a: float, g_agamma: float) -> NDArray:
-    """σ(e+e− → γa) in fb = (α g²/24)(1 − m_a²/s)³ × (ħc)² (REFERENCES.md §4; DFHKS Sec. 3).
+    """σ(e+e− → γa) in fb = (α g²/24)(1 − m_a²/s)³ × (ħc)² (DFHKS Sec. 3).
 
     Zero below threshold (s ≤ m_a²). `g_agamma` in GeV⁻¹, s in GeV².
     """

@@ -23,7 +23,8 @@ Generation: three-body phase space dΦ₃ = dΦ₂(s; a, Q) dQ²/2π dΦ₂(Q; �
 weights w = |M|² dΦ₃/(2s), unweighted by vectorised accept–reject against a maximum found on a
 presample (×1.3; the efficiency is `efficiency`). σ(s) = (1/2s)∫|M|²dΦ₃ by Gauss–Legendre
 quadrature on the Dalitz plot, tabulated in √s for ISR. Recoil mass against μ+μ− (nominal CM
-frame and √s): M²_rec = s − 2√s E*_μμ + M²_μμ (REFERENCES.md §6), column `recoil_mass_truth`.
+frame and √s): M²_rec = s − 2√s E*_μμ + M²_μμ (as in Belle II, PRL 131 (2023) 121802,
+arXiv:2306.12294), column `recoil_mass_truth`.
 """
 
 from __future__ import annotations

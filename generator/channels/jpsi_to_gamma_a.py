@@ -8,7 +8,8 @@ angle and boost kept) to √s = m_PDG exactly, and the resonance gets the PDG ma
 
 Angular distributions: the resonance made in e+e− annihilation is transversely polarised along
 the beam axis (helicity ±1), so in J/ψ → γ a (a spin 0) the photon has dN/dcosθ ∝ 1 + cos²θ to
-the e− direction in the J/ψ rest frame (MPRS, JHEP 06 (2019) 091; REFERENCES.md §4).
+the e− direction in the J/ψ rest frame (L. Merlo, F. Pobbe, S. Rigolin, O. Sumensari, "MPRS",
+JHEP 06 (2019) 091, arXiv:1905.03259).
 
 Tagged mode: ψ(3686) → π+π− J/ψ with the Novikov–Shifman matrix element fitted by BES
 (J. Z. Bai et al., PRD 62 (2000) 032002, hep-ex/9909038; Novikov & Shifman, Z. Phys. C 8 (1981) 43):
@@ -60,7 +61,7 @@ JPSI, PSI2S, PI_PLUS, PHOTON = 443, 100443, 211, 22
 #: (2022) 074001.
 N_JPSI_BESIII = 10.087e9
 #: Number of ψ(3686) events: (2712.4 ± 14.3) × 10⁶, BESIII, Chin. Phys. C 48 (2024) 093001
-#: (REFERENCES.md: 2.71e9).
+#: (used rounded to three digits, 2.71e9).
 N_PSI2S_BESIII = 2.71e9
 #: Novikov–Shifman κ fitted by BES, PRD 62 (2000) 032002 (κ = 0.183 ± 0.002 ± 0.003).
 KAPPA_NS = 0.183
