@@ -23,9 +23,11 @@ from ..generator.kinematics import mass as inv_mass
 from ..pdg import charge as pdg_charge
 from ..pdg import mass as pdg_mass
 from ..record import FINAL, Block, EventRecord
+from .background import BackgroundObjects, overlay
 from .calorimeter import charged_deposit, cluster_block
 from .config import PID_SPECIES, DetectorSettings
 from .event_kernel import event_major, event_sums, merged_counts, slot_major, sum_slot_groups
+from .muonid import hit_layers, muon_layers
 from .pid import assign_species
 from .tracking import TrackResponse, TrackTable, track_response
 from .trigger import TriggerInputs, trigger_bits
@@ -210,9 +212,20 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     t_pt, t_p, t_cos, t_ux, t_uy = table.kinematics
     t_theta = np.arccos(np.clip(t_cos, -1.0, 1.0))
     t_pid = np.empty((k_t, n), dtype=np.int64)
+    t_muon = np.zeros((k_t, n), dtype=bool)  # matched to muon-system hits (muonid)
     pid = {}
     for j, i in enumerate(trk_slots):
-        t_pid[j] = pid[i] = assign_species(rng, abs(int(block.pdg[i])), t_p[j], t_theta[j], det.pid)
+        apdg = abs(int(block.pdg[i]))
+        q = int(np.sign(pdg_charge(int(block.pdg[i]))))
+        reach = None
+        if det.muon is not None:
+            mu = det.muon
+            m = pdg_mass(apdg)
+            layers = hit_layers(rng, apdg, t_p[j], t_pt[j], t_theta[j], m, trk.field, mu)
+            t_muon[j] = (layers >= mu.min_layers) & t_found[j]
+            reach = muon_layers(t_p[j], t_pt[j], t_theta[j], pdg_mass(MUON), trk.field, mu)
+            reach = reach >= mu.min_layers
+        t_pid[j] = pid[i] = assign_species(rng, apdg, t_p[j], t_theta[j], det.pid, q, reach)
 
     out = RecoBlock(event_major(reco, seen), np.ascontiguousarray(detected.T))
     em, ep = det.beams.nominal()
@@ -230,35 +243,64 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         if i in tracks:
             matched[c] = tracks[i].found
     neutral = c_exists & ~matched
-    vis_e_cms, mm2, p_miss = event_sums(
-        t_p4, t_found, _HYPOTHESIS_MASS[t_pid], clusters.p4, neutral, beams_p4, np.asarray(beta)
-    )
-    cols["nTracks"] = t_found.sum(axis=0).astype(np.float64)
-    cols["nClusters"] = c_exists.sum(axis=0).astype(np.float64)
-    cols["visibleEnergyOfEventCMS"] = vis_e_cms
-    cols["missingMass2"] = mm2
-    cols["missingMomentumOfEventCMS"] = p_miss
-
-    # trigger
-    is_muon = np.array([abs(int(block.pdg[i])) == MUON for i in trk_slots], dtype=bool)
-    inputs = TriggerInputs(
+    # trigger and event-level inputs: the signal objects, then the beam-background overlay
+    tr = TriggerInputs(
         track_found=t_found,
         track_pt=t_pt,
         track_p=t_p,
         track_theta=t_theta,
         track_cos_phi=t_ux,
         track_sin_phi=t_uy,
-        track_is_muon=is_muon[:, None] & t_found,
+        track_muon=t_muon,
         cluster_exists=c_exists,
         cluster_energy=clusters.energy,
         cluster_energy_cms=clusters.energy_cms,
         cluster_theta=clusters.theta,
     )
-    cols.update(trigger_bits(det.trigger, inputs))
+    ev_t_p4, ev_m_hyp = t_p4, _HYPOTHESIS_MASS[t_pid]
+    c_p4_all = clusters.p4
+    bg = None
+    if det.background is not None:
+        bg = overlay(rng, n, det.background, cal, trk, np.asarray(beta))
+        bk = bg.track_kinematics
+        tr = TriggerInputs(
+            track_found=np.concatenate([t_found, bg.track_found]),
+            track_pt=np.concatenate([t_pt, bk[0]]),
+            track_p=np.concatenate([t_p, bk[1]]),
+            track_theta=np.concatenate([t_theta, np.arccos(bk[2])]),
+            track_cos_phi=np.concatenate([t_ux, bk[3]]),
+            track_sin_phi=np.concatenate([t_uy, bk[4]]),
+            track_muon=np.concatenate([t_muon, np.zeros_like(bg.track_found)]),
+            cluster_exists=np.concatenate([c_exists, bg.cluster_exists]),
+            cluster_energy=np.concatenate([clusters.energy, bg.cluster_energy]),
+            cluster_energy_cms=np.concatenate([clusters.energy_cms, bg.cluster_energy_cms]),
+            cluster_theta=np.concatenate([clusters.theta, bg.cluster_theta]),
+        )
+        ev_t_p4 = np.concatenate([t_p4, bg.track_p4])
+        ev_m_hyp = np.concatenate([ev_m_hyp, np.full(bg.track_found.shape, _HYPOTHESIS_MASS[211])])
+        c_p4_all = np.concatenate([clusters.p4, bg.cluster_p4])
+        neutral = np.concatenate([neutral, bg.cluster_exists])
+    vis_e_cms, mm2, p_miss = event_sums(
+        ev_t_p4, tr.track_found, ev_m_hyp, c_p4_all, neutral, beams_p4, np.asarray(beta)
+    )
+    cols["nTracks"] = tr.track_found.sum(axis=0).astype(np.float64)
+    cols["nClusters"] = tr.cluster_exists.sum(axis=0).astype(np.float64)
+    cols["visibleEnergyOfEventCMS"] = vis_e_cms
+    cols["missingMass2"] = mm2
+    cols["missingMomentumOfEventCMS"] = p_miss
+
+    # trigger
+    if det.trigger_vetoes and det.trigger:
+        cms = to_cms(c_p4_all.reshape(-1, 4), np.asarray(beta)).reshape(c_p4_all.shape)
+        tr.cluster_theta_cms = np.arccos(
+            np.clip(cms[..., 2] / np.maximum(cms[..., 3], 1e-12), -1, 1)
+        )
+        tr.cluster_phi_cms = np.arctan2(cms[..., 1], cms[..., 0])
+    cols.update(trigger_bits(det.trigger, tr, rng, det.trigger_vetoes))
 
     # objects
     out.objects["tracks"] = _track_objects(block, trk_slots, table, t_pid)
-    out.objects["clusters"] = _flatten(
+    clusters_obj = _flatten(
         c_exists,
         final,
         {
@@ -272,8 +314,63 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             "isTrackMatched": matched,
         },
     )
+    if bg is not None:
+        out.objects["tracks"] = _merge_objects(out.objects["tracks"], _background_tracks(bg))
+        clusters_obj = _merge_objects(clusters_obj, _background_clusters(bg))
+    out.objects["clusters"] = clusters_obj
     out.objects["vertices"] = _vertex_objects(vertices, n)
     return out
+
+
+def _merge_objects(a: dict[str, NDArray], b: dict[str, NDArray]) -> dict[str, NDArray]:
+    """Two flat object lists with the same fields, merged and sorted by event (stable: signal
+    objects first within an event)."""
+    ev = np.concatenate([a["event"], b["event"]])
+    order = np.argsort(ev, kind="stable")
+    return {k: np.concatenate([a[k], b[k].astype(a[k].dtype)])[order] for k in a}
+
+
+def _background_tracks(bg: BackgroundObjects) -> dict[str, NDArray]:
+    """Background tracks as flat arrays (RecoBlock fields), `particle` = −1, pion hypothesis."""
+    k = bg.track_found.shape[0]
+    pt, p, cos = bg.track_kinematics[:3]
+    return _flatten(
+        bg.track_found,
+        [-1] * k,
+        {
+            "charge": bg.track_charge,
+            "pid": np.full(bg.track_found.shape, 211, dtype=np.int64),
+            "px": (bg.track_p4, 0),
+            "py": (bg.track_p4, 1),
+            "pz": (bg.track_p4, 2),
+            "E": (bg.track_p4, 3),
+            "pt": pt,
+            "p": p,
+            "cosTheta": cos,
+            "d0": bg.track_d0,
+            "z0": bg.track_z0,
+            "nLayers": bg.track_n_layers,
+        },
+    )
+
+
+def _background_clusters(bg: BackgroundObjects) -> dict[str, NDArray]:
+    """Background clusters as flat arrays (RecoBlock fields), `particle` = −1."""
+    k = bg.cluster_exists.shape[0]
+    return _flatten(
+        bg.cluster_exists,
+        [-1] * k,
+        {
+            "E": bg.cluster_energy,
+            "x": bg.cluster_xyz[0],
+            "y": bg.cluster_xyz[1],
+            "z": bg.cluster_xyz[2],
+            "theta": bg.cluster_theta,
+            "phi": bg.cluster_phi,
+            "nParticles": np.zeros(bg.cluster_exists.shape, dtype=np.int64),
+            "isTrackMatched": np.zeros(bg.cluster_exists.shape, dtype=bool),
+        },
+    )
 
 
 def _fit_vertices(

@@ -173,59 +173,79 @@ def fire_lines_kernel(
     track_theta,
     track_cos_phi,
     track_sin_phi,
-    track_is_muon,
+    track_muon,
     cluster_exists,
     cluster_e_lab,
     cluster_e_cms,
     cluster_theta,
+    track_g,
+    cluster_g,
+    sum_g,
+    u_prescale,
+    veto_bits,
+    line_vetoes,
     ints,
     cuts,
     cms,
 ):  # pragma: no cover - compiled
     """Trigger lines (trigger.trigger_bits) on slot-major objects (k, N); returns fired (L, N).
 
-    Per line: `ints` (L, 6) = (tracks, max_tracks or -1, clusters, max_clusters or -1, muons,
-    check energy sum); `cuts` (L, 11) = (track_pt, track_p, track θ lo, hi, cos of the opening
-    angle, cluster_energy, cluster θ lo, hi, energy_sum, max_energy_sum, muon_p); `cms` (L,)
-    whether the line compares cluster energies in the CM frame (the energy sum is always in
-    the lab). The largest transverse opening angle between two selected tracks exceeds the cut
-    when the smallest cos Δφ = cos φ_i cos φ_j + sin φ_i sin φ_j is below its cosine; a line
-    without opening-angle cut has cos = 2. Loops run over events innermost (SIMD)."""
+    Per line: `ints` (L, 9) = (tracks, max_tracks or -1, clusters, max_clusters or -1, muons,
+    check energy sum, other_clusters, max_other_clusters or -1, prescale); `cuts` (L, 17) =
+    (track_pt, track_p, track θ lo, hi, cos of the opening angle, cluster_energy, cluster θ
+    lo, hi, energy_sum, max_energy_sum, muon_p, track width, cluster width, energy-sum width,
+    energy-sum θ lo, hi, other_cluster_energy); `cms` (L,) whether the line compares cluster
+    energies in the CM frame (energy sum and the other-cluster count are in the lab).
+
+    Turn-on: an object passes a threshold x0 of width w if x > x0 + w·g with its own standard
+    normal g (track_g, cluster_g (k, N); sum_g (N,) for the energy sum), so that its passing
+    probability is ½(1 + erf((x − x0)/(√2 w))); g is shared by all lines (one trigger-level
+    measurement per object). A line fires if u_prescale < 1/prescale and none of its vetoes
+    (line_vetoes (L, V) over veto_bits (V, N)) is set. The largest transverse opening angle
+    between two selected tracks exceeds the cut when the smallest cos Δφ is below its cosine
+    (cos = 2: no cut). Loops run over events innermost (SIMD)."""
     kt, n = track_found.shape
     kc = cluster_exists.shape[0]
     n_lines = ints.shape[0]
+    n_veto = veto_bits.shape[0]
     out = np.empty((n_lines, n), np.bool_)
     e_sum = np.zeros(n)
-    for c in range(kc):
-        for k in range(n):
-            e_sum[k] += cluster_e_lab[c, k] if cluster_exists[c, k] else 0.0
     n_trk = np.empty(n, np.int64)
     n_mu = np.empty(n, np.int64)
     n_clu = np.empty(n, np.int64)
+    n_oth = np.empty(n, np.int64)
     least = np.empty(n)
     good = np.empty((kt, n), np.bool_)
     for ln in range(n_lines):
         pt_cut, p_cut, th_lo, th_hi = cuts[ln, 0], cuts[ln, 1], cuts[ln, 2], cuts[ln, 3]
         cos_open, e_cut, cth_lo, cth_hi = cuts[ln, 4], cuts[ln, 5], cuts[ln, 6], cuts[ln, 7]
-        mu_p = cuts[ln, 10]
+        mu_p, w_trk, w_clu, w_sum = cuts[ln, 10], cuts[ln, 11], cuts[ln, 12], cuts[ln, 13]
+        sth_lo, sth_hi, o_cut = cuts[ln, 14], cuts[ln, 15], cuts[ln, 16]
         n_trk[:] = 0
         n_mu[:] = 0
         n_clu[:] = 0
+        n_oth[:] = 0
+        e_sum[:] = 0.0
         for c in range(kt):
             for k in range(n):
                 th = track_theta[c, k]
                 f = track_found[c, k]
-                g = f & (track_pt[c, k] > pt_cut) & (track_p[c, k] > p_cut)
+                shift = w_trk * track_g[c, k]
+                g = f & (track_pt[c, k] > pt_cut + shift) & (track_p[c, k] > p_cut + shift)
                 g &= (th_lo <= th) & (th <= th_hi)
                 good[c, k] = g
                 n_trk[k] += g
-                n_mu[k] += f & track_is_muon[c, k] & (track_p[c, k] > mu_p)
+                n_mu[k] += f & track_muon[c, k] & (track_p[c, k] > mu_p)
         e_clu = cluster_e_cms if cms[ln] else cluster_e_lab
         for c in range(kc):
             for k in range(n):
                 th = cluster_theta[c, k]
-                ok = cluster_exists[c, k] & (e_clu[c, k] > e_cut)
+                ex = cluster_exists[c, k]
+                ok = ex & (e_clu[c, k] > e_cut + w_clu * cluster_g[c, k])
                 n_clu[k] += ok & (cth_lo <= th) & (th <= cth_hi)
+                n_oth[k] += ex & (cluster_e_lab[c, k] > o_cut)
+                in_sum = ex & (sth_lo <= th) & (th <= sth_hi)
+                e_sum[k] += cluster_e_lab[c, k] if in_sum else 0.0
         least[:] = 2.0
         if cos_open < 1.5:
             for i in range(kt):
@@ -237,12 +257,40 @@ def fire_lines_kernel(
                         )
                         least[k] = min(least[k], cij) if good[i, k] & good[j, k] else least[k]
         t_min, t_max, c_min, c_max = ints[ln, 0], ints[ln, 1], ints[ln, 2], ints[ln, 3]
-        mu_min, check_sum = ints[ln, 4], ints[ln, 5]
+        mu_min, check_sum, o_min, o_max = ints[ln, 4], ints[ln, 5], ints[ln, 6], ints[ln, 7]
+        keep = 1.0 / ints[ln, 8]
         lo, hi = cuts[ln, 8], cuts[ln, 9]
         for k in range(n):
             ok = (n_trk[k] >= t_min) & (n_clu[k] >= c_min) & (n_mu[k] >= mu_min)
             ok &= (t_max < 0) | (n_trk[k] <= t_max)
             ok &= (c_max < 0) | (n_clu[k] <= c_max)
-            ok &= (check_sum == 0) | ((e_sum[k] >= lo) & (e_sum[k] <= hi))
+            ok &= (n_oth[k] >= o_min) & ((o_max < 0) | (n_oth[k] <= o_max))
+            ok &= (check_sum == 0) | ((e_sum[k] >= lo + w_sum * sum_g[k]) & (e_sum[k] <= hi))
+            ok &= u_prescale[k] < keep
+            for v in range(n_veto):
+                ok &= ~(line_vetoes[ln, v] & veto_bits[v, k])
             out[ln, k] = ok & (least[k] < cos_open) if cos_open < 1.5 else ok
+    return out
+
+
+@numba.njit(cache=True)
+def back_to_back_veto(exists, e_cms, theta_cms, phi_cms, e_low, e_high, dphi, theta_sum):
+    """Events (N,) with a pair of clusters (slot-major (k, N), CM energies and angles) both
+    above e_low, one above e_high, |Δφ| (folded to 0–360°) in dphi and θ1 + θ2 in theta_sum
+    (radians): the ECL 3D Bhabha veto pattern."""  # pragma: no cover - compiled
+    k, n = exists.shape
+    out = np.zeros(n, np.bool_)
+    two_pi = 2.0 * math.pi
+    for i in range(k):
+        for j in range(i + 1, k):
+            for e in range(n):
+                if not (exists[i, e] and exists[j, e]):
+                    continue
+                a, b = e_cms[i, e], e_cms[j, e]
+                if not (a > e_low and b > e_low and (a > e_high or b > e_high)):
+                    continue
+                d = abs(phi_cms[i, e] - phi_cms[j, e]) % two_pi
+                s = theta_cms[i, e] + theta_cms[j, e]
+                if dphi[0] <= d <= dphi[1] and theta_sum[0] <= s <= theta_sum[1]:
+                    out[e] = True
     return out
