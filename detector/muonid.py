@@ -39,6 +39,7 @@ def muon_layers(
     layer (NaN momenta: 0)."""
     p = np.nan_to_num(p)
     pt = np.nan_to_num(pt)
+    theta = np.nan_to_num(theta)  # unfound tracks: θ = 0, outside every coverage
     leaves = pt > 0.5 * _GEV_PER_T_MM * field * mu.coil_radius
     inside = (theta >= mu.theta_range[0]) & (theta <= mu.theta_range[1])
     t_kin = np.sqrt(p**2 + mass**2) - mass - mu.energy_loss
@@ -72,6 +73,7 @@ def hit_layers(
         return reach
     if abs_pdg == 11:
         return np.zeros_like(reach)
+    theta = np.nan_to_num(theta)
     # hadron: absorbed in front with probability 1 − hadron_survival, else interacts after an
     # exponential depth (in absorber gaps along its path) of mean interaction_length
     s = np.abs(np.sin(theta))

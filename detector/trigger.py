@@ -90,6 +90,8 @@ def _line_arrays(line: TriggerLine) -> tuple[NDArray[np.int64], NDArray[np.float
 def veto_bits(vetoes: tuple[TriggerVeto, ...], t: TriggerInputs) -> NDArray[np.bool_]:
     """(V, N) whether each veto fires (needs the clusters' CM angles in `t`)."""
     n = t.cluster_exists.shape[1]
+    if vetoes and (t.cluster_theta_cms is None or t.cluster_phi_cms is None):
+        raise ValueError("trigger vetoes need the clusters' CM angles (TriggerInputs)")
     out = np.zeros((len(vetoes), n), dtype=bool)
     for i, v in enumerate(vetoes):
         out[i] = back_to_back_veto(
