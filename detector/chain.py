@@ -290,13 +290,13 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     cols["missingMomentumOfEventCMS"] = p_miss
 
     # trigger
-    if det.trigger_vetoes and det.trigger:
+    if det.trigger_patterns and det.trigger:
         cms = to_cms(c_p4_all.reshape(-1, 4), np.asarray(beta)).reshape(c_p4_all.shape)
         tr.cluster_theta_cms = np.arccos(
             np.clip(cms[..., 2] / np.maximum(cms[..., 3], 1e-12), -1, 1)
         )
         tr.cluster_phi_cms = np.arctan2(cms[..., 1], cms[..., 0])
-    cols.update(trigger_bits(det.trigger, tr, rng, det.trigger_vetoes))
+    cols.update(trigger_bits(det.trigger, tr, rng, det.trigger_patterns))
 
     # objects
     out.objects["tracks"] = _track_objects(block, trk_slots, table, t_pid)

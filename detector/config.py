@@ -3,7 +3,7 @@
 Every number in a detector card carries its source in a comment next to it (REFERENCES.md);
 this module only checks that the numbers are usable, naming the field when they are not.
 Sections: [detector], [beams], [tracking], [calorimeter] (required); [vertexing], [pid],
-[trigger.<line>], [trigger_veto.<name>], [muon] and [background.<condition>] (optional:
+[trigger.<line>], [trigger_pattern.<name>], [muon] and [background.<condition>] (optional:
 without them every vertex fit succeeds, tracks are called pions, no trigger bit is written,
 the muon ID and trigger see no muon system and no background can be overlaid).
 """
@@ -137,8 +137,8 @@ class TriggerLine:
 
     Thresholds turn on as error functions: an object passes a threshold x0 of width w with
     probability ½(1 + erf((x − x0)/(√2 w))) (w = 0: a sharp cut). `prescale` keeps one event
-    in `prescale` of those that fire; `vetoes` name [trigger_veto.<name>] conditions that
-    suppress the line.
+    in `prescale` of those that fire; `vetoes` name [trigger_pattern.<name>] conditions that
+    suppress the line, `patterns` those it requires.
     """
 
     name: str
@@ -166,11 +166,12 @@ class TriggerLine:
     other_cluster_energy: float = 0.0
     prescale: int = 1
     vetoes: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
-class TriggerVeto:
-    """A veto on a back-to-back cluster pair in the CM frame (e.g. the ECL 3D Bhabha veto):
+class TriggerPattern:
+    """A back-to-back cluster pair in the CM frame (e.g. the ECL 3D Bhabha veto or selection):
     both clusters above energy_low, one above energy_high (CM energies), the CM azimuthal
     difference in delta_phi and the sum of CM polar angles in theta_sum."""
 
@@ -230,7 +231,7 @@ class DetectorSettings:
     vertexing: VertexSettings = field(default_factory=VertexSettings)
     pid: PidSettings = field(default_factory=PidSettings)
     trigger: tuple[TriggerLine, ...] = ()
-    trigger_vetoes: tuple[TriggerVeto, ...] = ()
+    trigger_patterns: tuple[TriggerPattern, ...] = ()
     muon: MuonSettings | None = None
     background_conditions: tuple[BackgroundCondition, ...] = ()
     background: BackgroundCondition | None = None  # the overlay switched on by the run card
@@ -411,10 +412,12 @@ def _trigger(t: Table, veto_names: tuple[str, ...] = ()) -> tuple[TriggerLine, .
         mt = s.number("max_tracks", -1, lo=0, integer=True)
         mc = s.number("max_clusters", -1, lo=0, integer=True)
         mo = s.number("max_other_clusters", -1, lo=0, integer=True)
-        vetoes = s.raw("vetoes", [])
-        if not isinstance(vetoes, list) or any(v not in veto_names for v in vetoes):
-            allowed = ", ".join(veto_names) or "none (no [trigger_veto.<name>] in the card)"
-            raise s.error("vetoes", f"= {vetoes!r}: each entry must be one of {allowed}")
+        names = {}
+        for key in ("vetoes", "patterns"):
+            names[key] = s.raw(key, [])
+            if not isinstance(names[key], list) or any(v not in veto_names for v in names[key]):
+                allowed = ", ".join(veto_names) or "none (no [trigger_pattern.<name>] in the card)"
+                raise s.error(key, f"= {names[key]!r}: each entry must be one of {allowed}")
         line = TriggerLine(
             name=name,
             tracks=s.number("tracks", 0, lo=0, hi=100, integer=True),
@@ -440,7 +443,8 @@ def _trigger(t: Table, veto_names: tuple[str, ...] = ()) -> tuple[TriggerLine, .
             max_other_clusters=None if mo < 0 else mo,
             other_cluster_energy=s.number("other_cluster_energy", 0.0, lo=0.0, unit="GeV"),
             prescale=s.number("prescale", 1, lo=1, hi=10**6, integer=True),
-            vetoes=tuple(vetoes),
+            vetoes=tuple(names["vetoes"]),
+            patterns=tuple(names["patterns"]),
         )
         for lo_key, hi_key, lo, hi in (
             ("tracks", "max_tracks", line.tracks, line.max_tracks),
@@ -457,7 +461,7 @@ def _trigger(t: Table, veto_names: tuple[str, ...] = ()) -> tuple[TriggerLine, .
     return tuple(lines)
 
 
-def _trigger_vetoes(t: Table) -> tuple[TriggerVeto, ...]:
+def _trigger_patterns(t: Table) -> tuple[TriggerPattern, ...]:
     vetoes = []
     for name in list(t.data):
         s = t.table(name)
@@ -470,7 +474,7 @@ def _trigger_vetoes(t: Table) -> tuple[TriggerVeto, ...]:
                 raise s.error(key, f"= [{a:g}, {b:g}] must satisfy 0 <= low < high <= 360 degrees")
         s.done()
         vetoes.append(
-            TriggerVeto(name, lo_e, hi_e, tuple(np.radians(dphi)), tuple(np.radians(tsum)))
+            TriggerPattern(name, lo_e, hi_e, tuple(np.radians(dphi)), tuple(np.radians(tsum)))
         )
     t.done()
     return tuple(vetoes)
@@ -579,11 +583,11 @@ def load_detector(path: str | Path) -> DetectorSettings:
         vertexing=_vertexing(top.table("vertexing", None)),
         pid=_pid(top.table("pid", {})),
     )
-    vetoes = _trigger_vetoes(top.table("trigger_veto", {}))
+    vetoes = _trigger_patterns(top.table("trigger_pattern", {}))
     settings = replace(
         settings,
         trigger=_trigger(top.table("trigger", {}), tuple(v.name for v in vetoes)),
-        trigger_vetoes=vetoes,
+        trigger_patterns=vetoes,
         muon=_muon(top.table("muon", {})),
         background_conditions=_background_conditions(top.table("background", {})),
     )

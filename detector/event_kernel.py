@@ -184,6 +184,7 @@ def fire_lines_kernel(
     u_prescale,
     veto_bits,
     line_vetoes,
+    line_patterns,
     ints,
     cuts,
     cms,
@@ -201,7 +202,8 @@ def fire_lines_kernel(
     normal g (track_g, cluster_g (k, N); sum_g (N,) for the energy sum), so that its passing
     probability is ½(1 + erf((x − x0)/(√2 w))); g is shared by all lines (one trigger-level
     measurement per object). A line fires if u_prescale < 1/prescale and none of its vetoes
-    (line_vetoes (L, V) over veto_bits (V, N)) is set. The largest transverse opening angle
+    (line_vetoes (L, V) over the pattern bits veto_bits (V, N)) is set and all its required
+    patterns (line_patterns (L, V)) are. The largest transverse opening angle
     between two selected tracks exceeds the cut when the smallest cos Δφ is below its cosine
     (cos = 2: no cut). Loops run over events innermost (SIMD)."""
     kt, n = track_found.shape
@@ -269,6 +271,7 @@ def fire_lines_kernel(
             ok &= u_prescale[k] < keep
             for v in range(n_veto):
                 ok &= ~(line_vetoes[ln, v] & veto_bits[v, k])
+                ok &= ~line_patterns[ln, v] | veto_bits[v, k]
             out[ln, k] = ok & (least[k] < cos_open) if cos_open < 1.5 else ok
     return out
 

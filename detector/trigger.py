@@ -13,8 +13,9 @@ Thresholds turn on as error functions of the offline quantity, ½(1 + erf((x −
 with a width w per line (`track_width`, `cluster_width`, `energy_sum_width`): the trigger
 measures the objects with its own, coarser resolution (Belle II: trigger-cell energies and 2D
 track finder, Iwasaki et al., IEEE TNS 58 (2011) 1807). A line keeps one in `prescale` of its
-events and is suppressed by the vetoes it names ([trigger_veto.<name>], e.g. the ECL 3D Bhabha
-veto of basf2 trg/ecl/src/TrgEclMaster.cc). Lines carry the experiments' names (Belle II GDL
+events and is suppressed by the vetoes it names ([trigger_pattern.<name>], e.g. the ECL 3D Bhabha
+veto of basf2 trg/ecl/src/TrgEclMaster.cc) or require the patterns it names (`patterns`, e.g.
+the prescaled 3D Bhabha selection). Lines carry the experiments' names (Belle II GDL
 bits of basf2 trg/gdl and trg/ecl; BaBar NIM A 479 (2002) 1, sec. 10; BESIII NIM A 614
 (2010) 345, sec. 9); the thresholds are in the cards, with their sources.
 """
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .config import TriggerLine, TriggerVeto
+from .config import TriggerLine, TriggerPattern
 from .event_kernel import back_to_back_veto, fire_lines_kernel
 
 
@@ -87,7 +88,7 @@ def _line_arrays(line: TriggerLine) -> tuple[NDArray[np.int64], NDArray[np.float
     return ints, cuts
 
 
-def veto_bits(vetoes: tuple[TriggerVeto, ...], t: TriggerInputs) -> NDArray[np.bool_]:
+def veto_bits(vetoes: tuple[TriggerPattern, ...], t: TriggerInputs) -> NDArray[np.bool_]:
     """(V, N) whether each veto fires (needs the clusters' CM angles in `t`)."""
     n = t.cluster_exists.shape[1]
     if vetoes and (t.cluster_theta_cms is None or t.cluster_phi_cms is None):
@@ -119,7 +120,7 @@ def trigger_bits(
     lines: tuple[TriggerLine, ...],
     t: TriggerInputs,
     rng: np.random.Generator | None = None,
-    vetoes: tuple[TriggerVeto, ...] = (),
+    vetoes: tuple[TriggerPattern, ...] = (),
 ) -> dict[str, NDArray[np.bool_]]:
     """{`trg_<name>`: fired} for every line, plus `trg_any` (logical or) if there are lines.
 
@@ -143,11 +144,15 @@ def trigger_bits(
             np.zeros(n),
             np.zeros(n),
         )
-    used = [v for v in vetoes if any(v.name in ln.vetoes for ln in lines)]
+    used = [v for v in vetoes if any(v.name in (*ln.vetoes, *ln.patterns) for ln in lines)]
     bits = veto_bits(tuple(used), t) if used else np.zeros((0, n), dtype=bool)
+    shape = (len(lines), len(used))
     line_vetoes = np.array(
         [[v.name in ln.vetoes for v in used] for ln in lines], dtype=np.bool_
-    ).reshape(len(lines), len(used))
+    ).reshape(shape)
+    line_patterns = np.array(
+        [[v.name in ln.patterns for v in used] for ln in lines], dtype=np.bool_
+    ).reshape(shape)
     arrays = [_line_arrays(line) for line in lines]
     fired = fire_lines_kernel(  # all lines in one pass over the events
         t.track_found,
@@ -167,6 +172,7 @@ def trigger_bits(
         u,
         bits,
         line_vetoes,
+        line_patterns,
         np.stack([a[0] for a in arrays]),
         np.stack([a[1] for a in arrays]),
         np.array([line.cluster_frame != "lab" for line in lines], dtype=np.bool_),
@@ -174,5 +180,5 @@ def trigger_bits(
     out = {f"trg_{line.name}": fired[i] for i, line in enumerate(lines)}
     out["trg_any"] = fired.any(axis=0)
     for i, v in enumerate(used):
-        out[f"trgveto_{v.name}"] = bits[i]
+        out[f"trgpattern_{v.name}"] = bits[i]
     return out

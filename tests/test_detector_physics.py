@@ -141,7 +141,7 @@ def test_trigger_lines(belle2):
     }
     inputs = TriggerInputs(**{k: np.ascontiguousarray(v.T) for k, v in events.items()})
     rng = np.random.default_rng(1)
-    bits = trigger_bits(belle2.trigger, inputs, rng, belle2.trigger_vetoes)
+    bits = trigger_bits(belle2.trigger, inputs, rng, belle2.trigger_patterns)
     assert bits["trg_ffo"].tolist() == [True, False, False]  # 2 tracks, 172 deg apart
     assert bits["trg_stt"].tolist() == [True, True, False]
     assert bits["trg_lml1"].tolist() == [False, False, True]  # 3.5 GeV CM in the barrel

@@ -115,15 +115,39 @@ def test_bhabha_veto_suppresses_hie_but_not_lml1(belle2):
             cluster_theta_cms=theta,
             cluster_phi_cms=phi,
         )
-        return trigger_bits(belle2.trigger, t, np.random.default_rng(8), belle2.trigger_vetoes)
+        return trigger_bits(belle2.trigger, t, np.random.default_rng(8), belle2.trigger_patterns)
 
     bits = fire(5.0)
-    assert bits["trgveto_bhabha3d"].all()
+    assert bits["trgpattern_bhabha3d"].all()
     assert not bits["trg_hie"].any() and not bits["trg_lml0"].any()
     assert bits["trg_lml1"].all()
     bits = fire(2.5)
-    assert not bits["trgveto_bhabha3d"].any()
+    assert not bits["trgpattern_bhabha3d"].any()
     assert bits["trg_hie"].all()
+
+
+def test_prescaled_bhabha_selection_line(belle2):
+    """bha3d requires the 3D Bhabha selection pattern and keeps 1 in 100 (basf2 docs)."""
+    n = 50000
+    ones = np.ones((2, n), bool)
+    theta = np.array([np.full(n, 1.2), np.full(n, math.pi - 1.2)])
+    phi = np.array([np.zeros(n), np.full(n, math.pi)])
+    e = np.full((2, n), 5.0)
+    t = _inputs(
+        n,
+        k_c=2,
+        cluster_exists=ones,
+        cluster_energy=e,
+        cluster_energy_cms=e,
+        cluster_theta=theta,
+        cluster_theta_cms=theta,
+        cluster_phi_cms=phi,
+    )
+    bits = trigger_bits(belle2.trigger, t, np.random.default_rng(14), belle2.trigger_patterns)
+    assert bits["trg_bha3d"].mean() == pytest.approx(0.01, abs=_binomial_tol(0.01, n))
+    none = replace(t, cluster_exists=np.zeros((2, n), bool))
+    bits = trigger_bits(belle2.trigger, none, np.random.default_rng(14), belle2.trigger_patterns)
+    assert not bits["trg_bha3d"].any()
 
 
 def test_lml6_exactly_one_energetic_cluster(belle2):
@@ -140,9 +164,9 @@ def test_lml6_exactly_one_energetic_cluster(belle2):
         cluster_energy_cms=e_cms,
     )
     rng = np.random.default_rng(9)
-    assert trigger_bits(belle2.trigger, one, rng, belle2.trigger_vetoes)["trg_lml6"].all()
+    assert trigger_bits(belle2.trigger, one, rng, belle2.trigger_patterns)["trg_lml6"].all()
     two = replace(one, cluster_exists=np.ones((2, n), bool))
-    assert not trigger_bits(belle2.trigger, two, rng, belle2.trigger_vetoes)["trg_lml6"].any()
+    assert not trigger_bits(belle2.trigger, two, rng, belle2.trigger_patterns)["trg_lml6"].any()
 
 
 def test_muon_reach_threshold(belle2):
@@ -261,7 +285,7 @@ def test_background_objects_enter_the_event(write_card):
         ("prescale", "prescale", None),
         ("energy_sum = 1.0 ", "energy_sum = 1.0\nmax_energy_sum = 0.5\n", "max_energy_sum"),
         ("max_clusters = 1\n", "max_clusters = 0\n", r"lml6\.max_clusters.*>= clusters"),
-        ("energy_low = 3.0", "energy_low = 5.0", r"trigger_veto\.bhabha3d\.energy_high"),
+        ("energy_low = 3.0", "energy_low = 5.0", r"trigger_pattern\.bhabha3d\.energy_high"),
         ("delta_phi = [160.0, 200.0]", "delta_phi = [200.0, 160.0]", "delta_phi"),
         ("min_layers = 2 ", "min_layers = 20 ", r"muon\.min_layers.*<= 15"),
         ("photon_theta_weights = [0.45, 0.25, 0.30]", "photon_theta_weights = [0.45, 0.25]",
