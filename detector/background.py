@@ -9,25 +9,29 @@ condition of the detector card ([background.<condition>]):
 
 - clusters: Poisson(photons × scale) with lab energy E_min + Exp(slope), the polar angle from
   the card's θ bins (uniform in cos θ inside a bin), φ uniform; seen from the IP (massless),
-  placed on the calorimeter front face; kept above the calorimeter energy threshold;
+  placed on the calorimeter front face; only those above the calorimeter energy threshold are
+  kept (drawn directly: the Poisson mean is thinned by P(E > threshold) and the exponential,
+  memoryless, starts at the threshold);
 - tracks: Poisson(tracks × scale) with pT = pT_min + Exp(slope), cos θ uniform in the tracker
   acceptance, φ uniform, random charge, d0 and z0 Gaussian; pion mass hypothesis.
 
-The objects are not truth-matched (`particle` = −1), enter nTracks, nClusters, the visible
-energy and the trigger, but not the candidates. Simplifications: background deposits do not
-merge with or distort signal clusters; background tracks leave no cluster and no muon hit.
+The objects are stored per event (offsets into flat arrays: no padding), are not
+truth-matched (`particle` = −1), enter nTracks, nClusters, the visible energy and the trigger,
+but not the candidates. Simplifications: background deposits do not merge with or distort
+signal clusters; background tracks leave no cluster and no muon hit.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
 from ..pdg import mass as pdg_mass
 from .config import BackgroundCondition, CalorimeterSettings, TrackingSettings
-from .event_kernel import boost_fixed
 
 Array = NDArray[np.float64]
 PION = 211
@@ -36,42 +40,42 @@ _GEV_PER_T_MM = 2.99792458e-4  # momentum (GeV) per T per mm of helix radius (0.
 
 @dataclass
 class BackgroundObjects:
-    """Background objects of one block, slot-major (K, N) with an `exists` mask each."""
+    """Background objects of one block, event-major: object i of event k is at
+    offsets[k] + i of the flat arrays (clusters `c_*`, tracks `t_*`)."""
 
-    cluster_exists: NDArray[np.bool_]
-    cluster_p4: Array  # (K, N, 4) lab, massless from the IP
-    cluster_energy: Array
-    cluster_energy_cms: Array
-    cluster_theta: Array
-    cluster_phi: Array
-    cluster_xyz: Array  # (3, K, N) mm on the calorimeter front face
-    track_found: NDArray[np.bool_]
-    track_p4: Array  # (K, N, 4) pion hypothesis
-    track_kinematics: Array  # (5, K, N): pT, p, cos θ, cos φ, sin φ
-    track_charge: Array
-    track_d0: Array
-    track_z0: Array
-    track_n_layers: NDArray[np.int64]
+    c_offsets: NDArray[np.int64]  # (N + 1,)
+    c_p4: Array  # (M, 4) lab, massless from the IP
+    c_energy_cms: Array  # (M,)
+    c_theta: Array
+    c_phi: Array
+    c_xyz: Array  # (M, 3) mm on the calorimeter front face
+    c_g: Array  # (M,) standard normal of the trigger turn-on (trigger.trigger_bits)
+    t_offsets: NDArray[np.int64]
+    t_p4: Array  # (T, 4) pion hypothesis
+    t_kinematics: Array  # (T, 5): pT, p, cos θ, cos φ, sin φ
+    t_theta: Array
+    t_charge: Array
+    t_d0: Array
+    t_z0: Array
+    t_n_layers: NDArray[np.int64]
+    t_g: Array
+    visible: Array  # (N, 4) sum of the background four-momenta (event sums)
 
+    @property
+    def n_clusters(self) -> NDArray[np.int64]:
+        return np.diff(self.c_offsets)
 
-def _slots(rng: np.random.Generator, mean: float, n: int) -> tuple[NDArray[np.bool_], int]:
-    """Poisson counts per event as an exists mask (K, N), K the largest count."""
-    counts = rng.poisson(mean, n) if mean > 0 else np.zeros(n, dtype=np.int64)
-    k = int(counts.max()) if n else 0
-    return np.arange(k)[:, None] < counts[None, :], k
+    @property
+    def n_tracks(self) -> NDArray[np.int64]:
+        return np.diff(self.t_offsets)
 
-
-def _front_face(theta: Array, phi: Array, cal: CalorimeterSettings) -> Array:
-    """(3, ...) point where a ray from the IP meets the calorimeter: the barrel cylinder or
-    the end-cap planes, whichever comes first."""
-    s, c = np.sin(theta), np.cos(theta)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_barrel = cal.inner_radius / np.maximum(s, 1e-12)
-        t_cap = np.where(
-            c > 0, cal.z_forward / np.maximum(c, 1e-12), cal.z_backward / np.minimum(c, -1e-12)
-        )
-    t = np.minimum(t_barrel, t_cap)
-    return np.stack([t * s * np.cos(phi), t * s * np.sin(phi), t * c])
+    @classmethod
+    def none(cls, n: int) -> BackgroundObjects:
+        """No background objects (what the kernels get when the overlay is off)."""
+        z, z4 = np.zeros(0), np.zeros((0, 4))
+        off = np.zeros(n + 1, dtype=np.int64)
+        return cls(off, z4, z, z, z, np.zeros((0, 3)), z, off, z4, np.zeros((0, 5)), z, z, z,
+                   z, np.zeros(0, np.int64), z, np.zeros((n, 4)))  # fmt: skip
 
 
 def overlay(
@@ -82,63 +86,142 @@ def overlay(
     trk: TrackingSettings,
     cms_beta: Array,
 ) -> BackgroundObjects:
-    """Draw the background objects of `n` events (random numbers in a fixed order)."""
-    # clusters
-    c_exists, kc = _slots(rng, cond.photons * cond.scale, n)
+    """Draw the background objects of `n` events: the counts, then everything else in one
+    compiled pass, all from `rng` (same card and seed, same objects)."""
     e_min, e_slope = cond.photon_energy
-    energy = e_min + rng.exponential(e_slope, (kc, n))
-    edges = np.asarray(cond.photon_theta_edges)
-    w = np.asarray(cond.photon_theta_weights)
-    bins = np.searchsorted(np.cumsum(w), rng.random((kc, n)) * w.sum(), side="right")
-    bins = np.minimum(bins, w.size - 1)
-    cos_hi, cos_lo = np.cos(edges[:-1])[bins], np.cos(edges[1:])[bins]
-    cos_t = cos_lo + (cos_hi - cos_lo) * rng.random((kc, n))
-    theta = np.arccos(cos_t)
-    phi = rng.uniform(-np.pi, np.pi, (kc, n))
-    c_exists &= energy > cal.energy_threshold
-    sin_t = np.sqrt(1.0 - cos_t**2)
-    p4 = np.stack(
-        [energy * sin_t * np.cos(phi), energy * sin_t * np.sin(phi), energy * cos_t, energy],
-        axis=-1,
+    e0 = max(e_min, cal.energy_threshold)
+    keep = math.exp(-(e0 - e_min) / e_slope)  # P(E > threshold) of the exponential spectrum
+    n_c = rng.poisson(cond.photons * cond.scale * keep, n)
+    n_t = rng.poisson(cond.tracks * cond.scale, n)
+    c_off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(n_c, out=c_off[1:])
+    t_off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(n_t, out=t_off[1:])
+    m, t = int(c_off[-1]), int(t_off[-1])
+    edges = np.cos(np.asarray(cond.photon_theta_edges))
+    cum_w = np.cumsum(cond.photon_theta_weights)
+    cum_w /= cum_w[-1]
+    beta = np.asarray(cms_beta, dtype=float)
+    out = BackgroundObjects(
+        c_off,
+        np.empty((m, 4)),
+        np.empty(m),
+        np.empty(m),
+        np.empty(m),
+        np.empty((m, 3)),
+        np.empty(m),
+        t_off,
+        np.empty((t, 4)),
+        np.empty((t, 5)),
+        np.empty(t),
+        np.empty(t),
+        np.empty(t),
+        np.empty(t),
+        np.zeros(t, dtype=np.int64),
+        np.empty(t),
+        np.zeros((n, 4)),
     )
-    cms = boost_fixed(p4.reshape(-1, 4), -np.asarray(cms_beta, dtype=float)).reshape(kc, n, 4)
-    xyz = _front_face(theta, phi, cal)
+    _draw(
+        rng,
+        c_off,
+        t_off,
+        e0,
+        e_slope,
+        edges,
+        cum_w,
+        cal.inner_radius,
+        cal.z_forward,
+        cal.z_backward,
+        beta,
+        np.cos(np.asarray(trk.theta_range)),
+        cond.track_pt[0],
+        cond.track_pt[1],
+        cond.track_d0,
+        cond.track_z0,
+        pdg_mass(PION),
+        np.asarray(trk.layer_radii, dtype=float),
+        np.asarray(trk.layer_weights, dtype=np.int64),
+        2.0 / (_GEV_PER_T_MM * trk.field),
+        out,
+    )
+    return out
 
-    # tracks
-    t_found, kt = _slots(rng, cond.tracks * cond.scale, n)
-    pt_min, pt_slope = cond.track_pt
-    pt = pt_min + rng.exponential(pt_slope, (kt, n))
-    c_lo, c_hi = np.cos(trk.theta_range[1]), np.cos(trk.theta_range[0])
-    cos_tt = rng.uniform(c_lo, c_hi, (kt, n))
-    phi_t = rng.uniform(-np.pi, np.pi, (kt, n))
-    charge = np.where(rng.random((kt, n)) < 0.5, 1.0, -1.0)
-    d0 = cond.track_d0 * rng.standard_normal((kt, n))
-    z0 = cond.track_z0 * rng.standard_normal((kt, n))
-    sin_tt = np.sqrt(1.0 - cos_tt**2)
-    p = pt / sin_tt
-    m = pdg_mass(PION)
-    ux, uy = np.cos(phi_t), np.sin(phi_t)
-    t_p4 = np.stack([pt * ux, pt * uy, p * cos_tt, np.sqrt(p**2 + m**2)], axis=-1)
-    # layers crossed before the helix turns back: radius reach 2 pT/(0.3 B)
-    reach = 2.0 * pt / (_GEV_PER_T_MM * trk.field)
-    radii = np.asarray(trk.layer_radii)
-    weights = np.asarray(trk.layer_weights)
-    n_layers = np.zeros((kt, n), dtype=np.int64)
-    for r, wgt in zip(radii, weights, strict=True):
-        n_layers += np.where(reach > r, wgt, 0)
-    return BackgroundObjects(
-        cluster_exists=c_exists,
-        cluster_p4=p4,
-        cluster_energy=energy,
-        cluster_energy_cms=cms[..., 3],
-        cluster_theta=theta,
-        cluster_phi=phi,
-        cluster_xyz=xyz,
-        track_found=t_found,
-        track_p4=t_p4,
-        track_kinematics=np.stack([pt, p, cos_tt, ux, uy]),
-        track_charge=charge,
-        track_d0=d0,
-        track_z0=z0,
-        track_n_layers=n_layers,
-    )
+
+def _draw(g, c_off, t_off, e0, e_slope, cos_edges, cum_w, r_in, z_fwd, z_bwd, beta,
+          cos_acc, pt_min, pt_slope, d0_sigma, z0_sigma, m_pi, radii, weights, reach_per_pt,
+          o):  # fmt: skip
+    _draw_kernel(
+        g, c_off, t_off, e0, e_slope, cos_edges, cum_w, r_in, z_fwd, z_bwd, beta, cos_acc,
+        pt_min, pt_slope, d0_sigma, z0_sigma, m_pi, radii, weights, reach_per_pt,
+        o.c_p4, o.c_energy_cms, o.c_theta, o.c_phi, o.c_xyz, o.c_g,
+        o.t_p4, o.t_kinematics, o.t_theta, o.t_charge, o.t_d0, o.t_z0, o.t_n_layers, o.t_g,
+        o.visible,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _draw_kernel(g, c_off, t_off, e0, e_slope, cos_edges, cum_w, r_in, z_fwd, z_bwd, beta,
+                 cos_acc, pt_min, pt_slope, d0_sigma, z0_sigma, m_pi, radii, weights,
+                 reach_per_pt, c_p4, c_ecms, c_theta, c_phi, c_xyz, c_g, t_p4, t_kin, t_theta,
+                 t_charge, t_d0, t_z0, t_nl, t_g, visible):  # pragma: no cover  # fmt: skip
+    """Fill the flat background arrays, event by event, drawing from the run's generator `g`
+    (numba shares its bit-generator state: the stream continues where numpy left it)."""
+    bx, by, bz = beta[0], beta[1], beta[2]
+    b2 = bx * bx + by * by + bz * bz
+    gamma = 1.0 / math.sqrt(1.0 - b2)
+    n = c_off.shape[0] - 1
+    n_bins = cum_w.shape[0]
+    for k in range(n):
+        vx = vy = vz = ve = 0.0
+        for i in range(c_off[k], c_off[k + 1]):
+            e = e0 - e_slope * math.log(1.0 - g.random())
+            u = g.random()
+            b = 0
+            while b < n_bins - 1 and u > cum_w[b]:
+                b += 1
+            c_hi, c_lo = cos_edges[b], cos_edges[b + 1]
+            ct = c_lo + (c_hi - c_lo) * g.random()
+            phi = math.pi * (2.0 * g.random() - 1.0)
+            st = math.sqrt(max(1.0 - ct * ct, 0.0))
+            cp, sp = math.cos(phi), math.sin(phi)
+            px, py, pz = e * st * cp, e * st * sp, e * ct
+            c_p4[i, 0], c_p4[i, 1], c_p4[i, 2], c_p4[i, 3] = px, py, pz, e
+            c_ecms[i] = gamma * (e - (bx * px + by * py + bz * pz))
+            c_theta[i] = math.acos(ct)
+            c_phi[i] = phi
+            # front face: the barrel cylinder or an end-cap plane, whichever comes first
+            tb = r_in / st if st > 1e-12 else math.inf
+            tc = z_fwd / ct if ct > 1e-12 else (z_bwd / ct if ct < -1e-12 else math.inf)
+            tt = min(tb, tc)
+            c_xyz[i, 0], c_xyz[i, 1], c_xyz[i, 2] = tt * st * cp, tt * st * sp, tt * ct
+            c_g[i] = g.standard_normal()
+            vx += px
+            vy += py
+            vz += pz
+            ve += e
+        for i in range(t_off[k], t_off[k + 1]):
+            pt = pt_min - pt_slope * math.log(1.0 - g.random())
+            ct = cos_acc[1] + (cos_acc[0] - cos_acc[1]) * g.random()
+            phi = math.pi * (2.0 * g.random() - 1.0)
+            st = math.sqrt(max(1.0 - ct * ct, 1e-12))
+            p = pt / st
+            ux, uy = math.cos(phi), math.sin(phi)
+            e = math.sqrt(p * p + m_pi * m_pi)
+            t_p4[i, 0], t_p4[i, 1], t_p4[i, 2], t_p4[i, 3] = pt * ux, pt * uy, p * ct, e
+            t_kin[i, 0], t_kin[i, 1], t_kin[i, 2], t_kin[i, 3], t_kin[i, 4] = pt, p, ct, ux, uy
+            t_theta[i] = math.acos(ct)
+            t_charge[i] = 1.0 if g.random() < 0.5 else -1.0
+            t_d0[i] = d0_sigma * g.standard_normal()
+            t_z0[i] = z0_sigma * g.standard_normal()
+            reach = pt * reach_per_pt  # helix diameter: the largest radius it reaches
+            nl = 0
+            for j in range(radii.shape[0]):
+                if reach > radii[j]:
+                    nl += weights[j]
+            t_nl[i] = nl
+            t_g[i] = g.standard_normal()
+            vx += pt * ux
+            vy += pt * uy
+            vz += p * ct
+            ve += e
+        visible[k, 0], visible[k, 1], visible[k, 2], visible[k, 3] = vx, vy, vz, ve

@@ -243,7 +243,32 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         if i in tracks:
             matched[c] = tracks[i].found
     neutral = c_exists & ~matched
-    # trigger and event-level inputs: the signal objects, then the beam-background overlay
+    # beam-background overlay (event-major objects, detector/background.py)
+    bg = None
+    if det.background is not None:
+        bg = overlay(rng, n, det.background, cal, trk, np.asarray(beta))
+    vis_e_cms, mm2, p_miss = event_sums(
+        t_p4,
+        t_found,
+        _HYPOTHESIS_MASS[t_pid],
+        clusters.p4,
+        neutral,
+        beams_p4,
+        np.asarray(beta),
+        bg.visible if bg is not None else np.zeros((n, 4)),
+    )
+    n_trk = t_found.sum(axis=0).astype(np.float64)
+    n_clu = c_exists.sum(axis=0).astype(np.float64)
+    if bg is not None:
+        n_trk += bg.n_tracks
+        n_clu += bg.n_clusters
+    cols["nTracks"] = n_trk
+    cols["nClusters"] = n_clu
+    cols["visibleEnergyOfEventCMS"] = vis_e_cms
+    cols["missingMass2"] = mm2
+    cols["missingMomentumOfEventCMS"] = p_miss
+
+    # trigger
     tr = TriggerInputs(
         track_found=t_found,
         track_pt=t_pt,
@@ -256,46 +281,10 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         cluster_energy=clusters.energy,
         cluster_energy_cms=clusters.energy_cms,
         cluster_theta=clusters.theta,
+        cluster_p4=clusters.p4,
+        cms_beta=np.asarray(beta),
+        background=bg,
     )
-    ev_t_p4, ev_m_hyp = t_p4, _HYPOTHESIS_MASS[t_pid]
-    c_p4_all = clusters.p4
-    bg = None
-    if det.background is not None:
-        bg = overlay(rng, n, det.background, cal, trk, np.asarray(beta))
-        bk = bg.track_kinematics
-        tr = TriggerInputs(
-            track_found=np.concatenate([t_found, bg.track_found]),
-            track_pt=np.concatenate([t_pt, bk[0]]),
-            track_p=np.concatenate([t_p, bk[1]]),
-            track_theta=np.concatenate([t_theta, np.arccos(bk[2])]),
-            track_cos_phi=np.concatenate([t_ux, bk[3]]),
-            track_sin_phi=np.concatenate([t_uy, bk[4]]),
-            track_muon=np.concatenate([t_muon, np.zeros_like(bg.track_found)]),
-            cluster_exists=np.concatenate([c_exists, bg.cluster_exists]),
-            cluster_energy=np.concatenate([clusters.energy, bg.cluster_energy]),
-            cluster_energy_cms=np.concatenate([clusters.energy_cms, bg.cluster_energy_cms]),
-            cluster_theta=np.concatenate([clusters.theta, bg.cluster_theta]),
-        )
-        ev_t_p4 = np.concatenate([t_p4, bg.track_p4])
-        ev_m_hyp = np.concatenate([ev_m_hyp, np.full(bg.track_found.shape, _HYPOTHESIS_MASS[211])])
-        c_p4_all = np.concatenate([clusters.p4, bg.cluster_p4])
-        neutral = np.concatenate([neutral, bg.cluster_exists])
-    vis_e_cms, mm2, p_miss = event_sums(
-        ev_t_p4, tr.track_found, ev_m_hyp, c_p4_all, neutral, beams_p4, np.asarray(beta)
-    )
-    cols["nTracks"] = tr.track_found.sum(axis=0).astype(np.float64)
-    cols["nClusters"] = tr.cluster_exists.sum(axis=0).astype(np.float64)
-    cols["visibleEnergyOfEventCMS"] = vis_e_cms
-    cols["missingMass2"] = mm2
-    cols["missingMomentumOfEventCMS"] = p_miss
-
-    # trigger
-    if det.trigger_patterns and det.trigger:
-        cms = to_cms(c_p4_all.reshape(-1, 4), np.asarray(beta)).reshape(c_p4_all.shape)
-        tr.cluster_theta_cms = np.arccos(
-            np.clip(cms[..., 2] / np.maximum(cms[..., 3], 1e-12), -1, 1)
-        )
-        tr.cluster_phi_cms = np.arctan2(cms[..., 1], cms[..., 0])
     cols.update(trigger_bits(det.trigger, tr, rng, det.trigger_patterns))
 
     # objects
@@ -315,62 +304,71 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         },
     )
     if bg is not None:
-        out.objects["tracks"] = _merge_objects(out.objects["tracks"], _background_tracks(bg))
-        clusters_obj = _merge_objects(clusters_obj, _background_clusters(bg))
+        out.objects["tracks"] = _merge_objects(
+            out.objects["tracks"], _background_tracks(bg), bg.t_offsets, n
+        )
+        clusters_obj = _merge_objects(clusters_obj, _background_clusters(bg), bg.c_offsets, n)
     out.objects["clusters"] = clusters_obj
     out.objects["vertices"] = _vertex_objects(vertices, n)
     return out
 
 
-def _merge_objects(a: dict[str, NDArray], b: dict[str, NDArray]) -> dict[str, NDArray]:
-    """Two flat object lists with the same fields, merged and sorted by event (stable: signal
-    objects first within an event)."""
-    ev = np.concatenate([a["event"], b["event"]])
-    order = np.argsort(ev, kind="stable")
-    return {k: np.concatenate([a[k], b[k].astype(a[k].dtype)])[order] for k in a}
+def _merge_objects(
+    sig: dict[str, NDArray], bg: dict[str, NDArray], bg_offsets: NDArray[np.int64], n: int
+) -> dict[str, NDArray]:
+    """Signal objects (sorted by event) and background objects (event-major, `bg_offsets`)
+    merged into one list sorted by event, the signal objects of an event first."""
+    n_sig = np.bincount(sig["event"], minlength=n)
+    n_bg = np.diff(bg_offsets)
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(n_sig + n_bg, out=start[1:])
+    sig_first = np.cumsum(n_sig) - n_sig  # index of each event's first signal object
+    sig_pos = start[sig["event"]] + np.arange(sig["event"].size) - sig_first[sig["event"]]
+    bg_ev = np.repeat(np.arange(n), n_bg)
+    bg_pos = start[bg_ev] + n_sig[bg_ev] + np.arange(bg_ev.size) - bg_offsets[bg_ev]
+    out = {}
+    for k, v in sig.items():
+        merged = np.empty(int(start[-1]), dtype=v.dtype)
+        merged[sig_pos] = v
+        merged[bg_pos] = bg_ev if k == "event" else bg[k]
+        out[k] = merged
+    return out
 
 
 def _background_tracks(bg: BackgroundObjects) -> dict[str, NDArray]:
     """Background tracks as flat arrays (RecoBlock fields), `particle` = −1, pion hypothesis."""
-    k = bg.track_found.shape[0]
-    pt, p, cos = bg.track_kinematics[:3]
-    return _flatten(
-        bg.track_found,
-        [-1] * k,
-        {
-            "charge": bg.track_charge,
-            "pid": np.full(bg.track_found.shape, 211, dtype=np.int64),
-            "px": (bg.track_p4, 0),
-            "py": (bg.track_p4, 1),
-            "pz": (bg.track_p4, 2),
-            "E": (bg.track_p4, 3),
-            "pt": pt,
-            "p": p,
-            "cosTheta": cos,
-            "d0": bg.track_d0,
-            "z0": bg.track_z0,
-            "nLayers": bg.track_n_layers,
-        },
-    )
+    t = bg.t_theta.size
+    return {
+        "particle": np.full(t, -1, dtype=np.int32),
+        "charge": bg.t_charge,
+        "pid": np.full(t, 211, dtype=np.int64),
+        "px": bg.t_p4[:, 0],
+        "py": bg.t_p4[:, 1],
+        "pz": bg.t_p4[:, 2],
+        "E": bg.t_p4[:, 3],
+        "pt": bg.t_kinematics[:, 0],
+        "p": bg.t_kinematics[:, 1],
+        "cosTheta": bg.t_kinematics[:, 2],
+        "d0": bg.t_d0,
+        "z0": bg.t_z0,
+        "nLayers": bg.t_n_layers,
+    }
 
 
 def _background_clusters(bg: BackgroundObjects) -> dict[str, NDArray]:
     """Background clusters as flat arrays (RecoBlock fields), `particle` = −1."""
-    k = bg.cluster_exists.shape[0]
-    return _flatten(
-        bg.cluster_exists,
-        [-1] * k,
-        {
-            "E": bg.cluster_energy,
-            "x": bg.cluster_xyz[0],
-            "y": bg.cluster_xyz[1],
-            "z": bg.cluster_xyz[2],
-            "theta": bg.cluster_theta,
-            "phi": bg.cluster_phi,
-            "nParticles": np.zeros(bg.cluster_exists.shape, dtype=np.int64),
-            "isTrackMatched": np.zeros(bg.cluster_exists.shape, dtype=bool),
-        },
-    )
+    m = bg.c_theta.size
+    return {
+        "particle": np.full(m, -1, dtype=np.int32),
+        "E": bg.c_p4[:, 3],
+        "x": bg.c_xyz[:, 0],
+        "y": bg.c_xyz[:, 1],
+        "z": bg.c_xyz[:, 2],
+        "theta": bg.c_theta,
+        "phi": bg.c_phi,
+        "nParticles": np.zeros(m, dtype=np.int64),
+        "isTrackMatched": np.zeros(m, dtype=bool),
+    }
 
 
 def _fit_vertices(

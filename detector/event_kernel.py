@@ -127,11 +127,12 @@ def merged_counts(owner):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def event_sums(t_p4, t_found, m_hyp, c_p4, neutral, beams, beta):  # pragma: no cover - compiled
+def event_sums(t_p4, t_found, m_hyp, c_p4, neutral, beams, beta, extra):  # pragma: no cover
     """Event-level sums of chain.simulate_block: visible four-momentum (found tracks with their
-    PID mass hypothesis, clusters without a found track), its CM energy, the missing mass²
-    and the missing momentum in the CM frame, each (N,). Slot-major inputs: tracks t_p4
-    (kt, N, 4), t_found and m_hyp (kt, N); clusters c_p4 (kc, N, 4) and neutral (kc, N)."""
+    PID mass hypothesis, clusters without a found track, plus `extra` (N, 4), e.g. the
+    beam-background objects), its CM energy, the missing mass² and the missing momentum in the
+    CM frame, each (N,). Slot-major inputs: tracks t_p4 (kt, N, 4), t_found and m_hyp (kt, N);
+    clusters c_p4 (kc, N, 4) and neutral (kc, N)."""
     kt, n = t_found.shape
     kc = neutral.shape[0]
     vis_e_cms = np.empty(n)
@@ -142,7 +143,7 @@ def event_sums(t_p4, t_found, m_hyp, c_p4, neutral, beams, beta):  # pragma: no 
     gamma = 1.0 / math.sqrt(1.0 - b2)
     coef0 = (gamma - 1.0) / b2 if b2 > 0.0 else 0.0
     for k in range(n):
-        vx = vy = vz = ve = 0.0
+        vx, vy, vz, ve = extra[k, 0], extra[k, 1], extra[k, 2], extra[k, 3]
         for c in range(kt):
             if t_found[c, k]:
                 px, py, pz = t_p4[c, k, 0], t_p4[c, k, 1], t_p4[c, k, 2]
@@ -178,6 +179,15 @@ def fire_lines_kernel(
     cluster_e_lab,
     cluster_e_cms,
     cluster_theta,
+    bg_t_off,
+    bg_t_kin,
+    bg_t_theta,
+    bg_t_g,
+    bg_c_off,
+    bg_c_e_lab,
+    bg_c_e_cms,
+    bg_c_theta,
+    bg_c_g,
     track_g,
     cluster_g,
     sum_g,
@@ -197,6 +207,9 @@ def fire_lines_kernel(
     lo, hi, energy_sum, max_energy_sum, muon_p, track width, cluster width, energy-sum width,
     energy-sum θ lo, hi, other_cluster_energy); `cms` (L,) whether the line compares cluster
     energies in the CM frame (energy sum and the other-cluster count are in the lab).
+    Background objects (detector/background.py) come event-major: object i of event k at
+    bg_*_off[k] + i; tracks bg_t_kin (T, 5) = (pT, p, cos θ, cos φ, sin φ), bg_t_theta, with
+    their turn-on normals bg_t_g; clusters bg_c_e_lab, bg_c_e_cms, bg_c_theta, bg_c_g.
 
     Turn-on: an object passes a threshold x0 of width w if x > x0 + w·g with its own standard
     normal g (track_g, cluster_g (k, N); sum_g (N,) for the energy sum), so that its passing
@@ -218,6 +231,7 @@ def fire_lines_kernel(
     n_oth = np.empty(n, np.int64)
     least = np.empty(n)
     good = np.empty((kt, n), np.bool_)
+    bg_good = np.empty(bg_t_theta.shape[0], np.bool_)
     for ln in range(n_lines):
         pt_cut, p_cut, th_lo, th_hi = cuts[ln, 0], cuts[ln, 1], cuts[ln, 2], cuts[ln, 3]
         cos_open, e_cut, cth_lo, cth_hi = cuts[ln, 4], cuts[ln, 5], cuts[ln, 6], cuts[ln, 7]
@@ -248,6 +262,22 @@ def fire_lines_kernel(
                 n_oth[k] += ex & (cluster_e_lab[c, k] > o_cut)
                 in_sum = ex & (sth_lo <= th) & (th <= sth_hi)
                 e_sum[k] += cluster_e_lab[c, k] if in_sum else 0.0
+        # background tracks and clusters (no muon-system hits)
+        for k in range(n):
+            for i in range(bg_t_off[k], bg_t_off[k + 1]):
+                th = bg_t_theta[i]
+                shift = w_trk * bg_t_g[i]
+                g = (bg_t_kin[i, 0] > pt_cut + shift) & (bg_t_kin[i, 1] > p_cut + shift)
+                g &= (th_lo <= th) & (th <= th_hi)
+                bg_good[i] = g
+                n_trk[k] += g
+            for i in range(bg_c_off[k], bg_c_off[k + 1]):
+                th = bg_c_theta[i]
+                e = bg_c_e_cms[i] if cms[ln] else bg_c_e_lab[i]
+                ok = (e > e_cut + w_clu * bg_c_g[i]) & (cth_lo <= th) & (th <= cth_hi)
+                n_clu[k] += ok
+                n_oth[k] += bg_c_e_lab[i] > o_cut
+                e_sum[k] += bg_c_e_lab[i] if (sth_lo <= th) & (th <= sth_hi) else 0.0
         least[:] = 2.0
         if cos_open < 1.5:
             for i in range(kt):
@@ -258,6 +288,20 @@ def fire_lines_kernel(
                             + track_sin_phi[i, k] * track_sin_phi[j, k]
                         )
                         least[k] = min(least[k], cij) if good[i, k] & good[j, k] else least[k]
+            for k in range(n):  # pairs with background tracks
+                a, b = bg_t_off[k], bg_t_off[k + 1]
+                for i in range(a, b):
+                    if not bg_good[i]:
+                        continue
+                    ci, si = bg_t_kin[i, 3], bg_t_kin[i, 4]
+                    for c in range(kt):
+                        if good[c, k]:
+                            least[k] = min(
+                                least[k], ci * track_cos_phi[c, k] + si * track_sin_phi[c, k]
+                            )
+                    for j in range(i + 1, b):
+                        if bg_good[j]:
+                            least[k] = min(least[k], ci * bg_t_kin[j, 3] + si * bg_t_kin[j, 4])
         t_min, t_max, c_min, c_max = ints[ln, 0], ints[ln, 1], ints[ln, 2], ints[ln, 3]
         mu_min, check_sum, o_min, o_max = ints[ln, 4], ints[ln, 5], ints[ln, 6], ints[ln, 7]
         keep = 1.0 / ints[ln, 8]
@@ -277,23 +321,53 @@ def fire_lines_kernel(
 
 
 @numba.njit(cache=True)
-def back_to_back_veto(exists, e_cms, theta_cms, phi_cms, e_low, e_high, dphi, theta_sum):
-    """Events (N,) with a pair of clusters (slot-major (k, N), CM energies and angles) both
-    above e_low, one above e_high, |Δφ| (folded to 0–360°) in dphi and θ1 + θ2 in theta_sum
-    (radians): the ECL 3D Bhabha veto pattern."""  # pragma: no cover - compiled
+def back_to_back_veto(
+    exists, p4, e_cms, bg_off, bg_p4, bg_e_cms, beta, e_low, e_high, dphi, theta_sum
+):  # pragma: no cover - compiled
+    """Events (N,) with a pair of clusters both above e_low in the CM frame, one above e_high,
+    |Δφ| (folded to 0–360°) in dphi and θ1 + θ2 in theta_sum (radians), angles in the CM frame
+    (frame moving with `beta`): the ECL 3D Bhabha veto / selection pattern. Signal clusters
+    slot-major (exists (k, N), lab p4 (k, N, 4), e_cms (k, N)); background clusters
+    event-major (bg_off (N + 1,), bg_p4 (M, 4), bg_e_cms (M,)). Only clusters above e_low
+    are boosted and paired."""
     k, n = exists.shape
     out = np.zeros(n, np.bool_)
     two_pi = 2.0 * math.pi
-    for i in range(k):
-        for j in range(i + 1, k):
-            for e in range(n):
-                if not (exists[i, e] and exists[j, e]):
+    bx, by, bz = -beta[0], -beta[1], -beta[2]
+    b2 = bx * bx + by * by + bz * bz
+    gamma = 1.0 / math.sqrt(1.0 - b2)
+    coef0 = (gamma - 1.0) / b2 if b2 > 0.0 else 0.0
+    th = np.empty(k + 64)
+    ph = np.empty(k + 64)
+    ee = np.empty(k + 64)
+    for e in range(n):
+        m = 0
+        for c in range(k + bg_off[e + 1] - bg_off[e]):
+            if c < k:
+                if not (exists[c, e] and e_cms[c, e] > e_low):
                     continue
-                a, b = e_cms[i, e], e_cms[j, e]
-                if not (a > e_low and b > e_low and (a > e_high or b > e_high)):
+                px, py, pz, en = p4[c, e, 0], p4[c, e, 1], p4[c, e, 2], p4[c, e, 3]
+                ec = e_cms[c, e]
+            else:
+                i = bg_off[e] + c - k
+                if not bg_e_cms[i] > e_low:
                     continue
-                d = abs(phi_cms[i, e] - phi_cms[j, e]) % two_pi
-                s = theta_cms[i, e] + theta_cms[j, e]
+                px, py, pz, en = bg_p4[i, 0], bg_p4[i, 1], bg_p4[i, 2], bg_p4[i, 3]
+                ec = bg_e_cms[i]
+            if m >= th.shape[0]:
+                break
+            qx, qy, qz, _ = _boost_one(px, py, pz, en, bx, by, bz, b2, gamma, coef0)
+            q = math.sqrt(qx * qx + qy * qy + qz * qz)
+            th[m] = math.acos(min(max(qz / q, -1.0), 1.0)) if q > 0.0 else 0.0
+            ph[m] = math.atan2(qy, qx)
+            ee[m] = ec
+            m += 1
+        for i in range(m):
+            for j in range(i + 1, m):
+                if not (ee[i] > e_high or ee[j] > e_high):
+                    continue
+                d = abs(ph[i] - ph[j]) % two_pi
+                s = th[i] + th[j]
                 if dphi[0] <= d <= dphi[1] and theta_sum[0] <= s <= theta_sum[1]:
                     out[e] = True
     return out

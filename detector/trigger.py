@@ -27,13 +27,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from .background import BackgroundObjects
 from .config import TriggerLine, TriggerPattern
 from .event_kernel import back_to_back_veto, fire_lines_kernel
 
 
 @dataclass
 class TriggerInputs:
-    """Dense per-block objects, slot-major: tracks (kt, N) and clusters (kc, N)."""
+    """Dense per-block objects, slot-major: tracks (kt, N) and clusters (kc, N); the
+    beam-background objects (event-major, detector/background.py) if overlaid."""
 
     track_found: NDArray[np.bool_]
     track_pt: NDArray[np.float64]
@@ -46,8 +48,9 @@ class TriggerInputs:
     cluster_energy: NDArray[np.float64]
     cluster_energy_cms: NDArray[np.float64]
     cluster_theta: NDArray[np.float64]
-    cluster_theta_cms: NDArray[np.float64] | None = None  # for vetoes only
-    cluster_phi_cms: NDArray[np.float64] | None = None
+    cluster_p4: NDArray[np.float64] | None = None  # (kc, N, 4) lab, for the patterns only
+    cms_beta: NDArray[np.float64] | None = None  # velocity of the CM frame, for the patterns
+    background: BackgroundObjects | None = None
 
 
 def _line_arrays(line: TriggerLine) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
@@ -89,17 +92,21 @@ def _line_arrays(line: TriggerLine) -> tuple[NDArray[np.int64], NDArray[np.float
 
 
 def veto_bits(vetoes: tuple[TriggerPattern, ...], t: TriggerInputs) -> NDArray[np.bool_]:
-    """(V, N) whether each veto fires (needs the clusters' CM angles in `t`)."""
+    """(V, N) whether each pattern fires (needs the clusters' lab p4 and the CM velocity)."""
     n = t.cluster_exists.shape[1]
-    if vetoes and (t.cluster_theta_cms is None or t.cluster_phi_cms is None):
-        raise ValueError("trigger vetoes need the clusters' CM angles (TriggerInputs)")
+    if vetoes and (t.cluster_p4 is None or t.cms_beta is None):
+        raise ValueError("trigger patterns need the clusters' four-momenta and the CM velocity")
+    bg = t.background if t.background is not None else BackgroundObjects.none(n)
     out = np.zeros((len(vetoes), n), dtype=bool)
     for i, v in enumerate(vetoes):
         out[i] = back_to_back_veto(
             t.cluster_exists,
+            t.cluster_p4,
             t.cluster_energy_cms,
-            t.cluster_theta_cms,
-            t.cluster_phi_cms,
+            bg.c_offsets,
+            bg.c_p4,
+            bg.c_energy_cms,
+            np.asarray(t.cms_beta, dtype=float),
             v.energy_low,
             v.energy_high,
             np.asarray(v.delta_phi),
@@ -125,7 +132,8 @@ def trigger_bits(
     """{`trg_<name>`: fired} for every line, plus `trg_any` (logical or) if there are lines.
 
     Random numbers (one normal per track and cluster, one normal and one uniform per event) are
-    drawn from `rng` only if a line has a turn-on width or a prescale."""
+    drawn from `rng` only if a line has a turn-on width or a prescale; background objects bring
+    their own normals."""
     if not lines:
         return {}
     kt, n = t.track_found.shape
@@ -154,6 +162,7 @@ def trigger_bits(
         [[v.name in ln.patterns for v in used] for ln in lines], dtype=np.bool_
     ).reshape(shape)
     arrays = [_line_arrays(line) for line in lines]
+    bg = t.background if t.background is not None else BackgroundObjects.none(n)
     fired = fire_lines_kernel(  # all lines in one pass over the events
         t.track_found,
         t.track_pt,
@@ -166,6 +175,15 @@ def trigger_bits(
         t.cluster_energy,
         t.cluster_energy_cms,
         t.cluster_theta,
+        bg.t_offsets,
+        bg.t_kinematics,
+        bg.t_theta,
+        bg.t_g,
+        bg.c_offsets,
+        bg.c_p4[:, 3],
+        bg.c_energy_cms,
+        bg.c_theta,
+        bg.c_g,
         track_g,
         cluster_g,
         sum_g,

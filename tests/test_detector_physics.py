@@ -136,10 +136,11 @@ def test_trigger_lines(belle2):
         "cluster_energy": np.array([[np.nan], [np.nan], [3.0]]),
         "cluster_energy_cms": np.array([[np.nan], [np.nan], [3.5]]),
         "cluster_theta": np.full((n, 1), np.pi / 2),
-        "cluster_theta_cms": np.full((n, 1), np.pi / 2),
-        "cluster_phi_cms": np.zeros((n, 1)),
     }
     inputs = TriggerInputs(**{k: np.ascontiguousarray(v.T) for k, v in events.items()})
+    p4 = np.zeros((1, n, 4))
+    p4[..., 0] = p4[..., 3] = inputs.cluster_energy_cms
+    inputs.cluster_p4, inputs.cms_beta = p4, np.zeros(3)
     rng = np.random.default_rng(1)
     bits = trigger_bits(belle2.trigger, inputs, rng, belle2.trigger_patterns)
     assert bits["trg_ffo"].tolist() == [True, False, False]  # 2 tracks, 172 deg apart

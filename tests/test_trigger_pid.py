@@ -36,8 +36,15 @@ def belle2():
     return load_detector(shipped_card("belle2"))
 
 
-def _inputs(n, k_t=1, k_c=1, **over):
-    """Trigger inputs of n events with k_t tracks and k_c clusters (nothing found/existing)."""
+def _p4(e, theta, phi):
+    """Massless four-vectors (k, N, 4) from energies and angles (k, N)."""
+    st = np.sin(theta)
+    return np.stack([e * st * np.cos(phi), e * st * np.sin(phi), e * np.cos(theta), e], axis=-1)
+
+
+def _inputs(n, k_t=1, k_c=1, phi=None, **over):
+    """Trigger inputs of n events with k_t tracks and k_c clusters (nothing found/existing);
+    the CM frame is the lab (cms_beta = 0), cluster azimuths `phi` (default 0)."""
     d = {
         "track_found": np.zeros((k_t, n), bool),
         "track_pt": np.zeros((k_t, n)),
@@ -50,10 +57,11 @@ def _inputs(n, k_t=1, k_c=1, **over):
         "cluster_energy": np.zeros((k_c, n)),
         "cluster_energy_cms": np.zeros((k_c, n)),
         "cluster_theta": np.full((k_c, n), np.pi / 2),
-        "cluster_theta_cms": np.full((k_c, n), np.pi / 2),
-        "cluster_phi_cms": np.zeros((k_c, n)),
+        "cms_beta": np.zeros(3),
     }
     d.update(over)
+    phi = np.zeros((k_c, n)) if phi is None else phi
+    d["cluster_p4"] = _p4(d["cluster_energy_cms"], d["cluster_theta"], phi)
     return TriggerInputs(**d)
 
 
@@ -112,8 +120,7 @@ def test_bhabha_veto_suppresses_hie_but_not_lml1(belle2):
             cluster_energy=np.full((2, n), e_cms),
             cluster_energy_cms=np.full((2, n), e_cms),
             cluster_theta=theta,
-            cluster_theta_cms=theta,
-            cluster_phi_cms=phi,
+            phi=phi,
         )
         return trigger_bits(belle2.trigger, t, np.random.default_rng(8), belle2.trigger_patterns)
 
@@ -140,8 +147,7 @@ def test_prescaled_bhabha_selection_line(belle2):
         cluster_energy=e,
         cluster_energy_cms=e,
         cluster_theta=theta,
-        cluster_theta_cms=theta,
-        cluster_phi_cms=phi,
+        phi=phi,
     )
     bits = trigger_bits(belle2.trigger, t, np.random.default_rng(14), belle2.trigger_patterns)
     assert bits["trg_bha3d"].mean() == pytest.approx(0.01, abs=_binomial_tol(0.01, n))
@@ -248,15 +254,27 @@ def test_background_overlay_multiplicities(belle2):
     thr = belle2.calorimeter.energy_threshold
     keep = math.exp(-max(thr - e_min, 0.0) / slope)
     mean = cond.photons * cond.scale * keep
-    counts = bg.cluster_exists.sum(axis=0)
+    counts = bg.n_clusters
     assert counts.mean() == pytest.approx(mean, abs=4 * math.sqrt(mean / n))
     assert (counts == 0).mean() == pytest.approx(poisson.pmf(0, mean), abs=0.02)
     t_mean = cond.tracks * cond.scale
-    assert bg.track_found.sum(axis=0).mean() == pytest.approx(t_mean, abs=4 * math.sqrt(t_mean / n))
-    # all drawn clusters (before the energy threshold) fall in the θ bins with the weights
+    assert bg.n_tracks.mean() == pytest.approx(t_mean, abs=4 * math.sqrt(t_mean / n))
+    # energies above the threshold follow the exponential (mean = threshold + slope)
+    e0 = max(e_min, thr)
+    assert bg.c_p4[:, 3].min() >= e0
+    assert bg.c_p4[:, 3].mean() == pytest.approx(e0 + slope, rel=0.02)
+    # polar angles fall in the θ bins with the weights
     edges = np.asarray(cond.photon_theta_edges)
-    frac = np.histogram(bg.cluster_theta, bins=edges)[0] / bg.cluster_theta.size
+    frac = np.histogram(bg.c_theta, bins=edges)[0] / bg.c_theta.size
     np.testing.assert_allclose(frac, cond.photon_theta_weights, atol=0.02)
+    # the event sum is the sum of the objects
+    total = bg.c_p4[:, 3].sum() + bg.t_p4[:, 3].sum()
+    assert bg.visible[:, 3].sum() == pytest.approx(total)
+    k = int(np.argmax(counts))
+    a, b = bg.c_offsets[k], bg.c_offsets[k + 1]
+    t0, t1 = bg.t_offsets[k], bg.t_offsets[k + 1]
+    expect = bg.c_p4[a:b].sum(axis=0) + bg.t_p4[t0:t1].sum(axis=0)
+    np.testing.assert_allclose(bg.visible[k], expect)
 
 
 def test_background_objects_enter_the_event(write_card):
