@@ -174,7 +174,7 @@ def _draw_kernel(g, c_off, t_off, e0, e_slope, cos_edges, cum_w, r_in, z_fwd, z_
     for k in range(n):
         vx = vy = vz = ve = 0.0
         for i in range(c_off[k], c_off[k + 1]):
-            e = e0 - e_slope * math.log(1.0 - g.random())
+            e = e0 + e_slope * g.exponential()
             u = g.random()
             b = 0
             while b < n_bins - 1 and u > cum_w[b]:
@@ -200,7 +200,7 @@ def _draw_kernel(g, c_off, t_off, e0, e_slope, cos_edges, cum_w, r_in, z_fwd, z_
             vz += pz
             ve += e
         for i in range(t_off[k], t_off[k + 1]):
-            pt = pt_min - pt_slope * math.log(1.0 - g.random())
+            pt = pt_min + pt_slope * g.exponential()
             ct = cos_acc[1] + (cos_acc[0] - cos_acc[1]) * g.random()
             phi = math.pi * (2.0 * g.random() - 1.0)
             st = math.sqrt(max(1.0 - ct * ct, 1e-12))

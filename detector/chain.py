@@ -26,7 +26,14 @@ from ..record import FINAL, Block, EventRecord
 from .background import BackgroundObjects, overlay
 from .calorimeter import charged_deposit, cluster_block
 from .config import PID_SPECIES, DetectorSettings
-from .event_kernel import event_major, event_sums, merged_counts, slot_major, sum_slot_groups
+from .event_kernel import (
+    event_major,
+    event_sums,
+    merge_positions,
+    merged_counts,
+    slot_major,
+    sum_slot_groups,
+)
 from .muonid import hit_layers, muon_layers
 from .pid import assign_species
 from .tracking import TrackResponse, TrackTable, track_response
@@ -318,17 +325,10 @@ def _merge_objects(
 ) -> dict[str, NDArray]:
     """Signal objects (sorted by event) and background objects (event-major, `bg_offsets`)
     merged into one list sorted by event, the signal objects of an event first."""
-    n_sig = np.bincount(sig["event"], minlength=n)
-    n_bg = np.diff(bg_offsets)
-    start = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(n_sig + n_bg, out=start[1:])
-    sig_first = np.cumsum(n_sig) - n_sig  # index of each event's first signal object
-    sig_pos = start[sig["event"]] + np.arange(sig["event"].size) - sig_first[sig["event"]]
-    bg_ev = np.repeat(np.arange(n), n_bg)
-    bg_pos = start[bg_ev] + n_sig[bg_ev] + np.arange(bg_ev.size) - bg_offsets[bg_ev]
+    sig_pos, bg_pos, bg_ev = merge_positions(sig["event"], bg_offsets)
     out = {}
     for k, v in sig.items():
-        merged = np.empty(int(start[-1]), dtype=v.dtype)
+        merged = np.empty(sig_pos.size + bg_pos.size, dtype=v.dtype)
         merged[sig_pos] = v
         merged[bg_pos] = bg_ev if k == "event" else bg[k]
         out[k] = merged

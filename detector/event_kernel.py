@@ -237,47 +237,67 @@ def fire_lines_kernel(
         cos_open, e_cut, cth_lo, cth_hi = cuts[ln, 4], cuts[ln, 5], cuts[ln, 6], cuts[ln, 7]
         mu_p, w_trk, w_clu, w_sum = cuts[ln, 10], cuts[ln, 11], cuts[ln, 12], cuts[ln, 13]
         sth_lo, sth_hi, o_cut = cuts[ln, 14], cuts[ln, 15], cuts[ln, 16]
+        t_min, t_max, c_min, c_max = ints[ln, 0], ints[ln, 1], ints[ln, 2], ints[ln, 3]
+        mu_min, check_sum, o_min, o_max = ints[ln, 4], ints[ln, 5], ints[ln, 6], ints[ln, 7]
+        # only the counts a line uses are made (e.g. no cluster loop for a track line)
+        use_trk = (t_min > 0) | (t_max >= 0) | (cos_open < 1.5)
+        use_mu = mu_min > 0
+        use_clu = (c_min > 0) | (c_max >= 0)
+        use_oth = (o_min > 0) | (o_max >= 0)
+        use_sum = check_sum != 0
         n_trk[:] = 0
         n_mu[:] = 0
         n_clu[:] = 0
         n_oth[:] = 0
         e_sum[:] = 0.0
-        for c in range(kt):
-            for k in range(n):
-                th = track_theta[c, k]
-                f = track_found[c, k]
-                shift = w_trk * track_g[c, k]
-                g = f & (track_pt[c, k] > pt_cut + shift) & (track_p[c, k] > p_cut + shift)
-                g &= (th_lo <= th) & (th <= th_hi)
-                good[c, k] = g
-                n_trk[k] += g
-                n_mu[k] += f & track_muon[c, k] & (track_p[c, k] > mu_p)
+        if use_trk or use_mu:
+            for c in range(kt):
+                for k in range(n):
+                    th = track_theta[c, k]
+                    f = track_found[c, k]
+                    shift = w_trk * track_g[c, k]
+                    g = f & (track_pt[c, k] > pt_cut + shift) & (track_p[c, k] > p_cut + shift)
+                    g &= (th_lo <= th) & (th <= th_hi)
+                    good[c, k] = g
+                    n_trk[k] += g
+                    n_mu[k] += f & track_muon[c, k] & (track_p[c, k] > mu_p)
         e_clu = cluster_e_cms if cms[ln] else cluster_e_lab
-        for c in range(kc):
-            for k in range(n):
-                th = cluster_theta[c, k]
-                ex = cluster_exists[c, k]
-                ok = ex & (e_clu[c, k] > e_cut + w_clu * cluster_g[c, k])
-                n_clu[k] += ok & (cth_lo <= th) & (th <= cth_hi)
-                n_oth[k] += ex & (cluster_e_lab[c, k] > o_cut)
-                in_sum = ex & (sth_lo <= th) & (th <= sth_hi)
-                e_sum[k] += cluster_e_lab[c, k] if in_sum else 0.0
+        if use_clu or use_oth or use_sum:
+            for c in range(kc):
+                for k in range(n):
+                    th = cluster_theta[c, k]
+                    ex = cluster_exists[c, k]
+                    ok = ex & (e_clu[c, k] > e_cut + w_clu * cluster_g[c, k])
+                    n_clu[k] += ok & (cth_lo <= th) & (th <= cth_hi)
+                    n_oth[k] += ex & (cluster_e_lab[c, k] > o_cut)
+                    in_sum = ex & (sth_lo <= th) & (th <= sth_hi)
+                    e_sum[k] += cluster_e_lab[c, k] if in_sum else 0.0
         # background tracks and clusters (no muon-system hits)
-        for k in range(n):
-            for i in range(bg_t_off[k], bg_t_off[k + 1]):
-                th = bg_t_theta[i]
-                shift = w_trk * bg_t_g[i]
-                g = (bg_t_kin[i, 0] > pt_cut + shift) & (bg_t_kin[i, 1] > p_cut + shift)
-                g &= (th_lo <= th) & (th <= th_hi)
-                bg_good[i] = g
-                n_trk[k] += g
-            for i in range(bg_c_off[k], bg_c_off[k + 1]):
-                th = bg_c_theta[i]
-                e = bg_c_e_cms[i] if cms[ln] else bg_c_e_lab[i]
-                ok = (e > e_cut + w_clu * bg_c_g[i]) & (cth_lo <= th) & (th <= cth_hi)
-                n_clu[k] += ok
-                n_oth[k] += bg_c_e_lab[i] > o_cut
-                e_sum[k] += bg_c_e_lab[i] if (sth_lo <= th) & (th <= sth_hi) else 0.0
+        bg_e = bg_c_e_cms if cms[ln] else bg_c_e_lab
+        if use_trk:
+            for k in range(n):
+                for i in range(bg_t_off[k], bg_t_off[k + 1]):
+                    th = bg_t_theta[i]
+                    shift = w_trk * bg_t_g[i]
+                    g = (bg_t_kin[i, 0] > pt_cut + shift) & (bg_t_kin[i, 1] > p_cut + shift)
+                    g &= (th_lo <= th) & (th <= th_hi)
+                    bg_good[i] = g
+                    n_trk[k] += g
+        if use_clu:
+            for k in range(n):
+                for i in range(bg_c_off[k], bg_c_off[k + 1]):
+                    th = bg_c_theta[i]
+                    ok = (bg_e[i] > e_cut + w_clu * bg_c_g[i]) & (cth_lo <= th) & (th <= cth_hi)
+                    n_clu[k] += ok
+        if use_oth:
+            for k in range(n):
+                for i in range(bg_c_off[k], bg_c_off[k + 1]):
+                    n_oth[k] += bg_c_e_lab[i] > o_cut
+        if use_sum:
+            for k in range(n):
+                for i in range(bg_c_off[k], bg_c_off[k + 1]):
+                    th = bg_c_theta[i]
+                    e_sum[k] += bg_c_e_lab[i] if (sth_lo <= th) & (th <= sth_hi) else 0.0
         least[:] = 2.0
         if cos_open < 1.5:
             for i in range(kt):
@@ -302,8 +322,6 @@ def fire_lines_kernel(
                     for j in range(i + 1, b):
                         if bg_good[j]:
                             least[k] = min(least[k], ci * bg_t_kin[j, 3] + si * bg_t_kin[j, 4])
-        t_min, t_max, c_min, c_max = ints[ln, 0], ints[ln, 1], ints[ln, 2], ints[ln, 3]
-        mu_min, check_sum, o_min, o_max = ints[ln, 4], ints[ln, 5], ints[ln, 6], ints[ln, 7]
         keep = 1.0 / ints[ln, 8]
         lo, hi = cuts[ln, 8], cuts[ln, 9]
         for k in range(n):
@@ -371,3 +389,27 @@ def back_to_back_veto(
                 if dphi[0] <= d <= dphi[1] and theta_sum[0] <= s <= theta_sum[1]:
                     out[e] = True
     return out
+
+
+@numba.njit(cache=True)
+def merge_positions(sig_event, bg_offsets):  # pragma: no cover - compiled
+    """Where signal objects (sorted by event) and background objects (event-major offsets,
+    (N + 1,)) go in one list sorted by event, each event's signal objects first: (signal
+    positions, background positions, background event indices)."""
+    n = bg_offsets.shape[0] - 1
+    n_sig, n_bg = sig_event.shape[0], bg_offsets[n]
+    sig_pos = np.empty(n_sig, np.int64)
+    bg_pos = np.empty(n_bg, np.int64)
+    bg_ev = np.empty(n_bg, np.int64)
+    j = 0
+    out = 0
+    for k in range(n):
+        while j < n_sig and sig_event[j] == k:
+            sig_pos[j] = out
+            out += 1
+            j += 1
+        for i in range(bg_offsets[k], bg_offsets[k + 1]):
+            bg_pos[i] = out
+            bg_ev[i] = k
+            out += 1
+    return sig_pos, bg_pos, bg_ev
