@@ -168,8 +168,9 @@ def belle2_photon_efficiency(ctx: Context) -> list[Result]:
     barrel = hard & (theta > 32.2) & (theta < 128.7)
     wide = hard & (theta > 17.0) & (theta < 150.0)
     return [
-        compare_rel("photon efficiency, E > 1.5 GeV, barrel", float(det[barrel].mean()), 0.90,
-                    EFF_TOL, source="Belle II seed talk [paper]"),
+        compare_rel("self-consistency: photon efficiency, E > 1.5 GeV, barrel",
+                    float(det[barrel].mean()), 0.90, EFF_TOL,
+                    source="card photon_efficiency plateau = Belle II seed talk 90 %"),
         info("photon efficiency, E > 1.5 GeV, 17°–150°", float(det[wide].mean()),
              reference=0.90, note="includes the barrel/end-cap gaps"),
     ]  # fmt: skip
