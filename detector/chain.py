@@ -166,6 +166,9 @@ def _flatten(mask: NDArray[np.bool_], slots: list[int], fields: dict[str, object
 def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings) -> RecoBlock:
     """Run the detector stages on one block and compute the candidate and event variables."""
     n, n_part = block.n_events, block.n_particles
+    # the muon system, the background overlay and the trigger draw from a child stream
+    # (SeedSequence spawn: it does not advance `rng`, so the other stages' numbers stay put)
+    aux = rng.spawn(1)[0]
     final = [i for i in np.flatnonzero(block.status == FINAL) if is_visible(int(block.pdg[i]))]
     # slot-major copies (P, N, 4) of the visible particles (rows of the others unset): each
     # stage reads and writes whole particle columns
@@ -228,7 +231,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         if det.muon is not None:
             mu = det.muon
             m = pdg_mass(apdg)
-            layers = hit_layers(rng, apdg, t_p[j], t_pt[j], t_theta[j], m, trk.field, mu)
+            layers = hit_layers(aux, apdg, t_p[j], t_pt[j], t_theta[j], m, trk.field, mu)
             t_muon[j] = (layers >= mu.min_layers) & t_found[j]
             reach = muon_layers(t_p[j], t_pt[j], t_theta[j], pdg_mass(MUON), trk.field, mu)
             reach = reach >= mu.min_layers
@@ -253,7 +256,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     # beam-background overlay (event-major objects, detector/background.py)
     bg = None
     if det.background is not None:
-        bg = overlay(rng, n, det.background, cal, trk, np.asarray(beta))
+        bg = overlay(aux, n, det.background, cal, trk, np.asarray(beta))
     vis_e_cms, mm2, p_miss = event_sums(
         t_p4,
         t_found,
@@ -292,7 +295,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         cms_beta=np.asarray(beta),
         background=bg,
     )
-    cols.update(trigger_bits(det.trigger, tr, rng, det.trigger_patterns))
+    cols.update(trigger_bits(det.trigger, tr, aux, det.trigger_patterns))
 
     # objects
     out.objects["tracks"] = _track_objects(block, trk_slots, table, t_pid)
