@@ -339,40 +339,45 @@ def fire_lines_kernel(
 
 
 @numba.njit(cache=True)
-def back_to_back_veto(
+def back_to_back_patterns(
     exists, p4, e_cms, bg_off, bg_p4, bg_e_cms, beta, e_low, e_high, dphi, theta_sum
 ):  # pragma: no cover - compiled
-    """Events (N,) with a pair of clusters both above e_low in the CM frame, one above e_high,
-    |Δφ| (folded to 0–360°) in dphi and θ1 + θ2 in theta_sum (radians), angles in the CM frame
-    (frame moving with `beta`): the ECL 3D Bhabha veto / selection pattern. Signal clusters
-    slot-major (exists (k, N), lab p4 (k, N, 4), e_cms (k, N)); background clusters
-    event-major (bg_off (N + 1,), bg_p4 (M, 4), bg_e_cms (M,)). Only clusters above e_low
-    are boosted and paired."""
+    """(V, N): events with a pair of clusters both above e_low[v] in the CM frame, one above
+    e_high[v], |Δφ| (folded to 0–360°) in dphi[v] and θ1 + θ2 in theta_sum[v] (radians),
+    angles in the CM frame (frame moving with `beta`): the ECL 3D Bhabha veto / selection
+    patterns. Signal clusters slot-major (exists (k, N), lab p4 (k, N, 4), e_cms (k, N));
+    background clusters event-major (bg_off (N + 1,), bg_p4 (M, 4), bg_e_cms (M,)). Only
+    clusters above the lowest e_low are boosted, once, and paired."""
     k, n = exists.shape
-    out = np.zeros(n, np.bool_)
+    n_pat = e_low.shape[0]
+    out = np.zeros((n_pat, n), np.bool_)
+    if n_pat == 0:
+        return out
+    cut = e_low.min()
     two_pi = 2.0 * math.pi
     bx, by, bz = -beta[0], -beta[1], -beta[2]
     b2 = bx * bx + by * by + bz * bz
     gamma = 1.0 / math.sqrt(1.0 - b2)
     coef0 = (gamma - 1.0) / b2 if b2 > 0.0 else 0.0
-    th = np.empty(k + 64)
-    ph = np.empty(k + 64)
-    ee = np.empty(k + 64)
+    size = k + 64
+    th = np.empty(size)
+    ph = np.empty(size)
+    ee = np.empty(size)
     for e in range(n):
         m = 0
         for c in range(k + bg_off[e + 1] - bg_off[e]):
             if c < k:
-                if not (exists[c, e] and e_cms[c, e] > e_low):
+                if not (exists[c, e] and e_cms[c, e] > cut):
                     continue
                 px, py, pz, en = p4[c, e, 0], p4[c, e, 1], p4[c, e, 2], p4[c, e, 3]
                 ec = e_cms[c, e]
             else:
                 i = bg_off[e] + c - k
-                if not bg_e_cms[i] > e_low:
+                if not bg_e_cms[i] > cut:
                     continue
                 px, py, pz, en = bg_p4[i, 0], bg_p4[i, 1], bg_p4[i, 2], bg_p4[i, 3]
                 ec = bg_e_cms[i]
-            if m >= th.shape[0]:
+            if m >= size:
                 break
             qx, qy, qz, _ = _boost_one(px, py, pz, en, bx, by, bz, b2, gamma, coef0)
             q = math.sqrt(qx * qx + qy * qy + qz * qz)
@@ -382,12 +387,15 @@ def back_to_back_veto(
             m += 1
         for i in range(m):
             for j in range(i + 1, m):
-                if not (ee[i] > e_high or ee[j] > e_high):
-                    continue
                 d = abs(ph[i] - ph[j]) % two_pi
                 s = th[i] + th[j]
-                if dphi[0] <= d <= dphi[1] and theta_sum[0] <= s <= theta_sum[1]:
-                    out[e] = True
+                for v in range(n_pat):
+                    if not (ee[i] > e_low[v] and ee[j] > e_low[v]):
+                        continue
+                    if not (ee[i] > e_high[v] or ee[j] > e_high[v]):
+                        continue
+                    if dphi[v, 0] <= d <= dphi[v, 1] and theta_sum[v, 0] <= s <= theta_sum[v, 1]:
+                        out[v, e] = True
     return out
 
 

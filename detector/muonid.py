@@ -15,6 +15,9 @@ use this response, not the true species.
 
 from __future__ import annotations
 
+import math
+
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -37,21 +40,7 @@ def muon_layers(
     """Layers a particle of `mass` and momentum p (pT, θ) would cross if it lost energy like a
     muon: 0 if it curls inside the coil, misses the polar coverage or stops before the first
     layer (NaN momenta: 0)."""
-    p = np.nan_to_num(p)
-    pt = np.nan_to_num(pt)
-    theta = np.nan_to_num(theta)  # unfound tracks: θ = 0, outside every coverage
-    leaves = pt > 0.5 * _GEV_PER_T_MM * field * mu.coil_radius
-    inside = (theta >= mu.theta_range[0]) & (theta <= mu.theta_range[1])
-    t_kin = np.sqrt(p**2 + mass**2) - mass - mu.energy_loss
-    # path per absorber gap: the plates are cylinders in the barrel and discs in the end caps;
-    # take the shorter of the two projections (a track crosses the plate it meets first)
-    s = np.abs(np.sin(theta))
-    c = np.abs(np.cos(theta))
-    path = mu.absorber / np.maximum(np.maximum(s, c), 1e-6)
-    with np.errstate(invalid="ignore"):
-        n = np.floor(np.maximum(t_kin, 0.0) / mu.absorber_dedx / path).astype(np.int64) + 1
-    n = np.minimum(n, mu.layers)
-    return np.where(leaves & inside & (t_kin > 0.0), n, 0)
+    return _layers(p, pt, theta, mass, field, mu, 13, None)
 
 
 def hit_layers(
@@ -67,20 +56,59 @@ def hit_layers(
     """Layers with hits of tracks of one true species (N,): muons cross their range, hadrons
     stop at their first nuclear interaction, e± shower in the calorimeter (0 layers). One
     uniform number per track is drawn for every species (same stream whatever the species)."""
-    reach = muon_layers(p, pt, theta, mass, field, mu)
     u = rng.random(p.shape[0])
-    if abs_pdg == 13:
-        return reach
-    if abs_pdg == 11:
-        return np.zeros_like(reach)
-    theta = np.nan_to_num(theta)
-    # hadron: absorbed in front with probability 1 − hadron_survival, else interacts after an
-    # exponential depth (in absorber gaps along its path) of mean interaction_length
-    s = np.abs(np.sin(theta))
-    c = np.abs(np.cos(theta))
-    path = mu.absorber / np.maximum(np.maximum(s, c), 1e-6)
-    survived = u < mu.hadron_survival
-    v = np.clip(u / max(mu.hadron_survival, 1e-12), 1e-12, 1.0)  # uniform again if survived
-    depth = -mu.interaction_length * np.log(v)
-    n_had = np.floor(depth / path).astype(np.int64) + 1
-    return np.where(survived, np.minimum(reach, n_had), 0)
+    return _layers(p, pt, theta, mass, field, mu, abs_pdg, u)
+
+
+def _layers(p, pt, theta, mass, field, mu, abs_pdg, u):
+    return _layers_kernel(
+        np.ascontiguousarray(p, dtype=float),
+        np.ascontiguousarray(pt, dtype=float),
+        np.ascontiguousarray(theta, dtype=float),
+        float(mass),
+        0.5 * _GEV_PER_T_MM * field * mu.coil_radius,
+        mu.theta_range[0],
+        mu.theta_range[1],
+        mu.energy_loss,
+        mu.absorber,
+        mu.absorber_dedx,
+        mu.layers,
+        abs_pdg,
+        np.empty(0) if u is None else u,
+        mu.hadron_survival,
+        mu.interaction_length,
+    )
+
+
+@numba.njit(cache=True)
+def _layers_kernel(p, pt, theta, mass, pt_min, th_lo, th_hi, e_loss, absorber, dedx, n_layers,
+                   abs_pdg, u, survival, lam):  # pragma: no cover - compiled  # fmt: skip
+    """muon_layers (u empty) or hit_layers (u (N,)): per track, the layers crossed by a muon
+    of its momentum, then for hadrons the first interaction (u < survival: survived the
+    calorimeter; depth −λ ln(u/survival)), for e± none."""
+    n = p.shape[0]
+    out = np.zeros(n, np.int64)
+    hadron = u.shape[0] > 0 and abs_pdg != 13 and abs_pdg != 11
+    if u.shape[0] > 0 and abs_pdg == 11:
+        return out
+    for k in range(n):
+        th = theta[k]
+        if not (math.isfinite(p[k]) and math.isfinite(pt[k]) and math.isfinite(th)):
+            continue
+        if pt[k] <= pt_min or th < th_lo or th > th_hi:
+            continue
+        t_kin = math.sqrt(p[k] * p[k] + mass * mass) - mass - e_loss
+        if t_kin <= 0.0:
+            continue
+        # path per absorber gap: cylinders in the barrel, discs in the end caps; the plate a
+        # track meets first is the shorter projection
+        path = absorber / max(abs(math.sin(th)), abs(math.cos(th)), 1e-6)
+        nl = min(int(t_kin / dedx / path) + 1, n_layers)
+        if hadron:
+            if u[k] >= survival:
+                nl = 0
+            else:
+                v = max(u[k] / max(survival, 1e-12), 1e-300)
+                nl = min(nl, int(-lam * math.log(v) / path) + 1)
+        out[k] = nl
+    return out

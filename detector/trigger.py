@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from .background import BackgroundObjects
 from .config import TriggerLine, TriggerPattern
-from .event_kernel import back_to_back_veto, fire_lines_kernel
+from .event_kernel import back_to_back_patterns, fire_lines_kernel
 
 
 @dataclass
@@ -97,22 +97,19 @@ def veto_bits(vetoes: tuple[TriggerPattern, ...], t: TriggerInputs) -> NDArray[n
     if vetoes and (t.cluster_p4 is None or t.cms_beta is None):
         raise ValueError("trigger patterns need the clusters' four-momenta and the CM velocity")
     bg = t.background if t.background is not None else BackgroundObjects.none(n)
-    out = np.zeros((len(vetoes), n), dtype=bool)
-    for i, v in enumerate(vetoes):
-        out[i] = back_to_back_veto(
-            t.cluster_exists,
-            t.cluster_p4,
-            t.cluster_energy_cms,
-            bg.c_offsets,
-            bg.c_p4,
-            bg.c_energy_cms,
-            np.asarray(t.cms_beta, dtype=float),
-            v.energy_low,
-            v.energy_high,
-            np.asarray(v.delta_phi),
-            np.asarray(v.theta_sum),
-        )
-    return out
+    return back_to_back_patterns(
+        t.cluster_exists,
+        t.cluster_p4,
+        t.cluster_energy_cms,
+        bg.c_offsets,
+        bg.c_p4,
+        bg.c_energy_cms,
+        np.asarray(t.cms_beta, dtype=float),
+        np.array([v.energy_low for v in vetoes], dtype=float),
+        np.array([v.energy_high for v in vetoes], dtype=float),
+        np.array([v.delta_phi for v in vetoes], dtype=float).reshape(-1, 2),
+        np.array([v.theta_sum for v in vetoes], dtype=float).reshape(-1, 2),
+    )
 
 
 def needs_randoms(lines: tuple[TriggerLine, ...]) -> bool:
