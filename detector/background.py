@@ -86,8 +86,8 @@ def overlay(
     trk: TrackingSettings,
     cms_beta: Array,
 ) -> BackgroundObjects:
-    """Draw the background objects of `n` events: the counts, then everything else in one
-    compiled pass, all from `rng` (same card and seed, same objects)."""
+    """Draw the background objects of `n` events from `rng` (same card and seed, same
+    objects): the counts and every random number as whole arrays, then one compiled pass."""
     e_min, e_slope = cond.photon_energy
     e0 = max(e_min, cal.energy_threshold)
     keep = math.exp(-(e0 - e_min) / e_slope)  # P(E > threshold) of the exponential spectrum
@@ -98,6 +98,13 @@ def overlay(
     t_off = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(n_t, out=t_off[1:])
     m, t = int(c_off[-1]), int(t_off[-1])
+    # every random number in whole-array draws (fast), the kernel only does arithmetic
+    c_u = rng.random((m, 3))  # θ bin, cos θ inside the bin, φ
+    c_x = rng.standard_exponential(m)
+    c_g = rng.standard_normal(m)
+    t_u = rng.random((t, 3))  # cos θ, φ, charge
+    t_x = rng.standard_exponential(t)
+    t_n = rng.standard_normal((t, 3))  # d0, z0, trigger turn-on
     edges = np.cos(np.asarray(cond.photon_theta_edges))
     cum_w = np.cumsum(cond.photon_theta_weights)
     cum_w /= cum_w[-1]
@@ -109,7 +116,7 @@ def overlay(
         np.empty(m),
         np.empty(m),
         np.empty((m, 3)),
-        np.empty(m),
+        c_g,
         t_off,
         np.empty((t, 4)),
         np.empty((t, 5)),
@@ -118,11 +125,11 @@ def overlay(
         np.empty(t),
         np.empty(t),
         np.zeros(t, dtype=np.int64),
-        np.empty(t),
+        np.ascontiguousarray(t_n[:, 2]),
         np.zeros((n, 4)),
     )
     _draw(
-        rng,
+        (c_u, c_x, t_u, t_x, t_n),
         c_off,
         t_off,
         e0,
@@ -147,25 +154,26 @@ def overlay(
     return out
 
 
-def _draw(g, c_off, t_off, e0, e_slope, cos_edges, cum_w, r_in, z_fwd, z_bwd, beta,
+def _draw(draws, c_off, t_off, e0, e_slope, cos_edges, cum_w, r_in, z_fwd, z_bwd, beta,
           cos_acc, pt_min, pt_slope, d0_sigma, z0_sigma, m_pi, radii, weights, reach_per_pt,
           o):  # fmt: skip
     _draw_kernel(
-        g, c_off, t_off, e0, e_slope, cos_edges, cum_w, r_in, z_fwd, z_bwd, beta, cos_acc,
+        *draws, c_off, t_off, e0, e_slope, cos_edges, cum_w, r_in, z_fwd, z_bwd, beta, cos_acc,
         pt_min, pt_slope, d0_sigma, z0_sigma, m_pi, radii, weights, reach_per_pt,
-        o.c_p4, o.c_energy_cms, o.c_theta, o.c_phi, o.c_xyz, o.c_g,
-        o.t_p4, o.t_kinematics, o.t_theta, o.t_charge, o.t_d0, o.t_z0, o.t_n_layers, o.t_g,
+        o.c_p4, o.c_energy_cms, o.c_theta, o.c_phi, o.c_xyz,
+        o.t_p4, o.t_kinematics, o.t_theta, o.t_charge, o.t_d0, o.t_z0, o.t_n_layers,
         o.visible,
     )  # fmt: skip
 
 
 @numba.njit(cache=True)
-def _draw_kernel(g, c_off, t_off, e0, e_slope, cos_edges, cum_w, r_in, z_fwd, z_bwd, beta,
-                 cos_acc, pt_min, pt_slope, d0_sigma, z0_sigma, m_pi, radii, weights,
-                 reach_per_pt, c_p4, c_ecms, c_theta, c_phi, c_xyz, c_g, t_p4, t_kin, t_theta,
-                 t_charge, t_d0, t_z0, t_nl, t_g, visible):  # pragma: no cover  # fmt: skip
-    """Fill the flat background arrays, event by event, drawing from the run's generator `g`
-    (numba shares its bit-generator state: the stream continues where numpy left it)."""
+def _draw_kernel(c_u, c_x, t_u, t_x, t_n, c_off, t_off, e0, e_slope, cos_edges, cum_w, r_in,
+                 z_fwd, z_bwd, beta, cos_acc, pt_min, pt_slope, d0_sigma, z0_sigma, m_pi, radii,
+                 weights, reach_per_pt, c_p4, c_ecms, c_theta, c_phi, c_xyz, t_p4, t_kin, t_theta,
+                 t_charge, t_d0, t_z0, t_nl, visible):  # pragma: no cover  # fmt: skip
+    """Fill the flat background arrays, event by event, from pre-drawn numbers: clusters
+    c_u (M, 3) uniforms (θ bin, cos θ, φ) and c_x (M,) standard exponentials; tracks t_u
+    (T, 3) uniforms (cos θ, φ, charge), t_x (T,) exponentials, t_n (T, 3) normals (d0, z0)."""
     bx, by, bz = beta[0], beta[1], beta[2]
     b2 = bx * bx + by * by + bz * bz
     gamma = 1.0 / math.sqrt(1.0 - b2)
@@ -174,14 +182,14 @@ def _draw_kernel(g, c_off, t_off, e0, e_slope, cos_edges, cum_w, r_in, z_fwd, z_
     for k in range(n):
         vx = vy = vz = ve = 0.0
         for i in range(c_off[k], c_off[k + 1]):
-            e = e0 + e_slope * g.exponential()
-            u = g.random()
+            e = e0 + e_slope * c_x[i]
+            u = c_u[i, 0]
             b = 0
             while b < n_bins - 1 and u > cum_w[b]:
                 b += 1
             c_hi, c_lo = cos_edges[b], cos_edges[b + 1]
-            ct = c_lo + (c_hi - c_lo) * g.random()
-            phi = math.pi * (2.0 * g.random() - 1.0)
+            ct = c_lo + (c_hi - c_lo) * c_u[i, 1]
+            phi = math.pi * (2.0 * c_u[i, 2] - 1.0)
             st = math.sqrt(max(1.0 - ct * ct, 0.0))
             cp, sp = math.cos(phi), math.sin(phi)
             px, py, pz = e * st * cp, e * st * sp, e * ct
@@ -194,15 +202,14 @@ def _draw_kernel(g, c_off, t_off, e0, e_slope, cos_edges, cum_w, r_in, z_fwd, z_
             tc = z_fwd / ct if ct > 1e-12 else (z_bwd / ct if ct < -1e-12 else math.inf)
             tt = min(tb, tc)
             c_xyz[i, 0], c_xyz[i, 1], c_xyz[i, 2] = tt * st * cp, tt * st * sp, tt * ct
-            c_g[i] = g.standard_normal()
             vx += px
             vy += py
             vz += pz
             ve += e
         for i in range(t_off[k], t_off[k + 1]):
-            pt = pt_min + pt_slope * g.exponential()
-            ct = cos_acc[1] + (cos_acc[0] - cos_acc[1]) * g.random()
-            phi = math.pi * (2.0 * g.random() - 1.0)
+            pt = pt_min + pt_slope * t_x[i]
+            ct = cos_acc[1] + (cos_acc[0] - cos_acc[1]) * t_u[i, 0]
+            phi = math.pi * (2.0 * t_u[i, 1] - 1.0)
             st = math.sqrt(max(1.0 - ct * ct, 1e-12))
             p = pt / st
             ux, uy = math.cos(phi), math.sin(phi)
@@ -210,16 +217,15 @@ def _draw_kernel(g, c_off, t_off, e0, e_slope, cos_edges, cum_w, r_in, z_fwd, z_
             t_p4[i, 0], t_p4[i, 1], t_p4[i, 2], t_p4[i, 3] = pt * ux, pt * uy, p * ct, e
             t_kin[i, 0], t_kin[i, 1], t_kin[i, 2], t_kin[i, 3], t_kin[i, 4] = pt, p, ct, ux, uy
             t_theta[i] = math.acos(ct)
-            t_charge[i] = 1.0 if g.random() < 0.5 else -1.0
-            t_d0[i] = d0_sigma * g.standard_normal()
-            t_z0[i] = z0_sigma * g.standard_normal()
+            t_charge[i] = 1.0 if t_u[i, 2] < 0.5 else -1.0
+            t_d0[i] = d0_sigma * t_n[i, 0]
+            t_z0[i] = z0_sigma * t_n[i, 1]
             reach = pt * reach_per_pt  # helix diameter: the largest radius it reaches
             nl = 0
             for j in range(radii.shape[0]):
                 if reach > radii[j]:
                     nl += weights[j]
             t_nl[i] = nl
-            t_g[i] = g.standard_normal()
             vx += pt * ux
             vy += pt * uy
             vz += p * ct
