@@ -283,21 +283,15 @@ def fire_lines_kernel(
                     g &= (th_lo <= th) & (th <= th_hi)
                     bg_good[i] = g
                     n_trk[k] += g
-        if use_clu:
+        if use_clu or use_oth or use_sum:
             for k in range(n):
                 for i in range(bg_c_off[k], bg_c_off[k + 1]):
                     th = bg_c_theta[i]
+                    e_lab = bg_c_e_lab[i]
                     ok = (bg_e[i] > e_cut + w_clu * bg_c_g[i]) & (cth_lo <= th) & (th <= cth_hi)
                     n_clu[k] += ok
-        if use_oth:
-            for k in range(n):
-                for i in range(bg_c_off[k], bg_c_off[k + 1]):
-                    n_oth[k] += bg_c_e_lab[i] > o_cut
-        if use_sum:
-            for k in range(n):
-                for i in range(bg_c_off[k], bg_c_off[k + 1]):
-                    th = bg_c_theta[i]
-                    e_sum[k] += bg_c_e_lab[i] if (sth_lo <= th) & (th <= sth_hi) else 0.0
+                    n_oth[k] += e_lab > o_cut
+                    e_sum[k] += e_lab if (sth_lo <= th) & (th <= sth_hi) else 0.0
         least[:] = 2.0
         if cos_open < 1.5:
             for i in range(kt):
