@@ -250,31 +250,39 @@ def fire_lines_kernel(
         n_clu[:] = 0
         n_oth[:] = 0
         e_sum[:] = 0.0
-        if use_trk or use_mu:
+        if use_trk:
             for c in range(kt):
                 for k in range(n):
                     th = track_theta[c, k]
-                    f = track_found[c, k]
                     shift = w_trk * track_g[c, k]
-                    g = f & (track_pt[c, k] > pt_cut + shift) & (track_p[c, k] > p_cut + shift)
-                    g &= (th_lo <= th) & (th <= th_hi)
+                    g = track_found[c, k] & (track_pt[c, k] > pt_cut + shift)
+                    g &= (track_p[c, k] > p_cut + shift) & (th_lo <= th) & (th <= th_hi)
                     good[c, k] = g
                     n_trk[k] += g
-                    n_mu[k] += f & track_muon[c, k] & (track_p[c, k] > mu_p)
+        if use_mu:
+            for c in range(kt):
+                for k in range(n):
+                    n_mu[k] += track_found[c, k] & track_muon[c, k] & (track_p[c, k] > mu_p)
         e_clu = cluster_e_cms if cms[ln] else cluster_e_lab
-        if use_clu or use_oth or use_sum:
+        if use_clu:
             for c in range(kc):
                 for k in range(n):
                     th = cluster_theta[c, k]
-                    ex = cluster_exists[c, k]
-                    ok = ex & (e_clu[c, k] > e_cut + w_clu * cluster_g[c, k])
+                    ok = cluster_exists[c, k] & (e_clu[c, k] > e_cut + w_clu * cluster_g[c, k])
                     n_clu[k] += ok & (cth_lo <= th) & (th <= cth_hi)
-                    n_oth[k] += ex & (cluster_e_lab[c, k] > o_cut)
-                    in_sum = ex & (sth_lo <= th) & (th <= sth_hi)
+        if use_oth:
+            for c in range(kc):
+                for k in range(n):
+                    n_oth[k] += cluster_exists[c, k] & (cluster_e_lab[c, k] > o_cut)
+        if use_sum:
+            for c in range(kc):
+                for k in range(n):
+                    th = cluster_theta[c, k]
+                    in_sum = cluster_exists[c, k] & (sth_lo <= th) & (th <= sth_hi)
                     e_sum[k] += cluster_e_lab[c, k] if in_sum else 0.0
         # background tracks and clusters (no muon-system hits)
         bg_e = bg_c_e_cms if cms[ln] else bg_c_e_lab
-        if use_trk:
+        if use_trk and bg_t_off[n] > 0:
             for k in range(n):
                 for i in range(bg_t_off[k], bg_t_off[k + 1]):
                     th = bg_t_theta[i]
@@ -283,7 +291,7 @@ def fire_lines_kernel(
                     g &= (th_lo <= th) & (th <= th_hi)
                     bg_good[i] = g
                     n_trk[k] += g
-        if use_clu or use_oth or use_sum:
+        if (use_clu or use_oth or use_sum) and bg_c_off[n] > 0:
             for k in range(n):
                 for i in range(bg_c_off[k], bg_c_off[k + 1]):
                     th = bg_c_theta[i]
@@ -302,7 +310,7 @@ def fire_lines_kernel(
                             + track_sin_phi[i, k] * track_sin_phi[j, k]
                         )
                         least[k] = min(least[k], cij) if good[i, k] & good[j, k] else least[k]
-            for k in range(n):  # pairs with background tracks
+            for k in range(n if bg_t_off[n] > 0 else 0):  # pairs with background tracks
                 a, b = bg_t_off[k], bg_t_off[k + 1]
                 for i in range(a, b):
                     if not bg_good[i]:
@@ -325,10 +333,14 @@ def fire_lines_kernel(
             ok &= (n_oth[k] >= o_min) & ((o_max < 0) | (n_oth[k] <= o_max))
             ok &= (check_sum == 0) | ((e_sum[k] >= lo + w_sum * sum_g[k]) & (e_sum[k] <= hi))
             ok &= u_prescale[k] < keep
-            for v in range(n_veto):
-                ok &= ~(line_vetoes[ln, v] & veto_bits[v, k])
-                ok &= ~line_patterns[ln, v] | veto_bits[v, k]
             out[ln, k] = ok & (least[k] < cos_open) if cos_open < 1.5 else ok
+        for v in range(n_veto):
+            if line_vetoes[ln, v]:
+                for k in range(n):
+                    out[ln, k] &= ~veto_bits[v, k]
+            if line_patterns[ln, v]:
+                for k in range(n):
+                    out[ln, k] &= veto_bits[v, k]
     return out
 
 
