@@ -34,7 +34,7 @@ from .event_kernel import (
     slot_major,
     sum_slot_groups,
 )
-from .muonid import hit_layers, muon_layers
+from .muonid import muon_response
 from .pid import assign_species
 from .tracking import TrackResponse, TrackTable, track_response
 from .trigger import TriggerInputs, trigger_bits
@@ -229,12 +229,10 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         q = int(np.sign(pdg_charge(int(block.pdg[i]))))
         reach = None
         if det.muon is not None:
-            mu = det.muon
-            m = pdg_mass(apdg)
-            layers = hit_layers(aux, apdg, t_p[j], t_pt[j], t_theta[j], m, trk.field, mu)
-            t_muon[j] = (layers >= mu.min_layers) & t_found[j]
-            reach = muon_layers(t_p[j], t_pt[j], t_theta[j], pdg_mass(MUON), trk.field, mu)
-            reach = reach >= mu.min_layers
+            reach, match = muon_response(
+                aux, apdg, t_p[j], t_pt[j], t_theta[j], trk.field, det.muon
+            )
+            t_muon[j] = match & t_found[j]
         t_pid[j] = pid[i] = assign_species(rng, apdg, t_p[j], t_theta[j], det.pid, q, reach)
 
     out = RecoBlock(event_major(reco, seen), np.ascontiguousarray(detected.T))

@@ -21,10 +21,12 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from ..pdg import mass as pdg_mass
 from .config import MuonSettings
 
 #: Momentum (GeV) = 0.3 × B (T) × radius (m): 2.998e-4 GeV per T per mm.
 _GEV_PER_T_MM = 2.99792458e-4
+_MUON_MASS = pdg_mass(13)
 
 Array = NDArray[np.float64]
 
@@ -58,6 +60,47 @@ def hit_layers(
     uniform number per track is drawn for every species (same stream whatever the species)."""
     u = rng.random(p.shape[0])
     return _layers(p, pt, theta, mass, field, mu, abs_pdg, u)
+
+
+def muon_response(
+    rng: np.random.Generator,
+    abs_pdg: int,
+    p: Array,
+    pt: Array,
+    theta: Array,
+    field: float,
+    mu: MuonSettings,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """(reach, match) per track (N,) in one pass: `reach`, a muon of this momentum would hit
+    `min_layers` layers (what the muon ID needs); `match`, this track does (muon trigger).
+    The ionisation range of hadrons is taken with the muon mass (a small difference)."""
+    u = rng.random(p.shape[0])
+    reach = _layers(p, pt, theta, _MUON_MASS, field, mu, 13, None)
+    if abs_pdg == 13:
+        return reach >= mu.min_layers, reach >= mu.min_layers
+    if abs_pdg == 11:
+        return reach >= mu.min_layers, np.zeros(p.shape[0], dtype=bool)
+    hits = _hadron_layers(reach, theta, u, mu)
+    return reach >= mu.min_layers, hits >= mu.min_layers
+
+
+@numba.njit(cache=True)
+def _hadron_kernel(reach, theta, u, absorber, survival, lam):  # pragma: no cover - compiled
+    n = reach.shape[0]
+    out = np.zeros(n, np.int64)
+    for k in range(n):
+        if reach[k] == 0 or u[k] >= survival:
+            continue
+        th = theta[k]
+        path = absorber / max(abs(math.sin(th)), abs(math.cos(th)), 1e-6)
+        v = max(u[k] / max(survival, 1e-12), 1e-300)
+        out[k] = min(reach[k], int(-lam * math.log(v) / path) + 1)
+    return out
+
+
+def _hadron_layers(reach, theta, u, mu):
+    th = np.nan_to_num(np.ascontiguousarray(theta, dtype=float))
+    return _hadron_kernel(reach, th, u, mu.absorber, mu.hadron_survival, mu.interaction_length)
 
 
 def _layers(p, pt, theta, mass, field, mu, abs_pdg, u):

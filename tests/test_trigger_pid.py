@@ -23,7 +23,7 @@ from alpsim.detector.config import (
     load_detector,
     shipped_card,
 )
-from alpsim.detector.muonid import hit_layers, muon_layers
+from alpsim.detector.muonid import hit_layers, muon_layers, muon_response
 from alpsim.detector.pid import assign_species
 from alpsim.detector.trigger import TriggerInputs, trigger_bits
 from alpsim.pdg import mass
@@ -210,6 +210,28 @@ def test_hadrons_and_electrons_in_the_muon_system(belle2):
     assert (pi >= 2).mean() == pytest.approx(p_two, abs=_binomial_tol(0.5, n))
     assert not hit_layers(rng, 11, p, p, th, mass(11), 1.5, mu).any()
     assert (hit_layers(rng, 13, p, p, th, mass(13), 1.5, mu) == mu.layers).all()
+
+
+def test_muon_response_reach_and_match(belle2):
+    """muon_response: `reach` is the muon hypothesis' layer count ≥ min_layers whatever the
+    species; `match` is the species' own response (muons = reach, e± never, pions with the
+    survival and interaction probability of the first min_layers − 1 gaps)."""
+    mu = belle2.muon
+    n = 40000
+    rng = np.random.default_rng(15)
+    p = np.concatenate([np.full(n // 2, 0.3), np.full(n // 2, 3.0)])
+    th = np.full(n, np.pi / 2)
+    expect = muon_layers(p, p, th, mass(13), 1.5, mu) >= mu.min_layers
+    for pdg in (13, 11, 211):
+        reach, match = muon_response(rng, pdg, p, p, th, 1.5, mu)
+        np.testing.assert_array_equal(reach, expect)
+        assert not (match & ~reach).any()
+    assert not muon_response(rng, 11, p, p, th, 1.5, mu)[1].any()
+    _, match = muon_response(rng, 211, p, p, th, 1.5, mu)
+    p_match = mu.hadron_survival * math.exp(
+        -(mu.min_layers - 1) * mu.absorber / mu.interaction_length
+    )
+    assert match[n // 2 :].mean() == pytest.approx(p_match, abs=_binomial_tol(0.5, n // 2))
 
 
 def test_muon_id_needs_the_muon_system(belle2):
