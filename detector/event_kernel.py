@@ -369,7 +369,18 @@ def back_to_back_patterns(
     th = np.empty(size)
     ph = np.empty(size)
     ee = np.empty(size)
+    # candidates per event, counted slot by slot (contiguous reads); only events with two or
+    # more are looked at one by one
+    count = np.zeros(n, np.int64)
+    for c in range(k):
+        for e in range(n):
+            count[e] += exists[c, e] & (e_cms[c, e] > cut)
     for e in range(n):
+        for i in range(bg_off[e], bg_off[e + 1]):
+            count[e] += bg_e_cms[i] > cut
+    for e in range(n):
+        if count[e] < 2:
+            continue
         m = 0
         for c in range(k + bg_off[e + 1] - bg_off[e]):
             if c < k:
