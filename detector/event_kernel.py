@@ -232,6 +232,12 @@ def fire_lines_kernel(
     least = np.empty(n)
     good = np.empty((kt, n), np.bool_)
     bg_good = np.empty(bg_t_theta.shape[0], np.bool_)
+    # event of each background object: the per-line passes then run over flat arrays
+    bg_c_ev = np.empty(bg_c_off[n], np.int64)
+    bg_t_ev = np.empty(bg_t_off[n], np.int64)
+    for k in range(n):
+        bg_c_ev[bg_c_off[k] : bg_c_off[k + 1]] = k
+        bg_t_ev[bg_t_off[k] : bg_t_off[k + 1]] = k
     for ln in range(n_lines):
         pt_cut, p_cut, th_lo, th_hi = cuts[ln, 0], cuts[ln, 1], cuts[ln, 2], cuts[ln, 3]
         cos_open, e_cut, cth_lo, cth_hi = cuts[ln, 4], cuts[ln, 5], cuts[ln, 6], cuts[ln, 7]
@@ -282,24 +288,27 @@ def fire_lines_kernel(
                     e_sum[k] += cluster_e_lab[c, k] if in_sum else 0.0
         # background tracks and clusters (no muon-system hits)
         bg_e = bg_c_e_cms if cms[ln] else bg_c_e_lab
-        if use_trk and bg_t_off[n] > 0:
-            for k in range(n):
-                for i in range(bg_t_off[k], bg_t_off[k + 1]):
-                    th = bg_t_theta[i]
-                    shift = w_trk * bg_t_g[i]
-                    g = (bg_t_kin[i, 0] > pt_cut + shift) & (bg_t_kin[i, 1] > p_cut + shift)
-                    g &= (th_lo <= th) & (th <= th_hi)
-                    bg_good[i] = g
-                    n_trk[k] += g
-        if (use_clu or use_oth or use_sum) and bg_c_off[n] > 0:
-            for k in range(n):
-                for i in range(bg_c_off[k], bg_c_off[k + 1]):
-                    th = bg_c_theta[i]
-                    e_lab = bg_c_e_lab[i]
-                    ok = (bg_e[i] > e_cut + w_clu * bg_c_g[i]) & (cth_lo <= th) & (th <= cth_hi)
-                    n_clu[k] += ok
-                    n_oth[k] += e_lab > o_cut
-                    e_sum[k] += e_lab if (sth_lo <= th) & (th <= sth_hi) else 0.0
+        if use_trk:
+            for i in range(bg_t_ev.shape[0]):
+                th = bg_t_theta[i]
+                shift = w_trk * bg_t_g[i]
+                g = (bg_t_kin[i, 0] > pt_cut + shift) & (bg_t_kin[i, 1] > p_cut + shift)
+                g &= (th_lo <= th) & (th <= th_hi)
+                bg_good[i] = g
+                n_trk[bg_t_ev[i]] += g
+        if use_clu:
+            for i in range(bg_c_ev.shape[0]):
+                th = bg_c_theta[i]
+                ok = (bg_e[i] > e_cut + w_clu * bg_c_g[i]) & (cth_lo <= th) & (th <= cth_hi)
+                n_clu[bg_c_ev[i]] += ok
+        if use_oth:
+            for i in range(bg_c_ev.shape[0]):
+                n_oth[bg_c_ev[i]] += bg_c_e_lab[i] > o_cut
+        if use_sum:
+            for i in range(bg_c_ev.shape[0]):
+                th = bg_c_theta[i]
+                in_sum = (sth_lo <= th) & (th <= sth_hi)
+                e_sum[bg_c_ev[i]] += bg_c_e_lab[i] if in_sum else 0.0
         least[:] = 2.0
         if cos_open < 1.5:
             for i in range(kt):
