@@ -325,13 +325,19 @@ def _merge_objects(
     sig: dict[str, NDArray], bg: dict[str, NDArray], bg_offsets: NDArray[np.int64], n: int
 ) -> dict[str, NDArray]:
     """Signal objects (sorted by event) and background objects (event-major, `bg_offsets`)
-    merged into one list sorted by event, the signal objects of an event first."""
+    merged into one list sorted by event, the signal objects of an event first; fields the
+    background objects lack are NaN (floats) or 0 / False."""
     sig_pos, bg_pos, bg_ev = merge_positions(sig["event"], bg_offsets)
     out = {}
     for k, v in sig.items():
         merged = np.empty(sig_pos.size + bg_pos.size, dtype=v.dtype)
         merged[sig_pos] = v
-        merged[bg_pos] = bg_ev if k == "event" else bg[k]
+        if k == "event":
+            merged[bg_pos] = bg_ev
+        elif k in bg:
+            merged[bg_pos] = bg[k]
+        else:  # a field background objects do not have (e.g. a shower shape): NaN / 0 / False
+            merged[bg_pos] = np.nan if np.issubdtype(v.dtype, np.floating) else 0
         out[k] = merged
     return out
 

@@ -375,3 +375,24 @@ def test_run_card_background_condition_is_checked(write_card):
         load_card(write_card(bes + "\n[background]\n"))
     off = load_card(write_card(text + "\n[background]\nenabled = false\n"))
     assert off.detector.background is None
+
+
+def test_merge_signal_and_background_objects():
+    """Objects stay sorted by event, each event's signal objects first; a field only the
+    signal objects have is NaN (floats) or False for the background ones."""
+    from alpsim.detector.chain import _merge_objects
+
+    sig = {
+        "event": np.array([0, 0, 2]),
+        "particle": np.array([1, 2, 1], np.int32),
+        "E": np.array([1.0, 2.0, 3.0]),
+        "shape": np.array([0.5, 0.6, 0.7]),
+        "flag": np.array([True, False, True]),
+    }
+    bg = {"particle": np.array([-1, -1], np.int32), "E": np.array([0.1, 0.2])}
+    out = _merge_objects(sig, bg, np.array([0, 1, 1, 2]), 3)
+    assert out["event"].tolist() == [0, 0, 0, 2, 2]
+    assert out["particle"].tolist() == [1, 2, -1, 1, -1]
+    assert out["E"].tolist() == [1.0, 2.0, 0.1, 3.0, 0.2]
+    np.testing.assert_array_equal(out["shape"], [0.5, 0.6, np.nan, 0.7, np.nan])
+    assert out["flag"].tolist() == [True, False, False, True, False]
