@@ -11,6 +11,8 @@ relative to the run card) instead of copying its numbers. Layout:
                ctau (mm) or width (GeV) with [alp.decays] final state = BR (summing to 1), or
                [alp.couplings] (BNT17 convention, see generator/alp/couplings.py) with an
                optional `generate = [final states]` (default: every open one)
+    [background]  optional beam-background overlay: condition (a [background.<condition>]
+               of the detector card), scale, enabled (detector/config.select_background)
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 from particle import Particle
 
 from .cardreader import CardError, Table, load_toml
-from .detector.config import DetectorSettings, load_detector, shipped_card
+from .detector.config import DetectorSettings, load_detector, select_background, shipped_card
 from .generator.alp import AlpModel, C_from_g_agamma, C_WW_from_g_aW, Couplings
 from .generator.alp_decays import (
     SUPPORTED,
@@ -383,7 +385,7 @@ def apply_overrides(card: RunCard, overrides: Mapping[str, object]) -> RunCard:
 def card_from_data(data: dict, text: str, path: Path) -> RunCard:
     """Validate parsed card data (used directly by scans, which vary alp.mass)."""
     top = Table(data, "", source=str(path))
-    top.only("run", "channel", "alp", "selection")
+    top.only("run", "channel", "alp", "selection", "background")
     run, detector_ref = _run(top.table("run"))
     try:
         detector = load_detector(resolve_detector(detector_ref, path))
@@ -393,6 +395,8 @@ def card_from_data(data: dict, text: str, path: Path) -> RunCard:
         detector = replace(detector, beams=detector.beams.at_sqrt_s(run.sqrt_s))
     if not run.material:
         detector = replace(detector, material=replace(detector.material, enabled=False))
+    if top.has("background"):  # beam-background overlay (detector/background.py)
+        detector = select_background(detector, top.table("background"))
     channel_table = top.table("channel")
     name = channel_table.string("name", choices=sorted(CHANNELS))
     channel_cls = CHANNELS[name]

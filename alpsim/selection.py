@@ -3,7 +3,7 @@
 Card section (optional):
 
     [selection]
-    require = ["reconstructed", "trg_single_photon"]   # boolean columns that must be true
+    require = ["reconstructed", "trg_lml1"]   # boolean columns that must be true
     [selection.cuts]
     a_M = [0.9, 1.1]                                  # lo <= column <= hi (inf allowed)
 

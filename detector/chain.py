@@ -24,6 +24,7 @@ from ..generator.kinematics import mass as inv_mass
 from ..pdg import charge as pdg_charge
 from ..pdg import mass as pdg_mass
 from ..record import FINAL, Block, EventRecord
+from .background import BackgroundObjects, overlay
 from .calorimeter import (
     charged_deposit,
     cluster_block,
@@ -32,9 +33,17 @@ from .calorimeter import (
     split_offs,
 )
 from .config import PID_SPECIES, DetectorSettings
-from .event_kernel import event_major, event_sums, merged_counts, slot_major, sum_slot_groups
+from .event_kernel import (
+    event_major,
+    event_sums,
+    merge_positions,
+    merged_counts,
+    slot_major,
+    sum_slot_groups,
+)
 from .kinfit import beam_energy_spread, daughter_sigmas, fit_parent
 from .matching import match_tracks_to_clusters
+from .muonid import muon_response
 from .pid import assign_species
 from .tracking import TrackResponse, TrackTable, track_response
 from .trigger import TriggerInputs, trigger_bits
@@ -179,6 +188,9 @@ def _flatten(mask: NDArray[np.bool_], slots: list[int], fields: dict[str, object
 def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings) -> RecoBlock:
     """Run the detector stages on one block and compute the candidate and event variables."""
     n, n_part = block.n_events, block.n_particles
+    # the muon system, the background overlay and the trigger draw from a child stream
+    # (SeedSequence spawn: it does not advance `rng`, so the other stages' numbers stay put)
+    aux = rng.spawn(1)[0]
     nh = det.calorimeter.neutral_hadrons
     final = [i for i in np.flatnonzero(block.status == FINAL) if is_visible(int(block.pdg[i]), nh)]
     # slot-major copies (P, N, 4) of the visible particles (rows of the others unset): each
@@ -264,9 +276,18 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     t_pt, t_p, t_cos, t_ux, t_uy = table.kinematics
     t_theta = np.arccos(np.clip(t_cos, -1.0, 1.0))
     t_pid = np.empty((k_t, n), dtype=np.int64)
+    t_muon = np.zeros((k_t, n), dtype=bool)  # matched to muon-system hits (muonid)
     pid = {}
     for j, i in enumerate(trk_slots):
-        t_pid[j] = pid[i] = assign_species(rng, abs(int(block.pdg[i])), t_p[j], t_theta[j], det.pid)
+        apdg = abs(int(block.pdg[i]))
+        q = int(np.sign(pdg_charge(int(block.pdg[i]))))
+        reach = None
+        if det.muon is not None:
+            reach, match = muon_response(
+                aux, apdg, t_p[j], t_pt[j], t_theta[j], trk.field, det.muon
+            )
+            t_muon[j] = match & t_found[j]
+        t_pid[j] = pid[i] = assign_species(rng, apdg, t_p[j], t_theta[j], det.pid, q, reach)
 
     out = RecoBlock(event_major(reco, seen), np.ascontiguousarray(detected.T))
     em, ep = det.beams.nominal()
@@ -289,37 +310,55 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         t_impact, t_found, cl_xyz, c_exists, trk.cluster_match_distance
     )
     neutral = c_exists & ~matched
+    # beam-background overlay (event-major objects, detector/background.py)
+    bg = None
+    if det.background is not None:
+        bg = overlay(aux, n, det.background, cal, trk, np.asarray(beta))
     vis_e_cms, mm2, p_miss = event_sums(
-        t_p4, t_found, _HYPOTHESIS_MASS[t_pid], clusters.p4, neutral, beams_p4, np.asarray(beta)
+        t_p4,
+        t_found,
+        _HYPOTHESIS_MASS[t_pid],
+        clusters.p4,
+        neutral,
+        beams_p4,
+        np.asarray(beta),
+        bg.visible if bg is not None else np.zeros((n, 4)),
     )
-    cols["nTracks"] = t_found.sum(axis=0).astype(np.float64)
-    cols["nClusters"] = c_exists.sum(axis=0).astype(np.float64)
+    n_trk = t_found.sum(axis=0).astype(np.float64)
+    n_clu = c_exists.sum(axis=0).astype(np.float64)
+    if bg is not None:
+        n_trk += bg.n_tracks
+        n_clu += bg.n_clusters
+    cols["nTracks"] = n_trk
+    cols["nClusters"] = n_clu
     cols["visibleEnergyOfEventCMS"] = vis_e_cms
     cols["missingMass2"] = mm2
     cols["missingMomentumOfEventCMS"] = p_miss
 
     # trigger
-    is_muon = np.array([abs(int(block.pdg[i])) == MUON for i in trk_slots], dtype=bool)
-    inputs = TriggerInputs(
+    tr = TriggerInputs(
         track_found=t_found,
         track_pt=t_pt,
         track_p=t_p,
         track_theta=t_theta,
         track_cos_phi=t_ux,
         track_sin_phi=t_uy,
-        track_is_muon=is_muon[:, None] & t_found,
+        track_muon=t_muon,
         cluster_exists=c_exists,
         cluster_energy=clusters.energy,
         cluster_energy_cms=clusters.energy_cms,
         cluster_theta=clusters.theta,
+        cluster_p4=clusters.p4,
+        cms_beta=np.asarray(beta),
+        background=bg,
     )
-    cols.update(trigger_bits(det.trigger, inputs))
+    cols.update(trigger_bits(det.trigger, tr, aux, det.trigger_patterns))
 
     # objects
     out.objects["tracks"] = _track_objects(
         block, trk_slots, table, t_pid, np.asarray(cal_slots, dtype=np.int64), t_match
     )
-    out.objects["clusters"] = _flatten(
+    clusters_obj = _flatten(
         c_exists,
         cal_slots,
         {
@@ -334,6 +373,12 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
             **(clusters.shapes or {}),  # basf2 shower shapes (showershape.py), if modelled
         },
     )
+    if bg is not None:
+        out.objects["tracks"] = _merge_objects(
+            out.objects["tracks"], _background_tracks(bg), bg.t_offsets, n
+        )
+        clusters_obj = _merge_objects(clusters_obj, _background_clusters(bg), bg.c_offsets, n)
+    out.objects["clusters"] = clusters_obj
     out.objects["vertices"] = _vertex_objects(vertices, n)
     return out
 
@@ -382,6 +427,64 @@ def _photon_shape_columns(
         for name, arr in clusters.shapes.items():
             cols[f"{role}_{name}"] = arr[holder, ev]
     return cols
+
+
+def _merge_objects(
+    sig: dict[str, NDArray], bg: dict[str, NDArray], bg_offsets: NDArray[np.int64], n: int
+) -> dict[str, NDArray]:
+    """Signal objects (sorted by event) and background objects (event-major, `bg_offsets`)
+    merged into one list sorted by event, the signal objects of an event first; fields the
+    background objects lack are NaN (floats) or 0 / False."""
+    sig_pos, bg_pos, bg_ev = merge_positions(sig["event"], bg_offsets)
+    out = {}
+    for k, v in sig.items():
+        merged = np.empty(sig_pos.size + bg_pos.size, dtype=v.dtype)
+        merged[sig_pos] = v
+        if k == "event":
+            merged[bg_pos] = bg_ev
+        elif k in bg:
+            merged[bg_pos] = bg[k]
+        else:  # a field background objects do not have (e.g. a shower shape): NaN / 0 / False
+            merged[bg_pos] = np.nan if np.issubdtype(v.dtype, np.floating) else 0
+        out[k] = merged
+    return out
+
+
+def _background_tracks(bg: BackgroundObjects) -> dict[str, NDArray]:
+    """Background tracks as flat arrays (RecoBlock fields), `particle` = −1, pion hypothesis."""
+    t = bg.t_theta.size
+    return {
+        "particle": np.full(t, -1, dtype=np.int32),
+        "charge": bg.t_charge,
+        "pid": np.full(t, 211, dtype=np.int64),
+        "px": bg.t_p4[:, 0],
+        "py": bg.t_p4[:, 1],
+        "pz": bg.t_p4[:, 2],
+        "E": bg.t_p4[:, 3],
+        "pt": bg.t_kinematics[:, 0],
+        "p": bg.t_kinematics[:, 1],
+        "cosTheta": bg.t_kinematics[:, 2],
+        "d0": bg.t_d0,
+        "z0": bg.t_z0,
+        "nLayers": bg.t_n_layers,
+        "clusterIndex": np.full(t, -1, dtype=np.int64),
+    }
+
+
+def _background_clusters(bg: BackgroundObjects) -> dict[str, NDArray]:
+    """Background clusters as flat arrays (RecoBlock fields), `particle` = −1."""
+    m = bg.c_theta.size
+    return {
+        "particle": np.full(m, -1, dtype=np.int32),
+        "E": bg.c_p4[:, 3],
+        "x": bg.c_xyz[:, 0],
+        "y": bg.c_xyz[:, 1],
+        "z": bg.c_xyz[:, 2],
+        "theta": bg.c_theta,
+        "phi": bg.c_phi,
+        "nParticles": np.zeros(m, dtype=np.int64),
+        "isTrackMatched": np.zeros(m, dtype=bool),
+    }
 
 
 def _fit_vertices(

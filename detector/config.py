@@ -3,15 +3,17 @@
 Every number in a detector card carries its source in a comment next to it (REFERENCES.md);
 this module only checks that the numbers are usable, naming the field when they are not.
 Sections: [detector], [beams], [tracking], [calorimeter] (required); [vertexing], [pid],
-[material] and [trigger.<line>] (optional: without them every vertex fit succeeds, tracks are
-called pions, no material is simulated and no trigger bit is written).
+[material], [trigger.<line>], [trigger_pattern.<name>], [muon] and [background.<condition>]
+(optional: without them every vertex fit succeeds, tracks are called pions, no material is
+simulated, no trigger bit is written, the muon ID and trigger see no muon system and no
+background can be overlaid).
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -264,6 +266,7 @@ class PidRegion:
 
     theta: tuple[float, float]  # rad
     matrix: NDArray[np.float64]  # (n_p, 5, 5), rows sum to 1
+    charge: int = 0  # +1 / -1: only tracks of that charge; 0: both
 
 
 @dataclass(frozen=True)
@@ -276,7 +279,13 @@ class PidSettings:
 
 @dataclass(frozen=True)
 class TriggerLine:
-    """One trigger line: all given conditions on reconstructed objects must hold."""
+    """One trigger line: all given conditions on reconstructed objects must hold.
+
+    Thresholds turn on as error functions: an object passes a threshold x0 of width w with
+    probability ½(1 + erf((x − x0)/(√2 w))) (w = 0: a sharp cut). `prescale` keeps one event
+    in `prescale` of those that fire; `vetoes` name [trigger_pattern.<name>] conditions that
+    suppress the line, `patterns` those it requires.
+    """
 
     name: str
     tracks: int = 0  # at least this many tracks passing track_pt, track_p, track_theta
@@ -290,10 +299,68 @@ class TriggerLine:
     cluster_energy: float = 0.0
     cluster_frame: str = "lab"
     cluster_theta: tuple[float, float] = (0.0, np.pi)
-    energy_sum: float = 0.0  # GeV, lab sum of all clusters
+    energy_sum: float = 0.0  # GeV, lab sum of the clusters inside energy_sum_theta
     max_energy_sum: float = np.inf
-    muons: int = 0  # tracks of true muons with p > muon_p reaching the muon system
+    muons: int = 0  # tracks with muon-system hits (muonid) and p > muon_p
     muon_p: float = 0.0
+    track_width: float = 0.0  # GeV, turn-on width of the track_pt and track_p thresholds
+    cluster_width: float = 0.0  # GeV, turn-on width of the cluster_energy threshold
+    energy_sum_width: float = 0.0  # GeV, turn-on width of the energy_sum threshold
+    energy_sum_theta: tuple[float, float] = (0.0, np.pi)
+    other_clusters: int = 0  # at least / at most this many clusters anywhere with lab
+    max_other_clusters: int | None = None  # E > other_cluster_energy (a second count)
+    other_cluster_energy: float = 0.0
+    prescale: int = 1
+    vetoes: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TriggerPattern:
+    """A back-to-back cluster pair in the CM frame (e.g. the ECL 3D Bhabha veto or selection):
+    both clusters above energy_low, one above energy_high (CM energies), the CM azimuthal
+    difference in delta_phi and the sum of CM polar angles in theta_sum."""
+
+    name: str
+    energy_low: float  # GeV
+    energy_high: float  # GeV
+    delta_phi: tuple[float, float]  # rad
+    theta_sum: tuple[float, float]  # rad
+
+
+@dataclass(frozen=True)
+class MuonSettings:
+    """Muon system (KLM / IFR / MUC): layers of detectors between absorber plates outside the
+    solenoid coil. A track reaches it if it leaves the coil (pT above the curling limit at
+    `coil_radius`) with kinetic energy left after `energy_loss`; it then crosses as many
+    layers as its range in the absorber allows (see detector/muonid.py)."""
+
+    coil_radius: float  # mm, tracks must reach this radius to leave the solenoid
+    theta_range: tuple[float, float]  # rad, polar coverage
+    layers: int  # detector layers (the first one in front of the absorber)
+    absorber: float  # mm of absorber between two layers (normal incidence)
+    energy_loss: float  # GeV lost by a muon in front of the first layer (calorimeter, coil)
+    absorber_dedx: float  # GeV/mm, muon energy loss in the absorber
+    interaction_length: float  # mm, nuclear interaction length of the absorber (hadrons)
+    hadron_survival: float  # probability a hadron crosses the calorimeter + coil unabsorbed
+    min_layers: int  # layers with hits for a track match (trigger, muon ID)
+
+
+@dataclass(frozen=True)
+class BackgroundCondition:
+    """Beam-background overlay of one machine condition: Poisson multiplicities per event of
+    background clusters and tracks with exponential energy / pT spectra (detector/background.py)."""
+
+    name: str
+    photons: float  # mean number of background clusters per event
+    photon_energy: tuple[float, float]  # GeV: minimum and exponential slope
+    photon_theta_edges: tuple[float, ...]  # rad, bins of the polar angle (uniform in cos θ)
+    photon_theta_weights: tuple[float, ...]  # relative rate per bin
+    tracks: float  # mean number of background tracks per event
+    track_pt: tuple[float, float]  # GeV: minimum and exponential slope
+    track_d0: float  # mm, Gaussian spread of the impact parameter
+    track_z0: float  # mm, Gaussian spread of z0
+    scale: float = 1.0  # multiplicity scale (run card [background] scale)
 
 
 #: Kinds of material layer. Photons convert and electrons radiate in every kind but
@@ -357,6 +424,10 @@ class DetectorSettings:
     pid: PidSettings = field(default_factory=PidSettings)
     trigger: tuple[TriggerLine, ...] = ()
     material: MaterialSettings = field(default_factory=MaterialSettings)
+    trigger_patterns: tuple[TriggerPattern, ...] = ()
+    muon: MuonSettings | None = None
+    background_conditions: tuple[BackgroundCondition, ...] = ()
+    background: BackgroundCondition | None = None  # the overlay switched on by the run card
 
 
 def _angle_range(t: Table, key: str, default: Any = None) -> tuple[float, float]:
@@ -657,6 +728,7 @@ def _pid(t: Table) -> PidSettings:
     for name in list(regions_t.data):
         r = regions_t.table(name)
         theta = _angle_range(r, "theta")
+        charge = r.number("charge", 0, lo=-1, hi=1, integer=True)
         matrix = np.empty((n_p, 5, 5))
         for i, sp in enumerate(PID_NAMES):
             rows = r.raw(sp)
@@ -671,18 +743,40 @@ def _pid(t: Table) -> PidSettings:
                 raise r.error(sp, f"= {rows!r}: each row must sum to 1")
             matrix[:, i, :] = arr
         r.done()
-        regions.append(PidRegion(theta, matrix))
+        regions.append(PidRegion(theta, matrix, charge))
+    _check_tiling(regions_t, regions)
     regions_t.done()
     t.done()
     return PidSettings(tuple(edges), tuple(regions))
 
 
-def _trigger(t: Table) -> tuple[TriggerLine, ...]:
+def _check_tiling(t: Table, regions: list[PidRegion]) -> None:
+    """PID regions of each charge (a charge-blind region counts for both) must not overlap
+    and must leave no gap between the first and the last (they tile one polar range)."""
+    for q in (1, -1):
+        mine = sorted(
+            ((r.theta, n) for n, r in zip(t.data, regions, strict=True) if r.charge in (0, q)),
+        )
+        for (a, na), (b, nb) in itertools.pairwise(mine):
+            if b[0] < a[1] - 1e-12:
+                raise t.error(nb, f"theta overlaps region '{na}' (charge {q:+d} tracks)")
+            if b[0] > a[1] + 1e-12:
+                raise t.error(nb, f"theta leaves a gap after region '{na}' (charge {q:+d})")
+
+
+def _trigger(t: Table, veto_names: tuple[str, ...] = ()) -> tuple[TriggerLine, ...]:
     lines = []
     for name in list(t.data):
         s = t.table(name)
         mt = s.number("max_tracks", -1, lo=0, integer=True)
         mc = s.number("max_clusters", -1, lo=0, integer=True)
+        mo = s.number("max_other_clusters", -1, lo=0, integer=True)
+        names = {}
+        for key in ("vetoes", "patterns"):
+            names[key] = s.raw(key, [])
+            if not isinstance(names[key], list) or any(v not in veto_names for v in names[key]):
+                allowed = ", ".join(veto_names) or "none (no [trigger_pattern.<name>] in the card)"
+                raise s.error(key, f"= {names[key]!r}: each entry must be one of {allowed}")
         line = TriggerLine(
             name=name,
             tracks=s.number("tracks", 0, lo=0, hi=100, integer=True),
@@ -700,11 +794,126 @@ def _trigger(t: Table) -> tuple[TriggerLine, ...]:
             max_energy_sum=s.number("max_energy_sum", np.inf, lo=0.0, unit="GeV"),
             muons=s.number("muons", 0, lo=0, hi=100, integer=True),
             muon_p=s.number("muon_p", 0.0, lo=0.0, unit="GeV"),
+            track_width=s.number("track_width", 0.0, lo=0.0, hi=5.0, unit="GeV"),
+            cluster_width=s.number("cluster_width", 0.0, lo=0.0, hi=5.0, unit="GeV"),
+            energy_sum_width=s.number("energy_sum_width", 0.0, lo=0.0, hi=5.0, unit="GeV"),
+            energy_sum_theta=_angle_range(s, "energy_sum_theta", (0.0, np.pi)),
+            other_clusters=s.number("other_clusters", 0, lo=0, hi=100, integer=True),
+            max_other_clusters=None if mo < 0 else mo,
+            other_cluster_energy=s.number("other_cluster_energy", 0.0, lo=0.0, unit="GeV"),
+            prescale=s.number("prescale", 1, lo=1, hi=10**6, integer=True),
+            vetoes=tuple(names["vetoes"]),
+            patterns=tuple(names["patterns"]),
         )
+        for lo_key, hi_key, lo, hi in (
+            ("tracks", "max_tracks", line.tracks, line.max_tracks),
+            ("clusters", "max_clusters", line.clusters, line.max_clusters),
+            ("other_clusters", "max_other_clusters", line.other_clusters, line.max_other_clusters),
+        ):
+            if hi is not None and hi < lo:
+                raise s.error(hi_key, f"= {hi} must be >= {lo_key} = {lo}")
+        if line.max_energy_sum <= line.energy_sum:
+            raise s.error("max_energy_sum", f"= {line.max_energy_sum:g} must be > energy_sum")
         s.done()
         lines.append(line)
     t.done()
     return tuple(lines)
+
+
+def _trigger_patterns(t: Table) -> tuple[TriggerPattern, ...]:
+    vetoes = []
+    for name in list(t.data):
+        s = t.table(name)
+        lo_e = s.number("energy_low", lo=0.0, lo_open=True, hi=20.0, unit="GeV")
+        hi_e = s.number("energy_high", lo=lo_e, hi=20.0, unit="GeV")
+        dphi = s.numbers("delta_phi", 2, lo=0.0, unit="deg")
+        tsum = s.numbers("theta_sum", 2, lo=0.0, unit="deg")
+        for key, (a, b) in (("delta_phi", dphi), ("theta_sum", tsum)):
+            if not a < b <= 360.0:
+                raise s.error(key, f"= [{a:g}, {b:g}] must satisfy 0 <= low < high <= 360 degrees")
+        s.done()
+        vetoes.append(
+            TriggerPattern(name, lo_e, hi_e, tuple(np.radians(dphi)), tuple(np.radians(tsum)))
+        )
+    t.done()
+    return tuple(vetoes)
+
+
+def _muon(t: Table) -> MuonSettings | None:
+    if not t.data:
+        t.done()
+        return None
+    layers = t.number("layers", lo=1, hi=100, integer=True)
+    m = MuonSettings(
+        coil_radius=t.number("coil_radius", lo=0.0, lo_open=True, hi=10000.0, unit="mm"),
+        theta_range=_angle_range(t, "theta_range"),
+        layers=layers,
+        absorber=t.number("absorber", lo=0.0, lo_open=True, hi=1000.0, unit="mm"),
+        energy_loss=t.number("energy_loss", lo=0.0, hi=5.0, unit="GeV"),
+        absorber_dedx=t.number("absorber_dedx", lo=0.0, lo_open=True, hi=1.0, unit="GeV/mm"),
+        interaction_length=t.number(
+            "interaction_length", lo=0.0, lo_open=True, hi=10000.0, unit="mm"
+        ),
+        hadron_survival=t.number("hadron_survival", lo=0.0, hi=1.0),
+        min_layers=t.number("min_layers", lo=1, hi=layers, integer=True),
+    )
+    t.done()
+    return m
+
+
+def _background_conditions(t: Table) -> tuple[BackgroundCondition, ...]:
+    out = []
+    for name in list(t.data):
+        s = t.table(name)
+        edges = _number_list(s, "photon_theta_edges", lo=0.0, increasing=True)
+        if len(edges) < 2 or edges[-1] > 180.0:
+            raise s.error("photon_theta_edges", f"= {edges!r}: at least two edges in 0-180 deg")
+        weights = _number_list(s, "photon_theta_weights", lo=0.0)
+        if len(weights) != len(edges) - 1 or sum(weights) <= 0.0:
+            raise s.error(
+                "photon_theta_weights",
+                f"= {weights!r}: one non-negative weight per bin ({len(edges) - 1}), not all 0",
+            )
+        e_min, e_slope = s.numbers("photon_energy", 2, lo=0.0, unit="GeV")
+        pt_min, pt_slope = s.numbers("track_pt", 2, lo=0.0, unit="GeV")
+        for key, slope in (("photon_energy", e_slope), ("track_pt", pt_slope)):
+            if slope <= 0.0:
+                raise s.error(key, f"slope = {slope:g} GeV must be > 0")
+        out.append(
+            BackgroundCondition(
+                name=name,
+                photons=s.number("photons", lo=0.0, hi=200.0),
+                photon_energy=(e_min, e_slope),
+                photon_theta_edges=tuple(np.radians(edges)),
+                photon_theta_weights=tuple(w / sum(weights) for w in weights),
+                tracks=s.number("tracks", lo=0.0, hi=100.0),
+                track_pt=(pt_min, pt_slope),
+                track_d0=s.number("track_d0", lo=0.0, hi=1000.0, unit="mm"),
+                track_z0=s.number("track_z0", lo=0.0, hi=5000.0, unit="mm"),
+            )
+        )
+        s.done()
+    t.done()
+    return tuple(out)
+
+
+def select_background(det: DetectorSettings, t: Table) -> DetectorSettings:
+    """The run card's [background] section: `condition` (one of the detector card's
+    [background.<condition>] tables) and `scale` (multiplicities × scale, e.g. for another
+    luminosity); `enabled = false` switches the overlay off."""
+    if not t.boolean("enabled", True):
+        t.raw("condition", None)
+        t.raw("scale", None)
+        t.done()
+        return det
+    names = tuple(c.name for c in det.background_conditions)
+    if not names:
+        raise t.error("condition", f"detector card {det.path} has no [background.<condition>]")
+    name = t.string("condition", names[0], choices=names)
+    scale = t.number("scale", 1.0, lo=0.0, hi=100.0)
+    t.done()
+    cond = next(c for c in det.background_conditions if c.name == name)
+    return replace(det, background=replace(cond, scale=scale))
 
 
 def shipped_card(name: str) -> Path:
@@ -732,9 +941,16 @@ def load_detector(path: str | Path) -> DetectorSettings:
         calorimeter=calorimeter,
         tracking=_tracking(top.table("tracking"), field_t),
         vertexing=_vertexing(top.table("vertexing", None)),
-        pid=_pid(top.table("pid", None)),
-        trigger=_trigger(top.table("trigger", None)),
+        pid=_pid(top.table("pid", {})),
         material=_material(top.table("material", {}), calorimeter.inner_radius),
+    )
+    vetoes = _trigger_patterns(top.table("trigger_pattern", {}))
+    settings = replace(
+        settings,
+        trigger=_trigger(top.table("trigger", {}), tuple(v.name for v in vetoes)),
+        trigger_patterns=vetoes,
+        muon=_muon(top.table("muon", {})),
+        background_conditions=_background_conditions(top.table("background", {})),
     )
     top.done()
     return settings

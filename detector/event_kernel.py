@@ -127,11 +127,12 @@ def merged_counts(owner):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def event_sums(t_p4, t_found, m_hyp, c_p4, neutral, beams, beta):  # pragma: no cover - compiled
+def event_sums(t_p4, t_found, m_hyp, c_p4, neutral, beams, beta, extra):  # pragma: no cover
     """Event-level sums of chain.simulate_block: visible four-momentum (found tracks with their
-    PID mass hypothesis, clusters without a found track), its CM energy, the missing mass²
-    and the missing momentum in the CM frame, each (N,). Slot-major inputs: tracks t_p4
-    (kt, N, 4), t_found and m_hyp (kt, N); clusters c_p4 (kc, N, 4) and neutral (kc, N)."""
+    PID mass hypothesis, clusters without a found track, plus `extra` (N, 4), e.g. the
+    beam-background objects), its CM energy, the missing mass² and the missing momentum in the
+    CM frame, each (N,). Slot-major inputs: tracks t_p4 (kt, N, 4), t_found and m_hyp (kt, N);
+    clusters c_p4 (kc, N, 4) and neutral (kc, N)."""
     kt, n = t_found.shape
     kc = neutral.shape[0]
     vis_e_cms = np.empty(n)
@@ -142,7 +143,7 @@ def event_sums(t_p4, t_found, m_hyp, c_p4, neutral, beams, beta):  # pragma: no 
     gamma = 1.0 / math.sqrt(1.0 - b2)
     coef0 = (gamma - 1.0) / b2 if b2 > 0.0 else 0.0
     for k in range(n):
-        vx = vy = vz = ve = 0.0
+        vx, vy, vz, ve = extra[k, 0], extra[k, 1], extra[k, 2], extra[k, 3]
         for c in range(kt):
             if t_found[c, k]:
                 px, py, pz = t_p4[c, k, 0], t_p4[c, k, 1], t_p4[c, k, 2]
@@ -173,59 +174,141 @@ def fire_lines_kernel(
     track_theta,
     track_cos_phi,
     track_sin_phi,
-    track_is_muon,
+    track_muon,
     cluster_exists,
     cluster_e_lab,
     cluster_e_cms,
     cluster_theta,
+    bg_t_off,
+    bg_t_kin,
+    bg_t_theta,
+    bg_t_g,
+    bg_c_off,
+    bg_c_e_lab,
+    bg_c_e_cms,
+    bg_c_theta,
+    bg_c_g,
+    track_g,
+    cluster_g,
+    sum_g,
+    u_prescale,
+    veto_bits,
+    line_vetoes,
+    line_patterns,
     ints,
     cuts,
     cms,
 ):  # pragma: no cover - compiled
     """Trigger lines (trigger.trigger_bits) on slot-major objects (k, N); returns fired (L, N).
 
-    Per line: `ints` (L, 6) = (tracks, max_tracks or -1, clusters, max_clusters or -1, muons,
-    check energy sum); `cuts` (L, 11) = (track_pt, track_p, track θ lo, hi, cos of the opening
-    angle, cluster_energy, cluster θ lo, hi, energy_sum, max_energy_sum, muon_p); `cms` (L,)
-    whether the line compares cluster energies in the CM frame (the energy sum is always in
-    the lab). The largest transverse opening angle between two selected tracks exceeds the cut
-    when the smallest cos Δφ = cos φ_i cos φ_j + sin φ_i sin φ_j is below its cosine; a line
-    without opening-angle cut has cos = 2. Loops run over events innermost (SIMD)."""
+    Per line: `ints` (L, 9) = (tracks, max_tracks or -1, clusters, max_clusters or -1, muons,
+    check energy sum, other_clusters, max_other_clusters or -1, prescale); `cuts` (L, 17) =
+    (track_pt, track_p, track θ lo, hi, cos of the opening angle, cluster_energy, cluster θ
+    lo, hi, energy_sum, max_energy_sum, muon_p, track width, cluster width, energy-sum width,
+    energy-sum θ lo, hi, other_cluster_energy); `cms` (L,) whether the line compares cluster
+    energies in the CM frame (energy sum and the other-cluster count are in the lab).
+    Background objects (detector/background.py) come event-major: object i of event k at
+    bg_*_off[k] + i; tracks bg_t_kin (T, 5) = (pT, p, cos θ, cos φ, sin φ), bg_t_theta, with
+    their turn-on normals bg_t_g; clusters bg_c_e_lab, bg_c_e_cms, bg_c_theta, bg_c_g.
+
+    Turn-on: an object passes a threshold x0 of width w if x > x0 + w·g with its own standard
+    normal g (track_g, cluster_g (k, N); sum_g (N,) for the energy sum), so that its passing
+    probability is ½(1 + erf((x − x0)/(√2 w))); g is shared by all lines (one trigger-level
+    measurement per object). A line fires if u_prescale < 1/prescale and none of its vetoes
+    (line_vetoes (L, V) over the pattern bits veto_bits (V, N)) is set and all its required
+    patterns (line_patterns (L, V)) are. The largest transverse opening angle
+    between two selected tracks exceeds the cut when the smallest cos Δφ is below its cosine
+    (cos = 2: no cut). Loops run over events innermost (SIMD)."""
     kt, n = track_found.shape
     kc = cluster_exists.shape[0]
     n_lines = ints.shape[0]
+    n_veto = veto_bits.shape[0]
     out = np.empty((n_lines, n), np.bool_)
     e_sum = np.zeros(n)
-    for c in range(kc):
-        for k in range(n):
-            e_sum[k] += cluster_e_lab[c, k] if cluster_exists[c, k] else 0.0
     n_trk = np.empty(n, np.int64)
     n_mu = np.empty(n, np.int64)
     n_clu = np.empty(n, np.int64)
+    n_oth = np.empty(n, np.int64)
     least = np.empty(n)
     good = np.empty((kt, n), np.bool_)
+    bg_good = np.empty(bg_t_theta.shape[0], np.bool_)
+    # event of each background object: the per-line passes then run over flat arrays
+    bg_c_ev = np.empty(bg_c_off[n], np.int64)
+    bg_t_ev = np.empty(bg_t_off[n], np.int64)
+    for k in range(n):
+        bg_c_ev[bg_c_off[k] : bg_c_off[k + 1]] = k
+        bg_t_ev[bg_t_off[k] : bg_t_off[k + 1]] = k
     for ln in range(n_lines):
         pt_cut, p_cut, th_lo, th_hi = cuts[ln, 0], cuts[ln, 1], cuts[ln, 2], cuts[ln, 3]
         cos_open, e_cut, cth_lo, cth_hi = cuts[ln, 4], cuts[ln, 5], cuts[ln, 6], cuts[ln, 7]
-        mu_p = cuts[ln, 10]
+        mu_p, w_trk, w_clu, w_sum = cuts[ln, 10], cuts[ln, 11], cuts[ln, 12], cuts[ln, 13]
+        sth_lo, sth_hi, o_cut = cuts[ln, 14], cuts[ln, 15], cuts[ln, 16]
+        t_min, t_max, c_min, c_max = ints[ln, 0], ints[ln, 1], ints[ln, 2], ints[ln, 3]
+        mu_min, check_sum, o_min, o_max = ints[ln, 4], ints[ln, 5], ints[ln, 6], ints[ln, 7]
+        # only the counts a line uses are made (e.g. no cluster loop for a track line)
+        use_trk = (t_min > 0) | (t_max >= 0) | (cos_open < 1.5)
+        use_mu = mu_min > 0
+        use_clu = (c_min > 0) | (c_max >= 0)
+        use_oth = (o_min > 0) | (o_max >= 0)
+        use_sum = check_sum != 0
         n_trk[:] = 0
         n_mu[:] = 0
         n_clu[:] = 0
-        for c in range(kt):
-            for k in range(n):
-                th = track_theta[c, k]
-                f = track_found[c, k]
-                g = f & (track_pt[c, k] > pt_cut) & (track_p[c, k] > p_cut)
-                g &= (th_lo <= th) & (th <= th_hi)
-                good[c, k] = g
-                n_trk[k] += g
-                n_mu[k] += f & track_is_muon[c, k] & (track_p[c, k] > mu_p)
+        n_oth[:] = 0
+        e_sum[:] = 0.0
+        if use_trk:
+            for c in range(kt):
+                for k in range(n):
+                    th = track_theta[c, k]
+                    shift = w_trk * track_g[c, k]
+                    g = track_found[c, k] & (track_pt[c, k] > pt_cut + shift)
+                    g &= (track_p[c, k] > p_cut + shift) & (th_lo <= th) & (th <= th_hi)
+                    good[c, k] = g
+                    n_trk[k] += g
+        if use_mu:
+            for c in range(kt):
+                for k in range(n):
+                    n_mu[k] += track_found[c, k] & track_muon[c, k] & (track_p[c, k] > mu_p)
         e_clu = cluster_e_cms if cms[ln] else cluster_e_lab
-        for c in range(kc):
-            for k in range(n):
-                th = cluster_theta[c, k]
-                ok = cluster_exists[c, k] & (e_clu[c, k] > e_cut)
-                n_clu[k] += ok & (cth_lo <= th) & (th <= cth_hi)
+        if use_clu:
+            for c in range(kc):
+                for k in range(n):
+                    th = cluster_theta[c, k]
+                    ok = cluster_exists[c, k] & (e_clu[c, k] > e_cut + w_clu * cluster_g[c, k])
+                    n_clu[k] += ok & (cth_lo <= th) & (th <= cth_hi)
+        if use_oth:
+            for c in range(kc):
+                for k in range(n):
+                    n_oth[k] += cluster_exists[c, k] & (cluster_e_lab[c, k] > o_cut)
+        if use_sum:
+            for c in range(kc):
+                for k in range(n):
+                    th = cluster_theta[c, k]
+                    in_sum = cluster_exists[c, k] & (sth_lo <= th) & (th <= sth_hi)
+                    e_sum[k] += cluster_e_lab[c, k] if in_sum else 0.0
+        # background tracks and clusters (no muon-system hits)
+        bg_e = bg_c_e_cms if cms[ln] else bg_c_e_lab
+        if use_trk:
+            for i in range(bg_t_ev.shape[0]):
+                th = bg_t_theta[i]
+                shift = w_trk * bg_t_g[i]
+                g = (bg_t_kin[i, 0] > pt_cut + shift) & (bg_t_kin[i, 1] > p_cut + shift)
+                g &= (th_lo <= th) & (th <= th_hi)
+                bg_good[i] = g
+                n_trk[bg_t_ev[i]] += g
+        if use_clu:
+            for i in range(bg_c_ev.shape[0]):
+                th = bg_c_theta[i]
+                ok = (bg_e[i] > e_cut + w_clu * bg_c_g[i]) & (cth_lo <= th) & (th <= cth_hi)
+                n_clu[bg_c_ev[i]] += ok
+        if use_oth:
+            for i in range(bg_c_ev.shape[0]):
+                n_oth[bg_c_ev[i]] += bg_c_e_lab[i] > o_cut
+        if use_sum:
+            for i in range(bg_c_ev.shape[0]):
+                th = bg_c_theta[i]
+                in_sum = (sth_lo <= th) & (th <= sth_hi)
+                e_sum[bg_c_ev[i]] += bg_c_e_lab[i] if in_sum else 0.0
         least[:] = 2.0
         if cos_open < 1.5:
             for i in range(kt):
@@ -236,13 +319,131 @@ def fire_lines_kernel(
                             + track_sin_phi[i, k] * track_sin_phi[j, k]
                         )
                         least[k] = min(least[k], cij) if good[i, k] & good[j, k] else least[k]
-        t_min, t_max, c_min, c_max = ints[ln, 0], ints[ln, 1], ints[ln, 2], ints[ln, 3]
-        mu_min, check_sum = ints[ln, 4], ints[ln, 5]
+            for k in range(n if bg_t_off[n] > 0 else 0):  # pairs with background tracks
+                a, b = bg_t_off[k], bg_t_off[k + 1]
+                for i in range(a, b):
+                    if not bg_good[i]:
+                        continue
+                    ci, si = bg_t_kin[i, 3], bg_t_kin[i, 4]
+                    for c in range(kt):
+                        if good[c, k]:
+                            least[k] = min(
+                                least[k], ci * track_cos_phi[c, k] + si * track_sin_phi[c, k]
+                            )
+                    for j in range(i + 1, b):
+                        if bg_good[j]:
+                            least[k] = min(least[k], ci * bg_t_kin[j, 3] + si * bg_t_kin[j, 4])
+        keep = 1.0 / ints[ln, 8]
         lo, hi = cuts[ln, 8], cuts[ln, 9]
         for k in range(n):
             ok = (n_trk[k] >= t_min) & (n_clu[k] >= c_min) & (n_mu[k] >= mu_min)
             ok &= (t_max < 0) | (n_trk[k] <= t_max)
             ok &= (c_max < 0) | (n_clu[k] <= c_max)
-            ok &= (check_sum == 0) | ((e_sum[k] >= lo) & (e_sum[k] <= hi))
+            ok &= (n_oth[k] >= o_min) & ((o_max < 0) | (n_oth[k] <= o_max))
+            ok &= (check_sum == 0) | ((e_sum[k] >= lo + w_sum * sum_g[k]) & (e_sum[k] <= hi))
+            ok &= u_prescale[k] < keep
             out[ln, k] = ok & (least[k] < cos_open) if cos_open < 1.5 else ok
+        for v in range(n_veto):
+            if line_vetoes[ln, v]:
+                for k in range(n):
+                    out[ln, k] &= ~veto_bits[v, k]
+            if line_patterns[ln, v]:
+                for k in range(n):
+                    out[ln, k] &= veto_bits[v, k]
     return out
+
+
+@numba.njit(cache=True)
+def back_to_back_patterns(
+    exists, p4, e_cms, bg_off, bg_p4, bg_e_cms, beta, e_low, e_high, dphi, theta_sum
+):  # pragma: no cover - compiled
+    """(V, N): events with a pair of clusters both above e_low[v] in the CM frame, one above
+    e_high[v], |Δφ| (folded to 0–360°) in dphi[v] and θ1 + θ2 in theta_sum[v] (radians),
+    angles in the CM frame (frame moving with `beta`): the ECL 3D Bhabha veto / selection
+    patterns. Signal clusters slot-major (exists (k, N), lab p4 (k, N, 4), e_cms (k, N));
+    background clusters event-major (bg_off (N + 1,), bg_p4 (M, 4), bg_e_cms (M,)). Only
+    clusters above the lowest e_low are boosted, once, and paired."""
+    k, n = exists.shape
+    n_pat = e_low.shape[0]
+    out = np.zeros((n_pat, n), np.bool_)
+    if n_pat == 0:
+        return out
+    cut = e_low.min()
+    two_pi = 2.0 * math.pi
+    bx, by, bz = -beta[0], -beta[1], -beta[2]
+    b2 = bx * bx + by * by + bz * bz
+    gamma = 1.0 / math.sqrt(1.0 - b2)
+    coef0 = (gamma - 1.0) / b2 if b2 > 0.0 else 0.0
+    size = k + 64
+    th = np.empty(size)
+    ph = np.empty(size)
+    ee = np.empty(size)
+    # candidates per event, counted slot by slot (contiguous reads); only events with two or
+    # more are looked at one by one
+    count = np.zeros(n, np.int64)
+    for c in range(k):
+        for e in range(n):
+            count[e] += exists[c, e] & (e_cms[c, e] > cut)
+    for e in range(n):
+        for i in range(bg_off[e], bg_off[e + 1]):
+            count[e] += bg_e_cms[i] > cut
+    for e in range(n):
+        if count[e] < 2:
+            continue
+        m = 0
+        for c in range(k + bg_off[e + 1] - bg_off[e]):
+            if c < k:
+                if not (exists[c, e] and e_cms[c, e] > cut):
+                    continue
+                px, py, pz, en = p4[c, e, 0], p4[c, e, 1], p4[c, e, 2], p4[c, e, 3]
+                ec = e_cms[c, e]
+            else:
+                i = bg_off[e] + c - k
+                if not bg_e_cms[i] > cut:
+                    continue
+                px, py, pz, en = bg_p4[i, 0], bg_p4[i, 1], bg_p4[i, 2], bg_p4[i, 3]
+                ec = bg_e_cms[i]
+            if m >= size:
+                break
+            qx, qy, qz, _ = _boost_one(px, py, pz, en, bx, by, bz, b2, gamma, coef0)
+            q = math.sqrt(qx * qx + qy * qy + qz * qz)
+            th[m] = math.acos(min(max(qz / q, -1.0), 1.0)) if q > 0.0 else 0.0
+            ph[m] = math.atan2(qy, qx)
+            ee[m] = ec
+            m += 1
+        for i in range(m):
+            for j in range(i + 1, m):
+                d = abs(ph[i] - ph[j]) % two_pi
+                s = th[i] + th[j]
+                for v in range(n_pat):
+                    if not (ee[i] > e_low[v] and ee[j] > e_low[v]):
+                        continue
+                    if not (ee[i] > e_high[v] or ee[j] > e_high[v]):
+                        continue
+                    if dphi[v, 0] <= d <= dphi[v, 1] and theta_sum[v, 0] <= s <= theta_sum[v, 1]:
+                        out[v, e] = True
+    return out
+
+
+@numba.njit(cache=True)
+def merge_positions(sig_event, bg_offsets):  # pragma: no cover - compiled
+    """Where signal objects (sorted by event) and background objects (event-major offsets,
+    (N + 1,)) go in one list sorted by event, each event's signal objects first: (signal
+    positions, background positions, background event indices)."""
+    n = bg_offsets.shape[0] - 1
+    n_sig, n_bg = sig_event.shape[0], bg_offsets[n]
+    sig_pos = np.empty(n_sig, np.int64)
+    bg_pos = np.empty(n_bg, np.int64)
+    bg_ev = np.empty(n_bg, np.int64)
+    j = 0
+    out = 0
+    for k in range(n):
+        while j < n_sig and sig_event[j] == k:
+            sig_pos[j] = out
+            out += 1
+            j += 1
+        for i in range(bg_offsets[k], bg_offsets[k + 1]):
+            bg_pos[i] = out
+            bg_ev[i] = k
+            out += 1
+    return sig_pos, bg_pos, bg_ev

@@ -124,24 +124,29 @@ def test_pid_rates_reproduce_card_matrix(belle2):
 
 def test_trigger_lines(belle2):
     n = 3
-    events = {  # (N, k) per event, handed over slot-major (k, N)
+    events = {  # (N, k) per event, handed over slot-major (k, N); far from every turn-on
         "track_found": np.array([[True, True], [True, False], [False, False]]),
         "track_pt": np.array([[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]),
         "track_p": np.array([[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]),
         "track_theta": np.full((n, 2), np.pi / 2),
         "track_cos_phi": np.cos([[0.0, 3.0], [0.0, 0.5], [0.0, 0.0]]),
         "track_sin_phi": np.sin([[0.0, 3.0], [0.0, 0.5], [0.0, 0.0]]),
-        "track_is_muon": np.zeros((n, 2), bool),
+        "track_muon": np.zeros((n, 2), bool),
         "cluster_exists": np.array([[False], [False], [True]]),
-        "cluster_energy": np.array([[np.nan], [np.nan], [2.0]]),
-        "cluster_energy_cms": np.array([[np.nan], [np.nan], [1.5]]),
+        "cluster_energy": np.array([[np.nan], [np.nan], [3.0]]),
+        "cluster_energy_cms": np.array([[np.nan], [np.nan], [3.5]]),
         "cluster_theta": np.full((n, 1), np.pi / 2),
     }
     inputs = TriggerInputs(**{k: np.ascontiguousarray(v.T) for k, v in events.items()})
-    bits = trigger_bits(belle2.trigger, inputs)
-    assert bits["trg_two_track"].tolist() == [True, False, False]
-    assert bits["trg_single_track"].tolist() == [True, True, False]
-    assert bits["trg_single_photon"].tolist() == [False, False, True]
+    p4 = np.zeros((1, n, 4))
+    p4[..., 0] = p4[..., 3] = inputs.cluster_energy_cms
+    inputs.cluster_p4, inputs.cms_beta = p4, np.zeros(3)
+    rng = np.random.default_rng(1)
+    bits = trigger_bits(belle2.trigger, inputs, rng, belle2.trigger_patterns)
+    assert bits["trg_ffo"].tolist() == [True, False, False]  # 2 tracks, 172 deg apart
+    assert bits["trg_stt"].tolist() == [True, True, False]
+    assert bits["trg_lml1"].tolist() == [False, False, True]  # 3.5 GeV CM in the barrel
+    assert bits["trg_hie"].tolist() == [False, False, True]  # 3 GeV lab > 1 GeV
     assert bits["trg_any"].tolist() == [True, True, True]
 
 
@@ -151,8 +156,8 @@ def test_bad_pid_and_trigger_cards_name_the_field(tmp_path):
     (tmp_path / "a.toml").write_text(bad)
     with pytest.raises(CardError, match=r"pid\.regions\.acceptance\.K.*sum to 1"):
         load_detector(tmp_path / "a.toml")
-    (tmp_path / "b.toml").write_text(text.replace("muon_p = 0.7", "muon_p = 0.7\nmuon_q = 1"))
-    with pytest.raises(CardError, match=r"trigger\.single_muon\.muon_q.*unknown key"):
+    (tmp_path / "b.toml").write_text(text.replace("muons = 1", "muons = 1\nmuon_q = 1"))
+    with pytest.raises(CardError, match=r"trigger\.cdcklm1\.muon_q.*unknown key"):
         load_detector(tmp_path / "b.toml")
 
 

@@ -33,6 +33,7 @@ def load_checks() -> dict[str, CheckSpec]:
         checks_sensitivity,
         checks_theory,
         checks_tracking,
+        checks_trigger_pid,
     )
 
     return REGISTRY
