@@ -121,11 +121,24 @@ def width_invisible(mass, couplings: Couplings):
 
 def partial_widths(mass, couplings: Couplings) -> dict[str, float | np.ndarray]:
     """All partial widths in GeV, keyed by :data:`FINAL_STATES` (floats for a scalar mass, arrays
-    for an array of masses). 'pi+ pi-' and 'K+ K-' are exactly 0 (CP-odd ALP)."""
+    for an array of masses). 'pi+ pi-' and 'K+ K-' are exactly 0 (CP-odd ALP).
+
+    Couplings that run (``couplings.runs``) are evaluated at μ = m_a (:meth:`Couplings.at_scale`,
+    Bauer et al. arXiv:2012.12272, as ALPaca does), one mass at a time."""
     scalar = np.ndim(mass) == 0
     m = np.atleast_1d(np.asarray(mass, dtype=float))
     if np.any(~np.isfinite(m)) or np.any(m <= 0):
         raise ValueError(f"ALP mass must be finite and > 0 GeV, got {mass!r}")
+    if couplings.runs:
+        if np.any(m > couplings.start_scale):
+            raise ValueError(
+                f"ALP mass {float(np.max(m)):g} GeV is above the couplings' scale "
+                f"{couplings.start_scale:g} GeV"
+            )
+        rows = [partial_widths(float(mi), couplings.at_scale(float(mi))) for mi in m]
+        if scalar:
+            return rows[0]
+        return {k: np.array([r[k] for r in rows]) for k in FINAL_STATES}
     g_gg = width_gamma_gamma(m, couplings)
     g3c = _had.width_3pi(m, couplings, charged=True)
     g30 = _had.width_3pi(m, couplings, charged=False)
