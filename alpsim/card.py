@@ -211,9 +211,7 @@ def card_couplings(t: Table, mass: float | None = None) -> Couplings:
     if not any(v != 0.0 for v in values.values()):
         raise CardError(t.path, "all couplings are zero: the ALP would never decay", t.source)
     t.done()
-    return Couplings(
-        **values, m_chi=m_chi, Lambda=lam, scale=scale, basis=basis, running=running
-    )
+    return Couplings(**values, m_chi=m_chi, Lambda=lam, scale=scale, basis=basis, running=running)
 
 
 def _check_generatable(t: Table, key: str, mass: float) -> None:
