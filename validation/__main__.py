@@ -22,7 +22,13 @@ DEFAULT_OUT = Path(__file__).resolve().parent / "report"
 
 def load_checks() -> dict[str, CheckSpec]:
     """Import the check modules (registration happens on import) and return the registry."""
-    from . import checks_detector, checks_kinematics, checks_sensitivity, checks_theory  # noqa: F401
+    from . import (  # noqa: F401
+        checks_alpaca,
+        checks_detector,
+        checks_kinematics,
+        checks_sensitivity,
+        checks_theory,
+    )
 
     return REGISTRY
 
