@@ -235,14 +235,6 @@ def test_gluon_pipigamma_zero_between_rho_and_eta_prime():
     assert w.min() < 1e-2 * partial_widths(0.7, GLUON)["pi+ pi- gamma"]
 
 
-@pytest.mark.parametrize(("m", "ref_ev"), [(0.88, 20.1), (0.9, 150.0), (0.92, 822.0)])
-def test_gluon_pipigamma_known_deficit_before_eta_prime(m, ref_ev):
-    """Known difference: on the rise from the zero to the η′ pole ours is 3–4× below ASW [digi]
-    (same slope; ASW's zero is 12 MeV lower and its η′ term larger). Bounds document the gap."""
-    ratio = ref_ev / (partial_widths(m, GLUON)["pi+ pi- gamma"] / EV)
-    assert 2.0 < ratio < 6.0
-
-
 # ASW's a → γγ above the η′: direct term faded out over 1.0–1.1 GeV and the α_s-scaled flavour
 # singlet blended in over 1.0–1.2 GeV (hadronic.py, _A_matrix, _singlet_matrix). Tolerance 1.5:
 # digitisation (~20 %) × the interpolation choices (α̃_s line, windows) that ASW do not specify.
@@ -290,12 +282,22 @@ def test_gluon_3pi0_vs_asw(m, ref_ev):
     assert ref_ev / 1.7 < got < 1.7 * ref_ev
 
 
-@pytest.mark.parametrize(("m", "ref_ev"), [(0.8, 0.732), (0.9, 6.97)])
-def test_gluon_3pi_charged_known_deficit_above_0p75(m, ref_ev):
-    """Known difference: between the 3π⁰ zero and the η′ our π⁺π⁻π⁰ is 2–3.5× below ASW [digi]
-    (our s-slope, i.e. the η, η′ → π⁰ mixing term, is smaller). Bounds document the gap."""
-    ratio = ref_ev / (partial_widths(m, GLUON)["pi+ pi- pi0"] / EV)
-    assert 1.7 < ratio < 5.0
+# ALPaca 1.2.0 (arXiv:2508.08354), c_G = 1 at f = 1 TeV (C_GG = 1/16π² here), numerical running:
+# Γ(a → π⁺π⁻π⁰), Γ(a → 3π⁰) in GeV, with its rate factor K = 2.7 (ASW's mean over η and η′).
+ALPACA_3PI = {0.45: (3.8575e-15, 8.9876e-15), 0.5: (5.5501e-14, 9.0609e-14)}
+ALPACA_K_FACTOR = 2.7
+
+
+@pytest.mark.parametrize("m", sorted(ALPACA_3PI))
+def test_gluon_3pi_vs_alpaca_with_its_k_factor(m):
+    """Where the ALP decays like the η it mixes with (0.45–0.5 GeV), alpsim's 3π widths with
+    ALPaca's K instead of ours (fixed by PDG Γ(η → 3π)) agree with ALPaca within 25 %: the
+    factor ~2 between the two is the K-factor choice, nothing else (hadronic.py)."""
+    c = Couplings(C_GG=1.0 / (16 * math.pi**2))
+    pw = partial_widths(m, c)
+    scale = ALPACA_K_FACTOR / had.three_pi_k_factor()
+    for key, ref in zip(("pi+ pi- pi0", "pi0 pi0 pi0"), ALPACA_3PI[m], strict=True):
+        assert pw[key] * scale == pytest.approx(ref, rel=0.25), key
 
 
 def test_gluon_3pi0_zero_near_0p733():
