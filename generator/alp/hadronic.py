@@ -27,7 +27,8 @@ arXiv:1811.03474): what is computed, from which formula, and where it is still a
   12 MeV shift of the zero changes the width at 0.88 GeV by 3×; the rate integrated over the
   ρ–η′ window, which is what an analysis sees, is dominated by the η′ pole where we agree.
   2× below ASW at 2.0 GeV. Not pinned by a test; shown as a ratio in validation (ALPaca).
-  The generator's ππγ sampler (alp_decays.py) still draws m(ππ) from the Kroll–Wada shape F_π(s)/s, not the ρ-channel s|D|².
+  The generator's ππγ sampler (alp_decays.py) still draws m(ππ) from the Kroll–Wada shape
+  F_π(s)/s, not the ρ-channel s|D|².
 * **a → 3π, 3π⁰** (:func:`three_pi_amplitude`): M(π⁺π⁻π⁰) = √K [BNT17's consistent LO two-flavour
   term (ĉ_u − ĉ_d) m_π²(s − m_π²)/(2FΛ(m_a² − m_π²)) + Σ_{P=η,η′} θ_P c_P (1 + 3(s − s₀)/(m_P² −
   m_π²))]: ASW's picture (the ALP decays like the η, η′ it mixes with; θ_P of :func:`meson_mixing`)
