@@ -15,7 +15,8 @@ normalised *without* the explicit g², g'² (e.g. e² C̃_WW a W W̃/Λ). With t
 here it would contradict ``g_aW = 4 g² C_WW/Λ`` together with ``g_aγγ = s_W² g_aW`` (ILS, BaBar).
 We keep BNT17's own relation, which reproduces g_aγγ = s_W² g_aW for an ALP coupled only to SU(2)_L.
 
-Conversions to the "g" convention (L = −¼ g_aγγ a F F̃, −¼ g_aW a W W̃; g in GeV⁻¹; REFERENCES.md §1):
+Conversions to the "g" convention (L = −¼ g_aγγ a F F̃, −¼ g_aW a W W̃; g in GeV⁻¹; ILS,
+PRL 118 (2017) 111802):
 
     g_aγγ = 4 e² C_γγ / Λ = 16 π α C_γγ / Λ,      g_aW = 4 g² C_WW / Λ,  g² = e²/s_W².
 
@@ -58,7 +59,7 @@ DEFAULT_LAMBDA_GEV: float = 1000.0
 
 
 def g_agamma_from_C(C_gamma_gamma: float, Lambda: float = DEFAULT_LAMBDA_GEV) -> float:
-    """g_aγγ [GeV⁻¹] = 4 e² C_γγ/Λ (REFERENCES.md §1, BNT17 ↔ ILS conventions)."""
+    """g_aγγ [GeV⁻¹] = 4 e² C_γγ/Λ (BNT17 ↔ ILS conventions)."""
     return 4.0 * E2 * C_gamma_gamma / Lambda
 
 
@@ -68,7 +69,7 @@ def C_from_g_agamma(g_agamma: float, Lambda: float = DEFAULT_LAMBDA_GEV) -> floa
 
 
 def g_aW_from_C_WW(C_WW: float, Lambda: float = DEFAULT_LAMBDA_GEV) -> float:
-    """g_aW [GeV⁻¹] = 4 g² C_WW/Λ with g² = e²/s_W² (REFERENCES.md §1)."""
+    """g_aW [GeV⁻¹] = 4 g² C_WW/Λ with g² = e²/s_W² (ILS)."""
     return 4.0 * G2_WEAK * C_WW / Lambda
 
 
@@ -242,7 +243,7 @@ def _one_minus_sqrt_one_minus(x):
 def loop_f(tau):
     """BNT17 f(τ): arcsin(1/√τ) for τ ≥ 1; π/2 + (i/2) ln[(1+√(1−τ))/(1−√(1−τ))] for τ < 1.
 
-    Vectorised; returns a complex array. REFERENCES.md §2.
+    Vectorised; returns a complex array (BNT17 eq. (14)).
     """
     import numpy as np
 

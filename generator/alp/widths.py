@@ -73,7 +73,7 @@ def C_gamma_gamma_eff(mass, couplings: Couplings):
     C_γγ^eff = C_γγ + Σ_ℓ c_ℓℓ B₁(τ_ℓ)/(16π²) + Σ_{Q=c,b,t} 3 Q_Q² c_QQ B₁(τ_Q)/(16π²)
                + (2α/π)(C_WW/s_W²) B₂(τ_W) + [gluon / light-quark part, see hadronic.py],
 
-    τ_f = 4m_f²/m_a². REFERENCES.md §2 writes the fermion term without 1/(16π²): that is the
+    τ_f = 4m_f²/m_a². Without the 1/(16π²) the fermion term is the
     f-normalised (BNRST20) form, c_γγ^eff = c_γγ + Σ N_c Q_f² c_ff B₁; in the Λ-normalisation
     (e² C_γγ a F F̃/Λ, c_ff/2 derivative couplings) the anomaly gives the 1/(16π²)."""
     m = np.maximum(np.asarray(mass, dtype=float), 1e-300)
@@ -157,7 +157,7 @@ def width_leptons(mass, couplings: Couplings, final_state: str, loops: bool = Tr
 
 
 def width_invisible(mass, couplings: Couplings):
-    """Γ(a→χχ̄) = m_a m_χ² |c_χ|² β_χ/(8πΛ²) (same form as the lepton width; REFERENCES.md §2)."""
+    """Γ(a→χχ̄) = m_a m_χ² |c_χ|² β_χ/(8πΛ²) (same form as the lepton width, BNT17 Sec. 3)."""
     m = np.asarray(mass, dtype=float)
     mc = couplings.m_chi
     return m * mc * mc * couplings.c_chi**2 * _beta(m, mc) / (8.0 * math.pi * couplings.Lambda**2)

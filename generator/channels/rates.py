@@ -1,6 +1,6 @@
 """Production rates of ALPs in meson decays: B → K a, B → K* a and J/ψ → γ a.
 
-Conventions (REFERENCES.md §1, §3, §4):
+Conventions (ILS, Izaguirre–Lin–Shuve PRL 118 (2017) 111802; BNT17 arXiv:1708.00443):
 - the b → s coupling is defined by L ⊃ g_bs (∂_μ a) s̄_L γ^μ b_L (g_bs in GeV⁻¹);
 - the W coupling by L ⊃ −¼ g_aW a W W̃ and the photon coupling by L ⊃ −¼ g_aγγ a F F̃ (GeV⁻¹);
 - the fermion couplings are BNT17's c_ff (L ⊃ (c_ff/2)(∂^μ a/Λ) f̄ γ_μ γ₅ f).
@@ -59,7 +59,7 @@ def a0_bkstar(q2: ArrayLike) -> NDArray[np.float64]:
 def width_b_to_k_a(
     g_bs: float, m_a: ArrayLike, m_b: float | None = None, m_k: float | None = None
 ) -> NDArray[np.float64]:
-    """Γ(B → K a) in GeV (REFERENCES.md §3; ILS PRL 118 (2017) 111802, eq. (5)):
+    """Γ(B → K a) in GeV (ILS PRL 118 (2017) 111802, eq. (5)):
 
     Γ = m_B³ |g_bs|²/(64π) (1 − m_K²/m_B²)² f₀²(m_a²) λ^{1/2}(1, m_K²/m_B², m_a²/m_B²).
     Defaults: charged B and K masses from `particle`.
@@ -81,7 +81,7 @@ def width_b_to_k_a(
 def width_b_to_kstar_a(
     g_bs: float, m_a: ArrayLike, m_b: float | None = None, m_kstar: float | None = None
 ) -> NDArray[np.float64]:
-    """Γ(B → K* a) in GeV (REFERENCES.md §3; ILS eq. (5), axial current for B → K*):
+    """Γ(B → K* a) in GeV (ILS eq. (5), axial current for B → K*):
 
     Γ = m_B³ |g_bs|²/(64π) A₀²(m_a²) λ^{3/2}(1, m_K*²/m_B², m_a²/m_B²).
     Defaults: B0 and K*0 masses from `particle`.
@@ -94,7 +94,7 @@ def width_b_to_kstar_a(
 
 
 def branching_fraction(width_gev: ArrayLike, parent: int) -> NDArray[np.float64]:
-    """BR = Γ τ/ħ = Γ cτ/(ħc) with the parent's cτ from `particle` (REFERENCES.md §3)."""
+    """BR = Γ τ/ħ = Γ cτ/(ħc) with the parent's cτ from `particle`."""
     return np.asarray(width_gev) * pdg_ctau(parent) / HBARC_GEV_MM
 
 
@@ -107,7 +107,7 @@ def g_bs_w_loop(g_aW: float) -> float:
     """b → s coupling of a W-coupled ALP (GeV⁻¹), ILS PRL 118 (2017) 111802, eq. (4):
 
     g_bs = −(3√2 G_F M_W² g_aW/(16π²)) Σ_{α=c,t} V_αb V*_αs f(M_α²/M_W²),
-    with V_cb V*_cs = −V_tb V*_ts (REFERENCES.md §3: |g_bs| = 9.95e-5 g_aW). Used by BaBar,
+    with V_cb V*_cs = −V_tb V*_ts (|g_bs| = 9.95e-5 g_aW at |V_tbV_ts| = 0.0405). Used by BaBar,
     PRL 128 (2022) 131802. Sign convention: V_tb V_ts* taken as −|V_tb V_ts*| (V_ts < 0).
     """
     m_w = pdg_mass(W_BOSON)
@@ -141,8 +141,9 @@ def bf_b_to_kstar_a(couplings: Couplings, m_a: float, charged: bool = False) -> 
 
 
 def jpsi_gamma_a_ratio(g_agamma: float, m_a: ArrayLike, m_v: float | None = None) -> NDArray:
-    """B(V → γ a)/B(V → e+e−) for a photon-coupled ALP (MPRS JHEP 06 (2019) 091, eq. (2.?);
-    REFERENCES.md §4): m_V² g_aγγ² (1 − m_a²/m_V²)³/(32πα), α = α(0). V = J/ψ by default.
+    """B(V → γ a)/B(V → e+e−) for a photon-coupled ALP (Merlo, Pobbe, Rigolin, Sumensari,
+    "MPRS", JHEP 06 (2019) 091): m_V² g_aγγ² (1 − m_a²/m_V²)³/(32πα), α = α(0); V = J/ψ by
+    default. The charm-coupling term of that paper is not included (ALPaca has it).
     """
     m_v = pdg_mass(JPSI) if m_v is None else m_v
     m_a = np.asarray(m_a, dtype=float)
