@@ -64,6 +64,8 @@ CHANNELS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 #: final states with the same physics on both sides (leptons: tree level + induced couplings)
 SAME_PHYSICS = ("e+ e-", "mu+ mu-", "tau+ tau-")
+#: m_a range [GeV] where light-quark couplings act through ALP–meson mixing and VMD (hadronic.py)
+HADRONIC_GEV = (0.1, 3.0)
 #: benchmarks whose lepton couplings arise only at two loops (not judged, see width_rows)
 INDUCED_LEPTONS = ("photon", "W", "gluon")
 TOLERANCE = 0.03
@@ -197,9 +199,12 @@ def width_rows(name: str, masses) -> list[Row]:
             if fs == "gamma gamma":
                 ref_fs *= a_ratio2
                 note = "ALPaca × α(0)²/α(m_a)²"
-                judged = name in ("photon", "W", "lepton", "top")
+                hadronic = HADRONIC_GEV[0] < m < HADRONIC_GEV[1]
+                judged = name in ("photon", "W", "lepton") or (name == "top" and not hadronic)
                 if name in ("gluon", "universal"):
                     note += "; C_GG: chiral/VMD γγ below 3 GeV, ALPaca's two-loop a→gg→γγ above"
+                elif name == "top" and hadronic:
+                    note += "; induced light-quark couplings enter through the hadronic γγ model"
             if fs == "total" and name in ("photon", "W", "lepton", "top") and m < 0.2:
                 judged = True  # γγ and leptons only
                 ref_fs = ref["total"] - ref["gamma gamma"] * (1.0 - a_ratio2)

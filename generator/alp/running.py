@@ -43,8 +43,8 @@ from functools import lru_cache
 import numpy as np
 import scipy.constants as sc
 
+from .hadronic import ALPHA_S_MZ, pdg_mass
 from .hadronic import alpha_s as alpha_s_low
-from .hadronic import pdg_mass
 
 #: Bases a card may give the couplings in (see the module docstring).
 BASES: tuple[str, ...] = ("BNT17", "BNRST20")
@@ -53,8 +53,6 @@ RUNNING: tuple[str, ...] = ("numerical", "leading-log", "none")
 #: Matching scale μ_w in GeV (ALPaca's default ``ew_scale``; the μ_w dependence cancels at LL).
 EW_SCALE_GEV: float = 100.0
 
-#: α_s(M_Z) (PDG 2024, QCD review, world average).
-ALPHA_S_MZ: float = 0.1180
 #: 1/α̂(M_Z) in the MS-bar scheme (PDG 2024, Electroweak model review, Table 10.2 inputs).
 INV_ALPHA_MSBAR_MZ: float = 127.951
 #: sin²θ̂_W(M_Z) in the MS-bar scheme (PDG 2024, Electroweak model review). scipy.constants'
