@@ -66,3 +66,12 @@ def test_cli_alp_prints_production(capsys):
     out = capsys.readouterr().out
     assert "BR(B+ -> K+ a)" in out and "ALPs produced in the data set" in out
     assert "basis BNT17" in out
+
+
+def test_alpaca_check_skips_cleanly_without_alpaca(monkeypatch, tmp_path):
+    from validation import alpaca_compare, checks_alpaca
+    from validation.report import INFO, Context
+
+    monkeypatch.setattr(alpaca_compare, "available", lambda: False)
+    rows = checks_alpaca.alpaca_side_by_side(Context(tmp_path, quick=True))
+    assert len(rows) == 1 and rows[0].status == INFO and "not installed" in rows[0].note
