@@ -162,11 +162,40 @@ COUPLING_KEYS = (
 COUPLING_SHORTCUTS = ("g_agg", "g_aW", "c_ll", "c_qq")
 
 
-def card_couplings(t: Table) -> Couplings:
-    """[alp.couplings]: BNT17 couplings with Λ (GeV), or the g_aγγ / g_aW shortcuts."""
-    t.only(*COUPLING_KEYS, *COUPLING_SHORTCUTS, "Lambda", "m_chi")
+#: Scale, basis and running of [alp.couplings] (generator/alp/running.py).
+COUPLING_SETTINGS = ("Lambda", "m_chi", "scale", "basis", "running")
+
+
+def card_couplings(t: Table, mass: float | None = None) -> Couplings:
+    """[alp.couplings]: couplings with Λ (GeV), or the g_aγγ / g_aW shortcuts, given at
+    ``scale`` (GeV, default Λ; not below the ALP ``mass``) in ``basis`` ("BNT17": Bauer–Neubert–
+    Thamm arXiv:1708.00443, C_XX with g_X² C_XX a/Λ; "BNRST20": arXiv:2012.12272, the card's
+    C_GG, C_WW, C_BB read as c_XX with α_X/(4π) c_XX a/Λ, i.e. C_XX = c_XX/(16π²)) and run to
+    each process with ``running`` ("numerical", "leading-log" or "none")."""
+    from .generator.alp.running import BASES, RUNNING
+
+    t.only(*COUPLING_KEYS, *COUPLING_SHORTCUTS, *COUPLING_SETTINGS)
     lam = t.number("Lambda", 1000.0, lo=1.0, hi=1e19, unit="GeV")
+    basis = t.string("basis", "BNT17", choices=BASES)
+    running = t.string("running", "numerical", choices=RUNNING)
+    scale = t.number("scale", None, lo=1e-3, hi=1e19, unit="GeV") if t.has("scale") else None
+    if scale is not None and mass is not None and scale < mass:
+        raise t.error(
+            "scale",
+            f"= {scale!r} GeV is below the ALP mass {mass!r} GeV: couplings run down to the "
+            "process scale, so they must be given at or above m_a",
+        )
+    if scale is None and mass is not None and lam < mass and running != "none":
+        raise t.error(
+            "Lambda",
+            f"= {lam!r} GeV is below the ALP mass {mass!r} GeV: the couplings are given at Λ "
+            "unless 'scale' says otherwise, and they run down to m_a",
+        )
     values = {k: t.number(k, lo=-MAX_COUPLING, hi=MAX_COUPLING) for k in COUPLING_KEYS if t.has(k)}
+    if basis == "BNRST20":
+        for k in ("C_GG", "C_WW", "C_BB"):
+            if k in values:
+                values[k] /= 16.0 * np.pi**2
     for short, fields in (
         ("c_ll", ("c_ee", "c_mumu", "c_tautau")),
         ("c_qq", ("c_uu", "c_dd", "c_ss", "c_cc", "c_bb", "c_tt")),
@@ -188,7 +217,7 @@ def card_couplings(t: Table) -> Couplings:
     if not any(v != 0.0 for v in values.values()):
         raise CardError(t.path, "all couplings are zero: the ALP would never decay", t.source)
     t.done()
-    return Couplings(**values, m_chi=m_chi, Lambda=lam)
+    return Couplings(**values, m_chi=m_chi, Lambda=lam, scale=scale, basis=basis, running=running)
 
 
 def _check_generatable(t: Table, key: str, mass: float) -> None:
@@ -228,7 +257,7 @@ def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
                     "fix the lifetime and branching fractions (use alp.generate to "
                     "choose the final states to generate)",
                 )
-        couplings = card_couplings(t.table("couplings"))
+        couplings = card_couplings(t.table("couplings"), mass)
         model = AlpModel.from_couplings(mass, couplings)
         brs = {k: float(v) for k, v in model.branching_fractions.items()}
         generate = t.raw("generate", None)

@@ -225,6 +225,9 @@ def _alp(args: argparse.Namespace) -> int:
         print(f"alpsim: error: {exc}", file=sys.stderr)
         return 2
     print(alp_table(model))
+    from .generator.alp.production import format_production, production_rates
+
+    print("\n" + format_production(production_rates(args.mass, couplings)))
     return 0
 
 

@@ -76,11 +76,11 @@ def _block_parser(parent: str):
 def decay_modes(parent: str) -> tuple[tuple[float, tuple[str, ...]], ...]:
     """(branching fraction, daughter names) of every channel of `parent` (EvtGen names)."""
     p = _block_parser(parent)
-    out = []
-    for mode in p._find_decay_modes(parent):
-        d = p._decay_mode_details(mode, display_photos_keyword=False)
-        out.append((float(d["bf"]), tuple(str(x) for x in d["fs"])))
-    return tuple(out)
+    # public API (decaylanguage DecFileParser): the daughters are kept stable, so each mode is
+    # one level deep whether `p` holds only this block or the whole table
+    daughters = {d for mode in p.list_decay_modes(parent) for d in mode}
+    chains = p.build_decay_chains(parent, stable_particles=daughters)[parent]
+    return tuple((float(m["bf"]), tuple(str(x) for x in m["fs"])) for m in chains)
 
 
 def dec_branching_fraction(parent: str, daughters: list[str] | tuple[str, ...]) -> float:

@@ -28,7 +28,7 @@ from alpsim.generator.alp import hadronic as had
 from alpsim.generator.alp.couplings import ALPHA_EM, SIN2_THETA_W, loop_B1, loop_B2
 
 HBARC_REF_GEV_M = 1.973269804e-16  # REFERENCES.md §2
-ALPHA_REF = 1.0 / 137.035999  # REFERENCES.md §9
+ALPHA_REF = 1.0 / 137.035999  # CODATA 2018 (1/137.035999084)
 
 
 def mass_gev(pdgid: int) -> float:
@@ -41,7 +41,7 @@ def sig3(x: float) -> float:
 
 # ---------------------------------------------------------------- conventions ----------------
 def test_alpha_and_conversions():
-    assert ALPHA_EM == pytest.approx(ALPHA_REF, rel=1e-12)
+    assert ALPHA_EM == pytest.approx(ALPHA_REF, rel=2e-9)  # CODATA 2022 vs 2018: 1.3e-9
     assert g_agamma_from_C(1.0, 1000.0) == pytest.approx(16 * math.pi * ALPHA_REF / 1000.0, 1e-12)
     assert C_from_g_agamma(g_agamma_from_C(0.37, 250.0), 250.0) == pytest.approx(0.37, 1e-12)
     c = Couplings.from_g_agamma(2.5e-4, Lambda=300.0)
@@ -70,14 +70,14 @@ def test_couplings_validation():
 # ---------------------------------------------------------------- reference points -----------
 def test_gamma_gamma_reference_point():
     g, m = 1e-3, 1.0
-    w = partial_widths(m, Couplings.from_g_agamma(g))["gamma gamma"]
+    w = partial_widths(m, Couplings.from_g_agamma(g, running="none"))["gamma gamma"]
     assert w == pytest.approx(g**2 * m**3 / (64 * math.pi), rel=1e-9)
     assert sig3(w) == 4.97e-9  # REFERENCES.md §2 [calc]
 
 
 def test_gamma_gamma_ctau_reference_point():
     g, m = 1e-5, 0.2
-    c = Couplings.from_g_agamma(g)
+    c = Couplings.from_g_agamma(g, running="none")
     gam = total_width(m, c)  # only γγ is open for a photon-only ALP at 0.2 GeV
     expected_mm = HBARC_REF_GEV_M * 1e3 / (g**2 * m**3 / (64 * math.pi))
     assert ctau_mm(gam) == pytest.approx(expected_mm, rel=1e-9)
@@ -93,7 +93,7 @@ def test_mumu_reference_point():
 
 
 def test_lepton_and_invisible_widths_formula():
-    c = Couplings(c_ee=0.3, c_tautau=2.0, m_chi=0.4, c_chi=5.0, Lambda=2000.0)
+    c = Couplings(c_ee=0.3, c_tautau=2.0, m_chi=0.4, c_chi=5.0, Lambda=2000.0, running="none")
     m = 4.2
     pw = partial_widths(m, c)
     for key, ml, cl in (("e+ e-", mass_gev(11), 0.3), ("tau+ tau-", mass_gev(15), 2.0),
@@ -235,14 +235,6 @@ def test_gluon_pipigamma_zero_between_rho_and_eta_prime():
     assert w.min() < 1e-2 * partial_widths(0.7, GLUON)["pi+ pi- gamma"]
 
 
-@pytest.mark.parametrize(("m", "ref_ev"), [(0.88, 20.1), (0.9, 150.0), (0.92, 822.0)])
-def test_gluon_pipigamma_known_deficit_before_eta_prime(m, ref_ev):
-    """Known difference: on the rise from the zero to the η′ pole ours is 3–4× below ASW [digi]
-    (same slope; ASW's zero is 12 MeV lower and its η′ term larger). Bounds document the gap."""
-    ratio = ref_ev / (partial_widths(m, GLUON)["pi+ pi- gamma"] / EV)
-    assert 2.0 < ratio < 6.0
-
-
 # ASW's a → γγ above the η′: direct term faded out over 1.0–1.1 GeV and the α_s-scaled flavour
 # singlet blended in over 1.0–1.2 GeV (hadronic.py, _A_matrix, _singlet_matrix). Tolerance 1.5:
 # digitisation (~20 %) × the interpolation choices (α̃_s line, windows) that ASW do not specify.
@@ -290,12 +282,22 @@ def test_gluon_3pi0_vs_asw(m, ref_ev):
     assert ref_ev / 1.7 < got < 1.7 * ref_ev
 
 
-@pytest.mark.parametrize(("m", "ref_ev"), [(0.8, 0.732), (0.9, 6.97)])
-def test_gluon_3pi_charged_known_deficit_above_0p75(m, ref_ev):
-    """Known difference: between the 3π⁰ zero and the η′ our π⁺π⁻π⁰ is 2–3.5× below ASW [digi]
-    (our s-slope, i.e. the η, η′ → π⁰ mixing term, is smaller). Bounds document the gap."""
-    ratio = ref_ev / (partial_widths(m, GLUON)["pi+ pi- pi0"] / EV)
-    assert 1.7 < ratio < 5.0
+# ALPaca 1.2.0 (arXiv:2508.08354), c_G = 1 at f = 1 TeV (C_GG = 1/16π² here), numerical running:
+# Γ(a → π⁺π⁻π⁰), Γ(a → 3π⁰) in GeV, with its rate factor K = 2.7 (ASW's mean over η and η′).
+ALPACA_3PI = {0.45: (3.8575e-15, 8.9876e-15), 0.5: (5.5501e-14, 9.0609e-14)}
+ALPACA_K_FACTOR = 2.7
+
+
+@pytest.mark.parametrize("m", sorted(ALPACA_3PI))
+def test_gluon_3pi_vs_alpaca_with_its_k_factor(m):
+    """Where the ALP decays like the η it mixes with (0.45–0.5 GeV), alpsim's 3π widths with
+    ALPaca's K instead of ours (fixed by PDG Γ(η → 3π)) agree with ALPaca within 25 %: the
+    factor ~2 between the two is the K-factor choice, nothing else (hadronic.py)."""
+    c = Couplings(C_GG=1.0 / (16 * math.pi**2))
+    pw = partial_widths(m, c)
+    scale = ALPACA_K_FACTOR / had.three_pi_k_factor()
+    for key, ref in zip(("pi+ pi- pi0", "pi0 pi0 pi0"), ALPACA_3PI[m], strict=True):
+        assert pw[key] * scale == pytest.approx(ref, rel=0.25), key
 
 
 def test_gluon_3pi0_zero_near_0p733():
@@ -401,7 +403,8 @@ def test_widths_scale_as_coupling_squared():
     w1 = partial_widths(masses, GENERIC)
     w3 = partial_widths(masses, GENERIC.scaled(3.0))
     for k in FINAL_STATES:
-        np.testing.assert_allclose(w3[k], 9.0 * w1[k], rtol=1e-10, atol=0, err_msg=k)
+        # the running is linear in the couplings; rtol: the ODE solver's tolerance (1e-11)
+        np.testing.assert_allclose(w3[k], 9.0 * w1[k], rtol=1e-7, atol=0, err_msg=k)
 
 
 def test_exact_zero_below_and_continuity_across_thresholds():
@@ -467,13 +470,13 @@ def test_property_finite_nonnegative_normalised(m, logs, signs):
 @given(m=st.floats(1e-3, 10.0), lg=st.floats(-8.0, 2.0))
 def test_property_photon_alp_is_g2_m3(m, lg):
     g = 10.0**lg
-    w = partial_widths(m, Couplings.from_g_agamma(g))["gamma gamma"]
+    w = partial_widths(m, Couplings.from_g_agamma(g, running="none"))["gamma gamma"]
     assert w == pytest.approx(g * g * m**3 / (64 * math.pi), rel=1e-9)
 
 
 # ---------------------------------------------------------------- AlpModel -------------------
 def test_alp_model_from_couplings():
-    c = Couplings.from_g_agamma(1e-5)
+    c = Couplings.from_g_agamma(1e-5, running="none")
     mod = AlpModel.from_couplings(0.2, c)
     assert mod.branching_fractions["gamma gamma"] == 1.0
     assert mod.ctau == pytest.approx(ctau_mm(total_width(0.2, c)), rel=1e-12)

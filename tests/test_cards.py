@@ -111,7 +111,7 @@ def test_bad_event_count_argument_exit_two(default_card):
 COUPLING_CARD = (
     BASE_CARD.replace("ctau = 1.0\n", "")
     .replace("branching_fraction = 1e-6\n", "")
-    .replace('[alp.decays]\n"gamma gamma" = 1.0', "[alp.couplings]\ng_agg = 1e-4")
+    .replace('[alp.decays]\n"gamma gamma" = 1.0', '[alp.couplings]\ng_agg = 1e-4\nrunning = "none"')
 )
 
 
@@ -119,7 +119,7 @@ def test_coupling_card_gives_model_lifetime(write_card):
     from alpsim.generator.alp import AlpModel, Couplings
 
     card = load_card(write_card(COUPLING_CARD))
-    model = AlpModel.from_couplings(1.0, Couplings.from_g_agamma(1e-4))
+    model = AlpModel.from_couplings(1.0, Couplings.from_g_agamma(1e-4, running="none"))
     assert card.alp.ctau == pytest.approx(model.ctau, rel=1e-12)
     assert card.alp.decays["gamma gamma"] > 0.99
     assert sum(card.alp.decays.values()) == pytest.approx(1.0, abs=1e-12)

@@ -26,6 +26,7 @@ DEFAULT_OUT = Path("alpsim-validation-report")  # in the current directory, neve
 def load_checks() -> dict[str, CheckSpec]:
     """Import the check modules (registration happens on import) and return the registry."""
     from . import (  # noqa: F401
+        checks_alpaca,
         checks_calorimeter,
         checks_detector,
         checks_kinematics,

@@ -15,15 +15,23 @@ normalised *without* the explicit g², g'² (e.g. e² C̃_WW a W W̃/Λ). With t
 here it would contradict ``g_aW = 4 g² C_WW/Λ`` together with ``g_aγγ = s_W² g_aW`` (ILS, BaBar).
 We keep BNT17's own relation, which reproduces g_aγγ = s_W² g_aW for an ALP coupled only to SU(2)_L.
 
-Conversions to the "g" convention (L = −¼ g_aγγ a F F̃, −¼ g_aW a W W̃; g in GeV⁻¹; REFERENCES.md §1):
+Conversions to the "g" convention (L = −¼ g_aγγ a F F̃, −¼ g_aW a W W̃; g in GeV⁻¹; ILS,
+PRL 118 (2017) 111802):
 
     g_aγγ = 4 e² C_γγ / Λ = 16 π α C_γγ / Λ,      g_aW = 4 g² C_WW / Λ,  g² = e²/s_W².
 
-α choice: every photon coupling uses α(0) = 1/137.035999 (REFERENCES.md §9). hepunits (2.4) has
-no fine-structure constant, so the value is taken from REFERENCES.md §9. Real photons couple with
-α(0); using α(m_a) instead would raise Γ(a→γγ) at fixed C_γγ by 1–7 % over 1 MeV–10 GeV. For the
-g-convention conversions α cancels in Γ(a→γγ) = g_aγγ² m_a³/(64π), so reference numbers quoted in g
-are reproduced exactly whatever α is. sin²θ_W = 0.2312 (MS-bar at M_Z, REFERENCES.md §9).
+α choice: every photon coupling uses α(0), the fine-structure constant of scipy.constants
+(CODATA). Real photons couple with α(0); using α(m_a) instead would raise Γ(a→γγ) at fixed C_γγ
+by 1–7 % over 1 MeV–10 GeV (ALPaca, arXiv:2508.08354, uses α(m_a): the validation's ratio plot
+shows this). For the g-convention conversions α cancels in Γ(a→γγ) = g_aγγ² m_a³/(64π), so
+reference numbers quoted in g are reproduced exactly whatever α is. sin²θ_W = 0.23122, MS-bar at
+M_Z (PDG 2024, Electroweak model review; scipy's "weak mixing angle" is the on-shell value
+1 − M_W²/M_Z² = 0.223, a different quantity), used for g_aγγ = s_W² g_aW (ILS, BaBar).
+
+Scale, basis and running: the couplings are given at ``scale`` (GeV; default Λ) in ``basis``
+("BNT17" or "BNRST20", see :mod:`.running`) and run to the scale of each process with
+``running`` = "numerical" (default), "leading-log" or "none" (Bauer et al., JHEP 04 (2021) 063,
+arXiv:2012.12272). :meth:`Couplings.at_scale` gives the low-energy couplings at μ.
 
 Lepton-flavour-violating couplings c_τμ, c_τe (same normalisation as c_ff) and the dark fermion
 χ (mass m_chi in GeV, axial coupling c_chi, same normalisation) are stored here for the channel
@@ -33,12 +41,14 @@ modules (τ→ℓa) and for a→χχ̄.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
-#: Fine-structure constant α(0) (REFERENCES.md §9; not available in hepunits 2.4).
-ALPHA_EM: float = 1.0 / 137.035999
-#: sin²θ_W(M_Z) in the MS-bar scheme (REFERENCES.md §9).
-SIN2_THETA_W: float = 0.2312
+import scipy.constants as sc
+
+#: Fine-structure constant α(0) (scipy.constants, CODATA).
+ALPHA_EM: float = sc.alpha
+#: sin²θ̂_W(M_Z), MS-bar (PDG 2024, Electroweak model review; not held by a library).
+SIN2_THETA_W: float = 0.23122
 #: e² = 4πα(0).
 E2: float = 4.0 * math.pi * ALPHA_EM
 #: SU(2)_L coupling squared g² = e²/s_W².
@@ -49,7 +59,7 @@ DEFAULT_LAMBDA_GEV: float = 1000.0
 
 
 def g_agamma_from_C(C_gamma_gamma: float, Lambda: float = DEFAULT_LAMBDA_GEV) -> float:
-    """g_aγγ [GeV⁻¹] = 4 e² C_γγ/Λ (REFERENCES.md §1, BNT17 ↔ ILS conventions)."""
+    """g_aγγ [GeV⁻¹] = 4 e² C_γγ/Λ (BNT17 ↔ ILS conventions)."""
     return 4.0 * E2 * C_gamma_gamma / Lambda
 
 
@@ -59,7 +69,7 @@ def C_from_g_agamma(g_agamma: float, Lambda: float = DEFAULT_LAMBDA_GEV) -> floa
 
 
 def g_aW_from_C_WW(C_WW: float, Lambda: float = DEFAULT_LAMBDA_GEV) -> float:
-    """g_aW [GeV⁻¹] = 4 g² C_WW/Λ with g² = e²/s_W² (REFERENCES.md §1)."""
+    """g_aW [GeV⁻¹] = 4 g² C_WW/Λ with g² = e²/s_W² (ILS)."""
     return 4.0 * G2_WEAK * C_WW / Lambda
 
 
@@ -98,9 +108,28 @@ class Couplings:
     m_chi: float = 0.0
     c_chi: float = 0.0
     Lambda: float = DEFAULT_LAMBDA_GEV
+    #: scale μ₀ [GeV] at which the couplings are given (None: Λ); basis and running of
+    #: :mod:`.running` (input basis only for the record: the fields are always BNT17's).
+    scale: float | None = None
+    basis: str = "BNT17"
+    running: str = "numerical"
 
     def __post_init__(self) -> None:
+        from .running import BASES, RUNNING
+
+        if self.basis not in BASES:
+            raise ValueError(f"Couplings.basis: {self.basis!r} is not one of {', '.join(BASES)}")
+        if self.running not in RUNNING:
+            raise ValueError(
+                f"Couplings.running: {self.running!r} is not one of {', '.join(RUNNING)}"
+            )
+        if self.scale is not None and not (
+            isinstance(self.scale, (int, float)) and math.isfinite(self.scale) and self.scale > 0
+        ):
+            raise ValueError(f"Couplings.scale: {self.scale!r} GeV must be positive")
         for f in fields(self):
+            if f.name in ("scale", "basis", "running"):
+                continue
             v = getattr(self, f.name)
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
                 raise ValueError(f"Couplings.{f.name}: {v!r} is not a finite number")
@@ -108,6 +137,42 @@ class Couplings:
             raise ValueError(f"Couplings.Lambda: {self.Lambda!r} GeV must be positive")
         if self.m_chi < 0:
             raise ValueError(f"Couplings.m_chi: {self.m_chi!r} GeV must be >= 0")
+
+    # ---- scale ----------------------------------------------------------------------------
+    @property
+    def start_scale(self) -> float:
+        """Scale μ₀ in GeV at which the couplings are given (Λ unless ``scale`` is set)."""
+        return self.Lambda if self.scale is None else float(self.scale)
+
+    @property
+    def runs(self) -> bool:
+        """True if the couplings are run from μ₀ to the process scale (``running`` ≠ "none")."""
+        return self.running != "none"
+
+    def at_scale(self, mu: float) -> Couplings:
+        """The flavour-diagonal couplings at μ ≤ μ₀ (GeV) after running and weak-scale matching
+        (:mod:`.running`), as fixed couplings (``running = "none"``, ``scale = μ``). The top
+        is integrated out at μ_w (its effects live on in the induced couplings); C_GG, C_WW and
+        C_BB do not run at one loop."""
+        if not self.runs:
+            return self
+        from .running import evolve
+
+        low = evolve(self, mu)
+        ax = low.axial
+        return replace(
+            self,
+            c_uu=ax["u"], c_dd=ax["d"], c_ss=ax["s"], c_cc=ax["c"], c_bb=ax["b"], c_tt=0.0,
+            c_ee=ax["e"], c_mumu=ax["mu"], c_tautau=ax["tau"],
+            scale=float(mu), running="none",
+        )  # fmt: skip
+
+    def describe_scale(self) -> str:
+        """One line: basis, Λ, input scale and running (printed by `alpsim alp`)."""
+        return (
+            f"couplings in basis {self.basis} at scale {self.start_scale:g} GeV "
+            f"(Λ = {self.Lambda:g} GeV), running: {self.running}"
+        )
 
     # ---- derived quantities -------------------------------------------------------------
     @property
@@ -134,9 +199,9 @@ class Couplings:
         kw = {
             f.name: getattr(self, f.name) * factor
             for f in fields(self)
-            if f.name not in ("Lambda", "m_chi")
+            if f.name not in ("Lambda", "m_chi", "scale", "basis", "running")
         }
-        return Couplings(**kw, Lambda=self.Lambda, m_chi=self.m_chi)
+        return replace(self, **kw)
 
     # ---- constructors -------------------------------------------------------------------
     @classmethod
@@ -178,7 +243,7 @@ def _one_minus_sqrt_one_minus(x):
 def loop_f(tau):
     """BNT17 f(τ): arcsin(1/√τ) for τ ≥ 1; π/2 + (i/2) ln[(1+√(1−τ))/(1−√(1−τ))] for τ < 1.
 
-    Vectorised; returns a complex array. REFERENCES.md §2.
+    Vectorised; returns a complex array (BNT17 eq. (14)).
     """
     import numpy as np
 

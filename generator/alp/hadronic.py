@@ -21,9 +21,14 @@ arXiv:1811.03474): what is computed, from which formula, and where it is still a
   0.74 GeV instead of ASW's 0.84 GeV), blended into the same singlet above 1 GeV; interferes with
   the photon-coupling Kroll–Wada term (:func:`width_pipigamma`). Against ASW [digi]: within 1.1
   at 0.6–0.7 GeV, 1.3 at 0.8, 1.4 at 1.0, 1.2 at 1.2–1.8 GeV; zero at 0.85 GeV (ASW 0.838).
-  Still different: 3–4× below ASW on the rise from the zero to the η′ pole (0.87–0.92 GeV;
-  same slope, our zero 12 MeV higher), 2× below at 2.0 GeV. The generator's ππγ sampler
-  (alp_decays.py) still draws m(ππ) from the Kroll–Wada shape F_π(s)/s, not the ρ-channel s|D|².
+  Still different, and why: 3–4× below ASW (4–10× below ALPaca) on the rise from the zero
+  to the η′ pole (0.87–0.92 GeV): the width there is |θ_η + θ_η′/√2|² across a zero whose
+  position depends on the mixing angles (ASW 0.838, ours 0.85 GeV, ALPaca between), so a
+  12 MeV shift of the zero changes the width at 0.88 GeV by 3×; the rate integrated over the
+  ρ–η′ window, which is what an analysis sees, is dominated by the η′ pole where we agree.
+  2× below ASW at 2.0 GeV. Not pinned by a test; shown as a ratio in validation (ALPaca).
+  The generator's ππγ sampler (alp_decays.py) still draws m(ππ) from the Kroll–Wada shape
+  F_π(s)/s, not the ρ-channel s|D|².
 * **a → 3π, 3π⁰** (:func:`three_pi_amplitude`): M(π⁺π⁻π⁰) = √K [BNT17's consistent LO two-flavour
   term (ĉ_u − ĉ_d) m_π²(s − m_π²)/(2FΛ(m_a² − m_π²)) + Σ_{P=η,η′} θ_P c_P (1 + 3(s − s₀)/(m_P² −
   m_π²))]: ASW's picture (the ALP decays like the η, η′ it mixes with; θ_P of :func:`meson_mixing`)
@@ -31,9 +36,13 @@ arXiv:1811.03474): what is computed, from which formula, and where it is still a
   T_P,uu); M(3π⁰) = 3M(s₀), flat. K = 1.27 is an empirical rate factor fixed by PDG Γ(η → 3π)
   (LO ChPT lacks ππ rescattering); × F(m_a)². Against ASW [digi]: within 1.6 (ours below) for
   π⁺π⁻π⁰ at 0.45–0.7 GeV and 3π⁰ at 0.45–0.9 GeV; 3π⁰'s zero at 0.733 GeV reproduced. Still
-  different: (i) a common ~1.5 (ASW/ALPaca use K = 2.7, a mean over η and η′ that overshoots
-  η → 3π; our LO U(3) η′ → 3π instead overshoots PDG by 1.8× (π⁺π⁻π⁰) and 3.1× (3π⁰));
-  (ii) π⁺π⁻π⁰ 2–3.5× below ASW between 0.75 GeV and the η′ (smaller s-slope); (iii) no σ/f₀/f₂/ρ
+  different: (i) a common ~1.5–2 (ASW/ALPaca use K = 2.7, a mean over η and η′ that overshoots
+  η → 3π; our LO U(3) η′ → 3π instead overshoots PDG by 1.8× (π⁺π⁻π⁰) and 3.1× (3π⁰)). We
+  keep K from η → 3π because the ALP below 0.7 GeV decays like the η; with ALPaca's K = 2.7
+  ours agrees with ALPaca 1.2.0 within 5–21 % at 0.45–0.5 GeV (tests/test_alp_model.py);
+  (ii) π⁺π⁻π⁰ 2–3.5× below ASW (≈5× below ALPaca) between 0.75 GeV and the η′: our s-slope
+  of the η, η′ terms is the LO P–π⁰ mixing one, ASW's amplitude carries a larger η′ term; the
+  region is 0.2 GeV wide and 3π is < 10 % of the total width there; (iii) no σ/f₀/f₂/ρ
   ππ resonances (ALPaca's extension) and no α_s-singlet treatment of 3π above 1.15 GeV; above the η′
   ALPINIST's digitisation stops (0.957 GeV), the LO extrapolation there is a few eV (≪ ηππ).
 * **a → ηππ** (in "hadrons"): a₀(980) exchange with derivative couplings (ASW eq. (S51)),
@@ -49,7 +58,8 @@ arXiv:1811.03474): what is computed, from which formula, and where it is still a
 Comparison with ASW (ALPINIST's digitisation, C_GG = 1, Λ = 1 TeV): see tests/test_alp_model.py
 and validation/alp_model_curves.py. Constants not in `particle`: f_π = 130.2 MeV, α_s(M_Z) = 0.1180
 (PDG 2024, two-loop running, frozen below 1 GeV), BR(η′ → ηπ⁺π⁻, ηπ⁰π⁰) = 42.5 %, 22.4 %,
-BR(η → π⁺π⁻π⁰, 3π⁰) = 22.92 %, 32.57 % (PDG).
+BR(η → π⁺π⁻π⁰, 3π⁰) = 22.92 %, 32.57 % (PDG 2024 summary table; `particle` has no
+branching fractions).
 """
 
 from __future__ import annotations
@@ -182,7 +192,8 @@ def _smoothstep_nodes(lo, hi):
 
 
 # ---- a → 3π --------------------------------------------------------------------------------
-#: PDG 2024 η → π⁺π⁻π⁰ and η → 3π⁰ branching fractions (not in `particle`): the data that fix
+#: PDG 2024 η → π⁺π⁻π⁰ = (22.92 ± 0.28) % and η → 3π⁰ = (32.57 ± 0.21) % (summary table;
+#: `particle` holds no branching fractions): the data that fix
 #: the rate normalisation K of the LO isospin-breaking 3π amplitudes (:func:`three_pi_k_factor`).
 BR_ETA_3PI_C, BR_ETA_3PI_0 = 0.2292, 0.3257
 

@@ -103,6 +103,7 @@ def alp_table(model: AlpModel) -> str:
     kind = "model-independent spin-0" if model.model_independent_state else "from couplings"
     lines = [
         f"ALP m_a = {model.mass:.6g} GeV ({kind})",
+        *([model.couplings.describe_scale()] if model.couplings is not None else []),
         f"total width = {model.width:.4e} GeV    c*tau = {model.ctau:.4e} mm",
         f"{'final state':<16}{'width [GeV]':>14}{'BR':>14}",
         "-" * 44,

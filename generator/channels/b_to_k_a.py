@@ -40,6 +40,7 @@ from ..generic_b import dec_branching_fraction, generic_decays, phase_space
 from ..kinematics import boost, sample_cos_theta, two_body_decay, velocity
 from . import rates
 from .base import AlpSettings, generate_modes
+from .normalisation import pdg_branching_fraction
 
 UPSILON_4S, B_PLUS, B_ZERO, K_PLUS, K_SHORT, PI_PLUS, PI_ZERO = 300553, 521, 511, 321, 310, 211, 111
 
@@ -50,9 +51,9 @@ MESON_BW_RANGE = 20.0
 
 
 def upsilon_fraction(charged: bool) -> float:
-    """Fraction of BB̄ pairs that are B+B− (charged) or B0B̄0, EvtGen DECAY_BELLE2.DEC."""
-    pp = dec_branching_fraction("Upsilon(4S)", ["B+", "B-"])
-    zz = dec_branching_fraction("Upsilon(4S)", ["B0", "anti-B0"])
+    """Fraction of BB̄ pairs that are B+B− (charged) or B0B̄0 (PDG 2024, normalisation.py)."""
+    pp = pdg_branching_fraction("Upsilon(4S)", ["B+", "B-"])
+    zz = pdg_branching_fraction("Upsilon(4S)", ["B0", "anti-B0"])
     return (pp if charged else zz) / (pp + zz)
 
 
@@ -66,8 +67,8 @@ def meson_masses(rng: np.random.Generator, pdg: int, n: int) -> np.ndarray:
 
 
 def meson_gg_fraction(background: str) -> float:
-    """BF(P → γγ) of a background meson, EvtGen DECAY_BELLE2.DEC."""
-    return dec_branching_fraction(BACKGROUNDS[background][1], ["gamma", "gamma"])
+    """BF(P → γγ) of a background meson (PDG 2024, normalisation.py)."""
+    return pdg_branching_fraction(BACKGROUNDS[background][1], ["gamma", "gamma"])
 
 
 def upsilon_to_bb(
@@ -338,7 +339,7 @@ class B0ToKSA(UpsilonBChannel):
         return bf
 
     def submodes(self) -> list[SubMode]:
-        ks = dec_branching_fraction("K0", ["K_S0"]) * dec_branching_fraction("K_S0", ["pi+", "pi-"])
+        ks = pdg_branching_fraction("K0", ["K_S0"]) * pdg_branching_fraction("K_S0", ["pi+", "pi-"])
         return [SubMode("K_S0", ks)]
 
     def mode_label(self, sign: int, key: str) -> str:

@@ -26,10 +26,10 @@ from ...cardreader import CardError
 from ...pdg import mass as pdg_mass
 from ...pdg import width as pdg_width
 from ..builder import BlockBuilder
-from ..generic_b import dec_branching_fraction
 from ..kinematics import boost, kallen, two_body_decay, two_body_momentum, velocity
 from . import rates
 from .b_to_k_a import B_PLUS, B_ZERO, K_PLUS, K_SHORT, PI_PLUS, PI_ZERO, SubMode, UpsilonBChannel
+from .normalisation import pdg_branching_fraction
 
 KSTAR_ZERO, KSTAR_PLUS = 313, 323
 #: Upper end of the sampled K* line shape, m₀ + KSTAR_WINDOW·Γ₀.
@@ -103,7 +103,7 @@ class BToKstarA(UpsilonBChannel):
         )
 
     def submodes(self) -> list[SubMode]:
-        return [SubMode("K+ pi-", dec_branching_fraction("K*0", ["K+", "pi-"]))]
+        return [SubMode("K+ pi-", pdg_branching_fraction("K*0", ["K+", "pi-"]))]
 
     def daughters(self, key: str) -> tuple[int, int]:
         """(kaon, pion) PDG ids of the K* (for the B, i.e. sign +1)."""
@@ -165,12 +165,12 @@ class BPlusToKstarA(BToKstarA):
         return pdg_mass(B_PLUS) - pdg_mass(K_SHORT) - pdg_mass(PI_PLUS)
 
     def submodes(self) -> list[SubMode]:
-        ks = dec_branching_fraction("K0", ["K_S0"]) * dec_branching_fraction("K_S0", ["pi+", "pi-"])
+        ks = pdg_branching_fraction("K0", ["K_S0"]) * pdg_branching_fraction("K_S0", ["pi+", "pi-"])
         return [
-            SubMode("K_S0 pi+", dec_branching_fraction("K*+", ["K0", "pi+"]) * ks),
+            SubMode("K_S0 pi+", pdg_branching_fraction("K*+", ["K0", "pi+"]) * ks),
             SubMode(
                 "K+ pi0",
-                dec_branching_fraction("K*+", ["K+", "pi0"])
-                * dec_branching_fraction("pi0", ["gamma", "gamma"]),
+                pdg_branching_fraction("K*+", ["K+", "pi0"])
+                * pdg_branching_fraction("pi0", ["gamma", "gamma"]),
             ),
         ]

@@ -24,10 +24,10 @@ act on the heavy-quark spin; Voloshin, Prog. Part. Nucl. Phys. 61 (2008) 455), s
 also 1 + cos²θ about the beam axis, evaluated in the J/ψ rest frame.
 
 BF(J/ψ → γ a): with [alp.couplings], B(J/ψ → e+e−) × m²g²(1 − m_a²/m²)³/(32πα) (rates.py, MPRS);
-otherwise the card's `branching_fraction`. B(J/ψ → e+e−) and B(ψ(3686) → π+π−J/ψ) from EvtGen
-DECAY_BELLE2.DEC (0.0594; 0.336, vs BESIII's 34.98 % in PRD 88 (2013) 032007). Peaking backgrounds
-(`background` = "pi0" | "eta" | "eta'") replace the ALP by that meson with BF(J/ψ → γP) and
-BF(P → γγ) from the same table.
+otherwise the card's `branching_fraction`. B(J/ψ → e+e−) = 5.971 % and B(ψ(3686) → π+π−J/ψ) =
+34.69 % from PDG 2024 (normalisation.py; BESIII's own 34.98 % is PRD 88 (2013) 032007). Peaking
+backgrounds (`background` = "pi0" | "eta" | "eta'") replace the ALP by that meson with
+BF(J/ψ → γP) and BF(P → γγ) from PDG 2024 too.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ from ...record import Block
 from ..alp_decays import decay_alp
 from ..beams import BeamDraw
 from ..builder import BlockBuilder
-from ..generic_b import dec_branching_fraction
 from ..kinematics import (
     boost,
     four_vector,
@@ -55,6 +54,12 @@ from ..kinematics import (
 from . import rates
 from .b_to_k_a import BACKGROUNDS, meson_gg_fraction, meson_masses
 from .base import AlpSettings, generate_modes
+from .normalisation import (
+    bf_jpsi_to_ee,
+    bf_psi2s_to_pipi_jpsi,
+    pdg_branching_fraction,
+)
+from .normalisation import source as normalisation_source
 
 JPSI, PSI2S, PI_PLUS, PHOTON = 443, 100443, 211, 22
 #: Number of J/ψ events of BESIII's 2009–2019 sample: (10087 ± 44) × 10⁶, BESIII, Chin. Phys. C 46
@@ -167,8 +172,8 @@ class JpsiToGammaA:
         if background is not None:
             if has_bf:
                 raise table.error("branching_fraction", "cannot be combined with background")
-            bf = dec_branching_fraction("J/psi", ["gamma", BACKGROUNDS[background][1]])
-            source = "EvtGen DECAY_BELLE2.DEC: BF(J/psi -> gamma P)"
+            bf = pdg_branching_fraction("J/psi", ["gamma", BACKGROUNDS[background][1]])
+            source = normalisation_source("J/psi", ["gamma", BACKGROUNDS[background][1]])
         elif alp.couplings is not None:
             if has_bf:
                 raise table.error(
@@ -176,7 +181,7 @@ class JpsiToGammaA:
                     "cannot be combined with [alp.couplings]: g_agg fixes BF(J/psi -> gamma a)",
                 )
             bf = float(rates.jpsi_gamma_a_ratio(alp.couplings.g_agamma, alp.mass)) * (
-                dec_branching_fraction("J/psi", ["e+", "e-"])
+                bf_jpsi_to_ee()
             )
             source = "couplings: B(J/psi->ee) * m^2 g_agg^2 (1-m_a^2/m^2)^3/(32 pi alpha) (MPRS)"
         else:
@@ -288,8 +293,8 @@ class Psi2SToPiPiJpsiGammaA(JpsiToGammaA):
         return "psi(2S) -> pi+ pi- J/psi, "
 
     def secondary_branching_fraction(self) -> float:
-        """B(ψ(3686) → π+π− J/ψ), EvtGen DECAY_BELLE2.DEC."""
-        return dec_branching_fraction("psi(2S)", ["J/psi", "pi+", "pi-"])
+        """B(ψ(3686) → π+π− J/ψ), PDG 2024 (normalisation.py)."""
+        return bf_psi2s_to_pipi_jpsi()
 
 
 __all__ = ["JpsiToGammaA", "Psi2SToPiPiJpsiGammaA", "on_resonance", "sample_pipi"]

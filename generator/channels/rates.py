@@ -1,6 +1,6 @@
 """Production rates of ALPs in meson decays: B → K a, B → K* a and J/ψ → γ a.
 
-Conventions (REFERENCES.md §1, §3, §4):
+Conventions (ILS, Izaguirre–Lin–Shuve PRL 118 (2017) 111802; BNT17 arXiv:1708.00443):
 - the b → s coupling is defined by L ⊃ g_bs (∂_μ a) s̄_L γ^μ b_L (g_bs in GeV⁻¹);
 - the W coupling by L ⊃ −¼ g_aW a W W̃ and the photon coupling by L ⊃ −¼ g_aγγ a F F̃ (GeV⁻¹);
 - the fermion couplings are BNT17's c_ff (L ⊃ (c_ff/2)(∂^μ a/Λ) f̄ γ_μ γ₅ f).
@@ -20,13 +20,13 @@ from ...pdg import HBARC_GEV_MM
 from ...pdg import ctau as pdg_ctau
 from ...pdg import mass as pdg_mass
 from ..alp import ALPHA_EM, Couplings
+from ..alp.running import G_FERMI, V_TB, V_TS, g_down_fcnc
 from ..kinematics import kallen
 
-#: Fermi constant in GeV⁻² (REFERENCES.md §9, PDG 2024 physical constants).
-G_FERMI: float = 1.1663788e-5
-#: |V_tb V_ts*| (REFERENCES.md §9, CKMfitter/PDG CKM review); the charm loop uses
-#: V_cb V_cs* = −V_tb V_ts* (unitarity, |V_ub V_us*| ≈ 1e-3 of it neglected).
-VTB_VTS: float = 0.0405
+#: |V_tb V_ts*| from the PDG 2024 CKM review's global fit (alpsim.generator.alp.running); the
+#: charm loop of ILS uses V_cb V_cs* = −V_tb V_ts* (unitarity, |V_ub V_us*| ≈ 2 % of it
+#: neglected). G_F comes from scipy.constants (CODATA).
+VTB_VTS: float = V_TB * V_TS
 
 #: BZ05 B → K scalar form factor f₀(q²) = F0_BK_0 / (1 − q²/F0_BK_MFIT2), Ball & Zwicky,
 #: PRD 71 (2005) 014015, hep-ph/0406232, Table 8 (fit (3.?) with r₂ = 0.330, m²_fit = 37.46 GeV²).
@@ -59,7 +59,7 @@ def a0_bkstar(q2: ArrayLike) -> NDArray[np.float64]:
 def width_b_to_k_a(
     g_bs: float, m_a: ArrayLike, m_b: float | None = None, m_k: float | None = None
 ) -> NDArray[np.float64]:
-    """Γ(B → K a) in GeV (REFERENCES.md §3; ILS PRL 118 (2017) 111802, eq. (5)):
+    """Γ(B → K a) in GeV (ILS PRL 118 (2017) 111802, eq. (5)):
 
     Γ = m_B³ |g_bs|²/(64π) (1 − m_K²/m_B²)² f₀²(m_a²) λ^{1/2}(1, m_K²/m_B², m_a²/m_B²).
     Defaults: charged B and K masses from `particle`.
@@ -81,7 +81,7 @@ def width_b_to_k_a(
 def width_b_to_kstar_a(
     g_bs: float, m_a: ArrayLike, m_b: float | None = None, m_kstar: float | None = None
 ) -> NDArray[np.float64]:
-    """Γ(B → K* a) in GeV (REFERENCES.md §3; ILS eq. (5), axial current for B → K*):
+    """Γ(B → K* a) in GeV (ILS eq. (5), axial current for B → K*):
 
     Γ = m_B³ |g_bs|²/(64π) A₀²(m_a²) λ^{3/2}(1, m_K*²/m_B², m_a²/m_B²).
     Defaults: B0 and K*0 masses from `particle`.
@@ -94,7 +94,7 @@ def width_b_to_kstar_a(
 
 
 def branching_fraction(width_gev: ArrayLike, parent: int) -> NDArray[np.float64]:
-    """BR = Γ τ/ħ = Γ cτ/(ħc) with the parent's cτ from `particle` (REFERENCES.md §3)."""
+    """BR = Γ τ/ħ = Γ cτ/(ħc) with the parent's cτ from `particle`."""
     return np.asarray(width_gev) * pdg_ctau(parent) / HBARC_GEV_MM
 
 
@@ -107,7 +107,7 @@ def g_bs_w_loop(g_aW: float) -> float:
     """b → s coupling of a W-coupled ALP (GeV⁻¹), ILS PRL 118 (2017) 111802, eq. (4):
 
     g_bs = −(3√2 G_F M_W² g_aW/(16π²)) Σ_{α=c,t} V_αb V*_αs f(M_α²/M_W²),
-    with V_cb V*_cs = −V_tb V*_ts (REFERENCES.md §3: |g_bs| = 9.95e-5 g_aW). Used by BaBar,
+    with V_cb V*_cs = −V_tb V*_ts (|g_bs| = 9.95e-5 g_aW at |V_tbV_ts| = 0.0405). Used by BaBar,
     PRL 128 (2022) 131802. Sign convention: V_tb V_ts* taken as −|V_tb V_ts*| (V_ts < 0).
     """
     m_w = pdg_mass(W_BOSON)
@@ -117,33 +117,13 @@ def g_bs_w_loop(g_aW: float) -> float:
     return -3.0 * math.sqrt(2.0) * G_FERMI * m_w**2 * g_aW / (16.0 * math.pi**2) * loop
 
 
-def g_bs_top_loop(c_tt: float, Lambda: float) -> float:
-    """b → s coupling (GeV⁻¹) induced by the ALP–top coupling at one loop (leading log + matching).
-
-    BNRST20 (arXiv:2012.12272) weak-scale matching of [k_D]_{ij}, eq. (3.?) as implemented in
-    ALPaca's `match_FCNC_d`, with the running from Λ to μ_w at leading log (the μ_w dependence
-    cancels, leaving ln(Λ²/m_t²)); the ALP couples at Λ to the right-handed top only
-    (k_u33 = c_tt, flavour-universal k_Q = 0, so no tree-level FCNC), as in the top-coupled
-    benchmark of FFSW (arXiv:2201.06580, sec. 2) used by Belle II (PRD 108 (2023) L111104):
-
-    g_bs = (y_t²/(16π²)) V*_ts V_tb (c_tt/Λ) [½ ln(Λ²/m_t²) − ¼ − (3/2) g(x_t)],
-    g(x) = (1 − x + ln x)/(1 − x)², y_t² = 2√2 G_F m_t², x_t = m_t²/M_W².
-    [unverified: the constant terms depend on the UV basis; the log term is basis independent.]
-    """
-    m_t, m_w = pdg_mass(TOP), pdg_mass(W_BOSON)
-    xt = (m_t / m_w) ** 2
-    g = (1.0 - xt + math.log(xt)) / (1.0 - xt) ** 2
-    yt2 = 2.0 * math.sqrt(2.0) * G_FERMI * m_t**2
-    bracket = 0.5 * math.log(Lambda**2 / m_t**2) - 0.25 - 1.5 * g
-    return yt2 / (16.0 * math.pi**2) * (-VTB_VTS) * c_tt / Lambda * bracket
-
-
 def g_bs_from_couplings(couplings: Couplings) -> float:
-    """g_bs (GeV⁻¹) of an ALP model: W loop (ILS) + top loop (BNRST20), amplitudes added.
-
-    [unverified: relative sign of the two contributions; each alone is standard.]
-    """
-    return g_bs_w_loop(couplings.g_aW) + g_bs_top_loop(couplings.c_tt, couplings.Lambda)
+    """g_bs (GeV⁻¹) of an ALP model after running from the couplings' scale and matching at the
+    weak scale (W and top loops, Bauer et al. JHEP 04 (2021) 063, arXiv:2012.12272, Secs. 4–5;
+    :func:`alpsim.generator.alp.running.g_down_fcnc`). With no running this is the matching's
+    finite part: for a W-only ALP the ILS result of :func:`g_bs_w_loop` with α₂(μ_w) and
+    y_t(μ_w) in place of α(0)/s_W² and 2√2 G_F m_t², and without the charm loop."""
+    return g_down_fcnc(couplings, 1, 2)
 
 
 def bf_b_to_k_a(couplings: Couplings, m_a: float, charged: bool = True) -> float:
@@ -161,8 +141,9 @@ def bf_b_to_kstar_a(couplings: Couplings, m_a: float, charged: bool = False) -> 
 
 
 def jpsi_gamma_a_ratio(g_agamma: float, m_a: ArrayLike, m_v: float | None = None) -> NDArray:
-    """B(V → γ a)/B(V → e+e−) for a photon-coupled ALP (MPRS JHEP 06 (2019) 091, eq. (2.?);
-    REFERENCES.md §4): m_V² g_aγγ² (1 − m_a²/m_V²)³/(32πα), α = α(0). V = J/ψ by default.
+    """B(V → γ a)/B(V → e+e−) for a photon-coupled ALP (Merlo, Pobbe, Rigolin, Sumensari,
+    "MPRS", JHEP 06 (2019) 091): m_V² g_aγγ² (1 − m_a²/m_V²)³/(32πα), α = α(0); V = J/ψ by
+    default. The charm-coupling term of that paper is not included (ALPaca has it).
     """
     m_v = pdg_mass(JPSI) if m_v is None else m_v
     m_a = np.asarray(m_a, dtype=float)
@@ -177,7 +158,6 @@ __all__ = [
     "branching_fraction",
     "f0_bk",
     "g_bs_from_couplings",
-    "g_bs_top_loop",
     "g_bs_w_loop",
     "jpsi_gamma_a_ratio",
     "width_b_to_k_a",
