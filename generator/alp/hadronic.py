@@ -66,19 +66,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from functools import cache, lru_cache
+from functools import cache
 
 import hepunits as u
 import numpy as np
 from particle import Particle
 
 from .couplings import ALPHA_EM, Couplings, loop_B1
+from .photon_coupling import C_gamma_gamma_nonhadronic
+from .strong_coupling import ALPHA_S_MZ, alpha_s  # noqa: F401  (re-exported)
 
 # ---- constants not in `particle` -----------------------------------------------------------
 #: Charged-pion decay constant f_π in GeV (PDG 2024; f_π ≈ 130 MeV normalisation, F = f_π/√2).
 F_PI: float = 0.1302
-#: α_s(M_Z) (PDG 2024 world average).
-ALPHA_S_MZ: float = 0.1180
 #: Chiral gluon → photon coefficient: C_γγ ⊃ −1.92 C_GG (BNT17 Sec. 3; Grilli di Cortona et al.).
 CHIRAL_GG_TO_GAMMA: float = 1.92
 #: Mass where the inclusive a → gg description is fully switched on (ASW: ~2–3 GeV).
@@ -133,42 +133,6 @@ def asw_F(m):
     lin = 1.0 + (f2 - 1.0) * (m - _ASW_F_M1) / (_ASW_F_M2 - _ASW_F_M1)
     tail = (_ASW_F_M1 / np.maximum(m, _ASW_F_M2)) ** 4
     return np.where(m < _ASW_F_M1, 1.0, np.where(m <= _ASW_F_M2, lin, tail))
-
-
-# ---- α_s running ---------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _alpha_s_table():
-    from scipy.integrate import solve_ivp
-
-    mz = pdg_mass(23)
-    mb, mc = pdg_mass(5), pdg_mass(4)
-
-    def rhs(nf):
-        b0 = (33.0 - 2.0 * nf) / (12.0 * math.pi)
-        b1 = (153.0 - 19.0 * nf) / (24.0 * math.pi**2)
-        return lambda t, a: -(b0 * a**2 + b1 * a**3)  # t = ln μ²
-
-    segs = [(5, math.log(mz**2), math.log(mb**2)), (4, math.log(mb**2), math.log(mc**2)),
-            (3, math.log(mc**2), math.log(1.0))]  # fmt: skip
-    a0 = ALPHA_S_MZ
-    ts, als = [], []
-    for nf, t0, t1 in segs:
-        grid = np.linspace(t0, t1, 200)
-        sol = solve_ivp(rhs(nf), (t0, t1), [a0], t_eval=grid, rtol=1e-10, atol=1e-12)
-        ts.append(sol.t)
-        als.append(sol.y[0])
-        a0 = sol.y[0][-1]
-    t = np.concatenate(ts)[::-1]
-    a = np.concatenate(als)[::-1]
-    t, idx = np.unique(t, return_index=True)
-    return t, a[idx]
-
-
-def alpha_s(mu):
-    """Two-loop α_s(μ) from α_s(M_Z) = 0.118; frozen at its μ = 1 GeV value below 1 GeV."""
-    t, a = _alpha_s_table()
-    lt = np.log(np.maximum(np.asarray(mu, dtype=float), 1.0) ** 2)
-    return np.interp(lt, t, a)
 
 
 # ---- helpers -------------------------------------------------------------------------------
@@ -651,13 +615,8 @@ def pipigamma_spectrum(mass: float, s, couplings: Couplings):
     """dΓ(a → π⁺π⁻γ)/ds up to a constant, for one ALP mass: the integrand of
     :func:`width_pipigamma` (same X(s): photon-coupling part interfering with ASW's ρ channel),
     used by the event generator to draw m²(ππ) with the spectrum of the card's couplings."""
-    from .widths import C_gamma_gamma_eff
-
     s = np.asarray(s, dtype=float)
-    cnh = complex(
-        np.atleast_1d(C_gamma_gamma_eff(mass, couplings))[0]
-        - np.atleast_1d(C_gamma_gamma_hadronic(mass, couplings))[0]
-    )
+    cnh = complex(np.atleast_1d(C_gamma_gamma_nonhadronic(mass, couplings))[0])
     crho = complex(np.atleast_1d(C_gamma_rho_hadronic(mass, couplings))[0])
     mpi = m_pic()
     e2 = 4.0 * math.pi * ALPHA_EM
@@ -678,9 +637,7 @@ def width_pipigamma(mass, couplings: Couplings, C_nonhad=None):
     (VMD universality), D the ρ propagator. For C_γρ = 0 this is Kroll–Wada exactly."""
     m = np.atleast_1d(np.asarray(mass, dtype=float))
     if C_nonhad is None:
-        from .widths import C_gamma_gamma_eff
-
-        C_nonhad = C_gamma_gamma_eff(m, couplings) - C_gamma_gamma_hadronic(m, couplings)
+        C_nonhad = C_gamma_gamma_nonhadronic(m, couplings)
     C_nonhad = np.broadcast_to(np.asarray(C_nonhad, dtype=complex), m.shape)
     mpi = m_pic()
     out = np.zeros_like(m)

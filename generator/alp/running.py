@@ -43,8 +43,9 @@ from functools import lru_cache
 import numpy as np
 import scipy.constants as sc
 
-from .hadronic import ALPHA_S_MZ, pdg_mass
-from .hadronic import alpha_s as alpha_s_low
+from ...pdg import mass as pdg_mass
+from .strong_coupling import ALPHA_S_MZ
+from .strong_coupling import alpha_s as alpha_s_low
 
 #: Bases a card may give the couplings in (see the module docstring).
 BASES: tuple[str, ...] = ("BNT17", "BNRST20")

@@ -14,8 +14,9 @@ import hepunits as u
 import numpy as np
 
 from . import hadronic as _had
-from .couplings import ALPHA_EM, SIN2_THETA_W, Couplings, loop_B1, loop_B2
+from .couplings import ALPHA_EM, Couplings
 from .hadronic import pdg_mass
+from .photon_coupling import C_gamma_gamma_nonhadronic
 
 #: Final states known to alpsim, in a fixed order.
 FINAL_STATES: tuple[str, ...] = (
@@ -76,21 +77,10 @@ def C_gamma_gamma_eff(mass, couplings: Couplings):
     τ_f = 4m_f²/m_a². Without the 1/(16π²) the fermion term is the
     f-normalised (BNRST20) form, c_γγ^eff = c_γγ + Σ N_c Q_f² c_ff B₁; in the Λ-normalisation
     (e² C_γγ a F F̃/Λ, c_ff/2 derivative couplings) the anomaly gives the 1/(16π²)."""
-    m = np.maximum(np.asarray(mass, dtype=float), 1e-300)
+    total = C_gamma_gamma_nonhadronic(mass, couplings)
     c = couplings
-    total = c.C_gamma_gamma + 0j
-    for pid, cl in ((11, c.c_ee), (13, c.c_mumu), (15, c.c_tautau)):
-        if cl:
-            total = total + cl * loop_B1(4.0 * pdg_mass(pid) ** 2 / m**2) / (16.0 * math.pi**2)
-    for pid, q, cq in ((4, 2.0 / 3.0, c.c_cc), (5, -1.0 / 3.0, c.c_bb), (6, 2.0 / 3.0, c.c_tt)):
-        if cq:
-            total = total + 3.0 * q * q * cq * loop_B1(4.0 * pdg_mass(pid) ** 2 / m**2) / (
-                16.0 * math.pi**2
-            )
-    if c.C_WW:
-        tau_w = 4.0 * pdg_mass(24) ** 2 / m**2
-        total = total + 2.0 * ALPHA_EM / math.pi * c.C_WW / SIN2_THETA_W * loop_B2(tau_w)
     if c.C_GG or c.c_uu or c.c_dd or c.c_ss:
+        m = np.maximum(np.asarray(mass, dtype=float), 1e-300)
         total = total + _had.C_gamma_gamma_hadronic(m, c)
     return total
 
