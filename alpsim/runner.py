@@ -234,6 +234,7 @@ def metadata(card: RunCard, n_events: int, seed: int) -> dict[str, object]:
         },
         "ctau_weights_mm": list(card.run.ctau_weights),
         "normalisation": card.channel.normalisation(),
+        "output": dataclasses.asdict(card.output),
     }
 
 
@@ -291,7 +292,8 @@ def run(
             if keep:
                 from .detector.writers.parquet import chunk_table
 
-                tables.append(table if table is not None else chunk_table(record, reco))
+                kept = chunk_table(record, reco, card.output.truth) if table is None else table
+                tables.append(kept)
             if bar is not None:
                 bar.update(size)
         if writer:
