@@ -294,6 +294,8 @@ def run(
 
                 kept = chunk_table(record, reco, card.output.truth) if table is None else table
                 tables.append(kept)
+            # the next chunk is simulated while this one is written: only its table stays
+            del record, reco, passed, table
             if bar is not None:
                 bar.update(size)
         if writer:

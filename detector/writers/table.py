@@ -211,6 +211,24 @@ def _event_field(name: str, values: NDArray, roles: set[str]) -> tuple[pa.Field,
     return doc.field(name), _array(values, doc.dtype)
 
 
+def _gathered(parts: list[NDArray | None], sizes: list[int], name: str, roles: set[str]):
+    """A per-event column from per-block parts (None: the block lacks it → NaN, False for
+    flags), written straight into its output dtype: no float64 copy of the whole chunk."""
+    known = next(p for p in parts if p is not None)
+    doc = column_doc(name, roles)
+    if doc is None:
+        doc = Doc(pa.from_numpy_dtype(known.dtype), "", "(undocumented)")
+    out = np.empty(sum(sizes), dtype=doc.dtype.to_pandas_dtype())
+    start = 0
+    for part, size in zip(parts, sizes, strict=True):
+        if part is None:
+            out[start : start + size] = False if known.dtype == np.bool_ else np.nan
+        else:
+            out[start : start + size] = part
+        start += size
+    return doc.field(name), pa.array(out, type=doc.dtype)
+
+
 def _array(values: NDArray, dtype: pa.DataType) -> pa.Array:
     """An Arrow array of `dtype` from a numpy array (one cast pass at most, no Python loop)."""
     np_type = dtype.to_pandas_dtype()
@@ -393,12 +411,18 @@ def chunk_table(
     add(*_event_field("sqrt_s", record.event_column("sqrt_s"), roles))
     for name, w in record.weights().items():
         add(*_event_field(f"weight_{name}", w, roles))
-    for k, v in record.event_columns().items():  # NaN where a block lacks the column
-        if k != "sqrt_s":
-            add(*_event_field(k, v, roles))
+    sizes = [b.n_events for b in record.blocks]
+    extras: list[str] = []
+    for b in record.blocks:
+        extras.extend(k for k in b.extra if k not in extras and k != "sqrt_s")
+    for k in extras:  # NaN where a block lacks the column
+        add(*_gathered([b.extra.get(k) for b in record.blocks], sizes, k, roles))
     if reco is not None:
-        for k, v in reco.columns().items():
-            add(*_event_field(k, v, roles))
+        names: list[str] = []
+        for r in reco.blocks:
+            names.extend(k for k in r.columns if k not in names)
+        for k in names:  # as RecoRecord.columns: NaN (False for flags) where a block lacks it
+            add(*_gathered([r.columns.get(k) for r in reco.blocks], sizes, k, roles))
     if truth != "none":
         col = particles_column(record, reco, truth)
         add(pa.field("particles", col.type, metadata=_list_meta("particles", truth)), col)
