@@ -1,19 +1,15 @@
-"""Parquet output: one row per event, truth particles as a list-of-struct column.
+"""Parquet output: one row per event, streamed chunk by chunk into one file.
 
-Columns (units GeV, mm, ns):
-- `event_number`, `mode` (decay mode, dictionary-encoded), `sqrt_s` (true, event by event);
-- `weight_<name>` for named weights (lifetime reweighting);
-- truth per-event columns (e.g. `alp_proper_length`), reco per-event columns (`Mbc`, `deltaE`,
-  `a_M`, `reconstructed`, ...);
-- `particles`: list<struct<pdg, status, mother, px, py, pz, E, x, y, z, t, reco_px, reco_py,
-  reco_pz, reco_E, detected>>: truth with the truth-matched detector response (NaN if unseen);
-- `tracks`, `clusters`, `vertices`: list<struct> of reconstructed objects (fields in
-  `detector.chain.RecoBlock`), each with `particle`, the template index of its truth particle.
-File metadata key `alpsim` holds JSON with the card texts, seed, version, number of generated
-events and the normalisation. The file is written under a temporary name and renamed when
-complete, so an interrupted run never leaves a half-written file under the final name.
-Each chunk's table is encoded and compressed on a writer thread (Arrow releases the GIL) while
-the next chunk is generated; at most one table is in flight, so memory stays bounded.
+The table of a chunk (columns, types, units, the truth record of `[output] truth`) is built by
+`table.chunk_table`; the README's "Output columns" lists it. File metadata: key `alpsim` holds
+JSON with the card texts, seed, version, number of generated events, the normalisation and the
+output options; key `alpsim_columns` the unit and description of every column (for readers,
+such as polars, that do not expose Arrow field metadata). Encoding and compression
+(`writer_options`) were chosen by measurement, benchmarks/bench_parquet_compression.py.
+The file is written under a temporary name and renamed when complete, so an interrupted run
+never leaves a half-written file under the final name. Each chunk's table is encoded and
+compressed on a writer thread (Arrow releases the GIL) while the next chunk is generated; at
+most one table is in flight, so memory stays bounded.
 """
 
 from __future__ import annotations

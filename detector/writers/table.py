@@ -10,8 +10,10 @@ key-value metadata (key `alpsim_columns`), where polars reads it (`pl.read_parqu
 Truth record (`[output] truth`):
 - "signal" (default): the signal decay only, the decay trees of the template particles with
   role `signal_parent` and `tag_tau` (every non-beam particle where the channel has no decaying
-  parent, e.g. e+e− → γa), in float32; `mother` indexes this list (−1: not in it);
-- "full": the whole record (beams, resonance, other B ...), float64, lossless;
+  parent, e.g. e+e− → γa), in float32, without the production time (see `particles_column`);
+  `mother` indexes this list (−1: not in it);
+- "full": the whole record (beams, resonance, other B ...), float64, lossless, with the
+  production time `t` and the truth-matched response `reco_*` of every particle;
 - "none": no `particles` column.
 In every mode the `particle` field of tracks, clusters and vertices is the index of their truth
 particle in the row's `particles` list (−1 if that particle is not stored); "none" drops it.
