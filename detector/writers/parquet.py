@@ -51,9 +51,6 @@ class ParquetWriter:
         self.n_events = 0
 
     def write(self, record: EventRecord, reco: RecoRecord | None = None) -> pa.Table:
-        # the previous chunk's write (overlapped with this chunk's generation and simulation)
-        # ends before this table is built: one table in memory at a time
-        self.flush()
         table = chunk_table(record, reco, self.truth)
         return self._write_table(table)
 
