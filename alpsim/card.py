@@ -7,6 +7,8 @@ relative to the run card) instead of copying its numbers. Layout:
                resonance (particle name) to run the collider at another nominal √s, and
                material = false to switch off the detector card's material stage
     [channel]  name, then the channel's own options (see each channel's `from_card`)
+    [output]   truth = "signal" (default) | "full" | "none": the truth record written with
+               the events (detector/writers/table.py)
     [alp]      mass (GeV), and either
                ctau (mm) or width (GeV) with [alp.decays] final state = BR (summing to 1), or
                [alp.couplings] (BNT17 convention, see generator/alp/couplings.py) with an
@@ -27,6 +29,7 @@ from particle import Particle
 
 from .cardreader import CardError, Table, load_toml
 from .detector.config import DetectorSettings, load_detector, select_background, shipped_card
+from .detector.writers.table import DEFAULT_TRUTH, TRUTH_CHOICES
 from .generator.alp import AlpModel, C_from_g_agamma, C_WW_from_g_aW, Couplings
 from .generator.alp_decays import (
     SUPPORTED,
@@ -58,6 +61,11 @@ class RunSettings:
 
 
 @dataclass(frozen=True)
+class OutputSettings:
+    truth: str = DEFAULT_TRUTH  # truth record written: "signal", "full" or "none"
+
+
+@dataclass(frozen=True)
 class RunCard:
     """A validated run card, with its text (kept in every output's metadata)."""
 
@@ -69,6 +77,7 @@ class RunCard:
     detector: DetectorSettings
     selection: Selection
     data: dict  # the parsed card, for variations (scans)
+    output: OutputSettings = OutputSettings()
 
 
 def _collision_energy(t: Table) -> float | None:
@@ -414,7 +423,7 @@ def apply_overrides(card: RunCard, overrides: Mapping[str, object]) -> RunCard:
 def card_from_data(data: dict, text: str, path: Path) -> RunCard:
     """Validate parsed card data (used directly by scans, which vary alp.mass)."""
     top = Table(data, "", source=str(path))
-    top.only("run", "channel", "alp", "selection", "background")
+    top.only("run", "channel", "alp", "selection", "background", "output")
     run, detector_ref = _run(top.table("run"))
     try:
         detector = load_detector(resolve_detector(detector_ref, path))
@@ -434,5 +443,13 @@ def card_from_data(data: dict, text: str, path: Path) -> RunCard:
     channel_table.done()
     _check_threshold(detector, channel, name, path)
     selection = parse_selection(top.table("selection", default={}))
+    output = _output(top.table("output", default={}))
     top.done()
-    return RunCard(str(path), text, run, channel, alp, detector, selection, data)
+    return RunCard(str(path), text, run, channel, alp, detector, selection, data, output)
+
+
+def _output(t: Table) -> OutputSettings:
+    """[output]: what is written besides the reconstructed columns."""
+    settings = OutputSettings(truth=t.string("truth", DEFAULT_TRUTH, choices=TRUTH_CHOICES))
+    t.done()
+    return settings

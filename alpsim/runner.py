@@ -322,6 +322,7 @@ def metadata(card: RunCard, n_events: int, seed: int) -> dict[str, object]:
         },
         "ctau_weights_mm": list(card.run.ctau_weights),
         "normalisation": card.channel.normalisation(),
+        "output": dataclasses.asdict(card.output),
     }
 
 
@@ -412,7 +413,10 @@ def run(
             if keep:
                 from .detector.writers.parquet import chunk_table
 
-                tables.append(table if table is not None else chunk_table(record, reco))
+                kept = chunk_table(record, reco, card.output.truth) if table is None else table
+                tables.append(kept)
+            # the next chunk is simulated while this one is written: only its table stays
+            del record, reco, passed, table
             if bar is not None:
                 bar.update(size)
             log.debug("chunk %d: events %d-%d done", index, first, first + size - 1)

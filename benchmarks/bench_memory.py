@@ -2,7 +2,7 @@
 
 Run: python benchmarks/bench_memory.py [N] [CARD] [--no-write]
      (default N = 1e7, the default B -> K a card; --no-write: generate and simulate only, for
-     runs whose output would not fit on the disk, e.g. 1e8 events = 78 GB of Parquet)
+     runs whose output would not fit on the disk, e.g. 1e8 events = 24 GB of Parquet)
 Prints the resident memory at each 10 % of the run and the peak; with chunks of 1e5 events the
 RSS should settle after the first chunks and stay there up to 1e8 events and beyond.
 """

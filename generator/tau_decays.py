@@ -122,6 +122,39 @@ def _charge_sign(builder: BlockBuilder, index: int) -> int:
     return 1 if pid > 0 else -1
 
 
+def rejection_sample(
+    rng: np.random.Generator,
+    n: int,
+    trial,
+    acceptance: float = 0.5,
+    max_trials: int = 64,
+) -> list[Array]:
+    """Accept–reject for n events, each with its own density, in a few vectorised passes.
+
+    `trial(rng, todo, r)` draws r independent trials for each pending event `todo` (k,) and
+    returns (values, ok): a tuple of (k, r) arrays and the (k, r) acceptance mask. Each event
+    keeps its first accepted trial, which has the event's target distribution exactly as with
+    one trial per pass (its trials are independent and identically distributed); drawing
+    r ≈ 1.5/acceptance trials at once (acceptance: the one seen in the previous pass) takes a
+    handful of passes instead of hundreds of nearly empty ones. Returns one (n,) array per value.
+    """
+    outs: list[Array] = []
+    todo = np.arange(n)
+    while todo.size:
+        r = int(min(max_trials, np.ceil(1.5 / max(acceptance, 1.0 / max_trials))))
+        values, ok = trial(rng, todo, r)
+        if not outs:
+            outs = [np.empty(n, dtype=v.dtype) for v in values]
+        hit = ok.any(axis=1)
+        rows = np.flatnonzero(hit)
+        first = ok.argmax(axis=1)[rows]
+        for out, v in zip(outs, values, strict=True):
+            out[todo[rows]] = v[rows, first]
+        acceptance = float(ok.mean())
+        todo = todo[~hit]
+    return outs
+
+
 def _polarisation(n: int, polarisation: Array | float | None) -> Array:
     p = np.zeros(n) if polarisation is None else np.broadcast_to(np.asarray(polarisation), (n,))
     if np.any(np.abs(p) > 1.0):
@@ -178,16 +211,14 @@ def michel_density(x: Array, cos_theta: Array, x0: float, pol_sign: Array) -> Ar
 
 def _sample_michel(rng: np.random.Generator, x0: float, pol_sign: Array) -> tuple[Array, Array]:
     """(x, cosθ) from `michel_density` by accept–reject (the density is ≤ 2 on [x0, 1]×[−1, 1])."""
-    n = pol_sign.size
-    x = np.empty(n)
-    c = np.empty(n)
-    todo = np.arange(n)
-    while todo.size:
-        xt = x0 + (1.0 - x0) * rng.random(todo.size)
-        ct = rng.uniform(-1.0, 1.0, todo.size)
-        ok = rng.random(todo.size) * 2.0 < michel_density(xt, ct, x0, pol_sign[todo])
-        x[todo[ok]], c[todo[ok]] = xt[ok], ct[ok]
-        todo = todo[~ok]
+
+    def trial(rng, todo, r):
+        xt = x0 + (1.0 - x0) * rng.random((todo.size, r))
+        ct = rng.uniform(-1.0, 1.0, (todo.size, r))
+        ok = rng.random((todo.size, r)) * 2.0 < michel_density(xt, ct, x0, pol_sign[todo, None])
+        return (xt, ct), ok
+
+    x, c = rejection_sample(rng, pol_sign.size, trial)
     return x, c
 
 
@@ -288,20 +319,18 @@ def _vector_direction(rng, q, pol, s, m_tau):
     τ+: P → −P. The λ = 0/−1 interference (an azimuthal correlation about the V direction for
     P ≠ 0) is neglected; it vanishes for P = 0, and the θ and ψ marginals are exact.
     """
-    n = s.size
-    c = np.empty(n)
-    cpsi = np.empty(n)
-    a = q * pol
-    todo = np.arange(n)
-    mt2 = m_tau * m_tau
-    while todo.size:
-        ct = rng.uniform(-1.0, 1.0, todo.size)
-        pt = rng.uniform(-1.0, 1.0, todo.size)
-        at, st = a[todo], s[todo]
-        w = mt2[todo] * (1 + at * ct) * pt * pt + st * (1 - at * ct) * (1 - pt * pt)
-        ok = rng.random(todo.size) * mt2[todo] * (1.0 + np.abs(at)) < w
-        c[todo[ok]], cpsi[todo[ok]] = ct[ok], pt[ok]
-        todo = todo[~ok]
+    a = np.broadcast_to(q * pol, s.shape)
+    mt2 = np.broadcast_to(m_tau * m_tau, s.shape)
+
+    def trial(rng, todo, r):
+        ct = rng.uniform(-1.0, 1.0, (todo.size, r))
+        pt = rng.uniform(-1.0, 1.0, (todo.size, r))
+        at, st, m2 = a[todo, None], s[todo, None], mt2[todo, None]
+        w = m2 * (1 + at * ct) * pt * pt + st * (1 - at * ct) * (1 - pt * pt)
+        ok = rng.random((todo.size, r)) * m2 * (1.0 + np.abs(at)) < w
+        return (ct, pt), ok
+
+    c, cpsi = rejection_sample(rng, s.size, trial)
     return c, cpsi
 
 
@@ -367,33 +396,53 @@ def a1_weight(q2: Array, s: Array, neutral: bool) -> Array:
 
 
 @cache
-def _a1_box(neutral: bool) -> tuple[float, float, float, float, float]:
-    """Q² and s ranges and a bound on `a1_weight` (grid maximum × 1.2)."""
+def _a1_envelope(neutral: bool) -> tuple[Array, Array, Array, Array, float]:
+    """A piecewise-constant bound on `a1_weight` over the (Q², s) box for accept–reject.
+
+    The box [Q²_lo, m_τ²] × [s_lo, (m_τ − m_c)²] is cut into 96 × 96 cells; each cell's bound
+    is 1.2 × the largest weight on a 9 × 9 lattice over the cell (s clamped to the phase-space
+    boundary (√Q² − m_c)², as in the density's support). Returns the Q² and s cell edges, the
+    cell bounds (96, 96), their cumulative integral (flattened) and its total. Sampling a cell
+    by its bound × area, a point uniformly in it, and accepting with weight/bound gives the
+    density exactly where the bound holds, with an acceptance of ~0.5 (instead of a few per
+    cent for one bound over the whole box).
+    """
     ma, mb, mc, *_ = _three_pi_masses(neutral)
     m_tau = pdg_mass(TAU)
-    q_lo, q_hi = (ma + mb + mc) ** 2, m_tau * m_tau
-    s_lo, s_hi = (ma + mb) ** 2, (m_tau - mc) ** 2
-    qg, sg = np.meshgrid(np.linspace(q_lo, q_hi, 600), np.linspace(s_lo, s_hi, 600))
-    inside = sg < (np.sqrt(qg) - mc) ** 2
-    w = np.where(inside, a1_weight(qg, np.minimum(sg, (np.sqrt(qg) - mc) ** 2), neutral), 0)
-    return q_lo, q_hi, s_lo, s_hi, 1.2 * float(w.max())
+    nq = ns = 96
+    sub = 9
+    q_edges = np.linspace((ma + mb + mc) ** 2, m_tau * m_tau, nq + 1)
+    s_edges = np.linspace((ma + mb) ** 2, (m_tau - mc) ** 2, ns + 1)
+    frac = np.linspace(0.0, 1.0, sub)
+    qg = (q_edges[:-1, None] + np.diff(q_edges)[:, None] * frac[None, :]).reshape(-1)
+    sg = (s_edges[:-1, None] + np.diff(s_edges)[:, None] * frac[None, :]).reshape(-1)
+    qq, ss = np.meshgrid(qg, sg, indexing="ij")
+    w = a1_weight(qq, np.minimum(ss, (np.sqrt(qq) - mc) ** 2), neutral)
+    bound = 1.2 * np.nan_to_num(w).reshape(nq, sub, ns, sub).max(axis=(1, 3))
+    area = np.diff(q_edges)[:, None] * np.diff(s_edges)[None, :]
+    cum = np.cumsum((bound * area).reshape(-1))
+    return q_edges, s_edges, bound, cum, float(cum[-1])
 
 
 def _sample_a1(rng, n: int, neutral: bool) -> tuple[Array, Array]:
-    q_lo, q_hi, s_lo, s_hi, w_max = _a1_box(neutral)
+    """(Q², s) from `a1_weight` by accept–reject under the cell-wise bound `_a1_envelope`."""
+    q_edges, s_edges, bound, cum, total = _a1_envelope(neutral)
     mc = _three_pi_masses(neutral)[2]
-    q2 = np.empty(n)
-    s = np.empty(n)
-    todo = np.arange(n)
-    while todo.size:
-        k = todo.size
-        qt = q_lo + (q_hi - q_lo) * rng.random(k)
-        st = s_lo + (s_hi - s_lo) * rng.random(k)
-        ok = st < (np.sqrt(qt) - mc) ** 2
-        w = np.where(ok, a1_weight(qt, np.minimum(st, (np.sqrt(qt) - mc) ** 2), neutral), 0.0)
-        ok &= rng.random(k) * w_max < w
-        q2[todo[ok]], s[todo[ok]] = qt[ok], st[ok]
-        todo = todo[~ok]
+    ns = s_edges.size - 1
+
+    def trial(rng, todo, r):
+        cell = np.searchsorted(cum, rng.random((todo.size, r)) * total, side="right")
+        cell = np.minimum(cell, cum.size - 1)
+        iq, js = np.divmod(cell, ns)
+        qt = q_edges[iq] + (q_edges[iq + 1] - q_edges[iq]) * rng.random(cell.shape)
+        st = s_edges[js] + (s_edges[js + 1] - s_edges[js]) * rng.random(cell.shape)
+        s_max = (np.sqrt(qt) - mc) ** 2
+        ok = st < s_max
+        w = np.where(ok, a1_weight(qt, np.minimum(st, s_max), neutral), 0.0)
+        ok &= rng.random(cell.shape) * bound[iq, js] < w
+        return (qt, st), ok
+
+    q2, s = rejection_sample(rng, n, trial, acceptance=0.5)
     return q2, s
 
 

@@ -412,3 +412,12 @@ def test_summary_of_scikit_hep_testdata():
         read += 1
     if read == 0:
         pytest.skip("scikit-hep-testdata files are fetched on demand and this machine is offline")
+
+
+def test_speed_of_light_from_the_libraries():
+    """c·t in mm from t in ns: hepunits' c against scipy.constants' (m/s → mm/ns)."""
+    import scipy.constants
+
+    from alpsim.detector.writers.hepmc3 import C_MM_PER_NS
+
+    assert C_MM_PER_NS == pytest.approx(scipy.constants.c * 1e3 / 1e9, rel=1e-15)

@@ -6,15 +6,13 @@ import pyarrow.parquet as pq
 from alpsim.cli import main
 
 
-def test_run_writes_hepmc3_matching_parquet(default_card, tmp_path):
+def test_run_writes_hepmc3_matching_parquet(default_card, write_card, tmp_path):
     import pyhepmc
 
+    card = write_card(default_card.read_text() + '\n[output]\ntruth = "full"\n')
     pq_path, hep = tmp_path / "s.parquet", tmp_path / "s.hepmc3.gz"
     assert (
-        main(
-            ["run", str(default_card), "-n", "200", "-o", str(pq_path), "--hepmc3", str(hep), "-q"]
-        )
-        == 0
+        main(["run", str(card), "-n", "200", "-o", str(pq_path), "--hepmc3", str(hep), "-q"]) == 0
     )
     table = pq.read_table(pq_path)
     with pyhepmc.open(hep) as f:

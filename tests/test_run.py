@@ -60,9 +60,11 @@ def test_parquet_round_trip(default_card, tmp_path):
     assert meta["alpsim_version"] == alpsim.__version__
     assert "[alp]" in meta["card"] and "[calorimeter]" in meta["detector_card"]
     assert meta["normalisation"]["branching_fraction"] == 1e-6
-    parts = table["particles"].to_pylist()[0]
-    assert [p["pdg"] for p in parts][:3] == [11, -11, 300553]
-    assert [p["status"] for p in parts][:3] == [4, 4, 2]
+    parts = table["particles"].to_pylist()[0]  # the signal decay (default truth = "signal")
+    assert [abs(p["pdg"]) for p in parts] == [521, 321, 9000005, 22, 22]
+    assert [p["status"] for p in parts] == [2, 1, 2, 1, 1]
+    assert [p["mother"] for p in parts] == [-1, 0, 0, 2, 2]
+    assert meta["output"] == {"truth": "signal"}
     json.dumps(meta)
 
 
@@ -130,7 +132,7 @@ def test_reco_objects_columns_follow_truth(default_card):
             assert abs(truth["pdg"]) == 321 or converted
             if converted:
                 continue  # displaced short tracks: the tracking model's resolution, not this test
-            assert trk["p"] == pytest.approx(
+            assert np.linalg.norm([trk["px"], trk["py"], trk["pz"]]) == pytest.approx(
                 np.linalg.norm([truth["px"], truth["py"], truth["pz"]]), rel=0.05
             )
 

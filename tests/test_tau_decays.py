@@ -198,3 +198,45 @@ def test_three_pi_masses_within_tau():
     assert np.all(m3 < M_TAU) and np.all(m3 > 3 * pdg_mass(211))
     # a1 resonance pulls ⟨m(3π)⟩ well above the phase-space mean.
     assert 1.0 < np.median(m3) < 1.4
+
+
+@pytest.mark.parametrize("neutral", [False, True])
+def test_a1_sampler_follows_the_a1_weight(neutral):
+    """(Q², s) of the a1 cascade against the model density itself: the Q² marginal
+    ∫ a1_weight(Q², s) ds over the Dalitz-allowed s range (trapezoid on a fine grid), chi²."""
+    from alpsim.generator.tau_decays import _sample_a1, _three_pi_masses, a1_weight
+
+    rng = np.random.default_rng(3)
+    q2, s = _sample_a1(rng, 200_000, neutral)
+    ma, mb, mc, *_ = _three_pi_masses(neutral)
+    assert np.all(s < (np.sqrt(q2) - mc) ** 2) and np.all(s > (ma + mb) ** 2)
+    edges = np.linspace((ma + mb + mc) ** 2, M_TAU**2, 41)
+    qf = np.linspace(edges[0], edges[-1], 4001)
+    marginal = []
+    for q in qf:
+        sg = np.linspace((ma + mb) ** 2, (np.sqrt(q) - mc) ** 2, 801)
+        marginal.append(np.trapezoid(a1_weight(np.full_like(sg, q), sg, neutral), sg))
+    marginal = np.nan_to_num(np.array(marginal))
+    cdf = np.concatenate([[0.0], np.cumsum(0.5 * (marginal[1:] + marginal[:-1]) * np.diff(qf))])
+    expected = np.diff(np.interp(edges, qf, cdf)) / cdf[-1] * q2.size
+    counts, _ = np.histogram(q2, edges)
+    ok = expected > 20
+    chi2 = np.sum((counts[ok] - expected[ok]) ** 2 / expected[ok])
+    assert chi2 / ok.sum() < 1.6, chi2 / ok.sum()
+
+
+def test_rejection_sample_per_event_densities():
+    """Each event keeps its own density: (1 + a cosθ)/2 has mean a/3 for every slope a."""
+    from alpsim.generator.tau_decays import rejection_sample
+
+    rng = np.random.default_rng(5)
+    a = np.repeat([-0.9, 0.0, 0.6], 100_000)
+
+    def trial(rng, todo, r):
+        c = rng.uniform(-1.0, 1.0, (todo.size, r))
+        return (c,), rng.random((todo.size, r)) * 2.0 < 1.0 + a[todo, None] * c
+
+    (c,) = rejection_sample(rng, a.size, trial)
+    for slope in (-0.9, 0.0, 0.6):
+        x = c[a == slope]
+        assert abs(x.mean() - slope / 3) < 4 * x.std() / np.sqrt(x.size)

@@ -325,7 +325,9 @@ def mumu_a_recoil(ctx: Context) -> list[Result]:
 
     from .detector_checks import robust_sigma
 
-    res = alpsim.run(card_with("belle2_mumu_a_tautau.toml"), n=ctx.events(2000, 10000))
+    res = alpsim.run(  # truth = "full": the reco_* response of the prompt muons is read
+        card_with("belle2_mumu_a_tautau.toml", output__truth="full"), n=ctx.events(2000, 10000)
+    )
     t = res.events
     col = np.asarray(t["recoilMass"].to_numpy(zero_copy_only=False), dtype=float)
     rec = _recoil_from_muons(t, res.card)

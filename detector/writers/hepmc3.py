@@ -66,6 +66,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import hepunits as u
 import numba as nb
 import numpy as np
 from numpy.typing import NDArray
@@ -84,8 +85,8 @@ __all__ = [
 
 #: Version string in the header: the HepMC3 release whose Asciiv3 layout is followed.
 HEPMC3_FORMAT_VERSION = "3.02.05"
-#: Speed of light in mm/ns (exact, SI definition).
-C_MM_PER_NS = 299.792458
+#: Speed of light in mm/ns (hepunits.c_light, the exact SI value 299 792 458 m/s).
+C_MM_PER_NS = float(u.c_light / (u.mm / u.ns))
 #: Events printed per kernel call (bounds the size of the text buffer).
 CHUNK_EVENTS = 16384
 #: Upper bound on the characters of one printed double ("-1.2345678901234567e-308" is 24).

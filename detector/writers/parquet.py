@@ -1,19 +1,15 @@
-"""Parquet output: one row per event, truth particles as a list-of-struct column.
+"""Parquet output: one row per event, streamed chunk by chunk into one file.
 
-Columns (units GeV, mm, ns):
-- `event_number`, `mode` (decay mode, dictionary-encoded), `sqrt_s` (true, event by event);
-- `weight_<name>` for named weights (lifetime reweighting);
-- truth per-event columns (e.g. `alp_proper_length`), reco per-event columns (`Mbc`, `deltaE`,
-  `a_M`, `reconstructed`, ...);
-- `particles`: list<struct<pdg, status, mother, px, py, pz, E, x, y, z, t, reco_px, reco_py,
-  reco_pz, reco_E, detected>>: truth with the truth-matched detector response (NaN if unseen);
-- `tracks`, `clusters`, `vertices`: list<struct> of reconstructed objects (fields in
-  `detector.chain.RecoBlock`), each with `particle`, the template index of its truth particle.
-File metadata key `alpsim` holds JSON with the card texts, seed, version, number of generated
-events and the normalisation. The file is written under a temporary name and renamed when
-complete, so an interrupted run never leaves a half-written file under the final name.
-Each chunk's table is encoded and compressed on a writer thread (Arrow releases the GIL) while
-the next chunk is generated; at most one table is in flight, so memory stays bounded.
+The table of a chunk (columns, types, units, the truth record of `[output] truth`) is built by
+`table.chunk_table`; the README's "Output columns" lists it. File metadata: key `alpsim` holds
+JSON with the card texts, seed, version, number of generated events, the normalisation and the
+output options; key `alpsim_columns` the unit and description of every column (for readers,
+such as polars, that do not expose Arrow field metadata). Encoding and compression
+(`writer_options`) were chosen by measurement, benchmarks/bench_parquet_compression.py.
+The file is written under a temporary name and renamed when complete, so an interrupted run
+never leaves a half-written file under the final name. Each chunk's table is encoded and
+compressed on a writer thread (Arrow releases the GIL) while the next chunk is generated; at
+most one table is in flight, so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -24,73 +20,17 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ...commit import commit, temp_path
 from ...record import EventRecord
 from ..chain import RecoRecord
+from .table import COLUMNS_KEY, DEFAULT_TRUTH, chunk_table, column_docs_json
+
+__all__ = ["METADATA_KEY", "ParquetWriter", "chunk_table", "read_metadata"]
 
 METADATA_KEY = b"alpsim"
-
-
-def particles_column(record: EventRecord, reco: RecoRecord | None) -> pa.Array:
-    """The list<struct> column of truth particles (with reco response) for one chunk."""
-    flat = record.flat()
-    fields = {
-        "pdg": flat["pdg"].astype(np.int32),
-        "status": flat["status"].astype(np.int8),
-        "mother": flat["mother"].astype(np.int32),
-    }
-    for k in ("px", "py", "pz", "E", "x", "y", "z", "t"):
-        fields[k] = flat[k]
-    if reco is not None:
-        p4 = np.concatenate([r.p4.reshape(-1, 4).T for r in reco.blocks], axis=1)
-        for i, k in enumerate(("reco_px", "reco_py", "reco_pz", "reco_E")):
-            fields[k] = p4[i]
-        fields["detected"] = np.concatenate([r.detected.reshape(-1) for r in reco.blocks])
-    struct = pa.StructArray.from_arrays([pa.array(v) for v in fields.values()], list(fields))
-    return pa.ListArray.from_arrays(pa.array(flat["offsets"].astype(np.int32)), struct)
-
-
-def objects_columns(reco: RecoRecord, n_events: int) -> dict[str, pa.Array]:
-    """One list<struct> column per reconstructed-object kind (tracks, clusters, vertices)."""
-    cols: dict[str, pa.Array] = {}
-    for kind, arrays in reco.objects().items():
-        event = arrays["event"]
-        counts = np.bincount(event, minlength=n_events)
-        offsets = np.zeros(n_events + 1, dtype=np.int32)
-        np.cumsum(counts, out=offsets[1:])
-        order = np.argsort(event, kind="stable")
-        fields = {k: v[order] for k, v in arrays.items() if k != "event"}
-        struct = pa.StructArray.from_arrays([pa.array(v) for v in fields.values()], list(fields))
-        cols[kind] = pa.ListArray.from_arrays(pa.array(offsets), struct)
-    return cols
-
-
-def chunk_table(record: EventRecord, reco: RecoRecord | None) -> pa.Table:
-    """One chunk as an Arrow table, one row per event."""
-    modes = record.mode_names
-    cols: dict[str, pa.Array] = {
-        "event_number": pa.array(record.event_number),
-        "mode": pa.DictionaryArray.from_arrays(
-            pa.array(record.mode_index().astype(np.int32)), pa.array(modes)
-        ),
-        "sqrt_s": pa.array(record.event_column("sqrt_s")),
-    }
-    for name, w in record.weights().items():
-        cols[f"weight_{name}"] = pa.array(w)
-    for k, v in record.event_columns().items():  # NaN where a block lacks the column
-        if k != "sqrt_s":
-            cols[k] = pa.array(v)
-    if reco is not None:
-        for k, v in reco.columns().items():
-            cols[k] = pa.array(v)
-    cols["particles"] = particles_column(record, reco)
-    if reco is not None:
-        cols.update(objects_columns(reco, record.n_events))
-    return pa.table(cols)
 
 
 class ParquetWriter:
@@ -104,29 +44,21 @@ class ParquetWriter:
         self.path = Path(path)
         self.tmp = temp_path(self.path)  # unique per process and writer (alpsim/commit.py)
         self.metadata = {METADATA_KEY: json.dumps(metadata).encode()}
+        self.truth = metadata.get("output", {}).get("truth", DEFAULT_TRUTH)
         self._writer: pq.ParquetWriter | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._pending: Future | None = None
         self.n_events = 0
 
     def write(self, record: EventRecord, reco: RecoRecord | None = None) -> pa.Table:
-        table = chunk_table(record, reco)
+        table = chunk_table(record, reco, self.truth)
         return self._write_table(table)
 
     def _write_table(self, table: pa.Table) -> pa.Table:
         if self._writer is None:
-            schema = table.schema.with_metadata(self.metadata)
-            # statistics (for predicate push-down) on the flat columns only, dictionary
-            # encoding for the decay mode only: doubles gain nothing from either and the
-            # writer is twice as fast without them
-            flat = [f.name for f in schema if not pa.types.is_list(f.type)]
-            self._writer = pq.ParquetWriter(
-                self.tmp,
-                schema,
-                compression="zstd",
-                use_dictionary=["mode"],
-                write_statistics=flat,
-            )
+            docs = {COLUMNS_KEY: column_docs_json(table.schema)}
+            schema = table.schema.with_metadata({**self.metadata, **docs})
+            self._writer = pq.ParquetWriter(self.tmp, schema, **writer_options(schema))
         else:
             table = table.cast(self._writer.schema)
         self.flush()
@@ -200,3 +132,49 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     if METADATA_KEY not in meta:
         raise ValueError(f"{path} carries no alpsim metadata")
     return json.loads(meta[METADATA_KEY])
+
+
+#: Truth fields whose values repeat within an event: siblings share their production vertex, and
+#: the generated masses repeat from event to event; zstd finds those 4-byte repeats in PLAIN
+#: floats (not in byte-stream-split ones): 18.7 → 11.8 bytes per event and vertex field for the
+#: default card, 4.2 → 0.3 for the mass (benchmarks/bench_parquet_compression.py).
+REPEATING = tuple(f"particles.list.element.{k}" for k in ("x", "y", "z", "t", "m"))
+#: zstd level of every other column: level 3 against 1 costs no measurable writer time and
+#: saves 1.6 bytes per event (the float columns are near-incompressible mantissas)
+LEVEL = 3
+
+
+def leaf_columns(schema: pa.Schema) -> dict[str, pa.DataType]:
+    """Parquet paths of the leaf columns (nested: `tracks.list.element.px`) and their types."""
+    out: dict[str, pa.DataType] = {}
+    for f in schema:
+        if pa.types.is_list(f.type):
+            for g in f.type.value_type:
+                out[f"{f.name}.list.element.{g.name}"] = g.type
+        else:
+            out[f.name] = f.type
+    return out
+
+
+def float_columns(schema: pa.Schema) -> list[str]:
+    """Parquet paths of the floating-point leaf columns."""
+    return [k for k, t in leaf_columns(schema).items() if pa.types.is_floating(t)]
+
+
+def writer_options(schema: pa.Schema) -> dict[str, Any]:
+    """Keyword arguments of `pq.ParquetWriter` for a table of this schema, chosen by
+    measurement (benchmarks/bench_parquet_compression.py, default card, 10⁵ events): zstd
+    (smaller files than lz4 or snappy at the same writer time) at LEVEL with the
+    byte-stream-split encoding of the floats (their exponent bytes then compress); PLAIN
+    floats for the repeating truth fields (REPEATING).
+    Statistics (predicate push-down) on the flat columns only, dictionary encoding for the
+    decay mode only: the other columns gain nothing from either and cost writer time."""
+    flat = [f.name for f in schema if not pa.types.is_list(f.type)]
+    leaves = leaf_columns(schema)
+    return {
+        "compression": "zstd",
+        "compression_level": {k: 3 if k in REPEATING else LEVEL for k in leaves},
+        "use_dictionary": ["mode"],
+        "use_byte_stream_split": [k for k in float_columns(schema) if k not in REPEATING],
+        "write_statistics": flat,
+    }

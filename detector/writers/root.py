@@ -20,7 +20,7 @@ import pyarrow as pa
 from ...commit import commit, temp_path
 from ...record import EventRecord
 from ..chain import RecoRecord
-from .parquet import chunk_table
+from .table import DEFAULT_TRUTH, chunk_table
 
 
 class RootWriter:
@@ -40,6 +40,7 @@ class RootWriter:
         self._file["alpsim_metadata"] = json.dumps(metadata)
         self._tree = None
         self._modes: list[str] = []
+        self.truth = metadata.get("output", {}).get("truth", DEFAULT_TRUTH)
         self.n_events = 0
 
     def _branches(self, table: pa.Table, modes: list[str]) -> dict[str, Any]:
@@ -73,7 +74,7 @@ class RootWriter:
         return out
 
     def write(self, record: EventRecord, reco: RecoRecord | None = None) -> None:
-        table = chunk_table(record, reco)
+        table = chunk_table(record, reco, self.truth)
         branches = self._branches(table, record.mode_names)
         if self._tree is None:
             types = {

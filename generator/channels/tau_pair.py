@@ -32,6 +32,7 @@ from ...pdg import mass as pdg_mass
 from ..alp.couplings import ALPHA_EM
 from ..isr import HardSystem
 from ..kinematics import boost, two_body_decay, velocity
+from ..tau_decays import rejection_sample
 from .ee_to_gamma_a import GEV2_TO_FB
 
 TAU = 15
@@ -61,13 +62,13 @@ def angular_density(cos_theta: Array, beta: Array) -> Array:
 
 def sample_cos_theta_pair(rng: np.random.Generator, beta: Array) -> Array:
     """cosθ of the τ− to the e− beam from D(cosθ; β), β per event (vectorised accept–reject)."""
-    out = np.empty(beta.shape)
-    todo = np.arange(beta.size)
-    while todo.size:
-        c = rng.uniform(-1.0, 1.0, todo.size)
-        ok = rng.uniform(0.0, 2.0, todo.size) < angular_density(c, beta[todo])
-        out[todo[ok]] = c[ok]
-        todo = todo[~ok]
+    b = np.broadcast_to(beta, np.shape(beta))
+
+    def trial(rng, todo, r):
+        c = rng.uniform(-1.0, 1.0, (todo.size, r))
+        return (c,), rng.uniform(0.0, 2.0, (todo.size, r)) < angular_density(c, b[todo, None])
+
+    (out,) = rejection_sample(rng, b.size, trial, acceptance=0.75)
     return out
 
 

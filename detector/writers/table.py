@@ -1,0 +1,458 @@
+"""Arrow tables of the output: one row per event, built from whole columns, typed and documented.
+
+`chunk_table(record, reco, truth)` turns one chunk (the truth `EventRecord` and the detector's
+`RecoRecord`) into an Arrow table; the Parquet and ROOT writers and the in-memory result of
+`alpsim.run` all use it. Every column and every field of the list columns carries its unit and
+a one-line description in its Arrow field metadata (keys `unit`, `description`); `column_docs`
+gives the same as one JSON-able dict, which the Parquet writer also stores in the file's
+key-value metadata (key `alpsim_columns`), where polars reads it (`pl.read_parquet_metadata`).
+
+Truth record (`[output] truth`):
+- "signal" (default): the signal decay only, the decay trees of the template particles with
+  role `signal_parent` and `tag_tau` (every non-beam particle where the channel has no decaying
+  parent, e.g. e+e− → γa), in float32, without the production time (see `particles_column`);
+  `mother` indexes this list (−1: not in it);
+- "full": the whole record (beams, resonance, other B ...), float64, lossless, with the
+  production time `t` and the truth-matched response `reco_*` of every particle;
+- "none": no `particles` column.
+In every mode the `particle` field of tracks, clusters and vertices is the index of their truth
+particle in the row's `particles` list (−1 if that particle is not stored); "none" drops it.
+
+Precision (why float32 is enough where it is used): float32 keeps 24 bits, a relative
+precision of 2⁻²⁴ ≈ 6·10⁻⁸. At the largest values stored that is 0.5 keV at Mbc ≈ 5.28 GeV,
+1 keV at √s = 10.58 GeV and 0.06 µm at 1 m, three to four orders of magnitude below the finest
+resolution of any detector card (cards/belle2.toml: beam-energy spread of MeV, track d0/z0
+resolutions of ~10 µm, photon energy resolution of %), so cuts, fits and histograms of the
+reconstructed quantities do not change. Kept float64: event weights (summed over 10⁷ events
+and more), and the "full" truth record (lossless). Truth four-momenta of the "signal" record
+are float32 too: an invariant mass recomputed from them has an error δ(m²) ≈ 2E²·6·10⁻⁸, fine
+for m ≳ 10⁻³·E; the field `m` keeps each particle's generated mass to the same relative
+precision, so the masses of light boosted particles (e±, a light ALP) are not lost. Counters are
+int16, PDG ids int32, flags bool.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+from ...record import BEAM, Block, EventRecord
+from ..chain import RecoRecord
+
+TRUTH_CHOICES = ("signal", "full", "none")
+DEFAULT_TRUTH = "signal"
+COLUMNS_KEY = b"alpsim_columns"
+
+F32, F64, BOOL = pa.float32(), pa.float64(), pa.bool_()
+I8, I16, I32, I64 = pa.int8(), pa.int16(), pa.int32(), pa.int64()
+
+
+@dataclass(frozen=True)
+class Doc:
+    """Type, unit and one-line description of a column or of a field of a list column."""
+
+    dtype: pa.DataType
+    unit: str
+    description: str
+
+    def field(self, name: str, dtype: pa.DataType | None = None) -> pa.Field:
+        meta = {"unit": self.unit, "description": self.description}
+        return pa.field(name, dtype or self.dtype, metadata=meta)
+
+
+#: Per-event columns by exact name.
+EVENT: dict[str, Doc] = {
+    "event_number": Doc(I64, "", "event number in the run (independent of the chunking)"),
+    "mode": Doc(
+        pa.dictionary(I32, pa.string()), "", "decay mode, e.g. 'B+ -> K+ a; a -> gamma gamma'"
+    ),
+    "sqrt_s": Doc(F32, "GeV", "true centre-of-mass energy of the collision (energy spread in)"),
+    "sqrt_s_hard": Doc(F32, "GeV", "centre-of-mass energy of the hard process after ISR"),
+    "isr_x": Doc(F32, "", "fraction of the beam energy carried by initial-state radiation"),
+    "alp_proper_length": Doc(F32, "mm", "proper decay length of the ALP, cτ·x (reweighting)"),
+    "alp_sampling_density": Doc(
+        F32, "1/mm", "density g(ℓ) the ALP proper decay length was drawn from (reweighting)"
+    ),
+    "recoil_mass_truth": Doc(F32, "GeV", "true mass recoiling against the μ+μ− pair"),
+    "x_l_truth": Doc(F32, "", "τ → ℓa: true 2E_ℓ/m_τ of the lepton in the signal τ rest frame"),
+    "x_l_truth_prf": Doc(
+        F32, "", "τ → ℓa: true x_ℓ in the pseudo-rest frame (E_τ = √s/2, opposite the tag)"
+    ),
+    "signal_tau_helicity": Doc(F32, "", "helicity of the signal τ (±1)"),
+    "tag_tau_helicity": Doc(F32, "", "helicity of the tag τ (±1)"),
+    "Mbc": Doc(F32, "GeV", "beam-constrained mass of the truth-matched signal candidate"),
+    "deltaE": Doc(F32, "GeV", "E* − E_beam of the truth-matched signal candidate (nominal CM)"),
+    "sig_M": Doc(F32, "GeV", "invariant mass of the signal parent's reconstructed descendants"),
+    "reconstructed": Doc(BOOL, "", "all visible daughters of the signal parent reconstructed"),
+    "a_M": Doc(F32, "GeV", "ALP candidate mass: vertex mass if vertexed, else daughters' mass"),
+    "a_InvM": Doc(F32, "GeV", "invariant mass of the ALP's reconstructed daughters at the IP"),
+    "a_M_fit": Doc(F32, "GeV", "di-photon mass after the beam-energy constraint ΔE = 0"),
+    "a_Mprime": Doc(F32, "GeV", "reduced mass √(M² − 4m²) of a pair of equal charged species"),
+    "a_p": Doc(F32, "GeV", "lab momentum of the ALP candidate"),
+    "a_cosTheta": Doc(F32, "", "lab polar-angle cosine of the ALP candidate"),
+    "a_distance": Doc(F32, "mm", "3-D distance of the fitted ALP vertex from the IP (NaN: none)"),
+    "a_dr": Doc(F32, "mm", "transverse distance of the fitted ALP vertex from the IP"),
+    "a_dz": Doc(F32, "mm", "z of the fitted ALP vertex"),
+    "a_merged": Doc(BOOL, "", "two ALP photons reconstructed as one cluster"),
+    "recoilMass": Doc(F32, "GeV", "mass recoiling against the visible non-ALP signal side"),
+    "x_l": Doc(F32, "", "τ → ℓa: reconstructed x_ℓ in the pseudo-rest frame (NaN if unseen)"),
+    "nTracks": Doc(I16, "", "reconstructed tracks in the event"),
+    "nClusters": Doc(I16, "", "reconstructed calorimeter clusters in the event"),
+    "visibleEnergyOfEventCMS": Doc(F32, "GeV", "visible energy in the CM frame"),
+    "missingMass2": Doc(F32, "GeV^2", "missing mass squared (nominal beams minus visible)"),
+    "missingMomentumOfEventCMS": Doc(F32, "GeV", "missing momentum in the CM frame"),
+    "trg_any": Doc(BOOL, "", "any trigger line of the detector card fired"),
+}
+
+#: Per-particle-role columns `<role>_<suffix>` (roles such as kaon, alp_daughter_1, lepton).
+ROLE: dict[str, Doc] = {
+    "p": Doc(F32, "GeV", "lab momentum of the reconstructed {role}"),
+    "cosTheta": Doc(F32, "", "lab polar-angle cosine of the reconstructed {role}"),
+    "E": Doc(F32, "GeV", "lab energy of the reconstructed {role}"),
+    "dr": Doc(F32, "mm", "|d0| of the {role} track w.r.t. the IP"),
+    "dz": Doc(F32, "mm", "z0 of the {role} track w.r.t. the IP"),
+    "pid": Doc(F32, "", "PID assigned to the {role} track, |PDG| id (NaN: no track)"),
+}
+
+#: Fields of the list columns.
+PARTICLE: dict[str, Doc] = {
+    "pdg": Doc(I32, "", "PDG id"),
+    "status": Doc(I8, "", "HepMC3 status: 1 final state, 2 decayed, 4 beam"),
+    "mother": Doc(I16, "", "index of the mother in this list (−1: none stored)"),
+    "px": Doc(F32, "GeV", "lab momentum x"),
+    "py": Doc(F32, "GeV", "lab momentum y"),
+    "pz": Doc(F32, "GeV", "lab momentum z"),
+    "E": Doc(F32, "GeV", "lab energy"),
+    "m": Doc(F32, "GeV", "generated mass √(E² − p²) from the float64 record (0 if massless)"),
+    "x": Doc(F32, "mm", "production vertex x"),
+    "y": Doc(F32, "mm", "production vertex y"),
+    "z": Doc(F32, "mm", "production vertex z"),
+    "t": Doc(F32, "ns", "production time"),
+    "reco_px": Doc(F32, "GeV", "truth-matched reconstructed momentum x (NaN: unseen)"),
+    "reco_py": Doc(F32, "GeV", "truth-matched reconstructed momentum y (NaN: unseen)"),
+    "reco_pz": Doc(F32, "GeV", "truth-matched reconstructed momentum z (NaN: unseen)"),
+    "reco_E": Doc(F32, "GeV", "truth-matched reconstructed energy (NaN: unseen)"),
+    "detected": Doc(BOOL, "", "reconstructed (track found or cluster made)"),
+}
+_LINK = Doc(I16, "", "index of its truth particle in this row's `particles` (−1: not stored)")
+OBJECTS: dict[str, dict[str, Doc]] = {
+    "tracks": {
+        "particle": _LINK,
+        "charge": Doc(I8, "e", "charge"),
+        "pid": Doc(I16, "", "assigned PID, |PDG| id (11, 13, 211, 321, 2212)"),
+        "px": Doc(F32, "GeV", "momentum x at the point of closest approach to the IP"),
+        "py": Doc(F32, "GeV", "momentum y at the POCA"),
+        "pz": Doc(F32, "GeV", "momentum z at the POCA"),
+        "E": Doc(F32, "GeV", "energy (true-mass hypothesis)"),
+        "d0": Doc(F32, "mm", "signed transverse impact parameter w.r.t. the IP"),
+        "z0": Doc(F32, "mm", "longitudinal impact parameter w.r.t. the IP"),
+        "nLayers": Doc(I16, "", "tracking layers crossed"),
+    },
+    "clusters": {
+        "particle": _LINK,
+        "E": Doc(F32, "GeV", "cluster energy"),
+        "x": Doc(F32, "mm", "front-face position x"),
+        "y": Doc(F32, "mm", "front-face position y"),
+        "z": Doc(F32, "mm", "front-face position z"),
+        "nParticles": Doc(I16, "", "particles merged into the cluster"),
+        "isTrackMatched": Doc(BOOL, "", "its particle has a track"),
+    },
+    "vertices": {
+        "particle": Doc(I16, "", "index of the mother in this row's `particles` (−1: not stored)"),
+        "x": Doc(F32, "mm", "fitted vertex x"),
+        "y": Doc(F32, "mm", "fitted vertex y"),
+        "z": Doc(F32, "mm", "fitted vertex z"),
+        "dr": Doc(F32, "mm", "transverse distance from the IP"),
+        "distance": Doc(F32, "mm", "3-D distance from the IP"),
+        "px": Doc(F32, "GeV", "momentum x at the vertex"),
+        "py": Doc(F32, "GeV", "momentum y at the vertex"),
+        "pz": Doc(F32, "GeV", "momentum z at the vertex"),
+        "E": Doc(F32, "GeV", "energy at the vertex"),
+        "M": Doc(F32, "GeV", "vertex mass"),
+        "Mprime": Doc(F32, "GeV", "reduced vertex mass √(M² − 4m²) for equal species"),
+    },
+}
+LIST_DOCS = {
+    "particles": "truth particles (see `[output] truth`), one struct per particle",
+    "tracks": "reconstructed tracks, one struct per track",
+    "clusters": "reconstructed calorimeter clusters, one struct per cluster",
+    "vertices": "fitted two-track vertices, one struct per vertex",
+}
+_ROLE_RE = re.compile(r"(?P<role>.+)_(?P<suffix>p|cosTheta|E|dr|dz|pid)")
+
+
+def column_doc(name: str, roles: set[str] = frozenset()) -> Doc | None:
+    """The documentation of a per-event column, None if the name is unknown."""
+    if name in EVENT:
+        return EVENT[name]
+    if name.startswith("trg_"):
+        return Doc(BOOL, "", f"trigger line '{name[4:]}' of the detector card fired")
+    if name == "weight_nominal":
+        return Doc(F64, "", "event weight: probability of the forced ALP decay range")
+    if name.startswith("weight_ctau_"):
+        return Doc(F64, "", f"lifetime weight to cτ = {name[12:]} (w = f_cτ(ℓ)/g(ℓ))")
+    if name.startswith("weight_"):
+        return Doc(F64, "", f"event weight '{name[7:]}'")
+    match = _ROLE_RE.fullmatch(name)
+    if match and (not roles or match["role"] in roles):
+        doc = ROLE[match["suffix"]]
+        return Doc(doc.dtype, doc.unit, doc.description.format(role=match["role"]))
+    return None
+
+
+def _event_field(name: str, values: NDArray, roles: set[str]) -> tuple[pa.Field, pa.Array]:
+    doc = column_doc(name, roles)
+    if doc is None:  # a column added without documentation: kept as it is, flagged
+        doc = Doc(pa.from_numpy_dtype(values.dtype), "", "(undocumented)")
+    return doc.field(name), _array(values, doc.dtype)
+
+
+def _gathered(parts: list[NDArray | None], sizes: list[int], name: str, roles: set[str]):
+    """A per-event column from per-block parts (None: the block lacks it → NaN, False for
+    flags), written straight into its output dtype: no float64 copy of the whole chunk."""
+    known = next(p for p in parts if p is not None)
+    doc = column_doc(name, roles)
+    if doc is None:
+        doc = Doc(pa.from_numpy_dtype(known.dtype), "", "(undocumented)")
+    out = np.empty(sum(sizes), dtype=doc.dtype.to_pandas_dtype())
+    start = 0
+    for part, size in zip(parts, sizes, strict=True):
+        if part is None:
+            out[start : start + size] = False if known.dtype == np.bool_ else np.nan
+        else:
+            out[start : start + size] = part
+        start += size
+    return doc.field(name), pa.array(out, type=doc.dtype)
+
+
+def _array(values: NDArray, dtype: pa.DataType) -> pa.Array:
+    """An Arrow array of `dtype` from a numpy array (one cast pass at most, no Python loop)."""
+    np_type = dtype.to_pandas_dtype()
+    return pa.array(np.ascontiguousarray(values, dtype=np_type), type=dtype)
+
+
+def _list_type(docs: dict[str, Doc], names: list[str], wide: bool) -> pa.DataType:
+    fields = [docs[n].field(n, F64 if wide and docs[n].dtype == F32 else None) for n in names]
+    return pa.list_(pa.field("item", pa.struct(fields)))
+
+
+# --- truth particles -------------------------------------------------------------------------
+
+
+def truth_slots(block: Block, truth: str) -> NDArray[np.int64]:
+    """Template slots of the truth record written for `truth` ("signal" or "full")."""
+    if truth == "full":
+        return np.arange(block.n_particles)
+    heads = [block.roles[r] for r in ("signal_parent", "tag_tau") if r in block.roles]
+    if not heads:
+        return np.flatnonzero(block.status != BEAM)
+    keep = np.zeros(block.n_particles, dtype=bool)
+    keep[heads] = True
+    for i in range(block.n_particles):  # mothers precede daughters (record.Block)
+        m = block.mother[i]
+        if m >= 0 and keep[m]:
+            keep[i] = True
+    return np.flatnonzero(keep)
+
+
+@numba.njit(cache=True)
+def _gather(p4, vertex, reco, slots, out):  # pragma: no cover - compiled
+    """Rows of `out` (9 or 13, N·k): px py pz E m x y z t [reco_px reco_py reco_pz reco_E] of
+    the template `slots` of (N, P, 4) arrays, event-major, in one pass (cast to out's dtype)."""
+    n = p4.shape[0]
+    k = slots.shape[0]
+    with_reco = out.shape[0] > 9
+    for e in range(n):
+        for j in range(k):
+            i = slots[j]
+            r = e * k + j
+            px, py, pz, en = p4[e, i, 0], p4[e, i, 1], p4[e, i, 2], p4[e, i, 3]
+            out[0, r], out[1, r], out[2, r], out[3, r] = px, py, pz, en
+            m2 = en * en - (px * px + py * py + pz * pz)
+            if abs(m2) <= 1e-12 * en * en:  # massless up to float64 rounding (~1e-16·E²)
+                out[4, r] = 0.0
+            else:
+                out[4, r] = np.sqrt(m2) if m2 > 0.0 else -np.sqrt(-m2)
+            for c in range(4):
+                out[5 + c, r] = vertex[e, i, c]
+            if with_reco:
+                for c in range(4):
+                    out[9 + c, r] = reco[e, i, c]
+
+
+_KINEMATIC = ("px", "py", "pz", "E", "m", "x", "y", "z", "t")
+_RECO = ("reco_px", "reco_py", "reco_pz", "reco_E")
+
+
+def particles_column(record: EventRecord, reco: RecoRecord | None, truth: str) -> pa.Array:
+    """The list<struct> column of the truth particles (with the truth-matched response)."""
+    wide = truth == "full"  # float64 and the truth-matched response (reco_*)
+    dtype = np.float64 if wide else np.float32
+    kin_names = _KINEMATIC + _RECO if wide else _KINEMATIC
+    slots = [truth_slots(b, truth) for b in record.blocks]
+    sizes = [b.n_events * len(s) for b, s in zip(record.blocks, slots, strict=True)]
+    total = sum(sizes)
+    kin = np.empty((len(kin_names), total), dtype=dtype)
+    pdg, status, mother = (np.empty(total, t) for t in (np.int32, np.int8, np.int16))
+    detected = np.empty(total, dtype=bool)
+    counts = np.empty(record.n_events, dtype=np.int32)
+    start = first = 0
+    for k, (b, s) in enumerate(zip(record.blocks, slots, strict=True)):
+        stop = start + sizes[k]
+        r = reco.blocks[k] if reco is not None else None
+        if not wide:
+            r_p4 = np.empty((1, 1, 4))  # not read
+        else:
+            r_p4 = r.p4 if r is not None else np.full_like(b.p4, np.nan)
+        _gather(b.p4, b.vertex, r_p4, s, kin[:, start:stop])
+        index = np.full(b.n_particles, -1, dtype=np.int16)
+        index[s] = np.arange(len(s))
+        moms = b.mother[s]
+        local = np.where(moms >= 0, index[np.maximum(moms, 0)], -1)
+        pdg[start:stop] = np.tile(b.pdg[s], b.n_events)
+        status[start:stop] = np.tile(b.status[s], b.n_events)
+        mother[start:stop] = np.tile(local, b.n_events)
+        detected[start:stop] = r.detected[:, s].reshape(-1) if r is not None else False
+        counts[first : first + b.n_events] = len(s)
+        start, first = stop, first + b.n_events
+    offsets = np.zeros(record.n_events + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    # "signal": no production time, t = Σ |Δx|·E/(|p|c) along the chain of straight flights
+    # (generator/vertices.py) from the stored vertices and momenta
+    rows = [i for i, k in enumerate(kin_names) if wide or k != "t"]
+    names = ["pdg", "status", "mother", *(kin_names[i] for i in rows), "detected"]
+    arrays = [pa.array(pdg), pa.array(status), pa.array(mother)]
+    arrays += [pa.array(kin[i]) for i in rows]
+    arrays.append(pa.array(detected))
+    typ = _list_type(PARTICLE, names, wide)
+    struct = pa.StructArray.from_arrays(arrays, fields=list(typ.value_type))
+    return pa.ListArray.from_arrays(pa.array(offsets), struct, type=typ)
+
+
+# --- reconstructed objects -------------------------------------------------------------------
+
+
+def _link_map(record: EventRecord, truth: str) -> list[NDArray[np.int16]]:
+    """Per block, template index → index in the written truth list (−1: not written)."""
+    out = []
+    for b in record.blocks:
+        index = np.full(b.n_particles, -1, dtype=np.int16)
+        if truth != "none":
+            s = truth_slots(b, truth)
+            index[s] = np.arange(len(s))
+        out.append(index)
+    return out
+
+
+def objects_columns(record: EventRecord, reco: RecoRecord, truth: str) -> dict[str, pa.Array]:
+    """One list<struct> column per reconstructed-object kind (tracks, clusters, vertices)."""
+    links = _link_map(record, truth)
+    n_events = record.n_events
+    cols: dict[str, pa.Array] = {}
+    kinds: list[str] = []
+    for r in reco.blocks:
+        kinds.extend(k for k in r.objects if k not in kinds)
+    for kind in kinds:
+        docs = OBJECTS[kind]
+        names = [n for n in docs if n != "particle" or truth != "none"]
+        parts: dict[str, list[NDArray]] = {n: [] for n in names}
+        events: list[NDArray] = []
+        offset = 0
+        for b, r, link in zip(record.blocks, reco.blocks, links, strict=True):
+            arrays = r.objects.get(kind)
+            if arrays is not None and arrays["event"].size:
+                events.append(arrays["event"] + offset)
+                for n in names:
+                    v = arrays[n]
+                    parts[n].append(link[v] if n == "particle" else v)
+            offset += b.n_events
+        event = np.concatenate(events) if events else np.empty(0, dtype=np.int64)
+        counts = np.bincount(event, minlength=n_events)
+        offsets = np.zeros(n_events + 1, dtype=np.int32)
+        np.cumsum(counts, out=offsets[1:])
+        # chain._flatten writes each block's objects sorted by event, blocks in order
+        order = None if np.all(event[1:] >= event[:-1]) else np.argsort(event, kind="stable")
+        typ = _list_type(docs, names, False)
+        arrays_out = []
+        for f in typ.value_type:
+            v = np.concatenate(parts[f.name]) if parts[f.name] else np.empty(0)
+            arrays_out.append(_array(v if order is None else v[order], f.type))
+        struct = pa.StructArray.from_arrays(arrays_out, fields=list(typ.value_type))
+        cols[kind] = pa.ListArray.from_arrays(pa.array(offsets), struct, type=typ)
+    return cols
+
+
+# --- the table -------------------------------------------------------------------------------
+
+
+def chunk_table(
+    record: EventRecord, reco: RecoRecord | None, truth: str = DEFAULT_TRUTH
+) -> pa.Table:
+    """One chunk as an Arrow table, one row per event, typed and documented (module doc)."""
+    if truth not in TRUTH_CHOICES:
+        raise ValueError(f"truth = {truth!r}: choose one of {', '.join(TRUTH_CHOICES)}")
+    roles = {r for b in record.blocks for r in b.roles}
+    fields: list[pa.Field] = []
+    arrays: list[pa.Array] = []
+
+    def add(field: pa.Field, array: pa.Array) -> None:
+        fields.append(field)
+        arrays.append(array)
+
+    add(EVENT["event_number"].field("event_number"), pa.array(record.event_number))
+    mode = pa.DictionaryArray.from_arrays(
+        pa.array(record.mode_index().astype(np.int32)), pa.array(record.mode_names)
+    )
+    add(EVENT["mode"].field("mode"), mode)
+    add(*_event_field("sqrt_s", record.event_column("sqrt_s"), roles))
+    for name, w in record.weights().items():
+        add(*_event_field(f"weight_{name}", w, roles))
+    sizes = [b.n_events for b in record.blocks]
+    extras: list[str] = []
+    for b in record.blocks:
+        extras.extend(k for k in b.extra if k not in extras and k != "sqrt_s")
+    for k in extras:  # NaN where a block lacks the column
+        add(*_gathered([b.extra.get(k) for b in record.blocks], sizes, k, roles))
+    if reco is not None:
+        names: list[str] = []
+        for r in reco.blocks:
+            names.extend(k for k in r.columns if k not in names)
+        for k in names:  # as RecoRecord.columns: NaN (False for flags) where a block lacks it
+            add(*_gathered([r.columns.get(k) for r in reco.blocks], sizes, k, roles))
+    if truth != "none":
+        col = particles_column(record, reco, truth)
+        add(pa.field("particles", col.type, metadata=_list_meta("particles", truth)), col)
+    if reco is not None:
+        for kind, col in objects_columns(record, reco, truth).items():
+            add(pa.field(kind, col.type, metadata=_list_meta(kind, truth)), col)
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _list_meta(name: str, truth: str) -> dict[str, str]:
+    desc = LIST_DOCS[name] + (f" (truth = {truth!r})" if name == "particles" else "")
+    return {"unit": "", "description": desc}
+
+
+def column_docs(schema: pa.Schema) -> dict[str, dict[str, object]]:
+    """{column: {unit, description, type[, fields: {field: {unit, description, type}}]}}."""
+
+    def doc(f: pa.Field) -> dict[str, object]:
+        meta = {k.decode(): v.decode() for k, v in (f.metadata or {}).items()}
+        out: dict[str, object] = {**meta, "type": str(f.type)}
+        if pa.types.is_list(f.type):
+            out["type"] = "list<struct>"
+            out["fields"] = {g.name: doc(g) for g in f.type.value_type}
+        return out
+
+    return {f.name: doc(f) for f in schema}
+
+
+def column_docs_json(schema: pa.Schema) -> bytes:
+    """`column_docs` as the JSON stored under the file metadata key `alpsim_columns`."""
+    return json.dumps(column_docs(schema), ensure_ascii=False).encode()
