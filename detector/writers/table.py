@@ -151,8 +151,18 @@ OBJECTS: dict[str, dict[str, Doc]] = {
         "pz": Doc(F32, "GeV", "momentum z at the POCA"),
         "E": Doc(F32, "GeV", "energy (true-mass hypothesis)"),
         "d0": Doc(F32, "mm", "signed transverse impact parameter w.r.t. the IP"),
+        "phi0": Doc(F32, "rad", "helix azimuth of the momentum at the POCA (basf2 Helix)"),
+        "omega": Doc(F32, "1/mm", "signed helix curvature (basf2 Helix)"),
         "z0": Doc(F32, "mm", "longitudinal impact parameter w.r.t. the IP"),
+        "tanLambda": Doc(F32, "", "helix dip: tangent of the angle to the transverse plane"),
+        "d0Err": Doc(F32, "mm", "uncertainty of d0"),
+        "phi0Err": Doc(F32, "rad", "uncertainty of phi0"),
+        "omegaErr": Doc(F32, "1/mm", "uncertainty of omega"),
+        "z0Err": Doc(F32, "mm", "uncertainty of z0"),
+        "tanLambdaErr": Doc(F32, "", "uncertainty of tanLambda"),
         "nLayers": Doc(I16, "", "tracking layers crossed"),
+        "clusterIndex": Doc(I16, "", "index in this row's `particles` of the particle whose "
+                            "cluster the extrapolated helix is matched to (−1: none)"),
     },
     "clusters": {
         "particle": _LINK,
@@ -161,13 +171,20 @@ OBJECTS: dict[str, dict[str, Doc]] = {
         "y": Doc(F32, "mm", "front-face position y"),
         "z": Doc(F32, "mm", "front-face position z"),
         "nParticles": Doc(I16, "", "particles merged into the cluster"),
-        "isTrackMatched": Doc(BOOL, "", "its particle has a track"),
+        "isTrackMatched": Doc(BOOL, "", "a track's extrapolated helix is matched to it"),
+        "clusterE9E21": Doc(F32, "", "basf2 shower shape: E(3×3)/E(5×5 without corners)"),
+        "clusterSecondMoment": Doc(F32, "cm^2", "basf2 shower shape: second moment"),
+        "clusterLAT": Doc(F32, "", "basf2 shower shape: lateral energy distribution"),
+        "clusterNHits": Doc(F32, "", "basf2 shower shape: crystals in the cluster (weighted)"),
     },
     "vertices": {
         "particle": Doc(I16, "", "index of the mother in this row's `particles` (−1: not stored)"),
         "x": Doc(F32, "mm", "fitted vertex x"),
         "y": Doc(F32, "mm", "fitted vertex y"),
         "z": Doc(F32, "mm", "fitted vertex z"),
+        "x_uncertainty": Doc(F32, "mm", "uncertainty of the fitted x"),
+        "y_uncertainty": Doc(F32, "mm", "uncertainty of the fitted y"),
+        "z_uncertainty": Doc(F32, "mm", "uncertainty of the fitted z"),
         "dr": Doc(F32, "mm", "transverse distance from the IP"),
         "distance": Doc(F32, "mm", "3-D distance from the IP"),
         "px": Doc(F32, "GeV", "momentum x at the vertex"),
@@ -176,6 +193,13 @@ OBJECTS: dict[str, dict[str, Doc]] = {
         "E": Doc(F32, "GeV", "energy at the vertex"),
         "M": Doc(F32, "GeV", "vertex mass"),
         "Mprime": Doc(F32, "GeV", "reduced vertex mass √(M² − 4m²) for equal species"),
+        "ErrM": Doc(F32, "GeV", "uncertainty of the vertex mass"),
+        "chi2": Doc(F32, "", "χ² of the vertex fit"),
+        "chiProb": Doc(F32, "", "χ² probability of the vertex fit"),
+        "flightDistance": Doc(F32, "mm", "flight distance from the IP along the momentum"),
+        "flightDistanceErr": Doc(F32, "mm", "uncertainty of flightDistance"),
+        "significanceOfDistance": Doc(F32, "", "distance from the IP over its uncertainty"),
+        "cosAngleBetweenMomentumAndVertexVector": Doc(F32, "", "pointing cosine"),
     },
 }
 LIST_DOCS = {
@@ -338,6 +362,10 @@ def particles_column(record: EventRecord, reco: RecoRecord | None, truth: str) -
 # --- reconstructed objects -------------------------------------------------------------------
 
 
+#: Object fields holding a template slot, written as an index into the row's `particles`.
+_TEMPLATE_LINKS = ("particle", "clusterIndex")
+
+
 def _link_map(record: EventRecord, truth: str) -> list[NDArray[np.int16]]:
     """Per block, template index → index in the written truth list (−1: not written)."""
     out = []
@@ -369,8 +397,13 @@ def objects_columns(record: EventRecord, reco: RecoRecord, truth: str) -> dict[s
             if arrays is not None and arrays["event"].size:
                 events.append(arrays["event"] + offset)
                 for n in names:
+                    if n not in arrays:  # a field this detector card does not model
+                        parts[n].append(np.full(arrays["event"].size, np.nan))
+                        continue
                     v = arrays[n]
-                    parts[n].append(link[v] if n == "particle" else v)
+                    if n in _TEMPLATE_LINKS:  # template slot → index in the written list
+                        v = np.where(v >= 0, link[np.maximum(v, 0)], -1)  # −1 stays −1
+                    parts[n].append(v)
             offset += b.n_events
         event = np.concatenate(events) if events else np.empty(0, dtype=np.int64)
         counts = np.bincount(event, minlength=n_events)
