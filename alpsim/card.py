@@ -438,8 +438,8 @@ def card_from_data(data: dict, text: str, path: Path) -> RunCard:
     channel_table = top.table("channel")
     name = channel_table.string("name", choices=sorted(CHANNELS))
     channel_cls = CHANNELS[name]
-    alp = _alp(top.table("alp"), channel_cls.max_alp_mass(detector), name)
-    channel = channel_cls.from_card(channel_table, alp, detector)
+    alp = _alp(top.table("alp"), channel_cls.max_alp_mass(detector.beams), name)
+    channel = channel_cls.from_card(channel_table, alp, detector.beams)
     channel_table.done()
     _check_threshold(detector, channel, name, path)
     selection = parse_selection(top.table("selection", default={}))

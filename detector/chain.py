@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from ..generator.channels.tau_to_l_a import pseudo_rest_frame_x
 from ..generator.kinematics import mass as inv_mass
+from ..generator.kinematics import pseudo_rest_frame_x
 from ..pdg import charge as pdg_charge
 from ..pdg import mass as pdg_mass
 from ..record import FINAL, Block, EventRecord

@@ -21,7 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..cardreader import Table, load_toml
-from ..generator.beams import BeamSettings
+from ..cards import shipped_card  # noqa: F401  (re-exported: detector cards by name)
+from ..generator.beams import BeamSettings, beams_from_table
 
 MRAD = 1e-3
 #: PID species in matrix order: e, μ, π, K, p (absolute PDG ids).
@@ -452,21 +453,6 @@ def _number_list(t: Table, key: str, lo: float | None = None, increasing: bool =
     if increasing and any(b <= a for a, b in itertools.pairwise(value)):
         raise t.error(key, f"= {value!r} must be strictly increasing")
     return [float(v) for v in value]
-
-
-def _beams(t: Table) -> BeamSettings:
-    spot = t.numbers("luminous_region_sigma", 3, lo=0.0, unit="mm")
-    beams = BeamSettings(
-        e_minus_energy=t.number("e_minus_energy", lo=0.0, lo_open=True, unit="GeV"),
-        e_plus_energy=t.number("e_plus_energy", lo=0.0, lo_open=True, unit="GeV"),
-        e_minus_angle=t.number("e_minus_angle", 0.0, lo=0.0, hi=200.0, unit="mrad") * MRAD,
-        e_plus_angle=t.number("e_plus_angle", 0.0, lo=0.0, hi=200.0, unit="mrad") * MRAD,
-        e_minus_energy_spread=t.number("e_minus_energy_spread", 0.0, lo=0.0, hi=0.1, unit="GeV"),
-        e_plus_energy_spread=t.number("e_plus_energy_spread", 0.0, lo=0.0, hi=0.1, unit="GeV"),
-        spot_sigma=spot,
-    )
-    t.done()
-    return beams
 
 
 _REGION_KEYS = ("noise_term", "stochastic_term", "sampling_term", "constant_term",
@@ -916,13 +902,6 @@ def select_background(det: DetectorSettings, t: Table) -> DetectorSettings:
     return replace(det, background=replace(cond, scale=scale))
 
 
-def shipped_card(name: str) -> Path:
-    """Path of a detector card shipped with alpsim (e.g. 'belle2')."""
-    from importlib.resources import files
-
-    return Path(str(files("alpsim.cards").joinpath(f"{name}.toml")))
-
-
 def load_detector(path: str | Path) -> DetectorSettings:
     """Read and validate a detector card."""
     data, text = load_toml(path)
@@ -937,7 +916,7 @@ def load_detector(path: str | Path) -> DetectorSettings:
         path=str(path),
         text=text,
         solenoid_field=field_t,
-        beams=_beams(top.table("beams")),
+        beams=beams_from_table(top.table("beams")),
         calorimeter=calorimeter,
         tracking=_tracking(top.table("tracking"), field_t),
         vertexing=_vertexing(top.table("vertexing", None)),

@@ -10,14 +10,17 @@ so √s and the boost vary event by event.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ..cardreader import Table, load_toml
 from ..pdg import mass as pdg_mass
 from .kinematics import boost, four_vector, velocity
 
 ELECTRON = 11
+MRAD = 1e-3  # angles in the cards are in mrad
 
 
 @dataclass(frozen=True)
@@ -120,3 +123,29 @@ def draw_beams(
         _beam_p4(e_p, settings.e_plus_angle, -1),
         vertex,
     )
+
+
+def beams_from_table(t: Table) -> BeamSettings:
+    """The collider of a card's [beams] section, validated (errors name the field).
+
+    The collider belongs to the generator even though a detector card file holds it: the
+    detector reads only its nominal beams (for the CM frame of Mbc, ΔE and recoil masses).
+    """
+    spot = t.numbers("luminous_region_sigma", 3, lo=0.0, unit="mm")
+    beams = BeamSettings(
+        e_minus_energy=t.number("e_minus_energy", lo=0.0, lo_open=True, unit="GeV"),
+        e_plus_energy=t.number("e_plus_energy", lo=0.0, lo_open=True, unit="GeV"),
+        e_minus_angle=t.number("e_minus_angle", 0.0, lo=0.0, hi=200.0, unit="mrad") * MRAD,
+        e_plus_angle=t.number("e_plus_angle", 0.0, lo=0.0, hi=200.0, unit="mrad") * MRAD,
+        e_minus_energy_spread=t.number("e_minus_energy_spread", 0.0, lo=0.0, hi=0.1, unit="GeV"),
+        e_plus_energy_spread=t.number("e_plus_energy_spread", 0.0, lo=0.0, hi=0.1, unit="GeV"),
+        spot_sigma=spot,
+    )
+    t.done()
+    return beams
+
+
+def load_collider(path: str | Path) -> BeamSettings:
+    """The collider ([beams]) of a detector card file, without reading its detector sections."""
+    data, _ = load_toml(path)
+    return beams_from_table(Table(data, "", source=str(path)).table("beams"))

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from particle.literals import tau_minus
+
+from ..pdg import mass as pdg_mass
 
 Array = NDArray[np.float64]
 
@@ -146,3 +149,19 @@ def two_body_decay(
     d2 = four_vector(-p3, m2)
     beta = velocity(parent)
     return boost(d1, beta), boost(d2, beta)
+
+
+def pseudo_rest_frame_x(lepton_p4_cms: Array, tag_p4_cms: Array, sqrt_s: float | Array) -> Array:
+    """x_ℓ = 2E_ℓ/m_τ in the pseudo-rest frame of the signal τ (Belle II, arXiv:2007.08239).
+
+    Shared by the generator (truth x_ℓ of τ → ℓa) and the detector's analysis variables.
+
+    The signal τ is taken with energy √s/2 and direction −p̂(tag visible system), both in the CM
+    frame; `lepton_p4_cms`, `tag_p4_cms` (N, 4) in the CM frame (reconstructed or truth).
+    """
+    m_tau = pdg_mass(int(tau_minus.pdgid))
+    e_tau = 0.5 * np.asarray(sqrt_s, dtype=float)
+    p_tau = np.sqrt(np.maximum(e_tau**2 - m_tau**2, 0.0))
+    d = -tag_p4_cms[:, :3] / np.linalg.norm(tag_p4_cms[:, :3], axis=1, keepdims=True)
+    beta = (p_tau / e_tau)[..., None] * d if np.ndim(e_tau) else (p_tau / e_tau) * d
+    return 2.0 * boost(lepton_p4_cms, -beta)[:, 3] / m_tau

@@ -4,7 +4,6 @@ Cross section of M. J. Dolan, T. Ferber, C. Hearty, F. Kahlhoefer, K. Schmidt-Ho
 JHEP 12 (2017) 094, arXiv:1709.00009, sec. 3.
 """
 
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -97,24 +96,24 @@ def test_isr_lowers_sqrt_s_and_corrects_cross_section():
     assert 0.01 < b.extra["isr_x"].mean() < 0.06
 
 
-def _detector(beams=BELLE2):
-    return SimpleNamespace(beams=beams)
+def _collider(beams=BELLE2):
+    return beams  # channels read only the collider
 
 
 def test_card_options_and_errors():
     alp = AlpSettings(1.0, 1.0)
-    ch = EeToGammaA.from_card(Table({"g_agg": 2e-3, "isr": True}, "channel"), alp, _detector())
+    ch = EeToGammaA.from_card(Table({"g_agg": 2e-3, "isr": True}, "channel"), alp, _collider())
     assert ch.g_agamma == 2e-3 and ch.radiator.enabled
     with pytest.raises(CardError, match=r"channel\.g_agg"):
-        EeToGammaA.from_card(Table({}, "channel"), alp, _detector())
+        EeToGammaA.from_card(Table({}, "channel"), alp, _collider())
     coupled = AlpSettings(1.0, 1.0, couplings=Couplings.from_g_agamma(5e-4))
-    ch = EeToGammaA.from_card(Table({}, "channel"), coupled, _detector())
+    ch = EeToGammaA.from_card(Table({}, "channel"), coupled, _collider())
     assert ch.g_agamma == pytest.approx(5e-4)
     with pytest.raises(CardError, match=r"channel\.g_agg"):
-        EeToGammaA.from_card(Table({"g_agg": 1e-3}, "channel"), coupled, _detector())
+        EeToGammaA.from_card(Table({"g_agg": 1e-3}, "channel"), coupled, _collider())
     lepton_only = AlpSettings(1.0, 1.0, couplings=Couplings(c_mumu=1.0))
     with pytest.raises(CardError, match="photon coupling"):
-        EeToGammaA.from_card(Table({}, "channel"), lepton_only, _detector())
+        EeToGammaA.from_card(Table({}, "channel"), lepton_only, _collider())
     assert CHANNELS["e+ e- -> gamma a"] is EeToGammaA
 
 

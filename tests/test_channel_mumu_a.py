@@ -1,7 +1,6 @@
 """e+e- -> μ+μ- a: |M|² checks (current conservation, derivative-coupling equivalence), σ by
 quadrature vs Monte Carlo, unweighting, recoil-mass peak at m_a, a -> τ+τ- wiring, card options."""
 
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -119,7 +118,7 @@ def test_isr_tail_and_tau_pair_decay():
 
 
 def test_card_options():
-    det = SimpleNamespace(beams=NO_SPREAD)
+    det = NO_SPREAD  # channels read only the collider
     alp = AlpSettings(5.0, 1.0, {"invisible": 1.0})
     with pytest.raises(CardError, match=r"channel\.c_mumu"):
         mm.EeToMuMuA.from_card(Table({}, "channel"), alp, det)

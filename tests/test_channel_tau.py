@@ -1,6 +1,5 @@
 """τ → ℓ a in e+e- → τ+τ-: pair production (angles, helicities, σ), signal kinematics, PRF x_ℓ."""
 
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -16,12 +15,9 @@ from alpsim.generator.channels.tau_pair import (
     tau_pair_cross_section,
     tau_velocity,
 )
-from alpsim.generator.channels.tau_to_l_a import (
-    TauToLA,
-    pseudo_rest_frame_x,
-    width_tau_to_l_a,
-)
+from alpsim.generator.channels.tau_to_l_a import TauToLA, width_tau_to_l_a
 from alpsim.generator.isr import no_radiation
+from alpsim.generator.kinematics import pseudo_rest_frame_x
 from alpsim.pdg import ALP_PDG_ID, mass
 
 BELLE2 = BeamSettings(7.004, 4.002, 0.0415, 0.0415, 0.00513, 0.002375)
@@ -31,7 +27,7 @@ M_TAU = mass(15)
 
 def make(options, m_a=0.5, decays=None, beams=NO_SPREAD, n=40_000, seed=3, couplings=None):
     alp = AlpSettings(m_a, 1.0, decays or {"invisible": 1.0}, couplings=couplings)
-    ch = TauToLA.from_card(Table(dict(options), "channel"), alp, SimpleNamespace(beams=beams))
+    ch = TauToLA.from_card(Table(dict(options), "channel"), alp, beams)
     rng = np.random.default_rng(seed)
     return ch, ch.generate(rng, draw_beams(rng, n, beams, ch.min_sqrt_s))
 
@@ -159,7 +155,7 @@ def test_pseudo_rest_frame_x():
 
 
 def test_branching_fraction_from_couplings_and_card_errors():
-    det = SimpleNamespace(beams=NO_SPREAD)
+    det = NO_SPREAD  # channels read only the collider
     # m_ℓ → 0 limit of the width: |c|² m_τ³ (1 − m_a²/m_τ²)²/(64πΛ²) (two-body width of the
     # generator/channels/tau_to_l_a.py module text).
     ref = 1.0 * M_TAU**3 * (1 - 0.25 / M_TAU**2) ** 2 / (64 * np.pi * 1e6)

@@ -7,7 +7,6 @@ Run: python validation/direct_channels.py   (about a minute; prints a report, no
 from __future__ import annotations
 
 import time
-from types import SimpleNamespace
 
 import numpy as np
 from scipy import integrate
@@ -127,7 +126,7 @@ def prf() -> None:
         ch = TauToLA.from_card(
             Table({"lepton": "mu", "branching_fraction": 1e-3, "isr": isr}, "channel"),
             AlpSettings(0.5, 1.0, {"invisible": 1.0}),
-            SimpleNamespace(beams=BELLE2),
+            BELLE2,
         )
         rng = np.random.default_rng(3)
         blocks = ch.generate(rng, draw_beams(rng, 100_000, BELLE2, ch.min_sqrt_s))

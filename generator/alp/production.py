@@ -44,9 +44,10 @@ class ProductionRates:
 
 
 def _sqrt_s(card: str) -> float:
-    from ...detector.config import load_detector, shipped_card
+    from ...cards import shipped_card
+    from ..beams import load_collider
 
-    return float(load_detector(shipped_card(card)).beams.nominal_cms()[0])
+    return float(load_collider(shipped_card(card)).nominal_cms()[0])
 
 
 def production_rates(mass: float, couplings: Couplings) -> ProductionRates:

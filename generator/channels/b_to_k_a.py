@@ -34,7 +34,7 @@ from ...pdg import mass as pdg_mass
 from ...pdg import width as pdg_width
 from ...record import Block
 from ..alp_decays import decay_alp
-from ..beams import BeamDraw
+from ..beams import BeamDraw, BeamSettings
 from ..builder import BlockBuilder
 from ..generic_b import dec_branching_fraction, generic_decays, phase_space
 from ..kinematics import boost, sample_cos_theta, two_body_decay, velocity
@@ -119,7 +119,7 @@ class UpsilonBChannel:
 
     # ---- card -----------------------------------------------------------------------------
     @classmethod
-    def from_card(cls, table: Table, alp: AlpSettings, detector: object) -> UpsilonBChannel:
+    def from_card(cls, table: Table, alp: AlpSettings, beams: BeamSettings) -> UpsilonBChannel:
         """Options: `branching_fraction` (model-independent BF, required unless [alp.couplings]
         or `background` is given), `other_b` ("undecayed" | "generic"), `background`
         ("pi0" | "eta" | "eta'"), `n_bb_pairs` (BB̄ pairs of the data set, for n_parents)."""
@@ -293,7 +293,7 @@ class BToKA(UpsilonBChannel):
     parent_label = "B+"
 
     @staticmethod
-    def max_alp_mass(detector: object = None) -> float:
+    def max_alp_mass(beams: BeamSettings | None = None) -> float:
         """Kinematic limit m_B − m_K for the ALP mass (GeV)."""
         return pdg_mass(B_PLUS) - pdg_mass(K_PLUS)
 
@@ -322,7 +322,7 @@ class B0ToKSA(UpsilonBChannel):
     parent_label = "B0"
 
     @staticmethod
-    def max_alp_mass(detector: object = None) -> float:
+    def max_alp_mass(beams: BeamSettings | None = None) -> float:
         """Kinematic limit m_B0 − m_K0 (GeV)."""
         return pdg_mass(B_ZERO) - pdg_mass(K_SHORT)
 

@@ -25,6 +25,7 @@ import numpy as np
 from ...cardreader import CardError
 from ...pdg import mass as pdg_mass
 from ...pdg import width as pdg_width
+from ..beams import BeamSettings
 from ..builder import BlockBuilder
 from ..kinematics import boost, kallen, two_body_decay, two_body_momentum, velocity
 from . import rates
@@ -86,7 +87,7 @@ class BToKstarA(UpsilonBChannel):
     kstar = KSTAR_ZERO
 
     @staticmethod
-    def max_alp_mass(detector: object = None) -> float:
+    def max_alp_mass(beams: BeamSettings | None = None) -> float:
         """Kinematic limit m_B0 − m_K+ − m_π (GeV)."""
         return pdg_mass(B_ZERO) - pdg_mass(K_PLUS) - pdg_mass(PI_PLUS)
 
@@ -160,7 +161,7 @@ class BPlusToKstarA(BToKstarA):
     kstar = KSTAR_PLUS
 
     @staticmethod
-    def max_alp_mass(detector: object = None) -> float:
+    def max_alp_mass(beams: BeamSettings | None = None) -> float:
         """Kinematic limit m_B+ − m_K0S − m_π+ (the higher of the two K*± thresholds, GeV)."""
         return pdg_mass(B_PLUS) - pdg_mass(K_SHORT) - pdg_mass(PI_PLUS)
 

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from ...cardreader import Table
 from ...record import Block
 from ..alp import Couplings
-from ..beams import BeamDraw
+from ..beams import BeamDraw, BeamSettings
 from ..lifetime import LifetimeSampling
-
-if TYPE_CHECKING:
-    from ...detector.config import DetectorSettings
 
 
 @dataclass(frozen=True)
@@ -57,12 +54,12 @@ class Channel(Protocol):
     min_sqrt_s: float
 
     @classmethod
-    def from_card(cls, table: Table, alp: AlpSettings, detector: DetectorSettings) -> Channel:
+    def from_card(cls, table: Table, alp: AlpSettings, beams: BeamSettings) -> Channel:
         """Build the channel from its `[channel]` table (every key it reads is allowed)."""
         ...
 
     @staticmethod
-    def max_alp_mass(detector: DetectorSettings) -> float:
+    def max_alp_mass(beams: BeamSettings) -> float:
         """Kinematic upper limit on the ALP mass (GeV) for this channel at this collider."""
         ...
 

@@ -26,7 +26,7 @@ from ...pdg import ALP_PDG_ID
 from ...record import Block
 from ..alp.couplings import ALPHA_EM
 from ..alp_decays import decay_alp
-from ..beams import BeamDraw
+from ..beams import BeamDraw, BeamSettings
 from ..builder import BlockBuilder
 from ..isr import Radiator
 from ..kinematics import sample_cos_theta, two_body_decay
@@ -69,7 +69,7 @@ class EeToGammaA:
         return self.alp.mass
 
     @classmethod
-    def from_card(cls, table: Table, alp: AlpSettings, detector) -> EeToGammaA:
+    def from_card(cls, table: Table, alp: AlpSettings, beams: BeamSettings) -> EeToGammaA:
         """Options: `g_agg` (GeV⁻¹, model-independent ALP only), `isr` (default false)."""
         if alp.couplings is not None:
             if table.has("g_agg"):
@@ -94,13 +94,13 @@ class EeToGammaA:
                 )
             g = table.number("g_agg", lo=0.0, lo_open=True, hi=1.0, unit="1/GeV")
         isr = table.boolean("isr", False)
-        sqrt_s, _ = detector.beams.nominal_cms()
+        sqrt_s, _ = beams.nominal_cms()
         return cls(alp, g, float(sqrt_s), isr)
 
     @staticmethod
-    def max_alp_mass(detector) -> float:
+    def max_alp_mass(beams: BeamSettings) -> float:
         """m_a < √s (nominal; the beam-energy spread is far smaller than any useful margin)."""
-        return float(detector.beams.nominal_cms()[0])
+        return float(beams.nominal_cms()[0])
 
     def generate(self, rng: np.random.Generator, beams: BeamDraw) -> list[Block]:
         return generate_final_states(rng, beams, self.alp.decays, self._generate_mode)

@@ -40,7 +40,7 @@ from ...pdg import mass as pdg_mass
 from ...record import Block
 from ..alp.couplings import ALPHA_EM
 from ..alp_decays import decay_alp
-from ..beams import BeamDraw
+from ..beams import BeamDraw, BeamSettings
 from ..builder import BlockBuilder
 from ..isr import HardSystem, Radiator
 from ..kinematics import boost, two_body_decay, two_body_momentum, velocity
@@ -305,11 +305,11 @@ class EeToMuMuA:
         return 2.0 * pdg_mass(MUON) + self.alp.mass
 
     @staticmethod
-    def max_alp_mass(detector) -> float:
-        return float(detector.beams.nominal_cms()[0]) - 2.0 * pdg_mass(MUON)
+    def max_alp_mass(beams: BeamSettings) -> float:
+        return float(beams.nominal_cms()[0]) - 2.0 * pdg_mass(MUON)
 
     @classmethod
-    def from_card(cls, table: Table, alp: AlpSettings, detector) -> EeToMuMuA:
+    def from_card(cls, table: Table, alp: AlpSettings, beams: BeamSettings) -> EeToMuMuA:
         """Options: `c_mumu` and `Lambda` (GeV, default 1000) for a model-independent ALP
         (a coupling-driven one takes alp.couplings.c_mumu/Lambda), `isr` (default false)."""
         if alp.couplings is not None:
@@ -336,7 +336,7 @@ class EeToMuMuA:
                 raise table.error("c_mumu", "= 0 gives no events")
             c_over_lambda = c / lam
         isr = table.boolean("isr", False)
-        sqrt_s, beta = detector.beams.nominal_cms()
+        sqrt_s, beta = beams.nominal_cms()
         return cls(alp, c_over_lambda, float(sqrt_s), beta, isr)
 
     # ---- generation -------------------------------------------------------------------------

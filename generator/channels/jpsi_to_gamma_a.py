@@ -41,7 +41,7 @@ from ...pdg import ALP_PDG_ID
 from ...pdg import mass as pdg_mass
 from ...record import Block
 from ..alp_decays import decay_alp
-from ..beams import BeamDraw
+from ..beams import BeamDraw, BeamSettings
 from ..builder import BlockBuilder
 from ..kinematics import (
     boost,
@@ -146,17 +146,17 @@ class JpsiToGammaA:
         self.background = background
 
     @staticmethod
-    def max_alp_mass(detector: object = None) -> float:
+    def max_alp_mass(beams: BeamSettings | None = None) -> float:
         """Kinematic limit m_J/ψ (GeV)."""
         return pdg_mass(JPSI)
 
     @classmethod
-    def from_card(cls, table: Table, alp: AlpSettings, detector) -> JpsiToGammaA:
+    def from_card(cls, table: Table, alp: AlpSettings, beams: BeamSettings) -> JpsiToGammaA:
         """Options: `branching_fraction` (BF(J/ψ → γ a), required for a model-independent ALP),
         `n_parents` (number of J/ψ or ψ(3686) of the sample; BESIII's by default),
         `background` ("pi0" | "eta" | "eta'")."""
         m_res = pdg_mass(cls.parent)
-        sqrt_s = detector.beams.nominal_cms()[0]
+        sqrt_s = beams.nominal_cms()[0]
         if abs(sqrt_s - m_res) > RESONANCE_TOLERANCE:
             raise CardError(
                 "run.resonance",

@@ -41,10 +41,18 @@ from ...pdg import mass as pdg_mass
 from ...pdg import width as pdg_width
 from ...record import Block
 from ..alp_decays import decay_alp
-from ..beams import BeamDraw
+from ..beams import BeamDraw, BeamSettings
 from ..builder import BlockBuilder
 from ..isr import Radiator
-from ..kinematics import boost, directions, four_vector, kallen, two_body_momentum, velocity
+from ..kinematics import (
+    boost,
+    directions,
+    four_vector,
+    kallen,
+    pseudo_rest_frame_x,
+    two_body_momentum,
+    velocity,
+)
 from ..tau_decays import TAU_MODES, decay_tau, tau_branching_fractions, tau_mode_fractions
 from .base import AlpSettings, generate_modes
 from .tau_pair import (
@@ -72,20 +80,6 @@ def width_tau_to_l_a(m_a: float, m_l: float, c: float, Lambda: float) -> float:
     lam = float(kallen(m_tau**2, m_l**2, m_a**2))
     amp2 = (m_tau + m_l) ** 2 * ((m_tau - m_l) ** 2 - m_a**2)
     return c * c * amp2 * np.sqrt(lam) / (64.0 * np.pi * Lambda**2 * m_tau**3)
-
-
-def pseudo_rest_frame_x(lepton_p4_cms: Array, tag_p4_cms: Array, sqrt_s: float | Array) -> Array:
-    """x_ℓ = 2E_ℓ/m_τ in the pseudo-rest frame of the signal τ (arXiv:2007.08239).
-
-    The signal τ is taken with energy √s/2 and direction −p̂(tag visible system), both in the CM
-    frame; `lepton_p4_cms`, `tag_p4_cms` (N, 4) in the CM frame (reconstructed or truth).
-    """
-    m_tau = pdg_mass(TAU)
-    e_tau = 0.5 * np.asarray(sqrt_s, dtype=float)
-    p_tau = np.sqrt(np.maximum(e_tau**2 - m_tau**2, 0.0))
-    d = -tag_p4_cms[:, :3] / np.linalg.norm(tag_p4_cms[:, :3], axis=1, keepdims=True)
-    beta = (p_tau / e_tau)[..., None] * d if np.ndim(e_tau) else (p_tau / e_tau) * d
-    return 2.0 * boost(lepton_p4_cms, -beta)[:, 3] / m_tau
 
 
 class TauToLA:
@@ -120,12 +114,12 @@ class TauToLA:
         return 2.0 * pdg_mass(TAU)
 
     @staticmethod
-    def max_alp_mass(detector=None) -> float:
+    def max_alp_mass(beams: BeamSettings | None = None) -> float:
         """m_τ − m_e (τ → μ a is checked against m_τ − m_μ once the lepton is known)."""
         return pdg_mass(TAU) - pdg_mass(11)
 
     @classmethod
-    def from_card(cls, table: Table, alp: AlpSettings, detector) -> TauToLA:
+    def from_card(cls, table: Table, alp: AlpSettings, beams: BeamSettings) -> TauToLA:
         """Options: lepton ("e"|"mu", required), tag (a τ mode or "1prong", default "3pi nu"),
         chirality ("scalar"|"V-A"|"V+A"), signal ("alp"|"sm"), branching_fraction, isr."""
         lepton = table.string("lepton", choices=tuple(LEPTONS))
@@ -168,7 +162,7 @@ class TauToLA:
             )
         if signal == "sm":
             bf = tau_branching_fractions()[f"{lepton} nu nu"]
-        sqrt_s, beta = detector.beams.nominal_cms()
+        sqrt_s, beta = beams.nominal_cms()
         return cls(
             alp, lepton, TAG_CHOICES[tag], float(sqrt_s), beta, float(bf), chirality, signal, isr
         )
