@@ -45,6 +45,19 @@ class LifetimeSampling:
             raise ValueError("forced decays need a lab_range [L_min, L_max] in mm")
         if self.mode == "log-uniform" and self.proper_range is None:
             raise ValueError("log-uniform sampling needs a proper_range [l_lo, l_hi] in mm")
+        if not (np.isfinite(self.ctau) and self.ctau > 0):
+            raise ValueError(f"ctau = {self.ctau!r} mm: must be a finite number > 0")
+        for name, rng_, lo_ok in (("lab_range", self.lab_range, 0.0),
+                                  ("proper_range", self.proper_range, None)):  # fmt: skip
+            if rng_ is None:
+                continue
+            lo, hi = rng_
+            low_bad = lo < 0 if lo_ok is not None else not lo > 0
+            if not (np.isfinite(lo) and np.isfinite(hi)) or low_bad or not hi > lo:
+                bound = ">= 0" if lo_ok is not None else "> 0"
+                raise ValueError(
+                    f"{name} = {rng_!r} mm: must be two finite numbers, low {bound} and high > low"
+                )
 
 
 def sample_proper_length(
@@ -76,6 +89,8 @@ def lifetime_weight(
     proper_length: NDArray[np.float64], density: NDArray[np.float64], ctau: float
 ) -> NDArray[np.float64]:
     """w(cτ) = f_cτ(ℓ)/g(ℓ) with f_cτ(ℓ) = exp(−ℓ/cτ)/cτ, evaluated in log space."""
+    if not (np.isfinite(ctau) and ctau > 0):
+        raise ValueError(f"ctau = {ctau!r} mm: must be a finite number > 0")
     with np.errstate(divide="ignore"):
         return np.exp(-proper_length / ctau - np.log(ctau) - np.log(density))
 

@@ -100,3 +100,23 @@ def test_bad_decay_range_names_field(write_card):
         load_card(write_card(BASE_CARD.replace("ctau = 1.0", "ctau = 1.0\ndecay_range = [5, 1]")))
     with pytest.raises(CardError, match=r"run\.ctau_weights"):
         load_card(write_card(BASE_CARD.replace("seed = 1", "seed = 1\nctau_weights = [-1]")))
+
+
+def test_sampling_and_weights_refuse_bad_arguments():
+    """A negative or zero cτ and reversed or negative ranges are errors, not NaN lengths."""
+    from alpsim.generator.lifetime import LifetimeSampling, lifetime_weight
+
+    for bad in (
+        dict(ctau=-1.0),
+        dict(ctau=0.0),
+        dict(ctau=float("nan")),
+        dict(mode="forced", lab_range=(100.0, 10.0)),
+        dict(mode="forced", lab_range=(-1.0, 10.0)),
+        dict(mode="log-uniform", proper_range=(0.0, 10.0)),
+        dict(mode="log-uniform", proper_range=(10.0, 1.0)),
+    ):
+        with pytest.raises(ValueError, match="mm: must be"):
+            LifetimeSampling(**bad)
+    with pytest.raises(ValueError, match="ctau"):
+        lifetime_weight(np.ones(3), np.ones(3), -2.0)
+    LifetimeSampling(mode="forced", lab_range=(0.0, 10.0))  # a range from the IP is fine
