@@ -333,7 +333,7 @@ def test_workers_die_at_once_with_their_parent(tmp_path):
     workers: list[int] = []
     deadline = time.time() + 60
     while time.time() < deadline and len(workers) < 2:
-        workers = [w for w in _children(proc.pid) if "spawn_main" in _cmdline(w)]
+        workers = [w for w in _children(proc.pid) if "resource_tracker" not in _cmdline(w)]
         time.sleep(0.02)
     assert len(workers) == 2
     time.sleep(2.5)  # imports done, first chunks under way (each takes seconds)
