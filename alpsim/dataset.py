@@ -368,6 +368,19 @@ def process_executor(jobs: int, start_method: str | None = None) -> Executor:
     return run
 
 
+def _die_with_parent_plugin(parent_pid: int):
+    """A dask WorkerPlugin making the local cluster's workers die with this process."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class DieWithParent(WorkerPlugin):
+        name = "alpsim-die-with-parent"
+
+        def setup(self, worker) -> None:  # runs in the worker process
+            die_with_parent(parent_pid)
+
+    return DieWithParent()
+
+
 def dask_executor(address: str, jobs: int) -> Executor:
     """A dask.distributed cluster at `address`, or 'local': a LocalCluster on loopback."""
 
@@ -391,6 +404,7 @@ def dask_executor(address: str, jobs: int) -> Executor:
                     dashboard_address=None,
                 )
             client = Client(cluster)
+            client.register_plugin(_die_with_parent_plugin(os.getpid()))
         else:
             client = Client(address)
         try:
