@@ -299,6 +299,12 @@ def prepare_directory(directory: Path, force: bool, resume: bool) -> Path | None
                 directory,
             )
     aside = None
+    if resume and directory.is_dir() and any(directory.iterdir()):
+        if not (directory / MANIFEST).exists():
+            raise OutputError(
+                f"output {str(directory)!r} is not empty and holds no {MANIFEST}: not an alpsim "
+                "dataset to resume; give an empty or new directory"
+            )
     if directory.is_dir() and any(directory.iterdir()) and not resume:
         if not force:
             raise OutputError(
@@ -321,6 +327,18 @@ def serial_executor(fn: Callable, tasks: list) -> Iterable:
         yield fn(task)
 
 
+def _fork_is_safe() -> bool:
+    """Linux, and numba's parallel threading layer not started in this process (its thread
+    pools do not survive a fork; only the HepMC3 writer starts it)."""
+    if sys.platform != "linux":
+        return False
+    try:
+        from numba.np.ufunc import parallel
+    except ImportError:  # pragma: no cover
+        return True
+    return not getattr(parallel, "_is_initialized", False)
+
+
 def process_executor(jobs: int, start_method: str | None = None) -> Executor:
     """N local processes. On Linux they are forked from the parent once it has imported
     alpsim and loaded the compiled kernels (the CLI checks the card by simulating a few
@@ -334,9 +352,7 @@ def process_executor(jobs: int, start_method: str | None = None) -> Executor:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        method = start_method or (
-            "fork" if "fork" in mp.get_all_start_methods() and sys.platform == "linux" else "spawn"
-        )
+        method = start_method or ("fork" if _fork_is_safe() else "spawn")
         pool = ProcessPoolExecutor(
             min(jobs, max(len(tasks), 1)),
             mp_context=mp.get_context(method),
@@ -394,7 +410,7 @@ def dask_executor(address: str, jobs: int) -> Executor:
             import dask
 
             # as for --jobs: fork the workers from this process, which has loaded the kernels
-            method = "fork" if sys.platform == "linux" else "spawn"
+            method = "fork" if _fork_is_safe() else "spawn"
             with dask.config.set({"distributed.worker.multiprocessing-method": method}):
                 cluster = LocalCluster(
                     n_workers=jobs,
