@@ -351,3 +351,24 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_are_handled_like_ctrl_c(sig):
+    """Inside interrupts_handled() both raise Interrupted (a KeyboardInterrupt) naming the
+    signal; a second signal during the clean-up is ignored; outside, the old handler is back."""
+    from alpsim.signals import Interrupted, interrupts_handled
+
+    old = signal.getsignal(sig)
+    caught = None
+    with interrupts_handled():
+        try:
+            os.kill(os.getpid(), sig)
+            time.sleep(1)  # the handler runs here
+        except KeyboardInterrupt as exc:
+            caught = exc
+            os.kill(os.getpid(), sig)  # a second one while cleaning up: ignored
+            time.sleep(0.2)
+    assert isinstance(caught, Interrupted) and caught.signum == sig
+    assert str(caught) == signal.Signals(sig).name
+    assert signal.getsignal(sig) is old
