@@ -197,8 +197,9 @@ def _slow_selected(config: pytest.Config) -> bool:
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("sig", SIGNALS, ids=["kill9", "term"])
 def test_faults_at_many_random_moments(kind, sig, reference, tmp_path, request):
-    """24 faults per kind of run (about 8 minutes in all): only with -m slow or ALPSIM_SLOW=1,
-    since the plain `python -m pytest` of CI runs slow-marked tests too."""
+    """24 faults per kind of run (144 in all, 11.5 min on the shared 2-core machine): only
+    with -m slow or ALPSIM_SLOW=1, since the plain `python -m pytest` of CI runs slow-marked
+    tests too."""
     if not _slow_selected(request.config):
         pytest.skip("24 faults per kind: run with -m slow or ALPSIM_SLOW=1")
     card, ref, seconds = reference
