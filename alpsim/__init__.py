@@ -16,7 +16,14 @@ logging.getLogger("alpsim").addHandler(logging.NullHandler())
 
 
 def run(*args, **kwargs):
-    """Run a card; see `alpsim.runner.run` (imported lazily to keep `import alpsim` fast)."""
+    """Run a card: run(card, n=None, seed=None, output=None, keep=None, progress=False,
+    force=False, hepmc3=None, root=None, overrides=None) -> RunResult.
+
+    `card` is a path or a RunCard; `n` and `seed` integers overriding the card's;
+    `overrides` maps dotted card paths to values, e.g. {"alp.mass": 2.0, "alp.ctau": 10.0};
+    `output` a .parquet file (`hepmc3`, `root`: extra formats), else the events are returned
+    in memory (`RunResult.events`). Full description: `alpsim.runner.run` (imported lazily to
+    keep `import alpsim` fast)."""
     from .runner import run as _run
 
     return _run(*args, **kwargs)

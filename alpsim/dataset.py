@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -298,6 +299,12 @@ def prepare_directory(directory: Path, force: bool, resume: bool) -> Path | None
                 directory,
             )
     aside = None
+    if resume and directory.is_dir() and any(directory.iterdir()):
+        if not (directory / MANIFEST).exists():
+            raise OutputError(
+                f"output {str(directory)!r} is not empty and holds no {MANIFEST}: not an alpsim "
+                "dataset to resume; give an empty or new directory"
+            )
     if directory.is_dir() and any(directory.iterdir()) and not resume:
         if not force:
             raise OutputError(
@@ -320,18 +327,35 @@ def serial_executor(fn: Callable, tasks: list) -> Iterable:
         yield fn(task)
 
 
-def process_executor(jobs: int) -> Executor:
-    """N local processes (spawned: no state inherited from the parent). The workers die with
-    the parent, even on kill -9 (alpsim/signals.py); on an error or interruption they are
-    killed at once and their temporary files removed."""
+def _fork_is_safe() -> bool:
+    """Linux, and numba's parallel threading layer not started in this process (its thread
+    pools do not survive a fork; only the HepMC3 writer starts it)."""
+    if sys.platform != "linux":
+        return False
+    try:
+        from numba.np.ufunc import parallel
+    except ImportError:  # pragma: no cover
+        return True
+    return not getattr(parallel, "_is_initialized", False)
+
+
+def process_executor(jobs: int, start_method: str | None = None) -> Executor:
+    """N local processes. On Linux they are forked from the parent once it has imported
+    alpsim and loaded the compiled kernels (the CLI checks the card by simulating a few
+    events first), so they start working at once instead of spending a second or more each
+    re-importing (spawn, the default elsewhere or with start_method="spawn"). Chunk contents
+    depend only on the card, the seed and the chunk index, never on the start method. The
+    workers die with the parent, even on kill -9 (alpsim/signals.py); on an error or
+    interruption they are killed at once and their temporary files removed."""
 
     def run(fn: Callable, tasks: list) -> Iterable:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
+        method = start_method or ("fork" if _fork_is_safe() else "spawn")
         pool = ProcessPoolExecutor(
-            jobs,
-            mp_context=mp.get_context("spawn"),
+            min(jobs, max(len(tasks), 1)),
+            mp_context=mp.get_context(method),
             initializer=die_with_parent,
             initargs=(os.getpid(),),
         )
@@ -360,6 +384,19 @@ def process_executor(jobs: int) -> Executor:
     return run
 
 
+def _die_with_parent_plugin(parent_pid: int):
+    """A dask WorkerPlugin making the local cluster's workers die with this process."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class DieWithParent(WorkerPlugin):
+        name = "alpsim-die-with-parent"
+
+        def setup(self, worker) -> None:  # runs in the worker process
+            die_with_parent(parent_pid)
+
+    return DieWithParent()
+
+
 def dask_executor(address: str, jobs: int) -> Executor:
     """A dask.distributed cluster at `address`, or 'local': a LocalCluster on loopback."""
 
@@ -370,14 +407,20 @@ def dask_executor(address: str, jobs: int) -> Executor:
             raise OutputError("--dask needs dask.distributed: pip install 'alpsim[dask]'") from None
         cluster = None
         if address == "local":
-            cluster = LocalCluster(
-                n_workers=jobs,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            )
+            import dask
+
+            # as for --jobs: fork the workers from this process, which has loaded the kernels
+            method = "fork" if _fork_is_safe() else "spawn"
+            with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+                cluster = LocalCluster(
+                    n_workers=jobs,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                )
             client = Client(cluster)
+            client.register_plugin(_die_with_parent_plugin(os.getpid()))
         else:
             client = Client(address)
         try:

@@ -112,7 +112,11 @@ def describe(path: str | Path) -> str:
         lines = describe_parquet(path)
     elif name.endswith(".root") or magic[:4] == b"root":
         lines = describe_root(path)
-    elif magic[:2] == b"\x1f\x8b" or magic.lstrip()[:6] in (b"HepMC:", b"<LesHo", b"E 0 0 "):
+    elif (
+        magic[:2] == b"\x1f\x8b"
+        or magic.lstrip()[:6] in (b"HepMC:", b"<LesHo")
+        or name.endswith((".hepmc", ".hepmc2", ".hepmc3", ".hepevt", ".lhe"))
+    ):
         lines = describe_hepmc(path)
     elif name.endswith(".toml"):
         raise ValueError(

@@ -23,7 +23,7 @@ import pyarrow as pa
 from ._version import __version__
 from .allocator import keep_heap
 from .card import RunCard, load_card
-from .commit import commit, sweep
+from .commit import commit, discard, sweep
 from .detector.chain import RecoRecord, simulate
 from .detector.material import apply_material
 from .detector.writers.hepmc3 import HepMC3Writer
@@ -430,6 +430,10 @@ def run(
     except BaseException:
         for w in ([writer] if writer else []) + others:
             w.abort()
+        # a writer that had finished its temporary file before another one failed
+        discard(
+            getattr(w, "tmp", None) or w.tmp_path for w in ([writer] if writer else []) + others
+        )
         raise
     finally:
         if bar is not None:

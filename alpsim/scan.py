@@ -195,10 +195,19 @@ def scan(
     whichever executor (serial, local processes, Dask: alpsim.dataset) runs them.
     """
     from .dataset import serial_executor
+    from .runner import MAX_SEED, check_integer
 
-    masses = masses or [card.alp.mass]
-    n = n or card.run.events
-    seed = card.run.seed if seed is None else seed
+    ctaus = np.asarray(ctaus, dtype=float)
+    if ctaus.ndim != 1 or not ctaus.size or not np.all(np.isfinite(ctaus) & (ctaus > 0)):
+        raise ValueError(f"ctaus must be a non-empty list of finite lifetimes > 0 (mm): {ctaus}")
+    masses = [card.alp.mass] if masses is None else list(masses)
+    if not masses or not all(
+        isinstance(m, (int, float, np.floating)) and not isinstance(m, bool) and 0 < m < np.inf
+        for m in masses
+    ):
+        raise ValueError(f"masses must be a non-empty list of finite masses > 0 (GeV): {masses}")
+    n = card.run.events if n is None else check_integer("n", n, 1, 10**12 + 1)
+    seed = card.run.seed if seed is None else check_integer("seed", seed, 0, MAX_SEED)
     varied = {m: card_at_mass(card, m, ctaus) for m in masses}  # validate all before any work
     for v in varied.values():
         check_selection(v)

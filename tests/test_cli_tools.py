@@ -186,3 +186,13 @@ def test_verbose_and_quiet(default_card, tmp_path, capsys):
         main(["run", str(default_card), "-n", "10", "-o", str(tmp_path / "b.parquet"), "-q"]) == 0
     )
     assert capsys.readouterr() == ("", "")
+
+
+def test_scan_output_that_is_a_directory_fails_before_work(default_card, tmp_path, capsys):
+    (tmp_path / "table.csv").mkdir()
+    args = ["scan", str(default_card), "--ctau", "1,10", "-n", "100"]
+    assert main([*args, "-o", str(tmp_path / "table.csv")]) == 2
+    assert "is a directory" in capsys.readouterr().err
+    assert main([*args, "-o", str(tmp_path / "t.csv"), "--plot", str(tmp_path / "t.csv")]) == 2
+    assert "same file" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["table.csv"]

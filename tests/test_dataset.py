@@ -9,6 +9,7 @@ import sys
 import time
 
 import pyarrow.dataset as pads
+import pytest
 
 from alpsim.card import load_card
 from alpsim.cli import main
@@ -140,3 +141,66 @@ def test_ctrl_c_leaves_no_partial_file(write_card, tmp_path):
     assert proc.returncode == 1
     assert "interrupted" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["card.toml"]
+
+
+def test_force_puts_the_old_dataset_back_when_the_new_run_fails(write_card, tmp_path):
+    card = load_card(write_card(SMALL))
+    out = tmp_path / "ds"
+    run_dataset(card, out, n=1000)
+    before = _digests(out)
+
+    def unreachable(fn, tasks):  # e.g. a Dask scheduler that does not answer
+        raise OSError("Timed out trying to connect")
+        yield
+
+    with pytest.raises(OSError):
+        run_dataset(card, out, n=1000, seed=2, force=True, executor=unreachable)
+    assert _digests(out) == before and json.loads((out / MANIFEST).read_text())["complete"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["card.toml", "ds"]  # nothing aside
+    run_dataset(card, out, n=1000, seed=2, force=True)
+    assert _digests(out) != before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["card.toml", "ds"]
+
+
+def test_manifest_stays_small_for_any_n(write_card, tmp_path):
+    from alpsim.dataset import MAX_CHUNKS, Manifest
+
+    card = load_card(write_card(SMALL.replace("chunk_size = 500", "chunk_size = 10000000")))
+    manifest = Manifest(tmp_path, card, MAX_CHUNKS * 10_000_000, 1)
+    manifest.done = {i: {"events": 10_000_000} for i in range(0, MAX_CHUNKS, 2)}  # worst case
+    manifest.save()
+    size = (tmp_path / MANIFEST).stat().st_size
+    manifest.done = {}
+    manifest.save()
+    assert (tmp_path / MANIFEST).stat().st_size < 1000
+    assert size < 3_000_000  # every other chunk missing: 50,000 ranges of two numbers
+
+
+def test_resume_refuses_a_directory_that_is_not_a_dataset(write_card, tmp_path, capsys):
+    card = write_card(SMALL)
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "notes.txt").write_text("mine")
+    code = main(["run", str(card), "-n", "1000", "-o", str(tmp_path / "home"), "--resume", "-q"])
+    assert code == 2
+    assert "not an alpsim dataset" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "home").iterdir()) == ["notes.txt"]
+
+
+def test_resume_takes_chunk_counts_from_the_files(write_card, tmp_path, capsys):
+    """Chunks renamed into place before the manifest was updated (kill -9) are counted with
+    the events their own metadata records."""
+    card = load_card(write_card(SMALL))
+    out = tmp_path / "ds"
+
+    def three_then_die(fn, tasks):
+        for task in tasks[:3]:
+            fn(task)  # the files exist, the manifest never heard of them
+        raise KeyboardInterrupt
+        yield
+
+    with pytest.raises(KeyboardInterrupt):
+        run_dataset(card, out, n=1900, executor=three_then_die)
+    assert json.loads((out / MANIFEST).read_text())["chunks_done"] == 0
+    manifest = run_dataset(card, out, n=1900, resume=True)
+    assert manifest.events_done == 1900 and manifest.missing == []
+    assert sorted(d["events"] for d in manifest.done.values()) == [400, 500, 500, 500]

@@ -166,3 +166,44 @@ def test_yield_lines_from_normalisation():
     xs = {"kind": "cross_section", "cross_section_fb": 200.0, "alp_branching_fraction": 0.5}
     assert "50 events per fb^-1" in yield_lines(xs, 0.5)[0]
     assert yield_lines({"kind": "branching_fraction", "n_parents": "2 L sigma"}, 0.5) == []
+
+
+def test_outputs_are_committed_together_or_not_at_all(default_card, tmp_path, monkeypatch):
+    """The ROOT file fails at its last step, after Parquet and HepMC3 were complete: none of
+    the three appears and no temporary file is left."""
+    from alpsim.detector.writers.root import RootWriter
+
+    def fail(self):
+        self.abort()
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(RootWriter, "finish", fail)
+    outputs = {
+        "output": tmp_path / "x.parquet",
+        "hepmc3": tmp_path / "x.hepmc3",
+        "root": tmp_path / "x.root",
+    }
+    with pytest.raises(OSError, match="No space left"):
+        alpsim.run(default_card, n=200, **outputs)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_commit_never_replaces_a_file_that_appeared(tmp_path):
+    """Without force, the final rename fails if the name exists; the outputs committed by
+    the same call are withdrawn and the other file is untouched."""
+    from alpsim.commit import CommitError, commit, temp_path
+
+    a, b = tmp_path / "a.parquet", tmp_path / "b.hepmc3"
+    ta, tb = temp_path(a), temp_path(b)
+    ta.write_text("new a")
+    tb.write_text("new b")
+    b.write_text("the other run's b")
+    with pytest.raises(CommitError, match="appeared while this run was writing it"):
+        commit([(ta, a), (tb, b)])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.hepmc3"]
+    assert b.read_text() == "the other run's b"
+    ta.write_text("new a")
+    tb.write_text("new b")
+    commit([(ta, a), (tb, b)], force=True)
+    assert (a.read_text(), b.read_text()) == ("new a", "new b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.parquet", "b.hepmc3"]
