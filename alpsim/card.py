@@ -27,7 +27,6 @@ import hepunits as u
 import numpy as np
 from particle import Particle
 
-from .cardreader import CardError, Table, load_toml
 from .detector.config import DetectorSettings, load_detector, select_background, shipped_card
 from .detector.writers.table import DEFAULT_TRUTH, TRUTH_CHOICES
 from .generator.alp import AlpModel, C_from_g_agamma, C_WW_from_g_aW, Couplings
@@ -43,6 +42,7 @@ from .generator.lifetime import LifetimeSampling
 from .generator.tau_decays import TAU_MODES
 from .pdg import HBARC_GEV_MM
 from .selection import Selection, parse_selection
+from .toml_fields import CardError, Table, load_toml
 
 MAX_CHUNK = 10_000_000
 MIN_ALP_MASS = 1e-4  # GeV

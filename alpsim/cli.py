@@ -205,8 +205,8 @@ def _info(args: argparse.Namespace) -> int:
 
 def _alp(args: argparse.Namespace) -> int:
     from .card import card_couplings
-    from .cardreader import CardError, Table
     from .generator.alp import AlpModel, alp_table
+    from .toml_fields import CardError, Table
 
     names = coupling_options()
     values = {k: getattr(args, k) for k in names if getattr(args, k) is not None}
@@ -236,8 +236,8 @@ def output_mode(output: str | None, option: str, parallel: bool) -> str:
 
     NAME.parquet (any case) is one file; DIR/ or an existing directory is a dataset
     directory; a HepMC3 or ROOT name points to --hepmc3 / --root."""
-    from .cardreader import CardError
     from .runner import output_kind
+    from .toml_fields import CardError
 
     if output is None:
         if parallel:
@@ -270,11 +270,11 @@ def output_mode(output: str | None, option: str, parallel: bool) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .cardreader import CardError
     from .commit import CommitError
     from .lock import LockError
     from .runner import OutputError, run
     from .signals import interrupts_handled
+    from .toml_fields import CardError
 
     mode = "none"
     try:
@@ -392,10 +392,10 @@ def _run_dataset(args: argparse.Namespace, card, output: str, progress: bool) ->
         print(f"alpsim: interrupted ({_signal_name(exc)}); {left}", file=sys.stderr)
         return 1
     except Exception as exc:
-        from .cardreader import CardError
         from .commit import CommitError
         from .lock import LockError
         from .runner import OutputError
+        from .toml_fields import CardError
 
         if isinstance(exc, (CardError, OutputError, TypeError, CommitError, LockError)):
             raise
@@ -421,11 +421,11 @@ def _run_dataset(args: argparse.Namespace, card, output: str, progress: bool) ->
 
 def _scan(args: argparse.Namespace) -> int:
     from .card import load_card
-    from .cardreader import CardError
     from .commit import CommitError
     from .runner import OutputError, check_output
     from .scan import parse_ctau_grid, scan, write_outputs
     from .signals import interrupts_handled
+    from .toml_fields import CardError
 
     try:
         with interrupts_handled():

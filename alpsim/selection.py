@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from .cardreader import CardError, Table
+from .toml_fields import CardError, Table
 
 DEFAULT_REQUIRE = ("reconstructed",)
 

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..cardreader import Table, load_toml
 from ..cards import shipped_card  # noqa: F401  (re-exported: detector cards by name)
 from ..generator.beams import BeamSettings, beams_from_table
+from ..toml_fields import Table, load_toml
 
 MRAD = 1e-3
 #: PID species in matrix order: e, μ, π, K, p (absolute PDG ids).

@@ -2,7 +2,7 @@
 
 The card schema of alpsim is not a declarative table: it is the validation code in
 `alpsim/card.py`, `alpsim/selection.py`, `detector/config.py` and each channel's `from_card`,
-which read every field through `alpsim.cardreader.Table` (`number`, `string`, `boolean`,
+which read every field through `alpsim.toml_fields.Table` (`number`, `string`, `boolean`,
 `numbers`, `table`, `only`, `has`, `raw`). This script records those calls while it validates
 every card shipped in `cards/` (and a few variants of them that take the other branches:
 width instead of cτ, forced decay range, couplings, each channel), so the pages list exactly
@@ -31,13 +31,13 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from alpsim import cardreader
+from alpsim import toml_fields
 from alpsim.card import card_from_data
-from alpsim.cardreader import CardError, Table, load_toml
 from alpsim.detector.config import load_detector
 from alpsim.generator.alp_decays import SUPPORTED
 from alpsim.generator.channels import CHANNELS
 from alpsim.generator.tau_decays import TAU_MODES
+from alpsim.toml_fields import CardError, Table, load_toml
 
 #: The cards shipped with the installed package (= cards/ of the checkout it was installed from).
 CARDS = Path(str(files("alpsim.cards")))
@@ -53,7 +53,7 @@ DYNAMIC = {
     "alp.decays": "<final state>",
     "selection.cuts": "<column>",
 }
-_MISSING = cardreader._MISSING
+_MISSING = toml_fields._MISSING
 
 #: Names the validators accept, shown under the table they belong to.
 NAME_NOTES = {

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from ..cardreader import Table, load_toml
 from ..pdg import mass as pdg_mass
+from ..toml_fields import Table, load_toml
 from .kinematics import boost, four_vector, velocity
 
 ELECTRON = 11

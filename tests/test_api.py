@@ -9,8 +9,8 @@ import pytest
 
 import alpsim
 from alpsim.card import load_card
-from alpsim.cardreader import CardError
 from alpsim.runner import MAX_KEEP_EVENTS
+from alpsim.toml_fields import CardError
 
 from .conftest import BASE_CARD, REPO
 

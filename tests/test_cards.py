@@ -3,8 +3,8 @@
 import pytest
 
 from alpsim.card import load_card
-from alpsim.cardreader import CardError
 from alpsim.cli import main
+from alpsim.toml_fields import CardError
 
 from .conftest import BASE_CARD
 

@@ -8,7 +8,6 @@ JHEP 12 (2017) 094, arXiv:1709.00009, sec. 3.
 import numpy as np
 import pytest
 
-from alpsim.cardreader import CardError, Table
 from alpsim.generator import kinematics as kin
 from alpsim.generator.alp import Couplings
 from alpsim.generator.beams import BeamSettings, draw_beams
@@ -17,6 +16,7 @@ from alpsim.generator.channels.base import AlpSettings
 from alpsim.generator.channels.ee_to_gamma_a import EeToGammaA, cross_section_gamma_a
 from alpsim.generator.isr import isr_cross_section
 from alpsim.pdg import ALP_PDG_ID
+from alpsim.toml_fields import CardError, Table
 
 BELLE2 = BeamSettings(7.004, 4.002, 0.0415, 0.0415, 0.00513, 0.002375)
 NO_SPREAD = BeamSettings(7.004, 4.002, 0.0415, 0.0415)

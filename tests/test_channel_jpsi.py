@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from alpsim.card import load_card
-from alpsim.cardreader import CardError
 from alpsim.generator import kinematics as kin
 from alpsim.generator.beams import draw_beams
 from alpsim.generator.channels import rates
 from alpsim.generator.channels.jpsi_to_gamma_a import pipi_density
 from alpsim.pdg import mass
+from alpsim.toml_fields import CardError
 
 from .conftest import CARDS
 

@@ -5,7 +5,6 @@ quadrature vs Monte Carlo, unweighting, recoil-mass peak at m_a, a -> τ+τ- wir
 import numpy as np
 import pytest
 
-from alpsim.cardreader import CardError, Table
 from alpsim.generator import kinematics as kin
 from alpsim.generator.alp import Couplings
 from alpsim.generator.beams import BeamSettings, draw_beams
@@ -13,6 +12,7 @@ from alpsim.generator.channels import CHANNELS
 from alpsim.generator.channels import ee_to_mumu_a as mm
 from alpsim.generator.channels.base import AlpSettings
 from alpsim.pdg import mass
+from alpsim.toml_fields import CardError, Table
 
 BELLE2 = BeamSettings(7.004, 4.002, 0.0415, 0.0415, 0.00513, 0.002375)
 NO_SPREAD = BeamSettings(7.004, 4.002, 0.0415, 0.0415)

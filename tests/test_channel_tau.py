@@ -4,7 +4,6 @@
 import numpy as np
 import pytest
 
-from alpsim.cardreader import CardError, Table
 from alpsim.generator import kinematics as kin
 from alpsim.generator.alp import Couplings
 from alpsim.generator.beams import BeamSettings, draw_beams
@@ -19,6 +18,7 @@ from alpsim.generator.channels.tau_to_l_a import TauToLA, width_tau_to_l_a
 from alpsim.generator.isr import no_radiation
 from alpsim.generator.kinematics import pseudo_rest_frame_x
 from alpsim.pdg import ALP_PDG_ID, mass
+from alpsim.toml_fields import CardError, Table
 
 BELLE2 = BeamSettings(7.004, 4.002, 0.0415, 0.0415, 0.00513, 0.002375)
 NO_SPREAD = BeamSettings(7.004, 4.002, 0.0415, 0.0415)

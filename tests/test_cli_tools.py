@@ -48,8 +48,8 @@ def test_alp_takes_every_card_coupling(capsys):
     """Every key of [alp.couplings] is an option under the card's name; the widths equal
     those of the same couplings given as a card table."""
     from alpsim.card import COUPLING_KEYS, COUPLING_SHORTCUTS, card_couplings
-    from alpsim.cardreader import Table
     from alpsim.generator.alp import AlpModel, alp_table
+    from alpsim.toml_fields import Table
 
     for key in (*COUPLING_KEYS, *COUPLING_SHORTCUTS):
         if key in ("c_ll", "c_qq"):

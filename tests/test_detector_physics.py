@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from alpsim.card import load_card
-from alpsim.cardreader import CardError
 from alpsim.detector.calorimeter import merge_clusters, photon_impact
 from alpsim.detector.chain import simulate
 from alpsim.detector.config import PID_SPECIES, load_detector, shipped_card
@@ -18,6 +17,7 @@ from alpsim.generator.beams import draw_beams
 from alpsim.generator.kinematics import four_vector
 from alpsim.pdg import mass
 from alpsim.record import EventRecord
+from alpsim.toml_fields import CardError
 
 PION = mass(211)
 

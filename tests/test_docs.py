@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from alpsim.card import COUPLING_KEYS, COUPLING_SHORTCUTS
-from alpsim.cardreader import load_toml
 from alpsim.detector.config import TriggerLine
 from alpsim.generator.channels import CHANNELS
+from alpsim.toml_fields import load_toml
 
 from .conftest import CARDS, REPO
 

@@ -94,7 +94,7 @@ def test_log_uniform_sampling_reweights_to_exponential():
 
 
 def test_bad_decay_range_names_field(write_card):
-    from alpsim.cardreader import CardError
+    from alpsim.toml_fields import CardError
 
     with pytest.raises(CardError, match=r"alp\.decay_range.*L_max > L_min"):
         load_card(write_card(BASE_CARD.replace("ctau = 1.0", "ctau = 1.0\ndecay_range = [5, 1]")))

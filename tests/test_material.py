@@ -12,7 +12,6 @@ import pytest
 from scipy import stats
 
 from alpsim.card import load_card
-from alpsim.cardreader import CardError
 from alpsim.detector.config import MaterialLayer, MaterialSettings, load_detector
 from alpsim.detector.material import (
     apply_material,
@@ -25,6 +24,7 @@ from alpsim.detector.material import (
 from alpsim.pdg import mass as pdg_mass
 from alpsim.record import DECAYED, FINAL, Block, EventRecord
 from alpsim.runner import simulate_chunk
+from alpsim.toml_fields import CardError
 
 CARDS = Path(__file__).resolve().parents[1] / "cards"
 M_E = pdg_mass(11)

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from alpsim.card import load_card
-from alpsim.cardreader import CardError
 from alpsim.generator.alp import Couplings
 from alpsim.generator.channels import rates
 from alpsim.generator.generic_b import dec_branching_fraction
 from alpsim.pdg import mass
+from alpsim.toml_fields import CardError
 
 from .conftest import BASE_CARD
 

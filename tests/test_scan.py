@@ -41,7 +41,7 @@ def test_reweighted_efficiency_matches_analytic(write_card):
 
 def test_scan_mass_variation_is_validated(write_card):
     card = load_card(write_card(WINDOW))
-    from alpsim.cardreader import CardError
+    from alpsim.toml_fields import CardError
 
     with pytest.raises(CardError, match=r"alp\.mass"):
         card_at_mass(card, 6.0, np.array([1.0]))

@@ -8,7 +8,6 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from alpsim.cardreader import CardError
 from alpsim.detector.config import load_detector, shipped_card
 from alpsim.detector.kinfit import beam_energy_spread, fit_parent
 from alpsim.detector.showershape import (
@@ -20,6 +19,7 @@ from alpsim.detector.showershape import (
     shower_shapes,
 )
 from alpsim.pdg import mass as pdg_mass
+from alpsim.toml_fields import CardError
 
 from .conftest import CARDS
 

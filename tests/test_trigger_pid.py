@@ -13,7 +13,6 @@ from scipy.stats import poisson
 
 import alpsim
 from alpsim.card import load_card
-from alpsim.cardreader import CardError
 from alpsim.detector.background import overlay
 from alpsim.detector.config import (
     PID_SPECIES,
@@ -27,6 +26,7 @@ from alpsim.detector.muonid import hit_layers, muon_layers, muon_response
 from alpsim.detector.pid import assign_species
 from alpsim.detector.trigger import TriggerInputs, trigger_bits
 from alpsim.pdg import mass
+from alpsim.toml_fields import CardError
 
 from .conftest import CARDS
 

@@ -11,7 +11,6 @@ import time
 import numpy as np
 from scipy import integrate
 
-from alpsim.cardreader import Table
 from alpsim.generator import kinematics as kin
 from alpsim.generator.alp.couplings import ALPHA_EM
 from alpsim.generator.beams import BeamSettings, draw_beams
@@ -22,6 +21,7 @@ from alpsim.generator.channels.tau_pair import SIGMA_TAUTAU_KKMC_NB, tau_pair_cr
 from alpsim.generator.channels.tau_to_l_a import TauToLA
 from alpsim.generator.isr import isr_cross_section
 from alpsim.pdg import mass
+from alpsim.toml_fields import Table
 
 BELLE2 = BeamSettings(7.004, 4.002, 0.0415, 0.0415, 0.00513, 0.002375)
 

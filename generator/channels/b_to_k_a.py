@@ -28,11 +28,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...cardreader import CardError, Table
 from ...pdg import ALP_PDG_ID
 from ...pdg import mass as pdg_mass
 from ...pdg import width as pdg_width
 from ...record import Block
+from ...toml_fields import CardError, Table
 from ..alp_decays import decay_alp
 from ..beams import BeamDraw, BeamSettings
 from ..builder import BlockBuilder

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...cardreader import CardError
 from ...pdg import mass as pdg_mass
 from ...pdg import width as pdg_width
+from ...toml_fields import CardError
 from ..beams import BeamSettings
 from ..builder import BlockBuilder
 from ..kinematics import boost, kallen, two_body_decay, two_body_momentum, velocity

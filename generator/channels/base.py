@@ -8,8 +8,8 @@ from typing import Protocol
 
 import numpy as np
 
-from ...cardreader import Table
 from ...record import Block
+from ...toml_fields import Table
 from ..alp import Couplings
 from ..beams import BeamDraw, BeamSettings
 from ..lifetime import LifetimeSampling

@@ -21,9 +21,9 @@ import hepunits as u
 import numpy as np
 from numpy.typing import NDArray
 
-from ...cardreader import Table
 from ...pdg import ALP_PDG_ID
 from ...record import Block
+from ...toml_fields import Table
 from ..alp.couplings import ALPHA_EM
 from ..alp_decays import decay_alp
 from ..beams import BeamDraw, BeamSettings

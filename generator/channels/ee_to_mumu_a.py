@@ -34,10 +34,10 @@ from functools import cache
 import numpy as np
 from numpy.typing import NDArray
 
-from ...cardreader import Table
 from ...pdg import ALP_PDG_ID
 from ...pdg import mass as pdg_mass
 from ...record import Block
+from ...toml_fields import Table
 from ..alp.couplings import ALPHA_EM
 from ..alp_decays import decay_alp
 from ..beams import BeamDraw, BeamSettings

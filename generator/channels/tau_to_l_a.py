@@ -35,11 +35,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ...cardreader import Table
 from ...pdg import ALP_PDG_ID
 from ...pdg import mass as pdg_mass
 from ...pdg import width as pdg_width
 from ...record import Block
+from ...toml_fields import Table
 from ..alp_decays import decay_alp
 from ..beams import BeamDraw, BeamSettings
 from ..builder import BlockBuilder

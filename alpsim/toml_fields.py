@@ -1,8 +1,9 @@
 """Validated reading of TOML tables: errors name the card field, its value and what is allowed.
 
-Cards are data, never code (DESIGN.md): a card is read with `tomllib`, then each section is
-taken field by field through `Table`, which checks type and range and rejects unknown keys,
-so that a bad card fails before any event is generated.
+Cards are data, never code (docs/architecture.md): a card is read with `tomllib`, then each
+section is taken field by field through `Table`, which checks type and range and rejects unknown
+keys, so that a bad card fails before any event is generated. Both kinds of card use it: the run
+card's schema is alpsim/card.py, the detector cards' detector/config.py.
 """
 
 from __future__ import annotations
