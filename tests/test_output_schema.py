@@ -72,8 +72,11 @@ def test_weights_stay_float64(write_card):
 
 
 def _truth_tables(write_card, default_card, n=400):
-    full_card = write_card(default_card.read_text() + '\n[output]\ntruth = "full"\n', "f.toml")
-    return alpsim.run(default_card, n=n).events, alpsim.run(full_card, n=n).events
+    """The default card with the material stage off (no conversion pairs: fixed templates)."""
+    text = default_card.read_text().replace("[run]\n", "[run]\nmaterial = false\n", 1)
+    sig_card = write_card(text, "s.toml")
+    full_card = write_card(text + '\n[output]\ntruth = "full"\n', "f.toml")
+    return alpsim.run(sig_card, n=n).events, alpsim.run(full_card, n=n).events
 
 
 def test_signal_truth_is_the_full_record_at_the_signal_slots(write_card, default_card):

@@ -100,6 +100,14 @@ EVENT: dict[str, Doc] = {
     "a_dr": Doc(F32, "mm", "transverse distance of the fitted ALP vertex from the IP"),
     "a_dz": Doc(F32, "mm", "z of the fitted ALP vertex"),
     "a_merged": Doc(BOOL, "", "two ALP photons reconstructed as one cluster"),
+    "a_ErrM": Doc(F32, "GeV", "uncertainty of the ALP vertex mass"),
+    "a_chiProb": Doc(F32, "", "χ² probability of the ALP vertex fit"),
+    "a_flightDistance": Doc(F32, "mm", "ALP flight distance from the IP along its momentum"),
+    "a_flightDistanceErr": Doc(F32, "mm", "uncertainty of a_flightDistance"),
+    "a_significanceOfDistance": Doc(F32, "", "ALP vertex distance over its uncertainty"),
+    "a_cosAngleBetweenMomentumAndVertexVector": Doc(F32, "", "ALP pointing cosine"),
+    "a_M_kinfit": Doc(F32, "GeV", "ALP mass after the parent's beam-energy and mass fit"),
+    "kinfit_chi2": Doc(F32, "", "χ² of the parent's kinematic fit"),
     "recoilMass": Doc(F32, "GeV", "mass recoiling against the visible non-ALP signal side"),
     "x_l": Doc(F32, "", "τ → ℓa: reconstructed x_ℓ in the pseudo-rest frame (NaN if unseen)"),
     "nTracks": Doc(I16, "", "reconstructed tracks in the event"),
@@ -118,6 +126,10 @@ ROLE: dict[str, Doc] = {
     "dr": Doc(F32, "mm", "|d0| of the {role} track w.r.t. the IP"),
     "dz": Doc(F32, "mm", "z0 of the {role} track w.r.t. the IP"),
     "pid": Doc(F32, "", "PID assigned to the {role} track, |PDG| id (NaN: no track)"),
+    "clusterE9E21": Doc(F32, "", "E9/E21 of the cluster holding the {role} (basf2 name)"),
+    "clusterSecondMoment": Doc(F32, "cm^2", "second moment of the {role}'s cluster (basf2)"),
+    "clusterLAT": Doc(F32, "", "lateral energy distribution of the {role}'s cluster (basf2)"),
+    "clusterNHits": Doc(F32, "", "crystals in the {role}'s cluster (basf2 name)"),
 }
 
 #: Fields of the list columns.
@@ -208,13 +220,18 @@ LIST_DOCS = {
     "clusters": "reconstructed calorimeter clusters, one struct per cluster",
     "vertices": "fitted two-track vertices, one struct per vertex",
 }
-_ROLE_RE = re.compile(r"(?P<role>.+)_(?P<suffix>p|cosTheta|E|dr|dz|pid)")
+_ROLE_RE = re.compile(
+    r"(?P<role>.+)_(?P<suffix>p|cosTheta|E|dr|dz|pid|clusterE9E21|clusterSecondMoment|clusterLAT"
+    r"|clusterNHits)"
+)
 
 
 def column_doc(name: str, roles: set[str] = frozenset()) -> Doc | None:
     """The documentation of a per-event column, None if the name is unknown."""
     if name in EVENT:
         return EVENT[name]
+    if name.startswith("trgpattern_"):
+        return Doc(BOOL, "", f"trigger pattern '{name[11:]}' of the detector card (e.g. a veto)")
     if name.startswith("trg_"):
         return Doc(BOOL, "", f"trigger line '{name[4:]}' of the detector card fired")
     if name == "weight_nominal":
