@@ -52,7 +52,9 @@ def momentum(p4: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def reduced_mass(m: NDArray[np.float64], daughter_mass: float) -> NDArray[np.float64]:
-    """M′ = √(M² − 4m²) (Belle II, PRD 108 (2023) L111104, arXiv:2306.02830); NaN below threshold.
+    """M′ = √(M² − 4m²), NaN below threshold.
+
+    Belle II, PRD 108 (2023) L111104, arXiv:2306.02830.
     """
     with np.errstate(invalid="ignore"):
         return np.sqrt(m * m - 4.0 * daughter_mass**2)
