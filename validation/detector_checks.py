@@ -55,7 +55,8 @@ def main() -> None:
     belle2 = load_detector(shipped_card("belle2"))
 
     print(
-        "1. m_gg resolution in B -> K a at BaBar (reference: 8-14 MeV, BaBar PRL 128 (2022) 131802)"
+        "1. m_gg resolution in B -> K a at BaBar (reference: 8-14 MeV attributed to BaBar"
+        " PRL 128 (2022) 131802 in a talk [unverified])"
     )
     masses = np.array([0.2, 0.5, 1.0, 2.0, 3.0, 4.0])
     res = {}
