@@ -2,8 +2,10 @@
 
 - Photons are propagated in a straight line from their true production vertex, charged
   particles along their helix (helix.py), to the front face of the calorimeter (a cylinder
-  with end caps); clusters are then reconstructed as if from the nominal interaction point
-  (DESIGN.md detector conventions): this is what degrades the di-photon mass of displaced ALPs.
+  with end caps); clusters are then reconstructed as if from the nominal interaction point,
+  as the experiments do (basf2 analysis/ClusterUtility/include/ClusterUtils.h: "The default
+  vertex hypothesis is taken from the beamparameters"): this is what degrades the di-photon
+  mass of displaced ALPs.
 - Deposits: photons and electrons their energy (electromagnetic shower); muons a minimum-
   ionising deposit; charged hadrons a MIP deposit, or with the card's interaction probability a
   hadronic shower carrying a visible fraction of the kinetic energy; K_L and neutrons (card

@@ -1,6 +1,6 @@
 """The detector chain: each stage is a function of arrays, applied block by block.
 
-Stages (DESIGN.md): tracking (helix, efficiency, resolution, perigee) → calorimeter (impact,
+Stages (docs/detector.md): tracking (helix, efficiency, resolution, perigee) → calorimeter (impact,
 deposits, clusters, merging) → vertexing (opposite-charge sibling tracks) → PID → trigger →
 analysis variables. The result is columnar: per-particle reconstructed four-momenta aligned
 with the truth template, per-event columns, and the reconstructed objects as flat arrays.

@@ -1,6 +1,6 @@
 """Detector cards (cards/belle2.toml, ...): parsed and validated into typed settings.
 
-Every number in a detector card carries its source in a comment next to it (REFERENCES.md);
+Every number in a detector card carries its source (paper or basf2 file) in a comment next to it;
 this module only checks that the numbers are usable, naming the field when they are not.
 Sections: [detector], [beams], [tracking], [calorimeter] (required); [vertexing], [pid],
 [material], [trigger.<line>], [trigger_pattern.<name>], [muon] and [background.<condition>]

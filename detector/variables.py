@@ -3,7 +3,8 @@
 Mbc and deltaE use the nominal centre-of-mass frame and beam energy of the detector card, as
 the experiments do with their measured beam energies (Belle II Physics Book,
 arXiv:1808.10567, sec. 7): Mbc = √((√s/2)² − |p*_B|²), ΔE = E*_B − √s/2.
-Recoil mass and missing mass from the nominal beam four-momentum p_beams (REFERENCES.md §8):
+Recoil mass and missing mass from the nominal beam four-momentum p_beams (Belle II Physics Book,
+arXiv:1808.10567, sec. 7; M²_rec as in Belle II, PRL 131 (2023) 121802, arXiv:2306.12294):
 M²_rec(X) = (p_beams − p_X)², M²_miss = (p_beams − Σ p_visible)².
 """
 
@@ -51,7 +52,10 @@ def momentum(p4: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def reduced_mass(m: NDArray[np.float64], daughter_mass: float) -> NDArray[np.float64]:
-    """M′ = √(M² − 4m²) (Belle II arXiv:2306.02830; REFERENCES.md §7), NaN below threshold."""
+    """M′ = √(M² − 4m²), NaN below threshold.
+
+    Belle II, PRD 108 (2023) L111104, arXiv:2306.02830.
+    """
     with np.errstate(invalid="ignore"):
         return np.sqrt(m * m - 4.0 * daughter_mass**2)
 

@@ -31,10 +31,12 @@ def pi0_ks_peaks(ctx: Context) -> list[Result]:
     promptly to γγ, an ALP of the K_S mass and cτ to π+π−, from B+ → K+a): peak positions
     against the PDG masses (tolerances 1 % calorimeter, 0.2 % tracks; module docstring). Widths
     are INFO: the Belle II numbers in validation/detector_checks.py (π0 5–7 MeV, K_S 2–4 MeV)
-    are [unverified]; the calorimeter and tracker parameters are those of REFERENCES.md
-    "Detector performance anchors". Vertex resolutions (two-track vertex objects against the
-    true decay point) are INFO beside the seed talk's "vertexing ≈ 15 µm" [paper], which does
-    not say whether it means impact parameters or vertices, nor for which tracks.
+    are [unverified]; the calorimeter and tracker parameters are those of the detector cards
+    (each with its source: Belle NIM A 479 (2002) 117, Belle II TDR arXiv:1011.0352, basf2).
+    Vertex resolutions (two-track vertex objects against the true decay point) are INFO beside
+    "vertexing ≈ 15 µm", a Belle II figure quoted in a collaboration talk (source to be found)
+    [unverified], which does not say whether it means impact parameters or vertices, nor for
+    which tracks.
     """
     belle2 = load_detector(shipped_card("belle2"))
     n = ctx.events(3000, 20000)
@@ -77,7 +79,8 @@ def pi0_ks_peaks(ctx: Context) -> list[Result]:
              note="Belle II ~2–4 MeV [unverified]"),
         info("K0_S vertex: σ(x) (68 % half-width)", robust_sigma(ks_x) * 1e3, unit="µm"),
         info("prompt a → μμ (m_a = 1 GeV) vertex: σ(x)", robust_sigma(mu_x) * 1e3, unit="µm",
-             reference=15.0, note="seed talk 'vertexing ≈ 15 µm'; the transverse error grows "
+             reference=15.0, note="'vertexing ≈ 15 µm' (Belle II talk figure [unverified]); the "
+             "transverse error grows "
              "as 1/sin(Δφ/2) for the small opening angles of light ALPs"),
         info("prompt a → μμ (m_a = 1 GeV) vertex: σ(z)", robust_sigma(mu_z) * 1e3, unit="µm",
              reference=15.0),

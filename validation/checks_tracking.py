@@ -155,8 +155,8 @@ def vertex_fit_statistics(ctx: Context) -> list[Result]:
     probability mean 0.5 (flat), pulls of the vertex x and of the
     mass (M − m)/ErrM of width 1 ([consistency]: what a fit with correct covariances gives,
     Frühwirth & Strandlie, Springer 2021, ch. 9). The transverse vertex resolution and the
-    flight-distance significance are INFO (the seed talk's "vertexing ≈ 15 µm" does not say for
-    which tracks).
+    flight-distance significance are INFO ("vertexing ≈ 15 µm", a Belle II figure quoted in a
+    collaboration talk, source to be found [unverified], does not say for which tracks).
     """
     det = load_detector(shipped_card("belle2"))
     n = ctx.events(3000, 20000)
@@ -191,7 +191,7 @@ def ks_and_jpsi_peaks(ctx: Context) -> list[Result]:
     Belle II number read). J/ψ → μ+μ− at BESIII: the dimuon mass resolution against the
     analytic value σ_M = (M/√2)·σ_p/p of two back-to-back muons of p = M/2 with the card's
     σ_p/p ([self-consistency]; the card's σ_p/p ≈ 0.5 % at 1 GeV is the MDC figure of
-    BESIII NIM A 614 (2010) 345 listed in REFERENCES.md "Detector performance anchors").
+    BESIII NIM A 614 (2010) 345, [unverified] in the card).
     """
     belle2 = load_detector(shipped_card("belle2"))
     n = ctx.events(3000, 20000)

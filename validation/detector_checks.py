@@ -3,9 +3,10 @@ published figures. Prints reference vs alpsim and draws a four-panel PNG.
 
 Run: python validation/detector_checks.py [out.png] [events per point]   (default 40k)
 
-Checks (references in shared/REFERENCES.md; tags as there):
-1. m_γγ resolution versus m_a in B → K a at BaBar, prompt and displaced ALPs: BaBar quotes
-   8–14 MeV (PRL 128 (2022) 131802, seed talk) [paper/seed talk].
+Checks (references named per check; tags as in validation/report.py):
+1. m_γγ resolution versus m_a in B → K a at BaBar, prompt and displaced ALPs: 8–14 MeV,
+   attributed to BaBar PRL 128 (2022) 131802, arXiv:2111.01800, in a collaboration talk; not
+   read in the paper [unverified].
 2. π0 → γγ peak at Belle II (an ALP of the π0 mass decaying promptly to γγ).
 3. K0_S → π+π− (an ALP of the K_S mass and cτ): vertex mass and transverse vertex resolution.
 4. Efficiency versus cτ for displaced B → K a, a → μ+μ− and γγ at Belle II.
@@ -54,7 +55,8 @@ def main() -> None:
     belle2 = load_detector(shipped_card("belle2"))
 
     print(
-        "1. m_gg resolution in B -> K a at BaBar (reference: 8-14 MeV, BaBar PRL 128 (2022) 131802)"
+        "1. m_gg resolution in B -> K a at BaBar (reference: 8-14 MeV attributed to BaBar"
+        " PRL 128 (2022) 131802 in a talk [unverified])"
     )
     masses = np.array([0.2, 0.5, 1.0, 2.0, 3.0, 4.0])
     res = {}
