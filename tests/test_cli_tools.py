@@ -8,7 +8,8 @@ from alpsim.cli import main
 def test_alp_table_photon_coupled(capsys):
     assert main(["alp", "--mass", "1.0", "--g-agg", "1e-3"]) == 0
     out = capsys.readouterr().out
-    # REFERENCES.md §2: Γ(γγ) = 4.97e-9 GeV at g = 1e-3 GeV⁻¹, m_a = 1 GeV
+    # Γ(γγ) = g² m_a³/(64π) (Bauer, Neubert, Thamm, JHEP 12 (2017) 044) [calc]:
+    # 4.97e-9 GeV at g = 1e-3 GeV⁻¹, m_a = 1 GeV
     line = next(ln for ln in out.splitlines() if ln.startswith("gamma gamma"))
     assert float(line.split()[2]) == pytest.approx(4.97e-9, rel=2e-3)
 

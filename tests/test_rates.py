@@ -1,4 +1,4 @@
-"""Rate formulas of rates.py at the reference points of REFERENCES.md §3–§4, and BF from cards."""
+"""Rate formulas of rates.py at reference points computed by hand, and BF from cards."""
 
 import math
 
@@ -101,7 +101,7 @@ def test_b_to_k_a_width_formula_by_hand():
 
 
 def test_jpsi_gamma_a_reference():
-    # REFERENCES.md §4 [calc]: B(J/psi -> gamma a)/B(J/psi -> ee) = 1.31e-5 at g = 1e-3, m_a -> 0
+    # by hand [calc]: B(J/psi -> gamma a)/B(J/psi -> ee) = 1.31e-5 at g = 1e-3, m_a -> 0
     assert rates.jpsi_gamma_a_ratio(1e-3, 0.0) == pytest.approx(1.31e-5, rel=3e-3)
     m = mass(443)
     assert rates.jpsi_gamma_a_ratio(1e-3, 0.5 * m) == pytest.approx(

@@ -38,7 +38,7 @@ from .ee_to_gamma_a import GEV2_TO_FB
 TAU = 15
 Array = NDArray[np.float64]
 #: σ(e+e− → τ+τ−) at √s = 10.58 GeV from KK2f/KKMC with all radiative corrections: 0.919 nb
-#: (Banerjee, Pietrzyk, Roney, Was, PRD 77 (2008) 054012, arXiv:0706.3235; REFERENCES.md §5).
+#: (Banerjee, Pietrzyk, Roney, Was, PRD 77 (2008) 054012, arXiv:0706.3235).
 SIGMA_TAUTAU_KKMC_NB: float = 0.919
 
 
