@@ -30,6 +30,15 @@ PID_SPECIES = (11, 13, 211, 321, 2212)
 PID_NAMES = ("e", "mu", "pi", "K", "p")
 
 
+def quadrature_resolution(
+    energy: np.ndarray, noise: float, stochastic: float, sampling: float, constant: float
+) -> np.ndarray:
+    """σ_E/E = noise/E ⊕ stochastic/E^{1/4} ⊕ sampling/√E ⊕ constant (in quadrature), for the
+    whole calorimeter and for each region alike."""
+    e = np.maximum(energy, 1e-6)
+    return np.sqrt((noise / e) ** 2 + (stochastic / e**0.25) ** 2 + sampling**2 / e + constant**2)
+
+
 @dataclass(frozen=True)
 class CaloRegion:
     """One calorimeter region (barrel, an end cap): polar range, resolution terms, threshold
@@ -48,13 +57,8 @@ class CaloRegion:
 
     def relative_energy_resolution(self, energy: np.ndarray) -> np.ndarray:
         """σ_E/E = noise/E ⊕ stochastic/E^{1/4} ⊕ sampling/√E ⊕ constant (in quadrature)."""
-        e = np.maximum(energy, 1e-6)
-        return np.sqrt(
-            (self.noise / e) ** 2
-            + (self.stochastic / e**0.25) ** 2
-            + self.sampling**2 / e
-            + self.constant**2
-        )
+        return quadrature_resolution(energy, self.noise, self.stochastic, self.sampling,
+                                     self.constant)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -125,13 +129,8 @@ class CalorimeterSettings:
     ) -> np.ndarray:
         """σ_E/E of the Gaussian core: the top-level terms, or the region's at polar angle θ."""
         if theta is None:
-            e = np.maximum(energy, 1e-6)
-            return np.sqrt(
-                (self.noise / e) ** 2
-                + (self.stochastic / e**0.25) ** 2
-                + self.sampling**2 / e
-                + self.constant**2
-            )
+            return quadrature_resolution(energy, self.noise, self.stochastic, self.sampling,
+                                         self.constant)  # fmt: skip
         regs = self.region_list()
         idx = self.region_index(theta)
         out = np.empty(np.broadcast(energy, idx).shape)
