@@ -17,7 +17,7 @@ from alpsim.detector.calorimeter import reconstruct_photons
 from alpsim.detector.config import load_detector, shipped_card
 from alpsim.pdg import mass
 
-from .detector_checks import robust_sigma, sample
+from .detector_samples import robust_sigma, sample
 from .report import Context, Result, check, compare_band, compare_rel, info
 
 RES_TOL, EFF_TOL, PEAK_TOL = 0.25, 0.05, 0.01

@@ -18,7 +18,7 @@ import numpy as np
 from alpsim.detector.config import load_detector, shipped_card
 from alpsim.pdg import ctau, mass
 
-from .detector_checks import robust_sigma, sample
+from .detector_samples import robust_sigma, sample
 from .report import Context, Result, check, compare_rel, info
 
 CARDS = shipped_card("belle2").parent  # the run cards shipped inside the package
@@ -30,9 +30,10 @@ def pi0_ks_peaks(ctx: Context) -> list[Result]:
     """π0 → γγ, η → γγ and K0_S → π+π− peaks at Belle II (ALPs of the π0 and η masses decaying
     promptly to γγ, an ALP of the K_S mass and cτ to π+π−, from B+ → K+a): peak positions
     against the PDG masses (tolerances 1 % calorimeter, 0.2 % tracks; module docstring). Widths
-    are INFO: the Belle II numbers in validation/detector_checks.py (π0 5–7 MeV, K_S 2–4 MeV)
-    are [unverified]; the calorimeter and tracker parameters are those of the detector cards
-    (each with its source: Belle NIM A 479 (2002) 117, Belle II TDR arXiv:1011.0352, basf2).
+    are INFO beside about 5–7 MeV (energetic π0) and 2–4 MeV (K_S) at Belle II, numbers whose
+    published source was not found [unverified]; the calorimeter and tracker parameters are
+    those of the detector cards (each with its source: Belle NIM A 479 (2002) 117, Belle II TDR
+    arXiv:1011.0352, basf2).
     Vertex resolutions (two-track vertex objects against the true decay point) are INFO beside
     "vertexing ≈ 15 µm", a Belle II figure quoted in a collaboration talk (source to be found)
     [unverified], which does not say whether it means impact parameters or vertices, nor for

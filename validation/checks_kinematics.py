@@ -233,7 +233,7 @@ def mbc_delta_e(ctx: Context) -> list[Result]:
     """
     from alpsim.detector.config import load_detector, shipped_card
 
-    from .detector_checks import robust_sigma, sample
+    from .detector_samples import robust_sigma, sample
 
     n = ctx.events(3000, 20000)
     out, cols = [], {}
@@ -323,7 +323,7 @@ def mumu_a_recoil(ctx: Context) -> list[Result]:
     """
     import alpsim
 
-    from .detector_checks import robust_sigma
+    from .detector_samples import robust_sigma
 
     res = alpsim.run(  # truth = "full": the reco_* response of the prompt muons is read
         card_with("belle2_mumu_a_tautau.toml", output__truth="full"), n=ctx.events(2000, 10000)

@@ -19,7 +19,7 @@ import numpy as np
 from alpsim.detector.config import load_detector, shipped_card
 from alpsim.pdg import ctau, mass
 
-from .detector_checks import robust_sigma, sample
+from .detector_samples import robust_sigma, sample
 from .report import Context, Result, check, compare_abs, compare_rel, info
 
 CARDS = Path(__file__).resolve().parents[1] / "cards"
