@@ -42,7 +42,7 @@ from alpsim.generator.alp import branching_fractions, ctau_mm, total_width
 from alpsim.generator.channels import rates
 from alpsim.generator.channels.ee_to_gamma_a import cross_section_gamma_a
 
-from .checks_theory import w_coupled
+from .checks_theory import ILS, w_coupled
 from .report import Context, Result, check, compare_band, compare_rel, info
 
 G_TOL = 0.25
@@ -76,8 +76,9 @@ def g_limit(ul: float, pred_at_ref: float, g_ref: float) -> float:
 @check("sensitivity", quick=True)
 def belle2_gamma_a_coupling(ctx: Context) -> list[Result]:
     """Belle II e+e− → γa, a → γγ (PRL 125 (2020) 161806, 445 pb⁻¹): the published 95 % CL
-    σ limit [digi] turned into g_aγγ with alpsim's σ = (αg²/24)(1 − m_a²/s)³ (REFERENCES.md §4;
-    Born, B(a→γγ) = 1) and compared with the published g_aγγ limit [digi] (module docstring).
+    σ limit [digi] turned into g_aγγ with alpsim's σ = (αg²/24)(1 − m_a²/s)³ (Dolan, Ferber,
+    Hearty, Kahlhoefer, Schmidt-Hoberg, JHEP 12 (2017) 094, arXiv:1709.00009, sec. 3; Born,
+    B(a→γγ) = 1) and compared with the published g_aγγ limit [digi] (module docstring).
     """
     s = BELLE2_SQRT_S**2
     out = []
@@ -124,9 +125,10 @@ def _babar_prediction(g_aw: float, m_a: float) -> tuple[float, float]:
 @check("sensitivity", quick=False)
 def babar_gaw_limit(ctx: Context) -> list[Result]:
     """BaBar B+ → K+a, a → γγ (PRL 128 (2022) 131802): the 90 % CL limit on B(B+→K+a)·B(a→γγ)
-    at cτ = 1 mm [digi] becomes a g_aW limit with alpsim's rates (ILS g_bs W loop, BZ05 form
-    factor, BNT17 widths; REFERENCES.md §3). The ALP's cτ follows from g_aW, so the limit is
-    rescaled with alpsim's efficiency versus cτ (lifetime reweighting of
+    at cτ = 1 mm [digi] becomes a g_aW limit with alpsim's rates (g_bs from the W loop of
+    Izaguirre, Lin, Shuve, PRL 118 (2017) 111802, eq. (4)–(5); f₀ of Ball, Zwicky, PRD 71 (2005)
+    014015; widths of Bauer, Neubert, Thamm, JHEP 12 (2017) 044). The ALP's cτ follows from
+    g_aW, so the limit is rescaled with alpsim's efficiency versus cτ (lifetime reweighting of
     cards/analysis_babar_b2ka_gg.toml): UL(cτ) = UL(1 mm)·ε(1 mm)/ε(cτ), iterated to a
     self-consistent g_aW. BaBar's published g_aW limits (their Fig. 4) were not found in numeric
     form; each alpsim limit is judged against the envelope 3e-6–6e-5 GeV⁻¹ implied by the
@@ -135,7 +137,8 @@ def babar_gaw_limit(ctx: Context) -> list[Result]:
     extra margin: the band is already a factor 20 wide. The smallest alpsim limit is shown
     against 2 × 3e-6 GeV⁻¹ as INFO (a rounded "factor of two" and a rounded 3e-6, at unknown
     masses, do not make a number to judge). The first row repeats the [calc] anchor
-    BR(B+→K+a) = 1.91e-7 at g_aW = 1e-5 GeV⁻¹ (REFERENCES.md §3) for scale.
+    BR(B+→K+a) = 1.91e-7 at g_aW = 1e-5 GeV⁻¹ (the ILS formula evaluated by hand at
+    |V_tb V_ts| = 0.0405; checks_theory.b_to_k_a_rates) for scale.
     """
     from alpsim.card import load_card
     from alpsim.detector.config import shipped_card
@@ -145,7 +148,7 @@ def babar_gaw_limit(ctx: Context) -> list[Result]:
     ctaus = np.geomspace(0.01, 1e5, 36)
     out = [
         info("B(B+→K+a), g_aW = 1e-5, m_a→0", rates.bf_b_to_k_a(w_coupled(1e-5), 1e-6),
-             reference=1.91e-7, source="REFERENCES.md §3 [calc]"),
+             reference=1.91e-7, source=f"{ILS}, evaluated by hand [calc]"),
     ]  # fmt: skip
     limits = []
     for m_a, ul in BABAR_BF_UL_1MM.items():

@@ -2,12 +2,15 @@
 
 A check is a function `f(ctx: Context) -> list[Result]` registered with `@check(section,
 quick=...)`; its docstring names the source of every reference value (paper, equation, table or
-figure; tags as in shared/REFERENCES.md: [paper], [calc], [code], [digi], [unverified]).
+figure; tags: [paper] read in the source, [calc] the source's formula evaluated by hand, [code]
+checked in a public implementation, [digi] read off a published figure, [unverified] not read
+in the source).
 
 Result status:
 - PASS / FAIL: |alpsim/reference − 1| within the stated relative tolerance (or inside a band);
 - INFO: shown with its ratio but not judged, because the reference is [unverified] or there is
-  no published number to compare with (REFERENCES.md: [unverified] is no pass/fail test);
+  no published number to compare with (an [unverified] number is never a pass/fail test),
+  or because the row is a self-consistency check (a card input compared with itself);
 - ERROR: the check raised; the report keeps the traceback's last line.
 """
 
@@ -284,7 +287,7 @@ def write_report(
         "",
         f"**{counts[PASS]} pass, {counts[FAIL]} fail, {counts[INFO]} info, "
         f"{counts[ERROR]} error.** INFO rows have no verified reference "
-        "(REFERENCES.md [unverified], or no published number found): shown, not judged. "
+        "([unverified], or no published number found): shown, not judged. "
         "Tags: [paper] read in the source, [calc] computed from a formula with PDG inputs, "
         "[digi] read off a published figure by a third party (digitisation), [unverified].",
         "",

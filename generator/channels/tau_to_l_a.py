@@ -5,20 +5,23 @@ helicity correlation of the pair kept, transverse spin correlations dropped); op
 One τ (τ− in half the events, τ+ in the other half) is the signal, the other the tag.
 
 Signal decay τ → ℓ a: two-body, E*_ℓ = (m_τ² + m_ℓ² − m_a²)/(2m_τ) in the τ rest frame, with
-dΓ/dcosθ ∝ 1 + q A P cosθ about the τ helicity axis (REFERENCES.md §5: A = (|k_R|² − |k_L|²)/
-(|k_R|² + |k_L|²); card option `chirality`: "scalar" A = 0, "V-A" A = −1, "V+A" A = +1;
-q = +1 for τ−, −1 for τ+ by CP; P = ±1 the τ helicity drawn with the pair). The ALP decays
-by `decay_alp`; "invisible" leaves it undecayed (status 1, unseen).
+dΓ/dcosθ ∝ 1 + q A P cosθ about the τ helicity axis (for 𝓛 ⊃ a ℓ̄(k_L P_L + k_R P_R)τ,
+A = (|k_R|² − |k_L|²)/(|k_R|² + |k_L|²), derived here for m_ℓ → 0; card option `chirality`:
+"scalar" A = 0, "V-A" A = −1, "V+A" A = +1; q = +1 for τ−, −1 for τ+ by CP; P = ±1 the τ
+helicity drawn with the pair). The ALP decays by `decay_alp`; "invisible" leaves it
+undecayed (status 1, unseen).
 
 Branching fraction: from the card (`branching_fraction`) or from the LFV coupling
 c_τℓ = alp.couplings.c_taue / c_taumu with 𝓛 ⊃ (c_τℓ/2)(∂_μa/Λ) ℓ̄γ^μγ₅τ + h.c. (BNT17
-normalisation of c_ff; REFERENCES.md §5 with c_V = 0, c_A = c_τℓ, f = Λ). Derived here with
-m_ℓ kept (the derivative coupling gives −(m_τ + m_ℓ) ℓ̄γ₅τ on shell)::
+normalisation of c_ff: Bauer, Neubert, Thamm, JHEP 12 (2017) 044, arXiv:1708.00443). With m_ℓ
+kept (the derivative coupling gives −(m_τ + m_ℓ) ℓ̄γ₅τ on shell)::
 
     Γ = |c_τℓ|² (m_τ + m_ℓ)² [(m_τ − m_ℓ)² − m_a²] λ^½(m_τ², m_ℓ², m_a²) / (64π Λ² m_τ³),
 
-→ |c|² m_τ³ (1 − m_a²/m_τ²)²/(64πΛ²) for m_ℓ → 0 (REFERENCES.md §5). A pure axial coupling
-has |k_R| = |k_L|, so coupling-driven cards use chirality = "scalar".
+the axial term of `lfv_decay` in ALPaca (Alda et al., arXiv:2508.08354), written there for
+𝓛 ⊃ (∂_μa/2f) ℓ̄γ^μ(c_V + c_Aγ₅)τ, with c_V = 0, c_A = c_τℓ, f = Λ; it tends to
+|c|² m_τ³ (1 − m_a²/m_τ²)²/(64πΛ²) for m_ℓ → 0. A pure axial coupling has |k_R| = |k_L|, so
+coupling-driven cards use chirality = "scalar".
 
 Reference background (`signal = "sm"`): τ → ℓνν̄ with the polarised Michel spectrum of
 `tau_decays` (dΓ/dx = 2x²(3 − 2x) unpolarised, m_ℓ → 0).
@@ -73,7 +76,7 @@ NEUTRINOS = (12, 14, 16)
 
 
 def width_tau_to_l_a(m_a: float, m_l: float, c: float, Lambda: float) -> float:
-    """Γ(τ → ℓa) in GeV for an axial LFV coupling c/Λ (module doc; REFERENCES.md §5 as m_ℓ → 0)."""
+    """Γ(τ → ℓa) in GeV for an axial LFV coupling c/Λ (module doc; ALPaca's lfv_decay)."""
     m_tau = pdg_mass(TAU)
     if m_a >= m_tau - m_l:
         return 0.0
