@@ -3,6 +3,7 @@
 import math
 
 import pytest
+import scipy.constants as sc
 
 from alpsim.generator.alp import Couplings
 from alpsim.generator.alp.production import (
@@ -33,8 +34,9 @@ def test_sigma_gamma_a_formula(prod):
     key = next(k for k in prod.rates if k.startswith("sigma") and "Belle II" in k)
     s = float(key.split("= ")[1].split(" GeV")[0]) ** 2
     g = prod.couplings.g_agamma
-    hbarc2_gev2_fb = 0.3893793721e12  # (hbar c)^2 = 0.3893793721 GeV^2 mb (PDG constants)
-    expected = (1 / 137.035999) * g**2 / 24 * (1 - 1.0 / s) ** 3 * hbarc2_gev2_fb
+    # (ħc)² in GeV² fb from scipy.constants (CODATA): 1 fb = 1e-43 m²
+    hbarc2_gev2_fb = (sc.hbar * sc.c / (sc.e * 1e9)) ** 2 / 1e-43
+    expected = sc.fine_structure * g**2 / 24 * (1 - 1.0 / s) ** 3 * hbarc2_gev2_fb
     assert prod.rates[key] == pytest.approx(expected, rel=2e-3)  # s rounded to 3 decimals
 
 

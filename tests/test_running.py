@@ -9,6 +9,7 @@ import pytest
 from alpsim.card import load_card
 from alpsim.generator.alp import AlpModel, Couplings
 from alpsim.generator.alp import running as rn
+from alpsim.pdg import mass
 
 from .conftest import BASE_CARD
 
@@ -16,7 +17,7 @@ K = 16 * math.pi**2
 
 
 def test_sm_inputs_at_mz():
-    sm = rn.sm_couplings(91.1876)
+    sm = rn.sm_couplings(mass(23))
     assert sm["alpha_s"] == pytest.approx(0.1180, rel=1e-3)  # PDG 2024 alpha_s(M_Z)
     assert sm["s2w"] == pytest.approx(0.23122, rel=1e-3)  # PDG 2024 MS-bar
     assert 1 / sm["alpha_em"] == pytest.approx(127.951, rel=1e-3)

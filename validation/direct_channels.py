@@ -11,9 +11,10 @@ import time
 import numpy as np
 from scipy import integrate
 
+from alpsim.detector.config import load_detector, shipped_card
 from alpsim.generator import kinematics as kin
 from alpsim.generator.alp.couplings import ALPHA_EM
-from alpsim.generator.beams import BeamSettings, draw_beams
+from alpsim.generator.beams import draw_beams
 from alpsim.generator.channels import ee_to_mumu_a as mm
 from alpsim.generator.channels.base import AlpSettings
 from alpsim.generator.channels.ee_to_gamma_a import cross_section_gamma_a
@@ -23,7 +24,8 @@ from alpsim.generator.isr import isr_cross_section
 from alpsim.pdg import mass
 from alpsim.toml_fields import Table
 
-BELLE2 = BeamSettings(7.004, 4.002, 0.0415, 0.0415, 0.00513, 0.002375)
+#: Belle II beams as in the shipped detector card (its [beams] table cites each number).
+BELLE2 = load_detector(shipped_card("belle2")).beams
 
 
 def gamma_a() -> None:

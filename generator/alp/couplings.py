@@ -45,10 +45,13 @@ from dataclasses import dataclass, fields, replace
 
 import scipy.constants as sc
 
+from .running import SIN2_THETA_W_MSBAR_MZ
+
 #: Fine-structure constant α(0) (scipy.constants, CODATA).
 ALPHA_EM: float = sc.alpha
-#: sin²θ̂_W(M_Z), MS-bar (PDG 2024, Electroweak model review; not held by a library).
-SIN2_THETA_W: float = 0.23122
+#: sin²θ̂_W(M_Z), MS-bar (PDG 2024, Electroweak model review; not held by a library), written
+#: once in .running.
+SIN2_THETA_W: float = SIN2_THETA_W_MSBAR_MZ
 #: e² = 4πα(0).
 E2: float = 4.0 * math.pi * ALPHA_EM
 #: SU(2)_L coupling squared g² = e²/s_W².

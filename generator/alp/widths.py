@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 import warnings
 
-import hepunits as u
 import numpy as np
 
+from ...pdg import HBARC_GEV_MM
 from . import hadronic as _had
 from .couplings import ALPHA_EM, Couplings
 from .hadronic import pdg_mass
@@ -37,8 +37,6 @@ FINAL_STATES: tuple[str, ...] = (
 #: zero width in the coupling-driven model, allowed only for a model-independent spin-0 state.
 CP_FORBIDDEN: tuple[str, ...] = ("pi+ pi-", "K+ K-")
 
-#: ħc in GeV·mm (hepunits).
-HBARC_GEV_MM: float = u.hbarc / (u.GeV * u.mm)
 
 _LEPTON_PDG = {"e+ e-": (11, "e"), "mu+ mu-": (13, "mu"), "tau+ tau-": (15, "tau")}
 

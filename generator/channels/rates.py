@@ -28,8 +28,9 @@ from ..kinematics import kallen
 #: neglected). G_F comes from scipy.constants (CODATA).
 VTB_VTS: float = V_TB * V_TS
 
-#: BZ05 B → K scalar form factor f₀(q²) = F0_BK_0 / (1 − q²/F0_BK_MFIT2), Ball & Zwicky,
-#: PRD 71 (2005) 014015, hep-ph/0406232, Table 8 (fit (3.?) with r₂ = 0.330, m²_fit = 37.46 GeV²).
+#: BZ05 B → K scalar form factor f₀(q²) = F0_BK_R2 / (1 − q²/F0_BK_MFIT2), Ball & Zwicky,
+#: PRD 71 (2005) 014015, hep-ph/0406232: their one-pole fit form for f₀ with r₂ = 0.330,
+#: m²_fit = 37.46 GeV² (the table and equation numbers were not re-read for this comment).
 F0_BK_R2: float = 0.3302
 F0_BK_MFIT2: float = 37.46  # GeV²
 #: BZ05 B → K* form factor A₀(q²) = r₁/(1 − q²/m_R²) + r₂/(1 − q²/m²_fit), Ball & Zwicky,
@@ -46,7 +47,7 @@ JPSI = 443
 
 
 def f0_bk(q2: ArrayLike) -> NDArray[np.float64]:
-    """B → K scalar form factor f₀(q²) of BZ05 (hep-ph/0406232, eq. (3.?) fit, Table 8)."""
+    """B → K scalar form factor f₀(q²) of BZ05 (Ball & Zwicky, hep-ph/0406232; F0_BK_R2)."""
     return F0_BK_R2 / (1.0 - np.asarray(q2, dtype=float) / F0_BK_MFIT2)
 
 
