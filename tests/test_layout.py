@@ -92,3 +92,46 @@ def test_no_import_cycles(graph):
         if node not in seen:
             visit(node, [])
     assert not cycles, "\n".join(cycles)
+
+
+def _private_imports(path: Path, package: str) -> list[str]:
+    """Names of `package` modules or objects starting with '_' that a file imports."""
+    bad = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            mod = node.module or ""
+            if node.level == 0 and not (mod == package or mod.startswith(package + ".")):
+                continue
+            names = [*mod.split("."), *(a.name for a in node.names)]
+        elif isinstance(node, ast.Import):
+            names = [p for a in node.names if a.name.startswith(package) for p in a.name.split(".")]
+        else:
+            continue
+        bad += [
+            f"{path.name}:{node.lineno}"
+            for n in names
+            if n.startswith("_") and not n.endswith("__")
+        ]
+    return bad
+
+
+@pytest.mark.parametrize("folder", ["validation", "benchmarks", "examples"])
+def test_validation_benchmarks_and_examples_use_public_modules(folder):
+    """The validation suite, the benchmarks and the examples use alpsim as a user would: no
+    private module or name (leading underscore) is imported."""
+    files = sorted((REPO / folder).glob("*.py"))
+    assert files
+    bad = [
+        b for path in files if path.name != "__init__.py" for b in _private_imports(path, "alpsim")
+    ]
+    # relative imports inside validation/ are checked too (the suite is alpsim.validation)
+    assert not bad, bad
+
+
+def test_private_import_detector_can_fail(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("from alpsim.toml_fields import _MISSING\nimport alpsim._version\n")
+    assert len(_private_imports(bad, "alpsim")) == 2
+    good = tmp_path / "good.py"
+    good.write_text("from __future__ import annotations\nfrom alpsim.pdg import mass\n")
+    assert _private_imports(good, "alpsim") == []

@@ -6,6 +6,9 @@ Each check is a function whose docstring cites its source; it returns `Result` r
 reference value, alpsim's value, the tolerance, the ratio alpsim/reference and pass/fail
 (validation/report.py). The quick subset also runs as tests (tests/test_validation_quick.py).
 
-The older single-purpose scripts of this folder (alp_model_curves.py, detector_checks.py,
-meson_channels.py, direct_channels.py) still run on their own; the checks reuse their functions.
+Layout: a `checks_<topic>.py` module registers the checks of one topic; the other modules hold
+what the checks share, named for it: detector_samples.py (B → K a samples through a detector),
+alp_model_curves.py (benchmark couplings), meson_channels.py (meson-channel samples),
+alpaca_compare.py (the side-by-side comparison with ALPaca), report.py (registry and report).
+meson_channels.py and direct_channels.py also run on their own as scripts.
 """
