@@ -2,6 +2,7 @@
 
 - `on_files` adds the pages made by `gen_card_reference.pages()` (card fields, one page per
   detector card), generated from the card validators and the shipped cards at every build,
+  the output columns of `gen_column_reference.page()` (the writers' documented Arrow schema)
   and the module notes of `gen_module_notes.page()` (every generator and detector module
   docstring).
 - `on_page_markdown` replaces a line `--8<-- "examples/NAME.py"` by that file in a code
@@ -22,6 +23,7 @@ REPO = DOCS.parent
 sys.path.insert(0, str(DOCS))
 
 import gen_card_reference  # noqa: E402
+import gen_column_reference  # noqa: E402
 import gen_module_notes  # noqa: E402
 
 _INCLUDE = re.compile(r'^--8<-- "([^"]+)"\s*$', re.MULTILINE)
@@ -31,6 +33,8 @@ def on_files(files: Files, config) -> Files:
     for rel, text in gen_card_reference.pages().items():
         files.append(File.generated(config, rel, content=text))
     files.append(File.generated(config, "reference/modules.md", content=gen_module_notes.page()))
+    columns = gen_column_reference.page()
+    files.append(File.generated(config, "reference/columns.md", content=columns))
     return files
 
 

@@ -137,3 +137,111 @@ def test_module_notes_hold_every_module_docstring():
                 rel = path.relative_to(REPO).as_posix()
                 assert f"### `{rel}`" in page
                 assert doc.splitlines()[0] in page
+
+
+# ---- the guide's examples are today's interface --------------------------------------------
+def _pages() -> list[Path]:
+    return [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md"]
+
+
+def _toml_blocks(text: str) -> list[str]:
+    """TOML code blocks of a page (indented ones inside list items too)."""
+    blocks = re.findall(r"^( *)```toml\n(.*?)^\1```", text, flags=re.S | re.M)
+    return [re.sub(rf"^{indent}", "", body, flags=re.M) for indent, body in blocks]
+
+
+def _merged(base: dict, fragment: dict) -> dict:
+    """`base` with the tables of `fragment` laid over it; a [channel] naming its channel and an
+    [alp] with couplings replace the base's table (couplings exclude ctau, decays and a
+    model-independent branching fraction)."""
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
+    for table, values in fragment.items():
+        if "couplings" in values or "name" in values:
+            out[table] = dict(values)
+        else:
+            out.setdefault(table, {}).update(values)
+    return out
+
+
+def test_run_cards_of_the_guide_validate(tmp_path):
+    """Every complete run card shown in the guide (and the README) is accepted as it stands,
+    and every fragment is accepted laid over the first complete card."""
+    from alpsim.card import card_from_data
+    from alpsim.toml_fields import tomllib
+
+    full, fragments = [], []
+    for page in _pages():
+        for block in _toml_blocks(page.read_text(encoding="utf-8")):
+            data = tomllib.loads(block)
+            complete = "events" in data.get("run", {}) and "channel" in data
+            (full if complete else fragments).append((page.name, block, data))
+    assert full and fragments
+    path = tmp_path / "card.toml"  # where a card from the guide would be ("belle2" is shipped)
+    for _page, block, data in full:
+        card_from_data(data, block, path)  # raises CardError naming the field
+    for _page, block, data in fragments:
+        card_from_data(_merged(full[0][2], data), block, path)
+
+
+def _command_lines(text: str) -> list[list[str]]:
+    """`alpsim <command> ...` invocations in code blocks and inline code of a page."""
+    spans = re.findall(r"```(?:bash|text)?\n(.*?)```", text, flags=re.S)
+    spans += re.findall(r"`(alpsim [^`\n]+)`", text)
+    lines = []
+    for span in spans:
+        for line in span.splitlines():
+            line = line.split("#")[0].strip()
+            if line.startswith("alpsim ") and not line.startswith("alpsim 0."):
+                lines.append(line.split())
+    return lines
+
+
+def test_command_lines_of_the_guide_use_existing_commands_and_options():
+    import argparse
+
+    from alpsim.cli import build_parser
+
+    sub = next(
+        a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)
+    ).choices
+    seen = 0
+    for page in _pages():
+        for words in _command_lines(page.read_text(encoding="utf-8")):
+            if words[1].startswith("-"):
+                assert words[1] in ("--help", "--version", "-h"), (page.name, words)
+                continue
+            assert words[1] in sub, (page.name, " ".join(words))
+            options = {o for a in sub[words[1]]._actions for o in a.option_strings}
+            if words[1] == "validate":  # its options belong to `python -m validation`
+                continue
+            for w in words[2:]:
+                w = w.strip("[]|").split("=")[0]
+                if w.startswith("-") and not w[1:2].isdigit():
+                    assert w in options, (page.name, " ".join(words), w)
+            seen += 1
+    assert seen >= 5
+
+
+def test_column_reference_documents_every_column_of_a_run():
+    """The generated page lists every per-event column of a real sample (families by their
+    pattern) and every field of the list columns."""
+    import gen_column_reference
+    import pyarrow as pa
+
+    import alpsim
+
+    page = gen_column_reference.page()
+    result = alpsim.run(CARDS / "belle2_b2ka_gg.toml", n=200)
+    for name in result.events.column_names:
+        kind = result.events.schema.field(name).type
+        if pa.types.is_list(kind):  # a list column: a section with each struct field
+            assert f"### `{name}`" in page, name
+            for field in kind.value_type:
+                assert f"| `{field.name}` |" in page, (name, field.name)
+            continue
+        shown = re.sub(r"^trg_(?!any$).*", "trg_<line>", name)
+        shown = re.sub(r"^trgpattern_.*", "trgpattern_<name>", shown)
+        shown = re.sub(r"^weight_ctau_.*", "weight_ctau_<x>mm", shown)
+        m = re.fullmatch(r"(kaon|alp_daughter_\d)_(\w+)", shown)
+        shown = m.group(2) if m else shown
+        assert f"| `{shown}` |" in page, name
