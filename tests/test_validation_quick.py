@@ -65,6 +65,14 @@ def test_report_written(tmp_path):
     assert main(["--only", "alp_widths,jpsi_and_gamma_a", "-o", str(tmp_path), "-j", "1"]) == 0
     text = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "alp_widths" in text and "| quantity | reference | alpsim |" in text
+    assert "(0 of the PASS/FAIL rows are self-consistency checks" in text
+
+
+def test_self_consistency_rows_are_recognised():
+    row = compare_rel("σ_E/E at 1 GeV (self-consistency)", 1.0, 1.0, 0.1)
+    assert row.self_consistency and row.status == PASS
+    assert compare_rel("x", 1.0, 1.0, 0.1, note="self-consistency: card σ").self_consistency
+    assert not compare_rel("Γ(a→γγ)", 1.0, 1.0, 0.1, source="JHEP 12 (2017) 044").self_consistency
 
 
 FULL = sorted(name for name, spec in SPECS.items() if not spec.quick)

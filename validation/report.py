@@ -7,10 +7,12 @@ checked in a public implementation, [digi] read off a published figure, [unverif
 in the source).
 
 Result status:
-- PASS / FAIL: |alpsim/reference − 1| within the stated relative tolerance (or inside a band);
+- PASS / FAIL: |alpsim/reference − 1| within the stated relative tolerance (or inside a band).
+  A row whose reference is the detector card's own input (the simulation reproducing what it
+  was given) says "self-consistency" in its quantity or note: it tests the code, not the
+  physics, and the report counts such rows apart;
 - INFO: shown with its ratio but not judged, because the reference is [unverified] or there is
-  no published number to compare with (an [unverified] number is never a pass/fail test),
-  or because the row is a self-consistency check (a card input compared with itself);
+  no published number to compare with (an [unverified] number is never a pass/fail test);
 - ERROR: the check raised; the report keeps the traceback's last line.
 """
 
@@ -46,6 +48,11 @@ class Result:
     @property
     def passed(self) -> bool:
         return self.status == PASS
+
+    @property
+    def self_consistency(self) -> bool:
+        """The reference is the card's own input (module docstring)."""
+        return "self-consistency" in f"{self.quantity} {self.note}".lower()
 
 
 def _ratio(value: float, ref: float) -> float | None:
@@ -277,6 +284,7 @@ def write_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     all_results = [r for run in runs for r in run.results]
     counts = {s: sum(r.status == s for r in all_results) for s in (PASS, FAIL, INFO, ERROR)}
+    n_self = sum(r.self_consistency and r.status in (PASS, FAIL) for r in all_results)
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# alpsim validation report",
@@ -286,7 +294,9 @@ def write_report(
         f"Regenerate with `python -m validation{' --quick' if quick else ''}`.",
         "",
         f"**{counts[PASS]} pass, {counts[FAIL]} fail, {counts[INFO]} info, "
-        f"{counts[ERROR]} error.** INFO rows have no verified reference "
+        f"{counts[ERROR]} error** ({n_self} of the PASS/FAIL rows are self-consistency checks: "
+        "the simulation reproducing its card input, a test of the code, not of the physics). "
+        "INFO rows have no verified reference "
         "([unverified], or no published number found): shown, not judged. "
         "Tags: [paper] read in the source, [calc] computed from a formula with PDG inputs, "
         "[digi] read off a published figure by a third party (digitisation), [unverified].",
