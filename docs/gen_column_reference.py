@@ -9,7 +9,8 @@ build by the mkdocs hook (`docs/hooks.py`), so the page cannot drift from the wr
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+
+from gen_module_notes import write_page
 
 from alpsim.detector.writers import table
 
@@ -85,11 +86,7 @@ def page() -> str:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print(f"usage: python {argv[0]} OUTFILE", file=sys.stderr)
-        return 2
-    Path(argv[1]).write_text(page(), encoding="utf-8")
-    return 0
+    return write_page(argv, page)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -46,12 +47,17 @@ def page() -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str]) -> int:
+def write_page(argv: list[str], make_page: Callable[[], str]) -> int:
+    """`python docs/<generator>.py OUTFILE`: write one generated page (exit 2 on bad usage)."""
     if len(argv) != 2:
         print(f"usage: python {argv[0]} OUTFILE", file=sys.stderr)
         return 2
-    Path(argv[1]).write_text(page(), encoding="utf-8")
+    Path(argv[1]).write_text(make_page(), encoding="utf-8")
     return 0
+
+
+def main(argv: list[str]) -> int:
+    return write_page(argv, page)
 
 
 if __name__ == "__main__":
