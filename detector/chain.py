@@ -41,7 +41,7 @@ from .event_kernel import (
     slot_major,
     sum_slot_groups,
 )
-from .kinfit import beam_energy_spread, daughter_sigmas, fit_parent
+from .kinfit import beam_energy_spread, fit_candidates
 from .matching import match_tracks_to_clusters
 from .muonid import muon_response
 from .pid import assign_species
@@ -387,26 +387,20 @@ def _kinfit_columns(
     block: Block, reco_p4: Array, det: DetectorSettings, sums, parent: int, a_parts: list[int]
 ) -> dict[str, NDArray]:
     """`a_M_kinfit` (m_γγ after the fit of the parent to the beam energy and its PDG mass)
-    and `kinfit_chi2` (kinfit.fit_parent); NaN unless every daughter is reconstructed."""
+    and `kinfit_chi2` (kinfit.fit_candidates); NaN unless every daughter is reconstructed."""
     slots = sums.slots["parent"]
-    n = reco_p4.shape[1]
-    seen = np.isfinite(reco_p4[slots, :, 3]).all(axis=0)  # candidates with every daughter
-    p4 = np.ascontiguousarray(reco_p4[slots][:, seen].transpose(1, 0, 2))  # (N_seen, K, 4)
     is_photon = np.array([int(block.pdg[i]) == PHOTON for i in slots])
     mass = np.array([0.0 if g else pdg_mass(abs(int(block.pdg[i])))
                      for i, g in zip(slots, is_photon, strict=True)])  # fmt: skip
-    sigma = daughter_sigmas(p4, is_photon, det.calorimeter, det.tracking)
     sqrt_s, beta = det.beams.nominal_cms()
     b = det.beams
     spread = beam_energy_spread(b.e_minus_energy, b.e_plus_energy, b.e_minus_energy_spread,
                                 b.e_plus_energy_spread)  # fmt: skip
-    fitted, chi2 = fit_parent(p4, sigma, mass, 0.5 * sqrt_s, spread,
-                              pdg_mass(abs(int(block.pdg[parent]))), np.asarray(beta))  # fmt: skip
-    a_idx = [slots.index(i) for i in a_parts]
-    m_fit, chi2_all = np.full(n, np.nan), np.full(n, np.nan)
-    m_fit[seen] = inv_mass(fitted[:, a_idx].sum(axis=1))
-    chi2_all[seen] = chi2
-    return {"a_M_kinfit": m_fit, "kinfit_chi2": chi2_all}
+    m_fit, chi2 = fit_candidates(reco_p4, np.asarray(slots), is_photon, mass,
+                                 np.isin(slots, a_parts), det.calorimeter, det.tracking,
+                                 0.5 * sqrt_s, spread, pdg_mass(abs(int(block.pdg[parent]))),
+                                 np.asarray(beta))  # fmt: skip
+    return {"a_M_kinfit": m_fit, "kinfit_chi2": chi2}
 
 
 def _photon_shape_columns(
@@ -657,7 +651,7 @@ def candidate_variables(
     `M_fit` (photon-only ALPs from a decaying parent: the mass after the beam-energy
     constraint ΔE = 0, see `variables.energy_constrained_mass`), `M_kinfit` with
     `kinfit_chi2` (the same after the fit to the beam energy and the parent mass,
-    kinfit.fit_parent).
+    kinfit.fit_candidates).
     `recoilMass`: recoil against the visible signal-side particles that do not come from the
     ALP (e.g. the photon of e+e− → γa, the K of B → K a). Per final-state particle with a role
     (`<role>_`): `p`, `cosTheta`, `E`, and for tracks `dr`, `dz`, `pid`.

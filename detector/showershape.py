@@ -43,6 +43,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from .calo_kernel import absorb
 from .config import CalorimeterSettings
 
 Array = NDArray[np.float64]
@@ -202,20 +203,7 @@ def merge_showers(
                 _crystal_energies(table, e_true, su, sv, members, nm, i, k, grid)
                 if _local_maxima(grid, lm_energy) > 1:
                     continue
-                ei, ej = energy[i, k], energy[j, k]
-                tot = ei + ej
-                x[i, k] = (ei * x[i, k] + ej * x[j, k]) / tot
-                y[i, k] = (ei * y[i, k] + ej * y[j, k]) / tot
-                z[i, k] = (ei * z[i, k] + ej * z[j, k]) / tot
-                energy[i, k] = tot
-                for s in range(kc):
-                    if owner[s, k] == j:
-                        owner[s, k] = i
-                exists[j, k] = False
-                energy[j, k] = math.nan
-                x[j, k] = math.nan
-                y[j, k] = math.nan
-                z[j, k] = math.nan
+                absorb(energy, x, y, z, exists, owner, i, j, k)
 
 
 @numba.njit(cache=True)
