@@ -152,6 +152,31 @@ def _ndtri(p):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, inline="always")
+def crystal_ball_constants(alpha, n):  # pragma: no cover - compiled
+    """(p_tail, total, Φ(−α), A, B) of the standard Crystal Ball with parameters α, n (see
+    crystal_ball_quantile): computed once per region, not per deposit."""
+    sqrt2 = math.sqrt(2.0)
+    e_a = math.exp(-0.5 * alpha * alpha)
+    tail = n / alpha / (n - 1.0) * e_a
+    phi_ma = 0.5 * math.erfc(alpha / sqrt2)  # Φ(−α)
+    total = tail + math.sqrt(2.0 * math.pi) * (1.0 - phi_ma)
+    return tail / total, total, phi_ma, (n / alpha) ** n * e_a, n / alpha - alpha
+
+
+@numba.njit(cache=True, inline="always")
+def crystal_ball_from_constants(g, alpha, n, p_tail, total, phi_ma, a_n, b):
+    # pragma: no cover - compiled
+    """crystal_ball_quantile with the constants of crystal_ball_constants."""
+    if alpha <= 0.0:
+        return g
+    u = 0.5 * math.erfc(-g / math.sqrt(2.0))
+    if u < p_tail:
+        return b - (u * total * (n - 1.0) / a_n) ** (1.0 / (1.0 - n))
+    pc = phi_ma + (u - p_tail) * total / math.sqrt(2.0 * math.pi)
+    return _ndtri(min(max(pc, 1e-300), 1.0 - 1e-16))
+
+
+@numba.njit(cache=True, inline="always")
 def crystal_ball_quantile(g, alpha, n):  # pragma: no cover - compiled
     """The standard Crystal Ball variate (low-side power-law tail; J. E. Gaiser, SLAC-R-255
     (1982), appendix F) with the same CDF value as the standard normal variate g: x =
@@ -159,20 +184,20 @@ def crystal_ball_quantile(g, alpha, n):  # pragma: no cover - compiled
     B = n/α − α. α <= 0 returns g (Gaussian)."""
     if alpha <= 0.0:
         return g
-    sqrt2 = math.sqrt(2.0)
-    u = 0.5 * math.erfc(-g / sqrt2)
-    e_a = math.exp(-0.5 * alpha * alpha)
-    tail = n / alpha / (n - 1.0) * e_a
-    phi_ma = 0.5 * math.erfc(alpha / sqrt2)  # Φ(−α)
-    core = math.sqrt(2.0 * math.pi) * (1.0 - phi_ma)
-    total = tail + core
-    p_tail = tail / total
-    if u < p_tail:
-        a_n = (n / alpha) ** n * e_a
-        b = n / alpha - alpha
-        return b - (u * total * (n - 1.0) / a_n) ** (1.0 / (1.0 - n))
-    pc = phi_ma + (u - p_tail) * total / math.sqrt(2.0 * math.pi)
-    return _ndtri(min(max(pc, 1e-300), 1.0 - 1e-16))
+    p_tail, total, phi_ma, a_n, b = crystal_ball_constants(alpha, n)
+    return crystal_ball_from_constants(g, alpha, n, p_tail, total, phi_ma, a_n, b)
+
+
+@numba.njit(cache=True)
+def _crystal_ball_table(params):  # pragma: no cover - compiled
+    """crystal_ball_constants of each region (M, 5) (zeros where the region is Gaussian)."""
+    out = np.zeros((params.shape[0], 5))
+    for j in range(params.shape[0]):
+        if params[j, P_ALPHA] > 0.0:
+            c = crystal_ball_constants(params[j, P_ALPHA], params[j, P_N])
+            for q in range(5):
+                out[j, q] = c[q]
+    return out
 
 
 @numba.njit(cache=True, inline="always")
@@ -222,6 +247,7 @@ def smear_deposits(
     n = e.shape[0]
     nan = math.nan
     cos_regions = np.cos(regions)
+    cb = _crystal_ball_table(params)
     # vectorised pass: every lane computed, the small-angle rotation assumed
     for k in range(n):
         rho2 = x[k] * x[k] + y[k] * y[k]
@@ -229,7 +255,10 @@ def smear_deposits(
         r = math.sqrt(rho2 + z[k] * z[k])
         j = region_of(z[k] / r, cos_regions)
         sig_e = relative_sigma(params, j, e[k])
-        xe = crystal_ball_quantile(g_e[k], params[j, P_ALPHA], params[j, P_N])
+        xe = crystal_ball_from_constants(
+            g_e[k], params[j, P_ALPHA], params[j, P_N],
+            cb[j, 0], cb[j, 1], cb[j, 2], cb[j, 3], cb[j, 4],
+        )  # fmt: skip
         er = e[k] * (1.0 + sig_e * xe)
         inv_rho = 1.0 / rho
         inv_r = 1.0 / r

@@ -316,7 +316,7 @@ def shower_shapes(
     e21 = np.empty(21)
     r21 = np.empty(21)
     # table index of crystal (0, 0) for a shower at fractional offset 0 (_crystal_energies)
-    last = int(math.floor((-SHAPE_WINDOW + 0.5 + HALF) * STEPS + 0.5))
+    last = math.floor((-SHAPE_WINDOW + 0.5 + HALF) * STEPS + 0.5)
     first = last - STEPS
     cells, fractions = _single_shower_cells(table, crystal, first)
     for k in range(n):
@@ -336,8 +336,8 @@ def shower_shapes(
             if nm == 1 and members[0] == i and e > 0.0 and math.isfinite(su[i, k] + sv[i, k]):
                 fu = su[i, k] - math.floor(su[i, k])
                 fv = sv[i, k] - math.floor(sv[i, k])
-                ci = int(math.floor((-SHAPE_WINDOW + 0.5 - fu + HALF) * STEPS + 0.5)) - first
-                cj = int(math.floor((-SHAPE_WINDOW + 0.5 - fv + HALF) * STEPS + 0.5)) - first
+                ci = math.floor((-SHAPE_WINDOW + 0.5 - fu + HALF) * STEPS + 0.5) - first
+                cj = math.floor((-SHAPE_WINDOW + 0.5 - fv + HALF) * STEPS + 0.5) - first
                 if 0 <= ci <= STEPS and 0 <= cj <= STEPS:
                     e9e21[i, k] = cells[ci, cj, 0]
                     second[i, k] = cells[ci, cj, 1]
