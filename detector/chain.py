@@ -36,7 +36,7 @@ from .config import PID_SPECIES, DetectorSettings
 from .event_kernel import (
     event_major,
     event_sums,
-    merge_positions,
+    interleave,
     merged_counts,
     slot_major,
     sum_slot_groups,
@@ -429,17 +429,18 @@ def _merge_objects(
     """Signal objects (sorted by event) and background objects (event-major, `bg_offsets`)
     merged into one list sorted by event, the signal objects of an event first; fields the
     background objects lack are NaN (floats) or 0 / False."""
-    sig_pos, bg_pos, bg_ev = merge_positions(sig["event"], bg_offsets)
+    sig_ev = sig["event"]
+    n_bg = int(bg_offsets[-1])
     out = {}
     for k, v in sig.items():
-        merged = np.empty(sig_pos.size + bg_pos.size, dtype=v.dtype)
-        merged[sig_pos] = v
         if k == "event":
-            merged[bg_pos] = bg_ev
+            b = np.repeat(np.arange(n, dtype=v.dtype), np.diff(bg_offsets))
         elif k in bg:
-            merged[bg_pos] = bg[k]
+            b = np.ascontiguousarray(bg[k], dtype=v.dtype)
         else:  # a field background objects do not have (e.g. a shower shape): NaN / 0 / False
-            merged[bg_pos] = np.nan if np.issubdtype(v.dtype, np.floating) else 0
+            b = np.full(n_bg, np.nan if np.issubdtype(v.dtype, np.floating) else 0, v.dtype)
+        merged = np.empty(v.size + n_bg, dtype=v.dtype)
+        interleave(np.ascontiguousarray(v), b, sig_ev, bg_offsets, merged)
         out[k] = merged
     return out
 
