@@ -62,6 +62,10 @@ HALF, STEPS = 6, 20
 WINDOW, SHAPE_WINDOW = 6, 3
 #: Showers further apart than this (crystals) never merge (far below the table's range).
 MAX_SEPARATION = 4.0
+#: The 21 crystals of basf2's shower shapes: (Δu, Δv) of the 5×5 around the seed, corners out.
+WINDOW21 = np.array(
+    [(a, b) for a in range(-2, 3) for b in range(-2, 3) if abs(a) < 2 or abs(b) < 2], np.int64
+)
 #: Reference distance of clusterLAT: basf2 avgCrystalDimension = 5 cm (in mm here).
 LAT_R0 = 50.0
 
@@ -218,21 +222,17 @@ def _grid_shapes(grid, crystal, digit_threshold, e21, r21):  # pragma: no cover 
         for b in range(2, w - 2):
             if grid[a, b] > best:
                 best, sa, sb = grid[a, b], a, b
-    m = 0
     e9 = 0.0
     cu = 0.0
     cv = 0.0
-    for da in range(-2, 3):
-        for db in range(-2, 3):
-            if abs(da) == 2 and abs(db) == 2:
-                continue
-            e = grid[sa + da, sb + db]
-            e21[m] = e
-            cu += e * da
-            cv += e * db
-            if abs(da) <= 1 and abs(db) <= 1:
-                e9 += e
-            m += 1
+    for m in range(21):
+        da, db = WINDOW21[m, 0], WINDOW21[m, 1]
+        e = grid[sa + da, sb + db]
+        e21[m] = e
+        cu += e * da
+        cv += e * db
+        if abs(da) <= 1 and abs(db) <= 1:
+            e9 += e
     tot = 0.0
     for q in range(21):
         tot += e21[q]
@@ -241,19 +241,14 @@ def _grid_shapes(grid, crystal, digit_threshold, e21, r21):  # pragma: no cover 
     cu /= tot
     cv /= tot
     # distances (mm) of the 21 crystal centres from the energy-weighted centre
-    m = 0
     s2 = 0.0
     hits = 0
-    for da in range(-2, 3):
-        for db in range(-2, 3):
-            if abs(da) == 2 and abs(db) == 2:
-                continue
-            rr = math.sqrt((da - cu) ** 2 + (db - cv) ** 2) * crystal
-            r21[m] = rr
-            s2 += e21[m] * rr * rr
-            if e21[m] > digit_threshold:
-                hits += 1
-            m += 1
+    for m in range(21):
+        rr = math.sqrt((WINDOW21[m, 0] - cu) ** 2 + (WINDOW21[m, 1] - cv) ** 2) * crystal
+        r21[m] = rr
+        s2 += e21[m] * rr * rr
+        if e21[m] > digit_threshold:
+            hits += 1
     # LAT: the two highest crystals weighted by r0², the others by ρ²
     i1, i2 = 0, 1
     if e21[i2] > e21[i1]:
