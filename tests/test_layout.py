@@ -80,7 +80,7 @@ def test_no_import_cycles(graph):
             if nxt.startswith(node + "."):  # a package importing its own submodule
                 continue
             if seen.get(nxt) == 1:
-                cyc = [*stack[stack.index(nxt) :], nxt]
+                cyc = [*stack[stack.index(nxt):], nxt]
                 if not any(b.startswith(a + ".") for a, b in itertools.pairwise(cyc)):
                     cycles.append(" -> ".join(cyc))
             elif nxt not in seen:

@@ -173,12 +173,8 @@ OBJECTS: dict[str, dict[str, Doc]] = {
         "z0Err": Doc(F32, "mm", "uncertainty of z0"),
         "tanLambdaErr": Doc(F32, "", "uncertainty of tanLambda"),
         "nLayers": Doc(I16, "", "tracking layers crossed"),
-        "clusterIndex": Doc(
-            I16,
-            "",
-            "index in this row's `particles` of the particle whose "
-            "cluster the extrapolated helix is matched to (−1: none)",
-        ),
+        "clusterIndex": Doc(I16, "", "index in this row's `particles` of the particle whose "
+                            "cluster the extrapolated helix is matched to (−1: none)"),
     },
     "clusters": {
         "particle": _LINK,
