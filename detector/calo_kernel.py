@@ -74,6 +74,51 @@ N_PARAMS = 10
 
 
 @numba.njit(cache=True, inline="always")
+def relative_sigma(params, j, e):  # pragma: no cover - compiled
+    """σ_E/E of region j at energy e: noise/E ⊕ stochastic/E^{1/4} ⊕ sampling/√E ⊕ constant
+    (config.quadrature_resolution on the `params` table)."""
+    ee = max(e, 1e-6)
+    inv_s1 = 1.0 / math.sqrt(ee)
+    return math.sqrt(
+        params[j, P_NOISE] ** 2 * (inv_s1 * inv_s1) ** 2
+        + params[j, P_STOCH] ** 2 * inv_s1
+        + params[j, P_SAMPL] ** 2 * (inv_s1 * inv_s1)
+        + params[j, P_CONST] ** 2
+    )
+
+
+@numba.njit(cache=True, inline="always")
+def position_sigma(params, j, e):  # pragma: no cover - compiled
+    """Cluster position resolution (mm) of region j at energy e: a + b/√E + c/E^{1/4}
+    (CalorimeterSettings.position_sigma on the `params` table)."""
+    ee = max(e, 1e-6)
+    inv_s1 = 1.0 / math.sqrt(ee)
+    return params[j, P_POS_A] + params[j, P_POS_B] * inv_s1 + params[j, P_POS_C] * math.sqrt(inv_s1)
+
+
+@numba.njit(cache=True, inline="always")
+def absorb(energy, x, y, z, exists, owner, i, j, k):  # pragma: no cover - compiled
+    """Merge cluster j of event k into cluster i (slot-major (kc, N) columns, in place):
+    energies add, the position is energy-weighted, slots held by j pass to i, and j is
+    emptied (NaN, not existing). The merge step of merge_slots and
+    showershape.merge_showers."""
+    ei, ej = energy[i, k], energy[j, k]
+    tot = ei + ej
+    x[i, k] = (ei * x[i, k] + ej * x[j, k]) / tot
+    y[i, k] = (ei * y[i, k] + ej * y[j, k]) / tot
+    z[i, k] = (ei * z[i, k] + ej * z[j, k]) / tot
+    energy[i, k] = tot
+    for s in range(owner.shape[0]):
+        if owner[s, k] == j:
+            owner[s, k] = i
+    exists[j, k] = False
+    energy[j, k] = math.nan
+    x[j, k] = math.nan
+    y[j, k] = math.nan
+    z[j, k] = math.nan
+
+
+@numba.njit(cache=True, inline="always")
 def _ndtri(p):  # pragma: no cover - compiled
     """Inverse of the standard normal CDF (P. J. Acklam's rational approximation, relative
     error < 1.15e-9; the algorithm as published on his web page "An algorithm for computing
@@ -107,6 +152,31 @@ def _ndtri(p):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, inline="always")
+def crystal_ball_constants(alpha, n):  # pragma: no cover - compiled
+    """(p_tail, total, Φ(−α), A, B) of the standard Crystal Ball with parameters α, n (see
+    crystal_ball_quantile): computed once per region, not per deposit."""
+    sqrt2 = math.sqrt(2.0)
+    e_a = math.exp(-0.5 * alpha * alpha)
+    tail = n / alpha / (n - 1.0) * e_a
+    phi_ma = 0.5 * math.erfc(alpha / sqrt2)  # Φ(−α)
+    total = tail + math.sqrt(2.0 * math.pi) * (1.0 - phi_ma)
+    return tail / total, total, phi_ma, (n / alpha) ** n * e_a, n / alpha - alpha
+
+
+@numba.njit(cache=True, inline="always")
+def crystal_ball_from_constants(g, alpha, n, p_tail, total, phi_ma, a_n, b):
+    # pragma: no cover - compiled
+    """crystal_ball_quantile with the constants of crystal_ball_constants."""
+    if alpha <= 0.0:
+        return g
+    u = 0.5 * math.erfc(-g / math.sqrt(2.0))
+    if u < p_tail:
+        return b - (u * total * (n - 1.0) / a_n) ** (1.0 / (1.0 - n))
+    pc = phi_ma + (u - p_tail) * total / math.sqrt(2.0 * math.pi)
+    return _ndtri(min(max(pc, 1e-300), 1.0 - 1e-16))
+
+
+@numba.njit(cache=True, inline="always")
 def crystal_ball_quantile(g, alpha, n):  # pragma: no cover - compiled
     """The standard Crystal Ball variate (low-side power-law tail; J. E. Gaiser, SLAC-R-255
     (1982), appendix F) with the same CDF value as the standard normal variate g: x =
@@ -114,24 +184,24 @@ def crystal_ball_quantile(g, alpha, n):  # pragma: no cover - compiled
     B = n/α − α. α <= 0 returns g (Gaussian)."""
     if alpha <= 0.0:
         return g
-    sqrt2 = math.sqrt(2.0)
-    u = 0.5 * math.erfc(-g / sqrt2)
-    e_a = math.exp(-0.5 * alpha * alpha)
-    tail = n / alpha / (n - 1.0) * e_a
-    phi_ma = 0.5 * math.erfc(alpha / sqrt2)  # Φ(−α)
-    core = math.sqrt(2.0 * math.pi) * (1.0 - phi_ma)
-    total = tail + core
-    p_tail = tail / total
-    if u < p_tail:
-        a_n = (n / alpha) ** n * e_a
-        b = n / alpha - alpha
-        return b - (u * total * (n - 1.0) / a_n) ** (1.0 / (1.0 - n))
-    pc = phi_ma + (u - p_tail) * total / math.sqrt(2.0 * math.pi)
-    return _ndtri(min(max(pc, 1e-300), 1.0 - 1e-16))
+    p_tail, total, phi_ma, a_n, b = crystal_ball_constants(alpha, n)
+    return crystal_ball_from_constants(g, alpha, n, p_tail, total, phi_ma, a_n, b)
+
+
+@numba.njit(cache=True)
+def _crystal_ball_table(params):  # pragma: no cover - compiled
+    """crystal_ball_constants of each region (M, 5) (zeros where the region is Gaussian)."""
+    out = np.zeros((params.shape[0], 5))
+    for j in range(params.shape[0]):
+        if params[j, P_ALPHA] > 0.0:
+            c = crystal_ball_constants(params[j, P_ALPHA], params[j, P_N])
+            for q in range(5):
+                out[j, q] = c[q]
+    return out
 
 
 @numba.njit(cache=True, inline="always")
-def _region_of(cos_theta, cos_regions):  # pragma: no cover - compiled
+def region_of(cos_theta, cos_regions):  # pragma: no cover - compiled
     """Index of the region holding the polar angle of cos θ, the nearest one (in cos θ) in a
     gap; `cos_regions` (M, 2) = (cos θ_lo, cos θ_hi) (decreasing)."""
     best, best_d = 0, math.inf
@@ -177,27 +247,22 @@ def smear_deposits(
     n = e.shape[0]
     nan = math.nan
     cos_regions = np.cos(regions)
+    cb = _crystal_ball_table(params)
     # vectorised pass: every lane computed, the small-angle rotation assumed
     for k in range(n):
         rho2 = x[k] * x[k] + y[k] * y[k]
         rho = math.sqrt(rho2)
         r = math.sqrt(rho2 + z[k] * z[k])
-        j = _region_of(z[k] / r, cos_regions)
-        ee = max(e[k], 1e-6)
-        s1 = math.sqrt(ee)
-        inv_s1 = 1.0 / s1
-        inv_q = 1.0 / math.sqrt(s1)
-        sig_e = math.sqrt(
-            params[j, P_NOISE] ** 2 * (inv_s1 * inv_s1) ** 2
-            + params[j, P_STOCH] ** 2 * inv_s1
-            + params[j, P_SAMPL] ** 2 * (inv_s1 * inv_s1)
-            + params[j, P_CONST] ** 2
-        )
-        xe = crystal_ball_quantile(g_e[k], params[j, P_ALPHA], params[j, P_N])
+        j = region_of(z[k] / r, cos_regions)
+        sig_e = relative_sigma(params, j, e[k])
+        xe = crystal_ball_from_constants(
+            g_e[k], params[j, P_ALPHA], params[j, P_N],
+            cb[j, 0], cb[j, 1], cb[j, 2], cb[j, 3], cb[j, 4],
+        )  # fmt: skip
         er = e[k] * (1.0 + sig_e * xe)
         inv_rho = 1.0 / rho
         inv_r = 1.0 / r
-        sp = params[j, P_POS_A] + params[j, P_POS_B] * inv_s1 + params[j, P_POS_C] * inv_q
+        sp = position_sigma(params, j, e[k])
         d_th = g_theta[k] * sp * inv_r
         d_ph = g_phi[k] * sp * inv_rho
         s_t, c_t = _sincos_small(d_th)
@@ -238,17 +303,10 @@ def _smear_exact(e, x, y, z, g_theta, g_phi, g_e, params, regions):  # pragma: n
     """smear_deposits for one deposit with angles from atan2 (any smearing angle)."""
     rho = math.sqrt(x * x + y * y)
     r = math.sqrt(rho * rho + z * z)
-    j = _region_of(z / r, np.cos(regions))
-    ee = max(e, 1e-6)
-    q = math.sqrt(math.sqrt(ee))
-    sig_e = math.sqrt(
-        (params[j, P_NOISE] / ee) ** 2
-        + (params[j, P_STOCH] / q) ** 2
-        + params[j, P_SAMPL] ** 2 / ee
-        + params[j, P_CONST] ** 2
-    )
+    j = region_of(z / r, np.cos(regions))
+    sig_e = relative_sigma(params, j, e)
     er = e * (1.0 + sig_e * crystal_ball_quantile(g_e, params[j, P_ALPHA], params[j, P_N]))
-    sp = params[j, P_POS_A] + params[j, P_POS_B] / math.sqrt(ee) + params[j, P_POS_C] / q
+    sp = position_sigma(params, j, e)
     th = math.atan2(rho, z) + g_theta * sp / r
     ph = math.atan2(y, x) + g_phi * sp / rho if rho > 0.0 else math.atan2(y, x)
     inside = False
@@ -283,20 +341,7 @@ def merge_slots(energy, x, y, z, exists, owner, distance):  # pragma: no cover -
                 d2 = z[i, k] - z[j, k]
                 if not (math.sqrt(d0 * d0 + d1 * d1 + d2 * d2) < distance):
                     continue
-                ei, ej = energy[i, k], energy[j, k]
-                w = ei + ej
-                x[i, k] = (ei * x[i, k] + ej * x[j, k]) / w
-                y[i, k] = (ei * y[i, k] + ej * y[j, k]) / w
-                z[i, k] = (ei * z[i, k] + ej * z[j, k]) / w
-                energy[i, k] = w
-                for jj in range(kc):
-                    if owner[jj, k] == j:
-                        owner[jj, k] = i
-                exists[j, k] = False
-                energy[j, k] = math.nan
-                x[j, k] = math.nan
-                y[j, k] = math.nan
-                z[j, k] = math.nan
+                absorb(energy, x, y, z, exists, owner, i, j, k)
 
 
 @numba.njit(cache=True, error_model="numpy")

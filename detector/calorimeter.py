@@ -129,8 +129,8 @@ def make_clusters(
         u,
         cal.cluster_efficiency(deposit),
         np.ascontiguousarray(reached),
-        _smearing_params(cal),
-        _regions(cal),
+        smearing_params(cal),
+        region_bounds(cal),
         energy,
         pos[0],
         pos[1],
@@ -140,7 +140,7 @@ def make_clusters(
     return ClusterResponse(energy, pos.T, exists)
 
 
-def _smearing_params(cal: CalorimeterSettings) -> Array:
+def smearing_params(cal: CalorimeterSettings) -> Array:
     """The per-region `params` table (M, N_PARAMS) of calo_kernel.smear_deposits."""
     out = np.empty((len(cal.region_list()), N_PARAMS))
     for j, r in enumerate(cal.region_list()):
@@ -151,7 +151,8 @@ def _smearing_params(cal: CalorimeterSettings) -> Array:
     return out
 
 
-def _regions(cal: CalorimeterSettings) -> Array:
+def region_bounds(cal: CalorimeterSettings) -> Array:
+    """The regions' polar ranges (M, 2) in rad, as calo_kernel.smear_deposits reads them."""
     return np.array([r.theta for r in cal.region_list()], dtype=float).reshape(-1, 2)
 
 
@@ -341,7 +342,7 @@ def cluster_block(
                 impact[0, c], impact[1, c], impact[2, c], reached[c],
             )  # fmt: skip
     eff = cal.cluster_efficiency(e_true)
-    params, regions = _smearing_params(cal), _regions(cal)
+    params, regions = smearing_params(cal), region_bounds(cal)
     for c in range(k):
         smear_deposits(
             e_true[c], impact[0, c], impact[1, c], impact[2, c], g[c, 0], g[c, 1], g[c, 2],

@@ -36,12 +36,12 @@ from .config import PID_SPECIES, DetectorSettings
 from .event_kernel import (
     event_major,
     event_sums,
-    merge_positions,
+    interleave,
     merged_counts,
     slot_major,
     sum_slot_groups,
 )
-from .kinfit import beam_energy_spread, daughter_sigmas, fit_parent
+from .kinfit import beam_energy_spread, fit_candidates
 from .matching import match_tracks_to_clusters
 from .muonid import muon_response
 from .pid import assign_species
@@ -387,26 +387,20 @@ def _kinfit_columns(
     block: Block, reco_p4: Array, det: DetectorSettings, sums, parent: int, a_parts: list[int]
 ) -> dict[str, NDArray]:
     """`a_M_kinfit` (m_γγ after the fit of the parent to the beam energy and its PDG mass)
-    and `kinfit_chi2` (kinfit.fit_parent); NaN unless every daughter is reconstructed."""
+    and `kinfit_chi2` (kinfit.fit_candidates); NaN unless every daughter is reconstructed."""
     slots = sums.slots["parent"]
-    n = reco_p4.shape[1]
-    seen = np.isfinite(reco_p4[slots, :, 3]).all(axis=0)  # candidates with every daughter
-    p4 = np.ascontiguousarray(reco_p4[slots][:, seen].transpose(1, 0, 2))  # (N_seen, K, 4)
     is_photon = np.array([int(block.pdg[i]) == PHOTON for i in slots])
     mass = np.array([0.0 if g else pdg_mass(abs(int(block.pdg[i])))
                      for i, g in zip(slots, is_photon, strict=True)])  # fmt: skip
-    sigma = daughter_sigmas(p4, is_photon, det.calorimeter, det.tracking)
     sqrt_s, beta = det.beams.nominal_cms()
     b = det.beams
     spread = beam_energy_spread(b.e_minus_energy, b.e_plus_energy, b.e_minus_energy_spread,
                                 b.e_plus_energy_spread)  # fmt: skip
-    fitted, chi2 = fit_parent(p4, sigma, mass, 0.5 * sqrt_s, spread,
-                              pdg_mass(abs(int(block.pdg[parent]))), np.asarray(beta))  # fmt: skip
-    a_idx = [slots.index(i) for i in a_parts]
-    m_fit, chi2_all = np.full(n, np.nan), np.full(n, np.nan)
-    m_fit[seen] = inv_mass(fitted[:, a_idx].sum(axis=1))
-    chi2_all[seen] = chi2
-    return {"a_M_kinfit": m_fit, "kinfit_chi2": chi2_all}
+    m_fit, chi2 = fit_candidates(reco_p4, np.asarray(slots), is_photon, mass,
+                                 np.isin(slots, a_parts), det.calorimeter, det.tracking,
+                                 0.5 * sqrt_s, spread, pdg_mass(abs(int(block.pdg[parent]))),
+                                 np.asarray(beta))  # fmt: skip
+    return {"a_M_kinfit": m_fit, "kinfit_chi2": chi2}
 
 
 def _photon_shape_columns(
@@ -435,17 +429,18 @@ def _merge_objects(
     """Signal objects (sorted by event) and background objects (event-major, `bg_offsets`)
     merged into one list sorted by event, the signal objects of an event first; fields the
     background objects lack are NaN (floats) or 0 / False."""
-    sig_pos, bg_pos, bg_ev = merge_positions(sig["event"], bg_offsets)
+    sig_ev = sig["event"]
+    n_bg = int(bg_offsets[-1])
     out = {}
     for k, v in sig.items():
-        merged = np.empty(sig_pos.size + bg_pos.size, dtype=v.dtype)
-        merged[sig_pos] = v
         if k == "event":
-            merged[bg_pos] = bg_ev
+            b = np.repeat(np.arange(n, dtype=v.dtype), np.diff(bg_offsets))
         elif k in bg:
-            merged[bg_pos] = bg[k]
+            b = np.ascontiguousarray(bg[k], dtype=v.dtype)
         else:  # a field background objects do not have (e.g. a shower shape): NaN / 0 / False
-            merged[bg_pos] = np.nan if np.issubdtype(v.dtype, np.floating) else 0
+            b = np.full(n_bg, np.nan if np.issubdtype(v.dtype, np.floating) else 0, v.dtype)
+        merged = np.empty(v.size + n_bg, dtype=v.dtype)
+        interleave(np.ascontiguousarray(v), b, sig_ev, bg_offsets, merged)
         out[k] = merged
     return out
 
@@ -657,7 +652,7 @@ def candidate_variables(
     `M_fit` (photon-only ALPs from a decaying parent: the mass after the beam-energy
     constraint ΔE = 0, see `variables.energy_constrained_mass`), `M_kinfit` with
     `kinfit_chi2` (the same after the fit to the beam energy and the parent mass,
-    kinfit.fit_parent).
+    kinfit.fit_candidates).
     `recoilMass`: recoil against the visible signal-side particles that do not come from the
     ALP (e.g. the photon of e+e− → γa, the K of B → K a). Per final-state particle with a role
     (`<role>_`): `p`, `cosTheta`, `E`, and for tracks `dr`, `dz`, `pid`.

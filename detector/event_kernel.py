@@ -447,3 +447,22 @@ def merge_positions(sig_event, bg_offsets):  # pragma: no cover - compiled
             bg_ev[i] = k
             out += 1
     return sig_pos, bg_pos, bg_ev
+
+
+@numba.njit(cache=True)
+def interleave(sig, bg, sig_event, bg_offsets, out):  # pragma: no cover - compiled
+    """One field of the merged object list (merge_positions' order) in one sequential pass:
+    each event's signal objects (`sig`, sorted by `sig_event`), then its background objects
+    (`bg`, event-major with offsets (N + 1,)), into `out`."""
+    n = bg_offsets.shape[0] - 1
+    n_sig = sig.shape[0]
+    j = 0
+    o = 0
+    for k in range(n):
+        while j < n_sig and sig_event[j] == k:
+            out[o] = sig[j]
+            o += 1
+            j += 1
+        for i in range(bg_offsets[k], bg_offsets[k + 1]):
+            out[o] = bg[i]
+            o += 1

@@ -43,6 +43,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from .calo_kernel import absorb
 from .config import CalorimeterSettings
 
 Array = NDArray[np.float64]
@@ -61,6 +62,10 @@ HALF, STEPS = 6, 20
 WINDOW, SHAPE_WINDOW = 6, 3
 #: Showers further apart than this (crystals) never merge (far below the table's range).
 MAX_SEPARATION = 4.0
+#: The 21 crystals of basf2's shower shapes: (Δu, Δv) of the 5×5 around the seed, corners out.
+WINDOW21 = np.array(
+    [(a, b) for a in range(-2, 3) for b in range(-2, 3) if abs(a) < 2 or abs(b) < 2], np.int64
+)
 #: Reference distance of clusterLAT: basf2 avgCrystalDimension = 5 cm (in mm here).
 LAT_R0 = 50.0
 
@@ -202,20 +207,93 @@ def merge_showers(
                 _crystal_energies(table, e_true, su, sv, members, nm, i, k, grid)
                 if _local_maxima(grid, lm_energy) > 1:
                     continue
-                ei, ej = energy[i, k], energy[j, k]
-                tot = ei + ej
-                x[i, k] = (ei * x[i, k] + ej * x[j, k]) / tot
-                y[i, k] = (ei * y[i, k] + ej * y[j, k]) / tot
-                z[i, k] = (ei * z[i, k] + ej * z[j, k]) / tot
-                energy[i, k] = tot
-                for s in range(kc):
-                    if owner[s, k] == j:
-                        owner[s, k] = i
-                exists[j, k] = False
-                energy[j, k] = math.nan
-                x[j, k] = math.nan
-                y[j, k] = math.nan
-                z[j, k] = math.nan
+                absorb(energy, x, y, z, exists, owner, i, j, k)
+
+
+@numba.njit(cache=True, inline="always")
+def _grid_shapes(grid, crystal, digit_threshold, e21, r21):  # pragma: no cover - compiled
+    """(clusterE9E21, clusterSecondMoment (cm²), clusterLAT, clusterNHits) of the crystal
+    energies `grid` (w × w, w = 2 SHAPE_WINDOW + 1) around a cluster (module docstring); the
+    21 crystal energies are left in `e21` (r21: scratch). NaN shapes (0 hits) if empty."""
+    w = grid.shape[0]
+    # seed: the highest crystal not on the window's edge
+    sa, sb, best = SHAPE_WINDOW, SHAPE_WINDOW, -1.0
+    for a in range(2, w - 2):
+        for b in range(2, w - 2):
+            if grid[a, b] > best:
+                best, sa, sb = grid[a, b], a, b
+    e9 = 0.0
+    cu = 0.0
+    cv = 0.0
+    for m in range(21):
+        da, db = WINDOW21[m, 0], WINDOW21[m, 1]
+        e = grid[sa + da, sb + db]
+        e21[m] = e
+        cu += e * da
+        cv += e * db
+        if abs(da) <= 1 and abs(db) <= 1:
+            e9 += e
+    tot = 0.0
+    for q in range(21):
+        tot += e21[q]
+    if tot <= 0.0:
+        return math.nan, math.nan, math.nan, 0.0
+    cu /= tot
+    cv /= tot
+    # distances (mm) of the 21 crystal centres from the energy-weighted centre
+    s2 = 0.0
+    hits = 0
+    for m in range(21):
+        rr = math.sqrt((WINDOW21[m, 0] - cu) ** 2 + (WINDOW21[m, 1] - cv) ** 2) * crystal
+        r21[m] = rr
+        s2 += e21[m] * rr * rr
+        if e21[m] > digit_threshold:
+            hits += 1
+    # LAT: the two highest crystals weighted by r0², the others by ρ²
+    i1, i2 = 0, 1
+    if e21[i2] > e21[i1]:
+        i1, i2 = i2, i1
+    for q in range(2, 21):
+        if e21[q] > e21[i1]:
+            i2, i1 = i1, q
+        elif e21[q] > e21[i2]:
+            i2 = q
+    num = 0.0
+    for q in range(21):
+        if q != i1 and q != i2:
+            num += e21[q] * r21[q] * r21[q]
+    den = num + LAT_R0 * LAT_R0 * (e21[i1] + e21[i2])
+    lat = num / den if den > 0.0 else math.nan
+    return e9 / tot, s2 / tot / 100.0, lat, float(hits)  # second moment: mm² → cm²
+
+
+@numba.njit(cache=True)
+def _single_shower_cells(table, crystal, first):  # pragma: no cover - compiled
+    """Shapes of a lone shower of 1 GeV for each of the (STEPS + 1)² table cells its axis can
+    fall on (first index `first` in u and v, as _crystal_energies computes it): shapes
+    (cells, cells, 3) = (E9E21, second moment, LAT) and the 21 crystal fractions (cells,
+    cells, 21), whose count above digit_threshold / E gives clusterNHits. E9E21, the second
+    moment and LAT do not depend on the shower's energy, so one lookup serves every lone
+    shower."""
+    cells = STEPS + 1
+    w = 2 * SHAPE_WINDOW + 1
+    grid = np.empty((w, w))
+    e21, r21 = np.empty(21), np.empty(21)
+    shapes = np.empty((cells, cells, 3))
+    fractions = np.empty((cells, cells, 21))
+    for ci in range(cells):
+        for cj in range(cells):
+            for a in range(w):
+                i = first + ci + a * STEPS
+                for b in range(w):
+                    j = first + cj + b * STEPS
+                    inside = 0 <= i < table.shape[0] and 0 <= j < table.shape[1]
+                    grid[a, b] = table[i, j] if inside else 0.0
+            e9e21, second, lat, _ = _grid_shapes(grid, crystal, -1.0, e21, r21)
+            shapes[ci, cj, 0], shapes[ci, cj, 1], shapes[ci, cj, 2] = e9e21, second, lat
+            for q in range(21):
+                fractions[ci, cj, q] = e21[q]
+    return shapes, fractions
 
 
 @numba.njit(cache=True)
@@ -223,13 +301,19 @@ def shower_shapes(
     table, e_true, su, sv, crystal, digit_threshold, exists, owner, e9e21, second, lat, nhits
 ):  # pragma: no cover - compiled
     """clusterE9E21, clusterSecondMoment (cm²), clusterLAT and clusterNHits (k, N) of each
-    existing cluster from the showers it holds (module docstring); NaN where no cluster."""
+    existing cluster from the showers it holds (module docstring); NaN where no cluster.
+    A cluster of one shower reads its shapes from _single_shower_cells (the same crystal
+    sums, computed once per call); overlapping showers are summed crystal by crystal."""
     kc, n = exists.shape
     w = 2 * SHAPE_WINDOW + 1
     grid = np.empty((w, w))
     members = np.empty(kc, dtype=np.int64)
     e21 = np.empty(21)
     r21 = np.empty(21)
+    # table index of crystal (0, 0) for a shower at fractional offset 0 (_crystal_energies)
+    last = math.floor((-SHAPE_WINDOW + 0.5 + HALF) * STEPS + 0.5)
+    first = last - STEPS
+    cells, fractions = _single_shower_cells(table, crystal, first)
     for k in range(n):
         for i in range(kc):
             if not exists[i, k]:
@@ -243,72 +327,26 @@ def shower_shapes(
                 if owner[s, k] == i:
                     members[nm] = s
                     nm += 1
+            e = e_true[i, k]
+            if nm == 1 and members[0] == i and e > 0.0 and math.isfinite(su[i, k] + sv[i, k]):
+                fu = su[i, k] - math.floor(su[i, k])
+                fv = sv[i, k] - math.floor(sv[i, k])
+                ci = math.floor((-SHAPE_WINDOW + 0.5 - fu + HALF) * STEPS + 0.5) - first
+                cj = math.floor((-SHAPE_WINDOW + 0.5 - fv + HALF) * STEPS + 0.5) - first
+                if 0 <= ci <= STEPS and 0 <= cj <= STEPS:
+                    e9e21[i, k] = cells[ci, cj, 0]
+                    second[i, k] = cells[ci, cj, 1]
+                    lat[i, k] = cells[ci, cj, 2]
+                    hits = 0
+                    for q in range(21):
+                        if e * fractions[ci, cj, q] > digit_threshold:
+                            hits += 1
+                    nhits[i, k] = hits
+                    continue
             _crystal_energies(table, e_true, su, sv, members, nm, i, k, grid)
-            # seed: the highest crystal not on the window's edge
-            sa, sb, best = SHAPE_WINDOW, SHAPE_WINDOW, -1.0
-            for a in range(2, w - 2):
-                for b in range(2, w - 2):
-                    if grid[a, b] > best:
-                        best, sa, sb = grid[a, b], a, b
-            m = 0
-            e9 = 0.0
-            cu = 0.0
-            cv = 0.0
-            for da in range(-2, 3):
-                for db in range(-2, 3):
-                    if abs(da) == 2 and abs(db) == 2:
-                        continue
-                    e = grid[sa + da, sb + db]
-                    e21[m] = e
-                    r21[m] = da  # u offset (crystals), v kept below via the centroid
-                    cu += e * da
-                    cv += e * db
-                    if abs(da) <= 1 and abs(db) <= 1:
-                        e9 += e
-                    m += 1
-            tot = 0.0
-            for q in range(21):
-                tot += e21[q]
-            if tot <= 0.0:
-                e9e21[i, k] = math.nan
-                second[i, k] = math.nan
-                lat[i, k] = math.nan
-                nhits[i, k] = 0.0
-                continue
-            cu /= tot
-            cv /= tot
-            # distances (mm) of the 21 crystal centres from the energy-weighted centre
-            m = 0
-            s2 = 0.0
-            hits = 0
-            for da in range(-2, 3):
-                for db in range(-2, 3):
-                    if abs(da) == 2 and abs(db) == 2:
-                        continue
-                    rr = math.sqrt((da - cu) ** 2 + (db - cv) ** 2) * crystal
-                    r21[m] = rr
-                    s2 += e21[m] * rr * rr
-                    if e21[m] > digit_threshold:
-                        hits += 1
-                    m += 1
-            e9e21[i, k] = e9 / tot
-            second[i, k] = s2 / tot / 100.0  # mm² → cm²
-            nhits[i, k] = hits
-            # LAT: the two highest crystals weighted by r0², the others by ρ²
-            i1, i2 = 0, 1
-            if e21[i2] > e21[i1]:
-                i1, i2 = i2, i1
-            for q in range(2, 21):
-                if e21[q] > e21[i1]:
-                    i2, i1 = i1, q
-                elif e21[q] > e21[i2]:
-                    i2 = q
-            num = 0.0
-            for q in range(21):
-                if q != i1 and q != i2:
-                    num += e21[q] * r21[q] * r21[q]
-            den = num + LAT_R0 * LAT_R0 * (e21[i1] + e21[i2])
-            lat[i, k] = num / den if den > 0.0 else math.nan
+            e9e21[i, k], second[i, k], lat[i, k], nhits[i, k] = _grid_shapes(
+                grid, crystal, digit_threshold, e21, r21
+            )
 
 
 @numba.njit(cache=True, error_model="numpy")

@@ -19,10 +19,10 @@ from alpsim.detector.calo_kernel import (
     smear_deposits,
 )
 from alpsim.detector.calorimeter import (
-    _smearing_params,
     cluster_block,
     make_clusters,
     merge_clusters,
+    smearing_params,
 )
 from alpsim.detector.config import load_detector, shipped_card
 
@@ -143,7 +143,7 @@ def test_smearing_widths_are_the_card_resolutions(energy):
 
 
 def _params(cal) -> np.ndarray:
-    out = _smearing_params(cal)
+    out = smearing_params(cal)
     out[:, P_THRESH] = 0.0
     return out
 

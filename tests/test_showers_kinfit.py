@@ -9,10 +9,13 @@ import numpy as np
 import pytest
 
 from alpsim.detector.config import load_detector, shipped_card
-from alpsim.detector.kinfit import beam_energy_spread, fit_parent
+from alpsim.detector.kinfit import beam_energy_spread, fit_candidates, fit_parent
 from alpsim.detector.showershape import (
     HALF,
+    SHAPE_WINDOW,
     STEPS,
+    _crystal_energies,
+    _grid_shapes,
     crystal_table,
     merge_showers,
     radial_samples,
@@ -284,3 +287,63 @@ def test_split_offs_appear_as_neutral_clusters_of_the_hadron(tmp_path):
     c_off = n_off["clusters"].combine_chunks().flatten()
     assert len(c_on) > len(c_off)
     assert np.asarray(n_on["nClusters"]).sum() > np.asarray(n_off["nClusters"]).sum()
+
+
+def test_fit_candidates_with_the_card_errors_has_two_degrees_of_freedom():
+    """fit_candidates (the compiled per-event fit the chain runs) on truth B → K γγ smeared
+    with exactly the errors it assigns (photons: the region's σ_E, σ_pos/R in θ and φ; the kaon:
+    σ_p from the tracker): ⟨χ²⟩ = 2 and the fitted m_γγ is sharper than the measured one.
+    Missing daughters (NaN) give NaN."""
+    det = load_detector(shipped_card("belle2"))
+    cal, trk = det.calorimeter, det.tracking
+    rng = np.random.default_rng(3)
+    n, m_a, e_beam = 6000, 1.0, 5.29
+    truth = _b_to_k_gg(rng, n, m_a, e_beam)
+    p = np.linalg.norm(truth[..., :3], axis=-1)
+    th = np.arccos(truth[..., 2] / p)
+    ph = np.arctan2(truth[..., 1], truth[..., 0])
+    sig = np.zeros((n, 3, 3))
+    for c in (1, 2):
+        e, t = truth[:, c, 3], th[:, c]
+        sig[:, c, 0] = e * cal.relative_energy_resolution(e, t)
+        s, co = np.sin(t), np.cos(t)
+        r = np.fmin(cal.inner_radius / s, np.where(co > 0, cal.z_forward / co, cal.z_backward / co))
+        sig[:, c, 1] = cal.position_sigma(e, t) / r
+        sig[:, c, 2] = sig[:, c, 1] / s
+    pt_k = p[:, 0] * np.sin(th[:, 0])
+    sig[:, 0, 0] = p[:, 0] * trk.relative_pt_resolution(pt_k, p[:, 0] / truth[:, 0, 3])
+    meas = np.stack([p, th, ph], axis=-1) + sig * rng.standard_normal((n, 3, 3))
+    mass = np.array([pdg_mass(321), 0.0, 0.0])
+    st = np.sin(meas[..., 1])
+    pm = meas[..., 0]
+    reco = np.stack([pm * st * np.cos(meas[..., 2]), pm * st * np.sin(meas[..., 2]),
+                     pm * np.cos(meas[..., 1]), np.sqrt(pm**2 + mass**2)], axis=-1)  # fmt: skip
+    reco = np.ascontiguousarray(reco.transpose(1, 0, 2))  # slot-major (3, N, 4)
+    reco[2, :10] = np.nan  # a missing photon
+    m_fit, chi2 = fit_candidates(reco, np.arange(3), np.array([False, True, True]), mass,
+                                 np.array([False, True, True]), cal, trk, e_beam, 0.0,
+                                 pdg_mass(521), np.zeros(3))  # fmt: skip
+    assert np.isnan(m_fit[:10]).all() and np.isnan(chi2[:10]).all()
+    assert np.isfinite(m_fit[10:]).all()
+    assert np.mean(chi2[10:]) == pytest.approx(2.0, rel=0.1)
+    g = reco[1, 10:] + reco[2, 10:]
+    m_raw = np.sqrt(g[:, 3] ** 2 - (g[:, :3] ** 2).sum(1))
+    assert np.std(m_fit[10:] - m_a) < 0.8 * np.std(m_raw - m_a)
+
+
+@pytest.mark.parametrize("offset", [0.0, 0.13, 0.5, 0.77, 0.999])
+def test_lone_shower_shapes_from_the_cell_table_equal_the_crystal_sums(cal, offset):
+    """shower_shapes reads a lone shower's shapes from a table of grid cells; they equal the
+    shapes of the crystal sums computed directly (_crystal_energies, _grid_shapes)."""
+    table = crystal_table(cal)
+    su = np.array([[7.0 + offset]])
+    sv = np.array([[3.0 + 0.5 * offset]])
+    e = np.array([[0.8]])
+    exists = np.ones((1, 1), dtype=bool)
+    owner = np.zeros((1, 1), dtype=np.int64)
+    shapes = np.empty((4, 1, 1))
+    shower_shapes(table, e, su, sv, cal.crystal_size, 0.0005, exists, owner, *shapes)
+    grid = np.empty((2 * SHAPE_WINDOW + 1, 2 * SHAPE_WINDOW + 1))
+    _crystal_energies(table, e, su, sv, np.zeros(1, np.int64), 1, 0, 0, grid)
+    direct = _grid_shapes(grid, cal.crystal_size, 0.0005, np.empty(21), np.empty(21))
+    np.testing.assert_allclose(shapes[:, 0, 0], direct, rtol=1e-12)

@@ -125,8 +125,10 @@ def photon_resolution_by_region(ctx: Context) -> list[Result]:
 def babar_mgg_resolution(ctx: Context) -> list[Result]:
     """σ(m_γγ) of B+ → K+a, a → γγ at BaBar: 8–14 MeV over the search range, attributed to BaBar
     PRL 128 (2022) 131802, arXiv:2111.01800, in a collaboration talk; the figure was not read in
-    the paper (the stored copies give only the abstract), so it is [unverified] and the rows are
-    INFO beside the 8–14 MeV band (which mass gives which value is not known either).
+    the paper (the stored copies of arXiv:2111.01800 searched again for issue 18 give only the
+    title, author list and abstract; the supplemental material was not found), so it is
+    [unverified] and the rows stay INFO beside the 8–14 MeV band (which mass gives which value
+    is not known either): a PASS/FAIL row needs the paper's own number.
     alpsim: `a_M_kinfit`, the di-photon mass after the kinematic fit of the B candidate to the
     beam energy and the B mass with the photons' and the kaon's covariances (detector/kinfit.py),
     for reconstructed, unmerged prompt ALPs (cτ = 1 µm); σ = FWHM/2.355. Band margin 25 %
