@@ -4,9 +4,9 @@ Run: python benchmarks/bench_material.py [N] [CARD ...]
      (default N = 1e5, one chunk; default cards: Belle II B+ -> K+ a, a -> gamma gamma and mu mu)
 For each card one chunk of N truth events is generated once; then, interleaved and best of
 REPEAT, the detector chain alone (material off) and the material stage plus the chain (on a
-fresh copy of the truth record) are timed in process CPU time (single-threaded: robust on a
-shared machine, where wall time swings by tens of per cent). Prints both rates and the
-relative slow-down; the task asks for at most ~10 %.
+fresh, untimed copy of the truth record) are timed in process CPU time
+(bench_timing.best_cpu_times). Prints both rates and the relative slow-down; the task asks for
+at most ~10 %.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 import copy
 import sys
-import time
 from pathlib import Path
 
 from alpsim.card import load_card
@@ -28,6 +27,7 @@ from alpsim.runner import DETECTOR_STREAM, MATERIAL_STREAM, chunk_rng
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_chain import simulate_chunk_truth
+from bench_timing import best_cpu_times
 
 CARDS = Path(__file__).resolve().parents[1] / "cards"
 REPEAT = 5
@@ -43,24 +43,27 @@ def rates(card_path: Path, n: int) -> tuple[float, float]:
     rec = copy.deepcopy(truth)
     apply_material(chunk_rng(seed, 0, MATERIAL_STREAM), rec, det)  # compiles the kernels
     simulate(chunk_rng(seed, 0, DETECTOR_STREAM), rec, det)
-    best_off = best_on = float("inf")
-    for _ in range(REPEAT):
-        t0 = time.process_time()
-        simulate(chunk_rng(seed, 0, DETECTOR_STREAM), truth, det)
-        t1 = time.process_time()
-        rec = copy.deepcopy(truth)
-        t2 = time.process_time()
+
+    def material_and_chain(rec) -> None:
         apply_material(chunk_rng(seed, 0, MATERIAL_STREAM), rec, det)
         simulate(chunk_rng(seed, 0, DETECTOR_STREAM), rec, det)
-        t3 = time.process_time()
-        best_off, best_on = min(best_off, t1 - t0), min(best_on, t3 - t2)
+
+    best_off, best_on = best_cpu_times(
+        [
+            (None, lambda: simulate(chunk_rng(seed, 0, DETECTOR_STREAM), truth, det)),
+            (lambda: copy.deepcopy(truth), material_and_chain),
+        ],
+        REPEAT,
+    )
     return n / best_off, n / best_on
 
 
 def main() -> None:
     n = int(float(sys.argv[1])) if len(sys.argv) > 1 else 100_000
     names = sys.argv[2:] or DEFAULT
-    print(f"{'card':36s} {'no material':>12s} {'material':>12s}  slow-down   (events/s, N = {n:,})")
+    print(
+        f"{'card':36s} {'no material':>12s} {'material':>12s}  slow-down  (events/CPU-s, N={n:,})"
+    )
     for name in names:
         path = Path(name) if Path(name).exists() else CARDS / name
         off, on = rates(path, n)

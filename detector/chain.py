@@ -45,7 +45,7 @@ from .kinfit import beam_energy_spread, fit_candidates
 from .matching import match_tracks_to_clusters
 from .muonid import muon_response
 from .pid import assign_species
-from .tracking import TrackResponse, TrackTable, track_response
+from .tracking import TRACK_COVARIANCES, TrackResponse, TrackTable, track_response
 from .trigger import TriggerInputs, trigger_bits
 from .variables import (
     beam_constrained_mass,
@@ -524,6 +524,7 @@ def _track_objects(
     names = ("d0", "phi0", "omega", "z0", "tanLambda")
     helix = {name: h[j] for j, name in enumerate(names)}
     helix.update({f"{name}Err": h[5 + j] for j, name in enumerate(names)})
+    helix.update({name: h[10 + j] for j, name in enumerate(TRACK_COVARIANCES)})
     cluster = np.where(t_match >= 0, final[np.maximum(t_match, 0)], -1) if final.size else t_match
     return _flatten(
         table.found,

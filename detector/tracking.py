@@ -14,8 +14,10 @@ covariance, perigee at the IP and the extrapolation to the calorimeter.
   efficiency formulas (de Favereau et al., JHEP 02 (2014) 057); its numbers come from the card.
 - Measurement: the five helix parameters (d0, φ0, ω, z0, tanλ) of the basf2 `Helix`
   (framework/dataobjects/src/Helix.cc: ω = q/(α pT) > 0 for q > 0 in B along +z; d0 > 0 when
-  the IP lies to the left of the direction of motion) are smeared with independent Gaussians
-  AT THE PRODUCTION POINT (the track's first measured region), with
+  the IP lies to the left of the direction of motion) are smeared with Gaussians AT THE
+  PRODUCTION POINT, (d0, φ0) and (z0, tanλ) correlated through their multiple-scattering
+  parts (one scattering angle at a lever arm moves both: helix_kernel.ms_correlations)
+  (the track's first measured region), with
   σ_ω/ω = a·pT·(L₀/L)² ⊕ b/β, or ⊕ b where the card says the experiment quotes a constant
   term (`pt_resolution_over_beta = false`, BaBar) (Gluckstern, NIM 24 (1963) 381; PDG
   Review "Particle detectors": curvature term ∝ 1/L² of the measured lever arm L, L₀ that
@@ -29,9 +31,11 @@ covariance, perigee at the IP and the extrapolation to the calorimeter.
   impact parameters all follow from the smeared helix: it is propagated from its point at
   the production vertex to the IP (perigee: d0, z0, the four-momentum as in a track-based
   particle of basf2) and to the calorimeter front face (track–cluster matching, matching.py).
-- Covariance at the IP perigee: the σ at the production point transported over the
-  transverse arc L to the perigee (straight-line Jacobian: σ_d0² + L²σ_φ0², σ_z0² + L²σ_tanλ²,
-  σ_φ0² + L²σ_ω²); diagonal terms only are kept.
+- Covariance at the IP perigee: the covariance at the production point (σ and the two MS
+  correlations) transported over the transverse arc L to the perigee, C' = J C Jᵀ with
+  d0' = d0 + L φ0 + L²/2 ω, φ0' = φ0 + L ω, z0' = z0 − L tanλ
+  (helix_kernel.perigee_covariance; valid for L·|ω| ≪ 1): the five σ and the non-zero
+  off-diagonal elements cov(d0, φ0), cov(d0, ω), cov(φ0, ω), cov(z0, tanλ).
 """
 
 from __future__ import annotations
@@ -66,14 +70,21 @@ class TrackResponse:
     impact_reco: Array  # (N, 3) the smeared helix extrapolated to the calorimeter
     reached_reco: NDArray[np.bool_]  # (N,)
     point: Array  # (N, 3) the smeared helix's point at the production vertex
-    local_sigma: Array  # (N, 5) σ of (d0, φ0, ω/ω, z0, tanλ) at the production point
+    local_sigma: Array  # (N, 7) σ of (d0, φ0, ω/ω, z0, tanλ), ρ(d0, φ0), ρ(z0, tanλ) at the
+    # production point
+
+
+#: Track-object columns of the non-zero off-diagonal helix covariances at the IP perigee, in
+#: the order of TrackTable.helix rows 10-13 (the other six elements are 0 in this model).
+TRACK_COVARIANCES = ("d0Phi0Cov", "d0OmegaCov", "phi0OmegaCov", "z0TanLambdaCov")
 
 
 @dataclass
 class TrackTable:
     """Found tracks of several template slots, slot-major (k, N): what the later stages read
-    (vertexing keeps the per-slot TrackResponse). `helix` (10, k, N): d0, phi0, omega, z0,
-    tanLambda at the IP perigee and their σ (basf2 d0Err ... tanLambdaErr), ω in 1/mm."""
+    (vertexing keeps the per-slot TrackResponse). `helix` (14, k, N): d0, phi0, omega, z0,
+    tanLambda at the IP perigee, their σ (basf2 d0Err ... tanLambdaErr), ω in 1/mm, then the
+    non-zero off-diagonal covariances cov(d0, φ0), cov(d0, ω), cov(φ0, ω), cov(z0, tanλ)."""
 
     found: NDArray[np.bool_]
     p4: Array  # (k, N, 4) at the POCA
@@ -92,7 +103,7 @@ class TrackTable:
             np.empty((k, n)),
             np.empty((k, n), dtype=np.int64),
             np.empty((5, k, n)),
-            np.empty((10, k, n)),
+            np.empty((14, k, n)),
         )
 
 
@@ -175,7 +186,7 @@ def track_response(
     table_eff = None
     if trk.efficiency_model == "table":
         table_eff = trk.table_efficiency_at(np.hypot(x0[:, 0], x0[:, 1]))
-    helix = table.helix[:, slot]  # (10, N) view, written in place
+    helix = table.helix[:, slot]  # (14, N) view, written in place
     (found, out, at_vertex, d0, z0, n_layers, n_si, first, sigma_point, impact, reached,
      impact_reco, reached_reco, point, local) = track_kernel(
         x0, np.ascontiguousarray(p4[:, :4]), float(charge), trk.field, radii, weights, res,

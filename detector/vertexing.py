@@ -3,9 +3,12 @@
 Each found track enters as a straight line near the vertex: the point of its smeared helix
 at the production region and its direction there (tracking.py), with the position
 uncertainty σ_d0 across the track in the transverse plane and σ_z0·sinθ across it in the
-plane that contains the track and the z axis (the local d0, z0 errors of the helix; the
-curvature over the few σ between the lines' points and the vertex is neglected). The vertex
-v minimises χ² = Σ_i Σ_{e = n_i, m_i} (e·(v − q_i))²/σ_{i,e}², a linear least-squares problem:
+plane that contains the track and the z axis (the local d0, z0 errors of the helix). A
+second pass takes these errors at the first vertex, at transverse distance s along each
+track: σ_n² = σ_d0² − 2s cov(d0, φ0) + s² σ_φ0², σ_m² = sin²θ (σ_z0² + 2s cov(z0, tanλ) +
+s² σ_tanλ²), with the track's correlations (tracking.py; line_sigmas); the curvature over s
+is neglected. The vertex v minimises χ² = Σ_i Σ_{e = n_i, m_i} (e·(v − q_i))²/σ_{i,e}², a
+linear least-squares problem:
 v = A⁻¹ Σ W_i q_i, cov(v) = A⁻¹ with A = Σ W_i, W_i = n nᵀ/σ_n² + m mᵀ/σ_m², χ² with
 2k − 3 degrees of freedom for k tracks (the linearised vertex fit of Billoir, Frühwirth and
 Regler, NIM A241 (1985) 115, in the straight-line limit; Frühwirth & Strandlie, "Pattern
@@ -153,6 +156,20 @@ def _flight_kernel(pos, cov, p4, spot2, flight, flight_err, signif, cos_p):  # p
         cos_p[e] = ux * dx + uy * dy + uz * dz
 
 
+@numba.njit(cache=True, inline="always")
+def line_sigmas(local, e, arc, sin_t):
+    """σ of a track's line across its direction, in the transverse plane (n) and in the plane
+    with the z axis (m), at transverse distance `arc` from its point at the production region:
+    the point moves by −δd0 + arc·δφ0 along n and by (δz0 + arc·δtanλ)·sinθ along m, so
+    σ_n² = σ_d0² − 2 arc cov(d0, φ0) + arc² σ_φ0² and σ_m² = sin²θ (σ_z0² + 2 arc
+    cov(z0, tanλ) + arc² σ_tanλ²) (the track covariance of tracking.py at that point, linear
+    propagation; Frühwirth & Strandlie, Springer 2021, ch. 9)."""
+    s_d0, s_ph, s_z0, s_tl = local[e, 0], local[e, 1], local[e, 3], local[e, 4]
+    vn = s_d0 * s_d0 - 2.0 * arc * local[e, 5] * s_d0 * s_ph + arc * arc * s_ph * s_ph
+    vm = s_z0 * s_z0 + 2.0 * arc * local[e, 6] * s_z0 * s_tl + arc * arc * s_tl * s_tl
+    return max(math.sqrt(max(vn, 0.0)), 1e-7), max(math.sqrt(max(vm, 0.0)) * sin_t, 1e-7)
+
+
 @numba.njit(cache=True, error_model="numpy")
 def _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, ok):
     """Per event (module docstring): weighted intersection of the k lines, its covariance
@@ -164,10 +181,15 @@ def _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, 
         good = True
         for i in range(k):
             good = good and found[i][e]
+        det = 0.0
+        vx = vy = vz = 0.0
+        i00 = i01 = i02 = 0.0
         a00 = a01 = a02 = a11 = a12 = a22 = 0.0
         c0 = c1 = c2 = 0.0
-        det = 0.0
-        if good:
+        # two passes: the lines' errors at the points, then at the first vertex (line_sigmas)
+        for it in range(2 if good else 0):
+            a00 = a01 = a02 = a11 = a12 = a22 = 0.0
+            c0 = c1 = c2 = 0.0
             for i in range(k):
                 px, py, pz = moms[i][e, 0], moms[i][e, 1], moms[i][e, 2]
                 pt = math.sqrt(px * px + py * py)
@@ -175,15 +197,17 @@ def _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, 
                 nx, ny = -py / pt, px / pt
                 sin_t, cos_t = pt / p, pz / p
                 mx, my, mz = -cos_t * px / pt, -cos_t * py / pt, sin_t
-                wn = 1.0 / max(local[i][e, 0], 1e-7) ** 2
-                wm = 1.0 / max(local[i][e, 3] * sin_t, 1e-7) ** 2
+                x, y, z = points[i][e, 0], points[i][e, 1], points[i][e, 2]
+                arc = ((vx - x) * px + (vy - y) * py) / pt if it > 0 else 0.0
+                sn, sm = line_sigmas(local[i], e, arc, sin_t)
+                wn = 1.0 / sn**2
+                wm = 1.0 / sm**2
                 b00 = wn * nx * nx + wm * mx * mx
                 b01 = wn * nx * ny + wm * mx * my
                 b02 = wm * mx * mz
                 b11 = wn * ny * ny + wm * my * my
                 b12 = wm * my * mz
                 b22 = wm * mz * mz
-                x, y, z = points[i][e, 0], points[i][e, 1], points[i][e, 2]
                 a00 += b00
                 a01 += b01
                 a02 += b02
@@ -198,6 +222,12 @@ def _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, 
             i02 = a01 * a12 - a02 * a11
             det = a00 * i00 + a01 * i01 + a02 * i02
             good = det > 1e-12 * a00 * a11 * a22
+            if not good:
+                break
+            inv_det = 1.0 / det
+            vx = (i00 * c0 + i01 * c1 + i02 * c2) * inv_det
+            vy = (i01 * c0 + (a00 * a22 - a02 * a02) * c1 + (a02 * a01 - a00 * a12) * c2) * inv_det
+            vz = (i02 * c0 + (a02 * a01 - a00 * a12) * c1 + (a00 * a11 - a01 * a01) * c2) * inv_det
         ok[e] = good
         if not good:
             for r in range(3):
@@ -231,8 +261,8 @@ def _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, 
             dz = vz - points[i][e, 2]
             rn = (-py * dx + px * dy) / pt
             rm = -cos_t * (px * dx + py * dy) / pt + sin_t * dz
-            x2 += (rn / max(local[i][e, 0], 1e-7)) ** 2
-            x2 += (rm / max(local[i][e, 3] * sin_t, 1e-7)) ** 2
+            sn, sm = line_sigmas(local[i], e, (px * dx + py * dy) / pt, sin_t)
+            x2 += (rn / sn) ** 2 + (rm / sm) ** 2
             tx += px
             ty += py
             tz += pz

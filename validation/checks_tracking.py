@@ -65,9 +65,11 @@ def displaced_b2ka_lifetime_curve(ctx: Context) -> list[Result]:
     (arXiv:2306.02830): at a fixed mass the published limits scale as 1/efficiency, so their
     inverse ratio gives the efficiency relative to its maximum (0.63, 0.80 at cτ = 0.5, 1 mm;
     0.53, 0.28, 0.08 at 10, 25, 100 cm: the values of issue 17). Tolerance ±0.06 absolute (the
-    limits fluctuate with the few background events). Caveat: the card's upper vertex radius
-    (168 mm) is [unverified] and was chosen where this curve matches (the card says so); the
-    short-lifetime side and the shape then follow from the tracking model.
+    limits fluctuate with the few background events). Nothing in the card is tuned to this
+    curve: the vertex radius runs over the whole drift chamber (the paper's fiducial range was
+    not read) and the displaced-track efficiency is calibrated on Belle II tracking
+    performance (displaced_track_finding_efficiency). The long-lifetime rows FAIL (about
+    0.82 / 0.53 / 0.18): alpsim keeps too many far decays; the cause is not known.
     """
     from alpsim.card import load_card
     from alpsim.scan import scan
@@ -81,7 +83,8 @@ def displaced_b2ka_lifetime_curve(ctx: Context) -> list[Result]:
     out = [
         compare_abs(f"relative efficiency at cτ = {c:g} mm", float(rel[list(grid).index(c)]),
                     ref, CURVE_TOL, source=CURVE_SOURCE,
-                    note="upper vertex radius chosen against this curve" if c >= 100 else "")
+                    note="vertex radius up to the CDC outer wire; paper's fiducial cut unread"
+                    if c >= 100 else "")
         for c, ref in PUBLISHED_CURVE.items()
     ]  # fmt: skip
     out.append(info("maximum absolute efficiency", float(eff.max()), note="alpsim selection"))
@@ -95,6 +98,74 @@ def displaced_b2ka_lifetime_curve(ctx: Context) -> list[Result]:
     ax.legend()
     fig.tight_layout()
     ctx.savefig(fig, "trk_displaced_curve.png")
+    return out
+
+
+#: Belle II baseline (basf2) per-track finding efficiency of displaced particles: 48.0 % for
+#: particles displaced uniformly up to 100 cm (Reuter et al., arXiv:2602.10897, abstract) and
+#: 52.2 % for the two charged daughters of a GeV-mass long-lived particle decaying uniformly
+#: along its flight (Reuter et al., Comput. Softw. Big Sci. 9 (2025), arXiv:2411.13596,
+#: abstract). No uncertainty is quoted; the samples' momentum and angle spectra were not read,
+#: so the tolerance is the spread of the two figures plus the statistical error.
+DISPLACED_TRACK_EFF = {
+    "arXiv:2602.10897 (uniform displacement up to 100 cm)": 0.480,
+    "arXiv:2411.13596 (daughters of a GeV-mass LLP)": 0.522,
+}
+DISPLACED_TRACK_TOL = 0.05
+
+
+def uniform_displacement_efficiency(det, n: int, seed: int = 1) -> tuple[np.ndarray, ...]:
+    """Per-track finding of the two muons of a → μμ (m = 1 GeV, B+ → K+ a) with the a decay
+    point placed uniformly in transverse radius 0–1000 mm along the a flight direction:
+    (found (2n',), production radius (2n',))."""
+    from alpsim.detector.tracking import track_response
+    from alpsim.generator.beams import draw_beams
+    from alpsim.generator.channels.b_to_k_a import BToKA
+    from alpsim.generator.channels.base import AlpSettings
+
+    rng = np.random.default_rng(seed)
+    ch = BToKA(AlpSettings(1.0, 1e-3, {"mu+ mu-": 1.0}), 1e-6)
+    blocks = ch.generate(rng, draw_beams(rng, n, det.beams, ch.min_sqrt_s))
+    found, radius = [], []
+    for b in blocks if isinstance(blocks, list) else [blocks]:
+        alp = b.roles["alp"]
+        p_a = b.p4[:, alp, :3]
+        r = rng.uniform(0.0, 1000.0, p_a.shape[0])
+        vtx = np.zeros((p_a.shape[0], 4))
+        vtx[:, :3] = p_a * (r / np.hypot(p_a[:, 0], p_a[:, 1]))[:, None]
+        for k in (i for i in range(b.n_particles) if b.mother[i] == alp):
+            q = -float(np.sign(b.pdg[k]))  # mu- is +13
+            t = track_response(rng, b.p4[:, k], vtx, q, mass(13), det.tracking)
+            found.append(t.found)
+            radius.append(r)
+    return np.concatenate(found), np.concatenate(radius)
+
+
+@check("detector", quick=True)
+def displaced_track_finding_efficiency(ctx: Context) -> list[Result]:
+    """Belle II per-track finding efficiency of displaced tracks (the card's "layers" model)
+    against the baseline Belle II finder: 48.0 % (arXiv:2602.10897) and 52.2 %
+    (arXiv:2411.13596), both from the abstracts. alpsim sample: the muons of a → μμ (m = 1 GeV)
+    from B+ → K+ a, produced uniformly in transverse radius up to 1000 mm along the a flight.
+    Labelled [calibration]: cards/belle2.toml full_efficiency_drift_hits was chosen with these
+    rows in view, so they show the calibration holds, not an independent prediction. Tolerance
+    ±0.05 absolute (the two published figures differ by 0.04 for different samples). The
+    efficiency per 100 mm of production radius is INFO.
+    """
+    det = load_detector(shipped_card("belle2"))
+    n = ctx.events(10_000, 50_000)
+    found, r = uniform_displacement_efficiency(det, n)
+    eff = float(found.mean())
+    out = [
+        compare_abs(f"[calibration] per-track efficiency, r uniform < 1000 mm vs {src}", eff,
+                    ref, DISPLACED_TRACK_TOL, source="Reuter et al., " + src.split(" (")[0])
+        for src, ref in DISPLACED_TRACK_EFF.items()
+    ]  # fmt: skip
+    for lo in (0.0, 200.0, 400.0, 600.0, 800.0):
+        s = (r >= lo) & (r < lo + 200.0)
+        out.append(
+            info(f"per-track efficiency, {lo:g} ≤ r < {lo + 200:g} mm", float(found[s].mean()))
+        )
     return out
 
 

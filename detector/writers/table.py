@@ -172,6 +172,10 @@ OBJECTS: dict[str, dict[str, Doc]] = {
         "omegaErr": Doc(F32, "1/mm", "uncertainty of omega"),
         "z0Err": Doc(F32, "mm", "uncertainty of z0"),
         "tanLambdaErr": Doc(F32, "", "uncertainty of tanLambda"),
+        "d0Phi0Cov": Doc(F32, "mm", "covariance of d0 and phi0 (rad)"),
+        "d0OmegaCov": Doc(F32, "", "covariance of d0 and omega (1/mm)"),
+        "phi0OmegaCov": Doc(F32, "1/mm", "covariance of phi0 (rad) and omega"),
+        "z0TanLambdaCov": Doc(F32, "mm", "covariance of z0 and tanLambda (other pairs: 0)"),
         "nLayers": Doc(I16, "", "tracking layers crossed"),
         "clusterIndex": Doc(I16, "", "index in this row's `particles` of the particle whose "
                             "cluster the extrapolated helix is matched to (−1: none)"),
