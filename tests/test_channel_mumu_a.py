@@ -1,7 +1,6 @@
 """e+e- -> μ+μ- a: |M|² checks (current conservation, derivative-coupling equivalence), σ by
 quadrature vs Monte Carlo, unweighting, recoil-mass peak at m_a, a -> τ+τ- wiring, card options."""
 
-
 import numpy as np
 import pytest
 
