@@ -170,3 +170,9 @@ def test_q2_proposal_leaves_the_cross_section_unchanged(monkeypatch, m_a):
     assert abs(a - b) < 4 * np.hypot(da, db)
     if m_a == 5.0:
         assert eff[slope_used] > 1.3 * eff[0.0]
+
+
+def test_compiled_h_trace_equals_the_dirac_matrix_traces():
+    _, _, k1, k2, k, _ = _kinematics(n=300, seed=5)
+    want = mm.MuonCurrent(k1, k2, k).h_trace()
+    np.testing.assert_allclose(mm.h_trace(k1, k2, k), want, rtol=1e-11)

@@ -143,7 +143,7 @@ def _mm(a, b, out):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def _lh_kernel(p1, p2, k1, k2, k, m, me2, gam, g5, out):  # pragma: no cover - compiled
+def _lh_kernel(p1, p2, k1, k2, k, m, me2, gam, g5, out, out_htr):  # pragma: no cover - compiled
     """L^{μν}H_{μν} per event, the Yukawa vertex: the same traces as `MuonCurrent` and
     `matrix_element_squared` (module doc), from the tensor H_{μν} = Tr[U Γ(γ_μ) V Γ̄(γ_ν)]
     built once per event (γ_μ with a lower index), contracted with p1^μ p2^ν and g^{μν}."""
@@ -217,6 +217,7 @@ def _lh_kernel(p1, p2, k1, k2, k, m, me2, gam, g5, out):  # pragma: no cover - c
         dot12 = p1[e, 3] * p2[e, 3] - p1[e, 0] * p2[e, 0] - p1[e, 1] * p2[e, 1]
         dot12 -= p1[e, 2] * p2[e, 2]
         out[e] = 4.0 * (2.0 * pp - (dot12 + me2) * htr)
+        out_htr[e] = htr
 
 
 def matrix_element_squared(
@@ -230,12 +231,22 @@ def matrix_element_squared(
     if vertex == "yukawa":
         lh = np.empty(k1.shape[0])
         args = (np.ascontiguousarray(x, dtype=float) for x in (p1, p2, k1, k2, k))
-        _lh_kernel(*args, pdg_mass(MUON), me2, GAMMA, GAMMA5, lh)
+        _lh_kernel(*args, pdg_mass(MUON), me2, GAMMA, GAMMA5, lh, np.empty_like(lh))
         return E2**2 * g * g / (4.0 * s * s) * lh
     cur = MuonCurrent(k1, k2, k, vertex)
     me2 = pdg_mass(ELECTRON) ** 2
     lh = 4.0 * (2.0 * cur.trace(slash(p1), slash(p2)).real - (_dot(p1, p2) + me2) * cur.h_trace())
     return E2**2 * g * g / (4.0 * s * s) * lh
+
+
+def h_trace(k1: Array, k2: Array, k: Array) -> Array:
+    """g^{μν}H_{μν} of the Yukawa vertex by the compiled kernel (= MuonCurrent.h_trace)."""
+    n = k1.shape[0]
+    zero = np.zeros((n, 4))
+    lh, htr = np.empty(n), np.empty(n)
+    args = (np.ascontiguousarray(x, dtype=float) for x in (k1, k2, k))
+    _lh_kernel(zero, zero, *args, pdg_mass(MUON), 0.0, GAMMA, GAMMA5, lh, htr)
+    return htr
 
 
 # ---- cross section by quadrature over the Dalitz plot -----------------------------------------
@@ -286,7 +297,7 @@ def cross_section_quadrature(sqrt_s: float, m_a: float, g: float, n: int = N_GL)
     s2g = (lo2[:, None] + (hi2 - lo2)[:, None] * 0.5 * (x[None, :] + 1.0)).ravel()
     wg = (w1[:, None] * (hi2 - lo2)[:, None] * 0.5 * w[None, :]).ravel()
     k1, k2, k = dalitz_momenta(sqrt_s, s1g, s2g, m_a)
-    h = MuonCurrent(k1, k2, k).h_trace()
+    h = h_trace(k1, k2, k)
     avg_m2 = E2**2 * g * g / (4.0 * s * s) * (-4.0 / 3.0) * s * h
     return float(np.sum(wg * avg_m2) / (128.0 * np.pi**3 * s) / (2.0 * s) * GEV2_TO_FB)
 
