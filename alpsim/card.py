@@ -8,7 +8,8 @@ relative to the run card) instead of copying its numbers. Layout:
                material = false to switch off the detector card's material stage
     [channel]  name, then the channel's own options (see each channel's `from_card`)
     [output]   truth = "signal" (default) | "full" | "none": the truth record written with
-               the events (detector/writers/table.py)
+               the events; detail = "analysis" (default) | "full": "full" adds the expert
+               fields (detector/writers/table.py)
     [alp]      mass (GeV), and either
                ctau (mm) or width (GeV) with [alp.decays] final state = BR (summing to 1), or
                [alp.couplings] (BNT17 convention, see generator/alp/couplings.py) with an
@@ -28,7 +29,7 @@ import numpy as np
 from particle import Particle
 
 from .detector.config import DetectorSettings, load_detector, select_background, shipped_card
-from .detector.writers.table import DEFAULT_TRUTH, TRUTH_CHOICES
+from .detector.writers.table import DEFAULT_DETAIL, DEFAULT_TRUTH, DETAIL_CHOICES, TRUTH_CHOICES
 from .generator.alp import AlpModel, C_from_g_agamma, C_WW_from_g_aW, Couplings
 from .generator.alp_decays import (
     SUPPORTED,
@@ -63,6 +64,7 @@ class RunSettings:
 @dataclass(frozen=True)
 class OutputSettings:
     truth: str = DEFAULT_TRUTH  # truth record written: "signal", "full" or "none"
+    detail: str = DEFAULT_DETAIL  # "analysis" or "full" (adds the expert fields)
 
 
 @dataclass(frozen=True)
@@ -450,6 +452,9 @@ def card_from_data(data: dict, text: str, path: Path) -> RunCard:
 
 def _output(t: Table) -> OutputSettings:
     """[output]: what is written besides the reconstructed columns."""
-    settings = OutputSettings(truth=t.string("truth", DEFAULT_TRUTH, choices=TRUTH_CHOICES))
+    settings = OutputSettings(
+        truth=t.string("truth", DEFAULT_TRUTH, choices=TRUTH_CHOICES),
+        detail=t.string("detail", DEFAULT_DETAIL, choices=DETAIL_CHOICES),
+    )
     t.done()
     return settings

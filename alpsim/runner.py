@@ -413,7 +413,8 @@ def run(
             if keep:
                 from .detector.writers.parquet import chunk_table
 
-                kept = chunk_table(record, reco, card.output.truth) if table is None else table
+                out = card.output
+                kept = chunk_table(record, reco, out.truth, out.detail) if table is None else table
                 tables.append(kept)
             # the next chunk is simulated while this one is written: only its table stays
             del record, reco, passed, table

@@ -1,7 +1,8 @@
 """Parquet compression chosen by measurement: size and encode time of one chunk per setting.
 
-Run: python benchmarks/bench_parquet_compression.py [N] [CARD] [--columns]
-     (default N = 1e5 events, the default card cards/belle2_b2ka_gg.toml, truth = the card's)
+Run: python benchmarks/bench_parquet_compression.py [N] [CARD] [--columns] [--full]
+     (default N = 1e5 events, the default card cards/belle2_b2ka_gg.toml, truth and detail =
+     the card's; --full: `[output] detail = "full"`, the expert fields added)
 Builds the chunk's table once (detector/writers/table.py), then writes it with each codec,
 level and float encoding (PLAIN or BYTE_STREAM_SPLIT) the writer could use, and prints bytes
 per event and the CPU time to encode and compress per event (median of 3, CPU time of the
@@ -61,8 +62,12 @@ def main() -> None:
     card = load_card(args[1] if len(args) > 1 else CARD)
     record, reco = simulate_chunk(card, card.run.seed, 0, 0, n)
     truth = card.output.truth
-    table = chunk_table(record, reco, truth)
-    print(f"{card.path}: {n:,} events, truth = {truth!r}, {len(table.schema)} columns")
+    detail = "full" if "--full" in sys.argv else card.output.detail
+    table = chunk_table(record, reco, truth, detail)
+    print(
+        f"{card.path}: {n:,} events, truth = {truth!r}, detail = {detail!r}, "
+        f"{len(table.schema)} columns"
+    )
     print(f"{'codec':8s} {'level':>5s} {'floats':>17s} {'B/event':>8s} {'us/event':>9s}")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "c.parquet"

@@ -17,6 +17,8 @@ from alpsim.detector.writers.hepmc3 import (
 )
 from alpsim.record import Block, EventRecord
 
+from .conftest import REPO
+
 ALP = 9000005
 
 # e- e+ -> Y(4S) -> B+ B-, B+ -> K+ a, a -> gamma gamma (B- kept undecayed)
@@ -421,3 +423,29 @@ def test_speed_of_light_from_the_libraries():
     from alpsim.detector.writers.hepmc3 import C_MM_PER_NS
 
     assert C_MM_PER_NS == pytest.approx(scipy.constants.c * 1e3 / 1e9, rel=1e-15)
+
+
+def test_radiating_electron_is_decayed_with_its_outgoing_copy(tmp_path):
+    """Bremsstrahlung in the material stage (belle2_b2ka_ee card): the record keeps the e± as
+    status 1 with a photon daughter; the HepMC3 file has no status-1 particle with an end
+    vertex, the e± before the emission is status 2 and its vertex conserves four-momentum."""
+    import alpsim
+
+    card = REPO / "cards" / "belle2_b2ka_ee.toml"
+    path = tmp_path / "ee.hepmc3"
+    alpsim.run(card, n=300, hepmc3=path)
+    n_radiated = 0
+    for ev in read_all(path):
+        for p in ev.particles:
+            if p.status == 1:
+                assert p.end_vertex is None, (p.pid, p.id)
+        for v in ev.vertices:
+            inc = list(v.particles_in)
+            if len(inc) == 1 and abs(inc[0].pid) == 11:
+                out = list(v.particles_out)
+                assert inc[0].status == 2
+                assert sorted(abs(q.pid) for q in out) == [11] + [22] * (len(out) - 1)
+                total = sum((np.array(list(q.momentum)) for q in out), np.zeros(4))
+                np.testing.assert_allclose(total, list(inc[0].momentum), rtol=1e-12, atol=1e-12)
+                n_radiated += 1
+    assert n_radiated > 0

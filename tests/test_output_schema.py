@@ -13,7 +13,15 @@ import pytest
 import alpsim
 from alpsim.card import load_card
 from alpsim.cli import main
-from alpsim.detector.writers.table import EVENT, LIST_DOCS, chunk_table, column_doc
+from alpsim.detector.writers.quantise import quantised
+from alpsim.detector.writers.table import (
+    EVENT,
+    LIST_DOCS,
+    OBJECTS,
+    PARTICLE,
+    chunk_table,
+    column_doc,
+)
 from alpsim.runner import simulate_chunk
 
 from .conftest import BASE_CARD, CARDS, REPO
@@ -81,8 +89,9 @@ def _truth_tables(write_card, default_card, n=400):
 
 def test_signal_truth_is_the_full_record_at_the_signal_slots(write_card, default_card):
     """Same seed, two truth modes: the signal record is the float32 cast of the full record's
-    signal decay tree (B+/-, K, a, gamma gamma = template slots 3, 5, 6, 7, 8), mothers
-    re-indexed into the shorter list; the reconstructed columns are identical."""
+    signal decay tree (B+/-, K, a, gamma gamma = template slots 3, 5, 6, 7, 8), rounded to each
+    field's mantissa bits (`PARTICLE[name].bits`), mothers re-indexed into the shorter list;
+    the reconstructed columns are identical."""
     sig, full = _truth_tables(write_card, default_card)
     s = sig["particles"].combine_chunks()
     f = full["particles"].combine_chunks()
@@ -92,7 +101,11 @@ def test_signal_truth_is_the_full_record_at_the_signal_slots(write_card, default
         a = s.values.field(name).to_numpy().reshape(-1, 5)
         b = f.values.field(name).to_numpy().reshape(-1, 9)[:, slots]
         assert b.dtype == np.float64
-        np.testing.assert_array_equal(a, b.astype(np.float32), err_msg=name)
+        want = quantised(b.astype(np.float32), PARTICLE[name].bits)
+        np.testing.assert_array_equal(a, want, err_msg=name)
+        if name != "m":  # rounded: within 2^-(bits+1) of the float32 value, relative
+            assert 0 < np.mean(a != b.astype(np.float32))
+        np.testing.assert_allclose(a, b, rtol=2.0 ** -PARTICLE[name].bits, err_msg=name)
     pdg_full = f.values.field("pdg").to_numpy().reshape(-1, 9)[:, slots]
     np.testing.assert_array_equal(s.values.field("pdg").to_numpy().reshape(-1, 5), pdg_full)
     np.testing.assert_array_equal(s.values.field("mother").to_numpy()[:5], [-1, 0, 0, 2, 2])
@@ -131,6 +144,8 @@ def test_units_and_descriptions_in_the_file(default_card, tmp_path):
     [
         ('[output]\ntruth = "everything"\n', "output.truth"),
         ("[output]\ntruth = 1\n", "output.truth"),
+        ('[output]\ndetail = "expert"\n', "output.detail"),
+        ("[output]\ndetail = true\n", "output.detail"),
         ('[output]\ntrut = "full"\n', "output.trut"),
     ],
 )
@@ -142,7 +157,41 @@ def test_bad_output_section_exits_2(write_card, tmp_path, capsys, section, messa
     assert message in err
     if "everything" in section:
         assert "'signal'" in err and "'full'" in err and "'none'" in err
+    if "expert" in section:
+        assert "'analysis'" in err and "'full'" in err
     assert not out.exists()
+
+
+def test_detail_full_adds_only_the_expert_fields(write_card, default_card):
+    """`[output] detail = "full"` adds the fields marked detail="full" (the per-cluster shower
+    shapes) and changes nothing else; "analysis" (the default) leaves them out."""
+    expert = {k: {n for n, d in docs.items() if d.detail == "full"} for k, docs in OBJECTS.items()}
+    assert expert["clusters"] >= {"clusterE9E21", "clusterSecondMoment", "clusterLAT"}
+    text = default_card.read_text()
+    ana = alpsim.run(write_card(text, "a.toml"), n=300).events
+    full = alpsim.run(write_card(text + '\n[output]\ndetail = "full"\n', "f.toml"), n=300).events
+    assert ana.column_names == full.column_names
+    for kind, names in expert.items():
+        if kind not in ana.column_names:
+            continue
+        a = [f.name for f in ana.schema.field(kind).type.value_type]
+        f = [f.name for f in full.schema.field(kind).type.value_type]
+        assert not names & set(a) and names <= set(f), kind
+        assert [n for n in f if n not in names] == a, kind
+        fa, ff = ana[kind].combine_chunks(), full[kind].combine_chunks()
+        for n in a:
+            va, vf = (x.values.field(n).to_numpy(zero_copy_only=False) for x in (fa, ff))
+            np.testing.assert_array_equal(va, vf, err_msg=f"{kind}.{n}")  # NaN == NaN
+    for name in ana.column_names:
+        if name not in expert:
+            a, f = (t[name].combine_chunks() for t in (ana, full))
+            if pa.types.is_list(a.type):  # the truth list: field by field
+                for g in a.type.value_type:
+                    va, vf = (x.values.field(g.name).to_numpy(zero_copy_only=False) for x in (a, f))
+                    np.testing.assert_array_equal(va, vf, err_msg=f"{name}.{g.name}")
+            else:
+                va, vf = (x.to_numpy(zero_copy_only=False) for x in (a, f))
+                np.testing.assert_array_equal(va, vf, err_msg=name)
 
 
 def _readme_rows() -> list[tuple[list[str], str, str]]:

@@ -64,7 +64,7 @@ def test_parquet_round_trip(default_card, tmp_path):
     assert [abs(p["pdg"]) for p in parts] == [521, 321, 9000005, 22, 22]
     assert [p["status"] for p in parts] == [2, 1, 2, 1, 1]
     assert [p["mother"] for p in parts] == [-1, 0, 0, 2, 2]
-    assert meta["output"] == {"truth": "signal"}
+    assert meta["output"] == {"truth": "signal", "detail": "analysis"}
     json.dumps(meta)
 
 

@@ -20,11 +20,18 @@ pyhepmc 2.16) and reads back with ``pyhepmc.open`` / HepMC3's ``ReaderAscii``::
 
 Event content: the beams (status 4) enter the primary vertex (V -1), which sits at the
 production point of the particles with mother −1; every particle with daughters gets an end
-vertex at its daughters' production point. Vertices are numbered −1, −2, ... in the order of
-their first outgoing particle and each V line precedes that particle, as HepMC3 does. HepMC3
-omits a V line whose vertex has one incoming particle and position zero (the daughters then
-name the mother particle); here every vertex is written with ``@`` and its position, which
-HepMC3 reads to the same event. Vertex times: the record's t (ns) is written as c·t in mm.
+vertex at its daughters' production point. A final-state particle of the record that has
+daughters (an e± that radiated bremsstrahlung in the material stage: the record keeps it as
+status 1 with its momentum after the material, its photon a status-1 daughter,
+detector/material.py) is written as HepMC3 wants it, never status 1 with an end vertex: the
+record's particle becomes status 2 with the momentum before the emission (its own plus its
+daughters'), and the e± after the emission is one more status-1 particle out of that vertex,
+appended after the template's particles (ids n+1, ...). Vertices are numbered −1, −2, ... in
+the order of their first outgoing particle and each V line precedes that particle, as HepMC3
+does. HepMC3 omits a V line whose vertex has one incoming particle and position zero (the
+daughters then name the mother particle); here every vertex is written with ``@`` and its
+position, which HepMC3 reads to the same event. Vertex times: the record's t (ns) is written as
+c·t in mm.
 
 Numbers: HepMC3 prints momenta and positions with ``%.16e``, weights with ``%.22e`` and the
 cross section with ``%.8e``; here every double is printed as a short string that reads back to
@@ -73,7 +80,7 @@ from numpy.typing import NDArray
 
 from ..._version import __version__
 from ...commit import commit, temp_path
-from ...record import BEAM, Block, EventRecord
+from ...record import BEAM, DECAYED, FINAL, Block, EventRecord
 
 __all__ = [
     "HEPMC3_FORMAT_VERSION",
@@ -520,6 +527,14 @@ class _BlockPlan:
     def __init__(self, block: Block, head: str, weight_names: list[str], has_xs: bool) -> None:
         pdg, status, mother = block.pdg, block.status, block.mother
         n_part = pdg.shape[0]
+        has_daughters = np.zeros(n_part, dtype=bool)
+        has_daughters[mother[mother >= 0]] = True
+        # status-1 particles with daughters (bremsstrahlung, module doc): written status 2
+        self.radiators = [i for i in range(n_part) if status[i] == FINAL and has_daughters[i]]
+        self.daughters = [np.flatnonzero(mother == i) for i in self.radiators]
+        status = status.copy()
+        status[self.radiators] = DECAYED
+        n_out = n_part + len(self.radiators)
         beams = [i for i in range(n_part) if status[i] == BEAM]
         beam_set = set(beams)
         # parent of each particle: -1 primary vertex, k >= 0 the decay vertex of particle k
@@ -547,7 +562,7 @@ class _BlockPlan:
         t = _Template()
         t.lit("E ")
         t.i(0)
-        t.lit(f" {len(vid)} {n_part}\nU GEV MM\nW")
+        t.lit(f" {len(vid)} {n_out}\nU GEV MM\nW")
         for _ in weight_names:
             t.lit(" ")
             t.f()
@@ -588,6 +603,14 @@ class _BlockPlan:
                     t.lit(" ")
                 t.f()
             t.lit(f" {int(status[i])}\n")
+        for j, i in enumerate(self.radiators):  # the e± after the emission, out of its vertex
+            t.lit(f"P {n_part + j + 1} {vid[i]} {int(pdg[i])} ")
+            particle_cols[n_part + j] = t.n_float
+            for c in range(5):
+                if c:
+                    t.lit(" ")
+                t.f()
+            t.lit(f" {FINAL}\n")
         if len(written) < len(vid):  # beams-only event: primary vertex after the beams
             t.lit(f"V -1 0 [{','.join(str(j + 1) for j in beams)}] @ ")
             vertex_cols[0] = t.n_float
@@ -604,9 +627,10 @@ class _BlockPlan:
         # for each template column (order of appearance in the text), its natural column.
         perm = np.empty(self.n_float, dtype=np.intp)
         perm[:nw] = np.arange(nw)
-        for i in range(n_part):
+        for i in range(n_out):
             perm[particle_cols[i] : particle_cols[i] + 5] = nw + 5 * i + np.arange(5)
-        base = nw + 5 * n_part
+        base = nw + 5 * n_out
+        self.n_out = n_out
         for k, c0 in vertex_cols.items():
             perm[c0 : c0 + 4] = base + 4 * k + np.arange(4)
         self.template_from_natural = perm  # template columns = natural[:, perm]
@@ -619,6 +643,14 @@ class _BlockPlan:
         """(hi−lo, n_float) doubles in template order for events lo:hi of the block."""
         p4 = block.p4[lo:hi]
         n, n_part = p4.shape[:2]
+        if self.radiators:  # before the emission: own + daughters'; after: appended
+            after = p4[:, self.radiators]
+            before = after.copy()
+            for j, d in enumerate(self.daughters):
+                before[:, j] += p4[:, d].sum(axis=1)
+            p4 = np.concatenate([p4, after], axis=1)
+            p4[:, self.radiators] = before
+        n_part = self.n_out
         nw = weights.shape[1]
         nat = np.empty((n, nw + 5 * n_part + 4 * self.n_vertices))
         nat[:, :nw] = weights[lo:hi]

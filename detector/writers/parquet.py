@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from ...commit import commit, temp_path
 from ...record import EventRecord
 from ..chain import RecoRecord
-from .table import COLUMNS_KEY, DEFAULT_TRUTH, chunk_table, column_docs_json
+from .table import COLUMNS_KEY, DEFAULT_DETAIL, DEFAULT_TRUTH, chunk_table, column_docs_json
 
 __all__ = ["METADATA_KEY", "ParquetWriter", "chunk_table", "read_metadata"]
 
@@ -45,13 +45,14 @@ class ParquetWriter:
         self.tmp = temp_path(self.path)  # unique per process and writer (alpsim/commit.py)
         self.metadata = {METADATA_KEY: json.dumps(metadata).encode()}
         self.truth = metadata.get("output", {}).get("truth", DEFAULT_TRUTH)
+        self.detail = metadata.get("output", {}).get("detail", DEFAULT_DETAIL)
         self._writer: pq.ParquetWriter | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._pending: Future | None = None
         self.n_events = 0
 
     def write(self, record: EventRecord, reco: RecoRecord | None = None) -> pa.Table:
-        table = chunk_table(record, reco, self.truth)
+        table = chunk_table(record, reco, self.truth, self.detail)
         return self._write_table(table)
 
     def _write_table(self, table: pa.Table) -> pa.Table:

@@ -20,7 +20,7 @@ import pyarrow as pa
 from ...commit import commit, temp_path
 from ...record import EventRecord
 from ..chain import RecoRecord
-from .table import DEFAULT_TRUTH, chunk_table
+from .table import DEFAULT_DETAIL, DEFAULT_TRUTH, chunk_table
 
 
 class RootWriter:
@@ -41,6 +41,7 @@ class RootWriter:
         self._tree = None
         self._modes: list[str] = []
         self.truth = metadata.get("output", {}).get("truth", DEFAULT_TRUTH)
+        self.detail = metadata.get("output", {}).get("detail", DEFAULT_DETAIL)
         self.n_events = 0
 
     def _branches(self, table: pa.Table, modes: list[str]) -> dict[str, Any]:
@@ -74,7 +75,7 @@ class RootWriter:
         return out
 
     def write(self, record: EventRecord, reco: RecoRecord | None = None) -> None:
-        table = chunk_table(record, reco, self.truth)
+        table = chunk_table(record, reco, self.truth, self.detail)
         branches = self._branches(table, record.mode_names)
         if self._tree is None:
             types = {

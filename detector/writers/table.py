@@ -18,17 +18,37 @@ Truth record (`[output] truth`):
 In every mode the `particle` field of tracks, clusters and vertices is the index of their truth
 particle in the row's `particles` list (−1 if that particle is not stored); "none" drops it.
 
-Precision (why float32 is enough where it is used): float32 keeps 24 bits, a relative
-precision of 2⁻²⁴ ≈ 6·10⁻⁸. At the largest values stored that is 0.5 keV at Mbc ≈ 5.28 GeV,
-1 keV at √s = 10.58 GeV and 0.06 µm at 1 m, three to four orders of magnitude below the finest
-resolution of any detector card (cards/belle2.toml: beam-energy spread of MeV, track d0/z0
-resolutions of ~10 µm, photon energy resolution of %), so cuts, fits and histograms of the
-reconstructed quantities do not change. Kept float64: event weights (summed over 10⁷ events
-and more), and the "full" truth record (lossless). Truth four-momenta of the "signal" record
-are float32 too: an invariant mass recomputed from them has an error δ(m²) ≈ 2E²·6·10⁻⁸, fine
-for m ≳ 10⁻³·E; the field `m` keeps each particle's generated mass to the same relative
-precision, so the masses of light boosted particles (e±, a light ALP) are not lost. Counters are
-int16, PDG ids int32, flags bool.
+Detail (`[output] detail`): "analysis" (default) writes what an analysis selects on; "full"
+adds the expert fields (`Doc.detail == "full"`: the per-cluster shower-shape moments of the
+`clusters` list; new expert fields such as track covariance elements or per-hit information
+are declared the same way). The shower shapes of the signal daughters stay in every mode as
+the per-role columns `<role>_cluster*`.
+
+Precision (why the stored precision is enough, column by column): float32 keeps 24 bits, and
+each float32 column keeps only the mantissa bits (`Doc.bits`, detector/writers/quantise.py)
+its resolution needs, so that the noise bits below it do not cost file size. k kept bits
+give a rounding error of rms ≤ 2^-k·|x|/√12, relative to the value:
+- FINE (16 bits, rms ≤ 4.4·10⁻⁶ relative) for momenta, energies, masses, positions, impact
+  parameters, φ0, tanλ, ω, cosθ, Mbc, ΔE, √s: at least 10 times below the finest resolution of
+  any detector card, so a measured width grows by ≤ 0.5 % in quadrature. The finest ones
+  (cards/belle2.toml): σ(p_T)/p_T ≥ 10⁻³ (230 times the rms); beam-energy spread 2.4 MeV on
+  5.29 GeV, 4.5·10⁻⁴ for Mbc (100 times); σ(φ0) ≥ 1.6·10⁻⁴ rad and σ(tanλ) ≥ 2·10⁻⁴ for
+  p ≤ 7 GeV (phi0_resolution, tanlambda_resolution: a ⊕ b/p), against a direction from the
+  momentum components good to 4.4·10⁻⁶ rad, φ0 (|φ0| ≤ π) to 8.8·10⁻⁶ rad and tanλ ≤ 4 to
+  8.8·10⁻⁶ (≥ 18 times); d0 10 µm
+  (at |d0| = 50 mm the rms is 0.14 µm); polar angles from cosθ: 4.4·10⁻⁶/sinθ ≤ 1.5·10⁻⁵ rad
+  in the acceptance (sinθ ≥ 0.29). Truth four-momenta use the same bits: a mass recomputed
+  from them has δ(m²) ≈ 2E²·4·10⁻⁶, fine for m ≳ 3·10⁻³·E; the field `m` keeps each
+  particle's generated mass to the full float32 precision.
+- COARSE (10 bits, rms ≤ 2.8·10⁻⁴ relative) for uncertainties, χ², probabilities,
+  significances and shower shapes: a quoted uncertainty or a χ² to 0.03 % is far below their
+  own statistical scatter (a percent for any sample of a few 10⁴ events) and below the
+  percent-level modelling of the shower shapes (detector/showershape.py).
+- EXACT (all 23 bits) for the generated masses `m`, the ALP proper decay length and its
+  sampling density (lifetime reweighting divides densities of ℓ), and the pointing cosines
+  (cos α near 1: 1 − cos α ≈ α²/2 needs the full mantissa for α of a mrad).
+Kept float64: event weights (summed over 10⁷ events and more), and the "full" truth record
+(lossless, not rounded). Counters are int16, PDG ids int32, flags bool.
 """
 
 from __future__ import annotations
@@ -44,22 +64,31 @@ from numpy.typing import NDArray
 
 from ...record import BEAM, Block, EventRecord
 from ..chain import RecoRecord
+from .quantise import FLOAT32_BITS, quantise_inplace
 
 TRUTH_CHOICES = ("signal", "full", "none")
 DEFAULT_TRUTH = "signal"
+DETAIL_CHOICES = ("analysis", "full")
+DEFAULT_DETAIL = "analysis"
 COLUMNS_KEY = b"alpsim_columns"
 
 F32, F64, BOOL = pa.float32(), pa.float64(), pa.bool_()
+#: Mantissa bits kept per float32 column (module doc "Precision").
+FINE, COARSE, EXACT = 16, 10, FLOAT32_BITS
 I8, I16, I32, I64 = pa.int8(), pa.int16(), pa.int32(), pa.int64()
 
 
 @dataclass(frozen=True)
 class Doc:
-    """Type, unit and one-line description of a column or of a field of a list column."""
+    """Type, unit and one-line description of a column or of a field of a list column; for
+    float32, the mantissa bits kept (`bits`, module doc "Precision"); `detail` "full" marks an
+    expert field written only with `[output] detail = "full"`."""
 
     dtype: pa.DataType
     unit: str
     description: str
+    bits: int = FINE
+    detail: str = DEFAULT_DETAIL
 
     def field(self, name: str, dtype: pa.DataType | None = None) -> pa.Field:
         meta = {"unit": self.unit, "description": self.description}
@@ -75,9 +104,14 @@ EVENT: dict[str, Doc] = {
     "sqrt_s": Doc(F32, "GeV", "true centre-of-mass energy of the collision (energy spread in)"),
     "sqrt_s_hard": Doc(F32, "GeV", "centre-of-mass energy of the hard process after ISR"),
     "isr_x": Doc(F32, "", "fraction of the beam energy carried by initial-state radiation"),
-    "alp_proper_length": Doc(F32, "mm", "proper decay length of the ALP, cτ·x (reweighting)"),
+    "alp_proper_length": Doc(
+        F32, "mm", "proper decay length of the ALP, cτ·x (reweighting)", bits=EXACT
+    ),
     "alp_sampling_density": Doc(
-        F32, "1/mm", "density g(ℓ) the ALP proper decay length was drawn from (reweighting)"
+        F32,
+        "1/mm",
+        "density g(ℓ) the ALP proper decay length was drawn from (reweighting)",
+        bits=EXACT,
     ),
     "recoil_mass_truth": Doc(F32, "GeV", "true mass recoiling against the μ+μ− pair"),
     "x_l_truth": Doc(F32, "", "τ → ℓa: true 2E_ℓ/m_τ of the lepton in the signal τ rest frame"),
@@ -100,14 +134,16 @@ EVENT: dict[str, Doc] = {
     "a_dr": Doc(F32, "mm", "transverse distance of the fitted ALP vertex from the IP"),
     "a_dz": Doc(F32, "mm", "z of the fitted ALP vertex"),
     "a_merged": Doc(BOOL, "", "two ALP photons reconstructed as one cluster"),
-    "a_ErrM": Doc(F32, "GeV", "uncertainty of the ALP vertex mass"),
-    "a_chiProb": Doc(F32, "", "χ² probability of the ALP vertex fit"),
+    "a_ErrM": Doc(F32, "GeV", "uncertainty of the ALP vertex mass", bits=COARSE),
+    "a_chiProb": Doc(F32, "", "χ² probability of the ALP vertex fit", bits=COARSE),
     "a_flightDistance": Doc(F32, "mm", "ALP flight distance from the IP along its momentum"),
-    "a_flightDistanceErr": Doc(F32, "mm", "uncertainty of a_flightDistance"),
-    "a_significanceOfDistance": Doc(F32, "", "ALP vertex distance over its uncertainty"),
-    "a_cosAngleBetweenMomentumAndVertexVector": Doc(F32, "", "ALP pointing cosine"),
+    "a_flightDistanceErr": Doc(F32, "mm", "uncertainty of a_flightDistance", bits=COARSE),
+    "a_significanceOfDistance": Doc(
+        F32, "", "ALP vertex distance over its uncertainty", bits=COARSE
+    ),
+    "a_cosAngleBetweenMomentumAndVertexVector": Doc(F32, "", "ALP pointing cosine", bits=EXACT),
     "a_M_kinfit": Doc(F32, "GeV", "ALP mass after the parent's beam-energy and mass fit"),
-    "kinfit_chi2": Doc(F32, "", "χ² of the parent's kinematic fit"),
+    "kinfit_chi2": Doc(F32, "", "χ² of the parent's kinematic fit", bits=COARSE),
     "recoilMass": Doc(F32, "GeV", "mass recoiling against the visible non-ALP signal side"),
     "x_l": Doc(F32, "", "τ → ℓa: reconstructed x_ℓ in the pseudo-rest frame (NaN if unseen)"),
     "nTracks": Doc(I16, "", "reconstructed tracks in the event"),
@@ -126,10 +162,16 @@ ROLE: dict[str, Doc] = {
     "dr": Doc(F32, "mm", "|d0| of the {role} track w.r.t. the IP"),
     "dz": Doc(F32, "mm", "z0 of the {role} track w.r.t. the IP"),
     "pid": Doc(F32, "", "PID assigned to the {role} track, |PDG| id (NaN: no track)"),
-    "clusterE9E21": Doc(F32, "", "E9/E21 of the cluster holding the {role} (basf2 name)"),
-    "clusterSecondMoment": Doc(F32, "cm^2", "second moment of the {role}'s cluster (basf2)"),
-    "clusterLAT": Doc(F32, "", "lateral energy distribution of the {role}'s cluster (basf2)"),
-    "clusterNHits": Doc(F32, "", "crystals in the {role}'s cluster (basf2 name)"),
+    "clusterE9E21": Doc(
+        F32, "", "E9/E21 of the cluster holding the {role} (basf2 name)", bits=COARSE
+    ),
+    "clusterSecondMoment": Doc(
+        F32, "cm^2", "second moment of the {role}'s cluster (basf2)", bits=COARSE
+    ),
+    "clusterLAT": Doc(
+        F32, "", "lateral energy distribution of the {role}'s cluster (basf2)", bits=COARSE
+    ),
+    "clusterNHits": Doc(F32, "", "crystals in the {role}'s cluster (basf2 name)", bits=COARSE),
 }
 
 #: Fields of the list columns.
@@ -141,7 +183,9 @@ PARTICLE: dict[str, Doc] = {
     "py": Doc(F32, "GeV", "lab momentum y"),
     "pz": Doc(F32, "GeV", "lab momentum z"),
     "E": Doc(F32, "GeV", "lab energy"),
-    "m": Doc(F32, "GeV", "generated mass √(E² − p²) from the float64 record (0 if massless)"),
+    "m": Doc(
+        F32, "GeV", "generated mass √(E² − p²) from the float64 record (0 if massless)", bits=EXACT
+    ),
     "x": Doc(F32, "mm", "production vertex x"),
     "y": Doc(F32, "mm", "production vertex y"),
     "z": Doc(F32, "mm", "production vertex z"),
@@ -167,18 +211,26 @@ OBJECTS: dict[str, dict[str, Doc]] = {
         "omega": Doc(F32, "1/mm", "signed helix curvature (basf2 Helix)"),
         "z0": Doc(F32, "mm", "longitudinal impact parameter w.r.t. the IP"),
         "tanLambda": Doc(F32, "", "helix dip: tangent of the angle to the transverse plane"),
-        "d0Err": Doc(F32, "mm", "uncertainty of d0"),
-        "phi0Err": Doc(F32, "rad", "uncertainty of phi0"),
-        "omegaErr": Doc(F32, "1/mm", "uncertainty of omega"),
-        "z0Err": Doc(F32, "mm", "uncertainty of z0"),
-        "tanLambdaErr": Doc(F32, "", "uncertainty of tanLambda"),
-        "d0Phi0Cov": Doc(F32, "mm", "covariance of d0 and phi0 (rad)"),
-        "d0OmegaCov": Doc(F32, "", "covariance of d0 and omega (1/mm)"),
-        "phi0OmegaCov": Doc(F32, "1/mm", "covariance of phi0 (rad) and omega"),
-        "z0TanLambdaCov": Doc(F32, "mm", "covariance of z0 and tanLambda (other pairs: 0)"),
+        "d0Err": Doc(F32, "mm", "uncertainty of d0", bits=COARSE),
+        "phi0Err": Doc(F32, "rad", "uncertainty of phi0", bits=COARSE),
+        "omegaErr": Doc(F32, "1/mm", "uncertainty of omega", bits=COARSE),
+        "z0Err": Doc(F32, "mm", "uncertainty of z0", bits=COARSE),
+        "tanLambdaErr": Doc(F32, "", "uncertainty of tanLambda", bits=COARSE),
+        "d0Phi0Cov": Doc(F32, "mm", "covariance of d0 and phi0 (rad)", bits=COARSE, detail="full"),
+        "d0OmegaCov": Doc(F32, "", "covariance of d0 and omega (1/mm)", bits=COARSE, detail="full"),
+        "phi0OmegaCov": Doc(
+            F32, "1/mm", "covariance of phi0 (rad) and omega", bits=COARSE, detail="full"
+        ),
+        "z0TanLambdaCov": Doc(
+            F32, "mm", "covariance of z0 and tanLambda (other pairs: 0)", bits=COARSE, detail="full"
+        ),
         "nLayers": Doc(I16, "", "tracking layers crossed"),
-        "clusterIndex": Doc(I16, "", "index in this row's `particles` of the particle whose "
-                            "cluster the extrapolated helix is matched to (−1: none)"),
+        "clusterIndex": Doc(
+            I16,
+            "",
+            "index in this row's `particles` of the particle whose "
+            "cluster the extrapolated helix is matched to (−1: none)",
+        ),
     },
     "clusters": {
         "particle": _LINK,
@@ -188,19 +240,31 @@ OBJECTS: dict[str, dict[str, Doc]] = {
         "z": Doc(F32, "mm", "front-face position z"),
         "nParticles": Doc(I16, "", "particles merged into the cluster"),
         "isTrackMatched": Doc(BOOL, "", "a track's extrapolated helix is matched to it"),
-        "clusterE9E21": Doc(F32, "", "basf2 shower shape: E(3×3)/E(5×5 without corners)"),
-        "clusterSecondMoment": Doc(F32, "cm^2", "basf2 shower shape: second moment"),
-        "clusterLAT": Doc(F32, "", "basf2 shower shape: lateral energy distribution"),
-        "clusterNHits": Doc(F32, "", "basf2 shower shape: crystals in the cluster (weighted)"),
+        "clusterE9E21": Doc(
+            F32, "", "basf2 shower shape: E(3×3)/E(5×5 without corners)", bits=COARSE, detail="full"
+        ),
+        "clusterSecondMoment": Doc(
+            F32, "cm^2", "basf2 shower shape: second moment", bits=COARSE, detail="full"
+        ),
+        "clusterLAT": Doc(
+            F32, "", "basf2 shower shape: lateral energy distribution", bits=COARSE, detail="full"
+        ),
+        "clusterNHits": Doc(
+            F32,
+            "",
+            "basf2 shower shape: crystals in the cluster (weighted)",
+            bits=COARSE,
+            detail="full",
+        ),
     },
     "vertices": {
         "particle": Doc(I16, "", "index of the mother in this row's `particles` (−1: not stored)"),
         "x": Doc(F32, "mm", "fitted vertex x"),
         "y": Doc(F32, "mm", "fitted vertex y"),
         "z": Doc(F32, "mm", "fitted vertex z"),
-        "x_uncertainty": Doc(F32, "mm", "uncertainty of the fitted x"),
-        "y_uncertainty": Doc(F32, "mm", "uncertainty of the fitted y"),
-        "z_uncertainty": Doc(F32, "mm", "uncertainty of the fitted z"),
+        "x_uncertainty": Doc(F32, "mm", "uncertainty of the fitted x", bits=COARSE),
+        "y_uncertainty": Doc(F32, "mm", "uncertainty of the fitted y", bits=COARSE),
+        "z_uncertainty": Doc(F32, "mm", "uncertainty of the fitted z", bits=COARSE),
         "dr": Doc(F32, "mm", "transverse distance from the IP"),
         "distance": Doc(F32, "mm", "3-D distance from the IP"),
         "px": Doc(F32, "GeV", "momentum x at the vertex"),
@@ -209,13 +273,15 @@ OBJECTS: dict[str, dict[str, Doc]] = {
         "E": Doc(F32, "GeV", "energy at the vertex"),
         "M": Doc(F32, "GeV", "vertex mass"),
         "Mprime": Doc(F32, "GeV", "reduced vertex mass √(M² − 4m²) for equal species"),
-        "ErrM": Doc(F32, "GeV", "uncertainty of the vertex mass"),
-        "chi2": Doc(F32, "", "χ² of the vertex fit"),
-        "chiProb": Doc(F32, "", "χ² probability of the vertex fit"),
+        "ErrM": Doc(F32, "GeV", "uncertainty of the vertex mass", bits=COARSE),
+        "chi2": Doc(F32, "", "χ² of the vertex fit", bits=COARSE),
+        "chiProb": Doc(F32, "", "χ² probability of the vertex fit", bits=COARSE),
         "flightDistance": Doc(F32, "mm", "flight distance from the IP along the momentum"),
-        "flightDistanceErr": Doc(F32, "mm", "uncertainty of flightDistance"),
-        "significanceOfDistance": Doc(F32, "", "distance from the IP over its uncertainty"),
-        "cosAngleBetweenMomentumAndVertexVector": Doc(F32, "", "pointing cosine"),
+        "flightDistanceErr": Doc(F32, "mm", "uncertainty of flightDistance", bits=COARSE),
+        "significanceOfDistance": Doc(
+            F32, "", "distance from the IP over its uncertainty", bits=COARSE
+        ),
+        "cosAngleBetweenMomentumAndVertexVector": Doc(F32, "", "pointing cosine", bits=EXACT),
     },
 }
 LIST_DOCS = {
@@ -255,7 +321,7 @@ def _event_field(name: str, values: NDArray, roles: set[str]) -> tuple[pa.Field,
     doc = column_doc(name, roles)
     if doc is None:  # a column added without documentation: kept as it is, flagged
         doc = Doc(pa.from_numpy_dtype(values.dtype), "", "(undocumented)")
-    return doc.field(name), _array(values, doc.dtype)
+    return doc.field(name), _array(values, doc.dtype, doc.bits)
 
 
 def _gathered(parts: list[NDArray | None], sizes: list[int], name: str, roles: set[str]):
@@ -273,12 +339,19 @@ def _gathered(parts: list[NDArray | None], sizes: list[int], name: str, roles: s
         else:
             out[start : start + size] = part
         start += size
+    if doc.dtype == F32:
+        quantise_inplace(out, doc.bits)
     return doc.field(name), pa.array(out, type=doc.dtype)
 
 
-def _array(values: NDArray, dtype: pa.DataType) -> pa.Array:
-    """An Arrow array of `dtype` from a numpy array (one cast pass at most, no Python loop)."""
+def _array(values: NDArray, dtype: pa.DataType, bits: int = EXACT) -> pa.Array:
+    """An Arrow array of `dtype` from a numpy array (one cast pass at most, no Python loop);
+    float32 rounded to `bits` mantissa bits (on a copy: the caller's array is not changed)."""
     np_type = dtype.to_pandas_dtype()
+    if dtype == F32 and bits < EXACT:
+        out = np.array(values, dtype=np.float32, copy=True, order="C")
+        quantise_inplace(out, bits)
+        return pa.array(out, type=dtype)
     return pa.array(np.ascontiguousarray(values, dtype=np_type), type=dtype)
 
 
@@ -373,7 +446,10 @@ def particles_column(record: EventRecord, reco: RecoRecord | None, truth: str) -
     rows = [i for i, k in enumerate(kin_names) if wide or k != "t"]
     names = ["pdg", "status", "mother", *(kin_names[i] for i in rows), "detected"]
     arrays = [pa.array(pdg), pa.array(status), pa.array(mother)]
-    arrays += [pa.array(kin[i]) for i in rows]
+    for i in rows:
+        if not wide:  # "signal": float32 rounded to each field's bits ("full": lossless)
+            quantise_inplace(kin[i], PARTICLE[kin_names[i]].bits)
+        arrays.append(pa.array(kin[i]))
     arrays.append(pa.array(detected))
     typ = _list_type(PARTICLE, names, wide)
     struct = pa.StructArray.from_arrays(arrays, fields=list(typ.value_type))
@@ -399,8 +475,11 @@ def _link_map(record: EventRecord, truth: str) -> list[NDArray[np.int16]]:
     return out
 
 
-def objects_columns(record: EventRecord, reco: RecoRecord, truth: str) -> dict[str, pa.Array]:
-    """One list<struct> column per reconstructed-object kind (tracks, clusters, vertices)."""
+def objects_columns(
+    record: EventRecord, reco: RecoRecord, truth: str, detail: str = DEFAULT_DETAIL
+) -> dict[str, pa.Array]:
+    """One list<struct> column per reconstructed-object kind (tracks, clusters, vertices);
+    the expert fields (`Doc.detail` "full") only with detail = "full"."""
     links = _link_map(record, truth)
     n_events = record.n_events
     cols: dict[str, pa.Array] = {}
@@ -409,7 +488,11 @@ def objects_columns(record: EventRecord, reco: RecoRecord, truth: str) -> dict[s
         kinds.extend(k for k in r.objects if k not in kinds)
     for kind in kinds:
         docs = OBJECTS[kind]
-        names = [n for n in docs if n != "particle" or truth != "none"]
+        names = [
+            n
+            for n, d in docs.items()
+            if (n != "particle" or truth != "none") and (detail == "full" or d.detail != "full")
+        ]
         parts: dict[str, list[NDArray]] = {n: [] for n in names}
         events: list[NDArray] = []
         offset = 0
@@ -436,7 +519,8 @@ def objects_columns(record: EventRecord, reco: RecoRecord, truth: str) -> dict[s
         arrays_out = []
         for f in typ.value_type:
             v = np.concatenate(parts[f.name]) if parts[f.name] else np.empty(0)
-            arrays_out.append(_array(v if order is None else v[order], f.type))
+            bits = docs[f.name].bits
+            arrays_out.append(_array(v if order is None else v[order], f.type, bits))
         struct = pa.StructArray.from_arrays(arrays_out, fields=list(typ.value_type))
         cols[kind] = pa.ListArray.from_arrays(pa.array(offsets), struct, type=typ)
     return cols
@@ -446,11 +530,16 @@ def objects_columns(record: EventRecord, reco: RecoRecord, truth: str) -> dict[s
 
 
 def chunk_table(
-    record: EventRecord, reco: RecoRecord | None, truth: str = DEFAULT_TRUTH
+    record: EventRecord,
+    reco: RecoRecord | None,
+    truth: str = DEFAULT_TRUTH,
+    detail: str = DEFAULT_DETAIL,
 ) -> pa.Table:
     """One chunk as an Arrow table, one row per event, typed and documented (module doc)."""
     if truth not in TRUTH_CHOICES:
         raise ValueError(f"truth = {truth!r}: choose one of {', '.join(TRUTH_CHOICES)}")
+    if detail not in DETAIL_CHOICES:
+        raise ValueError(f"detail = {detail!r}: choose one of {', '.join(DETAIL_CHOICES)}")
     roles = {r for b in record.blocks for r in b.roles}
     fields: list[pa.Field] = []
     arrays: list[pa.Array] = []
@@ -483,7 +572,7 @@ def chunk_table(
         col = particles_column(record, reco, truth)
         add(pa.field("particles", col.type, metadata=_list_meta("particles", truth)), col)
     if reco is not None:
-        for kind, col in objects_columns(record, reco, truth).items():
+        for kind, col in objects_columns(record, reco, truth, detail).items():
             add(pa.field(kind, col.type, metadata=_list_meta(kind, truth)), col)
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 

@@ -19,7 +19,8 @@ conservation q^μ H_{μν} = 0, which fixes the relative sign of the diagrams; e
 derivative-coupling vertex (c/2Λ) k̸γ₅; the Monte Carlo total against a quadrature over the
 Dalitz plot with the beam-orientation average ⟨L^{μν}⟩ = (4/3)(q^μq^ν − q² g^{μν}).
 
-Generation: three-body phase space dΦ₃ = dΦ₂(s; a, Q) dQ²/2π dΦ₂(Q; μ⁺μ⁻) with Q² uniform,
+Generation: three-body phase space dΦ₃ = dΦ₂(s; a, Q) dQ²/2π dΦ₂(Q; μ⁺μ⁻) with Q² from a
+linearly falling proposal density (Q2_SLOPE; the weights carry its inverse),
 weights w = |M|² dΦ₃/(2s), unweighted by vectorised accept–reject against a maximum found on a
 presample (×1.3; the efficiency is `efficiency`). σ(s) = (1/2s)∫|M|²dΦ₃ by Gauss–Legendre
 quadrature on the Dalitz plot, tabulated in √s for ISR. Recoil mass against μ+μ− (nominal CM
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -129,15 +131,122 @@ class MuonCurrent:
         return out
 
 
+@numba.njit(cache=True, nogil=True)
+def _mm(a, b, out):  # pragma: no cover - compiled
+    """out = a @ b for 4×4 complex matrices (no temporaries)."""
+    for i in range(4):
+        for j in range(4):
+            acc = 0j
+            for q in range(4):
+                acc += a[i, q] * b[q, j]
+            out[i, j] = acc
+
+
+@numba.njit(cache=True, nogil=True)
+def _lh_kernel(p1, p2, k1, k2, k, m, me2, gam, g5, out, out_htr):  # pragma: no cover - compiled
+    """L^{μν}H_{μν} per event, the Yukawa vertex: the same traces as `MuonCurrent` and
+    `matrix_element_squared` (module doc), from the tensor H_{μν} = Tr[U Γ(γ_μ) V Γ̄(γ_ν)]
+    built once per event (γ_μ with a lower index), contracted with p1^μ p2^ν and g^{μν}."""
+    metric = np.array([1.0, -1.0, -1.0, -1.0])
+    scratch = np.zeros((8, 4, 4), np.complex128)
+    s1, s2, u, v = scratch[0], scratch[1], scratch[2], scratch[3]
+    left, right, tmp, tmp2 = scratch[4], scratch[5], scratch[6], scratch[7]
+    a_mat = np.zeros((4, 4, 4), np.complex128)
+    b_mat = np.zeros((4, 4, 4), np.complex128)
+    gl = np.zeros((4, 4, 4), np.complex128)
+    for mu in range(4):
+        gl[mu] = gam[mu] * metric[mu]
+    q1 = np.zeros(4)
+    q2 = np.zeros(4)
+    for e in range(k1.shape[0]):
+        # contravariant components in (E, px, py, pz) order
+        for c in range(4):
+            src = 3 if c == 0 else c - 1
+            q1[c] = k1[e, src] + k[e, src]
+            q2[c] = k2[e, src] + k[e, src]
+        d1 = q1[0] ** 2 - q1[1] ** 2 - q1[2] ** 2 - q1[3] ** 2 - m * m
+        d2 = q2[0] ** 2 - q2[1] ** 2 - q2[2] ** 2 - q2[3] ** 2 - m * m
+        for i in range(4):
+            for j in range(4):
+                sl1 = sl2 = slu = slv = 0j
+                for c in range(4):  # p̸ = γ^μ p_μ = Σ γ^c metric_c p^c
+                    gc = gam[c, i, j] * metric[c]
+                    src = 3 if c == 0 else c - 1
+                    sl1 += gc * q1[c]
+                    sl2 += gc * q2[c]
+                    slu += gc * k1[e, src]
+                    slv += gc * k2[e, src]
+                diag = m if i == j else 0.0
+                s1[i, j] = (sl1 + diag) / d1
+                s2[i, j] = (-sl2 + diag) / d2
+                u[i, j] = slu + diag
+                v[i, j] = slv - diag
+        _mm(g5, s1, left)
+        _mm(s2, g5, right)
+        for mu in range(4):
+            _mm(left, gl[mu], tmp)  # Γ(γ_μ) = left γ_μ + γ_μ right
+            _mm(gl[mu], right, tmp2)
+            for i in range(4):
+                for j in range(4):
+                    tmp[i, j] += tmp2[i, j]
+            # Γ̄ = γ⁰ Γ† γ⁰
+            for i in range(4):
+                for j in range(4):
+                    tmp2[i, j] = np.conj(tmp[j, i])
+            _mm(gam[0], tmp2, b_mat[mu])
+            _mm(b_mat[mu], gam[0], tmp2)
+            b_mat[mu, :, :] = tmp2
+            _mm(u, tmp, tmp2)  # U Γ V
+            _mm(tmp2, v, a_mat[mu])
+        pp = 0.0
+        htr = 0.0
+        for mu in range(4):
+            src_mu = 3 if mu == 0 else mu - 1
+            for nu in range(4):
+                src_nu = 3 if nu == 0 else nu - 1
+                w = p1[e, src_mu] * p2[e, src_nu]
+                if w == 0.0 and mu != nu:
+                    continue
+                h = 0.0
+                for i in range(4):
+                    for j in range(4):
+                        h += (a_mat[mu, i, j] * b_mat[nu, j, i]).real
+                pp += w * h
+                if mu == nu:
+                    htr += metric[mu] * h
+        dot12 = p1[e, 3] * p2[e, 3] - p1[e, 0] * p2[e, 0] - p1[e, 1] * p2[e, 1]
+        dot12 -= p1[e, 2] * p2[e, 2]
+        out[e] = 4.0 * (2.0 * pp - (dot12 + me2) * htr)
+        out_htr[e] = htr
+
+
 def matrix_element_squared(
     p1: Array, p2: Array, k1: Array, k2: Array, k: Array, g: float, vertex: str = "yukawa"
 ) -> Array:
-    """Spin-averaged |M|² of e−(p1) e+(p2) → μ−(k1) μ+(k2) a(k) (module doc), any frame."""
+    """Spin-averaged |M|² of e−(p1) e+(p2) → μ−(k1) μ+(k2) a(k) (module doc), any frame.
+    The Yukawa vertex runs in a compiled kernel (`_lh_kernel`), the derivative one (a check,
+    tests/test_channel_mumu_a.py) through `MuonCurrent`."""
+    me2 = pdg_mass(ELECTRON) ** 2
+    s = _dot(p1 + p2, p1 + p2)
+    if vertex == "yukawa":
+        lh = np.empty(k1.shape[0])
+        args = (np.ascontiguousarray(x, dtype=float) for x in (p1, p2, k1, k2, k))
+        _lh_kernel(*args, pdg_mass(MUON), me2, GAMMA, GAMMA5, lh, np.empty_like(lh))
+        return E2**2 * g * g / (4.0 * s * s) * lh
     cur = MuonCurrent(k1, k2, k, vertex)
     me2 = pdg_mass(ELECTRON) ** 2
     lh = 4.0 * (2.0 * cur.trace(slash(p1), slash(p2)).real - (_dot(p1, p2) + me2) * cur.h_trace())
-    s = _dot(p1 + p2, p1 + p2)
     return E2**2 * g * g / (4.0 * s * s) * lh
+
+
+def h_trace(k1: Array, k2: Array, k: Array) -> Array:
+    """g^{μν}H_{μν} of the Yukawa vertex by the compiled kernel (= MuonCurrent.h_trace)."""
+    n = k1.shape[0]
+    zero = np.zeros((n, 4))
+    lh, htr = np.empty(n), np.empty(n)
+    args = (np.ascontiguousarray(x, dtype=float) for x in (k1, k2, k))
+    _lh_kernel(zero, zero, *args, pdg_mass(MUON), 0.0, GAMMA, GAMMA5, lh, htr)
+    return htr
 
 
 # ---- cross section by quadrature over the Dalitz plot -----------------------------------------
@@ -188,24 +297,39 @@ def cross_section_quadrature(sqrt_s: float, m_a: float, g: float, n: int = N_GL)
     s2g = (lo2[:, None] + (hi2 - lo2)[:, None] * 0.5 * (x[None, :] + 1.0)).ravel()
     wg = (w1[:, None] * (hi2 - lo2)[:, None] * 0.5 * w[None, :]).ravel()
     k1, k2, k = dalitz_momenta(sqrt_s, s1g, s2g, m_a)
-    h = MuonCurrent(k1, k2, k).h_trace()
+    h = h_trace(k1, k2, k)
     avg_m2 = E2**2 * g * g / (4.0 * s * s) * (-4.0 / 3.0) * s * h
     return float(np.sum(wg * avg_m2) / (128.0 * np.pi**3 * s) / (2.0 * s) * GEV2_TO_FB)
 
 
 # ---- phase-space sampling -----------------------------------------------------------------------
+#: Slope of the Q² proposal density g(x) ∝ 1 − λx, x = (Q² − Q²_min)/(Q²_max − Q²_min): |M|²dΦ₃
+#: falls about linearly in Q² (m_a = 6 GeV at 10.58 GeV: the weight per Q² bin drops 9-fold from
+#: the lowest to the highest bin), so this proposal doubles the unweighting efficiency; the
+#: weights carry 1/g, the distribution and σ do not depend on λ (tests/test_channel_mumu_a.py).
+Q2_SLOPE = 0.8
+
+
 def sample_phase_space(
     rng: np.random.Generator, sqrt_s: Array, m_a: float
 ) -> tuple[Array, Array, Array, Array]:
     """(k1, k2, k, w_ps) in the CM frame: μ−, μ+, a and the phase-space weight dΦ₃ per event.
 
-    Q = m(μμ) with Q² uniform; a + Q and Q → μμ isotropic; w_ps = ΔQ²/(2π) · p*_a/(4π√s) ·
+    Q = m(μμ) with Q² from the density g(x) = (1 − λx)/(1 − λ/2) on x ∈ [0, 1] (Q2_SLOPE, by
+    inverting its CDF); a + Q and Q → μμ isotropic; w_ps = ΔQ²/(2π g) · p*_a/(4π√s) ·
     p*_μ/(4πQ) (dΦ₂ = p*/(16π²M) dΩ).
     """
     m = pdg_mass(MUON)
     n = sqrt_s.size
     q2_lo, q2_hi = (2.0 * m) ** 2, (sqrt_s - m_a) ** 2
-    q2 = q2_lo + (q2_hi - q2_lo) * rng.uniform(size=n)
+    lam = Q2_SLOPE
+    u = rng.uniform(size=n)
+    if lam > 0.0:
+        x = (1.0 - np.sqrt(1.0 - 2.0 * lam * (1.0 - 0.5 * lam) * u)) / lam
+    else:  # uniform in Q²
+        x = u
+    density = (1.0 - lam * x) / (1.0 - 0.5 * lam)
+    q2 = q2_lo + (q2_hi - q2_lo) * x
     q = np.sqrt(q2)
     parent = np.zeros((n, 4))
     parent[:, 3] = sqrt_s
@@ -213,7 +337,7 @@ def sample_phase_space(
     k1, k2 = two_body_decay(rng, p_q, m, m)
     w = (
         (q2_hi - q2_lo)
-        / (2.0 * np.pi)
+        / (2.0 * np.pi * density)
         * two_body_momentum(sqrt_s, m_a, q)
         / (4.0 * np.pi * sqrt_s)
         * two_body_momentum(q, m, m)
@@ -352,18 +476,27 @@ class EeToMuMuA:
         n = sqrt_s.size
         out = np.empty((3, n, 4))
         todo = np.arange(n)
+        # r trials per pending event in one vectorised pass (r ≈ 1/efficiency); each event
+        # takes its first accepted trial, as a sequential accept–reject would
+        r = int(min(64, np.ceil(1.0 / max(self.efficiency, 1e-3))))
         for _ in range(100_000):
             if not todo.size:
                 break
-            k1, k2, k, w = event_weights(rng, sqrt_s[todo], hard.axis[todo], self.alp.mass, self.g)
-            bound = self._bound(sqrt_s[todo])
+            idx = np.repeat(todo, r)
+            k1, k2, k, w = event_weights(rng, sqrt_s[idx], hard.axis[idx], self.alp.mass, self.g)
+            bound = self._bound(sqrt_s[idx])
             self.n_overweight += int(np.sum(w > bound))
-            keep = rng.uniform(size=todo.size) * bound < w
-            self.n_trials += todo.size
-            self.n_accepted += int(keep.sum())
+            keep = rng.uniform(size=idx.size) * bound < w
+            events, first = np.unique(idx[keep], return_index=True)  # idx is sorted
+            rows = np.flatnonzero(keep)[first]
+            # trials a sequential accept–reject would have made: up to the first accepted
+            tried = np.full(todo.size, r)
+            tried[np.searchsorted(todo, events)] = rows % r + 1
+            self.n_trials += int(tried.sum())
+            self.n_accepted += events.size
             for j, p in enumerate((k1, k2, k)):
-                out[j, todo[keep]] = p[keep]
-            todo = todo[~keep]
+                out[j, events] = p[rows]
+            todo = np.setdiff1d(todo, events, assume_unique=True)
         else:  # pragma: no cover
             raise RuntimeError("e+e- -> mu+ mu- a: unweighting did not converge")
         return out[0], out[1], out[2]
