@@ -7,9 +7,10 @@ indexed by a species number:
 
 - per species: PDG id, mass (PDG, `particle`), cτ (PDG, `particle`), whether it decays, and the
   slice [mode_start, mode_stop) of its modes;
-- per mode (one-body modes such as K0 → K_S0 hand the parent's momentum on): cumulative branching fraction within its parent (renormalised to 1 over the kept
-  modes; offset by the species number so that one `searchsorted` draws every parent's mode),
-  number of daughters, daughter species (padded with −1), decay model id.
+- per mode (one-body modes such as K0 → K_S0 hand the parent's momentum on): cumulative
+  branching fraction within its parent (renormalised to 1 over the kept modes; offset by the
+  species number so that one `searchsorted` draws every parent's mode), number of daughters,
+  daughter species (padded with −1), decay model id.
 
 Which particles decay: every particle reached from the roots that has a `Decay` block, except
 those that are final state for the detector (`STABLE`: e, μ, ν, γ, π±, K±, K_L, p, n: they
@@ -41,6 +42,7 @@ from particle import Particle
 
 from ..pdg import ctau as pdg_ctau
 from ..pdg import mass as pdg_mass
+from .nbody_kernel import max_weight
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,8 @@ STABLE = frozenset({11, 12, 13, 14, 16, 22, 211, 321, 130, 2212, 2112})
 PHSP, VSS, SVS = 0, 1, 2
 _MODEL_IDS = {"VSS": VSS, "VSS_BMIX": VSS, "SVS": SVS}
 _PARTONS = {"u", "d", "s", "c", "b", "anti-u", "anti-d", "anti-s", "anti-c", "anti-b", "g"}
+#: Draws (and seed) probing each multi-body mode's largest phase-space weight.
+PROBE_TRIALS, PROBE_SEED = 4000, 12345
 #: Most daughters of a kept mode.
 MAX_DAUGHTERS = 10
 
@@ -123,6 +127,7 @@ class DecayTables:
     daughters: NDArray[np.int64]  # (M, MAX_DAUGHTERS) species, −1 padded
     model: NDArray[np.int64]  # (M,)
     bf: NDArray[np.float64]  # (M,) normalised BF within the parent
+    wmax: NDArray[np.float64]  # (M,) phase-space accept–reject bound (nbody_kernel.max_weight)
 
     def species(self, pdg: int) -> int:
         """Species index of a PDG id (KeyError if the table does not hold it)."""
@@ -231,6 +236,15 @@ def compile_tables(path: str | Path, roots: tuple[str, ...]) -> DecayTables:
     mass = np.array([_mass_of(int(p)) for p in pdg_arr])
     vector = np.array([Particle.from_pdgid(int(p)).J == 1 for p in pdg_arr], dtype=bool)
     kept_arr = np.array([kept.get(s, 1.0) for s in range(n_s)])
+    n_d = np.array(nd, dtype=np.int64)
+    dau_arr = np.array(dau, dtype=np.int64).reshape(-1, MAX_DAUGHTERS)
+    parent_of = np.repeat(np.arange(n_s), mode_stop - mode_start)
+    wmax = np.zeros(n_d.size)
+    for j in np.flatnonzero(n_d >= 3):
+        m = mass[dau_arr[j, : n_d[j]]].astype(float)
+        wmax[j] = max_weight(
+            PROBE_SEED + j, float(mass[parent_of[j]]), m, int(n_d[j]), PROBE_TRIALS
+        )
     return DecayTables(
         path=path,
         pdg=pdg_arr,
@@ -243,10 +257,11 @@ def compile_tables(path: str | Path, roots: tuple[str, ...]) -> DecayTables:
         mode_start=mode_start,
         mode_stop=mode_stop,
         cum=np.array(cum),
-        n_daughters=np.array(nd, dtype=np.int64),
-        daughters=np.array(dau, dtype=np.int64).reshape(-1, MAX_DAUGHTERS),
+        n_daughters=n_d,
+        daughters=dau_arr,
         model=np.array(model, dtype=np.int64),
         bf=np.array(bfs),
+        wmax=wmax,
     )
 
 

@@ -4,8 +4,8 @@ Roots (one per event, e.g. the other B of an Υ(4S) event) are decayed through t
 generator/dec_tables.py down to particles that are final state for the detector. Per
 generation: one mode per unstable particle drawn from the cumulative BFs (one `searchsorted`),
 its decay point from its cτ (exponential law, generator/vertices.py), then the daughters of
-all particles that chose the same mode in one array call (a loop over the modes present, never
-over events):
+all one-body, all two-body and all multi-body decays in one array call each (no loop over
+events or modes):
 
 - one-body modes (K0 → K_S0): the daughter takes the parent's three-momentum;
 - two-body modes: back to back in the parent rest frame, isotropic, except for the helicity
@@ -15,7 +15,7 @@ over events):
   gives dN/dcosθ ∝ |d¹₀₀(θ)|² = cos²θ about that axis (PDG Review "Clebsch-Gordan
   coefficients, spherical harmonics, and d functions"); a vector of unknown polarisation
   (semileptonic or multi-body production) decays isotropically;
-- three or more bodies: flat phase space (GENBOD, generator/generic_b.py `phase_space`).
+- three or more bodies: flat phase space (GENBOD, generator/nbody_kernel.py).
 
 The chains come back flat and event-contiguous in breadth-first order (mothers before
 daughters), with a topology id per event: events with the same id have the same particle
@@ -31,8 +31,8 @@ from numpy.typing import NDArray
 
 from ..record import DECAYED, FINAL, Block
 from .dec_tables import SVS, VSS, DecayTables
-from .generic_b import phase_space
 from .kinematics import boost, four_vector, two_body_decay, velocity
+from .nbody_kernel import nbody
 from .vertices import flight_per_particle
 
 Array = NDArray[np.float64]
@@ -77,20 +77,18 @@ def _cos2_theta(rng: np.random.Generator, n: int) -> Array:
     return np.where(rng.uniform(size=n) < 0.5, -c, c)
 
 
-def _two_body(rng, tables, mode, parent, helicity0, grand_p4):
-    """Two-body decay of parents (k, 4) by `mode`, with the VSS cos²θ for helicity-0 vectors."""
-    d = tables.daughters[mode, :2]
-    m1, m2 = tables.mass[d[0]], tables.mass[d[1]]
+def _two_body(rng, tables, modes, parent, masses, helicity0, grand_p4):
+    """Two-body decays (k, 2, 4) of parents (k, 4), with the VSS cos²θ for helicity-0 vectors."""
     k = parent.shape[0]
     cos_theta = rng.uniform(-1.0, 1.0, k)
     axis = np.zeros((k, 3))
     axis[:, 2] = 1.0
-    if tables.model[mode] == VSS and helicity0.any():
-        h = np.flatnonzero(helicity0)
+    h = np.flatnonzero(helicity0 & (tables.model[modes] == VSS))
+    if h.size:
         cos_theta[h] = _cos2_theta(rng, h.size)
         # helicity axis in the vector's rest frame: opposite to its mother's direction there
         axis[h] = -boost(grand_p4[h], -velocity(parent[h]))[:, :3]
-    p1, p2 = two_body_decay(rng, parent, m1, m2, cos_theta=cos_theta, axis=axis)
+    p1, p2 = two_body_decay(rng, parent, masses[:, 0], masses[:, 1], cos_theta, axis)
     return np.stack([p1, p2], axis=1)
 
 
@@ -128,37 +126,36 @@ def decay_chains(
         parent_p4 = cur["p4"][idx]
         ct = tables.ctau[cur["species"][idx]]
         decay_vertex = cur["vertex"][idx] + flight_per_particle(rng, parent_p4, ct)
-        order = np.argsort(modes, kind="stable")
-        uniq, first = np.unique(modes[order], return_index=True)
-        bounds = [*first, order.size]
-        parts: dict[str, list] = {k: [] for k in
-                                  ("event", "species", "p4", "vertex", "mother", "slot",
-                                   "helicity0", "mother_p4")}  # fmt: skip
-        for j, mode in enumerate(uniq):
-            sel = order[bounds[j] : bounds[j + 1]]
-            k = sel.size
-            nd = int(tables.n_daughters[mode])
-            kids = tables.daughters[mode, :nd]
-            par = parent_p4[sel]
-            if nd == 1:
-                out = four_vector(par[:, :3], tables.mass[kids[0]])[:, None, :]
-            elif nd == 2:
-                out = _two_body(rng, tables, mode, par, cur["helicity0"][idx[sel]],
-                                cur["mother_p4"][idx[sel]])  # fmt: skip
-            else:
-                out = phase_space(rng, par, tuple(float(m) for m in tables.mass[kids]))
-            hel = np.zeros((k, nd), dtype=bool)
-            if tables.model[mode] == SVS and nd == 2 and tables.vector[kids[0]]:
-                hel[:, 0] = True  # EvtGen SVS: the vector is the first daughter
-            parts["event"].append(np.repeat(cur["event"][idx[sel]], nd))
-            parts["species"].append(np.tile(kids, k))
-            parts["p4"].append(out.reshape(-1, 4))
-            parts["vertex"].append(np.repeat(decay_vertex[sel], nd, axis=0))
-            parts["mother"].append(np.repeat(cur["global"][idx[sel]], nd))
-            parts["slot"].append(np.tile(np.arange(nd), k))
-            parts["helicity0"].append(hel.reshape(-1))
-            parts["mother_p4"].append(np.repeat(par, nd, axis=0))
-        nxt = {k: np.concatenate(v) for k, v in parts.items()}
+        k = idx.size
+        nd = tables.n_daughters[modes]
+        kids = tables.daughters[modes]  # (k, MAXD)
+        masses = np.where(kids >= 0, tables.mass[np.maximum(kids, 0)], 0.0)
+        out = np.zeros((k, kids.shape[1], 4))
+        one, two, many = nd == 1, nd == 2, nd >= 3
+        if one.any():
+            out[one, 0] = four_vector(parent_p4[one, :3], masses[one, 0])
+        if two.any():
+            out[two, :2] = _two_body(rng, tables, modes[two], parent_p4[two], masses[two],
+                                     cur["helicity0"][idx[two]], cur["mother_p4"][idx[two]])  # fmt: skip
+        if many.any():
+            seed = int(rng.integers(2**31 - 1))
+            out[many] = nbody(
+                seed, parent_p4[many], masses[many], nd[many], tables.wmax[modes[many]]
+            )
+        rows = np.repeat(np.arange(k), nd)
+        slot = np.arange(rows.size) - np.repeat(np.cumsum(nd) - nd, nd)
+        svs = (tables.model[modes] == SVS) & two & tables.vector[np.maximum(kids[:, 0], 0)]
+        nxt = {
+            "event": cur["event"][idx][rows],
+            "species": kids[rows, slot],
+            "p4": out[rows, slot],
+            "vertex": decay_vertex[rows],
+            "mother": cur["global"][idx][rows],
+            "slot": slot,
+            # EvtGen SVS: the vector is the first daughter, made with helicity 0
+            "helicity0": svs[rows] & (slot == 0),
+            "mother_p4": parent_p4[rows],
+        }
         o = np.lexsort((nxt.pop("slot"), nxt["mother"]))
         cur = {k: v[o] for k, v in nxt.items()}
     return _assemble(tables, gens, n, np.concatenate(decayed_global), np.concatenate(decayed_mode))
