@@ -135,8 +135,10 @@ def decay_chains(
         if one.any():
             out[one, 0] = four_vector(parent_p4[one, :3], masses[one, 0])
         if two.any():
-            out[two, :2] = _two_body(rng, tables, modes[two], parent_p4[two], masses[two],
-                                     cur["helicity0"][idx[two]], cur["mother_p4"][idx[two]])  # fmt: skip
+            hel, grand = cur["helicity0"][idx[two]], cur["mother_p4"][idx[two]]
+            out[two, :2] = _two_body(
+                rng, tables, modes[two], parent_p4[two], masses[two], hel, grand
+            )
         if many.any():
             seed = int(rng.integers(2**31 - 1))
             out[many] = nbody(

@@ -1,3 +1,4 @@
+# ruff: noqa: NPY002  (numba kernels draw from numba's own generator, seeded per call)
 """Flat n-body phase space for rows of different masses and multiplicities, in one compiled pass.
 
 The same algorithm as generator/generic_b.py `phase_space` (GENBOD: F. James, CERN 68-15
