@@ -63,3 +63,19 @@ def chain_vertices(
             decay_point[m] = vertex[:, m] + disp
         vertex[:, i] = decay_point[m]
     return vertex, proper_lengths
+
+
+def flight_per_particle(
+    rng: np.random.Generator, p4: NDArray[np.float64], ctau_mm: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Lab displacement (K, 4) in mm, ns to the decay point of K particles with cτ `ctau_mm` each.
+
+    Exponential decay law as in `flight`: ℓ = cτ·x, x ~ Exp(1), displacement ℓ·p/m along p̂
+    (βγℓ) and time γℓ/c. cτ = 0 (prompt decay) gives no displacement; cτ must be finite.
+    """
+    proper = ctau_mm * rng.standard_exponential(p4.shape[0])
+    scale = proper / mass(p4)
+    disp = np.empty((p4.shape[0], 4))
+    disp[:, :3] = p4[:, :3] * scale[:, None]
+    disp[:, 3] = p4[:, 3] * scale / C_MM_PER_NS
+    return disp

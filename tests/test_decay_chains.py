@@ -1,0 +1,160 @@
+"""Full decay chains from compiled DEC tables (generator/dec_tables.py, decay_chains.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from alpsim.generator.dec_tables import b_meson_tables, compile_tables
+from alpsim.generator.decay_chains import attach_chains, decay_chains, mean_multiplicity
+from alpsim.generator.kinematics import boost, velocity
+from alpsim.pdg import mass as pdg_mass
+from alpsim.record import DECAYED, FINAL, Block
+
+SMALL_DEC = """
+Decay B+
+1.0 anti-D*0 pi+ SVS;
+Enddecay
+Decay anti-D*0
+1.0 anti-D0 pi0 VSS;
+Enddecay
+Decay anti-D0
+0.6 K+ pi- pi0 PHSP;
+0.4 K0 pi+ pi- PHSP;
+Enddecay
+Decay K0
+0.5 K_S0 PHSP;
+0.5 K_L0 PHSP;
+Enddecay
+Decay K_S0
+1.0 pi+ pi- PHSP;
+Enddecay
+Decay pi0
+1.0 gamma gamma PHSP;
+Enddecay
+End
+"""
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    path = tmp_path_factory.mktemp("dec") / "small.dec"
+    path.write_text(SMALL_DEC)
+    return compile_tables(path, ("B+",))
+
+
+def _roots(tables, pdg, n, p=0.3):
+    m = pdg_mass(abs(pdg))
+    p4 = np.zeros((n, 4))
+    p4[:, 2] = p
+    p4[:, 3] = np.hypot(p, m)
+    return np.full(n, tables.species(pdg)), p4, np.zeros((n, 4))
+
+
+def _check_chain(c):
+    """Links, status and four-momentum conservation at every decay."""
+    n = c.start.size - 1
+    assert c.start[-1] == c.event.size
+    assert np.all(np.diff(c.event) >= 0)
+    local = np.arange(c.event.size) - c.start[c.event]
+    assert np.all((c.mother == -1) == (local == 0))
+    assert np.all(c.mother < local)
+    mother_flat = np.where(c.mother >= 0, c.start[c.event] + c.mother, 0)
+    has_kids = np.zeros(c.event.size, dtype=bool)
+    has_kids[mother_flat[c.mother >= 0]] = True
+    assert np.array_equal(has_kids, c.status == DECAYED)
+    assert np.all(c.status[c.status != DECAYED] == FINAL)
+    summed = np.zeros((c.event.size, 4))
+    np.add.at(summed, mother_flat[c.mother >= 0], c.p4[c.mother >= 0])
+    dec = c.status == DECAYED
+    # one-body modes (K0 → K_S0) keep the three-momentum only (the masses differ)
+    assert np.allclose(summed[dec, :3], c.p4[dec, :3], atol=1e-9)
+    assert np.allclose(summed[dec, 3], c.p4[dec, 3], atol=2e-4)
+    # daughters are produced where their mother decays; the decay is after its production
+    assert np.all(c.vertex[c.mother >= 0, 3] >= c.vertex[mother_flat[c.mother >= 0], 3] - 1e-12)
+    assert n == c.topology.size
+
+
+def test_small_table_is_normalised_and_complete(small):
+    assert small.decays[small.species(521)]
+    assert not small.decays[small.species(211)]
+    for s in np.flatnonzero(small.decays):
+        a, b = small.mode_start[s], small.mode_stop[s]
+        assert small.bf[a:b].sum() == pytest.approx(1.0)
+
+
+def test_chains_are_consistent(small):
+    rng = np.random.default_rng(1)
+    c = decay_chains(rng, small, *_roots(small, 521, 20_000))
+    _check_chain(c)
+    # stable for the detector: nothing but e, mu, gamma, pi, K, K_L, p, n, nu is final state
+    assert set(np.abs(c.pdg[c.status == FINAL])) <= {22, 211, 321, 130}
+    # BFs: anti-D0 → K+ pi- pi0 in 60 %, K0 → K_S0 in half of the rest
+    n = 20_000
+    n_kplus = np.sum(c.pdg == 321)
+    assert n_kplus / n == pytest.approx(0.6, abs=0.02)
+    assert np.sum(c.pdg == 310) / n == pytest.approx(0.2, abs=0.015)
+    # K_S0 flies: its decay length follows its PDG c·tau (mean βγcτ)
+    ks = np.flatnonzero(c.pdg == 310)
+    kids = np.flatnonzero(np.isin(c.start[c.event] + c.mother, ks) & (c.mother >= 0))
+    assert kids.size == 2 * ks.size
+    assert np.mean(np.linalg.norm(c.vertex[kids, :3] - c.vertex[np.repeat(ks, 2), :3], axis=1)) > 1
+
+
+def test_vss_helicity_angle_is_cos2(small):
+    """B+ → anti-D*0 π+ (SVS) then anti-D*0 → anti-D0 π0 (VSS): dN/dcosθ_hel ∝ cos²θ, so
+    <cos²θ> = 3/5 (isotropic: 1/3)."""
+    rng = np.random.default_rng(2)
+    n = 20_000
+    c = decay_chains(rng, small, *_roots(small, 521, n))
+    dstar = np.flatnonzero(c.pdg == -423)
+    d0 = np.flatnonzero((c.pdg == -421) & (c.mother >= 0))
+    assert dstar.size == n and d0.size == n
+    b = c.start[c.event[dstar]]
+    # helicity angle: D0 direction in the D* frame against the D* direction in the B frame
+    d0_in_dstar = boost(c.p4[d0], -velocity(c.p4[dstar]))[:, :3]
+    b_in_dstar = boost(c.p4[b], -velocity(c.p4[dstar]))[:, :3]
+    cos = -np.sum(d0_in_dstar * b_in_dstar, axis=1)
+    cos /= np.linalg.norm(d0_in_dstar, axis=1) * np.linalg.norm(b_in_dstar, axis=1)
+    assert np.mean(cos**2) == pytest.approx(0.6, abs=0.01)
+
+
+def test_attach_chains_makes_valid_blocks(small):
+    rng = np.random.default_rng(3)
+    n = 500
+    sp, p4, vx = _roots(small, 521, n)
+    block = Block(
+        mode="test",
+        pdg=np.array([521], dtype=np.int32),
+        status=np.array([FINAL], dtype=np.int8),
+        mother=np.array([-1], dtype=np.int32),
+        p4=p4[:, None, :].copy(),
+        vertex=vx[:, None, :].copy(),
+    )
+    c = decay_chains(rng, small, sp, p4, vx)
+    blocks = attach_chains(block, 0, c, "; B -> ")
+    assert sum(b.n_events for b in blocks) == n
+    assert len(blocks) == c.topology.max() + 1
+    for b in blocks:
+        assert b.status[0] == DECAYED
+        assert b.mode.startswith("test; B -> anti-D*0 pi+")
+
+
+def test_shipped_belle2_table_b_decays():
+    """The shipped DECAY_BELLE2.DEC: chains are consistent and the multiplicities sane (the
+    published-number comparison is in benchmarks/bench_generic_b.py)."""
+    tables = b_meson_tables()
+    assert 0.4 < tables.kept_fraction[tables.species(511)] < 1.0
+    rng = np.random.default_rng(4)
+    c = decay_chains(rng, tables, *_roots(tables, -521, 5000))
+    _check_chain(c)
+    n_ch = mean_multiplicity(c, {11, 13, 211, 321, 2212})
+    assert 3.5 < n_ch < 6.5
+    assert mean_multiplicity(c, {22}) > 2.0
+
+
+def test_compile_tables_rejects_unknown_root(tmp_path):
+    path = tmp_path / "x.dec"
+    path.write_text(SMALL_DEC)
+    with pytest.raises(ValueError, match="no usable decay mode"):
+        compile_tables(path, ("B0",))
