@@ -4,7 +4,6 @@ Cross section of M. J. Dolan, T. Ferber, C. Hearty, F. Kahlhoefer, K. Schmidt-Ho
 JHEP 12 (2017) 094, arXiv:1709.00009, sec. 3.
 """
 
-
 import numpy as np
 import pytest
 

@@ -1,6 +1,5 @@
 """τ → ℓ a in e+e- → τ+τ-: pair production (angles, helicities, σ), signal kinematics, PRF x_ℓ."""
 
-
 import numpy as np
 import pytest
 

@@ -35,8 +35,18 @@ def _module_names() -> list[str]:
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(out), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(REPO),
+        ],
         check=True,
     )
     (whl,) = out.glob("alpsim-*.whl")
@@ -68,8 +78,9 @@ def _check_api(python: Path, cwd: Path, env: dict, expect_under: Path | None) ->
         "assert r.events.num_rows == 50\n"
         "print('ok', alpsim.__version__)\n"
     )
-    res = subprocess.run([str(python), "-c", code], cwd=cwd, env=env, capture_output=True,
-                         text=True)
+    res = subprocess.run(
+        [str(python), "-c", code], cwd=cwd, env=env, capture_output=True, text=True
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     assert res.stdout.startswith("ok ")
 
@@ -91,14 +102,31 @@ def test_wheel_installs_runs_and_reinstalls_in_fresh_environment(wheel, tmp_path
     work.mkdir()
 
     subprocess.run([*pip, str(wheel)], check=True, env=env, cwd=work)
-    site = Path(subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, env=env, capture_output=True, text=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            env=env,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     # the first README command, from outside the checkout: a card run by the console script
     run = subprocess.run(
-        [str(env_dir / "bin" / "alpsim"), "run", str(REPO / "cards" / "belle2_b2ka_gg.toml"),
-         "-n", "200", "--force", "--quiet"],
-        env=env, cwd=work, capture_output=True, text=True)
+        [
+            str(env_dir / "bin" / "alpsim"),
+            "run",
+            str(REPO / "cards" / "belle2_b2ka_gg.toml"),
+            "-n",
+            "200",
+            "--force",
+            "--quiet",
+        ],
+        env=env,
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     assert (work / "belle2_b2ka_gg.parquet").is_file()
     _check_api(python, work, env, site / "alpsim")
@@ -112,9 +140,15 @@ def test_wheel_installs_runs_and_reinstalls_in_fresh_environment(wheel, tmp_path
 
     # and back to the wheel, then a plain reinstall over it
     subprocess.run([*pip, "--no-deps", str(wheel)], check=True, env=env, cwd=work)
-    subprocess.run([*pip, "--no-deps", "--force-reinstall", str(wheel)], check=True, env=env,
-                   cwd=work)
+    subprocess.run(
+        [*pip, "--no-deps", "--force-reinstall", str(wheel)], check=True, env=env, cwd=work
+    )
     _check_api(python, work, env, site / "alpsim")
-    res = subprocess.run([str(env_dir / "bin" / "alpsim"), "validate", "--list"], env=env,
-                         cwd=work, capture_output=True, text=True)
+    res = subprocess.run(
+        [str(env_dir / "bin" / "alpsim"), "validate", "--list"],
+        env=env,
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode == 0 and "quick" in res.stdout, res.stderr[-2000:]
