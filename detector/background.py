@@ -32,10 +32,12 @@ from numpy.typing import NDArray
 
 from ..pdg import mass as pdg_mass
 from .config import BackgroundCondition, CalorimeterSettings, TrackingSettings
+from .helix import (
+    K_FIELD as _GEV_PER_T_MM,
+)  # pT (GeV) per T per mm of helix radius, c·e from hepunits
 
 Array = NDArray[np.float64]
 PION = 211
-_GEV_PER_T_MM = 2.99792458e-4  # momentum (GeV) per T per mm of helix radius (0.3 B R)
 
 
 @dataclass

@@ -23,9 +23,10 @@ from numpy.typing import NDArray
 
 from ..pdg import mass as pdg_mass
 from .config import MuonSettings
+from .helix import (
+    K_FIELD as _GEV_PER_T_MM,
+)  # pT (GeV) per T per mm of helix radius, c·e from hepunits
 
-#: Momentum (GeV) = 0.3 × B (T) × radius (m): 2.998e-4 GeV per T per mm.
-_GEV_PER_T_MM = 2.99792458e-4
 _MUON_MASS = pdg_mass(13)
 
 Array = NDArray[np.float64]

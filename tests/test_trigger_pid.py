@@ -22,6 +22,7 @@ from alpsim.detector.config import (
     load_detector,
     shipped_card,
 )
+from alpsim.detector.helix import K_FIELD
 from alpsim.detector.muonid import hit_layers, muon_layers, muon_response
 from alpsim.detector.pid import assign_species
 from alpsim.detector.trigger import TriggerInputs, trigger_bits
@@ -183,7 +184,7 @@ def test_muon_reach_threshold(belle2):
     m = mass(13)
     t_need = mu.energy_loss + (mu.min_layers - 1) * mu.absorber * mu.absorber_dedx
     p_range = math.sqrt((t_need + m) ** 2 - m**2)
-    p_curl = 0.5 * 2.99792458e-4 * belle2.tracking.field * mu.coil_radius
+    p_curl = 0.5 * K_FIELD * belle2.tracking.field * mu.coil_radius
     p_min = max(p_range, p_curl)
     p = np.array([0.97, 1.03]) * p_min
     layers = muon_layers(p, p, np.full(2, np.pi / 2), m, belle2.tracking.field, mu)
