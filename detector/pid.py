@@ -6,8 +6,8 @@ tables in momentum × polar angle, per charge where the regions say so); tracks 
 region, or of other species, are assigned the pion hypothesis (the default charged hypothesis
 of basf2). With a muon system in the card, a track can only be called a muon if it has hits
 in at least `muon.min_layers` layers (detector/muonid.py); otherwise it is called a pion.
-Belle II anchors (seed talk of the project; Belle II physics book arXiv:1808.10567 gives the
-same order): μ 90 % at 7 % π→μ, e 86 % at 0.4 % π→e, K 90 % at 6 % π→K.
+The numbers and their sources are in the cards' [pid] comments (Belle II: μ 90 % at 4.1 % π→μ,
+Z. Wang et al., arXiv:2503.11351; e 86 % at 0.4 % π→e and K 90 % at 6 % π→K [unverified]).
 """
 
 from __future__ import annotations
