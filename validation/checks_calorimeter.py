@@ -154,12 +154,14 @@ def photon_resolution_by_region(ctx: Context) -> list[Result]:
 
 @check("calorimeter", quick=False)
 def babar_mgg_resolution(ctx: Context) -> list[Result]:
-    """σ(m_γγ) of B+ → K+a, a → γγ at BaBar: 8–14 MeV over the search range, attributed to BaBar
-    PRL 128 (2022) 131802, arXiv:2111.01800, in a collaboration talk; the figure was not read in
-    the paper (the stored copies of arXiv:2111.01800 searched again for issue 18 give only the
-    title, author list and abstract; the supplemental material was not found), so it is
-    [unverified] and the rows stay INFO beside the 8–14 MeV band (which mass gives which value
-    is not known either): a PASS/FAIL row needs the paper's own number.
+    """σ(m_γγ) of B+ → K+a, a → γγ at BaBar: 8–14 MeV over the search range, a figure that issue
+    18 attributes to BaBar PRL 128 (2022) 131802, arXiv:2111.01800, but whose source was not
+    read: the stored copies of the paper (ar5iv and arxiv.org abstract pages of 2111.01800, the
+    PRL record, HEPData; searched on 2026-12-05 with "mass resolution", "ranges from", "MeV",
+    "signal efficiency", "kinematic fit") hold only the title page, the abstract and the start
+    of the introduction; the supplemental material was not found. So the band is [unverified]
+    and the rows stay INFO (which mass gives which value is not known either): a PASS/FAIL row
+    needs the paper's own number.
     alpsim: `a_M_kinfit`, the di-photon mass after the kinematic fit of the B candidate to the
     beam energy and the B mass with the photons' and the kaon's covariances (detector/kinfit.py),
     for reconstructed, unmerged prompt ALPs (cτ = 1 µm); σ = FWHM/2.355. Band margin 25 %
@@ -186,7 +188,7 @@ def babar_mgg_resolution(ctx: Context) -> list[Result]:
                 14.0,
                 RES_TOL,
                 unit="MeV",
-                source="BaBar PRL 128 (2022) 131802 as quoted in a talk [unverified]",
+                source="BaBar PRL 128 (2022) 131802 per issue 18, not read [unverified]",
                 judged=False,
             )
         )
@@ -230,7 +232,7 @@ def photon_efficiency_consistency(ctx: Context) -> list[Result]:
     """Photon reconstruction efficiency of single photons from the IP in the barrel, at
     100 MeV and 2 GeV, for Belle II (ECL: TDR arXiv:1011.0352), BaBar and BESIII (CsI(Tl)
     calorimeters of similar thresholds). Belle II above 1.5 GeV against its published 90 %
-    (Belle II figure quoted in a collaboration talk, source to be found [unverified];
+    (a Belle II figure of issue 18 whose source was not read [unverified];
     the card's plateau: a self-consistency row, tolerance 5 %).
     The 100 MeV values are INFO: issue 18 found 57 % (Belle II) against 83 % (BaBar) and
     96.5 % (BESIII) because only the Belle II card had an exponential turn-on; the turn-on now
@@ -253,7 +255,7 @@ def photon_efficiency_consistency(ctx: Context) -> list[Result]:
                         float(ok.mean()),
                         0.90,
                         EFF_TOL,
-                        source="card plateau (90 %: Belle II talk figure [unverified])",
+                        source="card plateau (90 %: issue-18 figure, source not read [unverified])",
                     )
                 )
             else:

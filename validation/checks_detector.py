@@ -35,7 +35,7 @@ def pi0_ks_peaks(ctx: Context) -> list[Result]:
     those of the detector cards (each with its source: Belle NIM A 479 (2002) 117, Belle II TDR
     arXiv:1011.0352, basf2).
     Vertex resolutions (two-track vertex objects against the true decay point) are INFO beside
-    "vertexing ≈ 15 µm", a Belle II figure quoted in a collaboration talk (source to be found)
+    "vertexing ≈ 15 µm", a Belle II figure whose source was not read (source to be found)
     [unverified], which does not say whether it means impact parameters or vertices, nor for
     which tracks.
     """
@@ -80,7 +80,7 @@ def pi0_ks_peaks(ctx: Context) -> list[Result]:
              note="Belle II ~2–4 MeV [unverified]"),
         info("K0_S vertex: σ(x) (68 % half-width)", robust_sigma(ks_x) * 1e3, unit="µm"),
         info("prompt a → μμ (m_a = 1 GeV) vertex: σ(x)", robust_sigma(mu_x) * 1e3, unit="µm",
-             reference=15.0, note="'vertexing ≈ 15 µm' (Belle II talk figure [unverified]); the "
+             reference=15.0, note="'vertexing ≈ 15 µm' (source not read [unverified]); the "
              "transverse error grows "
              "as 1/sin(Δφ/2) for the small opening angles of light ALPs"),
         info("prompt a → μμ (m_a = 1 GeV) vertex: σ(z)", robust_sigma(mu_z) * 1e3, unit="µm",
