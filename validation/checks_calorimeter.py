@@ -214,6 +214,106 @@ def belle2_photon_angles(ctx: Context) -> list[Result]:
     return out
 
 
+#: Belle π0 → γγ mass resolution in data, H. Hayashii's `pi0resol` (basf2
+#: b2bii/modules/B2BIIMdstInput/src/B2BIIFixMdstModule_ecl.cc, the `data_*` tables) [code]:
+#: σ (MeV) = c0 + c1 p + c2 p² + c3 p³ of the π0 lab momentum p (GeV), for the lower and the
+#: higher side of the peak, per lab polar-angle range (deg) and momentum range (p ≤ 0.8 GeV,
+#: p > 0.8 GeV; p capped at 5.2 GeV, 3.0 GeV in the backward range).
+BELLE_PI0_RESOLUTION = {
+    (20.0, 45.0): (
+        ((9.8233, -13.3489, 18.3271, -7.6668), (6.1436, -7.9668, 12.4766, -5.3201)),
+        ((7.1936, -0.6378, 0.5912, -0.075), (4.4923, 0.5532, 0.2658, -0.0343)),
+        5.2,
+    ),
+    (45.0, 100.0): (
+        ((7.7573, -4.8855, 6.5561, -2.4788), (6.9075, -10.5036, 18.5196, -9.224)),
+        ((5.2347, 2.1827, -0.6563, 0.1545), (3.2114, 3.3806, -0.8635, 0.1371)),
+        5.2,
+    ),
+    (100.0, 150.0): (
+        ((11.5829, -21.6715, 30.2368, -13.0389), (8.0227, -14.7387, 23.1042, -10.4233)),
+        ((7.5872, -1.8994, 1.6526, -0.2755), (6.3542, -2.5164, 2.5763, -0.4803)),
+        3.0,
+    ),
+}
+
+
+def belle_pi0_sigma(theta_range: tuple[float, float], p: float) -> float:
+    """Gaussian-equivalent width (MeV) of Belle's π0 peak in data: the mean of the lower- and
+    higher-side σ of `pi0resol` (for a bifurcated Gaussian, FWHM/2.355 = (σ_L + σ_H)/2)."""
+    low, high, p_max = BELLE_PI0_RESOLUTION[theta_range]
+    lo_side, hi_side = low if p <= 0.8 else high
+    x = min(p, p_max)
+    sig = [c[0] + c[1] * x + c[2] * x**2 + c[3] * x**3 for c in (lo_side, hi_side)]
+    return 0.5 * (sig[0] + sig[1])
+
+
+def pi0_gun(rng: np.random.Generator, n: int, p: float, theta: float) -> tuple:
+    """The two photons (n, 4) each of π0s of lab momentum p along polar angle θ (φ = 0),
+    decaying isotropically in their rest frame."""
+    m = mass(111)
+    cos_t = rng.uniform(-1.0, 1.0, n)
+    phi = rng.uniform(0.0, 2 * np.pi, n)
+    sin_t = np.sqrt(1.0 - cos_t**2)
+    k = 0.5 * m
+    rest = np.stack([k * sin_t * np.cos(phi), k * sin_t * np.sin(phi), k * cos_t], axis=1)
+    e = np.hypot(p, m)
+    beta = p / e
+    gamma = e / m
+    axis = np.array([np.sin(theta), 0.0, np.cos(theta)])
+    out = []
+    for sign in (1.0, -1.0):
+        q = sign * rest
+        q_par = q @ axis
+        e_lab = gamma * (k + beta * q_par)
+        p_par = gamma * (q_par + beta * k)
+        vec = q + np.outer(p_par - q_par, axis)
+        out.append(np.column_stack([vec, e_lab]))
+    return out[0], out[1]
+
+
+@check("calorimeter", quick=False)
+def belle_pi0_mass_resolution(ctx: Context) -> list[Result]:
+    """π0 → γγ mass resolution of the Belle card against Belle data: H. Hayashii's π0 mass
+    resolution function, fitted to Belle data per lab polar-angle range and π0 momentum
+    (basf2 b2bii/modules/B2BIIMdstInput/src/B2BIIFixMdstModule_ecl.cc, `pi0resol`, data tables)
+    [code]. alpsim: π0 guns of fixed lab momentum at the centre of each polar range, both photons
+    reconstructed (cards/belle.toml: Belle NIM A 479 (2002) 117 energy and position resolution),
+    σ = FWHM/2.355 of m_γγ; the reference is the mean of the lower- and higher-side σ. Tolerance
+    25 % (RES_TOL). INFO: the Belle II card (basf2 per-region ECL resolution) at the same
+    points, beside the same Belle data.
+    Status when written (2026-12-05): FAIL below 3 GeV. alpsim's peaks are 45-75 % of Belle's
+    data widths (3.1 against 5.9 MeV at 0.5 GeV, 45-100°), as its single-photon inputs imply
+    (σ_E/E ≈ 1.8 % and σ_pos ≈ 10 mm at 0.25 GeV give ≈ 3.2 MeV analytically), and Belle's own
+    full-simulation tables in the same file give ≈ 5.1 MeV there: the beam-test resolutions of the
+    card (and basf2's per-photon covariance for Belle II, 3.4 MeV) miss in-situ effects that widen
+    real π0 peaks by ≈ 5 MeV in quadrature at low momentum. Not tuned away: no source says which
+    term (energy, position, tails) carries the difference."""
+    out = []
+    n = ctx.events(20000, 100000)
+    rng = np.random.default_rng(17)
+    src = "Belle data: basf2 b2bii/.../B2BIIFixMdstModule_ecl.cc pi0resol"
+    for card in ("belle", "belle2"):
+        cal = load_detector(shipped_card(card)).calorimeter
+        for th_range in BELLE_PI0_RESOLUTION:
+            theta = np.radians(0.5 * (th_range[0] + th_range[1]))
+            for p in (0.5, 1.0, 2.0, 3.0):
+                g1, g2 = pi0_gun(rng, n, p, theta)
+                e1, ok1 = reconstruct_photons(rng, g1, np.zeros((n, 4)), cal)
+                e2, ok2 = reconstruct_photons(rng, g2, np.zeros((n, 4)), cal)
+                ok = ok1 & ok2
+                s = e1[ok] + e2[ok]
+                m = np.sqrt(np.maximum(s[:, 3] ** 2 - np.sum(s[:, :3] ** 2, axis=1), 0.0))
+                got = fwhm_sigma(m) * 1e3
+                ref = belle_pi0_sigma(th_range, p)
+                label = f"{card}: σ(m_γγ) π0, p = {p:g} GeV, θ {th_range[0]:g}-{th_range[1]:g}°"
+                if card == "belle":
+                    out.append(compare_rel(label, got, ref, RES_TOL, unit="MeV", source=src))
+                else:
+                    out.append(info(label, got, reference=ref, unit="MeV", source=src))
+    return out
+
+
 @check("calorimeter", quick=False)
 def babar_mgg_resolution(ctx: Context) -> list[Result]:
     """σ(m_γγ) of B+ → K+a, a → γγ at BaBar: 8–14 MeV over the search range, a figure that issue
