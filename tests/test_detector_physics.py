@@ -115,9 +115,9 @@ def test_pid_rates_reproduce_card_matrix(belle2):
         expect = region.matrix[pbin, PID_SPECIES.index(true)]
         rates = np.array([(got == s).mean() for s in PID_SPECIES])
         np.testing.assert_allclose(rates, expect, atol=4 * np.sqrt(0.25 / n) + 1e-12)
-    # Belle II anchors
+    # Belle II anchors (mu: arXiv:2503.11351, 90 % at 4.1 % pi->mu; e, K: issue-18 anchors)
     pi = region.matrix[1, 2]
-    assert (region.matrix[1, 1, 1], pi[1]) == (0.90, 0.07)
+    assert (region.matrix[1, 1, 1], pi[1]) == (0.90, 0.041)
     assert (region.matrix[1, 0, 0], pi[0]) == (0.86, 0.004)
     assert (region.matrix[1, 3, 3], pi[3]) == (0.90, 0.06)
 
