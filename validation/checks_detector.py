@@ -70,7 +70,8 @@ def pi0_ks_peaks(ctx: Context) -> list[Result]:
         compare_rel("π0 peak (median m_γγ)", float(np.median(m_pi0)), mass(111), PEAK_TOL,
                     unit="GeV", source="PDG"),
         info("σ(m_γγ) π0 (68 % half-width)", robust_sigma(m_pi0) * 1e3, unit="MeV",
-             note="Belle II ~5–7 MeV [unverified]"),
+             note="Belle II ~5–7 MeV [unverified]; Belle data 8–10 MeV at 2–3 GeV "
+             "(check belle_pi0_mass_resolution)"),
         compare_rel("η peak (median m_γγ)", float(np.median(m_eta)), mass(221), PEAK_TOL,
                     unit="GeV", source="PDG"),
         info("σ(m_γγ) η (68 % half-width)", robust_sigma(m_eta) * 1e3, unit="MeV"),
