@@ -69,7 +69,9 @@ def displaced_b2ka_lifetime_curve(ctx: Context) -> list[Result]:
     curve: the vertex radius runs over the whole drift chamber (the paper's fiducial range was
     not read) and the displaced-track efficiency is calibrated on Belle II tracking
     performance (displaced_track_finding_efficiency). The long-lifetime rows FAIL (about
-    0.82 / 0.53 / 0.18): alpsim keeps too many far decays; the cause is not known.
+    0.82 / 0.53 / 0.18): alpsim keeps too many far decays. displaced_curve_fiducial_diagnostic
+    shows the published points follow from the decay kinematics if only vertices inside
+    r ~ 125 mm (the SVD) are found; which requirement of the paper does that was not read.
     """
     from alpsim.card import load_card
     from alpsim.scan import scan
