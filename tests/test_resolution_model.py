@@ -65,3 +65,19 @@ def test_card_scattering_terms_follow_their_material(name):
     assert det.tracking.d0_resolution[1] == pytest.approx(fit.d0_b, rel=0.25)
     assert det.tracking.phi0_resolution[1] == pytest.approx(fit.phi0_b, rel=0.25)
     assert np.isfinite(fit.d0_a) and fit.d0_a > 0
+
+
+def test_fiducial_curve_of_the_lifetime_diagnostic():
+    """validation/checks_tracking.fiducial_curve: for one transverse boost the relative
+    efficiency is (e^{−r_min/λ} − e^{−R/λ}) over its maximum on the grid, λ = cτ·βγ_T."""
+    from validation.checks_tracking import fiducial_curve
+
+    grid = np.array([1.0, 10.0, 100.0, 1000.0])
+    bg = np.array([2.0])
+    rel = fiducial_curve(bg, grid, 0.5, 125.0)
+    lam = grid * 2.0
+    f = np.exp(-0.5 / lam) - np.exp(-125.0 / lam)
+    np.testing.assert_allclose(rel, f / f.max(), rtol=1e-12)
+    assert rel.max() == 1.0
+    # a larger fiducial radius keeps more of the long-lived decays
+    assert fiducial_curve(bg, grid, 0.5, 1000.0)[-1] > rel[-1]
