@@ -400,9 +400,10 @@ def displaced_vertex_efficiency_vs_radius(ctx: Context) -> list[Result]:
     return out
 
 
-#: BESIII MDC: σ_p/p = 0.5 % at 1 GeV/c (IHEP BESIII conference page 2008; C.D. Fu and X.H. Mo,
-#: "Significance of energy scale for physics at BESIII", Table 2; as cards/bes3.toml cites them,
-#: [page]). Quoted to one digit: tolerance ±10 % (0.45-0.55 %).
+#: BESIII MDC: σ_p/p = 0.5 % at 1 GeV/c, the BESIII design parameter of NIM A 614 (2010) 345 as
+#: quoted in C.D. Fu and X.H. Mo, "Significance of energy scale for physics at BESIII",
+#: ChinaXiv:201703.00609, Table 2, and on the IHEP BESIII 2008 conference page (read there, as
+#: cards/bes3.toml cites them). Quoted to one digit: tolerance ±10 % (0.45-0.55 %).
 BES3_P_RESOLUTION = 0.005
 BES3_P_TOL = 0.10
 
@@ -411,9 +412,10 @@ BES3_P_TOL = 0.10
 def bes3_momentum_resolution(ctx: Context) -> list[Result]:
     """BESIII momentum resolution of 1 GeV/c muons from the IP at θ = 90° (the full MDC lever
     arm) through the whole track response (detector/tracking.py: layers, smeared helix, the
-    momentum at the IP perigee) against the published 0.5 % at 1 GeV/c (IHEP 2008; Fu & Mo,
-    Table 2, cited in cards/bes3.toml). The card splits it into a curvature and a
-    multiple-scattering term [unverified]; this row judges their sum through the chain.
+    momentum at the IP perigee) against the published 0.5 % at 1 GeV/c (BESIII, NIM A 614
+    (2010) 345, as quoted in Fu & Mo, ChinaXiv:201703.00609, Table 2, and by IHEP in 2008;
+    cited in cards/bes3.toml). The card splits it into a curvature and a multiple-scattering
+    term [unverified]; this row judges their sum through the chain.
     """
     from alpsim.detector.tracking import track_response
     from alpsim.generator.kinematics import four_vector
@@ -429,5 +431,5 @@ def bes3_momentum_resolution(ctx: Context) -> list[Result]:
     return [
         compare_rel("BESIII σ_p/p of 1 GeV/c muons (θ = 90°)", robust_sigma(p - 1.0),
                     BES3_P_RESOLUTION, BES3_P_TOL,
-                    source="IHEP BESIII 2008 page; Fu & Mo Table 2 (cards/bes3.toml)"),
+                    source="NIM A 614 (2010) 345 via Fu & Mo Table 2 (cards/bes3.toml)"),
     ]  # fmt: skip
