@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hepunits import GeV, c_light, eplus, mm, tesla
 from scipy import stats
 
 from alpsim.card import load_card
@@ -26,6 +27,8 @@ from alpsim.record import DECAYED, FINAL, Block, EventRecord
 from alpsim.runner import simulate_chunk
 from alpsim.toml_fields import CardError
 
+#: pT = c·B·R: c in GeV/(T·mm), from hepunits (c_light, tesla, mm, eplus, GeV).
+C_LIGHT_GEV_PER_T_MM = float(c_light * tesla * mm * eplus / GeV)
 CARDS = Path(__file__).resolve().parents[1] / "cards"
 M_E = pdg_mass(11)
 
@@ -230,13 +233,14 @@ def test_brems_record_is_consistent():
 
 def test_helix_crossing_lies_on_the_circle():
     """A 0.3 GeV/c track from the IP in 1.5 T: the crossing point is on the layer and on the
-    track's circle (radius pT/(0.29979 B) through the origin); the direction is tangent."""
+    track's circle (radius pT/(c B), c in GeV/(T mm), through the origin); the direction is
+    tangent."""
     n = 1000
     b = gun(11, n, 0.3, np.pi / 2)
     cr = crossings(b.vertex[:, 0], b.p4[:, 0], -1.0, 1.5, (layer(300.0, 0.01),))
     x = cr.position[:, 0]
     np.testing.assert_allclose(np.hypot(x[:, 0], x[:, 1]), 300.0)
-    rho = np.hypot(b.p4[:, 0, 0], b.p4[:, 0, 1]) / (0.299792458e-3 * 1.5)
+    rho = np.hypot(b.p4[:, 0, 0], b.p4[:, 0, 1]) / (C_LIGHT_GEV_PER_T_MM * 1.5)
     # centre: perpendicular to the initial direction at distance rho
     u = b.p4[:, 0, :2] / np.linalg.norm(b.p4[:, 0, :2], axis=1)[:, None]
     for sign in (1.0, -1.0):
@@ -422,7 +426,7 @@ def test_scattering_angles_per_layer():
     p4[:, 3] = np.hypot(p, m_mu)
     layers = (layer(100.0, 0.01), layer(400.0, 0.02, z=(-1.0, 1.0)))
     theta0, x0 = scattering_angles(block.vertex[:, 0], p4, -1.0, 1.5, layers)
-    rho = p / (0.299792458e-3 * 1.5)
+    rho = p / (C_LIGHT_GEV_PER_T_MM * 1.5)
     t = 0.01 / np.sqrt(1 - (100.0 / (2 * rho)) ** 2)
     np.testing.assert_allclose(x0[:, 0], t)
     beta = p / np.hypot(p, m_mu)

@@ -141,45 +141,49 @@ def material_effect_on_b_to_k_a(ctx: Context) -> list[Result]:
 
 
 #: Highland's formula is accurate to 11 % for 1e-3 < x/X0 < 100 (PDG Review "Passage of
-#: particles through matter", eq. 34.15); the rest of the tolerance is the crude lever arm.
-HIGHLAND_TOL = 0.20
+#: particles through matter", eq. 34.15); the rest of the tolerance covers the fit model's
+#: approximations (thin layers, one polar angle θ = 90°, β = 1: detector/resolution_model.py).
+HIGHLAND_TOL = 0.25
+#: (card, term) whose multiple-scattering b the card took from fit_resolution itself ([calc]).
+FROM_FIT = {("babar", "d0"), ("babar", "phi0"), ("bes3", "d0"), ("bes3", "phi0"),
+            ("belle", "phi0")}  # fmt: skip
 
 
-@check("detector", quick=True)
+@check("detector", quick=False)  # full suite: the Belle row is a known FAIL
 def multiple_scattering_terms_vs_highland(ctx: Context) -> list[Result]:
-    """The typed multiple-scattering terms of the tracking cards against the Highland angle of
-    the material the card's [material] budget puts up to and including the first measurement
-    layer. θ0 = 13.6 MeV/(βcp)·√(x/X0)·(1 + 0.038 ln(x/X0)) at p = 1 GeV, β = 1 (Highland, NIM
-    129 (1975) 497; Lynch & Dahl, NIM B58 (1991) 6; PDG eq. 34.15) against the b terms of
-    φ0_resolution (an angle, rad GeV) and of d0_resolution (mm GeV), the latter compared with
-    r₁·θ0, the lever arm from the first layer r₁ back to the beam line. [consistency]: two card
-    inputs (the resolution b terms and the material budget) checked against each other with a
-    published formula, PASS/FAIL for Belle II (tolerance 20 %: Highland's 11 % and the lever
-    arm); the other detectors' tracking cards are INFO here (where the first measurement is a
-    drift chamber, as at BESIII, the gas and wires dominate and this estimate is too crude).
+    """The typed multiple-scattering terms b of d0_resolution (mm GeV) and phi0_resolution
+    (rad GeV) of every tracking card against the least-squares track fit through that card's
+    tracking layers with the Highland angles of its [material] layers as correlated noise
+    (detector/resolution_model.fit_resolution: Highland, NIM 129 (1975) 497; Lynch & Dahl,
+    NIM B58 (1991) 6; PDG eq. 34.15; Billoir, NIM 225 (1984) 352). [consistency]: two card
+    inputs (the resolution terms and the material budget) checked against each other with a
+    published method, PASS/FAIL at ±25 % (Highland's 11 % and the model's approximations).
+    The measurement terms a of the same fit are INFO (the cards' a terms include effects the
+    fit leaves out: alignment, the real hit resolutions per layer). The terms a card took from
+    this very fit (FROM_FIT) are labelled [self-consistency]: they show the card and the fit
+    agree, not that either is right.
     """
-    from alpsim.detector.material import highland_theta0
+    from alpsim.detector.resolution_model import fit_resolution
 
     out: list[Result] = []
     for name in DETECTORS:
         det = load_detector(shipped_card(name))
-        trk, layers = det.tracking, det.material.layers
-        r1 = trk.layer_radii[0]
-        x = sum(lay.x_over_x0 for lay in layers if lay.radius <= r1 + 1e-9)
-        if x <= 0.0:
-            continue
-        theta0 = float(highland_theta0(1.0, 1.0, x))
-        src = f"Highland θ0 of Σ x/X0 = {x:.4f} (cards/{name}.toml [material], r ≤ {r1:g} mm)"
-        rows = (
-            (f"[consistency] {name}: φ0 multiple-scattering term b", trk.phi0_resolution[1],
-             theta0, "rad GeV"),
-            (f"[consistency] {name}: d0 multiple-scattering term b vs r₁·θ0",
-             trk.d0_resolution[1] * 1e3, r1 * theta0 * 1e3, "µm GeV"),
-        )  # fmt: skip
-        for label, value, ref, unit in rows:
-            if name == "belle2":
-                out.append(compare_rel(label, value, ref, HIGHLAND_TOL, unit=unit, source=src))
-            else:
-                note = "that card's tracking section is not judged here"
-                out.append(info(label, value, reference=ref, unit=unit, source=src, note=note))
+        trk = det.tracking
+        fit = fit_resolution(trk, det.material.layers)
+        src = (
+            f"least-squares fit with Highland scattering, cards/{name}.toml [tracking], [material]"
+        )
+        tag = {k: "[self-consistency]" if (name, k) in FROM_FIT else "[consistency]"
+               for k in ("d0", "phi0")}  # fmt: skip
+        out.append(compare_rel(f"{tag['d0']} {name}: d0 multiple-scattering term b",
+                               trk.d0_resolution[1] * 1e3, fit.d0_b * 1e3, HIGHLAND_TOL,
+                               unit="µm GeV", source=src))  # fmt: skip
+        out.append(compare_rel(f"{tag['phi0']} {name}: φ0 multiple-scattering term b",
+                               trk.phi0_resolution[1] * 1e3, fit.phi0_b * 1e3, HIGHLAND_TOL,
+                               unit="mrad GeV", source=src))  # fmt: skip
+        out.append(info(f"{name}: d0 measurement term a (card, fit)", trk.d0_resolution[0] * 1e3,
+                        reference=fit.d0_a * 1e3, unit="µm", source=src))  # fmt: skip
+        out.append(info(f"{name}: φ0 measurement term a (card, fit)",
+                        trk.phi0_resolution[0] * 1e3, reference=fit.phi0_a * 1e3, unit="mrad",
+                        source=src))  # fmt: skip
     return out
