@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="alpsim",
         description="Fast generator and parametrized detector simulation for axion-like "
-        "particles at e+e- colliders (Belle II, BaBar, BESIII).",
+        "particles at e+e- colliders (Belle II, Belle, BaBar, BESIII).",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
