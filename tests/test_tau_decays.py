@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from alpsim.generator.beams import BeamDraw
 from alpsim.generator.builder import BlockBuilder
 from alpsim.generator.kinematics import boost, mass, momentum, two_body_momentum, velocity
 from alpsim.generator.tau_decays import (
@@ -18,17 +17,15 @@ from alpsim.generator.tau_decays import (
 from alpsim.pdg import charge as pdg_charge
 from alpsim.pdg import mass as pdg_mass
 
+from .conftest import head_on_beams
+
 M_TAU = pdg_mass(15)
 NEUTRINOS = {12, 14, 16}
 
 
 def tau_block(rng, n, mode, sign=+1, polarisation=None, axis=None, at_rest=False):
     """A block with one τ (sign +1: τ−) of random lab momentum decayed in `mode`."""
-    e = np.zeros((n, 4))
-    e[:, 2] = e[:, 3] = 7.0
-    p = np.zeros((n, 4))
-    p[:, 2], p[:, 3] = -4.0, 4.0
-    b = BlockBuilder(BeamDraw(e, p, np.zeros((n, 4))))
+    b = BlockBuilder(head_on_beams(n))
     p4 = np.zeros((n, 4))
     if not at_rest:
         p4[:, :3] = rng.normal(0.0, 3.0, (n, 3))
