@@ -87,3 +87,16 @@ def head_on_beams(n: int) -> BeamDraw:
     p = np.zeros((n, 4))
     p[:, 2], p[:, 3] = -4.0, 4.0
     return BeamDraw(e, p, np.zeros((n, 4)))
+
+
+def density_chi2(
+    sample: np.ndarray, edges: np.ndarray, grid: np.ndarray, dens: np.ndarray
+) -> tuple[float, int]:
+    """χ² of the histogram of `sample` in `edges` against the density `dens` tabulated on the
+    fine `grid` (trapezoid CDF, normalised to the sample size), over bins expecting > 5, and the
+    number of those bins."""
+    cdf = np.concatenate([[0], np.cumsum(0.5 * (dens[1:] + dens[:-1]) * np.diff(grid))])
+    expect = np.diff(np.interp(edges, grid, cdf)) / cdf[-1] * len(sample)
+    obs, _ = np.histogram(sample, edges)
+    ok = expect > 5
+    return float(np.sum((obs[ok] - expect[ok]) ** 2 / expect[ok])), int(ok.sum())

@@ -22,7 +22,7 @@ from alpsim.generator.three_body import phase_space_s12_density, s23_limits
 from alpsim.pdg import ALP_PDG_ID
 from alpsim.pdg import mass as pdg_mass
 
-from .conftest import head_on_beams
+from .conftest import density_chi2, head_on_beams
 
 NEUTRINOS = {12, 14, 16}
 M_PI, M_PI0 = pdg_mass(211), pdg_mass(111)
@@ -183,12 +183,8 @@ def test_pi_pi_gamma_spectrum_and_angle():
     fine = np.linspace(edges[0], edges[-1], 20001)
     beta = np.sqrt(np.maximum(1 - 4 * M_PI**2 / fine, 0))
     dens = (1 - fine / m_a**2) ** 3 * beta**3 * pion_form_factor(fine) / fine
-    cdf = np.concatenate([[0], np.cumsum(0.5 * (dens[1:] + dens[:-1]) * np.diff(fine))])
-    expect = np.diff(np.interp(edges, fine, cdf)) / cdf[-1] * n
-    obs, _ = np.histogram(s, edges)
-    ok = expect > 5
-    chi2 = np.sum((obs[ok] - expect[ok]) ** 2 / expect[ok])
-    assert chi2 < ok.sum() + 5 * np.sqrt(2 * ok.sum())
+    chi2, ndf = density_chi2(s, edges, fine, dens)
+    assert chi2 < ndf + 5 * np.sqrt(2 * ndf)
     # Helicity angle of π+ in the ππ frame about the γ* direction.
     pip = boost(p[:, 1], -velocity(pipi))
     cos = np.sum(pip[:, :3] * pipi[:, :3], axis=1) / (momentum(pip) * momentum(pipi))
