@@ -622,18 +622,73 @@ def _channel_sections(fields: list[FieldInfo], comments: dict[str, list[CardLine
     return out
 
 
+#: Source tags of the detector cards' comments, in the order the pages list them.
+SOURCE_TAGS = ("paper", "page", "code", "calc", "derived", "acc", "choice", "digi", "unverified")
+_TAG = re.compile(r"\[(" + "|".join(SOURCE_TAGS) + r")\]")
+
+
+def source_tags(text: str) -> list[str]:
+    """The source tags ([paper], [code], ..., [unverified]) written in a card comment."""
+    return sorted(set(_TAG.findall(text)), key=SOURCE_TAGS.index)
+
+
+def tagged_values(comments: list[CardLine]) -> list[tuple[CardLine, list[str], bool]]:
+    """Each value of a card with its source tags: those of its own comment, or else those of
+    the nearest comment above it in the same table (the note of a group of values or of the
+    table), flagged `inherited`."""
+    out = []
+    table, note_tags = None, []
+    for line in comments:
+        if line.table != table:
+            table, note_tags = line.table, []
+        if line.notes:
+            note_tags = source_tags(" ".join(line.notes)) or note_tags
+        own = source_tags(line.comment)
+        out.append((line, own or note_tags, not own and bool(note_tags)))
+    return out
+
+
+def _tag_cell(tags: list[str], inherited: bool) -> str:
+    if not tags:
+        return "—"
+    text = ", ".join(tags)
+    return f"{text} (note above)" if inherited else text
+
+
+def _tag_summary(values: list[tuple[CardLine, list[str], bool]]) -> list[str]:
+    """Per table: how many values carry each tag (own or from the note above), and none."""
+    rows = [
+        "| table | values | " + " | ".join(f"[{t}]" for t in SOURCE_TAGS) + " | no tag |",
+        "|---" * (len(SOURCE_TAGS) + 3) + "|",
+    ]
+    tables: dict[str, list[list[str]]] = {}
+    for line, tags, _ in values:
+        tables.setdefault(line.table, []).append(tags)
+    for table, tag_lists in [*tables.items(), ("all", [tags for _, tags, _ in values])]:
+        counts = [str(sum(t in tags for tags in tag_lists)) for t in SOURCE_TAGS]
+        none = sum(not tags for tags in tag_lists)
+        name = "**all**" if table == "all" else f"`[{table}]`"
+        rows.append(f"| {name} | {len(tag_lists)} | {' | '.join(counts)} | {none} |")
+    return [*rows, ""]
+
+
 def detector_page(card: Path, comments: list[CardLine]) -> str:
-    """One experiment's detector model: every number of its card with the card's comments."""
+    """One experiment's detector model: every number of its card with the card's comments
+    and the source tag of each value, and a count of the tags per table."""
     data, _ = load_toml(card)
     name = data["detector"]["name"]
     out = [
         f"# {name} (`cards/{card.name}`, generated)",
         "",
         f"Every value of the detector card `cards/{card.name}` with the comment written next to",
-        "it in the card (its source, and a tag: *[paper]* read in the source, *[code]* checked",
-        "in public code such as basf2, *[unverified]* still to be checked against the paper).",
-        "Generated from the card at every build: edit the card, not this page. Field meanings",
-        "are in [Card fields](card-fields.md#detector-cards).",
+        "it in the card: its source and a tag (*[paper]* read in the source, *[page]* read on a",
+        "public web page, *[code]* read in public code such as basf2, *[calc]*/*[derived]*",
+        "computed from tagged inputs, *[acc]* acceptance geometry, *[choice]* a modelling or",
+        "analysis choice, *[digi]* digitised from a figure, *[unverified]* still to be checked).",
+        "A value without a tag of its own takes the tag of the comment above it (marked *note",
+        "above*); a value may carry several tags, so a row of the table below can count one",
+        "value in more than one column. Generated from the card at every build: edit the card,",
+        "not this page. Field meanings are in [Card fields](card-fields.md#detector-cards).",
         "",
     ]
     head = []
@@ -643,18 +698,23 @@ def detector_page(card: Path, comments: list[CardLine]) -> str:
         head.append(line.lstrip("# ").rstrip())
     if head:
         out += [" ".join(head), ""]
+    values = tagged_values(comments)
+    out += ["## Sources at a glance", "", *_tag_summary(values)]
     table = None
-    for line in comments:
+    for line, tags, inherited in values:
         if line.table != table:
             table = line.table
             out += ["", f"## `[{table}]`", ""]
             if line.notes:
                 out += ["> " + " ".join(line.notes), ""]
-            out += ["| field | value | source and note |", "|---|---|---|"]
+            out += ["| field | value | tag | source and note |", "|---|---|---|---|"]
         elif line.notes:
             note = " ".join(line.notes)
-            out.append(f"| | | *{_cell(note)}* |")
-        out.append(f"| `{line.key}` | `{_cell(line.value)}` | {_cell(line.comment)} |")
+            out.append(f"| | | | *{_cell(note)}* |")
+        out.append(
+            f"| `{line.key}` | `{_cell(line.value)}` | {_tag_cell(tags, inherited)} | "
+            f"{_cell(line.comment)} |"
+        )
     return "\n".join(out) + "\n"
 
 

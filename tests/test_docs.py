@@ -118,6 +118,28 @@ def test_detector_pages_show_every_card_value(traced):
             assert f"| `{key}` |" in page, (path.name, table, key)
 
 
+def test_detector_pages_give_each_value_its_source_tag(traced, tmp_path):
+    """The tag column holds the tags of the value's own comment, or else of the comment above
+    it (marked), and the summary counts every value of the card."""
+    _, comments = traced
+    for path in gen.detector_cards():
+        page = gen.detector_page(path, comments[path.name])
+        n_values = len(comments[path.name])
+        assert re.search(rf"^\| \*\*all\*\* \| {n_values} \|", page, flags=re.M), path.name
+    card = tmp_path / "mini.toml"
+    card.write_text(
+        '[detector]\nname = "Mini"\n\n[beams]\n# basf2 presets [code]\n'
+        "e_minus_energy = 7.0   # GeV\ne_plus_energy = 4.0    # GeV [paper]\n"
+        "e_minus_energy_spread = 0.005  # [unverified]\n"
+    )
+    page = gen.detector_page(card, gen.card_lines(card))
+    assert "| `e_minus_energy` | `7.0` | code (note above) | GeV |" in page
+    assert "| `e_plus_energy` | `4.0` | paper | GeV [paper] |" in page
+    assert "| `e_minus_energy_spread` | `0.005` | unverified |" in page
+    assert '| `name` | `"Mini"` | — |' in page
+    assert "| **all** | 4 | 1 | 0 | 1 | 0 | 0 | 0 | 0 | 0 | 1 | 1 |" in page
+
+
 def test_python_blocks_of_the_pages_compile():
     for page in sorted((REPO / "docs").glob("*.md")):
         for block in re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.S):
