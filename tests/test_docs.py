@@ -155,6 +155,17 @@ def _build(config: Path, site: Path) -> subprocess.CompletedProcess:
     )
 
 
+def test_ci_builds_the_docs():
+    """CI (.ci/run) installs the test extra and runs this suite: mkdocs must be in that extra,
+    so that the build tests below run in CI instead of being skipped."""
+    from alpsim.toml_fields import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    test_extra = project["optional-dependencies"]["test"]
+    assert any(re.match(r"mkdocs\b", dep) for dep in test_extra)
+    assert 'pip install -e ".[test]" && python -m pytest' in (REPO / ".ci" / "run").read_text()
+
+
 def test_docs_build_strict(tmp_path):
     pytest.importorskip("mkdocs")
     proc = _build(REPO / "mkdocs.yml", tmp_path / "site")
