@@ -85,9 +85,10 @@ COUPLING_FIELDS = (
           default=None, unit="GeV", lo=1e-3, hi=1e19, default_note="Λ"),
     Field("m_chi", "number", "mass of the dark fermion χ of a → χχ̄ (c_chi)",
           default=0.0, unit="GeV", lo=0.0, hi=100.0),
-    *(Field(k, "number", f"{k} {_COUPLING}", default=None, lo=-MAX_COUPLING, hi=MAX_COUPLING,
-            default_note="0")
-      for k in ("C_WW", "C_BB", "C_GG")),
+    *(Field(k, "number", f"{k}: coupling to {name} {_COUPLING}", default=None,
+            lo=-MAX_COUPLING, hi=MAX_COUPLING, default_note="0")
+      for k, name in (("C_WW", "the SU(2) gauge bosons W"), ("C_BB", "the hypercharge boson B"),
+                      ("C_GG", "gluons"))),
     *(Field(f"c_{f}", "number", f"c_{f}: coupling to {name} {_COUPLING}", default=None,
             lo=-MAX_COUPLING, hi=MAX_COUPLING, default_note="0")
       for f, name in (("ee", "electrons"), ("mumu", "muons"), ("tautau", "τ leptons"),

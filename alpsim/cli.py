@@ -49,15 +49,19 @@ examples:
 
 
 def coupling_options() -> dict[str, str]:
-    """Options of `alpsim alp`: every key [alp.couplings] accepts, under the card's names
-    (alpsim.card.COUPLING_KEYS and COUPLING_SHORTCUTS), with m_chi; Lambda is separate."""
-    from .card import COUPLING_KEYS, COUPLING_SHORTCUTS
+    """Options of `alpsim alp`: every key [alp.couplings] accepts except Lambda (its own
+    option), under the card's names, with the help text of the declared card schema
+    (alpsim/card_schema.py), so the command line and the card cannot drift apart."""
+    from .card_schema import COUPLING_FIELDS
 
-    units = {"g_agg": "g_aγγ in 1/GeV (sets C_BB)", "g_aW": "g_aW in 1/GeV (sets C_WW)"}
-    units.update(c_ll="lepton-universal c_ee = c_mumu = c_tautau", c_qq="quark-universal c_qq")
-    units["m_chi"] = "dark-fermion mass in GeV"
-    keys = [*COUPLING_KEYS, *COUPLING_SHORTCUTS, "m_chi"]
-    return {k: units.get(k, f"[alp.couplings] {k} (BNT17, at scale Lambda)") for k in keys}
+    out = {}
+    for f in COUPLING_FIELDS:
+        if f.key == "Lambda":
+            continue
+        unit = f" [{f.unit}]" if f.unit else ""
+        choices = f" ({', '.join(f.choices)})" if f.choices else ""
+        out[f.key] = f"{f.description}{unit}{choices}".replace("%", "%%")
+    return out
 
 
 class _Parser(argparse.ArgumentParser):
@@ -197,9 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     alp.add_argument("--mass", type=float, required=True, help="ALP mass in GeV")
     alp.add_argument("--Lambda", type=float, default=1000.0, help="scale Λ in GeV (default 1000)")
+    from .card_schema import COUPLINGS
+
     for name, text in coupling_options().items():
         flags = [f"--{name.replace('_', '-')}"] + ([f"--{name}"] if "_" in name else [])
-        alp.add_argument(*flags, dest=name, type=float, metavar="X", help=text)
+        kind = str if COUPLINGS[name].kind == "string" else float
+        metavar = "NAME" if kind is str else "X"
+        alp.add_argument(*flags, dest=name, type=kind, metavar=metavar, help=text)
     return parser
 
 
