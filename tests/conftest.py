@@ -19,6 +19,14 @@ def default_card() -> Path:
     return CARDS / "belle2_b2ka_gg.toml"
 
 
+@pytest.fixture(scope="session")
+def belle2():
+    """The shipped Belle II detector card, validated (detector settings)."""
+    from alpsim.detector.config import load_detector
+
+    return load_detector(CARDS / "belle2.toml")
+
+
 @pytest.fixture
 def write_card(tmp_path: Path):
     """Write a run card into tmp_path; detector "belle2" resolves to the shipped card."""

@@ -24,11 +24,6 @@ from .conftest import run_card_text
 PION = mass(211)
 
 
-@pytest.fixture(scope="module")
-def belle2():
-    return load_detector(shipped_card("belle2"))
-
-
 def _pions(p3, vertex, n):
     return four_vector(np.tile(p3, (n, 1)).astype(float), PION), np.tile(
         [*vertex, 0.0], (n, 1)

@@ -6,17 +6,11 @@ import numpy as np
 import pytest
 
 from alpsim.detector.calorimeter import reconstruct_photons
-from alpsim.detector.config import load_detector, shipped_card
 from alpsim.detector.geometry import hit_cylinder
 from alpsim.detector.tracking import reconstruct_tracks
 from alpsim.detector.variables import beam_constrained_mass
 from alpsim.generator.kinematics import four_vector
 from alpsim.pdg import mass
-
-
-@pytest.fixture(scope="module")
-def belle2():
-    return load_detector(shipped_card("belle2"))
 
 
 def test_ray_hits_barrel_at_known_point():
