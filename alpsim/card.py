@@ -16,6 +16,9 @@ relative to the run card) instead of copying its numbers. Layout:
                optional `generate = [final states]` (default: every open one)
     [background]  optional beam-background overlay: condition (a [background.<condition>]
                of the detector card), scale, enabled (detector/config.select_background)
+
+The type, unit, range, default and meaning of each field of [run], [alp], [alp.couplings] and
+[output] are declared once in alpsim/card_schema.py and read here through `Field.read`.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ import hepunits as u
 import numpy as np
 from particle import Particle
 
+from .card_schema import ALP, COUPLINGS, OUTPUT, RUN
 from .detector.config import DetectorSettings, load_detector, select_background, shipped_card
-from .detector.writers.table import DEFAULT_DETAIL, DEFAULT_TRUTH, DETAIL_CHOICES, TRUTH_CHOICES
+from .detector.writers.table import DEFAULT_DETAIL, DEFAULT_TRUTH
 from .generator.alp import AlpModel, C_from_g_agamma, C_WW_from_g_aW, Couplings
 from .generator.alp_decays import (
     SUPPORTED,
@@ -40,14 +44,9 @@ from .generator.alp_decays import (
 from .generator.channels import CHANNELS
 from .generator.channels.base import AlpSettings, Channel
 from .generator.lifetime import LifetimeSampling
-from .generator.tau_decays import TAU_MODES
 from .pdg import HBARC_GEV_MM
 from .selection import Selection, parse_selection
 from .toml_fields import CardError, Table, load_toml
-
-MAX_CHUNK = 10_000_000
-MIN_ALP_MASS = 1e-4  # GeV
-MAX_COUPLING = 1e8  # |C| or |c|: larger values overflow nothing useful
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ def _collision_energy(t: Table) -> float | None:
     if t.has("sqrt_s") and t.has("resonance"):
         raise t.error("sqrt_s", "give either sqrt_s (GeV) or resonance (a particle name), not both")
     if t.has("resonance"):
-        name = t.string("resonance")
+        name = RUN["resonance"].read(t)
         try:
             return Particle.from_name(name).mass * u.MeV / u.GeV
         except Exception:
@@ -96,41 +95,14 @@ def _collision_energy(t: Table) -> float | None:
                 f"= {name!r} is not a particle name known to `particle` "
                 "(e.g. 'J/psi(1S)', 'psi(2S)', 'Upsilon(4S)')",
             ) from None
-    return t.number("sqrt_s", None, lo=0.1, hi=20.0, unit="GeV")
-
-
-def _ctau_list(t: Table, key: str) -> tuple[float, ...]:
-    values = t.raw(key, [])
-    if not isinstance(values, list) or not all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < float("inf")
-        for v in values
-    ):
-        raise t.error(key, f"= {values!r} must be an array of finite lifetimes cτ > 0 (mm)")
-    if len(values) > 1000:
-        raise t.error(key, f"has {len(values)} entries; at most 1000 lifetimes")
-    return tuple(float(v) for v in values)
-
-
-def _tau_modes(t: Table) -> tuple[str, ...]:
-    """`alp.tau_modes`: the τ decay modes generated for a→τ+τ− (default: all of TAU_MODES)."""
-    modes = t.raw("tau_modes", list(TAU_MODES))
-    if (
-        not isinstance(modes, list)
-        or not modes
-        or not all(isinstance(m, str) and m in TAU_MODES for m in modes)
-    ):
-        raise t.error(
-            "tau_modes",
-            f"= {modes!r} must be a non-empty array of τ modes from {', '.join(TAU_MODES)}",
-        )
-    return tuple(modes)
+    return RUN["sqrt_s"].read(t)
 
 
 def _sampling(t: Table, ctau: float) -> LifetimeSampling:
     """`alp.decay_range = [L_min, L_max]` (mm, lab flight distance) forces decays there."""
     if not t.has("decay_range"):
         return LifetimeSampling("exponential", ctau)
-    lo, hi = t.numbers("decay_range", 2, lo=0.0, unit="mm")
+    lo, hi = ALP["decay_range"].read(t)
     if not hi > lo:
         raise t.error("decay_range", f"= [{lo:g}, {hi:g}] must have L_max > L_min (mm)")
     return LifetimeSampling("forced", ctau, lab_range=(lo, hi))
@@ -138,15 +110,15 @@ def _sampling(t: Table, ctau: float) -> LifetimeSampling:
 
 def _run(t: Table) -> tuple[RunSettings, str]:
     settings = RunSettings(
-        events=t.number("events", lo=1, hi=10**12, integer=True),
-        seed=t.number("seed", lo=0, hi=2**63 - 1, integer=True),
-        chunk_size=t.number("chunk_size", 100_000, lo=1, hi=MAX_CHUNK, integer=True),
-        output=t.string("output", None),
-        ctau_weights=_ctau_list(t, "ctau_weights"),
+        events=RUN["events"].read(t),
+        seed=RUN["seed"].read(t),
+        chunk_size=RUN["chunk_size"].read(t),
+        output=RUN["output"].read(t),
+        ctau_weights=RUN["ctau_weights"].read(t),
         sqrt_s=_collision_energy(t),
-        material=t.boolean("material", True),
+        material=RUN["material"].read(t),
     )
-    detector = t.string("detector")
+    detector = RUN["detector"].read(t)
     t.done()
     return settings, detector
 
@@ -183,13 +155,11 @@ def card_couplings(t: Table, mass: float | None = None) -> Couplings:
     Thamm arXiv:1708.00443, C_XX with g_X² C_XX a/Λ; "BNRST20": arXiv:2012.12272, the card's
     C_GG, C_WW, C_BB read as c_XX with α_X/(4π) c_XX a/Λ, i.e. C_XX = c_XX/(16π²)) and run to
     each process with ``running`` ("numerical", "leading-log" or "none")."""
-    from .generator.alp.running import BASES, RUNNING
-
     t.only(*COUPLING_KEYS, *COUPLING_SHORTCUTS, *COUPLING_SETTINGS)
-    lam = t.number("Lambda", 1000.0, lo=1.0, hi=1e19, unit="GeV")
-    basis = t.string("basis", "BNT17", choices=BASES)
-    running = t.string("running", "numerical", choices=RUNNING)
-    scale = t.number("scale", None, lo=1e-3, hi=1e19, unit="GeV") if t.has("scale") else None
+    lam = COUPLINGS["Lambda"].read(t)
+    basis = COUPLINGS["basis"].read(t)
+    running = COUPLINGS["running"].read(t)
+    scale = COUPLINGS["scale"].read(t)
     if scale is not None and mass is not None and scale < mass:
         raise t.error(
             "scale",
@@ -202,7 +172,7 @@ def card_couplings(t: Table, mass: float | None = None) -> Couplings:
             f"= {lam!r} GeV is below the ALP mass {mass!r} GeV: the couplings are given at Λ "
             "unless 'scale' says otherwise, and they run down to m_a",
         )
-    values = {k: t.number(k, lo=-MAX_COUPLING, hi=MAX_COUPLING) for k in COUPLING_KEYS if t.has(k)}
+    values = {k: COUPLINGS[k].read(t) for k in COUPLING_KEYS if t.has(k)}
     if basis == "BNRST20":
         for k in ("C_GG", "C_WW", "C_BB"):
             if k in values:
@@ -215,16 +185,16 @@ def card_couplings(t: Table, mass: float | None = None) -> Couplings:
             clash = [f for f in fields if f in values]
             if clash:
                 raise t.error(short, f"cannot be combined with {clash[0]}")
-            values.update(dict.fromkeys(fields, t.number(short, lo=-MAX_COUPLING, hi=MAX_COUPLING)))
+            values.update(dict.fromkeys(fields, COUPLINGS[short].read(t)))
     if t.has("g_agg"):
         if "C_BB" in values:
             raise t.error("g_agg", "cannot be combined with C_BB (g_agg sets it)")
-        values["C_BB"] = C_from_g_agamma(t.number("g_agg", lo=-1.0, hi=1.0, unit="1/GeV"), lam)
+        values["C_BB"] = C_from_g_agamma(COUPLINGS["g_agg"].read(t), lam)
     if t.has("g_aW"):
         if "C_WW" in values:
             raise t.error("g_aW", "cannot be combined with C_WW (g_aW sets it)")
-        values["C_WW"] = C_WW_from_g_aW(t.number("g_aW", lo=-1.0, hi=1.0, unit="1/GeV"), lam)
-    m_chi = t.number("m_chi", 0.0, lo=0.0, hi=100.0, unit="GeV")
+        values["C_WW"] = C_WW_from_g_aW(COUPLINGS["g_aW"].read(t), lam)
+    m_chi = COUPLINGS["m_chi"].read(t)
     if not any(v != 0.0 for v in values.values()):
         raise CardError(t.path, "all couplings are zero: the ALP would never decay", t.source)
     t.done()
@@ -250,9 +220,7 @@ def _check_generatable(t: Table, key: str, mass: float) -> None:
 
 def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
     """[alp]: mass, then either ctau/width + [alp.decays] BRs, or [alp.couplings] (+ generate)."""
-    # below 0.1 MeV the mass of a lab four-vector of a few GeV loses its precision in double
-    # arithmetic (m²/E² ~ 1e-9); the ALP model covers 1 MeV to 10 GeV
-    mass = t.number("mass", lo=MIN_ALP_MASS, unit="GeV")
+    mass = ALP["mass"].read(t)  # bounds: alpsim/card_schema.py
     if mass >= max_mass:
         raise t.error(
             "mass",
@@ -268,21 +236,20 @@ def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
                     "fix the lifetime and branching fractions (use alp.generate to "
                     "choose the final states to generate)",
                 )
-        couplings = card_couplings(t.table("couplings"), mass)
+        couplings = card_couplings(ALP["couplings"].read(t), mass)
         model = AlpModel.from_couplings(mass, couplings)
         brs = {k: float(v) for k, v in model.branching_fractions.items()}
-        generate = t.raw("generate", None)
+        generate = ALP["generate"].read(t)
         if generate is None:
             generate = [k for k, v in brs.items() if v > 0 and k in SUPPORTED]
-        if not isinstance(generate, list) or not all(isinstance(g, str) for g in generate):
-            raise t.error("generate", f"= {generate!r} must be an array of final-state names")
         if not generate:
             raise t.error("generate", "no final state to generate")
         for key in generate:
             _check_generatable(t, key, mass)
             if brs.get(key, 0.0) <= 0.0:
                 raise t.error("generate", f"final state {key!r} has zero width for these couplings")
-        expanded = expand_final_states({k: brs[k] for k in generate}, mass, _tau_modes(t))
+        tau_modes = ALP["tau_modes"].read(t)
+        expanded = expand_final_states({k: brs[k] for k in generate}, mass, tau_modes)
         total = sum(expanded.values())
         sampling = _sampling(t, model.ctau)
         t.done()
@@ -298,11 +265,11 @@ def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
     if t.has("ctau") and t.has("width"):
         raise t.error("ctau", "give either ctau (mm) or width (GeV), not both")
     if t.has("width"):
-        width = t.number("width", lo=0.0, lo_open=True, unit="GeV")
+        width = ALP["width"].read(t)
         ctau = HBARC_GEV_MM / width
     else:
-        ctau = t.number("ctau", lo=0.0, lo_open=True, unit="mm")
-    decays_table = t.table("decays", default={"gamma gamma": 1.0})
+        ctau = ALP["ctau"].read(t)
+    decays_table = ALP["decays"].read(t)
     decays = {}
     for key in list(decays_table.data):
         _check_generatable(decays_table, key, mass)
@@ -315,7 +282,7 @@ def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
             t.source,
         )
     sampling = _sampling(t, ctau)
-    tau_modes = _tau_modes(t)
+    tau_modes = ALP["tau_modes"].read(t)
     t.done()
     expanded = expand_final_states({k: v for k, v in decays.items() if v > 0}, mass, tau_modes)
     total = sum(expanded.values())
@@ -453,8 +420,8 @@ def card_from_data(data: dict, text: str, path: Path) -> RunCard:
 def _output(t: Table) -> OutputSettings:
     """[output]: what is written besides the reconstructed columns."""
     settings = OutputSettings(
-        truth=t.string("truth", DEFAULT_TRUTH, choices=TRUTH_CHOICES),
-        detail=t.string("detail", DEFAULT_DETAIL, choices=DETAIL_CHOICES),
+        truth=OUTPUT["truth"].read(t),
+        detail=OUTPUT["detail"].read(t),
     )
     t.done()
     return settings

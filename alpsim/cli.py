@@ -49,15 +49,19 @@ examples:
 
 
 def coupling_options() -> dict[str, str]:
-    """Options of `alpsim alp`: every key [alp.couplings] accepts, under the card's names
-    (alpsim.card.COUPLING_KEYS and COUPLING_SHORTCUTS), with m_chi; Lambda is separate."""
-    from .card import COUPLING_KEYS, COUPLING_SHORTCUTS
+    """Options of `alpsim alp`: every key [alp.couplings] accepts except Lambda (its own
+    option), under the card's names, with the help text of the declared card schema
+    (alpsim/card_schema.py), so the command line and the card cannot drift apart."""
+    from .card_schema import COUPLING_FIELDS
 
-    units = {"g_agg": "g_aγγ in 1/GeV (sets C_BB)", "g_aW": "g_aW in 1/GeV (sets C_WW)"}
-    units.update(c_ll="lepton-universal c_ee = c_mumu = c_tautau", c_qq="quark-universal c_qq")
-    units["m_chi"] = "dark-fermion mass in GeV"
-    keys = [*COUPLING_KEYS, *COUPLING_SHORTCUTS, "m_chi"]
-    return {k: units.get(k, f"[alp.couplings] {k} (BNT17, at scale Lambda)") for k in keys}
+    out = {}
+    for f in COUPLING_FIELDS:
+        if f.key == "Lambda":
+            continue
+        unit = f" [{f.unit}]" if f.unit else ""
+        choices = f" ({', '.join(f.choices)})" if f.choices else ""
+        out[f.key] = f"{f.description}{unit}{choices}".replace("%", "%%")
+    return out
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,11 +83,41 @@ def _count(text: str) -> int:
     return int(value)
 
 
+def _card_command(
+    sub: argparse._SubParsersAction,
+    common: argparse.ArgumentParser,
+    name: str,
+    summary: str,
+    epilog: str,
+    *,
+    card: str,
+    events: str,
+    force: str,
+    jobs: str,
+    dask: str,
+) -> argparse.ArgumentParser:
+    """A subcommand that runs a card (run, scan): the card, -n, --seed, --force, -j, --dask."""
+    p = sub.add_parser(
+        name,
+        help=summary,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    p.add_argument("card", help=card)
+    p.add_argument("-n", "--events", type=_count, help=events)
+    p.add_argument("--seed", type=int, help="random seed (overrides the card)")
+    p.add_argument("--force", action="store_true", help=force)
+    p.add_argument("-j", "--jobs", type=int, default=1, help=jobs)
+    p.add_argument("--dask", metavar="ADDRESS", help=dask)
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="alpsim",
         description="Fast generator and parametrized detector simulation for axion-like "
-        "particles at e+e- colliders (Belle II, BaBar, BESIII).",
+        "particles at e+e- colliders (Belle II, Belle, BaBar, BESIII).",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -96,16 +130,19 @@ def build_parser() -> argparse.ArgumentParser:
         "-q", "--quiet", action="store_true", help="no progress bar, no summary, errors only"
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    run = sub.add_parser(
+    run = _card_command(
+        sub,
+        common,
         "run",
-        help="generate and simulate the events of a run card",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[common],
+        "generate and simulate the events of a run card",
+        EXAMPLES,
+        card="run card (TOML)",
+        events="number of events (overrides the card)",
+        force="replace an existing output",
+        jobs="local processes (or Dask workers with --dask local); output becomes a "
+        "dataset directory of one Parquet file per chunk",
+        dask="run the chunks on a dask.distributed scheduler, or 'local'",
     )
-    run.add_argument("card", help="run card (TOML)")
-    run.add_argument("-n", "--events", type=_count, help="number of events (overrides the card)")
-    run.add_argument("--seed", type=int, help="random seed (overrides the card)")
     run.add_argument(
         "-o",
         "--output",
@@ -113,47 +150,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--hepmc3", metavar="FILE", help="also write truth HepMC3 (.gz: compressed)")
     run.add_argument("--root", metavar="FILE", help="also write a ROOT TTree (needs uproot)")
-    run.add_argument("--force", action="store_true", help="replace an existing output")
-    run.add_argument(
-        "-j",
-        "--jobs",
-        type=int,
-        default=1,
-        help="local processes (or Dask workers with --dask local); output becomes a "
-        "dataset directory of one Parquet file per chunk",
-    )
-    run.add_argument(
-        "--dask",
-        metavar="ADDRESS",
-        help="run the chunks on a dask.distributed scheduler, or 'local'",
-    )
     run.add_argument(
         "--resume",
         action="store_true",
         help="finish an interrupted dataset run (skips the chunks already written)",
     )
 
-    scan = sub.add_parser(
+    scan = _card_command(
+        sub,
+        common,
         "scan",
-        help="efficiency versus ALP lifetime (and mass) by reweighting",
-        epilog=SCAN_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[common],
+        "efficiency versus ALP lifetime (and mass) by reweighting",
+        SCAN_EXAMPLES,
+        card="run card (TOML) with an optional [selection]",
+        events="events per mass point (default: card)",
+        force="replace existing outputs",
+        jobs="local processes",
+        dask="dask.distributed scheduler, or 'local'",
     )
-    scan.add_argument("card", help="run card (TOML) with an optional [selection]")
     scan.add_argument(
         "--ctau",
         default="1e-3:1e5:40",
         help="lifetimes cτ in mm: LOW:HIGH:N (log-spaced) or a,b,c (default %(default)s)",
     )
     scan.add_argument("--mass", help="ALP masses in GeV, comma-separated (default: the card's)")
-    scan.add_argument("-n", "--events", type=_count, help="events per mass point (default: card)")
-    scan.add_argument("--seed", type=int, help="random seed (overrides the card)")
     scan.add_argument("-o", "--output", default="scan.csv", help="table (CSV), default %(default)s")
     scan.add_argument("--plot", help="PNG plot (default: the table name with .png)")
-    scan.add_argument("--force", action="store_true", help="replace existing outputs")
-    scan.add_argument("-j", "--jobs", type=int, default=1, help="local processes")
-    scan.add_argument("--dask", metavar="ADDRESS", help="dask.distributed scheduler, or 'local'")
     validate = sub.add_parser(
         "validate",
         help="compare with the literature and write the report (works from any directory)",
@@ -179,9 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     alp.add_argument("--mass", type=float, required=True, help="ALP mass in GeV")
     alp.add_argument("--Lambda", type=float, default=1000.0, help="scale Λ in GeV (default 1000)")
+    from .card_schema import COUPLINGS
+
     for name, text in coupling_options().items():
         flags = [f"--{name.replace('_', '-')}"] + ([f"--{name}"] if "_" in name else [])
-        alp.add_argument(*flags, dest=name, type=float, metavar="X", help=text)
+        kind = str if COUPLINGS[name].kind == "string" else float
+        metavar = "NAME" if kind is str else "X"
+        alp.add_argument(*flags, dest=name, type=kind, metavar=metavar, help=text)
     return parser
 
 

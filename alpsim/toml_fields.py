@@ -3,7 +3,9 @@
 Cards are data, never code (docs/architecture.md): a card is read with `tomllib`, then each
 section is taken field by field through `Table`, which checks type and range and rejects unknown
 keys, so that a bad card fails before any event is generated. Both kinds of card use it: the run
-card's schema is alpsim/card.py, the detector cards' detector/config.py.
+card's schema is alpsim/card.py, the detector cards' detector/config.py. A section may be
+declared as a tuple of `Field`s (type, unit, range, default, meaning), which the validator reads
+with `Field.read` and the user guide prints (alpsim/card_schema.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import math
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -195,3 +198,125 @@ class Table:
         if unknown:
             allowed = ", ".join(sorted(self._used)) or "none"
             raise self.error(unknown[0], f"unknown key; allowed keys here: {allowed}")
+
+
+#: `Field.kind` values and the TOML type each stands for (the user guide shows the latter).
+KINDS = {
+    "number": "number",
+    "integer": "integer",
+    "string": "string",
+    "boolean": "boolean",
+    "numbers": "array of numbers",  # fixed length (`length`), each >= lo
+    "number list": "array of numbers",  # any length up to `length`, each within the bounds
+    "string list": "array of strings",  # non-empty, each one of `choices` if given
+    "table": "table",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One card field declared once: its type, unit, allowed range, default and meaning.
+
+    The validator reads the field with `read` (so the checks are the declared ones) and the
+    user guide's card reference (docs/gen_card_reference.py) prints the same declaration, so
+    the two cannot drift. Checks that involve other fields (e.g. `ctau` or `width`, the ALP
+    mass below the channel's kinematic limit) stay in the validator; `needs` says when a
+    field without a default must be given and `default_note` what an absent field means when
+    the default is computed.
+    """
+
+    key: str
+    kind: str
+    description: str
+    default: Any = _MISSING
+    unit: str = ""
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+    choices: tuple[str, ...] = ()
+    length: int | None = None
+    needs: str = ""
+    default_note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Field {self.key!r}: kind {self.kind!r} is not one of {list(KINDS)}")
+        if self.kind in ("numbers", "number list") and self.length is None:
+            raise ValueError(f"Field {self.key!r}: an array field needs `length`")
+
+    @property
+    def required(self) -> bool:
+        return self.default is _MISSING and not self.needs
+
+    def read(self, t: Table) -> Any:
+        """The validated value of this field in table `t` (the default when it is absent)."""
+        d = self.default
+        k = self.kind
+        if k in ("number", "integer"):
+            bounds = {"lo": self.lo, "hi": self.hi, "lo_open": self.lo_open}
+            return t.number(
+                self.key, d, **bounds, hi_open=self.hi_open, unit=self.unit, integer=k == "integer"
+            )
+        if k == "string":
+            return t.string(self.key, d, choices=self.choices)
+        if k == "boolean":
+            return t.boolean(self.key, d)
+        if k == "numbers":
+            return t.numbers(self.key, self.length, d, lo=self.lo, unit=self.unit)
+        if k == "table":
+            return t.table(self.key, d)
+        if k == "number list":
+            return self._number_list(t, d)
+        return self._string_list(t, d)
+
+    def _bounds_text(self) -> str:
+        u = f" {self.unit}" if self.unit else ""
+        parts = []
+        if self.lo is not None:
+            parts.append(f"{'>' if self.lo_open else '>='} {self.lo:g}{u}")
+        if self.hi is not None:
+            parts.append(f"{'<' if self.hi_open else '<='} {self.hi:g}{u}")
+        return " and ".join(parts)
+
+    def _number_list(self, t: Table, d: Any) -> Any:
+        values = t.raw(self.key, d)
+        if values is d and d is not _MISSING:
+            return values
+        if not isinstance(values, list) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for v in values
+        ):
+            raise t.error(self.key, f"= {values!r} must be an array of finite numbers")
+        for v in values:
+            if (self.lo is not None and (v < self.lo or (self.lo_open and v == self.lo))) or (
+                self.hi is not None and (v > self.hi or (self.hi_open and v == self.hi))
+            ):
+                raise t.error(self.key, f"= {values!r}: every entry must be {self._bounds_text()}")
+        if len(values) > self.length:
+            raise t.error(self.key, f"has {len(values)} entries; at most {self.length}")
+        return tuple(float(v) for v in values)
+
+    def _string_list(self, t: Table, d: Any) -> Any:
+        values = t.raw(self.key, d)
+        if values is d and d is not _MISSING:
+            return values
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise t.error(self.key, f"= {values!r} must be an array of strings")
+        if not values:
+            raise t.error(self.key, "= [] must name at least one entry")
+        bad = [v for v in values if self.choices and v not in self.choices]
+        if bad:
+            allowed = ", ".join(repr(c) for c in self.choices)
+            raise t.error(self.key, f"= {values!r}: {bad[0]!r} is not one of {allowed}")
+        return tuple(values)
+
+
+def field_map(fields: Sequence[Field]) -> dict[str, Field]:
+    """{key: Field} of a section's declaration (duplicate keys are a programming error)."""
+    out: dict[str, Field] = {}
+    for f in fields:
+        if f.key in out:
+            raise ValueError(f"field {f.key!r} declared twice")
+        out[f.key] = f
+    return out

@@ -1,9 +1,12 @@
-"""Generate the card reference pages of the user guide from the card validators themselves.
+"""Generate the card reference pages of the user guide from the card schema and validators.
 
-The card schema of alpsim is not a declarative table: it is the validation code in
-`alpsim/card.py`, `alpsim/selection.py`, `detector/config.py` and each channel's `from_card`,
-which read every field through `alpsim.toml_fields.Table` (`number`, `string`, `boolean`,
-`numbers`, `table`, `only`, `has`, `raw`). This script records those calls while it validates
+The sections [run], [alp], [alp.couplings], [output] and [beams] are declared field by field
+in `alpsim/card_schema.py` (type, unit, range, default, meaning), and the validators read them
+through that declaration: their tables are printed from it. The other sections (the channels'
+options, [selection], the detector sections) are validation code in `alpsim/selection.py`,
+`detector/config.py` and each channel's `from_card`, which read every field through
+`alpsim.toml_fields.Table` (`number`, `string`, `boolean`, `numbers`, `table`, `only`, `has`,
+`raw`). This script records those calls while it validates
 every card shipped in `cards/` (and a few variants of them that take the other branches:
 width instead of cτ, forced decay range, couplings, each channel), so the pages list exactly
 the fields, types, defaults, ranges and units the validators accept. A field the validators
@@ -33,11 +36,12 @@ from typing import Any
 
 from alpsim import toml_fields
 from alpsim.card import card_from_data
+from alpsim.card_schema import SCHEMA
 from alpsim.detector.config import load_detector
 from alpsim.generator.alp_decays import SUPPORTED
 from alpsim.generator.channels import CHANNELS
 from alpsim.generator.tau_decays import TAU_MODES
-from alpsim.toml_fields import CardError, Table, load_toml
+from alpsim.toml_fields import KINDS, CardError, Field, Table, load_toml
 
 #: The cards shipped with the installed package (= cards/ of the checkout it was installed from).
 CARDS = Path(str(files("alpsim.cards")))
@@ -505,7 +509,7 @@ def card_reference(rec: Recorder, comments: dict[str, list[CardLine]]) -> str:
             out += _channel_sections(by_table[table], comments)
             continue
         out += [f"### `[{table}]`", ""]
-        out += _field_table(by_table[table], comments)
+        out += _section_table(table, by_table[table], comments)
         out += NAME_NOTES.get(table, [])
     out += ["## Detector cards", ""]
     first_seen: dict[str, int] = {}
@@ -514,8 +518,71 @@ def card_reference(rec: Recorder, comments: dict[str, list[CardLine]]) -> str:
     detector_tables = [t for t in by_table if t.split(".")[0] not in run_sections and t]
     for table in sorted(detector_tables, key=lambda t: (first_seen.get(t, len(first_seen)), t)):
         out += [f"### `[{table}]`", ""]
-        out += _field_table(by_table[table], comments, "detector")
+        out += _section_table(table, by_table[table], comments, "detector")
     return "\n".join(out) + "\n"
+
+
+def _section_table(
+    table: str,
+    fields: list[FieldInfo],
+    comments: dict[str, list[CardLine]],
+    context: str | None = None,
+) -> list[str]:
+    """A declared section (alpsim/card_schema.py) from its declaration, the others as traced."""
+    if table not in SCHEMA:
+        return _field_table(fields, comments, context)
+    return [
+        "Declared in `alpsim/card_schema.py` (the validator reads these fields through it).",
+        "",
+        *_schema_table(SCHEMA[table], comments, context),
+    ]
+
+
+def _declared_default(f: Field) -> str:
+    if f.needs:
+        return f.needs
+    if f.default_note:
+        return f.default_note
+    if f.default is _MISSING:
+        return "required"
+    if f.default is None or (isinstance(f.default, (dict, list, tuple)) and not f.default):
+        return "optional"
+    if isinstance(f.default, dict):
+        return ", ".join(f"`{json.dumps(k)} = {_toml(v)}`" for k, v in f.default.items())
+    return f"`{_toml(f.default)}`"
+
+
+def _declared_range(f: Field) -> str:
+    if f.choices:
+        return ", ".join(f"`{json.dumps(c)}`" for c in f.choices)
+    info = FieldInfo("", f.key, lo=f.lo, hi=f.hi, lo_open=f.lo_open, hi_open=f.hi_open)
+    text = _range(info)
+    if f.kind == "numbers":
+        text = f"{f.length} entries" + (f", each {text}" if text else "")
+    elif f.kind == "number list":
+        text = f"at most {f.length} entries" + (f", each {text}" if text else "")
+    return text
+
+
+def _schema_table(
+    fields: tuple[Field, ...], comments: dict[str, list[CardLine]], context: str | None = None
+) -> list[str]:
+    rows = [
+        "| field | type | unit | default | allowed | meaning | example from a shipped card |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for f in fields:
+        info = FieldInfo("", f.key)
+        example = ""
+        for table, declared in SCHEMA.items():
+            if f in declared:
+                info.table = table
+                example = _example(info, comments, context)
+        rows.append(
+            f"| `{f.key}` | {KINDS[f.kind]} | {f.unit} | {_cell(_declared_default(f))} | "
+            f"{_cell(_declared_range(f))} | {_cell(f.description)} | {_cell(example)} |"
+        )
+    return [*rows, ""]
 
 
 def _field_table(
@@ -555,18 +622,73 @@ def _channel_sections(fields: list[FieldInfo], comments: dict[str, list[CardLine
     return out
 
 
+#: Source tags of the detector cards' comments, in the order the pages list them.
+SOURCE_TAGS = ("paper", "page", "code", "calc", "derived", "acc", "choice", "digi", "unverified")
+_TAG = re.compile(r"\[(" + "|".join(SOURCE_TAGS) + r")\]")
+
+
+def source_tags(text: str) -> list[str]:
+    """The source tags ([paper], [code], ..., [unverified]) written in a card comment."""
+    return sorted(set(_TAG.findall(text)), key=SOURCE_TAGS.index)
+
+
+def tagged_values(comments: list[CardLine]) -> list[tuple[CardLine, list[str], bool]]:
+    """Each value of a card with its source tags: those of its own comment, or else those of
+    the nearest comment above it in the same table (the note of a group of values or of the
+    table), flagged `inherited`."""
+    out = []
+    table, note_tags = None, []
+    for line in comments:
+        if line.table != table:
+            table, note_tags = line.table, []
+        if line.notes:
+            note_tags = source_tags(" ".join(line.notes)) or note_tags
+        own = source_tags(line.comment)
+        out.append((line, own or note_tags, not own and bool(note_tags)))
+    return out
+
+
+def _tag_cell(tags: list[str], inherited: bool) -> str:
+    if not tags:
+        return "—"
+    text = ", ".join(tags)
+    return f"{text} (note above)" if inherited else text
+
+
+def _tag_summary(values: list[tuple[CardLine, list[str], bool]]) -> list[str]:
+    """Per table: how many values carry each tag (own or from the note above), and none."""
+    rows = [
+        "| table | values | " + " | ".join(f"[{t}]" for t in SOURCE_TAGS) + " | no tag |",
+        "|---" * (len(SOURCE_TAGS) + 3) + "|",
+    ]
+    tables: dict[str, list[list[str]]] = {}
+    for line, tags, _ in values:
+        tables.setdefault(line.table, []).append(tags)
+    for table, tag_lists in [*tables.items(), ("all", [tags for _, tags, _ in values])]:
+        counts = [str(sum(t in tags for tags in tag_lists)) for t in SOURCE_TAGS]
+        none = sum(not tags for tags in tag_lists)
+        name = "**all**" if table == "all" else f"`[{table}]`"
+        rows.append(f"| {name} | {len(tag_lists)} | {' | '.join(counts)} | {none} |")
+    return [*rows, ""]
+
+
 def detector_page(card: Path, comments: list[CardLine]) -> str:
-    """One experiment's detector model: every number of its card with the card's comments."""
+    """One experiment's detector model: every number of its card with the card's comments
+    and the source tag of each value, and a count of the tags per table."""
     data, _ = load_toml(card)
     name = data["detector"]["name"]
     out = [
         f"# {name} (`cards/{card.name}`, generated)",
         "",
         f"Every value of the detector card `cards/{card.name}` with the comment written next to",
-        "it in the card (its source, and a tag: *[paper]* read in the source, *[code]* checked",
-        "in public code such as basf2, *[unverified]* still to be checked against the paper).",
-        "Generated from the card at every build: edit the card, not this page. Field meanings",
-        "are in [Card fields](card-fields.md#detector-cards).",
+        "it in the card: its source and a tag (*[paper]* read in the source, *[page]* read on a",
+        "public web page, *[code]* read in public code such as basf2, *[calc]*/*[derived]*",
+        "computed from tagged inputs, *[acc]* acceptance geometry, *[choice]* a modelling or",
+        "analysis choice, *[digi]* digitised from a figure, *[unverified]* still to be checked).",
+        "A value without a tag of its own takes the tag of the comment above it (marked *note",
+        "above*); a value may carry several tags, so a row of the table below can count one",
+        "value in more than one column. Generated from the card at every build: edit the card,",
+        "not this page. Field meanings are in [Card fields](card-fields.md#detector-cards).",
         "",
     ]
     head = []
@@ -576,19 +698,60 @@ def detector_page(card: Path, comments: list[CardLine]) -> str:
         head.append(line.lstrip("# ").rstrip())
     if head:
         out += [" ".join(head), ""]
+    values = tagged_values(comments)
+    out += ["## Sources at a glance", "", *_tag_summary(values)]
     table = None
-    for line in comments:
+    for line, tags, inherited in values:
         if line.table != table:
             table = line.table
             out += ["", f"## `[{table}]`", ""]
             if line.notes:
                 out += ["> " + " ".join(line.notes), ""]
-            out += ["| field | value | source and note |", "|---|---|---|"]
+            out += ["| field | value | tag | source and note |", "|---|---|---|---|"]
         elif line.notes:
             note = " ".join(line.notes)
-            out.append(f"| | | *{_cell(note)}* |")
-        out.append(f"| `{line.key}` | `{_cell(line.value)}` | {_cell(line.comment)} |")
+            out.append(f"| | | | *{_cell(note)}* |")
+        out.append(
+            f"| `{line.key}` | `{_cell(line.value)}` | {_tag_cell(tags, inherited)} | "
+            f"{_cell(line.comment)} |"
+        )
     return "\n".join(out) + "\n"
+
+
+def schema_drift(rec: Recorder, schema: dict[str, tuple[Field, ...]] | None = None) -> list[str]:
+    """Disagreements between the declared sections (alpsim/card_schema.py) and what the
+    validators read while `trace` ran: a field read but not declared, a declared field never
+    read, or a field read with other bounds, unit or choices than declared (a validator that
+    bypasses `Field.read`). Empty when the declaration is the validator's."""
+    schema = SCHEMA if schema is None else schema
+    problems = []
+    for table, fields in schema.items():
+        declared = {f.key: f for f in fields}
+        read = {
+            k: f
+            for (t, k), f in rec.fields.items()
+            if t == table and f.kinds - {"probed", "allowed"}
+        }
+        for key in sorted(set(read) - set(declared)):
+            problems.append(f"[{table}] {key}: read by the validator, not declared")
+        for key in sorted(set(declared) - set(read)):
+            problems.append(f"[{table}] {key}: declared, never read by the validator")
+        for key in sorted(set(read) & set(declared)):
+            f, d = read[key], declared[key]
+            for attr in ("lo", "hi", "unit"):
+                want = getattr(d, attr) if attr != "unit" or d.kind != "boolean" else ""
+                got = getattr(f, attr)
+                if d.kind in ("number list", "string list", "table"):
+                    continue  # read as a raw value: the bounds are checked in Field.read
+                if got != want and not (attr == "unit" and d.kind == "string"):
+                    problems.append(f"[{table}] {key}: {attr} read as {got!r}, declared {want!r}")
+            kind = {"numbers": f"array of {d.length} numbers", "number list": "value",
+                    "string list": "value"}.get(d.kind, d.kind)  # fmt: skip
+            if kind not in f.kinds:
+                problems.append(f"[{table}] {key}: read as {sorted(f.kinds)}, declared {kind}")
+            if d.choices and d.kind == "string" and tuple(f.choices) != tuple(d.choices):
+                problems.append(f"[{table}] {key}: choices read as {f.choices}, declared")
+    return problems
 
 
 def pages() -> dict[str, str]:

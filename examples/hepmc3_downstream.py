@@ -23,8 +23,7 @@ import pandas as pd
 import pyhepmc
 
 import alpsim
-
-ALP_PDG_ID = 9000005
+from alpsim.pdg import ALP_PDG_ID
 
 
 def alp_table(path: str) -> tuple[pd.DataFrame, dict]:

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 import uproot
 
 import alpsim
+from alpsim.pdg import ALP_PDG_ID  # the ALP's PDG id (not known to `particle`)
 
 
 def write_sample(n_events: int) -> None:
@@ -58,7 +59,7 @@ def with_polars() -> None:
 def with_awkward() -> None:
     events = ak.from_parquet("sample.parquet")
     particles = events.particles  # jagged: events x particles, fields pdg, status, px, ...
-    alp = particles[particles.pdg == 9000005]  # the ALP's PDG id
+    alp = particles[particles.pdg == ALP_PDG_ID]
     decay_r = np.hypot(alp.x, alp.y)  # production point of the ALP = the B decay vertex (mm)
     photons = particles[(particles.pdg == 22) & (particles.status == 1)]
     print(f"awkward: {ak.sum(ak.num(alp))} ALPs, {ak.sum(ak.num(photons))} final-state photons,")

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..pdg import mass as pdg_mass
-from ..toml_fields import Table, load_toml
+from ..toml_fields import Field, Table, field_map, load_toml
 from .kinematics import boost, four_vector, velocity
 
 ELECTRON = 11
@@ -125,20 +125,42 @@ def draw_beams(
     )
 
 
+#: The [beams] section of a detector card, declared once for the validator and the user guide.
+BEAMS_FIELDS = (
+    Field("e_minus_energy", "number", "e− beam energy (the beam travelling towards +z)",
+          unit="GeV", lo=0.0, lo_open=True),
+    Field("e_plus_energy", "number", "e+ beam energy (the beam travelling towards −z)",
+          unit="GeV", lo=0.0, lo_open=True),
+    Field("e_minus_angle", "number", "angle of the e− beam to +z, tilted towards +x "
+          "(half the full crossing angle for a symmetric crossing)",
+          default=0.0, unit="mrad", lo=0.0, hi=200.0),
+    Field("e_plus_angle", "number", "angle of the e+ beam to −z, tilted towards +x",
+          default=0.0, unit="mrad", lo=0.0, hi=200.0),
+    Field("e_minus_energy_spread", "number", "Gaussian spread (σ) of the e− beam energy",
+          default=0.0, unit="GeV", lo=0.0, hi=0.1),
+    Field("e_plus_energy_spread", "number", "Gaussian spread (σ) of the e+ beam energy",
+          default=0.0, unit="GeV", lo=0.0, hi=0.1),
+    Field("luminous_region_sigma", "numbers", "Gaussian σ of the luminous region in x, y, z "
+          "(the overlap of the two bunches, centred on the origin)",
+          unit="mm", lo=0.0, length=3),
+)  # fmt: skip
+BEAM = field_map(BEAMS_FIELDS)
+
+
 def beams_from_table(t: Table) -> BeamSettings:
     """The collider of a card's [beams] section, validated (errors name the field).
 
     The collider belongs to the generator even though a detector card file holds it: the
     detector reads only its nominal beams (for the CM frame of Mbc, ΔE and recoil masses).
     """
-    spot = t.numbers("luminous_region_sigma", 3, lo=0.0, unit="mm")
+    spot = BEAM["luminous_region_sigma"].read(t)
     beams = BeamSettings(
-        e_minus_energy=t.number("e_minus_energy", lo=0.0, lo_open=True, unit="GeV"),
-        e_plus_energy=t.number("e_plus_energy", lo=0.0, lo_open=True, unit="GeV"),
-        e_minus_angle=t.number("e_minus_angle", 0.0, lo=0.0, hi=200.0, unit="mrad") * MRAD,
-        e_plus_angle=t.number("e_plus_angle", 0.0, lo=0.0, hi=200.0, unit="mrad") * MRAD,
-        e_minus_energy_spread=t.number("e_minus_energy_spread", 0.0, lo=0.0, hi=0.1, unit="GeV"),
-        e_plus_energy_spread=t.number("e_plus_energy_spread", 0.0, lo=0.0, hi=0.1, unit="GeV"),
+        e_minus_energy=BEAM["e_minus_energy"].read(t),
+        e_plus_energy=BEAM["e_plus_energy"].read(t),
+        e_minus_angle=BEAM["e_minus_angle"].read(t) * MRAD,
+        e_plus_angle=BEAM["e_plus_angle"].read(t) * MRAD,
+        e_minus_energy_spread=BEAM["e_minus_energy_spread"].read(t),
+        e_plus_energy_spread=BEAM["e_plus_energy_spread"].read(t),
         spot_sigma=spot,
     )
     t.done()

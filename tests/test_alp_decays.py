@@ -15,7 +15,6 @@ from alpsim.generator.alp_decays import (
     final_state_threshold,
     parse_final_state,
 )
-from alpsim.generator.beams import BeamDraw
 from alpsim.generator.builder import BlockBuilder
 from alpsim.generator.kinematics import boost, mass, momentum, two_body_momentum, velocity
 from alpsim.generator.tau_decays import TAU_MODES, tau_branching_fractions
@@ -23,17 +22,15 @@ from alpsim.generator.three_body import phase_space_s12_density, s23_limits
 from alpsim.pdg import ALP_PDG_ID
 from alpsim.pdg import mass as pdg_mass
 
+from .conftest import density_chi2, head_on_beams
+
 NEUTRINOS = {12, 14, 16}
 M_PI, M_PI0 = pdg_mass(211), pdg_mass(111)
 
 
 def alp_block(rng, n, m_a, final_state, couplings=None):
     """One ALP of mass m_a with random lab momentum, decayed to `final_state`."""
-    e = np.zeros((n, 4))
-    e[:, 2] = e[:, 3] = 7.0
-    p = np.zeros((n, 4))
-    p[:, 2], p[:, 3] = -4.0, 4.0
-    b = BlockBuilder(BeamDraw(e, p, np.zeros((n, 4))))
+    b = BlockBuilder(head_on_beams(n))
     p4 = np.zeros((n, 4))
     p4[:, :3] = rng.normal(0.0, 2.0, (n, 3))
     p4[:, 3] = np.sqrt(np.sum(p4[:, :3] ** 2, axis=1) + m_a**2)
@@ -186,12 +183,8 @@ def test_pi_pi_gamma_spectrum_and_angle():
     fine = np.linspace(edges[0], edges[-1], 20001)
     beta = np.sqrt(np.maximum(1 - 4 * M_PI**2 / fine, 0))
     dens = (1 - fine / m_a**2) ** 3 * beta**3 * pion_form_factor(fine) / fine
-    cdf = np.concatenate([[0], np.cumsum(0.5 * (dens[1:] + dens[:-1]) * np.diff(fine))])
-    expect = np.diff(np.interp(edges, fine, cdf)) / cdf[-1] * n
-    obs, _ = np.histogram(s, edges)
-    ok = expect > 5
-    chi2 = np.sum((obs[ok] - expect[ok]) ** 2 / expect[ok])
-    assert chi2 < ok.sum() + 5 * np.sqrt(2 * ok.sum())
+    chi2, ndf = density_chi2(s, edges, fine, dens)
+    assert chi2 < ndf + 5 * np.sqrt(2 * ndf)
     # Helicity angle of π+ in the ππ frame about the γ* direction.
     pip = boost(p[:, 1], -velocity(pipi))
     cos = np.sum(pip[:, :3] * pipi[:, :3], axis=1) / (momentum(pip) * momentum(pipi))

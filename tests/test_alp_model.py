@@ -174,7 +174,7 @@ def test_pipigamma_ratio_against_quad(m):
             * float(had.pion_form_factor(s))
         )
 
-    pts = [0.775**2] if m > 0.8 else None
+    pts = [mass_gev(113) ** 2] if m > 0.8 else None  # the ρ(770) peak (PDG mass)
     exp, _ = quad(integrand, 4 * mpi**2, m**2, epsrel=1e-10, limit=400, points=pts)
     assert had.pipigamma_over_gammagamma(m) == pytest.approx(exp, rel=1e-6)
 

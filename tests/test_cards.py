@@ -6,7 +6,7 @@ from alpsim.card import load_card
 from alpsim.cli import main
 from alpsim.toml_fields import CardError
 
-from .conftest import BASE_CARD
+from .conftest import BASE_CARD, coupling_card_text
 
 
 def test_shipped_cards_are_valid():
@@ -108,11 +108,7 @@ def test_bad_event_count_argument_exit_two(default_card):
     assert exc.value.code == 2
 
 
-COUPLING_CARD = (
-    BASE_CARD.replace("ctau = 1.0\n", "")
-    .replace("branching_fraction = 1e-6\n", "")
-    .replace('[alp.decays]\n"gamma gamma" = 1.0', '[alp.couplings]\ng_agg = 1e-4\nrunning = "none"')
-)
+COUPLING_CARD = coupling_card_text('g_agg = 1e-4\nrunning = "none"')
 
 
 def test_coupling_card_gives_model_lifetime(write_card):

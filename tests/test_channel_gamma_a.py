@@ -9,7 +9,7 @@ import pytest
 
 from alpsim.generator import kinematics as kin
 from alpsim.generator.alp import Couplings
-from alpsim.generator.beams import BeamSettings, draw_beams
+from alpsim.generator.beams import draw_beams
 from alpsim.generator.channels import CHANNELS
 from alpsim.generator.channels.base import AlpSettings
 from alpsim.generator.channels.ee_to_gamma_a import EeToGammaA, cross_section_gamma_a
@@ -17,8 +17,9 @@ from alpsim.generator.isr import isr_cross_section
 from alpsim.pdg import ALP_PDG_ID
 from alpsim.toml_fields import CardError, Table
 
-BELLE2 = BeamSettings(7.004, 4.002, 0.0415, 0.0415, 0.00513, 0.002375)
-NO_SPREAD = BeamSettings(7.004, 4.002, 0.0415, 0.0415)
+from .conftest import BELLE2_BEAMS, BELLE2_NO_SPREAD
+
+BELLE2, NO_SPREAD = BELLE2_BEAMS, BELLE2_NO_SPREAD
 
 
 def make(mass=1.0, decays=None, isr=False, beams=BELLE2, g=1e-3, n=100_000, seed=7):

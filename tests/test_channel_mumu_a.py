@@ -6,15 +6,16 @@ import pytest
 
 from alpsim.generator import kinematics as kin
 from alpsim.generator.alp import Couplings
-from alpsim.generator.beams import BeamSettings, draw_beams
+from alpsim.generator.beams import draw_beams
 from alpsim.generator.channels import CHANNELS
 from alpsim.generator.channels import ee_to_mumu_a as mm
 from alpsim.generator.channels.base import AlpSettings
 from alpsim.pdg import mass
 from alpsim.toml_fields import CardError, Table
 
-BELLE2 = BeamSettings(7.004, 4.002, 0.0415, 0.0415, 0.00513, 0.002375)
-NO_SPREAD = BeamSettings(7.004, 4.002, 0.0415, 0.0415)
+from .conftest import BELLE2_BEAMS, BELLE2_NO_SPREAD
+
+BELLE2, NO_SPREAD = BELLE2_BEAMS, BELLE2_NO_SPREAD
 G = 1e-3 * mass(13)  # c_μμ/Λ = 1e-3 GeV⁻¹
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from alpsim.generator import kinematics as kin
 from alpsim.generator.alp import Couplings
-from alpsim.generator.beams import BeamSettings, draw_beams
+from alpsim.generator.beams import draw_beams
 from alpsim.generator.channels import CHANNELS
 from alpsim.generator.channels.base import AlpSettings
 from alpsim.generator.channels.tau_pair import (
@@ -19,8 +19,9 @@ from alpsim.generator.kinematics import pseudo_rest_frame_x
 from alpsim.pdg import ALP_PDG_ID, mass
 from alpsim.toml_fields import CardError, Table
 
-BELLE2 = BeamSettings(7.004, 4.002, 0.0415, 0.0415, 0.00513, 0.002375)
-NO_SPREAD = BeamSettings(7.004, 4.002, 0.0415, 0.0415)
+from .conftest import BELLE2_BEAMS, BELLE2_NO_SPREAD
+
+BELLE2, NO_SPREAD = BELLE2_BEAMS, BELLE2_NO_SPREAD
 M_TAU = mass(15)
 
 

@@ -67,6 +67,24 @@ def test_alp_takes_every_card_coupling(capsys):
     assert "--c-ll" in capsys.readouterr().err
 
 
+def test_alp_takes_scale_basis_and_running(capsys):
+    """--scale, --basis and --running are the card's [alp.couplings] settings: the table equals
+    that of the same card table and its header names them; a bad basis is exit 2."""
+    from alpsim.card import card_couplings
+    from alpsim.generator.alp import AlpModel, alp_table
+    from alpsim.toml_fields import Table
+
+    args = ["--g-agg", "1e-4", "--scale", "500", "--basis", "BNRST20", "--running", "leading-log"]
+    assert main(["alp", "--mass", "1.0", *args]) == 0
+    cli = capsys.readouterr().out
+    assert "basis BNRST20 at scale 500 GeV" in cli and "running: leading-log" in cli
+    card = {"g_agg": 1e-4, "scale": 500.0, "basis": "BNRST20", "running": "leading-log"}
+    table = Table({**card, "Lambda": 1000.0}, "")
+    assert cli.strip().startswith(alp_table(AlpModel.from_couplings(1.0, card_couplings(table))))
+    assert main(["alp", "--mass", "1.0", "--g-agg", "1e-4", "--basis", "other"]) == 2
+    assert "--basis" in capsys.readouterr().err
+
+
 def test_alp_quiet_on_a_closed_pipe():
     """`alpsim alp ... | head -1`: exit 0, no traceback."""
     import subprocess

@@ -19,12 +19,9 @@ from alpsim.pdg import mass
 from alpsim.record import EventRecord
 from alpsim.toml_fields import CardError
 
+from .conftest import run_card_text
+
 PION = mass(211)
-
-
-@pytest.fixture(scope="module")
-def belle2():
-    return load_detector(shipped_card("belle2"))
 
 
 def _pions(p3, vertex, n):
@@ -163,22 +160,7 @@ def test_bad_pid_and_trigger_cards_name_the_field(tmp_path):
 
 def _generate(write_card, decays, ctau, n=20000, seed=3):
     card = load_card(
-        write_card(
-            f"""
-[run]
-events = {n}
-seed = {seed}
-detector = "belle2"
-[channel]
-name = "B+ -> K+ a"
-branching_fraction = 1e-6
-[alp]
-mass = 1.0
-ctau = {ctau}
-[alp.decays]
-{decays} = 1.0
-"""
-        )
+        write_card(run_card_text(events=n, seed=seed, ctau=ctau, decays=f"{decays} = 1.0"))
     )
     rng = np.random.default_rng(seed)
     beams = draw_beams(rng, n, card.detector.beams, card.channel.min_sqrt_s)

@@ -6,16 +6,11 @@ import numpy as np
 import pytest
 
 from alpsim.detector.calorimeter import reconstruct_photons
-from alpsim.detector.config import load_detector, shipped_card
 from alpsim.detector.geometry import hit_cylinder
 from alpsim.detector.tracking import reconstruct_tracks
 from alpsim.detector.variables import beam_constrained_mass
 from alpsim.generator.kinematics import four_vector
-
-
-@pytest.fixture(scope="module")
-def belle2():
-    return load_detector(shipped_card("belle2"))
+from alpsim.pdg import mass
 
 
 def test_ray_hits_barrel_at_known_point():
@@ -72,17 +67,16 @@ def test_track_acceptance_and_resolution(belle2):
     rng = np.random.default_rng(3)
     n = 20000
     p3 = np.tile([2.0, 0.0, 0.5], (n, 1))
-    reco, ok = reconstruct_tracks(
-        rng, four_vector(p3, 0.4937), np.zeros((n, 4)), 0.4937, belle2.tracking
-    )
+    m_k = mass(321)  # charged kaon, PDG mass from `particle`
+    reco, ok = reconstruct_tracks(rng, four_vector(p3, m_k), np.zeros((n, 4)), m_k, belle2.tracking)
     assert ok.mean() == pytest.approx(belle2.tracking.efficiency, abs=0.01)
     pt = np.hypot(reco[ok, 0], reco[ok, 1])
-    beta = np.linalg.norm(p3[0]) / np.sqrt(np.sum(p3[0] ** 2) + 0.4937**2)
+    beta = np.linalg.norm(p3[0]) / np.sqrt(np.sum(p3[0] ** 2) + m_k**2)
     expected = np.hypot(0.001 * 2.0, 0.003 / beta)
     assert np.std(pt) / 2.0 == pytest.approx(expected, rel=0.05)
     # produced beyond the last tracking layer: not found
     far = np.tile([1120.0, 0.0, 0.0, 0.0], (10, 1))
-    _, ok = reconstruct_tracks(rng, four_vector(p3[:10], 0.4937), far, 0.4937, belle2.tracking)
+    _, ok = reconstruct_tracks(rng, four_vector(p3[:10], m_k), far, m_k, belle2.tracking)
     assert not ok.any()
 
 

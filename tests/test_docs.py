@@ -68,10 +68,44 @@ def test_reference_lists_schema_names_from_the_code(traced):
 def test_reference_states_validator_ranges(traced):
     rec, comments = traced
     page = gen.card_reference(rec, comments)
-    # alp.mass: lower bound and unit as alpsim/card.py states them (MIN_ALP_MASS = 1e-4 GeV)
-    assert re.search(r"\| `mass` \| number \| required \| ≥ 0.0001 GeV \|", page)
-    assert "| `chunk_size` | integer | `100000` | ≥ 1 and ≤ 1e+07 |" in page
-    assert '`"lab"`, `"cms"`' in page  # trigger cluster_frame choices
+    # alp.mass: lower bound and unit as alpsim/card_schema.py declares them (MIN_ALP_MASS)
+    assert "| `mass` | number | GeV | required | ≥ 0.0001 |" in page
+    assert "| `chunk_size` | integer |  | `100000` | ≥ 1 and ≤ 1e+07 |" in page
+    assert "| `e_minus_angle` | number | mrad | `0` | ≥ 0 and ≤ 200 |" in page  # [beams]
+    assert '`"lab"`, `"cms"`' in page  # trigger cluster_frame choices (traced section)
+
+
+def test_declared_sections_are_what_the_validators_read(traced):
+    """[run], [alp], [alp.couplings], [output] and [beams]: every field the validators read is
+    declared in alpsim/card_schema.py with the same type, bounds, unit and choices, and every
+    declared field is read; the page prints each declaration."""
+    from alpsim.card_schema import SCHEMA
+
+    rec, comments = traced
+    assert gen.schema_drift(rec) == []
+    page = gen.card_reference(rec, comments)
+    for table, fields in SCHEMA.items():
+        assert f"### `[{table}]`" in page
+        for f in fields:
+            assert f"| `{f.key}` |" in page and gen._cell(f.description) in page, (table, f.key)
+
+
+def test_schema_drift_is_detected(traced):
+    """The drift check fails for a declared field no validator reads, a read field that is not
+    declared, and a field read with other bounds than declared."""
+    import dataclasses
+
+    from alpsim.card_schema import SCHEMA
+    from alpsim.toml_fields import Field
+
+    rec, _ = traced
+    run = tuple(f for f in SCHEMA["run"] if f.key != "seed")
+    run += (Field("no_such_field", "number", "x"),)
+    run = tuple(dataclasses.replace(f, hi=10) if f.key == "events" else f for f in run)
+    problems = gen.schema_drift(rec, {"run": run})
+    assert "[run] seed: read by the validator, not declared" in problems
+    assert "[run] no_such_field: declared, never read by the validator" in problems
+    assert any(p.startswith("[run] events: hi read as") for p in problems)
 
 
 def test_detector_pages_show_every_card_value(traced):
@@ -82,6 +116,28 @@ def test_detector_pages_show_every_card_value(traced):
         for table, key in _toml_fields(data, normalise=False):
             assert f"## `[{table}]`" in page, (path.name, table)
             assert f"| `{key}` |" in page, (path.name, table, key)
+
+
+def test_detector_pages_give_each_value_its_source_tag(traced, tmp_path):
+    """The tag column holds the tags of the value's own comment, or else of the comment above
+    it (marked), and the summary counts every value of the card."""
+    _, comments = traced
+    for path in gen.detector_cards():
+        page = gen.detector_page(path, comments[path.name])
+        n_values = len(comments[path.name])
+        assert re.search(rf"^\| \*\*all\*\* \| {n_values} \|", page, flags=re.M), path.name
+    card = tmp_path / "mini.toml"
+    card.write_text(
+        '[detector]\nname = "Mini"\n\n[beams]\n# basf2 presets [code]\n'
+        "e_minus_energy = 7.0   # GeV\ne_plus_energy = 4.0    # GeV [paper]\n"
+        "e_minus_energy_spread = 0.005  # [unverified]\n"
+    )
+    page = gen.detector_page(card, gen.card_lines(card))
+    assert "| `e_minus_energy` | `7.0` | code (note above) | GeV |" in page
+    assert "| `e_plus_energy` | `4.0` | paper | GeV [paper] |" in page
+    assert "| `e_minus_energy_spread` | `0.005` | unverified |" in page
+    assert '| `name` | `"Mini"` | — |' in page
+    assert "| **all** | 4 | 1 | 0 | 1 | 0 | 0 | 0 | 0 | 0 | 1 | 1 |" in page
 
 
 def test_python_blocks_of_the_pages_compile():
@@ -97,6 +153,17 @@ def _build(config: Path, site: Path) -> subprocess.CompletedProcess:
         text=True,
         timeout=600,
     )
+
+
+def test_ci_builds_the_docs():
+    """CI (.ci/run) installs the test extra and runs this suite: mkdocs must be in that extra,
+    so that the build tests below run in CI instead of being skipped."""
+    from alpsim.toml_fields import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    test_extra = project["optional-dependencies"]["test"]
+    assert any(re.match(r"mkdocs\b", dep) for dep in test_extra)
+    assert 'pip install -e ".[test]" && python -m pytest' in (REPO / ".ci" / "run").read_text()
 
 
 def test_docs_build_strict(tmp_path):

@@ -6,10 +6,12 @@ from scipy import integrate
 
 from alpsim.generator import isr
 from alpsim.generator import kinematics as kin
-from alpsim.generator.beams import BeamSettings, draw_beams
+from alpsim.generator.beams import draw_beams
+
+from .conftest import BELLE2_BEAMS
 
 S = 10.58**2
-BEAMS = BeamSettings(7.004, 4.002, 0.0415, 0.0415, 0.00513, 0.002375)
+BEAMS = BELLE2_BEAMS
 
 
 def test_beta_value():

@@ -4,7 +4,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alpsim.card import MIN_ALP_MASS, load_card
+from alpsim.card import load_card
+from alpsim.card_schema import MIN_ALP_MASS
 from alpsim.pdg import mass
 from alpsim.runner import simulate_chunk
 

@@ -12,7 +12,7 @@ from alpsim.generator.generic_b import dec_branching_fraction
 from alpsim.pdg import mass
 from alpsim.toml_fields import CardError
 
-from .conftest import BASE_CARD
+from .conftest import BASE_CARD, coupling_card_text
 
 #: |V_tb V_ts*| behind the ILS reference numbers below (0.0405); alpsim uses the PDG 2024 global
 #: fit (rates.VTB_VTS), so the references scale with (rates.VTB_VTS/0.0405)^(1 or 2).
@@ -109,11 +109,7 @@ def test_jpsi_gamma_a_reference():
     )
 
 
-COUPLING_B = (
-    BASE_CARD.replace("branching_fraction = 1e-6\n", "")
-    .replace("ctau = 1.0\n", "")
-    .replace('[alp.decays]\n"gamma gamma" = 1.0', "[alp.couplings]\ng_aW = 1e-5")
-)
+COUPLING_B = coupling_card_text("g_aW = 1e-5")
 
 
 def test_bf_from_couplings_in_card(write_card):

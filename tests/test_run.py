@@ -10,7 +10,7 @@ import pytest
 import alpsim
 from alpsim.cli import main
 from alpsim.detector.writers.parquet import read_metadata
-from alpsim.pdg import mass
+from alpsim.pdg import ALP_PDG_ID, mass
 
 
 def _digest(path):
@@ -61,7 +61,7 @@ def test_parquet_round_trip(default_card, tmp_path):
     assert "[alp]" in meta["card"] and "[calorimeter]" in meta["detector_card"]
     assert meta["normalisation"]["branching_fraction"] == 1e-6
     parts = table["particles"].to_pylist()[0]  # the signal decay (default truth = "signal")
-    assert [abs(p["pdg"]) for p in parts] == [521, 321, 9000005, 22, 22]
+    assert [abs(p["pdg"]) for p in parts] == [521, 321, ALP_PDG_ID, 22, 22]
     assert [p["status"] for p in parts] == [2, 1, 2, 1, 1]
     assert [p["mother"] for p in parts] == [-1, 0, 0, 2, 2]
     assert meta["output"] == {"truth": "signal", "detail": "analysis"}

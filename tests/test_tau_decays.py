@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from alpsim.generator.beams import BeamDraw
 from alpsim.generator.builder import BlockBuilder
 from alpsim.generator.kinematics import boost, mass, momentum, two_body_momentum, velocity
 from alpsim.generator.tau_decays import (
@@ -18,17 +17,15 @@ from alpsim.generator.tau_decays import (
 from alpsim.pdg import charge as pdg_charge
 from alpsim.pdg import mass as pdg_mass
 
+from .conftest import density_chi2, head_on_beams
+
 M_TAU = pdg_mass(15)
 NEUTRINOS = {12, 14, 16}
 
 
 def tau_block(rng, n, mode, sign=+1, polarisation=None, axis=None, at_rest=False):
     """A block with one τ (sign +1: τ−) of random lab momentum decayed in `mode`."""
-    e = np.zeros((n, 4))
-    e[:, 2] = e[:, 3] = 7.0
-    p = np.zeros((n, 4))
-    p[:, 2], p[:, 3] = -4.0, 4.0
-    b = BlockBuilder(BeamDraw(e, p, np.zeros((n, 4))))
+    b = BlockBuilder(head_on_beams(n))
     p4 = np.zeros((n, 4))
     if not at_rest:
         p4[:, :3] = rng.normal(0.0, 3.0, (n, 3))
@@ -162,13 +159,8 @@ def test_rho_nu_line_shape_chi2():
     block, _tau = tau_block(rng, n, "rho nu")
     s = mass(block.p4[:, first(block, -211)] + block.p4[:, first(block, 111)]) ** 2
     grid, dens = rho_nu_grid()
-    edges = np.linspace(grid[0], grid[-1], 31)
-    cdf = np.concatenate([[0], np.cumsum(0.5 * (dens[1:] + dens[:-1]) * np.diff(grid))])
-    expect = np.diff(np.interp(edges, grid, cdf)) / cdf[-1] * n
-    obs, _ = np.histogram(s, edges)
-    ok = expect > 5
-    chi2 = np.sum((obs[ok] - expect[ok]) ** 2 / expect[ok])
-    assert chi2 < ok.sum() + 5 * np.sqrt(2 * ok.sum())
+    chi2, ndf = density_chi2(s, np.linspace(grid[0], grid[-1], 31), grid, dens)
+    assert chi2 < ndf + 5 * np.sqrt(2 * ndf)
     # The ρ record entry carries the π−π0 invariant mass.
     assert np.allclose(mass(block.p4[:, first(block, -213)]) ** 2, s, rtol=1e-9)
 

@@ -28,23 +28,42 @@ BENCHMARKS = {
 }
 
 
-def reference_checks() -> bool:
-    """Widths computed by hand from BNT17 sec. 3 [calc], compared to 3 significant digits:
-    Γ(γγ) = g² m_a³/(64π); cτ = ħc/Γ; Γ(μμ) = m_a m_μ² c_μμ² β_μ/(8πΛ²)."""
-    rows = [
-        ("Γ(γγ), g=1e-3 GeV⁻¹, m=1 GeV [GeV]", 4.97e-9,
+def hand_computed_widths() -> list[tuple[str, str, float, float]]:
+    """Widths computed by hand from BNT17 sec. 3 [calc] and alpsim's values:
+    (quantity, unit, reference, alpsim). Γ(γγ) = g² m_a³/(64π); cτ = ħc/Γ;
+    Γ(μμ) = m_a m_μ² c_μμ² β_μ/(8πΛ²)."""
+    return [
+        ("Γ(a→γγ), g=1e-3/GeV, m=1 GeV", "GeV", 4.97e-9,
          partial_widths(1.0, Couplings.from_g_agamma(1e-3))["gamma gamma"]),
-        ("cτ, g=1e-5 GeV⁻¹, m=0.2 GeV [cm]", 4.96,
+        ("cτ, g=1e-5/GeV, m=0.2 GeV", "cm", 4.96,
          ctau_mm(total_width(0.2, Couplings.from_g_agamma(1e-5))) / 10.0),
-        ("Γ(μμ), c_μμ=1, Λ=1 TeV, m=1 GeV [GeV]", 4.34e-10,
+        ("Γ(a→μμ), c=1, Λ=1TeV, m=1GeV", "GeV", 4.34e-10,
          partial_widths(1.0, Couplings(c_mumu=1.0))["mu+ mu-"]),
     ]  # fmt: skip
+
+
+def reference_checks() -> bool:
+    """`hand_computed_widths` compared to 3 significant digits."""
     ok_all = True
-    for name, ref, val in rows:
+    for name, unit, ref, val in hand_computed_widths():
         ok = float(f"{val:.3g}") == ref
         ok_all &= ok
-        print(f"{'PASS' if ok else 'FAIL'}  {name}: {val:.5g} (reference {ref:g})")
+        print(f"{'PASS' if ok else 'FAIL'}  {name}: {val:.5g} {unit} (reference {ref:g})")
     return ok_all
+
+
+def plot_br_ctau(axes: np.ndarray, masses: np.ndarray) -> None:
+    """BR(m_a) (top row) and cτ(m_a) (bottom row) of each benchmark on a 2×3 grid of axes."""
+    for col, (label, c) in enumerate(BENCHMARKS.items()):
+        br = branching_fractions(masses, c)
+        for k in FINAL_STATES:
+            if np.any(np.asarray(br[k]) > 1e-4):
+                axes[0, col].plot(masses, br[k], label=k)
+        axes[0, col].set(xscale="log", yscale="log", ylim=(1e-4, 1.5), title=label, ylabel="BR")
+        axes[0, col].legend(fontsize=7)
+        axes[1, col].plot(masses, ctau_mm(total_width(masses, c)))
+        axes[1, col].set(xscale="log", yscale="log", xlabel="m_a [GeV]", ylabel="cτ [mm]")
+        axes[1, col].grid(alpha=0.3)
 
 
 #: ASW (arXiv:1811.03474) Fig. 1 for C_GG = 1, Λ = 1 TeV, from ALPINIST's digitisation [digi], in
@@ -87,18 +106,7 @@ def main(argv: list[str]) -> int:
 
     masses = np.geomspace(1e-3, 10.0, 600)
     fig, axes = plt.subplots(2, 3, figsize=(16, 8.5), sharex=True)
-    for col, (label, c) in enumerate(BENCHMARKS.items()):
-        br = branching_fractions(masses, c)
-        ax = axes[0, col]
-        for k in FINAL_STATES:
-            if np.any(br[k] > 1e-4):
-                ax.plot(masses, br[k], label=k)
-        ax.set(xscale="log", yscale="log", ylim=(1e-4, 1.5), title=label, ylabel="BR")
-        ax.legend(fontsize=7)
-        tot = total_width(masses, c)
-        axes[1, col].plot(masses, ctau_mm(tot))
-        axes[1, col].set(xscale="log", yscale="log", xlabel="m_a [GeV]", ylabel="cτ [mm]")
-        axes[1, col].grid(alpha=0.3)
+    plot_br_ctau(axes, masses)
     fig.tight_layout()
     fig.savefig(argv[1], dpi=120)
     print(f"wrote {argv[1]}")

@@ -19,7 +19,6 @@ from alpsim.detector.config import shipped_card
 from alpsim.generator import kinematics as kin
 from alpsim.generator.alp.hadronic import pion_form_factor
 from alpsim.generator.beams import draw_beams
-from alpsim.generator.channels.jpsi_to_gamma_a import pipi_density
 from alpsim.generator.three_body import phase_space_s12_density, s23_limits
 from alpsim.pdg import mass
 from alpsim.record import Block
@@ -389,13 +388,9 @@ def psi2s_pipi(ctx: Context) -> list[Result]:
     must match the model density integrated here (4σ_stat); the mean of pure three-body phase
     space is shown as INFO for contrast.
     """
-    from .meson_channels import generate
+    from .meson_channels import psi2s_pipi_sample
 
-    n = ctx.events(5000, 50000)
-    _, (b,) = generate("bes3_jpsi_gamma_a_tagged.toml", n)
-    m = kin.mass(b.p4[:, b.roles["pi+"]] + b.p4[:, b.roles["pi-"]])
-    grid = np.linspace(2 * mass(211), mass(100443) - mass(443), 2001)
-    dens = pipi_density(grid[:, None], np.linspace(-1, 1, 201)[None, :]).mean(1)
+    m, grid, dens = psi2s_pipi_sample(ctx.events(5000, 50000))
     ref = float(np.sum(grid * dens) / np.sum(dens))
     ps = kin.two_body_momentum(grid, mass(211), mass(211)) * kin.two_body_momentum(
         mass(100443), grid, mass(443)

@@ -20,7 +20,6 @@ from alpsim.generator.alp import (
     Couplings,
     branching_fractions,
     ctau_mm,
-    partial_widths,
     total_width,
 )
 from alpsim.generator.alp.couplings import ALPHA_EM, C_WW_from_g_aW
@@ -65,15 +64,13 @@ def alp_widths(ctx: Context) -> list[Result]:
     Γ(a→μμ) = m_a m_μ² c² β_μ/(8πΛ²), β_μ = √(1 − 4m_μ²/m_a²), = 4.34e-10 GeV at c_μμ = 1,
     Λ = 1 TeV, m_a = 1 GeV (BNT17 normalisation of c_ff).
     """
-    g3 = partial_widths(1.0, Couplings.from_g_agamma(1e-3))["gamma gamma"]
-    ct = ctau_mm(total_width(0.2, Couplings.from_g_agamma(1e-5))) / 10.0
-    mm = partial_widths(1.0, Couplings(c_mumu=1.0))["mu+ mu-"]
+    from .alp_model_curves import hand_computed_widths
+
     src = f"{BNT17}, evaluated by hand [calc]"
     return [
-        compare_rel("Γ(a→γγ), g=1e-3/GeV, m=1 GeV", g3, 4.97e-9, CALC_TOL, unit="GeV", source=src),
-        compare_rel("cτ, g=1e-5/GeV, m=0.2 GeV", ct, 4.96, CALC_TOL, unit="cm", source=src),
-        compare_rel("Γ(a→μμ), c=1, Λ=1TeV, m=1GeV", mm, 4.34e-10, CALC_TOL, unit="GeV", source=src),
-    ]  # fmt: skip
+        compare_rel(name, value, ref, CALC_TOL, unit=unit, source=src)
+        for name, unit, ref, value in hand_computed_widths()
+    ]
 
 
 @check("theory", quick=True)
@@ -276,19 +273,10 @@ def _plot_curves(ctx: Context, masses: np.ndarray) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .alp_model_curves import BENCHMARKS
+    from .alp_model_curves import plot_br_ctau
 
     fig, axes = plt.subplots(2, 3, figsize=(15, 8), sharex=True)
-    for col, (label, c) in enumerate(BENCHMARKS.items()):
-        br = branching_fractions(masses, c)
-        for k in FINAL_STATES:
-            if np.any(np.asarray(br[k]) > 1e-4):
-                axes[0, col].plot(masses, br[k], label=k)
-        axes[0, col].set(xscale="log", yscale="log", ylim=(1e-4, 1.5), title=label, ylabel="BR")
-        axes[0, col].legend(fontsize=6)
-        axes[1, col].plot(masses, ctau_mm(total_width(masses, c)))
-        axes[1, col].set(xscale="log", yscale="log", xlabel="m_a [GeV]", ylabel="cτ [mm]")
-        axes[1, col].grid(alpha=0.3)
+    plot_br_ctau(axes, masses)
     fig.tight_layout()
     ctx.savefig(fig, "theory_br_ctau.png")
 

@@ -75,11 +75,18 @@ def kstar_checks(n: int) -> np.ndarray:
     return m
 
 
-def pipi_checks(n: int) -> np.ndarray:
+def psi2s_pipi_sample(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """m(π+π−) of n ψ(3686) → π+π−J/ψ events of the BESIII tagged card, with a grid over the
+    kinematic range and the Novikov–Shifman model density on it (averaged over cos θ)."""
     _, (b,) = generate("bes3_jpsi_gamma_a_tagged.toml", n)
     m = kin.mass(b.p4[:, b.roles["pi+"]] + b.p4[:, b.roles["pi-"]])
     grid = np.linspace(2 * mass(211), mass(100443) - mass(443), 2001)
     dens = pipi_density(grid[:, None], np.linspace(-1, 1, 201)[None, :]).mean(1)
+    return m, grid, dens
+
+
+def pipi_checks(n: int) -> np.ndarray:
+    m, grid, dens = psi2s_pipi_sample(n)
     print(
         f"\nm_pipi: generated mean {m.mean():.4f} GeV, Novikov-Shifman mean "
         f"{np.sum(grid * dens) / np.sum(dens):.4f} GeV"

@@ -61,6 +61,11 @@ def _ratio(value: float, ref: float) -> float | None:
     return value / ref
 
 
+def _status(ok: bool, judged: bool) -> str:
+    """PASS or FAIL for a judged comparison; INFO when the reference is not judged."""
+    return (PASS if ok else FAIL) if judged else INFO
+
+
 def compare_rel(
     quantity: str,
     value: float,
@@ -74,8 +79,7 @@ def compare_rel(
 ) -> Result:
     """PASS if |value/ref − 1| ≤ rel_tol. `judged=False` makes it INFO (unverified reference)."""
     r = _ratio(value, ref)
-    ok = r is not None and abs(r - 1.0) <= rel_tol
-    status = (PASS if ok else FAIL) if judged else INFO
+    status = _status(r is not None and abs(r - 1.0) <= rel_tol, judged)
     tol = f"±{rel_tol * 100:.3g} %"
     return Result(quantity, float(value), float(ref), tol, status, unit, source, note, r)
 
@@ -92,18 +96,10 @@ def compare_abs(
     judged: bool = True,
 ) -> Result:
     """PASS if |value − ref| ≤ abs_tol (for references near zero, e.g. ΔE peak)."""
-    ok = math.isfinite(value) and abs(value - ref) <= abs_tol
-    status = (PASS if ok else FAIL) if judged else INFO
+    status = _status(math.isfinite(value) and abs(value - ref) <= abs_tol, judged)
+    tol = f"±{abs_tol:.3g} {unit}".strip()
     return Result(
-        quantity,
-        float(value),
-        float(ref),
-        f"±{abs_tol:.3g} {unit}".strip(),
-        status,
-        unit,
-        source,
-        note,
-        _ratio(value, ref),
+        quantity, float(value), float(ref), tol, status, unit, source, note, _ratio(value, ref)
     )
 
 
@@ -120,8 +116,9 @@ def compare_band(
     judged: bool = True,
 ) -> Result:
     """PASS if lo·(1 − margin) ≤ value ≤ hi·(1 + margin); ratio to the band's midpoint."""
-    ok = math.isfinite(value) and lo * (1 - margin) <= value <= hi * (1 + margin)
-    status = (PASS if ok else FAIL) if judged else INFO
+    status = _status(
+        math.isfinite(value) and lo * (1 - margin) <= value <= hi * (1 + margin), judged
+    )
     tol = f"band {lo:g}–{hi:g} {unit} ±{margin * 100:.0f} %".replace("  ", " ")
     mid = 0.5 * (lo + hi)
     return Result(

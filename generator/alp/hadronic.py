@@ -289,13 +289,19 @@ _PIPIGAMMA_SPLIT_GEV2 = 1.5**2
 
 
 # ---- a → π+π−γ -----------------------------------------------------------------------------
-def pion_form_factor(s):
-    """|F_π(s)|² with ρ(770) dominance: m_ρ²/(m_ρ² − s − i m_ρ Γ_ρ(s)), p-wave running width."""
+def _rho_running_width(s):
+    """(s as an array, m_ρ, Γ_ρ(s)): the ρ(770) p-wave running width
+    Γ_ρ(s) = Γ_ρ (m_ρ/√s) (p(s)/p(m_ρ²))³, p the pion momentum in the ππ rest frame."""
     mr, gr, mpi = pdg_mass(113), pdg_width(113), m_pic()
     s = np.asarray(s, dtype=float)
     p = _sqrt_pos(s / 4.0 - mpi * mpi)
     pr = math.sqrt(mr * mr / 4.0 - mpi * mpi)
-    gs = gr * (mr / np.sqrt(np.maximum(s, 1e-300))) * (p / pr) ** 3
+    return s, mr, gr * (mr / np.sqrt(np.maximum(s, 1e-300))) * (p / pr) ** 3
+
+
+def pion_form_factor(s):
+    """|F_π(s)|² with ρ(770) dominance: m_ρ²/(m_ρ² − s − i m_ρ Γ_ρ(s)), p-wave running width."""
+    s, mr, gs = _rho_running_width(s)
     return mr**4 / ((mr * mr - s) ** 2 + (mr * gs) ** 2)
 
 
@@ -603,11 +609,7 @@ def g_rho() -> float:
 
 def rho_propagator(s):
     """D(s) = 1/(m_ρ² − s − i m_ρ Γ_ρ(s)), p-wave running width (same as pion_form_factor)."""
-    mr, gr, mpi = pdg_mass(113), pdg_width(113), m_pic()
-    s = np.asarray(s, dtype=float)
-    p = _sqrt_pos(s / 4.0 - mpi * mpi)
-    pr = math.sqrt(mr * mr / 4.0 - mpi * mpi)
-    gs = gr * (mr / np.sqrt(np.maximum(s, 1e-300))) * (p / pr) ** 3
+    s, mr, gs = _rho_running_width(s)
     return 1.0 / (mr * mr - s - 1j * mr * gs)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..channels.jpsi_to_gamma_a import N_JPSI_BESIII, N_PSI2S_BESIII
 from .couplings import Couplings
 
 #: Υ(4S) data sets: experiment → (detector card, BB̄ pairs, integrated luminosity in fb⁻¹).
@@ -26,8 +27,8 @@ B_FACTORIES: dict[str, tuple[str, float, float]] = {
     "BaBar": ("babar", 471e6, 424.0),
     "Belle": ("belle", 772e6, 711.0),
 }
-#: BESIII: (detector card, J/ψ events, ψ(2S) events).
-BESIII: tuple[str, float, float] = ("bes3", 10.087e9, 2.71e9)
+#: BESIII: (detector card, J/ψ events, ψ(2S) events), the sample sizes of the J/ψ channel.
+BESIII: tuple[str, float, float] = ("bes3", N_JPSI_BESIII, N_PSI2S_BESIII)
 #: σ(e+e− → τ+τ−) at the Υ(4S) in fb (Banerjee et al., PRD 77 (2008) 054012).
 SIGMA_TAU_PAIR_FB: float = 0.919e6
 
