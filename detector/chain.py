@@ -36,8 +36,10 @@ from .config import PID_SPECIES, DetectorSettings
 from .event_kernel import (
     event_major,
     event_sums,
+    gather_field,
     interleave,
     merged_counts,
+    object_index,
     slot_major,
     sum_slot_groups,
 )
@@ -162,26 +164,22 @@ def _flatten(mask: NDArray[np.bool_], slots: list[int], fields: dict[str, object
     """Objects of one kind as flat arrays, sorted by event then slot, from slot-major columns.
 
     `mask` (k, N) marks the objects that exist. A field is a (k, N) array, a (k,) array of
-    per-slot constants, or (array (k, N, c), component) for one component of a C-ordered
-    (k, N, c) array. Every field is read with one gather (no per-field copies).
+    per-slot constants, or (array (k, N, c), component) for one component of a (k, N, c)
+    array. Every field is read with one compiled gather (event_kernel.gather_field).
     """
-    k, n = mask.shape
-    idx = np.flatnonzero(mask.T)  # event-major: sorted by event, then slot
-    ev = idx // k if k > 1 else idx
-    kk = idx - ev * k
-    pos = kk * n + ev  # index into slot-major (k, N) arrays
-    out: dict[str, NDArray] = {"event": ev.astype(np.int64)}
+    ev, kk = object_index(mask)  # sorted by event, then slot
+    out: dict[str, NDArray] = {"event": ev}
     out["particle"] = np.asarray(slots, dtype=np.int32)[kk] if slots else kk.astype(np.int32)
     for name, f in fields.items():
         if isinstance(f, tuple):
             arr, comp = f
-            out[name] = arr.reshape(-1).take(pos * arr.shape[2] + comp)
-        elif f.ndim == 1:
+            f = arr[:, :, comp]
+        if f.ndim == 1:
             out[name] = f.take(kk)
-        elif f.flags.c_contiguous:
-            out[name] = f.reshape(-1).take(pos)
-        else:
-            out[name] = np.ascontiguousarray(f).reshape(-1).take(pos)
+            continue
+        dest = np.empty(ev.shape[0], dtype=f.dtype)
+        gather_field(f, ev, kk, dest)
+        out[name] = dest
     return out
 
 

@@ -89,6 +89,35 @@ def slot_major(a, slots):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def object_index(mask):  # pragma: no cover - compiled
+    """(event, slot) of the objects marked in the slot-major mask (k, N), sorted by event then
+    slot: np.flatnonzero(mask.T) split into its two indices, without the transposed copy."""
+    k, n = mask.shape
+    count = 0
+    for c in range(k):
+        for e in range(n):
+            count += mask[c, e]
+    ev = np.empty(count, np.int64)
+    slot = np.empty(count, np.int64)
+    o = 0
+    for e in range(n):
+        for c in range(k):
+            if mask[c, e]:
+                ev[o] = e
+                slot[o] = c
+                o += 1
+    return ev, slot
+
+
+@numba.njit(cache=True)
+def gather_field(src, ev, slot, out):  # pragma: no cover - compiled
+    """out[o] = src[slot[o], ev[o]]: one field (k, N) of the objects of object_index, read in
+    one compiled pass (no flat index array built per field, any layout of `src`)."""
+    for o in range(ev.shape[0]):
+        out[o] = src[slot[o], ev[o]]
+
+
+@numba.njit(cache=True)
 def event_major(a, slots):  # pragma: no cover - compiled
     """(P, N, c) → (N, P, c), the inverse of slot_major: rows `slots` copied, NaN elsewhere."""
     p, n, c = a.shape
