@@ -15,10 +15,12 @@ leave nothing: event-level variables and trigger bits only see what the generato
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ..generator.beams import BeamSettings
 from ..generator.kinematics import mass as inv_mass
 from ..generator.kinematics import pseudo_rest_frame_x
 from ..pdg import charge as pdg_charge
@@ -154,6 +156,15 @@ class RecoRecord:
         return {kind: {k: np.concatenate(v) for k, v in a.items()} for kind, a in out.items()}
 
 
+@lru_cache(maxsize=16)
+def _beam_frame(beams: BeamSettings) -> tuple[float, Array, Array]:
+    """(√s, β of the CM frame, e− + e+ four-momentum) of the nominal beams, computed once per
+    beam setting instead of in every stage of every block (shared arrays: never written)."""
+    sqrt_s, beta = beams.nominal_cms()
+    em, ep = beams.nominal()
+    return sqrt_s, np.asarray(beta, dtype=float), em + ep
+
+
 def is_visible(pdg: int, neutral_hadrons: bool = False) -> bool:
     """Particles the detector sees (final-state photons and long-lived charged particles, and
     K_L and neutrons if the calorimeter card models their showers)."""
@@ -257,7 +268,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         photon = np.concatenate([photon, np.zeros(k_s, dtype=bool)])
         straight = np.concatenate([straight, np.zeros(k_s, dtype=bool)])
         cal_slots += [final[c] for c in hadron_rows]
-    _sqrt_s, beta = det.beams.nominal_cms()
+    _sqrt_s, beta, beams_p4 = _beam_frame(det.beams)
     clusters = cluster_block(
         p4_sm, vertex_sm, cal_slots, photon, deposit, impact, reached, g, u, cal, beta, straight
     )
@@ -288,8 +299,6 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         t_pid[j] = pid[i] = assign_species(rng, apdg, t_p[j], t_theta[j], det.pid, q, reach)
 
     out = RecoBlock(event_major(reco, seen), np.ascontiguousarray(detected.T))
-    em, ep = det.beams.nominal()
-    beams_p4 = em + ep
     cols = out.columns
     cols.update(
         candidate_variables(
@@ -390,7 +399,7 @@ def _kinfit_columns(
     is_photon = np.array([int(block.pdg[i]) == PHOTON for i in slots])
     mass = np.array([0.0 if g else pdg_mass(abs(int(block.pdg[i])))
                      for i, g in zip(slots, is_photon, strict=True)])  # fmt: skip
-    sqrt_s, beta = det.beams.nominal_cms()
+    sqrt_s, beta, _ = _beam_frame(det.beams)
     b = det.beams
     spread = beam_energy_spread(b.e_minus_energy, b.e_plus_energy, b.e_minus_energy_spread,
                                 b.e_plus_energy_spread)  # fmt: skip
@@ -417,7 +426,9 @@ def _photon_shape_columns(
         c = final.index(i)
         holder = owner[c]  # (N,) slot of the cluster holding this photon's deposit
         for name, arr in clusters.shapes.items():
-            cols[f"{role}_{name}"] = arr[holder, ev]
+            col = np.empty(n, dtype=arr.dtype)
+            gather_field(arr, ev, holder, col)  # arr[holder, ev] in one compiled pass
+            cols[f"{role}_{name}"] = col
     return cols
 
 
@@ -658,7 +669,7 @@ def candidate_variables(
     """
     cols: dict[str, NDArray] = {}
     n = block.n_events
-    sqrt_s, beta = det.beams.nominal_cms()
+    sqrt_s, beta, _ = _beam_frame(det.beams)
     visible = set(final)
     parent = block.roles.get("signal_parent")
     alp = block.roles.get("alp")
