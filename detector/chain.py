@@ -41,6 +41,7 @@ from .event_kernel import (
     gather_field,
     interleave,
     merged_counts,
+    momentum_cos_theta,
     object_index,
     slot_major,
     sum_slot_groups,
@@ -625,14 +626,17 @@ class _GroupSums:
             groups["alp"] = [i for i in block.final_descendants(alp) if i in visible]
             from_alp = set(block.final_descendants(alp))
             groups["rest"] = [i for i in side if i not in from_alp]
+        summed = {k: v for k, v in groups.items() if v}
+        flat = np.array([i for v in summed.values() for i in v], dtype=np.int64)
+        offsets = np.cumsum([0, *(len(v) for v in summed.values())]).astype(np.int64)
+        sums = sum_slot_groups(p4, flat, offsets) if summed else np.empty((0, p4.shape[1], 4))
+        self._sums = dict(zip(summed, sums, strict=True))
+        # a particle with a role is a group of one: its row of `p4` itself, not a copy
         for role, i in block.roles.items():
             if i in visible:
-                groups[role] = [i]
-        self.slots = {k: v for k, v in groups.items() if v}
-        flat = np.array([i for v in self.slots.values() for i in v], dtype=np.int64)
-        offsets = np.cumsum([0, *(len(v) for v in self.slots.values())]).astype(np.int64)
-        sums = sum_slot_groups(p4, flat, offsets) if self.slots else np.empty((0, p4.shape[1], 4))
-        self._sums = dict(zip(self.slots, sums, strict=True))
+                summed[role] = [i]
+                self._sums[role] = p4[i]
+        self.slots = summed
 
     def __getitem__(self, name: str) -> Array:
         return self._sums[name]
@@ -743,10 +747,7 @@ def candidate_variables(
         if i not in visible:
             continue
         p4 = sums[role]
-        p = momentum(p4)
-        cols[f"{role}_p"] = p
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cols[f"{role}_cosTheta"] = p4[:, 2] / p  # variables.cos_theta
+        cols[f"{role}_p"], cols[f"{role}_cosTheta"] = momentum_cos_theta(p4)
         cols[f"{role}_E"] = p4[:, 3]
         if i in tracks:
             cols[f"{role}_dr"] = np.abs(tracks[i].d0)

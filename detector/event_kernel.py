@@ -144,6 +144,22 @@ def sum_slot_groups(p4, slots, offsets):  # pragma: no cover - compiled
     return out
 
 
+@numba.njit(cache=True, error_model="numpy")
+def momentum_cos_theta(p4):  # pragma: no cover - compiled
+    """basf2 `p` and `cosTheta` of four-vectors (N, 4) in one pass: |p| = √((px² + py²) + pz²)
+    and pz/|p| (variables.momentum, variables.cos_theta: same operations in the same order;
+    NaN for |p| = 0)."""
+    n = p4.shape[0]
+    p = np.empty(n)
+    cos = np.empty(n)
+    for k in range(n):
+        x, y, z = p4[k, 0], p4[k, 1], p4[k, 2]
+        q = math.sqrt(x * x + y * y + z * z)
+        p[k] = q
+        cos[k] = z / q
+    return p, cos
+
+
 @numba.njit(cache=True)
 def merged_counts(owner):  # pragma: no cover - compiled
     """Particles whose deposit each slot's cluster holds (k, N) from the owners (k, N)."""
