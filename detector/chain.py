@@ -40,6 +40,8 @@ from .event_kernel import (
     event_sums,
     gather_field,
     interleave,
+    interleave_events,
+    interleave_value,
     merged_counts,
     momentum_cos_theta,
     object_index,
@@ -434,34 +436,38 @@ def _photon_shape_columns(
 
 
 def _merge_objects(
-    sig: dict[str, NDArray], bg: dict[str, NDArray], bg_offsets: NDArray[np.int64], n: int
+    sig: dict[str, NDArray], bg: dict[str, object], bg_offsets: NDArray[np.int64], n: int
 ) -> dict[str, NDArray]:
     """Signal objects (sorted by event) and background objects (event-major, `bg_offsets`)
     merged into one list sorted by event, the signal objects of an event first; fields the
-    background objects lack are NaN (floats) or 0 / False."""
+    background objects lack are NaN (floats) or 0 / False. A background field is an array
+    (any strides: read in place) or one value for every background object (a scalar)."""
     sig_ev = sig["event"]
     n_bg = int(bg_offsets[-1])
     out = {}
     for k, v in sig.items():
-        if k == "event":
-            b = np.repeat(np.arange(n, dtype=v.dtype), np.diff(bg_offsets))
-        elif k in bg:
-            b = np.ascontiguousarray(bg[k], dtype=v.dtype)
-        else:  # a field background objects do not have (e.g. a shower shape): NaN / 0 / False
-            b = np.full(n_bg, np.nan if np.issubdtype(v.dtype, np.floating) else 0, v.dtype)
+        v = np.ascontiguousarray(v)
         merged = np.empty(v.size + n_bg, dtype=v.dtype)
-        interleave(np.ascontiguousarray(v), b, sig_ev, bg_offsets, merged)
+        if k == "event":
+            interleave_events(sig_ev, bg_offsets, merged)
+        elif k in bg and np.ndim(bg[k]) > 0:
+            b = bg[k]
+            interleave(v, b if b.dtype == v.dtype else b.astype(v.dtype), sig_ev, bg_offsets,
+                       merged)  # fmt: skip
+        else:  # one value, or a field background objects lack (a shower shape): NaN / 0 / False
+            fill = bg.get(k, np.nan if np.issubdtype(v.dtype, np.floating) else 0)
+            interleave_value(v, v.dtype.type(fill), sig_ev, bg_offsets, merged)
         out[k] = merged
     return out
 
 
-def _background_tracks(bg: BackgroundObjects) -> dict[str, NDArray]:
-    """Background tracks as flat arrays (RecoBlock fields), `particle` = −1, pion hypothesis."""
-    t = bg.t_theta.size
+def _background_tracks(bg: BackgroundObjects) -> dict[str, object]:
+    """Background tracks as flat arrays (RecoBlock fields; a scalar: the same for all),
+    `particle` = −1, pion hypothesis."""
     return {
-        "particle": np.full(t, -1, dtype=np.int32),
+        "particle": -1,
         "charge": bg.t_charge,
-        "pid": np.full(t, 211, dtype=np.int64),
+        "pid": 211,
         "px": bg.t_p4[:, 0],
         "py": bg.t_p4[:, 1],
         "pz": bg.t_p4[:, 2],
@@ -472,23 +478,23 @@ def _background_tracks(bg: BackgroundObjects) -> dict[str, NDArray]:
         "d0": bg.t_d0,
         "z0": bg.t_z0,
         "nLayers": bg.t_n_layers,
-        "clusterIndex": np.full(t, -1, dtype=np.int64),
+        "clusterIndex": -1,
     }
 
 
-def _background_clusters(bg: BackgroundObjects) -> dict[str, NDArray]:
-    """Background clusters as flat arrays (RecoBlock fields), `particle` = −1."""
-    m = bg.c_theta.size
+def _background_clusters(bg: BackgroundObjects) -> dict[str, object]:
+    """Background clusters as flat arrays (RecoBlock fields; a scalar: the same for all),
+    `particle` = −1."""
     return {
-        "particle": np.full(m, -1, dtype=np.int32),
+        "particle": -1,
         "E": bg.c_p4[:, 3],
         "x": bg.c_xyz[:, 0],
         "y": bg.c_xyz[:, 1],
         "z": bg.c_xyz[:, 2],
         "theta": bg.c_theta,
         "phi": bg.c_phi,
-        "nParticles": np.zeros(m, dtype=np.int64),
-        "isTrackMatched": np.zeros(m, dtype=bool),
+        "nParticles": 0,
+        "isTrackMatched": False,
     }
 
 

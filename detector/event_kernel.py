@@ -511,3 +511,38 @@ def interleave(sig, bg, sig_event, bg_offsets, out):  # pragma: no cover - compi
         for i in range(bg_offsets[k], bg_offsets[k + 1]):
             out[o] = bg[i]
             o += 1
+
+
+@numba.njit(cache=True)
+def interleave_value(sig, value, sig_event, bg_offsets, out):  # pragma: no cover - compiled
+    """interleave with every background object's field equal to `value` (e.g. NaN for a
+    field background objects lack), without an array of it."""
+    n = bg_offsets.shape[0] - 1
+    n_sig = sig.shape[0]
+    j = 0
+    o = 0
+    for k in range(n):
+        while j < n_sig and sig_event[j] == k:
+            out[o] = sig[j]
+            o += 1
+            j += 1
+        for _ in range(bg_offsets[k], bg_offsets[k + 1]):
+            out[o] = value
+            o += 1
+
+
+@numba.njit(cache=True)
+def interleave_events(sig_event, bg_offsets, out):  # pragma: no cover - compiled
+    """The `event` field of the merged list (interleave's order): each object's event index."""
+    n = bg_offsets.shape[0] - 1
+    n_sig = sig_event.shape[0]
+    j = 0
+    o = 0
+    for k in range(n):
+        while j < n_sig and sig_event[j] == k:
+            out[o] = k
+            o += 1
+            j += 1
+        for _ in range(bg_offsets[k], bg_offsets[k + 1]):
+            out[o] = k
+            o += 1
