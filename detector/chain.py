@@ -577,38 +577,48 @@ _VERTEX_FIELDS = {
 
 
 def _vertex_objects(vertices: dict[int, VertexResponse], n: int) -> dict[str, NDArray]:
-    """The fitted vertices as flat arrays (RecoBlock); `particle` is the mother's slot."""
+    """The fitted vertices as flat arrays (RecoBlock); `particle` is the mother's slot. The
+    derived fields (dr, distance, the position uncertainties) are computed for the found
+    vertices only, after the gather (the same element-wise operations)."""
     v_slots = list(vertices)
     k_v = len(v_slots)
-    v_exists = np.empty((k_v, n), dtype=bool)
-    vx, vp, vc = np.empty((k_v, n, 3)), np.empty((k_v, n, 4)), np.empty((k_v, n, 6))
-    extra = {name: np.empty((k_v, n)) for name in _VERTEX_FIELDS}
-    for j, m in enumerate(v_slots):
-        v = vertices[m]
-        v_exists[j], vx[j], vp[j], vc[j] = v.exists, v.position, v.p4, v.cov
-        for name, attr in _VERTEX_FIELDS.items():
-            extra[name][j] = getattr(v, attr)
-    dr = np.sqrt(vx[..., 0] ** 2 + vx[..., 1] ** 2)
-    err = np.sqrt(vc[..., :3])
-    return _flatten(
+    if k_v == 1:  # the usual case: the response's own arrays, read in place
+        v = vertices[v_slots[0]]
+        v_exists = np.asarray(v.exists, dtype=bool)[None]
+        vx = np.asarray(v.position, dtype=float)[None]
+        vp = np.asarray(v.p4, dtype=float)[None]
+        vc = np.asarray(v.cov, dtype=float)[None]
+        extra = {
+            name: np.broadcast_to(np.asarray(getattr(v, attr), dtype=float), (n,))[None]
+            for name, attr in _VERTEX_FIELDS.items()
+        }
+    else:
+        v_exists = np.empty((k_v, n), dtype=bool)
+        vx, vp, vc = np.empty((k_v, n, 3)), np.empty((k_v, n, 4)), np.empty((k_v, n, 6))
+        extra = {name: np.empty((k_v, n)) for name in _VERTEX_FIELDS}
+        for j, m in enumerate(v_slots):
+            v = vertices[m]
+            v_exists[j], vx[j], vp[j], vc[j] = v.exists, v.position, v.p4, v.cov
+            for name, attr in _VERTEX_FIELDS.items():
+                extra[name][j] = getattr(v, attr)
+    names = ("x", "y", "z", "cxx", "cyy", "czz", "px", "py", "pz", "E")
+    arrays = (vx, vx, vx, vc, vc, vc, vp, vp, vp, vp)
+    comps = (0, 1, 2, 0, 1, 2, 0, 1, 2, 3)
+    flat = _flatten(
         v_exists,
         v_slots,
-        {
-            "x": (vx, 0),
-            "y": (vx, 1),
-            "z": (vx, 2),
-            "x_uncertainty": (err, 0),
-            "y_uncertainty": (err, 1),
-            "z_uncertainty": (err, 2),
-            "dr": dr,
-            "distance": np.sqrt(dr**2 + vx[..., 2] ** 2),
-            "px": (vp, 0),
-            "py": (vp, 1),
-            "pz": (vp, 2),
-            "E": (vp, 3),
-            **extra,
-        },
+        {name: (a, c) for name, a, c in zip(names, arrays, comps, strict=True)} | extra,
     )
+    x, y, z = flat["x"], flat["y"], flat["z"]
+    dr = np.sqrt(x**2 + y**2)
+    out = {"event": flat["event"], "particle": flat["particle"], "x": x, "y": y, "z": z}
+    for axis in "xyz":
+        out[f"{axis}_uncertainty"] = np.sqrt(flat[f"c{axis}{axis}"])
+    out["dr"] = dr
+    out["distance"] = np.sqrt(dr**2 + z**2)
+    for name in ("px", "py", "pz", "E", *_VERTEX_FIELDS):
+        out[name] = flat[name]
+    return out
 
 
 class _GroupSums:
