@@ -15,10 +15,12 @@ leave nothing: event-level variables and trigger bits only see what the generato
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ..generator.beams import BeamSettings
 from ..generator.kinematics import mass as inv_mass
 from ..generator.kinematics import pseudo_rest_frame_x
 from ..pdg import charge as pdg_charge
@@ -36,8 +38,13 @@ from .config import PID_SPECIES, DetectorSettings
 from .event_kernel import (
     event_major,
     event_sums,
+    gather_field,
     interleave,
+    interleave_events,
+    interleave_value,
     merged_counts,
+    momentum_cos_theta,
+    object_index,
     slot_major,
     sum_slot_groups,
 )
@@ -152,6 +159,15 @@ class RecoRecord:
         return {kind: {k: np.concatenate(v) for k, v in a.items()} for kind, a in out.items()}
 
 
+@lru_cache(maxsize=16)
+def _beam_frame(beams: BeamSettings) -> tuple[float, Array, Array]:
+    """(√s, β of the CM frame, e− + e+ four-momentum) of the nominal beams, computed once per
+    beam setting instead of in every stage of every block (shared arrays: never written)."""
+    sqrt_s, beta = beams.nominal_cms()
+    em, ep = beams.nominal()
+    return sqrt_s, np.asarray(beta, dtype=float), em + ep
+
+
 def is_visible(pdg: int, neutral_hadrons: bool = False) -> bool:
     """Particles the detector sees (final-state photons and long-lived charged particles, and
     K_L and neutrons if the calorimeter card models their showers)."""
@@ -162,26 +178,22 @@ def _flatten(mask: NDArray[np.bool_], slots: list[int], fields: dict[str, object
     """Objects of one kind as flat arrays, sorted by event then slot, from slot-major columns.
 
     `mask` (k, N) marks the objects that exist. A field is a (k, N) array, a (k,) array of
-    per-slot constants, or (array (k, N, c), component) for one component of a C-ordered
-    (k, N, c) array. Every field is read with one gather (no per-field copies).
+    per-slot constants, or (array (k, N, c), component) for one component of a (k, N, c)
+    array. Every field is read with one compiled gather (event_kernel.gather_field).
     """
-    k, n = mask.shape
-    idx = np.flatnonzero(mask.T)  # event-major: sorted by event, then slot
-    ev = idx // k if k > 1 else idx
-    kk = idx - ev * k
-    pos = kk * n + ev  # index into slot-major (k, N) arrays
-    out: dict[str, NDArray] = {"event": ev.astype(np.int64)}
+    ev, kk = object_index(mask)  # sorted by event, then slot
+    out: dict[str, NDArray] = {"event": ev}
     out["particle"] = np.asarray(slots, dtype=np.int32)[kk] if slots else kk.astype(np.int32)
     for name, f in fields.items():
         if isinstance(f, tuple):
             arr, comp = f
-            out[name] = arr.reshape(-1).take(pos * arr.shape[2] + comp)
-        elif f.ndim == 1:
+            f = arr[:, :, comp]
+        if f.ndim == 1:
             out[name] = f.take(kk)
-        elif f.flags.c_contiguous:
-            out[name] = f.reshape(-1).take(pos)
-        else:
-            out[name] = np.ascontiguousarray(f).reshape(-1).take(pos)
+            continue
+        dest = np.empty(ev.shape[0], dtype=f.dtype)
+        gather_field(f, ev, kk, dest)
+        out[name] = dest
     return out
 
 
@@ -259,7 +271,7 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         photon = np.concatenate([photon, np.zeros(k_s, dtype=bool)])
         straight = np.concatenate([straight, np.zeros(k_s, dtype=bool)])
         cal_slots += [final[c] for c in hadron_rows]
-    _sqrt_s, beta = det.beams.nominal_cms()
+    _sqrt_s, beta, beams_p4 = _beam_frame(det.beams)
     clusters = cluster_block(
         p4_sm, vertex_sm, cal_slots, photon, deposit, impact, reached, g, u, cal, beta, straight
     )
@@ -290,8 +302,6 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
         t_pid[j] = pid[i] = assign_species(rng, apdg, t_p[j], t_theta[j], det.pid, q, reach)
 
     out = RecoBlock(event_major(reco, seen), np.ascontiguousarray(detected.T))
-    em, ep = det.beams.nominal()
-    beams_p4 = em + ep
     cols = out.columns
     cols.update(
         candidate_variables(
@@ -392,7 +402,7 @@ def _kinfit_columns(
     is_photon = np.array([int(block.pdg[i]) == PHOTON for i in slots])
     mass = np.array([0.0 if g else pdg_mass(abs(int(block.pdg[i])))
                      for i, g in zip(slots, is_photon, strict=True)])  # fmt: skip
-    sqrt_s, beta = det.beams.nominal_cms()
+    sqrt_s, beta, _ = _beam_frame(det.beams)
     b = det.beams
     spread = beam_energy_spread(b.e_minus_energy, b.e_plus_energy, b.e_minus_energy_spread,
                                 b.e_plus_energy_spread)  # fmt: skip
@@ -419,39 +429,45 @@ def _photon_shape_columns(
         c = final.index(i)
         holder = owner[c]  # (N,) slot of the cluster holding this photon's deposit
         for name, arr in clusters.shapes.items():
-            cols[f"{role}_{name}"] = arr[holder, ev]
+            col = np.empty(n, dtype=arr.dtype)
+            gather_field(arr, ev, holder, col)  # arr[holder, ev] in one compiled pass
+            cols[f"{role}_{name}"] = col
     return cols
 
 
 def _merge_objects(
-    sig: dict[str, NDArray], bg: dict[str, NDArray], bg_offsets: NDArray[np.int64], n: int
+    sig: dict[str, NDArray], bg: dict[str, object], bg_offsets: NDArray[np.int64], n: int
 ) -> dict[str, NDArray]:
     """Signal objects (sorted by event) and background objects (event-major, `bg_offsets`)
     merged into one list sorted by event, the signal objects of an event first; fields the
-    background objects lack are NaN (floats) or 0 / False."""
+    background objects lack are NaN (floats) or 0 / False. A background field is an array
+    (any strides: read in place) or one value for every background object (a scalar)."""
     sig_ev = sig["event"]
     n_bg = int(bg_offsets[-1])
     out = {}
     for k, v in sig.items():
-        if k == "event":
-            b = np.repeat(np.arange(n, dtype=v.dtype), np.diff(bg_offsets))
-        elif k in bg:
-            b = np.ascontiguousarray(bg[k], dtype=v.dtype)
-        else:  # a field background objects do not have (e.g. a shower shape): NaN / 0 / False
-            b = np.full(n_bg, np.nan if np.issubdtype(v.dtype, np.floating) else 0, v.dtype)
+        v = np.ascontiguousarray(v)
         merged = np.empty(v.size + n_bg, dtype=v.dtype)
-        interleave(np.ascontiguousarray(v), b, sig_ev, bg_offsets, merged)
+        if k == "event":
+            interleave_events(sig_ev, bg_offsets, merged)
+        elif k in bg and np.ndim(bg[k]) > 0:
+            b = bg[k]
+            interleave(v, b if b.dtype == v.dtype else b.astype(v.dtype), sig_ev, bg_offsets,
+                       merged)  # fmt: skip
+        else:  # one value, or a field background objects lack (a shower shape): NaN / 0 / False
+            fill = bg.get(k, np.nan if np.issubdtype(v.dtype, np.floating) else 0)
+            interleave_value(v, v.dtype.type(fill), sig_ev, bg_offsets, merged)
         out[k] = merged
     return out
 
 
-def _background_tracks(bg: BackgroundObjects) -> dict[str, NDArray]:
-    """Background tracks as flat arrays (RecoBlock fields), `particle` = −1, pion hypothesis."""
-    t = bg.t_theta.size
+def _background_tracks(bg: BackgroundObjects) -> dict[str, object]:
+    """Background tracks as flat arrays (RecoBlock fields; a scalar: the same for all),
+    `particle` = −1, pion hypothesis."""
     return {
-        "particle": np.full(t, -1, dtype=np.int32),
+        "particle": -1,
         "charge": bg.t_charge,
-        "pid": np.full(t, 211, dtype=np.int64),
+        "pid": 211,
         "px": bg.t_p4[:, 0],
         "py": bg.t_p4[:, 1],
         "pz": bg.t_p4[:, 2],
@@ -462,23 +478,23 @@ def _background_tracks(bg: BackgroundObjects) -> dict[str, NDArray]:
         "d0": bg.t_d0,
         "z0": bg.t_z0,
         "nLayers": bg.t_n_layers,
-        "clusterIndex": np.full(t, -1, dtype=np.int64),
+        "clusterIndex": -1,
     }
 
 
-def _background_clusters(bg: BackgroundObjects) -> dict[str, NDArray]:
-    """Background clusters as flat arrays (RecoBlock fields), `particle` = −1."""
-    m = bg.c_theta.size
+def _background_clusters(bg: BackgroundObjects) -> dict[str, object]:
+    """Background clusters as flat arrays (RecoBlock fields; a scalar: the same for all),
+    `particle` = −1."""
     return {
-        "particle": np.full(m, -1, dtype=np.int32),
+        "particle": -1,
         "E": bg.c_p4[:, 3],
         "x": bg.c_xyz[:, 0],
         "y": bg.c_xyz[:, 1],
         "z": bg.c_xyz[:, 2],
         "theta": bg.c_theta,
         "phi": bg.c_phi,
-        "nParticles": np.zeros(m, dtype=np.int64),
-        "isTrackMatched": np.zeros(m, dtype=bool),
+        "nParticles": 0,
+        "isTrackMatched": False,
     }
 
 
@@ -561,38 +577,48 @@ _VERTEX_FIELDS = {
 
 
 def _vertex_objects(vertices: dict[int, VertexResponse], n: int) -> dict[str, NDArray]:
-    """The fitted vertices as flat arrays (RecoBlock); `particle` is the mother's slot."""
+    """The fitted vertices as flat arrays (RecoBlock); `particle` is the mother's slot. The
+    derived fields (dr, distance, the position uncertainties) are computed for the found
+    vertices only, after the gather (the same element-wise operations)."""
     v_slots = list(vertices)
     k_v = len(v_slots)
-    v_exists = np.empty((k_v, n), dtype=bool)
-    vx, vp, vc = np.empty((k_v, n, 3)), np.empty((k_v, n, 4)), np.empty((k_v, n, 6))
-    extra = {name: np.empty((k_v, n)) for name in _VERTEX_FIELDS}
-    for j, m in enumerate(v_slots):
-        v = vertices[m]
-        v_exists[j], vx[j], vp[j], vc[j] = v.exists, v.position, v.p4, v.cov
-        for name, attr in _VERTEX_FIELDS.items():
-            extra[name][j] = getattr(v, attr)
-    dr = np.sqrt(vx[..., 0] ** 2 + vx[..., 1] ** 2)
-    err = np.sqrt(vc[..., :3])
-    return _flatten(
+    if k_v == 1:  # the usual case: the response's own arrays, read in place
+        v = vertices[v_slots[0]]
+        v_exists = np.asarray(v.exists, dtype=bool)[None]
+        vx = np.asarray(v.position, dtype=float)[None]
+        vp = np.asarray(v.p4, dtype=float)[None]
+        vc = np.asarray(v.cov, dtype=float)[None]
+        extra = {
+            name: np.broadcast_to(np.asarray(getattr(v, attr), dtype=float), (n,))[None]
+            for name, attr in _VERTEX_FIELDS.items()
+        }
+    else:
+        v_exists = np.empty((k_v, n), dtype=bool)
+        vx, vp, vc = np.empty((k_v, n, 3)), np.empty((k_v, n, 4)), np.empty((k_v, n, 6))
+        extra = {name: np.empty((k_v, n)) for name in _VERTEX_FIELDS}
+        for j, m in enumerate(v_slots):
+            v = vertices[m]
+            v_exists[j], vx[j], vp[j], vc[j] = v.exists, v.position, v.p4, v.cov
+            for name, attr in _VERTEX_FIELDS.items():
+                extra[name][j] = getattr(v, attr)
+    names = ("x", "y", "z", "cxx", "cyy", "czz", "px", "py", "pz", "E")
+    arrays = (vx, vx, vx, vc, vc, vc, vp, vp, vp, vp)
+    comps = (0, 1, 2, 0, 1, 2, 0, 1, 2, 3)
+    flat = _flatten(
         v_exists,
         v_slots,
-        {
-            "x": (vx, 0),
-            "y": (vx, 1),
-            "z": (vx, 2),
-            "x_uncertainty": (err, 0),
-            "y_uncertainty": (err, 1),
-            "z_uncertainty": (err, 2),
-            "dr": dr,
-            "distance": np.sqrt(dr**2 + vx[..., 2] ** 2),
-            "px": (vp, 0),
-            "py": (vp, 1),
-            "pz": (vp, 2),
-            "E": (vp, 3),
-            **extra,
-        },
+        {name: (a, c) for name, a, c in zip(names, arrays, comps, strict=True)} | extra,
     )
+    x, y, z = flat["x"], flat["y"], flat["z"]
+    dr = np.sqrt(x**2 + y**2)
+    out = {"event": flat["event"], "particle": flat["particle"], "x": x, "y": y, "z": z}
+    for axis in "xyz":
+        out[f"{axis}_uncertainty"] = np.sqrt(flat[f"c{axis}{axis}"])
+    out["dr"] = dr
+    out["distance"] = np.sqrt(dr**2 + z**2)
+    for name in ("px", "py", "pz", "E", *_VERTEX_FIELDS):
+        out[name] = flat[name]
+    return out
 
 
 class _GroupSums:
@@ -616,14 +642,17 @@ class _GroupSums:
             groups["alp"] = [i for i in block.final_descendants(alp) if i in visible]
             from_alp = set(block.final_descendants(alp))
             groups["rest"] = [i for i in side if i not in from_alp]
+        summed = {k: v for k, v in groups.items() if v}
+        flat = np.array([i for v in summed.values() for i in v], dtype=np.int64)
+        offsets = np.cumsum([0, *(len(v) for v in summed.values())]).astype(np.int64)
+        sums = sum_slot_groups(p4, flat, offsets) if summed else np.empty((0, p4.shape[1], 4))
+        self._sums = dict(zip(summed, sums, strict=True))
+        # a particle with a role is a group of one: its row of `p4` itself, not a copy
         for role, i in block.roles.items():
             if i in visible:
-                groups[role] = [i]
-        self.slots = {k: v for k, v in groups.items() if v}
-        flat = np.array([i for v in self.slots.values() for i in v], dtype=np.int64)
-        offsets = np.cumsum([0, *(len(v) for v in self.slots.values())]).astype(np.int64)
-        sums = sum_slot_groups(p4, flat, offsets) if self.slots else np.empty((0, p4.shape[1], 4))
-        self._sums = dict(zip(self.slots, sums, strict=True))
+                summed[role] = [i]
+                self._sums[role] = p4[i]
+        self.slots = summed
 
     def __getitem__(self, name: str) -> Array:
         return self._sums[name]
@@ -660,7 +689,7 @@ def candidate_variables(
     """
     cols: dict[str, NDArray] = {}
     n = block.n_events
-    sqrt_s, beta = det.beams.nominal_cms()
+    sqrt_s, beta, _ = _beam_frame(det.beams)
     visible = set(final)
     parent = block.roles.get("signal_parent")
     alp = block.roles.get("alp")
@@ -734,10 +763,7 @@ def candidate_variables(
         if i not in visible:
             continue
         p4 = sums[role]
-        p = momentum(p4)
-        cols[f"{role}_p"] = p
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cols[f"{role}_cosTheta"] = p4[:, 2] / p  # variables.cos_theta
+        cols[f"{role}_p"], cols[f"{role}_cosTheta"] = momentum_cos_theta(p4)
         cols[f"{role}_E"] = p4[:, 3]
         if i in tracks:
             cols[f"{role}_dr"] = np.abs(tracks[i].d0)

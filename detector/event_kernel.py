@@ -89,6 +89,35 @@ def slot_major(a, slots):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def object_index(mask):  # pragma: no cover - compiled
+    """(event, slot) of the objects marked in the slot-major mask (k, N), sorted by event then
+    slot: np.flatnonzero(mask.T) split into its two indices, without the transposed copy."""
+    k, n = mask.shape
+    count = 0
+    for c in range(k):
+        for e in range(n):
+            count += mask[c, e]
+    ev = np.empty(count, np.int64)
+    slot = np.empty(count, np.int64)
+    o = 0
+    for e in range(n):
+        for c in range(k):
+            if mask[c, e]:
+                ev[o] = e
+                slot[o] = c
+                o += 1
+    return ev, slot
+
+
+@numba.njit(cache=True)
+def gather_field(src, ev, slot, out):  # pragma: no cover - compiled
+    """out[o] = src[slot[o], ev[o]]: one field (k, N) of the objects of object_index, read in
+    one compiled pass (no flat index array built per field, any layout of `src`)."""
+    for o in range(ev.shape[0]):
+        out[o] = src[slot[o], ev[o]]
+
+
+@numba.njit(cache=True)
 def event_major(a, slots):  # pragma: no cover - compiled
     """(P, N, c) → (N, P, c), the inverse of slot_major: rows `slots` copied, NaN elsewhere."""
     p, n, c = a.shape
@@ -113,6 +142,22 @@ def sum_slot_groups(p4, slots, offsets):  # pragma: no cover - compiled
         for i in range(a + 1, b):
             out[g] += p4[slots[i]]
     return out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def momentum_cos_theta(p4):  # pragma: no cover - compiled
+    """basf2 `p` and `cosTheta` of four-vectors (N, 4) in one pass: |p| = √((px² + py²) + pz²)
+    and pz/|p| (variables.momentum, variables.cos_theta: same operations in the same order;
+    NaN for |p| = 0)."""
+    n = p4.shape[0]
+    p = np.empty(n)
+    cos = np.empty(n)
+    for k in range(n):
+        x, y, z = p4[k, 0], p4[k, 1], p4[k, 2]
+        q = math.sqrt(x * x + y * y + z * z)
+        p[k] = q
+        cos[k] = z / q
+    return p, cos
 
 
 @numba.njit(cache=True)
@@ -465,4 +510,39 @@ def interleave(sig, bg, sig_event, bg_offsets, out):  # pragma: no cover - compi
             j += 1
         for i in range(bg_offsets[k], bg_offsets[k + 1]):
             out[o] = bg[i]
+            o += 1
+
+
+@numba.njit(cache=True)
+def interleave_value(sig, value, sig_event, bg_offsets, out):  # pragma: no cover - compiled
+    """interleave with every background object's field equal to `value` (e.g. NaN for a
+    field background objects lack), without an array of it."""
+    n = bg_offsets.shape[0] - 1
+    n_sig = sig.shape[0]
+    j = 0
+    o = 0
+    for k in range(n):
+        while j < n_sig and sig_event[j] == k:
+            out[o] = sig[j]
+            o += 1
+            j += 1
+        for _ in range(bg_offsets[k], bg_offsets[k + 1]):
+            out[o] = value
+            o += 1
+
+
+@numba.njit(cache=True)
+def interleave_events(sig_event, bg_offsets, out):  # pragma: no cover - compiled
+    """The `event` field of the merged list (interleave's order): each object's event index."""
+    n = bg_offsets.shape[0] - 1
+    n_sig = sig_event.shape[0]
+    j = 0
+    o = 0
+    for k in range(n):
+        while j < n_sig and sig_event[j] == k:
+            out[o] = k
+            o += 1
+            j += 1
+        for _ in range(bg_offsets[k], bg_offsets[k + 1]):
+            out[o] = k
             o += 1

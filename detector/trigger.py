@@ -23,6 +23,7 @@ bits of basf2 trg/gdl and trg/ecl; BaBar NIM A 479 (2002) 1, sec. 10; BESIII NIM
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -91,12 +92,38 @@ def _line_arrays(line: TriggerLine) -> tuple[NDArray[np.int64], NDArray[np.float
     return ints, cuts
 
 
+@lru_cache(maxsize=2)
+def _no_background(n: int) -> BackgroundObjects:
+    """BackgroundObjects.none(n), made once per block size (the kernels only read it)."""
+    return BackgroundObjects.none(n)
+
+
+@lru_cache(maxsize=32)
+def _line_tables(
+    lines: tuple[TriggerLine, ...], used: tuple[TriggerPattern, ...]
+) -> tuple[NDArray, ...]:
+    """The per-line parameter tables of fire_lines_kernel, built once per trigger menu: which
+    patterns veto and which are required (L, V), ints (L, 9), cuts (L, 17), CMS frame (L,)."""
+    shape = (len(lines), len(used))
+    line_vetoes = np.array(
+        [[v.name in ln.vetoes for v in used] for ln in lines], dtype=np.bool_
+    ).reshape(shape)
+    line_patterns = np.array(
+        [[v.name in ln.patterns for v in used] for ln in lines], dtype=np.bool_
+    ).reshape(shape)
+    arrays = [_line_arrays(line) for line in lines]
+    ints = np.stack([a[0] for a in arrays])
+    cuts = np.stack([a[1] for a in arrays])
+    cms = np.array([line.cluster_frame != "lab" for line in lines], dtype=np.bool_)
+    return line_vetoes, line_patterns, ints, cuts, cms
+
+
 def veto_bits(vetoes: tuple[TriggerPattern, ...], t: TriggerInputs) -> NDArray[np.bool_]:
     """(V, N) whether each pattern fires (needs the clusters' lab p4 and the CM velocity)."""
     n = t.cluster_exists.shape[1]
     if vetoes and (t.cluster_p4 is None or t.cms_beta is None):
         raise ValueError("trigger patterns need the clusters' four-momenta and the CM velocity")
-    bg = t.background if t.background is not None else BackgroundObjects.none(n)
+    bg = t.background if t.background is not None else _no_background(n)
     return back_to_back_patterns(
         t.cluster_exists,
         t.cluster_p4,
@@ -151,15 +178,8 @@ def trigger_bits(
         )
     used = [v for v in vetoes if any(v.name in (*ln.vetoes, *ln.patterns) for ln in lines)]
     bits = veto_bits(tuple(used), t) if used else np.zeros((0, n), dtype=bool)
-    shape = (len(lines), len(used))
-    line_vetoes = np.array(
-        [[v.name in ln.vetoes for v in used] for ln in lines], dtype=np.bool_
-    ).reshape(shape)
-    line_patterns = np.array(
-        [[v.name in ln.patterns for v in used] for ln in lines], dtype=np.bool_
-    ).reshape(shape)
-    arrays = [_line_arrays(line) for line in lines]
-    bg = t.background if t.background is not None else BackgroundObjects.none(n)
+    line_vetoes, line_patterns, ints, cuts, cms = _line_tables(tuple(lines), tuple(used))
+    bg = t.background if t.background is not None else _no_background(n)
     fired = fire_lines_kernel(  # all lines in one pass over the events
         t.track_found,
         t.track_pt,
@@ -188,9 +208,9 @@ def trigger_bits(
         bits,
         line_vetoes,
         line_patterns,
-        np.stack([a[0] for a in arrays]),
-        np.stack([a[1] for a in arrays]),
-        np.array([line.cluster_frame != "lab" for line in lines], dtype=np.bool_),
+        ints,
+        cuts,
+        cms,
     )
     out = {f"trg_{line.name}": fired[i] for i, line in enumerate(lines)}
     out["trg_any"] = fired.any(axis=0)
