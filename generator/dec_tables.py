@@ -265,7 +265,28 @@ def compile_tables(path: str | Path, roots: tuple[str, ...]) -> DecayTables:
     )
 
 
+#: EvtGen names of the roots of the other-B tables.
+B_ROOTS = ("B+", "B-", "B0", "anti-B0")
+
+
+def b_meson_tables(path: str | Path | None = None) -> DecayTables:
+    """Tables rooted at B+, B−, B0, B̄0 (the other B of Υ(4S) events), compiled once per file."""
+    return _b_meson_tables(str(path or default_dec_file()))
+
+
 @cache
-def b_meson_tables(path: str | None = None) -> DecayTables:
-    """Tables rooted at B+, B−, B0, B̄0 (the other B of Υ(4S) events)."""
-    return compile_tables(path or str(default_dec_file()), ("B+", "B-", "B0", "anti-B0"))
+def _b_meson_tables(path: str) -> DecayTables:
+    return compile_tables(path, B_ROOTS)
+
+
+def check_dec_file(path: str | Path) -> DecayTables:
+    """The B tables of a user DEC file; ValueError saying what is wrong if the file does not
+    exist, does not parse with decaylanguage's DecFileParser, or does not decay the B mesons."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError("no such file")
+    try:
+        parsed_dec_file(str(path))
+    except Exception as exc:  # decaylanguage raises its own parser errors
+        raise ValueError(f"decaylanguage cannot parse it ({type(exc).__name__}: {exc})") from None
+    return b_meson_tables(path)
