@@ -288,5 +288,6 @@ def check_dec_file(path: str | Path) -> DecayTables:
     try:
         parsed_dec_file(str(path))
     except Exception as exc:  # decaylanguage raises its own parser errors
-        raise ValueError(f"decaylanguage cannot parse it ({type(exc).__name__}: {exc})") from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise ValueError(f"decaylanguage cannot parse it ({type(exc).__name__}: {first})") from None
     return b_meson_tables(path)
