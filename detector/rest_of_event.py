@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from ..pdg import charge as pdg_charge
 from ..pdg import mass as pdg_mass
-from ..record import FINAL, Block
+from ..record import FINAL, Block, Ragged
 from .background import BackgroundObjects
 from .calorimeter import (
     SHAPE_NAMES,
@@ -60,17 +60,59 @@ def _offsets(event: NDArray[np.int64], n: int) -> NDArray[np.int64]:
     return off
 
 
+#: Events simulated per pass: bounds the padded (particles × events) calorimeter arrays.
+EVENTS_PER_PASS = 8192
+
+
 def rest_objects(
     rng: np.random.Generator, block: Block, det: DetectorSettings, cms_beta: Array
 ) -> BackgroundObjects:
     """Reconstructed tracks and clusters of the ragged part of `block` (module doc), event-major,
-    with the truth links and the track-object fields in `t_extra` / `c_extra`."""
+    with the truth links and the track-object fields in `t_extra` / `c_extra`; the events in
+    passes of EVENTS_PER_PASS (memory bounded whatever the block size)."""
     rest = block.rest
     assert rest is not None
     n = block.n_events
+    parts = [
+        _rest_objects(rng, rest.take(slice(a, min(a + EVENTS_PER_PASS, n))), block.n_particles,
+                      det, cms_beta)
+        for a in range(0, max(n, 1), EVENTS_PER_PASS)
+    ]  # fmt: skip
+    return parts[0] if len(parts) == 1 else _concat(parts)
+
+
+def _concat(parts: list[BackgroundObjects]) -> BackgroundObjects:
+    """Objects of consecutive event ranges as one set."""
+
+    def offsets(name: str) -> NDArray[np.int64]:
+        offs = [getattr(p, name) for p in parts]
+        shift = np.cumsum([0] + [int(o[-1]) for o in offs[:-1]])
+        return np.concatenate([offs[0][:1]] + [o[1:] + s for o, s in zip(offs, shift, strict=True)])
+
+    def cat(name: str) -> NDArray:
+        return np.concatenate([getattr(p, name) for p in parts])
+
+    def extras(name: str) -> dict[str, NDArray]:
+        return {
+            k: np.concatenate([getattr(p, name)[k] for p in parts]) for k in getattr(parts[0], name)
+        }
+
+    return BackgroundObjects(
+        offsets("c_offsets"), cat("c_p4"), cat("c_energy_cms"), cat("c_theta"), cat("c_phi"),
+        cat("c_xyz"), cat("c_g"), offsets("t_offsets"), cat("t_p4"), cat("t_kinematics"),
+        cat("t_theta"), cat("t_charge"), cat("t_d0"), cat("t_z0"), cat("t_n_layers"),
+        cat("t_g"), cat("visible"), t_extra=extras("t_extra"), c_extra=extras("c_extra"),
+    )  # fmt: skip
+
+
+def _rest_objects(
+    rng: np.random.Generator, rest: Ragged, n_template: int, det: DetectorSettings, cms_beta: Array
+) -> BackgroundObjects:
+    """`rest_objects` of one pass of events."""
+    n = rest.n_events
     cal, trk = det.calorimeter, det.tracking
     ev_all = rest.event
-    index = (block.n_particles + np.arange(rest.pdg.size) - rest.offsets[ev_all]).astype(np.int32)
+    index = (n_template + np.arange(rest.pdg.size) - rest.offsets[ev_all]).astype(np.int32)
     final = rest.status == FINAL
     apdg = np.abs(rest.pdg)
 
@@ -186,10 +228,13 @@ def _objects(rng, n, index, ev_all, trows, tp, t_rank, t_match, slot_particle, c
     k = exists.shape[0]
     c_ev, c_slot = c_idx // k, c_idx % k
     c_p4 = clusters.p4[c_slot, c_ev]
-    visible = np.zeros((n, 4))
-    np.add.at(visible, ev_t, np.column_stack([p4[:, :3], e_hyp]))
     neutral = ~matched[c_slot, c_ev]
-    np.add.at(visible, c_ev[neutral], c_p4[neutral])
+    visible = np.empty((n, 4))
+    for c in range(4):
+        t_part = e_hyp if c == 3 else p4[:, c]
+        visible[:, c] = np.bincount(ev_t, t_part, minlength=n) + np.bincount(
+            c_ev[neutral], c_p4[neutral, c], minlength=n
+        )
     cluster_of = slot_particle  # (k, N): the particle whose row holds each cluster
     t_cluster = np.full(trows.size, -1, dtype=np.int64)
     if trows.size:

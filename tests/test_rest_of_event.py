@@ -133,3 +133,28 @@ def test_material_stage_keeps_the_chain_links(generic):
         local = r.mother[inner] - b.n_particles
         assert np.all(r.status[r.offsets[r.event[inner]] + local] == DECAYED)
     assert EventRecord("x", record.blocks).n_events == 400
+
+
+def test_passes_of_events_keep_objects_with_their_events(generic, monkeypatch):
+    """Simulated in passes of 64 events (rest_of_event.EVENTS_PER_PASS), every ragged track and
+    cluster still belongs to a visible final-state particle of its own event."""
+    from alpsim.detector import rest_of_event
+
+    card, record, _ = generic
+    monkeypatch.setattr(rest_of_event, "EVENTS_PER_PASS", 64)
+    reco = simulate(np.random.default_rng(3), record, card.detector)
+    flat = record.flat()
+    off = flat["offsets"]
+    n_template = record.blocks[0].n_particles
+    for kind, allowed in (("tracks", {11, 13, 211, 321, 2212}),
+                          ("clusters", {11, 13, 211, 321, 2212, 22, 130, 2112})):  # fmt: skip
+        o = reco.objects()[kind]
+        ragged = o["particle"] >= n_template
+        assert ragged.sum() > 3 * record.n_events
+        at = off[o["event"][ragged]] + o["particle"][ragged]
+        assert np.all(at < off[o["event"][ragged] + 1])
+        assert set(np.abs(flat["pdg"][at]).tolist()) <= allowed
+        assert np.all(flat["status"][at] == FINAL)
+    n_trk = reco.columns()["nTracks"]
+    per_event = np.bincount(reco.objects()["tracks"]["event"], minlength=record.n_events)
+    np.testing.assert_array_equal(n_trk, per_event)
