@@ -87,7 +87,7 @@ def decay_chains(
     counts = np.zeros(n, dtype=np.int64)
     first_mode = np.full(n, -1, dtype=np.int64)
     while done < n or not parts:
-        cap = max(24 * (n - done), 4 * MAX_PER_EVENT)
+        cap = max(20 * (n - done), 4 * MAX_PER_EVENT)
         buf = (
             np.empty(cap, np.int64), np.empty((cap, 4)), np.empty((cap, 4)),
             np.empty(cap, np.int64), np.empty(cap, np.int8),
