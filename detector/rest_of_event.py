@@ -316,8 +316,12 @@ def combine(first: BackgroundObjects | None, second: BackgroundObjects) -> Backg
 
 
 def _fill(key: str, dtype: np.dtype) -> object:
+    """What a beam-background object has for a field only the rest of the event carries
+    (chain._background_tracks / _background_clusters)."""
     if key == "pid":
         return 211
+    if key == "nParticles":
+        return 0
     if np.issubdtype(dtype, np.floating):
         return np.nan
     if dtype == np.bool_:
