@@ -47,10 +47,10 @@ def _chains(n: int, seed: int = 1):
 @register("kinematics", quick=False)
 def other_b_multiplicities(ctx: Context) -> list[Result]:
     """Mean charged multiplicity of the generic B decay chains (DECAY_BELLE2.DEC) against CLEO
-    (arXiv:hep-ex/9907057: 5.36 +0.11 −0.08 per B; known to fail, module doc), with the photon, π0 and K_L multiplicities and the kept fraction of the table as
-    information; then nTracks and nClusters of B+ → K+ a (a → γγ) events at Belle II with the
-    other B generic against the same events with it undecayed (information: no published
-    number for this selection)."""
+    (arXiv:hep-ex/9907057: 5.36 +0.11 −0.08 per B; known to fail, module doc), with the photon,
+    π0 and K_L multiplicities and the kept fraction of the table as information; then nTracks
+    and nClusters of B+ → K+ a (a → γγ) events at Belle II with the other B generic against the
+    same events with it undecayed (information: no published number for this selection)."""
     from alpsim.runner import simulate_chunk
 
     n = ctx.events(20000, 200000)
