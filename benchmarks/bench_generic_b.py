@@ -65,8 +65,9 @@ def main(n: int) -> None:
     c = decay_chains(rng, tables, sp, p4, vx)
     print(f"particles per B (all generations): {c.event.size / n:.2f}")
     print(f"charged (e, mu, pi, K, p) per B: {mean_multiplicity(c, {11, 13, 211, 321, 2212}):.2f}")
-    print(f"photons per B: {mean_multiplicity(c, {22}):.2f}, pi0 per B: "
-          f"{np.sum(c.pdg == 111) / n:.2f}, K_L per B: {mean_multiplicity(c, {130}):.2f}")  # fmt: skip
+    pi0 = np.sum(c.pdg == 111) / n
+    print(f"photons per B: {mean_multiplicity(c, {22}):.2f}, pi0 per B: {pi0:.2f}, "
+          f"K_L per B: {mean_multiplicity(c, {130}):.2f}")  # fmt: skip
     print(f"kept fraction of the B- table: {tables.kept_fraction[tables.species(-521)]:.3f}")
     gen = {}
     for other in ("generic", "undecayed"):
@@ -80,7 +81,8 @@ def main(n: int) -> None:
         det = card.detector
         d_best, d_med = _rates(lambda record=record, det=det: simulate(rng, record, det), n)
         print(f"other B {other}: generation {best:,.0f} events per CPU-s (median {med:,.0f}), "
-              f"{len(blocks)} blocks; detector {d_best:,.0f} per CPU-s (median {d_med:,.0f})")  # fmt: skip
+              f"{len(blocks)} blocks; detector {d_best:,.0f} per CPU-s "
+              f"(median {d_med:,.0f})")  # fmt: skip
     print(f"generation ratio generic / undecayed: {gen['generic'] / gen['undecayed']:.2f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak:.0f} MB")
