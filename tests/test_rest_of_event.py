@@ -72,8 +72,14 @@ def test_rest_of_event_with_beam_background(generic):
     det = select_background(card.detector, Table({"condition": "early_phase3"}, "background"))
     det = replace(det, material=replace(det.material, enabled=False))
     reco = simulate(np.random.default_rng(1), record, det)
-    part = reco.objects()["tracks"]["particle"]
+    objs = reco.objects()
+    part = objs["tracks"]["particle"]
     assert np.any(part == -1) and np.any(part >= record.blocks[0].n_particles)
+    # beam-background objects keep their own fields: pion hypothesis, no merged particles
+    assert np.all(objs["tracks"]["pid"][part == -1] == 211)
+    c_bg = objs["clusters"]["particle"] == -1
+    assert c_bg.any() and np.all(objs["clusters"]["nParticles"][c_bg] == 0)
+    assert np.all(np.diff(objs["tracks"]["event"]) >= 0)  # still event-major
 
 
 def test_parquet_truth_full_holds_the_chain(generic):
