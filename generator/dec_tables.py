@@ -31,7 +31,9 @@ phase space.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -148,12 +150,57 @@ class DecayTables:
         return np.minimum(idx, self.mode_stop[species] - 1)
 
 
+def _cache_file(path: str, roots: tuple[str, ...]) -> Path:
+    """Where the compiled tables of (DEC file content, roots) are kept: the user cache folder
+    (alpsim/numba_cache.py), keyed by a hash of the file, the roots, this module's and the
+    phase-space kernel's source and the `particle` version (any change recompiles)."""
+    import particle
+    import platformdirs
+
+    from . import nbody_kernel
+
+    h = hashlib.sha256()
+    h.update(Path(path).read_bytes())
+    h.update(repr(roots).encode())
+    h.update(Path(__file__).read_bytes())
+    h.update(Path(nbody_kernel.__file__).read_bytes())
+    h.update(particle.__version__.encode())
+    folder = Path(platformdirs.user_cache_dir("alpsim", appauthor=False)) / "dec_tables"
+    return folder / f"{h.hexdigest()[:32]}.npz"
+
+
 def compile_tables(path: str | Path, roots: tuple[str, ...]) -> DecayTables:
-    """Compile the decay tables of `roots` and of everything they decay into (see module doc).
+    """The decay tables of `roots` and of everything they decay into (see module doc), from the
+    cache if this file was compiled before (`_cache_file`), else compiled and cached.
 
     Raises ValueError naming the particle if a root has no usable mode in the file.
     """
     path = str(path)
+    cache = _cache_file(path, roots)
+    if cache.is_file():
+        try:
+            with np.load(cache, allow_pickle=False) as z:
+                fields = {k: z[k] for k in z.files}
+            fields["names"] = tuple(str(x) for x in fields["names"])
+            return DecayTables(path=path, **fields)
+        except Exception:  # a damaged cache entry: compile again
+            log.debug("decay-table cache %s unreadable; recompiling", cache)
+    tables = _compile_tables(path, roots)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        arrays = {k: v for k, v in vars(tables).items() if k != "path"}
+        arrays["names"] = np.array(tables.names)
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, cache)
+    except OSError as exc:  # a read-only cache folder only costs the compilation next time
+        log.debug("decay tables not cached: %s", exc)
+    return tables
+
+
+def _compile_tables(path: str, roots: tuple[str, ...]) -> DecayTables:
+    """`compile_tables` without the cache."""
     parser = parsed_dec_file(path)
     aliases = dict(parser.dict_aliases())
     mothers = set(parser.list_decay_mother_names())

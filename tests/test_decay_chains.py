@@ -179,3 +179,21 @@ def test_compile_tables_rejects_unknown_root(tmp_path):
     path.write_text(SMALL_DEC)
     with pytest.raises(ValueError, match="no usable decay mode"):
         compile_tables(path, ("B0",))
+
+
+def test_compiled_tables_are_cached_and_a_damaged_entry_recompiles(tmp_path):
+    from alpsim.generator.dec_tables import _cache_file
+
+    path = tmp_path / "c.dec"
+    path.write_text(SMALL_DEC)
+    first = compile_tables(path, ("B+",))
+    cache = _cache_file(str(path), ("B+",))
+    assert cache.is_file()
+    again = compile_tables(path, ("B+",))
+    assert again.names == first.names
+    np.testing.assert_array_equal(again.cum, first.cum)
+    np.testing.assert_array_equal(again.wmax, first.wmax)
+    cache.write_bytes(b"not an npz file")
+    np.testing.assert_array_equal(compile_tables(path, ("B+",)).daughters, first.daughters)
+    path.write_text(SMALL_DEC.replace("0.6 K+ pi- pi0", "0.5 K+ pi- pi0"))
+    assert _cache_file(str(path), ("B+",)) != cache  # another file content, another entry
