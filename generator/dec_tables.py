@@ -21,7 +21,11 @@ vertices from their cτ (generator/vertices.py).
 Modes dropped (then the rest renormalised, `kept_fraction` per species says how much was
 kept): those with quarks or gluons in the final state (the PYTHIA-fragmented inclusive part of
 the B table), with particles `particle` does not know, and those closed at the nominal PDG
-masses (daughters get their PDG masses; no line shapes).
+masses (daughters get their PDG masses; no line shapes). Fallback for the quark modes (alpsim's
+own choice, no hadronisation): their BF goes to the kept *hadronic* modes of the same charm
+content (0, 1 or 2 charm quarks: b → s/d penguins, b → c ū d, b → c c̄ s), in proportion to
+their table BFs, so that the leptonic and semileptonic modes keep their table BFs instead of
+being scaled up with the rest (validation check `other_b_multiplicities`).
 
 Models (EvtGen: D. J. Lange, NIM A 462 (2001) 152): `VSS` (vector → two scalars) and `SVS`
 (scalar → vector scalar) keep their helicity structure (generator/decay_chains.py); every other
@@ -100,6 +104,47 @@ def _decay_ctau(pdg: int) -> float:
     """PDG cτ (mm) of a particle that decays; 0 where `particle` has no width for it."""
     ct = pdg_ctau(abs(pdg))
     return ct if np.isfinite(ct) else 0.0
+
+
+def _charm_class(ids: list[int]) -> int:
+    """Charm content of a final state: −1 if it has a lepton or neutrino (semileptonic and
+    leptonic modes), else the number of charm quarks (c or c̄) in its hadrons, capped at 2
+    (charmonia count 2)."""
+    if any(11 <= abs(i) <= 16 for i in ids):
+        return -1
+    n = 0
+    for i in ids:
+        a = abs(i)
+        q1, q2, q3 = (a // 1000) % 10, (a // 100) % 10, (a // 10) % 10  # PDG quark digits
+        if 4 in (q1, q2, q3):  # a charm hadron; c c̄ if a meson with both quarks c
+            n += 2 if q1 == 0 and q2 == 4 and q3 == 4 else 1
+    return min(n, 2)
+
+
+def _fill_partonic(
+    rows: list[tuple[float, list[int], int]], classes: list[int], partonic: dict[int, float]
+) -> list[tuple[float, list[int], int]]:
+    """Hand the BF of the dropped quark (PYTHIA) modes to the kept hadronic modes of the same
+    charm content (module doc), in proportion to their BFs; a class without kept modes goes to
+    all kept hadronic modes. Leptonic and semileptonic modes keep their table BFs."""
+    if not partonic:
+        return rows
+    bf = np.array([r[0] for r in rows])
+    cls = np.array(classes)
+    hadronic = cls >= 0
+    if not hadronic.any():
+        return rows
+    scale = np.ones(bf.size)
+    orphan = 0.0
+    for c, dropped in partonic.items():
+        same = cls == c
+        if same.any():
+            scale[same] += dropped / bf[same].sum()
+        else:
+            orphan += dropped
+    bf = bf * scale
+    bf[hadronic] *= 1.0 + orphan / bf[hadronic].sum()
+    return [(float(b), kids, mid) for b, (_, kids, mid) in zip(bf, rows, strict=True)]
 
 
 def _modes(parser, name: str) -> list[dict]:
@@ -233,13 +278,16 @@ def _compile_tables(path: str, roots: tuple[str, ...]) -> DecayTables:
         if dec_name not in mothers:
             continue
         m_parent = _mass_of(pdg)
-        total, rows = 0.0, []
+        total, rows, classes = 0.0, [], []
+        partonic: dict[int, float] = {}  # charm class → BF of the dropped quark modes
         for mode in _modes(parser, dec_name):
             bf, fs = float(mode["bf"]), [str(x) for x in mode["fs"]]
             total += max(bf, 0.0)
             if bf <= 0 or len(fs) > MAX_DAUGHTERS:
                 continue
             if any(x in _PARTONS for x in fs):
+                cls = min(sum(x in ("c", "anti-c") for x in fs), 2)
+                partonic[cls] = partonic.get(cls, 0.0) + bf
                 continue
             ids = [_pdg_of(x, aliases) for x in fs]
             if any(i is None or _mass_of(i) is None for i in ids):
@@ -248,9 +296,11 @@ def _compile_tables(path: str, roots: tuple[str, ...]) -> DecayTables:
                 continue
             kids = [species_of(x) for x in fs]
             rows.append((bf, kids, _MODEL_IDS.get(str(mode["model"]), PHSP)))
+            classes.append(_charm_class(ids))
         if rows:
-            per_species[s] = rows
             kept[s] = sum(r[0] for r in rows) / total
+            rows = _fill_partonic(rows, classes, partonic)
+            per_species[s] = rows
     for r in roots:
         if index[_pdg_of(r, aliases)] not in per_species:
             raise ValueError(f"{r!r} has no usable decay mode in {path}")

@@ -197,3 +197,19 @@ def test_compiled_tables_are_cached_and_a_damaged_entry_recompiles(tmp_path):
     np.testing.assert_array_equal(compile_tables(path, ("B+",)).daughters, first.daughters)
     path.write_text(SMALL_DEC.replace("0.6 K+ pi- pi0", "0.5 K+ pi- pi0"))
     assert _cache_file(str(path), ("B+",)) != cache  # another file content, another entry
+
+
+def test_quark_modes_go_to_hadronic_modes_of_the_same_charm_content(tmp_path):
+    """The dropped PYTHIA quark mode (one charm quark) is handed to the kept hadronic modes with
+    one charm hadron; the semileptonic and the two-charm modes keep their table BFs."""
+    path = tmp_path / "q.dec"
+    path.write_text(
+        "Decay B+\n0.30 anti-D0 pi+ PHSP;\n0.10 anti-D0 e+ nu_e PHSP;\n"
+        "0.10 anti-D0 D_s+ PHSP;\n0.50 u anti-d anti-c u PYTHIA 23;\nEnddecay\nEnd\n"
+    )
+    t = compile_tables(path, ("B+",))
+    s = t.species(521)
+    modes = range(t.mode_start[s], t.mode_stop[s])
+    bf = {t.mode_label(m): t.bf[m] for m in modes}
+    assert bf == pytest.approx({"anti-D0 pi+": 0.8, "anti-D0 e+ nu_e": 0.1, "anti-D0 D_s+": 0.1})
+    assert t.kept_fraction[s] == pytest.approx(0.5)
