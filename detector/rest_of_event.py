@@ -68,40 +68,50 @@ def rest_objects(
     rng: np.random.Generator, block: Block, det: DetectorSettings, cms_beta: Array
 ) -> BackgroundObjects:
     """Reconstructed tracks and clusters of the ragged part of `block` (module doc), event-major,
-    with the truth links and the track-object fields in `t_extra` / `c_extra`; the events in
-    passes of EVENTS_PER_PASS (memory bounded whatever the block size)."""
+    with the truth links and the track-object fields in `t_extra` / `c_extra`. The events go in
+    passes of EVENTS_PER_PASS (memory bounded whatever the block size), taken in order of their
+    number of visible particles so that each pass's padded layout has little padding."""
     rest = block.rest
     assert rest is not None
     n = block.n_events
-    parts = [
-        _rest_objects(rng, rest.take(slice(a, min(a + EVENTS_PER_PASS, n))), block.n_particles,
-                      det, cms_beta)
-        for a in range(0, max(n, 1), EVENTS_PER_PASS)
-    ]  # fmt: skip
-    return parts[0] if len(parts) == 1 else _concat(parts)
+    seen = (rest.status == FINAL) & np.isin(np.abs(rest.pdg), (*CHARGED_STABLE, PHOTON))
+    order = np.argsort(np.bincount(rest.event[seen], minlength=n), kind="stable")
+    passes = [order[a : a + EVENTS_PER_PASS] for a in range(0, n, EVENTS_PER_PASS)]
+    if len(passes) <= 1:
+        return _rest_objects(rng, rest, block.n_particles, det, cms_beta)
+    parts = [_rest_objects(rng, rest.take(ev), block.n_particles, det, cms_beta) for ev in passes]
+    return _gather(parts, passes, n)
 
 
-def _concat(parts: list[BackgroundObjects]) -> BackgroundObjects:
-    """Objects of consecutive event ranges as one set."""
+def _gather(parts: list[BackgroundObjects], passes: list[NDArray[np.intp]], n: int):
+    """Objects of passes over subsets of the events (`passes`: each pass's event indices) as
+    one event-major set over the n events."""
 
-    def offsets(name: str) -> NDArray[np.int64]:
-        offs = [getattr(p, name) for p in parts]
-        shift = np.cumsum([0] + [int(o[-1]) for o in offs[:-1]])
-        return np.concatenate([offs[0][:1]] + [o[1:] + s for o, s in zip(offs, shift, strict=True)])
+    def order(name: str) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
+        ev = np.concatenate([e[np.repeat(np.arange(e.size), np.diff(getattr(p, name)))]
+                             for p, e in zip(parts, passes, strict=True)])  # fmt: skip
+        return np.argsort(ev, kind="stable"), _offsets(ev, n)
 
-    def cat(name: str) -> NDArray:
-        return np.concatenate([getattr(p, name) for p in parts])
+    c_order, c_off = order("c_offsets")
+    t_order, t_off = order("t_offsets")
 
-    def extras(name: str) -> dict[str, NDArray]:
-        return {
-            k: np.concatenate([getattr(p, name)[k] for p in parts]) for k in getattr(parts[0], name)
-        }
+    def cat(name: str, o: NDArray[np.intp]) -> NDArray:
+        return np.concatenate([getattr(p, name) for p in parts])[o]
 
+    def extras(name: str, o: NDArray[np.intp]) -> dict[str, NDArray]:
+        keys = getattr(parts[0], name)
+        return {k: np.concatenate([getattr(p, name)[k] for p in parts])[o] for k in keys}
+
+    visible = np.empty((n, 4))
+    for p, e in zip(parts, passes, strict=True):
+        visible[e] = p.visible
+    t, c = t_order, c_order
     return BackgroundObjects(
-        offsets("c_offsets"), cat("c_p4"), cat("c_energy_cms"), cat("c_theta"), cat("c_phi"),
-        cat("c_xyz"), cat("c_g"), offsets("t_offsets"), cat("t_p4"), cat("t_kinematics"),
-        cat("t_theta"), cat("t_charge"), cat("t_d0"), cat("t_z0"), cat("t_n_layers"),
-        cat("t_g"), cat("visible"), t_extra=extras("t_extra"), c_extra=extras("c_extra"),
+        c_off, cat("c_p4", c), cat("c_energy_cms", c), cat("c_theta", c), cat("c_phi", c),
+        cat("c_xyz", c), cat("c_g", c), t_off, cat("t_p4", t), cat("t_kinematics", t),
+        cat("t_theta", t), cat("t_charge", t), cat("t_d0", t), cat("t_z0", t),
+        cat("t_n_layers", t), cat("t_g", t), visible, t_extra=extras("t_extra", t),
+        c_extra=extras("c_extra", c),
     )  # fmt: skip
 
 
