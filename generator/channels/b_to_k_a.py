@@ -106,10 +106,9 @@ def attach_other_b(
     block.rest = to_ragged(chains, slot, block.n_particles)
 
 
-def _dec_file(table: Table, other_b: str) -> str:
+def _dec_file(table: Table, value: str, other_b: str) -> str:
     """The card's `dec_file`: an existing EvtGen DEC file (relative to the card) that
     decaylanguage parses and that decays B+, B−, B0 and B̄0 (CardError naming the field)."""
-    value = table.string("dec_file")
     if other_b != "generic":
         raise table.error("dec_file", f"= {value!r} is only used with other_b = 'generic'")
     path = Path(value).expanduser()
@@ -164,9 +163,9 @@ class UpsilonBChannel:
         `dec_file` (an EvtGen DEC file for the generic other B, path relative to the card;
         default DECAY_BELLE2.DEC of decaylanguage)."""
         other_b = table.string("other_b", "undecayed", choices=("undecayed", "generic"))
-        dec_file = None
-        if table.has("dec_file"):
-            dec_file = _dec_file(table, other_b)
+        dec_file = table.string("dec_file", None)
+        if dec_file is not None:
+            dec_file = _dec_file(table, dec_file, other_b)
         background = table.string("background", None, choices=tuple(BACKGROUNDS))
         n_bb = table.number("n_bb_pairs", None, lo=1.0)
         has_bf = table.has("branching_fraction")
