@@ -62,6 +62,10 @@ class BackgroundObjects:
     t_n_layers: NDArray[np.int64]
     t_g: Array
     visible: Array  # (N, 4) sum of the background four-momenta (event sums)
+    #: further object fields (name → flat array), e.g. the truth links of the rest of the
+    #: event (detector/rest_of_event.py); None for the beam background
+    t_extra: dict[str, NDArray] | None = None
+    c_extra: dict[str, NDArray] | None = None
 
     @property
     def n_clusters(self) -> NDArray[np.int64]:

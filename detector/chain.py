@@ -8,8 +8,10 @@ with the truth template, per-event columns, and the reconstructed objects as fla
 Which truth particles the detector sees: final-state (status 1) photons, e, μ, π±, K±, p
 (long-lived on the scale of the detector), and K_L and neutrons as calorimeter clusters when
 the detector card sets `neutral_hadrons`. Neutrinos, an undecayed ALP and
-particles left undecayed by the generator (e.g. the other B of B+ → K+ a, not simulated)
-leave nothing: event-level variables and trigger bits only see what the generator made.
+particles left undecayed by the generator (e.g. the other B of B+ → K+ a with
+`other_b = "undecayed"`) leave nothing: event-level variables and trigger bits only see what the
+generator made. A block's ragged part (the other B's decay chain) goes through
+detector/rest_of_event.py and joins the event as the beam-background objects do.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from .kinfit import beam_energy_spread, fit_candidates
 from .matching import match_tracks_to_clusters
 from .muonid import muon_response
 from .pid import assign_species
+from .rest_of_event import combine, rest_objects
 from .tracking import TRACK_COVARIANCES, TrackResponse, TrackTable, track_response
 from .trigger import TriggerInputs, trigger_bits
 from .variables import (
@@ -324,6 +327,8 @@ def simulate_block(rng: np.random.Generator, block: Block, det: DetectorSettings
     bg = None
     if det.background is not None:
         bg = overlay(aux, n, det.background, cal, trk, np.asarray(beta))
+    if block.rest is not None:  # the ragged part (other B): detector/rest_of_event.py
+        bg = combine(bg, rest_objects(rng.spawn(1)[0], block, det, np.asarray(beta)))
     vis_e_cms, mm2, p_miss = event_sums(
         t_p4,
         t_found,
@@ -479,6 +484,7 @@ def _background_tracks(bg: BackgroundObjects) -> dict[str, object]:
         "z0": bg.t_z0,
         "nLayers": bg.t_n_layers,
         "clusterIndex": -1,
+        **(bg.t_extra or {}),  # truth links and helix fields of the rest of the event
     }
 
 
@@ -495,6 +501,7 @@ def _background_clusters(bg: BackgroundObjects) -> dict[str, object]:
         "phi": bg.c_phi,
         "nParticles": 0,
         "isTrackMatched": False,
+        **(bg.c_extra or {}),  # truth links and shapes of the rest of the event
     }
 
 

@@ -21,7 +21,11 @@ vertices from their cτ (generator/vertices.py).
 Modes dropped (then the rest renormalised, `kept_fraction` per species says how much was
 kept): those with quarks or gluons in the final state (the PYTHIA-fragmented inclusive part of
 the B table), with particles `particle` does not know, and those closed at the nominal PDG
-masses (daughters get their PDG masses; no line shapes).
+masses (daughters get their PDG masses; no line shapes). Fallback for the quark modes (alpsim's
+own choice, no hadronisation): their BF goes to the kept *hadronic* modes of the same charm
+content (0, 1 or 2 charm quarks: b → s/d penguins, b → c ū d, b → c c̄ s), in proportion to
+their table BFs, so that the leptonic and semileptonic modes keep their table BFs instead of
+being scaled up with the rest (validation check `other_b_multiplicities`).
 
 Models (EvtGen: D. J. Lange, NIM A 462 (2001) 152): `VSS` (vector → two scalars) and `SVS`
 (scalar → vector scalar) keep their helicity structure (generator/decay_chains.py); every other
@@ -31,7 +35,9 @@ phase space.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -100,6 +106,47 @@ def _decay_ctau(pdg: int) -> float:
     return ct if np.isfinite(ct) else 0.0
 
 
+def _charm_class(ids: list[int]) -> int:
+    """Charm content of a final state: −1 if it has a lepton or neutrino (semileptonic and
+    leptonic modes), else the number of charm quarks (c or c̄) in its hadrons, capped at 2
+    (charmonia count 2)."""
+    if any(11 <= abs(i) <= 16 for i in ids):
+        return -1
+    n = 0
+    for i in ids:
+        a = abs(i)
+        q1, q2, q3 = (a // 1000) % 10, (a // 100) % 10, (a // 10) % 10  # PDG quark digits
+        if 4 in (q1, q2, q3):  # a charm hadron; c c̄ if a meson with both quarks c
+            n += 2 if q1 == 0 and q2 == 4 and q3 == 4 else 1
+    return min(n, 2)
+
+
+def _fill_partonic(
+    rows: list[tuple[float, list[int], int]], classes: list[int], partonic: dict[int, float]
+) -> list[tuple[float, list[int], int]]:
+    """Hand the BF of the dropped quark (PYTHIA) modes to the kept hadronic modes of the same
+    charm content (module doc), in proportion to their BFs; a class without kept modes goes to
+    all kept hadronic modes. Leptonic and semileptonic modes keep their table BFs."""
+    if not partonic:
+        return rows
+    bf = np.array([r[0] for r in rows])
+    cls = np.array(classes)
+    hadronic = cls >= 0
+    if not hadronic.any():
+        return rows
+    scale = np.ones(bf.size)
+    orphan = 0.0
+    for c, dropped in partonic.items():
+        same = cls == c
+        if same.any():
+            scale[same] += dropped / bf[same].sum()
+        else:
+            orphan += dropped
+    bf = bf * scale
+    bf[hadronic] *= 1.0 + orphan / bf[hadronic].sum()
+    return [(float(b), kids, mid) for b, (_, kids, mid) in zip(bf, rows, strict=True)]
+
+
 def _modes(parser, name: str) -> list[dict]:
     """One-level modes of `name`: dicts with bf, fs (names), model (decaylanguage public API)."""
     daughters = {d for mode in parser.list_decay_modes(name) for d in mode}
@@ -148,12 +195,57 @@ class DecayTables:
         return np.minimum(idx, self.mode_stop[species] - 1)
 
 
+def _cache_file(path: str, roots: tuple[str, ...]) -> Path:
+    """Where the compiled tables of (DEC file content, roots) are kept: the user cache folder
+    (alpsim/numba_cache.py), keyed by a hash of the file, the roots, this module's and the
+    phase-space kernel's source and the `particle` version (any change recompiles)."""
+    import particle
+    import platformdirs
+
+    from . import nbody_kernel
+
+    h = hashlib.sha256()
+    h.update(Path(path).read_bytes())
+    h.update(repr(roots).encode())
+    h.update(Path(__file__).read_bytes())
+    h.update(Path(nbody_kernel.__file__).read_bytes())
+    h.update(particle.__version__.encode())
+    folder = Path(platformdirs.user_cache_dir("alpsim", appauthor=False)) / "dec_tables"
+    return folder / f"{h.hexdigest()[:32]}.npz"
+
+
 def compile_tables(path: str | Path, roots: tuple[str, ...]) -> DecayTables:
-    """Compile the decay tables of `roots` and of everything they decay into (see module doc).
+    """The decay tables of `roots` and of everything they decay into (see module doc), from the
+    cache if this file was compiled before (`_cache_file`), else compiled and cached.
 
     Raises ValueError naming the particle if a root has no usable mode in the file.
     """
     path = str(path)
+    cache = _cache_file(path, roots)
+    if cache.is_file():
+        try:
+            with np.load(cache, allow_pickle=False) as z:
+                fields = {k: z[k] for k in z.files}
+            fields["names"] = tuple(str(x) for x in fields["names"])
+            return DecayTables(path=path, **fields)
+        except Exception:  # a damaged cache entry: compile again
+            log.debug("decay-table cache %s unreadable; recompiling", cache)
+    tables = _compile_tables(path, roots)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        arrays = {k: v for k, v in vars(tables).items() if k != "path"}
+        arrays["names"] = np.array(tables.names)
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, cache)
+    except OSError as exc:  # a read-only cache folder only costs the compilation next time
+        log.debug("decay tables not cached: %s", exc)
+    return tables
+
+
+def _compile_tables(path: str, roots: tuple[str, ...]) -> DecayTables:
+    """`compile_tables` without the cache."""
     parser = parsed_dec_file(path)
     aliases = dict(parser.dict_aliases())
     mothers = set(parser.list_decay_mother_names())
@@ -186,13 +278,16 @@ def compile_tables(path: str | Path, roots: tuple[str, ...]) -> DecayTables:
         if dec_name not in mothers:
             continue
         m_parent = _mass_of(pdg)
-        total, rows = 0.0, []
+        total, rows, classes = 0.0, [], []
+        partonic: dict[int, float] = {}  # charm class → BF of the dropped quark modes
         for mode in _modes(parser, dec_name):
             bf, fs = float(mode["bf"]), [str(x) for x in mode["fs"]]
             total += max(bf, 0.0)
             if bf <= 0 or len(fs) > MAX_DAUGHTERS:
                 continue
             if any(x in _PARTONS for x in fs):
+                cls = min(sum(x in ("c", "anti-c") for x in fs), 2)
+                partonic[cls] = partonic.get(cls, 0.0) + bf
                 continue
             ids = [_pdg_of(x, aliases) for x in fs]
             if any(i is None or _mass_of(i) is None for i in ids):
@@ -201,9 +296,11 @@ def compile_tables(path: str | Path, roots: tuple[str, ...]) -> DecayTables:
                 continue
             kids = [species_of(x) for x in fs]
             rows.append((bf, kids, _MODEL_IDS.get(str(mode["model"]), PHSP)))
+            classes.append(_charm_class(ids))
         if rows:
-            per_species[s] = rows
             kept[s] = sum(r[0] for r in rows) / total
+            rows = _fill_partonic(rows, classes, partonic)
+            per_species[s] = rows
     for r in roots:
         if index[_pdg_of(r, aliases)] not in per_species:
             raise ValueError(f"{r!r} has no usable decay mode in {path}")
@@ -265,7 +362,29 @@ def compile_tables(path: str | Path, roots: tuple[str, ...]) -> DecayTables:
     )
 
 
+#: EvtGen names of the roots of the other-B tables.
+B_ROOTS = ("B+", "B-", "B0", "anti-B0")
+
+
+def b_meson_tables(path: str | Path | None = None) -> DecayTables:
+    """Tables rooted at B+, B−, B0, B̄0 (the other B of Υ(4S) events), compiled once per file."""
+    return _b_meson_tables(str(path or default_dec_file()))
+
+
 @cache
-def b_meson_tables(path: str | None = None) -> DecayTables:
-    """Tables rooted at B+, B−, B0, B̄0 (the other B of Υ(4S) events)."""
-    return compile_tables(path or str(default_dec_file()), ("B+", "B-", "B0", "anti-B0"))
+def _b_meson_tables(path: str) -> DecayTables:
+    return compile_tables(path, B_ROOTS)
+
+
+def check_dec_file(path: str | Path) -> DecayTables:
+    """The B tables of a user DEC file; ValueError saying what is wrong if the file does not
+    exist, does not parse with decaylanguage's DecFileParser, or does not decay the B mesons."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError("no such file")
+    try:
+        parsed_dec_file(str(path))
+    except Exception as exc:  # decaylanguage raises its own parser errors
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise ValueError(f"decaylanguage cannot parse it ({type(exc).__name__}: {first})") from None
+    return b_meson_tables(path)

@@ -43,6 +43,76 @@ def _boost(v: NDArray, bx: float, by: float, bz: float) -> None:
 
 
 @numba.njit(cache=True)
+def genbod_row(
+    px: float, py: float, pz: float, e: float, m: NDArray, n: int, wmax: float, out: NDArray,
+    inv: NDArray, pd: NDArray, r: NDArray,
+) -> None:  # fmt: skip
+    """One n-body decay (n ≥ 2) of a parent (px, py, pz, E) into masses m[:n]: daughter lab
+    four-momenta in out[:n] (scratch arrays inv, pd, r of length ≥ n); `wmax` the accept–reject
+    bound (`max_weight`), ≤ 0 for the TGenPhaseSpace bound."""
+    big_m = math.sqrt(max(e * e - px * px - py * py - pz * pz, 0.0))
+    msum = 0.0
+    for i in range(n):
+        msum += m[i]
+    t_kin = big_m - msum
+    emmax = t_kin + m[0]
+    emmin = 0.0
+    wtmax = 1.0
+    for i in range(1, n):
+        emmin += m[i - 1]
+        emmax += m[i]
+        wtmax *= _pdk(emmax, emmin, m[i])
+    if wmax > 0.0:
+        wtmax = min(wtmax, wmax)
+    while True:
+        r[0] = 0.0
+        for i in range(1, n - 1):
+            r[i] = np.random.random()
+        r[n - 1] = 1.0
+        for i in range(2, n - 1):  # insertion sort of the n − 2 uniforms
+            x = r[i]
+            j = i - 1
+            while j >= 1 and r[j] > x:
+                r[j + 1] = r[j]
+                j -= 1
+            r[j + 1] = x
+        cm = 0.0
+        for i in range(n):
+            cm += m[i]
+            inv[i] = r[i] * t_kin + cm
+        w = 1.0
+        for i in range(1, n):
+            pd[i] = _pdk(inv[i], inv[i - 1], m[i])
+            w *= pd[i]
+        if np.random.random() * wtmax < w:
+            break
+    ct = 2.0 * np.random.random() - 1.0
+    st = math.sqrt(max(0.0, 1.0 - ct * ct))
+    ph = 2.0 * math.pi * np.random.random()
+    q = pd[1]
+    ux, uy, uz = st * math.cos(ph), st * math.sin(ph), ct
+    out[0, 0], out[0, 1], out[0, 2] = q * ux, q * uy, q * uz
+    out[0, 3] = math.sqrt(q * q + m[0] * m[0])
+    out[1, 0], out[1, 1], out[1, 2] = -q * ux, -q * uy, -q * uz
+    out[1, 3] = math.sqrt(q * q + m[1] * m[1])
+    for i in range(2, n):
+        ct = 2.0 * np.random.random() - 1.0
+        st = math.sqrt(max(0.0, 1.0 - ct * ct))
+        ph = 2.0 * math.pi * np.random.random()
+        q = pd[i]
+        ux, uy, uz = st * math.cos(ph), st * math.sin(ph), ct
+        esys = math.sqrt(q * q + inv[i - 1] * inv[i - 1])
+        bx, by, bz = q * ux / esys, q * uy / esys, q * uz / esys
+        for j in range(i):
+            _boost(out[j], bx, by, bz)
+        out[i, 0], out[i, 1], out[i, 2] = -q * ux, -q * uy, -q * uz
+        out[i, 3] = math.sqrt(q * q + m[i] * m[i])
+    bx, by, bz = px / e, py / e, pz / e
+    for j in range(n):
+        _boost(out[j], bx, by, bz)
+
+
+@numba.njit(cache=True)
 def nbody(seed: int, parent: NDArray, masses: NDArray, n_body: NDArray, wmax: NDArray) -> NDArray:
     """Daughter four-momenta (K, MAXD, 4) in the lab for parents (K, 4), masses (K, MAXD),
     multiplicities n_body (K,) (rows beyond n_body[k] are left zero). `wmax` (K,) is the
@@ -54,69 +124,8 @@ def nbody(seed: int, parent: NDArray, masses: NDArray, n_body: NDArray, wmax: ND
     pd = np.empty(maxd)
     r = np.empty(maxd)
     for k in range(k_rows):
-        n = n_body[k]
-        m = masses[k]
-        e, px, py, pz = parent[k, 3], parent[k, 0], parent[k, 1], parent[k, 2]
-        big_m = math.sqrt(max(e * e - px * px - py * py - pz * pz, 0.0))
-        msum = 0.0
-        for i in range(n):
-            msum += m[i]
-        t_kin = big_m - msum
-        emmax = t_kin + m[0]
-        emmin = 0.0
-        wtmax = 1.0
-        for i in range(1, n):
-            emmin += m[i - 1]
-            emmax += m[i]
-            wtmax *= _pdk(emmax, emmin, m[i])
-        if wmax[k] > 0.0:
-            wtmax = min(wtmax, wmax[k])
-        while True:
-            r[0] = 0.0
-            for i in range(1, n - 1):
-                r[i] = np.random.random()
-            r[n - 1] = 1.0
-            for i in range(2, n - 1):  # insertion sort of the n − 2 uniforms
-                x = r[i]
-                j = i - 1
-                while j >= 1 and r[j] > x:
-                    r[j + 1] = r[j]
-                    j -= 1
-                r[j + 1] = x
-            cm = 0.0
-            for i in range(n):
-                cm += m[i]
-                inv[i] = r[i] * t_kin + cm
-            w = 1.0
-            for i in range(1, n):
-                pd[i] = _pdk(inv[i], inv[i - 1], m[i])
-                w *= pd[i]
-            if np.random.random() * wtmax < w:
-                break
-        ct = 2.0 * np.random.random() - 1.0
-        st = math.sqrt(max(0.0, 1.0 - ct * ct))
-        ph = 2.0 * math.pi * np.random.random()
-        q = pd[1]
-        ux, uy, uz = st * math.cos(ph), st * math.sin(ph), ct
-        out[k, 0, 0], out[k, 0, 1], out[k, 0, 2] = q * ux, q * uy, q * uz
-        out[k, 0, 3] = math.sqrt(q * q + m[0] * m[0])
-        out[k, 1, 0], out[k, 1, 1], out[k, 1, 2] = -q * ux, -q * uy, -q * uz
-        out[k, 1, 3] = math.sqrt(q * q + m[1] * m[1])
-        for i in range(2, n):
-            ct = 2.0 * np.random.random() - 1.0
-            st = math.sqrt(max(0.0, 1.0 - ct * ct))
-            ph = 2.0 * math.pi * np.random.random()
-            q = pd[i]
-            ux, uy, uz = st * math.cos(ph), st * math.sin(ph), ct
-            esys = math.sqrt(q * q + inv[i - 1] * inv[i - 1])
-            bx, by, bz = q * ux / esys, q * uy / esys, q * uz / esys
-            for j in range(i):
-                _boost(out[k, j], bx, by, bz)
-            out[k, i, 0], out[k, i, 1], out[k, i, 2] = -q * ux, -q * uy, -q * uz
-            out[k, i, 3] = math.sqrt(q * q + m[i] * m[i])
-        bx, by, bz = px / e, py / e, pz / e
-        for j in range(n):
-            _boost(out[k, j], bx, by, bz)
+        p = parent[k]
+        genbod_row(p[0], p[1], p[2], p[3], masses[k], n_body[k], wmax[k], out[k], inv, pd, r)
     return out
 
 

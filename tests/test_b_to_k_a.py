@@ -171,43 +171,65 @@ def test_b0_to_ks_a_kinematics_and_ks_flight(write_card):
     assert norm["parent"] == "B0" and norm["kind"] == "branching_fraction"
 
 
-def test_generic_other_b_blocks(write_card):
+def test_generic_other_b_full_chain(write_card):
+    """other_b = "generic": one block per signal mode, the other B's full decay chain as the
+    ragged part; four-momentum conserved over all final-state particles, final-state particles
+    at their PDG masses and none of them unstable for the detector."""
+    from alpsim.generator.dec_tables import STABLE
+    from alpsim.record import DECAYED, FINAL, EventRecord
+
     card, bl = _generate(write_card, "B+ -> K+ a", 3000, 'other_b = "generic"')
-    assert len(bl) > 50  # one block per other-B channel present
-    mult = []
+    assert len(bl) == 2  # B+ and B- signal modes: no block per other-B channel
     for b in bl:
-        assert "; other B -> " in b.mode
         other = b.roles["other_b"]
-        kids = b.daughters(other)
-        assert kids.size >= 2
-        np.testing.assert_allclose(b.p4[:, kids].sum(1), b.p4[:, other], atol=1e-9)
-        initial = b.p4[:, 0] + b.p4[:, 1]
-        np.testing.assert_allclose(b.p4[:, b.status == 1].sum(1), initial, atol=1e-9)
-        np.testing.assert_allclose(
-            kin.mass(b.p4[:, kids]),
-            np.broadcast_to(
-                [
-                    mass(abs(int(p))) if abs(int(p)) not in (12, 14, 16) else 0.0
-                    for p in b.pdg[kids]
-                ],
-                (b.n_events, kids.size),
-            ),
-            atol=1e-6,
-        )
-        mult.extend([kids.size] * b.n_events)
-    assert 2.3 < np.mean(mult) < 4.0
+        assert b.status[other] == DECAYED and b.rest is not None
+        r = b.rest
+        kids = r.mother == other
+        assert np.all(np.bincount(r.event[kids], minlength=b.n_events) >= 1)
+        fin = r.status == FINAL
+        assert set(np.abs(r.pdg[fin]).tolist()) <= set(STABLE)
+        m_fin = np.array([0.0 if a in (12, 14, 16) else mass(a) for a in np.abs(r.pdg[fin])])
+        np.testing.assert_allclose(kin.mass(r.p4[fin]), m_fin, atol=2e-5)
+        total = np.zeros((b.n_events, 4))
+        np.add.at(total, r.event[fin], r.p4[fin])
+        total += b.p4[:, b.status == FINAL].sum(1)
+        np.testing.assert_allclose(total, b.p4[:, 0] + b.p4[:, 1], atol=1e-6)
+    flat = EventRecord("x", bl).flat()
+    assert flat["offsets"][-1] == sum(b.n_events * b.n_particles + b.rest.pdg.size for b in bl)
     assert sum(b.n_events for b in bl) == 3000
-    assert 0.4 < card.channel.normalisation()["other_b_kept_fraction"] < 0.8
+    norm = card.channel.normalisation()
+    assert 0.4 < norm["other_b_kept_fraction"] < 0.8
+    assert norm["other_b_dec_file"].endswith("DECAY_BELLE2.DEC")
+
+
+def test_user_dec_file_replaces_the_default(write_card, tmp_path):
+    """A card's dec_file (relative to the card) decays the other B: here B+ → D0 π+ only."""
+    dec = tmp_path / "mine.dec"
+    dec.write_text(
+        "Decay B+\n1.0 anti-D0 pi+ PHSP;\nEnddecay\nCDecay B-\n"
+        "Decay B0\n1.0 D- pi+ PHSP;\nEnddecay\nCDecay anti-B0\n"
+        "Decay anti-D0\n1.0 K+ pi- PHSP;\nEnddecay\nCDecay D0\nEnd\n"
+    )
+    card, bl = _generate(
+        write_card, "B+ -> K+ a", 400, 'other_b = "generic"\ndec_file = "mine.dec"'
+    )
+    for b in bl:
+        sign = np.sign(b.pdg[b.roles["other_b"]])
+        r = b.rest
+        assert r.counts.tolist() == [4] * b.n_events  # D0 π, D0 → K π
+        assert set(r.pdg.tolist()) == {int(sign * -421), int(sign * 211), int(sign * 321),
+                                       int(sign * -211)}  # fmt: skip
+    assert card.channel.normalisation()["other_b_dec_file"] == str(dec.resolve())
 
 
 def test_phase_space_three_body_dalitz_is_flat():
-    from alpsim.generator.generic_b import phase_space
+    from alpsim.generator.nbody_kernel import nbody
 
-    rng = np.random.default_rng(3)
     m = (mass(211), mass(211), mass(211))
-    parent = np.zeros((60_000, 4))
+    n = 60_000
+    parent = np.zeros((n, 4))
     parent[:, 3] = mass(521)
-    d = phase_space(rng, parent, m)
+    d = nbody(3, parent, np.tile(m, (n, 1)), np.full(n, 3), np.zeros(n))
     m12 = kin.mass(d[:, 0] + d[:, 1]) ** 2
     # flat Dalitz plot: dN/dm12² ∝ the m23² range at fixed m12², compare the mean with quadrature
     grid = np.linspace((2 * m[0]) ** 2, (mass(521) - m[2]) ** 2, 4001)

@@ -6,10 +6,15 @@ import numpy as np
 import pytest
 
 from alpsim.generator.dec_tables import b_meson_tables, compile_tables
-from alpsim.generator.decay_chains import attach_chains, decay_chains, mean_multiplicity
+from alpsim.generator.decay_chains import (
+    MAX_PER_EVENT,
+    decay_chains,
+    mean_multiplicity,
+    to_ragged,
+)
 from alpsim.generator.kinematics import boost, velocity
 from alpsim.pdg import mass as pdg_mass
-from alpsim.record import DECAYED, FINAL, Block
+from alpsim.record import DECAYED, FINAL, Block, EventRecord
 
 SMALL_DEC = """
 Decay B+
@@ -72,7 +77,12 @@ def _check_chain(c):
     assert np.allclose(summed[dec, 3], c.p4[dec, 3], atol=2e-4)
     # daughters are produced where their mother decays; the decay is after its production
     assert np.all(c.vertex[c.mother >= 0, 3] >= c.vertex[mother_flat[c.mother >= 0], 3] - 1e-12)
-    assert n == c.topology.size
+    # breadth-first: mothers never decrease within an event, so each mother's daughters are
+    # contiguous (the HepMC3 writer opens one vertex per run of equal mothers)
+    same = c.event[1:] == c.event[:-1]
+    assert np.all(np.diff(c.mother)[same] >= 0)
+    assert np.diff(c.start).max() < MAX_PER_EVENT  # the kernel's limit was never reached
+    assert c.first_mode.size == n
 
 
 def test_small_table_is_normalised_and_complete(small):
@@ -119,25 +129,36 @@ def test_vss_helicity_angle_is_cos2(small):
     assert np.mean(cos**2) == pytest.approx(0.6, abs=0.01)
 
 
-def test_attach_chains_makes_valid_blocks(small):
+def test_to_ragged_makes_a_valid_block(small):
     rng = np.random.default_rng(3)
     n = 500
     sp, p4, vx = _roots(small, 521, n)
     block = Block(
         mode="test",
         pdg=np.array([521], dtype=np.int32),
-        status=np.array([FINAL], dtype=np.int8),
+        status=np.array([DECAYED], dtype=np.int8),
         mother=np.array([-1], dtype=np.int32),
         p4=p4[:, None, :].copy(),
         vertex=vx[:, None, :].copy(),
     )
     c = decay_chains(rng, small, sp, p4, vx)
-    blocks = attach_chains(block, 0, c, "; B -> ")
-    assert sum(b.n_events for b in blocks) == n
-    assert len(blocks) == c.topology.max() + 1
-    for b in blocks:
-        assert b.status[0] == DECAYED
-        assert b.mode.startswith("test; B -> anti-D*0 pi+")
+    block.rest = to_ragged(c, 0, 1)
+    r = block.rest
+    assert r.counts.tolist() == (np.diff(c.start) - 1).tolist()
+    assert np.all(r.pdg[r.mother == 0] != 0)
+    flat = EventRecord("x", [block]).flat()
+    off = flat["offsets"]
+    assert off[-1] == n + r.pdg.size
+    # every event: the B, then its chain; mothers point back inside the event
+    for e in (0, 7, n - 1):
+        pdg = flat["pdg"][off[e] : off[e + 1]]
+        mother = flat["mother"][off[e] : off[e + 1]]
+        assert pdg[0] == 521 and pdg[1:3].tolist() == [-423, 211]
+        assert mother[0] == -1 and np.all(mother[1:] < np.arange(1, pdg.size))
+    # a subset of the events keeps each event's chain
+    sub = r.take(np.array([5, 2]))
+    assert sub.counts.tolist() == [r.counts[5], r.counts[2]]
+    np.testing.assert_array_equal(sub.p4[: r.counts[5]], r.p4[r.offsets[5] : r.offsets[6]])
 
 
 def test_shipped_belle2_table_b_decays():
@@ -158,3 +179,37 @@ def test_compile_tables_rejects_unknown_root(tmp_path):
     path.write_text(SMALL_DEC)
     with pytest.raises(ValueError, match="no usable decay mode"):
         compile_tables(path, ("B0",))
+
+
+def test_compiled_tables_are_cached_and_a_damaged_entry_recompiles(tmp_path):
+    from alpsim.generator.dec_tables import _cache_file
+
+    path = tmp_path / "c.dec"
+    path.write_text(SMALL_DEC)
+    first = compile_tables(path, ("B+",))
+    cache = _cache_file(str(path), ("B+",))
+    assert cache.is_file()
+    again = compile_tables(path, ("B+",))
+    assert again.names == first.names
+    np.testing.assert_array_equal(again.cum, first.cum)
+    np.testing.assert_array_equal(again.wmax, first.wmax)
+    cache.write_bytes(b"not an npz file")
+    np.testing.assert_array_equal(compile_tables(path, ("B+",)).daughters, first.daughters)
+    path.write_text(SMALL_DEC.replace("0.6 K+ pi- pi0", "0.5 K+ pi- pi0"))
+    assert _cache_file(str(path), ("B+",)) != cache  # another file content, another entry
+
+
+def test_quark_modes_go_to_hadronic_modes_of_the_same_charm_content(tmp_path):
+    """The dropped PYTHIA quark mode (one charm quark) is handed to the kept hadronic modes with
+    one charm hadron; the semileptonic and the two-charm modes keep their table BFs."""
+    path = tmp_path / "q.dec"
+    path.write_text(
+        "Decay B+\n0.30 anti-D0 pi+ PHSP;\n0.10 anti-D0 e+ nu_e PHSP;\n"
+        "0.10 anti-D0 D_s+ PHSP;\n0.50 u anti-d anti-c u PYTHIA 23;\nEnddecay\nEnd\n"
+    )
+    t = compile_tables(path, ("B+",))
+    s = t.species(521)
+    modes = range(t.mode_start[s], t.mode_stop[s])
+    bf = {t.mode_label(m): t.bf[m] for m in modes}
+    assert bf == pytest.approx({"anti-D0 pi+": 0.8, "anti-D0 e+ nu_e": 0.1, "anti-D0 D_s+": 0.1})
+    assert t.kept_fraction[s] == pytest.approx(0.5)

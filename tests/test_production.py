@@ -13,6 +13,7 @@ from alpsim.generator.alp.production import (
     production_rates,
 )
 from alpsim.generator.channels import rates
+from alpsim.generator.channels.normalisation import PDG_2024, bf_jpsi_to_ee
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +25,11 @@ def test_rates_are_the_channel_rates(prod):
     c = prod.couplings
     assert prod.rates["BR(B+ -> K+ a)"] == pytest.approx(rates.bf_b_to_k_a(c, 1.0), rel=1e-12)
     assert prod.rates["BR(B0 -> K*0 a)"] == pytest.approx(rates.bf_b_to_kstar_a(c, 1.0), rel=1e-12)
-    # J/psi -> gamma a = ratio x B(J/psi -> ee) (PDG 2024: 5.971 %)
+    # J/psi -> gamma a = ratio x B(J/psi -> ee), from the code's own PDG 2024 table
+    # (normalisation.py, PDG 2024 RPP, PRD 110 (2024) 030001), not from the DEC file
     ratio = float(rates.jpsi_gamma_a_ratio(c.g_agamma, 1.0))
-    assert prod.rates["B(J/psi -> gamma a)"] == pytest.approx(ratio * 0.05971, rel=1e-12)
+    assert prod.rates["B(J/psi -> gamma a)"] == pytest.approx(ratio * bf_jpsi_to_ee(), rel=1e-12)
+    assert "PDG 2024" in PDG_2024[("J/psi", ("e+", "e-"))][1]
 
 
 def test_sigma_gamma_a_formula(prod):

@@ -29,6 +29,7 @@ def load_checks() -> dict[str, CheckSpec]:
         checks_alpaca,
         checks_calorimeter,
         checks_detector,
+        checks_generic_b,
         checks_kinematics,
         checks_material,
         checks_sensitivity,

@@ -54,6 +54,11 @@ scalar of ``info``, travel as run attributes (``A production_bf ...``, ``A n_par
 (default: alpsim's), ``weight_names`` (optional: fixes the named weights up front when
 streaming). Scalars (str, int, float, bool) are also written as run attributes.
 
+Ragged part (record.Ragged, e.g. the other B's decay chain): after an event's template
+particles come its ragged particles, ids n+1, ... in their order, each mother's decay vertex
+(at its first daughter's production point) written before that daughter and numbered on from
+the template's vertices; the E line then carries the event's own counts.
+
 Speed: a block's events share their lines up to the numbers, so each block becomes a byte
 template plus a float matrix and an int matrix (events × fields), and a numba kernel prints
 them straight into a byte buffer, split over numba's threads (the bytes do not depend on the
@@ -438,6 +443,58 @@ def _emit_segments(ops, lit, lit_off, fbits, ints, out, ev_start, out_start, use
         used[s] = n
 
 
+#: Literals of the ragged-part lines (`_emit_rest`): "V ", " 0 [", "] @ ", " ", "\n", "P ".
+_REST_LIT = np.frombuffer(b"V  0 [] @  \nP ", dtype=np.uint8).copy()
+_REST_OFF = np.array([0, 2, 6, 10, 11, 12, 14], dtype=np.int64)
+
+
+@nb.njit(cache=True)
+def _emit_rest(ops, lit, lit_off, fbits, ints, out, r_off, r_pdg, r_status, r_mother, r_bits,
+               v_bits, n_template, n_out, n_vert):  # type: ignore[no-untyped-def]  # fmt: skip
+    """`_emit` for events with a ragged part (record.Ragged): each event's template text, then
+    its ragged particles, a V line before the first daughter of each mother (the vertex at
+    that daughter's production point). `r_bits` (K, 5) px py pz E m and `v_bits` (K, 4)
+    x y z c·t as uint64 bits; mother indices ≥ n_template are ragged particles (written with
+    ids n_out + 1, ...); vertices continue from −(n_vert + 1)."""
+    digits = np.empty(32, dtype=np.uint8)
+    sl, so = _REST_LIT, _REST_OFF
+    pos = 0
+    for i in range(fbits.shape[0]):
+        pos += _emit(ops, lit, lit_off, fbits[i : i + 1], ints[i : i + 1], out[pos:])
+        vid = n_vert
+        prev = -1
+        base = r_off[i]
+        for j in range(r_off[i], r_off[i + 1]):
+            m = r_mother[j]
+            if j == base or m != prev:
+                prev = m
+                vid += 1
+                mid = m + 1 if m < n_template else n_out + (m - n_template) + 1
+                pos = _put_literal(out, pos, sl[so[0] : so[1]])
+                pos = _put_int(out, pos, -vid, digits)
+                pos = _put_literal(out, pos, sl[so[1] : so[2]])
+                pos = _put_int(out, pos, mid, digits)
+                pos = _put_literal(out, pos, sl[so[2] : so[3]])
+                for c in range(4):
+                    if c:
+                        pos = _put_literal(out, pos, sl[so[3] : so[4]])
+                    pos = _put_double(out, pos, v_bits[j, c], digits)
+                pos = _put_literal(out, pos, sl[so[4] : so[5]])
+            pos = _put_literal(out, pos, sl[so[5] : so[6]])
+            pos = _put_int(out, pos, n_out + (j - base) + 1, digits)
+            pos = _put_literal(out, pos, sl[so[3] : so[4]])
+            pos = _put_int(out, pos, -vid, digits)
+            pos = _put_literal(out, pos, sl[so[3] : so[4]])
+            pos = _put_int(out, pos, r_pdg[j], digits)
+            for c in range(5):
+                pos = _put_literal(out, pos, sl[so[3] : so[4]])
+                pos = _put_double(out, pos, r_bits[j, c], digits)
+            pos = _put_literal(out, pos, sl[so[3] : so[4]])
+            pos = _put_int(out, pos, r_status[j], digits)
+            pos = _put_literal(out, pos, sl[so[4] : so[5]])
+    return pos
+
+
 @nb.njit(cache=True)
 def _emit_doubles(bits, out, offsets):  # type: ignore[no-untyped-def]
     digits = np.empty(32, dtype=np.uint8)
@@ -526,6 +583,7 @@ class _BlockPlan:
 
     def __init__(self, block: Block, head: str, weight_names: list[str], has_xs: bool) -> None:
         pdg, status, mother = block.pdg, block.status, block.mother
+        ragged = block.rest is not None  # E-line counts per event (int columns 2, 3)
         n_part = pdg.shape[0]
         has_daughters = np.zeros(n_part, dtype=bool)
         has_daughters[mother[mother >= 0]] = True
@@ -562,7 +620,14 @@ class _BlockPlan:
         t = _Template()
         t.lit("E ")
         t.i(0)
-        t.lit(f" {len(vid)} {n_out}\nU GEV MM\nW")
+        if ragged:
+            t.lit(" ")
+            t.i(2)
+            t.lit(" ")
+            t.i(3)
+            t.lit("\nU GEV MM\nW")
+        else:
+            t.lit(f" {len(vid)} {n_out}\nU GEV MM\nW")
         for _ in weight_names:
             t.lit(" ")
             t.f()
@@ -807,11 +872,17 @@ class HepMC3Writer:
                 block.pdg.tobytes(),
                 block.status.tobytes(),
                 block.mother.tobytes(),
+                block.rest is not None,
             )
             plan = self._plans.get(key)
             if plan is None:
                 plan = _BlockPlan(block, head, names, self._xs_pb is not None)
                 self._plans[key] = plan
+            if block.rest is not None:
+                self._write_rest(plan, block, w, evnum[start : start + n])
+                start += n
+                self.n_events += n
+                continue
             for lo in range(0, n, CHUNK_EVENTS):
                 hi = min(n, lo + CHUNK_EVENTS)
                 fcols = plan.columns(block, w, lo, hi)
@@ -825,6 +896,46 @@ class HepMC3Writer:
             start += n
             self.n_events += n
         return start
+
+    def _write_rest(
+        self, plan: _BlockPlan, block: Block, w: NDArray[np.float64], evnum: NDArray[np.int64]
+    ) -> None:
+        """Events of a block with a ragged part (record.Ragged), one thread: the template
+        text with per-event E-line counts, then each event's ragged particles (`_emit_rest`)."""
+        rest = block.rest
+        assert rest is not None
+        new_vertex = np.ones(rest.pdg.size, dtype=bool)
+        new_vertex[1:] = rest.mother[1:] != rest.mother[:-1]
+        new_vertex[rest.offsets[:-1][rest.counts > 0]] = True
+        n_vert_rest = np.bincount(rest.event[new_vertex], minlength=block.n_events)
+        p4 = rest.p4
+        m2 = p4[:, 3] ** 2 - (p4[:, 0] ** 2 + p4[:, 1] ** 2 + p4[:, 2] ** 2)
+        r_f = np.column_stack([p4, np.sign(m2) * np.sqrt(np.abs(m2))])
+        v_f = rest.vertex.copy()
+        v_f[:, 3] *= C_MM_PER_NS
+        n = block.n_events
+        for lo in range(0, n, CHUNK_EVENTS):
+            hi = min(n, lo + CHUNK_EVENTS)
+            fcols = plan.columns(block, w, lo, hi)
+            ints = np.empty((hi - lo, plan.n_int), dtype=np.int64)
+            ints[:, 0] = evnum[lo:hi]
+            ints[:, 1] = self.n_events + np.arange(lo + 1, hi + 1)
+            ints[:, 2] = plan.n_vertices + n_vert_rest[lo:hi]
+            ints[:, 3] = plan.n_out + rest.counts[lo:hi]
+            a, b = int(rest.offsets[lo]), int(rest.offsets[hi])
+            size = (hi - lo) * (plan.n_lit + plan.n_float * _MAX_DOUBLE_CHARS
+                                + plan.n_int * 2 * _MAX_INT_CHARS)  # fmt: skip
+            size += (b - a) * (9 * _MAX_DOUBLE_CHARS + 7 * _MAX_INT_CHARS + 16)
+            out = np.empty(size, dtype=np.uint8)
+            used = _emit_rest(
+                plan.ops, plan.lit, plan.lit_off, fcols.view(np.uint64), ints, out,
+                rest.offsets[lo : hi + 1] - a, rest.pdg[a:b].astype(np.int64),
+                rest.status[a:b].astype(np.int64), rest.mother[a:b].astype(np.int64),
+                np.ascontiguousarray(r_f[a:b]).view(np.uint64),
+                np.ascontiguousarray(v_f[a:b]).view(np.uint64),
+                block.n_particles, plan.n_out, plan.n_vertices,
+            )  # fmt: skip
+            self._file.write(memoryview(out)[:used])
 
     def _print(
         self, plan: _BlockPlan, fcols: NDArray[np.float64], ints: NDArray[np.int64], per_event: int

@@ -415,6 +415,9 @@ def particles_column(record: EventRecord, reco: RecoRecord | None, truth: str) -
     kin_names = _KINEMATIC + _RECO if wide else _KINEMATIC
     slots = [truth_slots(b, truth) for b in record.blocks]
     sizes = [b.n_events * len(s) for b, s in zip(record.blocks, slots, strict=True)]
+    if wide:  # "full": each event's ragged particles (record.Ragged) follow its template's
+        sizes = [z + (b.rest.pdg.size if b.rest is not None else 0)
+                 for z, b in zip(sizes, record.blocks, strict=True)]  # fmt: skip
     total = sum(sizes)
     kin = np.empty((len(kin_names), total), dtype=dtype)
     pdg, status, mother = (np.empty(total, t) for t in (np.int32, np.int8, np.int16))
@@ -428,6 +431,12 @@ def particles_column(record: EventRecord, reco: RecoRecord | None, truth: str) -
             r_p4 = np.empty((1, 1, 4))  # not read
         else:
             r_p4 = r.p4 if r is not None else np.full_like(b.p4, np.nan)
+        if wide and b.rest is not None:
+            counts[first : first + b.n_events] = len(s) + b.rest.counts
+            _with_rest(b, r_p4, r, kin[:, start:stop], pdg[start:stop], status[start:stop],
+                       mother[start:stop], detected[start:stop])  # fmt: skip
+            start, first = stop, first + b.n_events
+            continue
         _gather(b.p4, b.vertex, r_p4, s, kin[:, start:stop])
         index = np.full(b.n_particles, -1, dtype=np.int16)
         index[s] = np.arange(len(s))
@@ -456,6 +465,31 @@ def particles_column(record: EventRecord, reco: RecoRecord | None, truth: str) -
     return pa.ListArray.from_arrays(pa.array(offsets), struct, type=typ)
 
 
+def _with_rest(b: Block, r_p4, r, kin, pdg, status, mother, detected) -> None:
+    """The "full" truth of a block with a ragged part: per event the template particles, then
+    its ragged ones (record.Ragged), scattered into the block's slice of the output arrays. The
+    ragged particles' `reco_*` are NaN and `detected` False (detector/rest_of_event.py)."""
+    n, p, rest = b.n_events, b.n_particles, b.rest
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(p + rest.counts, out=start[1:])
+    tmp = np.empty((kin.shape[0], n * p), dtype=kin.dtype)
+    _gather(b.p4, b.vertex, r_p4, np.arange(p), tmp)
+    pos = (start[:-1, None] + np.arange(p)[None, :]).reshape(-1)
+    kin[:, pos] = tmp
+    pdg[pos], status[pos] = np.tile(b.pdg, n), np.tile(b.status, n)
+    mother[pos] = np.tile(b.mother, n)
+    detected[pos] = r.detected.reshape(-1) if r is not None else False
+    ev = rest.event
+    rpos = start[ev] + p + np.arange(rest.pdg.size) - rest.offsets[ev]
+    k = rest.pdg.size
+    tmp = np.empty((kin.shape[0], k), dtype=kin.dtype)
+    _gather(rest.p4[:, None, :], rest.vertex[:, None, :], np.full((k, 1, 4), np.nan),
+            np.zeros(1, dtype=np.int64), tmp)  # fmt: skip
+    kin[:, rpos] = tmp
+    pdg[rpos], status[rpos], mother[rpos] = rest.pdg, rest.status, rest.mother
+    detected[rpos] = False
+
+
 # --- reconstructed objects -------------------------------------------------------------------
 
 
@@ -472,6 +506,16 @@ def _link_map(record: EventRecord, truth: str) -> list[NDArray[np.int16]]:
             s = truth_slots(b, truth)
             index[s] = np.arange(len(s))
         out.append(index)
+    return out
+
+
+def _linked(v: NDArray, link: NDArray[np.int16], truth: str) -> NDArray:
+    """Template slots (and ragged particles, index ≥ template size: written in "full" truth
+    only, at the same index) → index in the written truth list; −1 stays −1."""
+    out = np.where(v >= 0, link[np.clip(v, 0, link.size - 1)], -1)
+    beyond = v >= link.size
+    if beyond.any():
+        out = np.where(beyond, v if truth == "full" else -1, out)
     return out
 
 
@@ -506,7 +550,7 @@ def objects_columns(
                         continue
                     v = arrays[n]
                     if n in _TEMPLATE_LINKS:  # template slot → index in the written list
-                        v = np.where(v >= 0, link[np.maximum(v, 0)], -1)  # −1 stays −1
+                        v = _linked(v, link, truth)
                     parts[n].append(v)
             offset += b.n_events
         event = np.concatenate(events) if events else np.empty(0, dtype=np.int64)

@@ -1,8 +1,11 @@
 """B → K a at the Υ(4S): B± → K± a and B0 → K0_S a (K0_S → π+π−), plus the shared Υ(4S) machinery.
 
 e+e− → Υ(4S) → BB̄, one B decaying to the signal, the other undecayed or decayed generically
-(`other_b`, see generator/generic_b.py). Angular structure: Υ(4S) (J = 1, made with helicity ±1
-along the beam axis by e+e− annihilation) → BB̄ (spin 0) gives dN/dcosθ* ∝ |d¹_{±1,0}(θ*)|²
+(`other_b = "generic"`: its full decay chain from the EvtGen DEC file, generator/dec_tables.py
+and generator/decay_chains.py, stored as the block's ragged part, record.Ragged; the card's
+`dec_file` replaces the default DECAY_BELLE2.DEC).
+Angular structure: Υ(4S) (J = 1, made with helicity ±1 along the beam axis by e+e−
+annihilation) → BB̄ (spin 0) gives dN/dcosθ* ∝ |d¹_{±1,0}(θ*)|²
 ∝ sin²θ* about the e− direction in the CM frame (PDG Review "Clebsch-Gordan coefficients,
 spherical harmonics, and d functions"); B → K a (all spin 0) is isotropic in the B rest frame.
 B and B̄ decay in equal shares.
@@ -25,18 +28,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from ...pdg import ALP_PDG_ID
 from ...pdg import mass as pdg_mass
 from ...pdg import width as pdg_width
-from ...record import Block
+from ...record import DECAYED, Block
 from ...toml_fields import CardError, Table
 from ..alp_decays import decay_alp
 from ..beams import BeamDraw, BeamSettings
 from ..builder import BlockBuilder
-from ..generic_b import dec_branching_fraction, generic_decays, phase_space
+from ..dec_tables import b_meson_tables, check_dec_file
+from ..decay_chains import decay_chains, to_ragged
+from ..generic_b import dec_branching_fraction
 from ..kinematics import boost, sample_cos_theta, two_body_decay, velocity
 from . import rates
 from .base import AlpSettings, generate_modes
@@ -86,6 +92,35 @@ def upsilon_to_bb(
     return sig, other
 
 
+def attach_other_b(
+    rng: np.random.Generator, block: Block, slot: int, dec_file: str | None = None
+) -> None:
+    """Decay the other B (template slot `slot`) of every event through its full chain from the
+    DEC file and store the descendants as the block's ragged part (in place; the slot becomes
+    status 2). B0–B̄0 mixing is ignored: the B decays as the flavour it was produced with."""
+    tables = b_meson_tables(dec_file)
+    species = np.full(block.n_events, tables.species(int(block.pdg[slot])), dtype=np.int64)
+    chains = decay_chains(rng, tables, species, block.p4[:, slot], block.vertex[:, slot])
+    block.status = block.status.copy()
+    block.status[slot] = DECAYED
+    block.rest = to_ragged(chains, slot, block.n_particles)
+
+
+def _dec_file(table: Table, value: str, other_b: str) -> str:
+    """The card's `dec_file`: an existing EvtGen DEC file (relative to the card) that
+    decaylanguage parses and that decays B+, B−, B0 and B̄0 (CardError naming the field)."""
+    if other_b != "generic":
+        raise table.error("dec_file", f"= {value!r} is only used with other_b = 'generic'")
+    path = Path(value).expanduser()
+    if not path.is_absolute() and table.source:
+        path = Path(table.source).parent / path
+    try:
+        check_dec_file(path)
+    except ValueError as exc:
+        raise table.error("dec_file", f"= {value!r}: {exc}") from None
+    return str(path.resolve())
+
+
 @dataclass(frozen=True)
 class SubMode:
     """A decay chain of the signal meson: label and product of its secondary BFs."""
@@ -109,8 +144,10 @@ class UpsilonBChannel:
         other_b: str = "undecayed",
         background: str | None = None,
         n_bb_pairs: float | None = None,
+        dec_file: str | None = None,
     ) -> None:
         self.alp = alp
+        self.dec_file = dec_file
         self.branching_fraction = branching_fraction
         self.bf_source = bf_source
         self.other_b = other_b
@@ -122,8 +159,13 @@ class UpsilonBChannel:
     def from_card(cls, table: Table, alp: AlpSettings, beams: BeamSettings) -> UpsilonBChannel:
         """Options: `branching_fraction` (model-independent BF, required unless [alp.couplings]
         or `background` is given), `other_b` ("undecayed" | "generic"), `background`
-        ("pi0" | "eta" | "eta'"), `n_bb_pairs` (BB̄ pairs of the data set, for n_parents)."""
+        ("pi0" | "eta" | "eta'"), `n_bb_pairs` (BB̄ pairs of the data set, for n_parents),
+        `dec_file` (an EvtGen DEC file for the generic other B, path relative to the card;
+        default DECAY_BELLE2.DEC of decaylanguage)."""
         other_b = table.string("other_b", "undecayed", choices=("undecayed", "generic"))
+        dec_file = table.string("dec_file", None)
+        if dec_file is not None:
+            dec_file = _dec_file(table, dec_file, other_b)
         background = table.string("background", None, choices=tuple(BACKGROUNDS))
         n_bb = table.number("n_bb_pairs", None, lo=1.0)
         has_bf = table.has("branching_fraction")
@@ -153,7 +195,7 @@ class UpsilonBChannel:
                     "ALP (no [alp.couplings]): give BF(B -> K a), e.g. 1e-6",
                 )
             source = "card (model independent)"
-        return cls(alp, bf, source, other_b, background, n_bb)
+        return cls(alp, bf, source, other_b, background, n_bb, dec_file)
 
     @classmethod
     def coupling_bf(cls, alp: AlpSettings) -> float:
@@ -206,29 +248,13 @@ class UpsilonBChannel:
     def generate(self, rng: np.random.Generator, beams: BeamDraw) -> list[Block]:
         modes = self.modes()
 
-        def make(rng: np.random.Generator, part: BeamDraw, i: int) -> Block | list[Block]:
+        def make(rng: np.random.Generator, part: BeamDraw, i: int) -> Block:
             sign, sub, fs, _ = modes[i]
-            if self.other_b == "generic":
-                return self._generic_blocks(rng, part, sign, sub, fs)
             return self._block(rng, part, sign, sub, fs)
 
         return generate_modes(rng, beams, [m[3] for m in modes], make)
 
-    def _generic_blocks(self, rng, beams: BeamDraw, sign: int, sub: SubMode, fs: str):
-        """Split the events by the other B's decay channel: one block per channel present."""
-        table = generic_decays(-sign * self.b_pdg)
-        chosen = table.sample(rng, beams.e_minus.shape[0])
-        order = np.argsort(chosen, kind="stable")
-        values, starts = np.unique(chosen[order], return_index=True)
-        bounds = [*starts, chosen.size]
-        out = []
-        for j, ch in enumerate(values):
-            idx = order[bounds[j] : bounds[j + 1]]
-            part = BeamDraw(beams.e_minus[idx], beams.e_plus[idx], beams.primary_vertex[idx])
-            out.append(self._block(rng, part, sign, sub, fs, table.channels[ch]))
-        return out
-
-    def _block(self, rng, beams: BeamDraw, sign: int, sub: SubMode, fs: str, other=None) -> Block:
+    def _block(self, rng, beams: BeamDraw, sign: int, sub: SubMode, fs: str) -> Block:
         b = BlockBuilder(beams)
         sig, other_b = upsilon_to_bb(rng, b, beams, sign * self.b_pdg)
         if self.background is None:
@@ -239,13 +265,11 @@ class UpsilonBChannel:
         decay_alp(rng, b, x, fs, self.alp.couplings)
         label = self.mode_label(sign, sub.key)
         mode = f"{label}; {self.x_name} -> {fs}"
-        if other is not None:
-            daughters = phase_space(rng, b.p4(other_b), other.masses)
-            for i, pdg in enumerate(other.pdg):
-                b.add(pdg, daughters[:, i], mother=other_b)
-            mode += f"; other B -> {other.label}"
         ctau = self.alp.ctau if self.background is None else None
-        return b.build(rng, mode, alp_ctau_mm=ctau)
+        block = b.build(rng, mode, alp_ctau_mm=ctau)
+        if self.other_b == "generic":
+            attach_other_b(rng, block, other_b, self.dec_file)
+        return block
 
     @property
     def x_name(self) -> str:
@@ -281,7 +305,9 @@ class UpsilonBChannel:
         if self.background is not None:
             out["background"] = self.background
         if self.other_b == "generic":
-            out["other_b_kept_fraction"] = generic_decays(-self.b_pdg).kept_fraction
+            t = b_meson_tables(self.dec_file)
+            out["other_b_kept_fraction"] = float(t.kept_fraction[t.species(-self.b_pdg)])
+            out["other_b_dec_file"] = t.path
         return out
 
 

@@ -97,6 +97,7 @@ def first_events(block: Block, n: int) -> Block:
         roles=dict(block.roles),
         weights={k: v[:n] for k, v in block.weights.items()},
         extra={k: v[:n] for k, v in block.extra.items()},
+        rest=block.rest.take(slice(0, n)) if block.rest is not None else None,
     )
 
 

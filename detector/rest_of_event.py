@@ -1,0 +1,339 @@
+"""Detector response to the ragged part of a block (record.Ragged: the other B's decay chain).
+
+The ragged particles differ in number and species from event to event, so they are not template
+slots: they are simulated as flat arrays, one call per species of each stage the template slots
+go through (detector/chain.py), and come out as event-major reconstructed objects in the layout
+of the beam-background overlay (background.BackgroundObjects), which the chain already adds to
+nTracks, nClusters, the visible energy, the missing mass and the trigger, and appends to the
+track and cluster lists. Unlike background objects they are truth-matched (`particle` = the
+particle's index in the event: template size + its index in the ragged part).
+
+Stages, as for template slots: tracking (track_response: helix, finding, smeared helix, the
+perigee, the extrapolation to the calorimeter), PID (assign_species, with the muon system's
+reach if the card has one), deposits (charged_deposit; photons their energy; K_L and neutrons,
+if the calorimeter card models them, hadron_deposit), then the clusters of each event in one
+cluster_block call (smearing, acceptance, merging among the ragged particles' clusters, shower
+shapes) and track–cluster matching among them (matching.py). Which particles the detector sees:
+final-state (status 1) e, μ, π±, K±, p, γ (and K_L, n with `neutral_hadrons`), as for the
+template.
+
+Simplifications (stated where the objects are used): the ragged particles' clusters do not
+merge with the template's clusters, and their tracks are not matched to the template's
+clusters (nor the template's tracks to theirs); no hadronic split-offs, no muon-trigger hits and
+no material interactions (conversions, bremsstrahlung) for them; their tracks are not vertexed;
+the truth record's `reco_*` / `detected` fields of ragged particles are not filled.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..pdg import charge as pdg_charge
+from ..pdg import mass as pdg_mass
+from ..record import FINAL, Block, Ragged
+from .background import BackgroundObjects
+from .calorimeter import (
+    SHAPE_NAMES,
+    charged_deposit,
+    cluster_block,
+    hadron_deposit,
+    photon_impact,
+)
+from .config import DetectorSettings
+from .event_kernel import merged_counts
+from .matching import match_tracks_to_clusters
+from .muonid import muon_response
+from .pid import assign_species
+from .tracking import TRACK_COVARIANCES, TrackTable, track_response
+
+Array = NDArray[np.float64]
+PHOTON = 22
+CHARGED_STABLE = (11, 13, 211, 321, 2212)
+NEUTRAL_HADRONS = (130, 2112)
+_HELIX = ("d0", "phi0", "omega", "z0", "tanLambda")
+
+
+def _offsets(event: NDArray[np.int64], n: int) -> NDArray[np.int64]:
+    off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(event, minlength=n), out=off[1:])
+    return off
+
+
+#: Events simulated per pass: bounds the padded (particles × events) calorimeter arrays.
+EVENTS_PER_PASS = 8192
+
+
+def rest_objects(
+    rng: np.random.Generator, block: Block, det: DetectorSettings, cms_beta: Array
+) -> BackgroundObjects:
+    """Reconstructed tracks and clusters of the ragged part of `block` (module doc), event-major,
+    with the truth links and the track-object fields in `t_extra` / `c_extra`. The events go in
+    passes of EVENTS_PER_PASS (memory bounded whatever the block size), taken in order of their
+    number of visible particles so that each pass's padded layout has little padding."""
+    rest = block.rest
+    assert rest is not None
+    n = block.n_events
+    seen = (rest.status == FINAL) & np.isin(np.abs(rest.pdg), (*CHARGED_STABLE, PHOTON))
+    order = np.argsort(np.bincount(rest.event[seen], minlength=n), kind="stable")
+    passes = [order[a : a + EVENTS_PER_PASS] for a in range(0, n, EVENTS_PER_PASS)]
+    if len(passes) <= 1:
+        return _rest_objects(rng, rest, block.n_particles, det, cms_beta)
+    parts = [_rest_objects(rng, rest.take(ev), block.n_particles, det, cms_beta) for ev in passes]
+    return _gather(parts, passes, n)
+
+
+def _gather(parts: list[BackgroundObjects], passes: list[NDArray[np.intp]], n: int):
+    """Objects of passes over subsets of the events (`passes`: each pass's event indices) as
+    one event-major set over the n events."""
+
+    def order(name: str) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
+        ev = np.concatenate([e[np.repeat(np.arange(e.size), np.diff(getattr(p, name)))]
+                             for p, e in zip(parts, passes, strict=True)])  # fmt: skip
+        return np.argsort(ev, kind="stable"), _offsets(ev, n)
+
+    c_order, c_off = order("c_offsets")
+    t_order, t_off = order("t_offsets")
+
+    def cat(name: str, o: NDArray[np.intp]) -> NDArray:
+        return np.concatenate([getattr(p, name) for p in parts])[o]
+
+    def extras(name: str, o: NDArray[np.intp]) -> dict[str, NDArray]:
+        keys = getattr(parts[0], name)
+        return {k: np.concatenate([getattr(p, name)[k] for p in parts])[o] for k in keys}
+
+    visible = np.empty((n, 4))
+    for p, e in zip(parts, passes, strict=True):
+        visible[e] = p.visible
+    t, c = t_order, c_order
+    return BackgroundObjects(
+        c_off, cat("c_p4", c), cat("c_energy_cms", c), cat("c_theta", c), cat("c_phi", c),
+        cat("c_xyz", c), cat("c_g", c), t_off, cat("t_p4", t), cat("t_kinematics", t),
+        cat("t_theta", t), cat("t_charge", t), cat("t_d0", t), cat("t_z0", t),
+        cat("t_n_layers", t), cat("t_g", t), visible, t_extra=extras("t_extra", t),
+        c_extra=extras("c_extra", c),
+    )  # fmt: skip
+
+
+def _rest_objects(
+    rng: np.random.Generator, rest: Ragged, n_template: int, det: DetectorSettings, cms_beta: Array
+) -> BackgroundObjects:
+    """`rest_objects` of one pass of events."""
+    n = rest.n_events
+    cal, trk = det.calorimeter, det.tracking
+    ev_all = rest.event
+    index = (n_template + np.arange(rest.pdg.size) - rest.offsets[ev_all]).astype(np.int32)
+    final = rest.status == FINAL
+    apdg = np.abs(rest.pdg)
+
+    # tracks, one call per charged species (random numbers drawn species by species)
+    t_rows: list[NDArray[np.intp]] = []
+    t_parts: dict[str, list[NDArray]] = {k: [] for k in ("found", "p4", "kin", "helix", "d0",
+                                                          "z0", "nl", "imp", "reach", "pid",
+                                                          "charge")}  # fmt: skip
+    c_rows: list[NDArray[np.intp]] = []
+    c_dep: list[Array] = []
+    c_imp: list[Array] = []
+    c_hit: list[NDArray[np.bool_]] = []
+    for code in np.unique(rest.pdg[final & np.isin(apdg, CHARGED_STABLE)]):
+        idx = np.flatnonzero(final & (rest.pdg == code))
+        a, q, m = abs(int(code)), pdg_charge(int(code)), pdg_mass(abs(int(code)))
+        p4, vtx = rest.p4[idx], rest.vertex[idx]
+        table = TrackTable.empty(1, idx.size)
+        tr = track_response(rng, p4, vtx, q, m, trk, cal, table, 0)
+        pt, p, cos = table.kinematics[0, 0], table.kinematics[1, 0], table.kinematics[2, 0]
+        theta = np.arccos(np.clip(cos, -1.0, 1.0))
+        reach = None
+        if det.muon is not None:
+            reach, _ = muon_response(rng, a, p, pt, theta, trk.field, det.muon)
+        pid = assign_species(rng, a, p, theta, det.pid, int(np.sign(q)), reach)
+        t_rows.append(idx)
+        for key, val in (("found", table.found[0]), ("p4", table.p4[0]),
+                         ("kin", table.kinematics[:, 0]), ("helix", table.helix[:, 0]),
+                         ("d0", table.d0[0]), ("z0", table.z0[0]), ("nl", table.n_layers[0]),
+                         ("imp", tr.impact_reco), ("reach", tr.reached_reco), ("pid", pid),
+                         ("charge", np.full(idx.size, q))):  # fmt: skip
+            t_parts[key].append(val)
+        c_rows.append(idx)
+        c_dep.append(charged_deposit(rng, p4, a, m, cal))
+        c_imp.append(tr.impact)
+        c_hit.append(tr.reached)
+    neutral = [PHOTON] + (list(NEUTRAL_HADRONS) if cal.neutral_hadrons else [])
+    for code in neutral:
+        idx = np.flatnonzero(final & (apdg == code))
+        if idx.size == 0:
+            continue
+        p4 = rest.p4[idx]
+        impact, hit = photon_impact(p4, rest.vertex[idx], cal)
+        dep = p4[:, 3].copy() if code == PHOTON else hadron_deposit(rng, p4, pdg_mass(code), cal)
+        c_rows.append(idx)
+        c_dep.append(dep)
+        c_imp.append(impact)
+        c_hit.append(hit)
+
+    # clusters: each event's calorimeter particles as rows 0..k−1 of a padded (k, N) layout
+    rows = np.concatenate(c_rows) if c_rows else np.empty(0, np.intp)
+    order = np.argsort(rows, kind="stable")
+    rows = rows[order]
+    ev_c = ev_all[rows]
+    c_off = _offsets(ev_c, n)
+    rank = np.arange(rows.size) - c_off[ev_c]
+    k = int(rank.max()) + 1 if rows.size else 1
+    deposit = np.zeros((k, n))
+    impact = np.full((3, k, n), np.nan)
+    reached = np.zeros((k, n), dtype=bool)
+    if rows.size:
+        deposit[rank, ev_c] = np.concatenate(c_dep)[order]
+        impact[:, rank, ev_c] = np.concatenate(c_imp)[order].T
+        reached[rank, ev_c] = np.concatenate(c_hit)[order]
+    g = rng.standard_normal((k, 3, n))
+    u = rng.random((k, n))
+    dummy = np.zeros((1, n, 4))
+    clusters = cluster_block(dummy, dummy, list(range(k)), np.zeros(k, dtype=bool), deposit,
+                             impact, reached, g, u, cal, cms_beta, None)  # fmt: skip
+    slot_particle = np.full((k, n), -1, dtype=np.int32)
+    slot_particle[rank, ev_c] = index[rows]
+
+    # tracks in the same padded layout for the matching to these clusters
+    trows = np.concatenate(t_rows) if t_rows else np.empty(0, np.intp)
+    t_order = np.argsort(trows, kind="stable")
+    trows = trows[t_order]
+    tp = {key: (np.concatenate(v, axis=-1) if key in ("kin", "helix") else np.concatenate(v))
+          if v else np.empty(0) for key, v in t_parts.items()}  # fmt: skip
+    tp = {
+        key: (v[..., t_order] if key in ("kin", "helix") else v[t_order]) for key, v in tp.items()
+    }
+    ev_t = ev_all[trows]
+    t_rank = np.arange(trows.size) - _offsets(ev_t, n)[ev_t]
+    k_t = int(t_rank.max()) + 1 if trows.size else 0
+    t_imp = np.full((3, k_t, n), np.nan)
+    t_ok = np.zeros((k_t, n), dtype=bool)
+    if trows.size:
+        t_imp[:, t_rank, ev_t] = np.where(tp["reach"][:, None], tp["imp"], np.nan).T
+        t_ok[t_rank, ev_t] = tp["found"]
+    cl_xyz = np.stack([clusters.x, clusters.y, clusters.z])
+    t_match, matched = match_tracks_to_clusters(
+        t_imp, t_ok, cl_xyz, clusters.exists, trk.cluster_match_distance
+    )
+    return _objects(rng, n, index, ev_all, trows, tp, t_rank, t_match, slot_particle, clusters,
+                    matched)  # fmt: skip
+
+
+def _objects(rng, n, index, ev_all, trows, tp, t_rank, t_match, slot_particle, clusters,
+             matched) -> BackgroundObjects:  # fmt: skip
+    """Found tracks and existing clusters as event-major BackgroundObjects with truth links."""
+    found = tp["found"].astype(bool) if trows.size else np.zeros(0, dtype=bool)
+    ev_t = ev_all[trows][found]
+    t_off = _offsets(ev_t, n)
+    kin = tp["kin"][:, found] if trows.size else np.zeros((5, 0))
+    helix = tp["helix"][:, found] if trows.size else np.zeros((14, 0))
+    p4 = tp["p4"][found] if trows.size else np.zeros((0, 4))
+    pid = tp["pid"][found].astype(np.int64) if trows.size else np.zeros(0, np.int64)
+    # event sums: tracks with their PID mass hypothesis, clusters not matched to a track
+    m_hyp = np.array([pdg_mass(int(s)) for s in (11, 13, 211, 321, 2212)])
+    hyp = m_hyp[np.searchsorted([11, 13, 211, 321, 2212], pid)] if pid.size else np.zeros(0)
+    e_hyp = np.sqrt(kin[1] ** 2 + hyp**2)
+    exists = clusters.exists
+    c_idx = np.flatnonzero(exists.T)  # event-major
+    k = exists.shape[0]
+    c_ev, c_slot = c_idx // k, c_idx % k
+    c_p4 = clusters.p4[c_slot, c_ev]
+    neutral = ~matched[c_slot, c_ev]
+    visible = np.empty((n, 4))
+    for c in range(4):
+        t_part = e_hyp if c == 3 else p4[:, c]
+        visible[:, c] = np.bincount(ev_t, t_part, minlength=n) + np.bincount(
+            c_ev[neutral], c_p4[neutral, c], minlength=n
+        )
+    cluster_of = slot_particle  # (k, N): the particle whose row holds each cluster
+    t_cluster = np.full(trows.size, -1, dtype=np.int64)
+    if trows.size:
+        m = t_match[t_rank, ev_all[trows]]
+        t_cluster = np.where(m >= 0, cluster_of[np.maximum(m, 0), ev_all[trows]], -1)
+    t_extra = {
+        "particle": index[trows][found],
+        "pid": pid,
+        **{name: helix[j] for j, name in enumerate(_HELIX)},
+        **{f"{name}Err": helix[5 + j] for j, name in enumerate(_HELIX)},
+        **{name: helix[10 + j] for j, name in enumerate(TRACK_COVARIANCES)},
+        "clusterIndex": t_cluster[found].astype(np.int64),
+    }
+    c_extra = {
+        "particle": slot_particle[c_slot, c_ev],
+        "nParticles": merged_counts(clusters.owner)[c_slot, c_ev],
+        "isTrackMatched": matched[c_slot, c_ev],
+    }
+    if clusters.shapes is not None:
+        c_extra.update({s: clusters.shapes[s][c_slot, c_ev] for s in SHAPE_NAMES})
+    return BackgroundObjects(
+        _offsets(c_ev, n), c_p4, clusters.energy_cms[c_slot, c_ev], clusters.theta[c_slot, c_ev],
+        clusters.phi[c_slot, c_ev],
+        np.column_stack([clusters.x[c_slot, c_ev], clusters.y[c_slot, c_ev],
+                         clusters.z[c_slot, c_ev]]),
+        rng.standard_normal(c_ev.size), t_off, p4, np.ascontiguousarray(kin.T),
+        np.arccos(np.clip(kin[2], -1.0, 1.0)), tp["charge"][found] if trows.size else np.zeros(0),
+        tp["d0"][found] if trows.size else np.zeros(0),
+        tp["z0"][found] if trows.size else np.zeros(0),
+        tp["nl"][found].astype(np.int64) if trows.size else np.zeros(0, np.int64),
+        rng.standard_normal(ev_t.size), visible, t_extra=t_extra, c_extra=c_extra,
+    )  # fmt: skip
+
+
+def combine(first: BackgroundObjects | None, second: BackgroundObjects) -> BackgroundObjects:
+    """Two sets of event-major objects of the same events as one (per event: `first`'s objects,
+    then `second`'s); extra fields one set lacks take −1 (links, indices), 211 (`pid`), NaN or
+    False."""
+    if first is None:
+        return second
+    n = first.c_offsets.size - 1
+
+    def merged(off_a, off_b):
+        ev = np.concatenate([np.repeat(np.arange(n), np.diff(off_a)),
+                             np.repeat(np.arange(n), np.diff(off_b))])  # fmt: skip
+        return np.argsort(ev, kind="stable"), off_a + off_b
+
+    c_order, c_off = merged(first.c_offsets, second.c_offsets)
+    t_order, t_off = merged(first.t_offsets, second.t_offsets)
+
+    def cat(a, b, order):
+        return np.concatenate([a, b])[order]
+
+    def extras(ea, eb, size_a, size_b, order):
+        ea, eb = ea or {}, eb or {}
+        out = {}
+        for key in dict.fromkeys([*ea, *eb]):
+            ref = ea.get(key, eb.get(key))
+            fill = _fill(key, ref.dtype)
+            a = ea.get(key, np.full(size_a, fill, dtype=ref.dtype))
+            b = eb.get(key, np.full(size_b, fill, dtype=ref.dtype))
+            out[key] = cat(a, b, order)
+        return out
+
+    f, s = first, second
+    na_c, nb_c, na_t, nb_t = f.c_theta.size, s.c_theta.size, f.t_theta.size, s.t_theta.size
+    return BackgroundObjects(
+        c_off, cat(f.c_p4, s.c_p4, c_order), cat(f.c_energy_cms, s.c_energy_cms, c_order),
+        cat(f.c_theta, s.c_theta, c_order), cat(f.c_phi, s.c_phi, c_order),
+        cat(f.c_xyz, s.c_xyz, c_order), cat(f.c_g, s.c_g, c_order), t_off,
+        cat(f.t_p4, s.t_p4, t_order), cat(f.t_kinematics, s.t_kinematics, t_order),
+        cat(f.t_theta, s.t_theta, t_order), cat(f.t_charge, s.t_charge, t_order),
+        cat(f.t_d0, s.t_d0, t_order), cat(f.t_z0, s.t_z0, t_order),
+        cat(f.t_n_layers, s.t_n_layers, t_order), cat(f.t_g, s.t_g, t_order),
+        f.visible + s.visible,
+        t_extra=extras(f.t_extra, s.t_extra, na_t, nb_t, t_order),
+        c_extra=extras(f.c_extra, s.c_extra, na_c, nb_c, c_order),
+    )  # fmt: skip
+
+
+def _fill(key: str, dtype: np.dtype) -> object:
+    """What a beam-background object has for a field only the rest of the event carries
+    (chain._background_tracks / _background_clusters)."""
+    if key == "pid":
+        return 211
+    if key == "nParticles":
+        return 0
+    if np.issubdtype(dtype, np.floating):
+        return np.nan
+    if dtype == np.bool_:
+        return False
+    return -1
