@@ -36,7 +36,7 @@ from .commit import OLD_TAG, moved_aside, sweep, temp_path
 from .detector.writers.parquet import ParquetWriter, read_metadata
 from .lock import OutputLock
 from .runner import MAX_SEED, OutputError, check_integer, chunks, metadata, selected, simulate_chunk
-from .signals import die_with_parent
+from .signals import die_with_parent, raise_if_interrupted
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,7 @@ def make_chunk(task: ChunkTask) -> ChunkResult:
     path = Path(task.directory) / part_name(task.index)
     with ParquetWriter(path, meta) as writer:
         writer.write(record, reco)
+        raise_if_interrupted()  # in the run's own process (serial): no commit after a signal
     return result
 
 
@@ -493,6 +494,8 @@ def run_dataset(
                 manifest.record(result)
                 if progress is not None:
                     progress(result.n_events)
+                raise_if_interrupted()  # even if the signal's exception was swallowed
+            raise_if_interrupted()
             if not manifest.missing:
                 manifest.finalize()
         except BaseException:
