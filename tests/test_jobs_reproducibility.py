@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 
 import pyarrow as pa
-import pyarrow.compute  # noqa: F401  (pa.compute)
+import pyarrow.compute
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
