@@ -70,7 +70,7 @@ def test_reference_states_validator_ranges(traced):
     page = gen.card_reference(rec, comments)
     # alp.mass: lower bound and unit as alpsim/card.py states them (MIN_ALP_MASS = 1e-4 GeV)
     assert re.search(r"\| `mass` \| number \| required \| ≥ 0.0001 GeV \|", page)
-    assert "| `chunk_size` | integer | `100000` | ≥ 1 and ≤ 1e+07 |" in page
+    assert "| `chunk_size` | integer | `40000` | ≥ 1 and ≤ 1e+07 |" in page
     assert '`"lab"`, `"cms"`' in page  # trigger cluster_frame choices
 
 
