@@ -397,6 +397,9 @@ def _run_dataset(args: argparse.Namespace, card, output: str, progress: bool) ->
     if progress:
         from tqdm import tqdm
 
+        # no monitor thread: --jobs forks its workers only from a single-threaded process
+        # (alpsim/dataset.py _fork_is_safe)
+        tqdm.monitor_interval = 0
         bar = tqdm(total=n, unit="ev", unit_scale=True, desc="alpsim")
     start = time.perf_counter()
     try:

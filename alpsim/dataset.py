@@ -23,6 +23,7 @@ import logging
 import os
 import shutil
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from .commit import OLD_TAG, moved_aside, sweep, temp_path
 from .detector.writers.parquet import ParquetWriter, read_metadata
 from .lock import OutputLock
 from .runner import MAX_SEED, OutputError, check_integer, chunks, metadata, selected, simulate_chunk
-from .signals import die_with_parent
+from .signals import die_with_parent, raise_if_interrupted
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ def make_chunk(task: ChunkTask) -> ChunkResult:
     path = Path(task.directory) / part_name(task.index)
     with ParquetWriter(path, meta) as writer:
         writer.write(record, reco)
+        raise_if_interrupted()  # in the run's own process (serial): no commit after a signal
     return result
 
 
@@ -328,12 +330,19 @@ def serial_executor(fn: Callable, tasks: list) -> Iterable:
 
 
 def _fork_is_safe() -> bool:
-    """Linux, and numba's parallel threading layer not started in this process (its thread
-    pools do not survive a fork; only the HepMC3 writer starts it)."""
-    if sys.platform != "linux" or os.environ.get("ALPSIM_FORK_WORKERS") != "1":
-        # spawn by default: a fork after the merged detector stages were loaded hung
-        # `--resume --jobs 2` in tests/test_faults.py (a lock held by another thread); forking
-        # stays available as an opt-in until the cause is found
+    """Linux, no Python thread besides this one, and numba's parallel threading layer not
+    started (its thread pools do not survive a fork; only the HepMC3 writer starts it).
+
+    A forked child holds only the forking thread, so a lock that another thread held at the
+    fork stays locked in the child. The native threads present in every run (OpenBLAS of
+    numpy and scipy, pyarrow's jemalloc background thread) take their locks in pthread_atfork
+    handlers; a Python thread (a writer thread, a progress-bar monitor) could hold the import
+    or logging lock, so its presence falls back to spawn. ALPSIM_FORK_WORKERS=0 forces spawn.
+    Forked workers start with the parent's compiled kernels loaded: benchmarks/bench_jobs.py
+    measured 1.5 s of extra CPU for two forked workers against 7.4 s for two spawned ones."""
+    if sys.platform != "linux" or os.environ.get("ALPSIM_FORK_WORKERS") == "0":
+        return False
+    if threading.active_count() > 1:
         return False
     try:
         from numba.np.ufunc import parallel
@@ -356,6 +365,7 @@ def process_executor(jobs: int, start_method: str | None = None) -> Executor:
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         method = start_method or ("fork" if _fork_is_safe() else "spawn")
+        log.info("%d local worker processes (%s)", jobs, method)
         pool = ProcessPoolExecutor(
             min(jobs, max(len(tasks), 1)),
             mp_context=mp.get_context(method),
@@ -412,8 +422,10 @@ def dask_executor(address: str, jobs: int) -> Executor:
         if address == "local":
             import dask
 
-            # as for --jobs: fork the workers from this process, which has loaded the kernels
-            method = "fork" if _fork_is_safe() else "spawn"
+            # spawn: dask forks its nannies from its event-loop thread's process, which is
+            # not a single-threaded fork; ALPSIM_FORK_WORKERS=1 opts into fork
+            fork = os.environ.get("ALPSIM_FORK_WORKERS") == "1" and _fork_is_safe()
+            method = "fork" if fork else "spawn"
             with dask.config.set({"distributed.worker.multiprocessing-method": method}):
                 cluster = LocalCluster(
                     n_workers=jobs,
@@ -493,6 +505,8 @@ def run_dataset(
                 manifest.record(result)
                 if progress is not None:
                     progress(result.n_events)
+                raise_if_interrupted()  # even if the signal's exception was swallowed
+            raise_if_interrupted()
             if not manifest.missing:
                 manifest.finalize()
         except BaseException:

@@ -32,6 +32,7 @@ from .detector.writers.root import RootWriter
 from .generator.beams import draw_beams
 from .generator.lifetime import LifetimeSampling, lifetime_weight, resample_alp_decays
 from .record import EventRecord
+from .signals import raise_if_interrupted
 
 GENERATOR_STREAM, DETECTOR_STREAM, MATERIAL_STREAM = 0, 1, 2
 
@@ -418,6 +419,7 @@ def run(
                 tables.append(kept)
             # the next chunk is simulated while this one is written: only its table stays
             del record, reco, passed, table
+            raise_if_interrupted()  # a signal whose exception was swallowed still stops the run
             if bar is not None:
                 bar.update(size)
             log.debug("chunk %d: events %d-%d done", index, first, first + size - 1)
@@ -427,6 +429,7 @@ def run(
         )
         pairs = [(w.finish(), q) for w, q in owned]
         pairs = [(tmp, q) for tmp, q in pairs if tmp is not None]
+        raise_if_interrupted()
         commit(pairs, force=force)
     except BaseException:
         for w in ([writer] if writer else []) + others:

@@ -16,6 +16,7 @@ import numpy as np
 import pyhepmc
 
 from alpsim.detector.writers.hepmc3 import C_MM_PER_NS, write_hepmc3
+from alpsim.pdg import mass as pdg_mass
 from alpsim.record import Block, EventRecord
 
 PDG = np.array([11, -11, 300553, 521, -521, 321, 9000005, 22, 22], dtype=np.int32)
@@ -25,7 +26,8 @@ INFO = {"m_a": 0.5, "ctau": 10.0, "cross_section_fb": 1.0e3, "n_parents": 1}
 
 
 def make_record(n: int, first_event: int, rng: np.random.Generator) -> EventRecord:
-    mass = np.array([0.000511, 0.000511, 10.58, 5.279, 5.279, 0.4937, 0.5, 0.0, 0.0])
+    # PDG masses from `particle` (alpsim/pdg.py); the ALP has the benchmark's m_a
+    mass = np.array([pdg_mass(int(p)) if p != 9000005 else INFO["m_a"] for p in PDG])
     p3 = rng.normal(scale=1.5, size=(n, PDG.size, 3))
     p4 = np.empty((n, PDG.size, 4))
     p4[..., :3] = p3

@@ -41,7 +41,7 @@ def test_unwritable_output_directory(default_card, tmp_path, monkeypatch, capsys
 
 def _run_fails_with_disk_full_and_leaves_nothing(default_card, tmp_path, capsys) -> None:
     """Run 5 chunks of 100 events to a Parquet file: exit 1, ENOSPC reported, no file left."""
-    text = default_card.read_text().replace("chunk_size = 100000", "chunk_size = 100")
+    text = default_card.read_text().replace("chunk_size = 40000", "chunk_size = 100")
     card = tmp_path / "card.toml"
     card.write_text(text)
     out = tmp_path / "out"

@@ -70,7 +70,7 @@ def test_reference_states_validator_ranges(traced):
     page = gen.card_reference(rec, comments)
     # alp.mass: lower bound and unit as alpsim/card_schema.py declares them (MIN_ALP_MASS)
     assert "| `mass` | number | GeV | required | ≥ 0.0001 |" in page
-    assert "| `chunk_size` | integer |  | `100000` | ≥ 1 and ≤ 1e+07 |" in page
+    assert "| `chunk_size` | integer |  | `40000` | ≥ 1 and ≤ 1e+07 |" in page
     assert "| `e_minus_angle` | number | mrad | `0` | ≥ 0 and ≤ 200 |" in page  # [beams]
     assert '`"lab"`, `"cms"`' in page  # trigger cluster_frame choices (traced section)
 

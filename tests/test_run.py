@@ -27,7 +27,7 @@ def test_same_card_and_seed_give_identical_files(default_card, tmp_path):
 
 
 def test_chunking_keeps_event_numbering(default_card, write_card):
-    text = default_card.read_text().replace("chunk_size = 100000", "chunk_size = 700")
+    text = default_card.read_text().replace("chunk_size = 40000", "chunk_size = 700")
     small = alpsim.run(write_card(text), n=2000)
     big = alpsim.run(default_card, n=2000)
     # Chunk seeds differ with the chunk layout, but event numbering and counts must not.
