@@ -72,6 +72,27 @@ def displaced_b2ka_lifetime_curve(ctx: Context) -> list[Result]:
     0.82 / 0.53 / 0.18): alpsim keeps too many far decays. displaced_curve_fiducial_diagnostic
     shows the published points follow from the decay kinematics if only vertices inside
     r ~ 125 mm (the SVD) are found; which requirement of the paper does that was not read.
+
+    Sources searched for the cause (2026-12-05; none gave a readable number, so nothing in
+    the cards was changed; measured then at 20000 events: 0.63 / 0.80 / 0.83 / 0.54 / 0.19):
+    (1) the paper's selection: the stored copies of arXiv:2306.02830 (ar5iv HTML, pubdb.belle2.org
+    record 4396, journal-abstract mirrors) stop after the author list and abstract; S. Dreyer's
+    thesis (Hamburg, the analysis' author) only as its abstract page (www2.physnet.uni-hamburg.de
+    dissertation list: 0.025-4.78 GeV, cτ 0.001-400 cm, LLP reconstruction validated with K0_S;
+    no cut named); the skim (basf2 skim/scripts/skim/WGs/dark.py, BtoKplusLLP) builds the S
+    from the unselected "all" track lists with dr > 0.05 cm, no radius or hit cut.
+    (2) Belle II displaced-track efficiency versus production radius: arXiv:2602.10897,
+    2411.13596, 2501.00857 (TrackEff), 2511.14171 (Kink Finder), 2505.09705 (dark Higgs with
+    inelastic DM), 2003.12466 (Track finding at Belle II): the stored pages give only the title,
+    abstract and start of the introduction; the only numbers read are the averages 48.0 % and
+    52.2 % (abstracts; used in displaced_track_finding_efficiency), none per radius.
+    (3) Mechanism, qualitative only: the global CDC finder is a Legendre transform "to find
+    complete tracks originating from the interaction region" (Frühwirth & Strandlie, Pattern
+    Recognition, Tracking and Vertex Reconstruction in Particle Detectors, Springer 2021,
+    ch. 11, sect. 11.1 "Belle II"); its Hough tree in basf2 (tracking/trackFindingCDC/
+    findlets/combined/src/AxialTrackFinderLegendre.cc, SimpleRLTaggedWireHitPhi0CurvHough)
+    has a phi0 and a curvature axis only, so tracks from large radii are left to the
+    segment-based finders, whose efficiency was not found in any readable source.
     """
     from alpsim.card import load_card
     from alpsim.scan import scan
