@@ -89,10 +89,10 @@ def displaced_b2ka_lifetime_curve(ctx: Context) -> list[Result]:
     (3) Mechanism, qualitative only: the global CDC finder is a Legendre transform "to find
     complete tracks originating from the interaction region" (Frühwirth & Strandlie, Pattern
     Recognition, Tracking and Vertex Reconstruction in Particle Detectors, Springer 2021,
-    ch. 11, sect. 11.1 "Belle II"); its Hough tree in basf2 (tracking/trackFindingCDC/
-    findlets/combined/src/AxialTrackFinderLegendre.cc, SimpleRLTaggedWireHitPhi0CurvHough)
-    has a phi0 and a curvature axis only, so tracks from large radii are left to the
-    segment-based finders, whose efficiency was not found in any readable source.
+    ch. 11, sect. 11.1 "Belle II"); in basf2 it is a "legendre space search over phi0 and
+    curvature" (tracking/trackFindingCDC/findlets/minimal/src/AxialTrackCreatorHitLegendre.cc,
+    getDescription), with no impact-parameter axis, so tracks from large radii are left to
+    the segment-based finders, whose efficiency was not found in any readable source.
     """
     from alpsim.card import load_card
     from alpsim.scan import scan
