@@ -44,7 +44,7 @@ def _cluster_inputs(e_lab, e_cms, theta, p4_lab, beta) -> TriggerInputs:
 
 def _back_to_back_photons(det, n, rng):
     """Two photons of √s/2 back to back in the CM frame, isotropic, boosted to the lab; kept
-    where both land in the barrel (32.2°–128.7°, the card's barrel region)."""
+    where both land in the card's barrel region (Belle II: 32.2°–128.7°)."""
     sqrt_s, beta = det.beams.nominal_cms()
     e = sqrt_s / 2
     cos = rng.uniform(-1, 1, n)
@@ -62,7 +62,8 @@ def _back_to_back_photons(det, n, rng):
 
     lab = np.stack([boost(one), boost(two)])  # (2, n, 4)
     theta = np.arccos(lab[..., 2] / lab[..., 3])
-    keep = ((theta > np.radians(32.2)) & (theta < np.radians(128.7))).all(axis=0)
+    lo, hi = next(r.theta for r in det.calorimeter.regions if r.name == "barrel")
+    keep = ((theta > lo) & (theta < hi)).all(axis=0)
     lab = np.ascontiguousarray(lab[:, keep])
     return lab, np.full(lab.shape[:2], e), np.ascontiguousarray(theta[:, keep]), beta
 
