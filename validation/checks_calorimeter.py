@@ -415,7 +415,7 @@ def photon_efficiency_consistency(ctx: Context) -> list[Result]:
                     compare_rel(
                         "Belle II photon efficiency, 2 GeV, barrel (self-consistency)",
                         float(ok.mean()),
-                        0.90,
+                        cal.efficiency,
                         EFF_TOL,
                         source="card plateau (90 %: issue-18 figure, source not read [unverified])",
                     )
