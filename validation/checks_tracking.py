@@ -371,7 +371,7 @@ def ks_and_jpsi_peaks(ctx: Context) -> list[Result]:
     pt = pm * np.sqrt(1 - cos[both] ** 2)
     rel = np.median(np.hypot(a * pt, bb / beta))
     out.append(compare_rel("[self-consistency] BESIII J/ψ → μμ mass resolution",
-                           robust_sigma(m) * 1e3, m_jpsi / np.sqrt(2) * rel * 1e3, 0.15,
+                           robust_sigma(m) * 1e3, m_jpsi / np.sqrt(2) * rel * 1e3, RES_TOL,
                            unit="MeV", source="cards/bes3.toml pt_resolution, σ_M = M σ_p/(√2 p)",
                            note="angles and the pT-to-p conversion add a little"))  # fmt: skip
     return out
