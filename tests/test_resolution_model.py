@@ -63,7 +63,8 @@ def test_card_scattering_terms_follow_their_material(name):
     (FROM_FIT: BaBar's and BESIII's, Belle's φ0) are a regression check only, within the 2 % of
     their rounding (COPIED_TOL), so a change of the card's layers or material that leaves them
     stale fails. Belle's typed b(d0) = 35.5 µm GeV (SVD2, NIM A 560 (2006) 1, not re-read
-    [unverified]) is 1.3 × what its material gives: a known FAIL row of validation/checks_material.py, not asserted here."""
+    [unverified]) is 1.3 × what its material gives: a known FAIL row of
+    validation/checks_material.py, not asserted here."""
     det = load_detector(shipped_card(name))
     fit = fit_resolution(det.tracking, det.material.layers)
     terms = {"d0": (det.tracking.d0_resolution[1], fit.d0_b),
