@@ -137,10 +137,14 @@ class Table:
         if not math.isfinite(value):
             raise self.error(key, f"= {value!r} must be finite")
         u = f" {unit}" if unit else ""
+        lo_text = f"{'>' if lo_open else '>='} {lo:g}{u}" if lo is not None else ""
+        hi_text = f"{'<' if hi_open else '<='} {hi:g}{u}" if hi is not None else ""
+        # with both bounds the message names the whole allowed range, not only the one violated
+        both = f" (allowed: {lo_text} and {hi_text})" if lo_text and hi_text else ""
         if lo is not None and (value < lo or (lo_open and value == lo)):
-            raise self.error(key, f"= {value!r}{u} must be {'>' if lo_open else '>='} {lo:g}{u}")
+            raise self.error(key, f"= {value!r}{u} must be {lo_text}{both}")
         if hi is not None and (value > hi or (hi_open and value == hi)):
-            raise self.error(key, f"= {value!r}{u} must be {'<' if hi_open else '<='} {hi:g}{u}")
+            raise self.error(key, f"= {value!r}{u} must be {hi_text}{both}")
         return int(value) if integer else float(value)
 
     def string(self, key: str, default: Any = _MISSING, *, choices: Sequence[str] = ()) -> Any:

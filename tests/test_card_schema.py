@@ -36,8 +36,12 @@ def test_string_list_choices():
 
 
 def test_number_and_string_fields_use_the_declared_bounds():
-    with pytest.raises(CardError, match=r"'sec\.events': = 0 must be >= 1"):
+    with pytest.raises(CardError, match=r"'sec\.events': = 0 must be >= 1 \(allowed: >= 1 and <="):
         _read(RUN["events"], 0)
+    with pytest.raises(
+        CardError, match=r"'sec\.sqrt_s': = 50\.0 GeV must be <= 20 GeV \(allowed: >= 0\.1 GeV"
+    ):
+        _read(RUN["sqrt_s"], 50.0)
     with pytest.raises(CardError, match=r"'sec\.basis'.*choose one of 'BNT17', 'BNRST20'"):
         _read(COUPLINGS["basis"], "other")
     assert _read(COUPLINGS["Lambda"]) == 1000.0

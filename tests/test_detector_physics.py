@@ -43,10 +43,10 @@ def test_photon_lands_at_known_point(belle2):
 
 def test_curler_has_no_cluster_and_no_outer_hits(belle2):
     rng = np.random.default_rng(4)
-    pt = 0.05  # GeV: 2R = 222 mm at 1.5 T, far below the calorimeter's 1250 mm
+    pt = 0.05  # GeV: 2R = 222 mm in Belle II's 1.5 T, far below the calorimeter's radius
     p4, vtx = _pions([pt, 0.0, 0.0], [0.0, 0.0, 0.0], 100)
     tr = track_response(rng, p4, vtx, 1.0, PION, belle2.tracking, belle2.calorimeter)
-    two_r = 2 * pt / (K_FIELD * 1.5)
+    two_r = 2 * pt / (K_FIELD * belle2.tracking.field)
     assert not tr.reached.any()
     radii = np.array(belle2.tracking.layer_radii)
     assert (tr.n_layers == sum(np.array(belle2.tracking.layer_weights)[radii < two_r])).all()
@@ -54,7 +54,9 @@ def test_curler_has_no_cluster_and_no_outer_hits(belle2):
     p4, vtx = _pions([2.0, 0.0, 0.0], [0.0, 0.0, 0.0], 10)
     tr = track_response(rng, p4, vtx, 1.0, PION, belle2.tracking, belle2.calorimeter)
     assert tr.reached.all() and (tr.n_layers == sum(belle2.tracking.layer_weights)).all()
-    np.testing.assert_allclose(np.hypot(tr.impact[:, 0], tr.impact[:, 1]), 1250.0)
+    np.testing.assert_allclose(
+        np.hypot(tr.impact[:, 0], tr.impact[:, 1]), belle2.calorimeter.inner_radius
+    )
 
 
 def test_helix_perigee_of_displaced_track(belle2):

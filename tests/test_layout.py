@@ -119,6 +119,33 @@ def import_cycles(graph: dict[str, set[str]]) -> list[str]:
     return cycles
 
 
+def downstream_violations(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """Imports against the flow generator → event record → detector → writers not covered above:
+    the event record importing the generator or the detector, a detector stage importing the
+    writers."""
+    record = _edges_leaving(
+        graph, "alpsim.record", lambda t: not t.startswith(("alpsim.generator", "alpsim.detector"))
+    )
+    stages = _edges_leaving(
+        graph, "alpsim.detector", lambda t: not t.startswith("alpsim.detector.writers")
+    )
+    return record + [(m, t) for m, t in stages if not m.startswith("alpsim.detector.writers")]
+
+
+def test_record_and_detector_never_import_downstream(graph):
+    bad = downstream_violations(graph)
+    assert not bad, f"imports against generator → record → detector → writers: {bad}"
+    synthetic = {
+        "alpsim.record": {"alpsim.detector.chain"},
+        "alpsim.detector.chain": {"alpsim.detector.writers.table"},
+        "alpsim.detector.writers.table": {"alpsim.detector.writers.base"},
+    }
+    assert downstream_violations(synthetic) == [
+        ("alpsim.record", "alpsim.detector.chain"),
+        ("alpsim.detector.chain", "alpsim.detector.writers.table"),
+    ]
+
+
 def test_generator_never_imports_the_detector(graph):
     bad = generator_violations(graph)
     assert not bad, f"the generator imports outside {GENERATOR_MAY_IMPORT}: {bad}"

@@ -11,6 +11,7 @@ import pytest
 from alpsim.detector.config import load_detector, shipped_card
 from alpsim.detector.material import highland_theta0
 from alpsim.detector.resolution_model import fit_resolution
+from alpsim.validation.checks_material import COPIED_TOL, FROM_FIT, HIGHLAND_TOL
 
 
 def _tracker(radii, sigma, weights=None):
@@ -54,16 +55,30 @@ def test_scattering_term_scales_as_one_over_p():
     )
 
 
-@pytest.mark.parametrize("name", ["belle2", "babar", "bes3"])
+@pytest.mark.parametrize("name", ["belle2", "babar", "bes3", "belle"])
 def test_card_scattering_terms_follow_their_material(name):
-    """The d0 and φ0 multiple-scattering terms of the Belle II, BaBar and BESIII cards lie within
-    25 % of the fit through their own layers and material (Belle is not in this list: its typed
-    b(d0) = 35.5 µm GeV from the SVD2 paper is 1.3 × what its material gives, a known FAIL row
-    of validation/checks_material.py)."""
+    """The d0 and φ0 multiple-scattering terms of the tracking cards against the fit through
+    their own layers and material. Terms a card typed from its own sources (Belle II's, from the
+    TDR) must lie within 25 % of the fit (HIGHLAND_TOL); terms a card copied from this very fit
+    (FROM_FIT: BaBar's and BESIII's, Belle's φ0) are a regression check only, within the 2 % of
+    their rounding (COPIED_TOL), so a change of the card's layers or material that leaves them
+    stale fails. Belle's typed b(d0) = 35.5 µm GeV (SVD2, NIM A 560 (2006) 1, not re-read
+    [unverified]) is 1.3 × what its material gives: a known FAIL row of
+    validation/checks_material.py, not asserted here."""
     det = load_detector(shipped_card(name))
     fit = fit_resolution(det.tracking, det.material.layers)
-    assert det.tracking.d0_resolution[1] == pytest.approx(fit.d0_b, rel=0.25)
-    assert det.tracking.phi0_resolution[1] == pytest.approx(fit.phi0_b, rel=0.25)
+    terms = {"d0": (det.tracking.d0_resolution[1], fit.d0_b),
+             "phi0": (det.tracking.phi0_resolution[1], fit.phi0_b)}  # fmt: skip
+    checked = 0
+    for key, (card, model) in terms.items():
+        if (name, key) in FROM_FIT:
+            assert card == pytest.approx(model, rel=COPIED_TOL), key
+        elif name != "belle":
+            assert card == pytest.approx(model, rel=HIGHLAND_TOL), key
+        else:
+            continue
+        checked += 1
+    assert checked >= 1
     assert np.isfinite(fit.d0_a) and fit.d0_a > 0
 
 

@@ -75,12 +75,14 @@ def basf2_sigma_e(region: str, energy: float) -> float:
 
 
 _B2 = "basf2 ecl/modules/eclCovarianceMatrix/src/ECLCovarianceMatrixModule.cc"
+#: The BESIII paper itself was not readable; its design figures were read where it is quoted.
+_BES3 = "BESIII NIM A 614 (2010) 345 as quoted in Fu & Mo, ChinaXiv:201703.00609, Table 2"
 
 #: Published σ_E/E per experiment, region and energy (the cards' sources), as
 #: (card, region, energy in GeV, reference, source).
 RESOLUTION_ANCHORS = (
-    ("bes3", "barrel", 1.0, 0.025, "BESIII NIM A 614 (2010) 345: 2.5 % at 1 GeV (barrel)"),
-    ("bes3", "forward_endcap", 1.0, 0.05, "BESIII NIM A 614 (2010) 345: 5 % at 1 GeV (end caps)"),
+    ("bes3", "barrel", 1.0, 0.025, f"{_BES3}: 2.5 % at 1 GeV (barrel)"),
+    ("bes3", "forward_endcap", 1.0, 0.05, f"{_BES3}: 5 % at 1 GeV (end caps)"),
     (
         "babar",
         "barrel",
@@ -415,7 +417,7 @@ def photon_efficiency_consistency(ctx: Context) -> list[Result]:
                     compare_rel(
                         "Belle II photon efficiency, 2 GeV, barrel (self-consistency)",
                         float(ok.mean()),
-                        0.90,
+                        cal.efficiency,
                         EFF_TOL,
                         source="card plateau (90 %: issue-18 figure, source not read [unverified])",
                     )
@@ -437,7 +439,9 @@ def pi0_eta_peaks(ctx: Context) -> list[Result]:
     """π0 → γγ and η → γγ at Belle II and BaBar (ALPs of the π0 and η masses decaying promptly
     to γγ in B+ → K+a): peak positions (not the median, which the low-side tail moves)
     against the PDG masses (Review of Particle Physics, PRD 110 (2024) 030001), tolerance 1 %;
-    the peak is the midpoint of the half-maximum points.
+    the peak is the midpoint of the half-maximum points. [self-consistency]: the ALPs are
+    generated at these masses, so the rows test the energy scale and the mass reconstruction
+    against the run's own input, not a measured peak.
     The widths (FWHM/2.355) are INFO: no published π0 or η width
     for energetic (E ≈ 2.5 GeV) mesons was found for these detectors.
     """
@@ -450,12 +454,13 @@ def pi0_eta_peaks(ctx: Context) -> list[Result]:
             m = c["a_M"][c["reconstructed"] & ~c["a_merged"]]
             out.append(
                 compare_rel(
-                    f"{card}: {name} peak (peak of m_γγ)",
+                    f"[self-consistency] {card}: {name} peak (peak of m_γγ)",
                     peak_position(m),
                     mass(pdg),
                     PEAK_TOL,
                     unit="GeV",
                     source="PDG",
+                    note="the generated ALP mass is this PDG mass",
                 )
             )
             out.append(

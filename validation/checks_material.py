@@ -147,6 +147,10 @@ HIGHLAND_TOL = 0.25
 #: (card, term) whose multiple-scattering b the card took from fit_resolution itself ([calc]).
 FROM_FIT = {("babar", "d0"), ("babar", "phi0"), ("bes3", "d0"), ("bes3", "phi0"),
             ("belle", "phi0")}  # fmt: skip
+#: A term copied from the fit can only differ from it by the rounding of the typed value (two or
+#: three significant digits: < 1 %) or by a later change of the card's layers or material; 2 %
+#: catches the latter, where HIGHLAND_TOL would let a copied term drift by 25 % unseen.
+COPIED_TOL = 0.02
 
 
 @check("detector", quick=False)  # full suite: the Belle row is a known FAIL
@@ -160,8 +164,9 @@ def multiple_scattering_terms_vs_highland(ctx: Context) -> list[Result]:
     published method, PASS/FAIL at ±25 % (Highland's 11 % and the model's approximations).
     The measurement terms a of the same fit are INFO (the cards' a terms include effects the
     fit leaves out: alignment, the real hit resolutions per layer). The terms a card took from
-    this very fit (FROM_FIT) are labelled [self-consistency]: they show the card and the fit
-    agree, not that either is right.
+    this very fit (FROM_FIT) are labelled [self-consistency], at ±2 % (COPIED_TOL: the rounding
+    of the typed value): they show the card still holds what the fit gives for its present
+    layers and material, not that either is right.
     """
     from alpsim.detector.resolution_model import fit_resolution
 
@@ -175,11 +180,12 @@ def multiple_scattering_terms_vs_highland(ctx: Context) -> list[Result]:
         )
         tag = {k: "[self-consistency]" if (name, k) in FROM_FIT else "[consistency]"
                for k in ("d0", "phi0")}  # fmt: skip
+        tol = {k: COPIED_TOL if (name, k) in FROM_FIT else HIGHLAND_TOL for k in ("d0", "phi0")}
         out.append(compare_rel(f"{tag['d0']} {name}: d0 multiple-scattering term b",
-                               trk.d0_resolution[1] * 1e3, fit.d0_b * 1e3, HIGHLAND_TOL,
+                               trk.d0_resolution[1] * 1e3, fit.d0_b * 1e3, tol["d0"],
                                unit="µm GeV", source=src))  # fmt: skip
         out.append(compare_rel(f"{tag['phi0']} {name}: φ0 multiple-scattering term b",
-                               trk.phi0_resolution[1] * 1e3, fit.phi0_b * 1e3, HIGHLAND_TOL,
+                               trk.phi0_resolution[1] * 1e3, fit.phi0_b * 1e3, tol["phi0"],
                                unit="mrad GeV", source=src))  # fmt: skip
         out.append(info(f"{name}: d0 measurement term a (card, fit)", trk.d0_resolution[0] * 1e3,
                         reference=fit.d0_a * 1e3, unit="µm", source=src))  # fmt: skip
