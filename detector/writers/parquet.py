@@ -140,10 +140,10 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
 #: floats (not in byte-stream-split ones): 18.7 → 11.8 bytes per event and vertex field for the
 #: default card, 4.2 → 0.3 for the mass (benchmarks/bench_parquet_compression.py).
 REPEATING = tuple(f"particles.list.element.{k}" for k in ("x", "y", "z", "t", "m"))
-#: zstd level of every other column: level 1 (zstd's "fast" strategy) against 3 ("double
-#: fast") cuts the writer's CPU time by 5-15 % (more on the cards with many tracks) for +0.2 to
-#: +1.5 % file size (benchmarks/bench_parquet_compression.py, RESULTS.md of 5 Dec 2026 08:40):
-#: the float columns are near-incompressible mantissas and the integer ones compress either way.
+#: zstd level of every other column: level 1 (zstd's "fast" strategy) against 3 ("double fast")
+#: cuts the writer's encoding CPU by 7-9 % for +2.4 bytes per event on the default card (+1 %),
+#: +6.6 on belle2_b2kstar_a_mumu (+1.4 %): the float columns are near-incompressible mantissas
+#: and the integer ones compress either way (bench_parquet_compression.py, RESULTS.md 5 Dec 2026).
 LEVEL = 1
 
 

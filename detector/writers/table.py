@@ -53,7 +53,7 @@ Kept float64: event weights (summed over 10⁷ events and more), and the "full" 
 Nulls: none. A value that does not exist is NaN (False for flags, −1 for indices), and an event
 without objects has an empty list, so every field, list and list item is declared
 non-nullable: Parquet then stores no definition levels for the per-event columns and one bit
-(empty list or not) per nested value instead of two, ~9 % of the writer's encoding time
+(empty list or not) per nested value instead of two: 7-14 % of the writer's encoding time
 (benchmarks/bench_parquet_compression.py); awkward reads the lists without option types.
 """
 
