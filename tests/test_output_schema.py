@@ -55,6 +55,40 @@ def test_every_column_of_every_shipped_card_is_documented(path):
         assert _undocumented(schema) == [], path.name
 
 
+def _nulls(array: pa.Array, name: str) -> list[str]:
+    """Names of the arrays, nested ones included, that hold a null."""
+    bad = [name] if array.null_count else []
+    if pa.types.is_list(array.type):
+        bad += _nulls(array.flatten(), f"{name}.item")
+    elif pa.types.is_struct(array.type):
+        for i, f in enumerate(array.type):
+            bad += _nulls(array.field(i), f"{name}.{f.name}")
+    return bad
+
+
+def _nullable(schema: pa.Schema) -> list[str]:
+    bad = []
+    for f in schema:
+        bad += [f.name] if f.nullable else []
+        if pa.types.is_list(f.type):
+            item = f.type.value_field
+            bad += [f"{f.name}.item"] if item.nullable else []
+            bad += [f"{f.name}.{g.name}" for g in item.type if g.nullable]
+    return bad
+
+
+@pytest.mark.parametrize("path", RUN_CARDS, ids=lambda p: p.stem)
+def test_no_nulls_and_every_field_declared_non_nullable(path):
+    # the Parquet writer relies on it: non-nullable fields carry no definition levels
+    card = load_card(path)
+    record, reco = simulate_chunk(card, 1, 0, 0, 40)
+    for truth in ("signal", "full", "none"):
+        table = chunk_table(record, reco, truth)
+        assert _nullable(table.schema) == [], (path.name, truth)
+        for name in table.column_names:
+            assert _nulls(table[name].combine_chunks(), name) == [], (path.name, truth)
+
+
 def test_types_and_counters(default_card):
     t = alpsim.run(default_card, n=300).events
     types = {f.name: f.type for f in t.schema}

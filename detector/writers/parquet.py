@@ -140,9 +140,11 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
 #: floats (not in byte-stream-split ones): 18.7 → 11.8 bytes per event and vertex field for the
 #: default card, 4.2 → 0.3 for the mass (benchmarks/bench_parquet_compression.py).
 REPEATING = tuple(f"particles.list.element.{k}" for k in ("x", "y", "z", "t", "m"))
-#: zstd level of every other column: level 3 against 1 costs no measurable writer time and
-#: saves 1.6 bytes per event (the float columns are near-incompressible mantissas)
-LEVEL = 3
+#: zstd level of every other column: level 1 (zstd's "fast" strategy) against 3 ("double fast")
+#: cuts the writer's encoding CPU by 7-9 % for +2.4 bytes per event on the default card (+1 %),
+#: +6.6 on belle2_b2kstar_a_mumu (+1.4 %): the float columns are near-incompressible mantissas
+#: and the integer ones compress either way (bench_parquet_compression.py, RESULTS.md 5 Dec 2026).
+LEVEL = 1
 
 
 def leaf_columns(schema: pa.Schema) -> dict[str, pa.DataType]:
@@ -165,7 +167,7 @@ def float_columns(schema: pa.Schema) -> list[str]:
 def writer_options(schema: pa.Schema) -> dict[str, Any]:
     """Keyword arguments of `pq.ParquetWriter` for a table of this schema, chosen by
     measurement (benchmarks/bench_parquet_compression.py, default card, 10⁵ events): zstd
-    (smaller files than lz4 or snappy at the same writer time) at LEVEL with the
+    (smaller files than lz4 or snappy) at LEVEL (3 for REPEATING) with the
     byte-stream-split encoding of the floats (their exponent bytes then compress); PLAIN
     floats for the repeating truth fields (REPEATING).
     Statistics (predicate push-down) on the flat columns only, dictionary encoding for the
