@@ -26,12 +26,14 @@ the truth record's `reco_*` / `detected` fields of ragged particles are not fill
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
 from ..pdg import charge as pdg_charge
 from ..pdg import mass as pdg_mass
-from ..record import FINAL, Block, Ragged
+from ..record import FINAL, Block
 from .background import BackgroundObjects
 from .calorimeter import (
     SHAPE_NAMES,
@@ -60,6 +62,32 @@ def _offsets(event: NDArray[np.int64], n: int) -> NDArray[np.int64]:
     return off
 
 
+def _ragged_take(offsets: NDArray[np.int64], events: NDArray[np.intp]):
+    """Flat indices of the items of `events` (in that order) in a ragged layout with `offsets`,
+    and the offsets of the subset."""
+    counts = offsets[events + 1] - offsets[events]
+    sub = np.zeros(events.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=sub[1:])
+    idx = np.repeat(offsets[events] - sub[:-1], counts) + np.arange(sub[-1])
+    return idx, sub
+
+
+@dataclass
+class _Visible:
+    """The particles of the ragged part the detector simulates (module doc), event-major:
+    `offsets` (N + 1,), pdg, p4, vertex and `index` (the particle's index in its event)."""
+
+    offsets: NDArray[np.int64]
+    pdg: NDArray[np.int32]
+    p4: Array
+    vertex: Array
+    index: NDArray[np.int32]
+
+    def take(self, events: NDArray[np.intp]) -> _Visible:
+        idx, sub = _ragged_take(self.offsets, events)
+        return _Visible(sub, self.pdg[idx], self.p4[idx], self.vertex[idx], self.index[idx])
+
+
 #: Events simulated per pass: bounds the padded (particles × events) calorimeter arrays.
 EVENTS_PER_PASS = 8192
 
@@ -70,75 +98,109 @@ def rest_objects(
     """Reconstructed tracks and clusters of the ragged part of `block` (module doc), event-major,
     with the truth links and the track-object fields in `t_extra` / `c_extra`. The events go in
     passes of EVENTS_PER_PASS (memory bounded whatever the block size), taken in order of their
-    number of visible particles so that each pass's padded layout has little padding."""
+    number of visible particles so that each pass's padded layout has little padding. Only the
+    particles the detector sees are carried into the passes (the decayed and invisible ones
+    are dropped once, up front)."""
     rest = block.rest
     assert rest is not None
     n = block.n_events
-    seen = (rest.status == FINAL) & np.isin(np.abs(rest.pdg), (*CHARGED_STABLE, PHOTON))
-    order = np.argsort(np.bincount(rest.event[seen], minlength=n), kind="stable")
+    final = rest.status == FINAL
+    apdg = np.abs(rest.pdg)
+    seen = final & np.isin(apdg, (*CHARGED_STABLE, PHOTON))
+    ev_all = rest.event
+    order = np.argsort(np.bincount(ev_all[seen], minlength=n), kind="stable")
+    if det.calorimeter.neutral_hadrons:
+        seen |= final & np.isin(apdg, NEUTRAL_HADRONS)
+    sel = np.flatnonzero(seen)
+    ev = ev_all[sel]
+    index = (block.n_particles + sel - rest.offsets[ev]).astype(np.int32)
+    vis = _Visible(_offsets(ev, n), rest.pdg[sel], rest.p4[sel], rest.vertex[sel], index)
+    del ev_all, ev, sel, seen, final, apdg
     passes = [order[a : a + EVENTS_PER_PASS] for a in range(0, n, EVENTS_PER_PASS)]
     if len(passes) <= 1:
-        return _rest_objects(rng, rest, block.n_particles, det, cms_beta)
-    parts = [_rest_objects(rng, rest.take(ev), block.n_particles, det, cms_beta) for ev in passes]
+        return _rest_objects(rng, vis, det, cms_beta)
+    parts = [_rest_objects(rng, vis.take(e), det, cms_beta) for e in passes]
     return _gather(parts, passes, n)
 
 
 def _gather(parts: list[BackgroundObjects], passes: list[NDArray[np.intp]], n: int):
     """Objects of passes over subsets of the events (`passes`: each pass's event indices) as
-    one event-major set over the n events."""
+    one event-major set over the n events: each pass's objects are scattered to their place
+    (an event's objects all come from one pass, in order)."""
 
-    def order(name: str) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
-        ev = np.concatenate([e[np.repeat(np.arange(e.size), np.diff(getattr(p, name)))]
-                             for p, e in zip(parts, passes, strict=True)])  # fmt: skip
-        return np.argsort(ev, kind="stable"), _offsets(ev, n)
+    def places(name: str) -> tuple[list[NDArray[np.int64]], NDArray[np.int64]]:
+        counts = np.zeros(n, dtype=np.int64)
+        for p, e in zip(parts, passes, strict=True):
+            counts[e] = np.diff(getattr(p, name))
+        off = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=off[1:])
+        dest = []
+        for p, e in zip(parts, passes, strict=True):
+            local = getattr(p, name)
+            c = np.diff(local)
+            dest.append(np.repeat(off[e] - local[:-1], c) + np.arange(local[-1]))
+        return dest, off
 
-    c_order, c_off = order("c_offsets")
-    t_order, t_off = order("t_offsets")
+    c_dest, c_off = places("c_offsets")
+    t_dest, t_off = places("t_offsets")
 
-    def cat(name: str, o: NDArray[np.intp]) -> NDArray:
-        return np.concatenate([getattr(p, name) for p in parts])[o]
+    def scatter(arrays: list[NDArray], dest: list[NDArray[np.int64]], size: int) -> NDArray:
+        out = np.empty((size, *arrays[0].shape[1:]), dtype=arrays[0].dtype)
+        for a, d in zip(arrays, dest, strict=True):
+            out[d] = a
+        return out
 
-    def extras(name: str, o: NDArray[np.intp]) -> dict[str, NDArray]:
+    def cat(name: str) -> NDArray:
+        tracks = name.startswith("t_")
+        dest, size = (t_dest, t_off[-1]) if tracks else (c_dest, c_off[-1])
+        return scatter([getattr(p, name) for p in parts], dest, size)
+
+    def extras(name: str) -> dict[str, NDArray]:
+        dest, size = (t_dest, t_off[-1]) if name == "t_extra" else (c_dest, c_off[-1])
         keys = getattr(parts[0], name)
-        return {k: np.concatenate([getattr(p, name)[k] for p in parts])[o] for k in keys}
+        return {k: scatter([getattr(p, name)[k] for p in parts], dest, size) for k in keys}
 
     visible = np.empty((n, 4))
     for p, e in zip(parts, passes, strict=True):
         visible[e] = p.visible
-    t, c = t_order, c_order
     return BackgroundObjects(
-        c_off, cat("c_p4", c), cat("c_energy_cms", c), cat("c_theta", c), cat("c_phi", c),
-        cat("c_xyz", c), cat("c_g", c), t_off, cat("t_p4", t), cat("t_kinematics", t),
-        cat("t_theta", t), cat("t_charge", t), cat("t_d0", t), cat("t_z0", t),
-        cat("t_n_layers", t), cat("t_g", t), visible, t_extra=extras("t_extra", t),
-        c_extra=extras("c_extra", c),
+        c_off, cat("c_p4"), cat("c_energy_cms"), cat("c_theta"), cat("c_phi"), cat("c_xyz"),
+        cat("c_g"), t_off, cat("t_p4"), cat("t_kinematics"), cat("t_theta"), cat("t_charge"),
+        cat("t_d0"), cat("t_z0"), cat("t_n_layers"), cat("t_g"), visible,
+        t_extra=extras("t_extra"), c_extra=extras("c_extra"),
     )  # fmt: skip
 
 
 def _rest_objects(
-    rng: np.random.Generator, rest: Ragged, n_template: int, det: DetectorSettings, cms_beta: Array
+    rng: np.random.Generator, vis: _Visible, det: DetectorSettings, cms_beta: Array
 ) -> BackgroundObjects:
-    """`rest_objects` of one pass of events."""
-    n = rest.n_events
+    """`rest_objects` of one pass of events (`vis`: their visible particles)."""
+    n = vis.offsets.size - 1
     cal, trk = det.calorimeter, det.tracking
-    ev_all = rest.event
-    index = (n_template + np.arange(rest.pdg.size) - rest.offsets[ev_all]).astype(np.int32)
-    final = rest.status == FINAL
-    apdg = np.abs(rest.pdg)
+    m_all = vis.pdg.size
+    ev_all = np.repeat(np.arange(n, dtype=np.int64), np.diff(vis.offsets))
+    index = vis.index
+    apdg = np.abs(vis.pdg)
 
-    # tracks, one call per charged species (random numbers drawn species by species)
-    t_rows: list[NDArray[np.intp]] = []
-    t_parts: dict[str, list[NDArray]] = {k: [] for k in ("found", "p4", "kin", "helix", "d0",
-                                                          "z0", "nl", "imp", "reach", "pid",
-                                                          "charge")}  # fmt: skip
-    c_rows: list[NDArray[np.intp]] = []
-    c_dep: list[Array] = []
-    c_imp: list[Array] = []
-    c_hit: list[NDArray[np.bool_]] = []
-    for code in np.unique(rest.pdg[final & np.isin(apdg, CHARGED_STABLE)]):
-        idx = np.flatnonzero(final & (rest.pdg == code))
+    # tracks, one call per charged species (random numbers drawn species by species); every
+    # visible particle has a calorimeter row, so the per-species results are scattered
+    # straight to their particle's place (flat index = particle order, event-major)
+    charged = np.isin(apdg, CHARGED_STABLE)
+    trows = np.flatnonzero(charged)
+    t_pos = np.full(m_all, -1, dtype=np.int64)
+    t_pos[trows] = np.arange(trows.size)
+    nt = trows.size
+    tp = {"found": np.zeros(nt, dtype=bool), "p4": np.empty((nt, 4)), "kin": np.empty((5, nt)),
+          "helix": np.empty((14, nt)), "d0": np.empty(nt), "z0": np.empty(nt),
+          "nl": np.empty(nt), "imp": np.empty((nt, 3)), "reach": np.zeros(nt, dtype=bool),
+          "pid": np.empty(nt), "charge": np.empty(nt)}  # fmt: skip
+    deposit_flat = np.empty(m_all)
+    impact_flat = np.empty((m_all, 3))
+    hit_flat = np.zeros(m_all, dtype=bool)
+    for code in np.unique(vis.pdg[charged]):
+        idx = np.flatnonzero(vis.pdg == code)
         a, q, m = abs(int(code)), pdg_charge(int(code)), pdg_mass(abs(int(code)))
-        p4, vtx = rest.p4[idx], rest.vertex[idx]
+        p4, vtx = vis.p4[idx], vis.vertex[idx]
         table = TrackTable.empty(1, idx.size)
         tr = track_response(rng, p4, vtx, q, m, trk, cal, table, 0)
         pt, p, cos = table.kinematics[0, 0], table.kinematics[1, 0], table.kinematics[2, 0]
@@ -147,70 +209,64 @@ def _rest_objects(
         if det.muon is not None:
             reach, _ = muon_response(rng, a, p, pt, theta, trk.field, det.muon)
         pid = assign_species(rng, a, p, theta, det.pid, int(np.sign(q)), reach)
-        t_rows.append(idx)
-        for key, val in (("found", table.found[0]), ("p4", table.p4[0]),
-                         ("kin", table.kinematics[:, 0]), ("helix", table.helix[:, 0]),
-                         ("d0", table.d0[0]), ("z0", table.z0[0]), ("nl", table.n_layers[0]),
-                         ("imp", tr.impact_reco), ("reach", tr.reached_reco), ("pid", pid),
-                         ("charge", np.full(idx.size, q))):  # fmt: skip
-            t_parts[key].append(val)
-        c_rows.append(idx)
-        c_dep.append(charged_deposit(rng, p4, a, m, cal))
-        c_imp.append(tr.impact)
-        c_hit.append(tr.reached)
+        j = t_pos[idx]
+        tp["found"][j] = table.found[0]
+        tp["p4"][j] = table.p4[0]
+        tp["kin"][:, j] = table.kinematics[:, 0]
+        tp["helix"][:, j] = table.helix[:, 0]
+        tp["d0"][j] = table.d0[0]
+        tp["z0"][j] = table.z0[0]
+        tp["nl"][j] = table.n_layers[0]
+        tp["imp"][j] = tr.impact_reco
+        tp["reach"][j] = tr.reached_reco
+        tp["pid"][j] = pid
+        tp["charge"][j] = q
+        deposit_flat[idx] = charged_deposit(rng, p4, a, m, cal)
+        impact_flat[idx] = tr.impact
+        hit_flat[idx] = tr.reached
     neutral = [PHOTON] + (list(NEUTRAL_HADRONS) if cal.neutral_hadrons else [])
     for code in neutral:
-        idx = np.flatnonzero(final & (apdg == code))
+        idx = np.flatnonzero(apdg == code)
         if idx.size == 0:
             continue
-        p4 = rest.p4[idx]
-        impact, hit = photon_impact(p4, rest.vertex[idx], cal)
-        dep = p4[:, 3].copy() if code == PHOTON else hadron_deposit(rng, p4, pdg_mass(code), cal)
-        c_rows.append(idx)
-        c_dep.append(dep)
-        c_imp.append(impact)
-        c_hit.append(hit)
+        p4 = vis.p4[idx]
+        impact, hit = photon_impact(p4, vis.vertex[idx], cal)
+        dep = p4[:, 3] if code == PHOTON else hadron_deposit(rng, p4, pdg_mass(code), cal)
+        deposit_flat[idx] = dep
+        impact_flat[idx] = impact
+        hit_flat[idx] = hit
 
     # clusters: each event's calorimeter particles as rows 0..k−1 of a padded (k, N) layout
-    rows = np.concatenate(c_rows) if c_rows else np.empty(0, np.intp)
-    order = np.argsort(rows, kind="stable")
-    rows = rows[order]
-    ev_c = ev_all[rows]
-    c_off = _offsets(ev_c, n)
-    rank = np.arange(rows.size) - c_off[ev_c]
-    k = int(rank.max()) + 1 if rows.size else 1
+    # (flat position rank·N + event)
+    rank = np.arange(m_all) - vis.offsets[ev_all]
+    k = int(rank.max()) + 1 if m_all else 1
+    cell = rank * n + ev_all
     deposit = np.zeros((k, n))
     impact = np.full((3, k, n), np.nan)
     reached = np.zeros((k, n), dtype=bool)
-    if rows.size:
-        deposit[rank, ev_c] = np.concatenate(c_dep)[order]
-        impact[:, rank, ev_c] = np.concatenate(c_imp)[order].T
-        reached[rank, ev_c] = np.concatenate(c_hit)[order]
+    deposit.reshape(-1)[cell] = deposit_flat
+    impact.reshape(3, -1)[:, cell] = impact_flat.T
+    reached.reshape(-1)[cell] = hit_flat
+    del deposit_flat, impact_flat, hit_flat
     g = rng.standard_normal((k, 3, n))
     u = rng.random((k, n))
     dummy = np.zeros((1, n, 4))
     clusters = cluster_block(dummy, dummy, list(range(k)), np.zeros(k, dtype=bool), deposit,
                              impact, reached, g, u, cal, cms_beta, None)  # fmt: skip
+    del deposit, impact, reached, g, u
     slot_particle = np.full((k, n), -1, dtype=np.int32)
-    slot_particle[rank, ev_c] = index[rows]
+    slot_particle.reshape(-1)[cell] = index
 
     # tracks in the same padded layout for the matching to these clusters
-    trows = np.concatenate(t_rows) if t_rows else np.empty(0, np.intp)
-    t_order = np.argsort(trows, kind="stable")
-    trows = trows[t_order]
-    tp = {key: (np.concatenate(v, axis=-1) if key in ("kin", "helix") else np.concatenate(v))
-          if v else np.empty(0) for key, v in t_parts.items()}  # fmt: skip
-    tp = {
-        key: (v[..., t_order] if key in ("kin", "helix") else v[t_order]) for key, v in tp.items()
-    }
     ev_t = ev_all[trows]
-    t_rank = np.arange(trows.size) - _offsets(ev_t, n)[ev_t]
-    k_t = int(t_rank.max()) + 1 if trows.size else 0
+    t_rank = np.arange(nt) - _offsets(ev_t, n)[ev_t]
+    k_t = int(t_rank.max()) + 1 if nt else 0
+    t_cell = t_rank * n + ev_t
     t_imp = np.full((3, k_t, n), np.nan)
     t_ok = np.zeros((k_t, n), dtype=bool)
-    if trows.size:
-        t_imp[:, t_rank, ev_t] = np.where(tp["reach"][:, None], tp["imp"], np.nan).T
-        t_ok[t_rank, ev_t] = tp["found"]
+    if nt:
+        t_imp.reshape(3, -1)[:, t_cell] = np.where(tp["reach"][:, None], tp["imp"], np.nan).T
+        t_ok.reshape(-1)[t_cell] = tp["found"]
     cl_xyz = np.stack([clusters.x, clusters.y, clusters.z])
     t_match, matched = match_tracks_to_clusters(
         t_imp, t_ok, cl_xyz, clusters.exists, trk.cluster_match_distance
