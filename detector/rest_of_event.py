@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 from ..pdg import charge as pdg_charge
 from ..pdg import mass as pdg_mass
-from ..record import FINAL, Block
+from ..record import FINAL, Block, Ragged
 from .background import BackgroundObjects
 from .calorimeter import (
     SHAPE_NAMES,
@@ -83,13 +83,47 @@ class _Visible:
     vertex: Array
     index: NDArray[np.int32]
 
-    def take(self, events: NDArray[np.intp]) -> _Visible:
-        idx, sub = _ragged_take(self.offsets, events)
-        return _Visible(sub, self.pdg[idx], self.p4[idx], self.vertex[idx], self.index[idx])
+    def events(self, a: int, b: int) -> _Visible:
+        """Events a..b−1 (views)."""
+        lo, hi = self.offsets[a], self.offsets[b]
+        s = slice(lo, hi)
+        return _Visible(self.offsets[a : b + 1] - lo, self.pdg[s], self.p4[s], self.vertex[s],
+                        self.index[s])  # fmt: skip
 
 
 #: Events simulated per pass: bounds the padded (particles × events) calorimeter arrays.
 EVENTS_PER_PASS = 8192
+
+
+def _visible(
+    rest: Ragged, n_template: int, neutral_hadrons: bool, passes: bool
+) -> tuple[_Visible, NDArray]:
+    """The visible particles of `rest` with their events, if in `passes`, in order of their
+    number of visible charged particles and photons (stable sort), and that order."""
+    n = rest.n_events
+    final = rest.status == FINAL
+    apdg = np.abs(rest.pdg)
+    seen = final & np.isin(apdg, (*CHARGED_STABLE, PHOTON))
+    cum = np.zeros(rest.pdg.size + 1, dtype=np.int64)
+    np.cumsum(seen, out=cum[1:])
+    if passes:
+        order = np.argsort(cum[rest.offsets[1:]] - cum[rest.offsets[:-1]], kind="stable")
+    else:
+        order = np.arange(n)
+    if neutral_hadrons:
+        seen |= final & np.isin(apdg, NEUTRAL_HADRONS)
+        np.cumsum(seen, out=cum[1:])
+    del final, apdg
+    sel = np.flatnonzero(seen)
+    del seen
+    count = cum[rest.offsets[1:]] - cum[rest.offsets[:-1]]
+    off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(count, out=off[1:])
+    idx, sub = _ragged_take(off, order)
+    sel = sel[idx]  # visible particles, events in `order`
+    index = n_template + sel - np.repeat(rest.offsets[order], count[order])
+    vis = _Visible(sub, rest.pdg[sel], rest.p4[sel], rest.vertex[sel], index.astype(np.int32))
+    return vis, order
 
 
 def rest_objects(
@@ -99,27 +133,19 @@ def rest_objects(
     with the truth links and the track-object fields in `t_extra` / `c_extra`. The events go in
     passes of EVENTS_PER_PASS (memory bounded whatever the block size), taken in order of their
     number of visible particles so that each pass's padded layout has little padding. Only the
-    particles the detector sees are carried into the passes (the decayed and invisible ones
-    are dropped once, up front)."""
+    particles the detector sees are carried into the passes: they are gathered once, in pass
+    order, so that each pass works on views."""
     rest = block.rest
     assert rest is not None
     n = block.n_events
-    final = rest.status == FINAL
-    apdg = np.abs(rest.pdg)
-    seen = final & np.isin(apdg, (*CHARGED_STABLE, PHOTON))
-    ev_all = rest.event
-    order = np.argsort(np.bincount(ev_all[seen], minlength=n), kind="stable")
-    if det.calorimeter.neutral_hadrons:
-        seen |= final & np.isin(apdg, NEUTRAL_HADRONS)
-    sel = np.flatnonzero(seen)
-    ev = ev_all[sel]
-    index = (block.n_particles + sel - rest.offsets[ev]).astype(np.int32)
-    vis = _Visible(_offsets(ev, n), rest.pdg[sel], rest.p4[sel], rest.vertex[sel], index)
-    del ev_all, ev, sel, seen, final, apdg
-    passes = [order[a : a + EVENTS_PER_PASS] for a in range(0, n, EVENTS_PER_PASS)]
-    if len(passes) <= 1:
+    one = n <= EVENTS_PER_PASS
+    vis, order = _visible(rest, block.n_particles, det.calorimeter.neutral_hadrons, not one)
+    if one:
         return _rest_objects(rng, vis, det, cms_beta)
-    parts = [_rest_objects(rng, vis.take(e), det, cms_beta) for e in passes]
+    bounds = range(0, n, EVENTS_PER_PASS)
+    passes = [order[a : a + EVENTS_PER_PASS] for a in bounds]
+    parts = [_rest_objects(rng, vis.events(a, min(a + EVENTS_PER_PASS, n)), det, cms_beta)
+             for a in bounds]  # fmt: skip
     return _gather(parts, passes, n)
 
 
@@ -275,39 +301,50 @@ def _rest_objects(
                     matched)  # fmt: skip
 
 
+#: Masses of the PID hypotheses, in the order of their codes (for the event sums).
+_HYP_CODES = np.array([11, 13, 211, 321, 2212])
+_HYP_MASS = np.array([pdg_mass(int(s)) for s in _HYP_CODES])
+
+
 def _objects(rng, n, index, ev_all, trows, tp, t_rank, t_match, slot_particle, clusters,
              matched) -> BackgroundObjects:  # fmt: skip
-    """Found tracks and existing clusters as event-major BackgroundObjects with truth links."""
-    found = tp["found"].astype(bool) if trows.size else np.zeros(0, dtype=bool)
-    ev_t = ev_all[trows][found]
+    """Found tracks and existing clusters as event-major BackgroundObjects with truth links.
+    The padded (k, N) cluster arrays are read at flat positions slot·N + event (one gather
+    per field)."""
+    found = np.flatnonzero(tp["found"])
+    ev_t = ev_all[trows[found]]
     t_off = _offsets(ev_t, n)
-    kin = tp["kin"][:, found] if trows.size else np.zeros((5, 0))
-    helix = tp["helix"][:, found] if trows.size else np.zeros((14, 0))
-    p4 = tp["p4"][found] if trows.size else np.zeros((0, 4))
-    pid = tp["pid"][found].astype(np.int64) if trows.size else np.zeros(0, np.int64)
+    kin = tp["kin"][:, found]
+    p4 = tp["p4"][found]
+    pid = tp["pid"][found].astype(np.int64)
     # event sums: tracks with their PID mass hypothesis, clusters not matched to a track
-    m_hyp = np.array([pdg_mass(int(s)) for s in (11, 13, 211, 321, 2212)])
-    hyp = m_hyp[np.searchsorted([11, 13, 211, 321, 2212], pid)] if pid.size else np.zeros(0)
+    hyp = _HYP_MASS[np.searchsorted(_HYP_CODES, pid)]
     e_hyp = np.sqrt(kin[1] ** 2 + hyp**2)
     exists = clusters.exists
-    c_idx = np.flatnonzero(exists.T)  # event-major
     k = exists.shape[0]
+    c_idx = np.flatnonzero(exists.T)  # event-major
     c_ev, c_slot = c_idx // k, c_idx % k
-    c_p4 = clusters.p4[c_slot, c_ev]
-    neutral = ~matched[c_slot, c_ev]
+    cell = c_slot * n + c_ev
+
+    def at(a: NDArray) -> NDArray:
+        return a.reshape(-1)[cell]
+
+    c_p4 = clusters.p4.reshape(-1, 4)[cell]
+    neutral = ~at(matched)
+    n_ev, n_p4 = c_ev[neutral], c_p4[neutral]
     visible = np.empty((n, 4))
     for c in range(4):
         t_part = e_hyp if c == 3 else p4[:, c]
         visible[:, c] = np.bincount(ev_t, t_part, minlength=n) + np.bincount(
-            c_ev[neutral], c_p4[neutral, c], minlength=n
+            n_ev, n_p4[:, c], minlength=n
         )
-    cluster_of = slot_particle  # (k, N): the particle whose row holds each cluster
-    t_cluster = np.full(trows.size, -1, dtype=np.int64)
-    if trows.size:
-        m = t_match[t_rank, ev_all[trows]]
-        t_cluster = np.where(m >= 0, cluster_of[np.maximum(m, 0), ev_all[trows]], -1)
+    # each track's cluster: the particle whose row holds the matched cluster
+    t_ev = ev_all[trows]
+    m = t_match.reshape(-1)[t_rank * n + t_ev]
+    t_cluster = np.where(m >= 0, slot_particle.reshape(-1)[np.maximum(m, 0) * n + t_ev], -1)
+    helix = tp["helix"][:, found]
     t_extra = {
-        "particle": index[trows][found],
+        "particle": index[trows[found]],
         "pid": pid,
         **{name: helix[j] for j, name in enumerate(_HELIX)},
         **{f"{name}Err": helix[5 + j] for j, name in enumerate(_HELIX)},
@@ -315,23 +352,21 @@ def _objects(rng, n, index, ev_all, trows, tp, t_rank, t_match, slot_particle, c
         "clusterIndex": t_cluster[found].astype(np.int64),
     }
     c_extra = {
-        "particle": slot_particle[c_slot, c_ev],
-        "nParticles": merged_counts(clusters.owner)[c_slot, c_ev],
-        "isTrackMatched": matched[c_slot, c_ev],
+        "particle": at(slot_particle),
+        "nParticles": at(merged_counts(clusters.owner)),
+        "isTrackMatched": at(matched),
     }
     if clusters.shapes is not None:
-        c_extra.update({s: clusters.shapes[s][c_slot, c_ev] for s in SHAPE_NAMES})
+        c_extra.update({s: at(clusters.shapes[s]) for s in SHAPE_NAMES})
+    xyz = np.empty((cell.size, 3))
+    for j, a in enumerate((clusters.x, clusters.y, clusters.z)):
+        xyz[:, j] = at(a)
     return BackgroundObjects(
-        _offsets(c_ev, n), c_p4, clusters.energy_cms[c_slot, c_ev], clusters.theta[c_slot, c_ev],
-        clusters.phi[c_slot, c_ev],
-        np.column_stack([clusters.x[c_slot, c_ev], clusters.y[c_slot, c_ev],
-                         clusters.z[c_slot, c_ev]]),
-        rng.standard_normal(c_ev.size), t_off, p4, np.ascontiguousarray(kin.T),
-        np.arccos(np.clip(kin[2], -1.0, 1.0)), tp["charge"][found] if trows.size else np.zeros(0),
-        tp["d0"][found] if trows.size else np.zeros(0),
-        tp["z0"][found] if trows.size else np.zeros(0),
-        tp["nl"][found].astype(np.int64) if trows.size else np.zeros(0, np.int64),
-        rng.standard_normal(ev_t.size), visible, t_extra=t_extra, c_extra=c_extra,
+        _offsets(c_ev, n), c_p4, at(clusters.energy_cms), at(clusters.theta), at(clusters.phi),
+        xyz, rng.standard_normal(c_ev.size), t_off, p4, np.ascontiguousarray(kin.T),
+        np.arccos(np.clip(kin[2], -1.0, 1.0)), tp["charge"][found], tp["d0"][found],
+        tp["z0"][found], tp["nl"][found].astype(np.int64), rng.standard_normal(ev_t.size),
+        visible, t_extra=t_extra, c_extra=c_extra,
     )  # fmt: skip
 
 
