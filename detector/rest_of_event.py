@@ -83,47 +83,42 @@ class _Visible:
     vertex: Array
     index: NDArray[np.int32]
 
-    def events(self, a: int, b: int) -> _Visible:
-        """Events a..b−1 (views)."""
-        lo, hi = self.offsets[a], self.offsets[b]
-        s = slice(lo, hi)
-        return _Visible(self.offsets[a : b + 1] - lo, self.pdg[s], self.p4[s], self.vertex[s],
-                        self.index[s])  # fmt: skip
-
 
 #: Events simulated per pass: bounds the padded (particles × events) calorimeter arrays.
 EVENTS_PER_PASS = 8192
 
 
-def _visible(
-    rest: Ragged, n_template: int, neutral_hadrons: bool, passes: bool
-) -> tuple[_Visible, NDArray]:
-    """The visible particles of `rest` with their events, if in `passes`, in order of their
-    number of visible charged particles and photons (stable sort), and that order."""
-    n = rest.n_events
-    final = rest.status == FINAL
-    apdg = np.abs(rest.pdg)
-    seen = final & np.isin(apdg, (*CHARGED_STABLE, PHOTON))
-    cum = np.zeros(rest.pdg.size + 1, dtype=np.int64)
-    np.cumsum(seen, out=cum[1:])
-    if passes:
-        order = np.argsort(cum[rest.offsets[1:]] - cum[rest.offsets[:-1]], kind="stable")
-    else:
-        order = np.arange(n)
-    if neutral_hadrons:
-        seen |= final & np.isin(apdg, NEUTRAL_HADRONS)
+class _VisibleIndex:
+    """Where the visible particles of `rest` are (flat indices, event-major) and how many each
+    event has, so that a pass gathers only its own events' visible particles."""
+
+    def __init__(self, rest: Ragged, n_template: int, neutral_hadrons: bool) -> None:
+        final = rest.status == FINAL
+        apdg = np.abs(rest.pdg)
+        seen = final & np.isin(apdg, (*CHARGED_STABLE, PHOTON))
+        cum = np.zeros(rest.pdg.size + 1, dtype=np.int64)
         np.cumsum(seen, out=cum[1:])
-    del final, apdg
-    sel = np.flatnonzero(seen)
-    del seen
-    count = cum[rest.offsets[1:]] - cum[rest.offsets[:-1]]
-    off = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(count, out=off[1:])
-    idx, sub = _ragged_take(off, order)
-    sel = sel[idx]  # visible particles, events in `order`
-    index = n_template + sel - np.repeat(rest.offsets[order], count[order])
-    vis = _Visible(sub, rest.pdg[sel], rest.p4[sel], rest.vertex[sel], index.astype(np.int32))
-    return vis, order
+        #: visible charged particles and photons per event (the order of the passes)
+        self.n_seen = cum[rest.offsets[1:]] - cum[rest.offsets[:-1]]
+        if neutral_hadrons:
+            seen |= final & np.isin(apdg, NEUTRAL_HADRONS)
+            np.cumsum(seen, out=cum[1:])
+        self.rest, self.n_template = rest, n_template
+        self.sel = np.flatnonzero(seen)
+        self.offsets = cum[rest.offsets]
+
+    def take(self, events: NDArray[np.intp] | None) -> _Visible:
+        """The visible particles of `events` (in that order; None: all events)."""
+        rest = self.rest
+        if events is None:
+            sel, sub = self.sel, self.offsets
+            first = np.repeat(rest.offsets[:-1], np.diff(sub))
+        else:
+            idx, sub = _ragged_take(self.offsets, events)
+            sel = self.sel[idx]
+            first = np.repeat(rest.offsets[events], np.diff(sub))
+        index = (self.n_template + sel - first).astype(np.int32)
+        return _Visible(sub, rest.pdg[sel], rest.p4[sel], rest.vertex[sel], index)
 
 
 def rest_objects(
@@ -132,20 +127,18 @@ def rest_objects(
     """Reconstructed tracks and clusters of the ragged part of `block` (module doc), event-major,
     with the truth links and the track-object fields in `t_extra` / `c_extra`. The events go in
     passes of EVENTS_PER_PASS (memory bounded whatever the block size), taken in order of their
-    number of visible particles so that each pass's padded layout has little padding. Only the
-    particles the detector sees are carried into the passes: they are gathered once, in pass
-    order, so that each pass works on views."""
+    number of visible particles so that each pass's padded layout has little padding. A pass
+    gathers only its events' visible particles (the decayed and invisible ones never leave the
+    record)."""
     rest = block.rest
     assert rest is not None
     n = block.n_events
-    one = n <= EVENTS_PER_PASS
-    vis, order = _visible(rest, block.n_particles, det.calorimeter.neutral_hadrons, not one)
-    if one:
-        return _rest_objects(rng, vis, det, cms_beta)
-    bounds = range(0, n, EVENTS_PER_PASS)
-    passes = [order[a : a + EVENTS_PER_PASS] for a in bounds]
-    parts = [_rest_objects(rng, vis.events(a, min(a + EVENTS_PER_PASS, n)), det, cms_beta)
-             for a in bounds]  # fmt: skip
+    where = _VisibleIndex(rest, block.n_particles, det.calorimeter.neutral_hadrons)
+    if n <= EVENTS_PER_PASS:
+        return _rest_objects(rng, where.take(None), det, cms_beta)
+    order = np.argsort(where.n_seen, kind="stable")
+    passes = [order[a : a + EVENTS_PER_PASS] for a in range(0, n, EVENTS_PER_PASS)]
+    parts = [_rest_objects(rng, where.take(e), det, cms_beta) for e in passes]
     return _gather(parts, passes, n)
 
 
