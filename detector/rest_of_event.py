@@ -75,13 +75,22 @@ def _ragged_take(offsets: NDArray[np.int64], events: NDArray[np.intp]):
 @dataclass
 class _Visible:
     """The particles of the ragged part the detector simulates (module doc), event-major:
-    `offsets` (N + 1,), pdg, p4, vertex and `index` (the particle's index in its event)."""
+    `offsets` (N + 1,), pdg, `index` (the particle's index in its event) and `sel` (its flat
+    index in `rest`, whose p4 and vertex are read once, in the order a pass needs)."""
 
     offsets: NDArray[np.int64]
     pdg: NDArray[np.int32]
-    p4: Array
-    vertex: Array
     index: NDArray[np.int32]
+    sel: NDArray[np.int64]
+    rest: Ragged
+
+    @property
+    def p4(self) -> Array:
+        return self.rest.p4[self.sel]
+
+    @property
+    def vertex(self) -> Array:
+        return self.rest.vertex[self.sel]
 
 
 #: Events simulated per pass: bounds the padded (particles × events) calorimeter arrays.
@@ -118,7 +127,7 @@ class _VisibleIndex:
             sel = self.sel[idx]
             first = np.repeat(rest.offsets[events], np.diff(sub))
         index = (self.n_template + sel - first).astype(np.int32)
-        return _Visible(sub, rest.pdg[sel], rest.p4[sel], rest.vertex[sel], index)
+        return _Visible(sub, rest.pdg[sel], index, sel, rest)
 
 
 def rest_objects(
@@ -201,26 +210,35 @@ def _rest_objects(
     index = vis.index
     apdg = np.abs(vis.pdg)
 
-    # tracks, one call per charged species (random numbers drawn species by species); every
-    # visible particle has a calorimeter row, so the per-species results are scattered
-    # straight to their particle's place (flat index = particle order, event-major)
+    # tracks, one call per charged species (random numbers drawn species by species, in
+    # order of their codes, then photons, K_L, neutrons): the particles are read species-major
+    # (stable, so in particle order within a species), each species a contiguous slice
     charged = np.isin(apdg, CHARGED_STABLE)
-    trows = np.flatnonzero(charged)
-    t_pos = np.full(m_all, -1, dtype=np.int64)
-    t_pos[trows] = np.arange(trows.size)
-    nt = trows.size
+    codes = np.unique(vis.pdg[charged])
+    n_codes = codes.size
+    key = np.where(charged, np.searchsorted(codes, vis.pdg), n_codes)
+    neutral = [PHOTON] + (list(NEUTRAL_HADRONS) if cal.neutral_hadrons else [])
+    for j, code in enumerate(neutral[1:]):
+        key[apdg == code] = n_codes + 1 + j
+    perm = np.argsort(key, kind="stable")
+    bounds = np.zeros(n_codes + len(neutral) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(key, minlength=bounds.size - 1), out=bounds[1:])
+    sel = vis.sel[perm]
+    p4_all, vtx_all = vis.rest.p4[sel], vis.rest.vertex[sel]
+    nt = int(bounds[n_codes])
     tp = {"found": np.zeros(nt, dtype=bool), "p4": np.empty((nt, 4)), "kin": np.empty((5, nt)),
           "helix": np.empty((14, nt)), "d0": np.empty(nt), "z0": np.empty(nt),
-          "nl": np.empty(nt), "imp": np.empty((nt, 3)), "reach": np.zeros(nt, dtype=bool),
-          "pid": np.empty(nt), "charge": np.empty(nt)}  # fmt: skip
-    deposit_flat = np.empty(m_all)
+          "nl": np.empty(nt, dtype=np.int64), "imp": np.empty((nt, 3)),
+          "reach": np.zeros(nt, dtype=bool), "pid": np.empty(nt, dtype=np.int64),
+          "charge": np.empty(nt)}  # fmt: skip
+    deposit_flat = np.empty(m_all)  # species-major, like p4_all
     impact_flat = np.empty((m_all, 3))
     hit_flat = np.zeros(m_all, dtype=bool)
-    for code in np.unique(vis.pdg[charged]):
-        idx = np.flatnonzero(vis.pdg == code)
+    for c, code in enumerate(codes):
+        s = slice(bounds[c], bounds[c + 1])
         a, q, m = abs(int(code)), pdg_charge(int(code)), pdg_mass(abs(int(code)))
-        p4, vtx = vis.p4[idx], vis.vertex[idx]
-        table = TrackTable.empty(1, idx.size)
+        p4, vtx = p4_all[s], vtx_all[s]
+        table = TrackTable.empty(1, p4.shape[0])
         tr = track_response(rng, p4, vtx, q, m, trk, cal, table, 0)
         pt, p, cos = table.kinematics[0, 0], table.kinematics[1, 0], table.kinematics[2, 0]
         theta = np.arccos(np.clip(cos, -1.0, 1.0))
@@ -228,44 +246,44 @@ def _rest_objects(
         if det.muon is not None:
             reach, _ = muon_response(rng, a, p, pt, theta, trk.field, det.muon)
         pid = assign_species(rng, a, p, theta, det.pid, int(np.sign(q)), reach)
-        j = t_pos[idx]
-        tp["found"][j] = table.found[0]
-        tp["p4"][j] = table.p4[0]
-        tp["kin"][:, j] = table.kinematics[:, 0]
-        tp["helix"][:, j] = table.helix[:, 0]
-        tp["d0"][j] = table.d0[0]
-        tp["z0"][j] = table.z0[0]
-        tp["nl"][j] = table.n_layers[0]
-        tp["imp"][j] = tr.impact_reco
-        tp["reach"][j] = tr.reached_reco
-        tp["pid"][j] = pid
-        tp["charge"][j] = q
-        deposit_flat[idx] = charged_deposit(rng, p4, a, m, cal)
-        impact_flat[idx] = tr.impact
-        hit_flat[idx] = tr.reached
-    neutral = [PHOTON] + (list(NEUTRAL_HADRONS) if cal.neutral_hadrons else [])
-    for code in neutral:
-        idx = np.flatnonzero(apdg == code)
-        if idx.size == 0:
+        tp["found"][s] = table.found[0]
+        tp["p4"][s] = table.p4[0]
+        tp["kin"][:, s] = table.kinematics[:, 0]
+        tp["helix"][:, s] = table.helix[:, 0]
+        tp["d0"][s] = table.d0[0]
+        tp["z0"][s] = table.z0[0]
+        tp["nl"][s] = table.n_layers[0]
+        tp["imp"][s] = tr.impact_reco
+        tp["reach"][s] = tr.reached_reco
+        tp["pid"][s] = pid
+        tp["charge"][s] = q
+        deposit_flat[s] = charged_deposit(rng, p4, a, m, cal)
+        impact_flat[s] = tr.impact
+        hit_flat[s] = tr.reached
+    for j, code in enumerate(neutral):
+        s = slice(bounds[n_codes + j], bounds[n_codes + j + 1])
+        if s.start == s.stop:
             continue
-        p4 = vis.p4[idx]
-        impact, hit = photon_impact(p4, vis.vertex[idx], cal)
+        p4 = p4_all[s]
+        impact, hit = photon_impact(p4, vtx_all[s], cal)
         dep = p4[:, 3] if code == PHOTON else hadron_deposit(rng, p4, pdg_mass(code), cal)
-        deposit_flat[idx] = dep
-        impact_flat[idx] = impact
-        hit_flat[idx] = hit
+        deposit_flat[s] = dep
+        impact_flat[s] = impact
+        hit_flat[s] = hit
+    del p4_all, vtx_all, sel
 
     # clusters: each event's calorimeter particles as rows 0..k−1 of a padded (k, N) layout
     # (flat position rank·N + event)
     rank = np.arange(m_all) - vis.offsets[ev_all]
     k = int(rank.max()) + 1 if m_all else 1
-    cell = rank * n + ev_all
+    cell = rank * n + ev_all  # particle order
+    cell_sp = cell[perm]  # species-major, the order of deposit_flat etc.
     deposit = np.zeros((k, n))
     impact = np.full((3, k, n), np.nan)
     reached = np.zeros((k, n), dtype=bool)
-    deposit.reshape(-1)[cell] = deposit_flat
-    impact.reshape(3, -1)[:, cell] = impact_flat.T
-    reached.reshape(-1)[cell] = hit_flat
+    deposit.reshape(-1)[cell_sp] = deposit_flat
+    impact.reshape(3, -1)[:, cell_sp] = impact_flat.T
+    reached.reshape(-1)[cell_sp] = hit_flat
     del deposit_flat, impact_flat, hit_flat
     g = rng.standard_normal((k, 3, n))
     u = rng.random((k, n))
@@ -276,22 +294,28 @@ def _rest_objects(
     slot_particle = np.full((k, n), -1, dtype=np.int32)
     slot_particle.reshape(-1)[cell] = index
 
-    # tracks in the same padded layout for the matching to these clusters
+    # tracks in the same padded layout for the matching to these clusters; `to_sp`: the
+    # species-major place of each track in particle order
+    trows = np.flatnonzero(charged)
+    to_sp = np.empty(nt, dtype=np.int64)
+    to_sp[np.searchsorted(trows, perm[:nt])] = np.arange(nt)
     ev_t = ev_all[trows]
     t_rank = np.arange(nt) - _offsets(ev_t, n)[ev_t]
     k_t = int(t_rank.max()) + 1 if nt else 0
-    t_cell = t_rank * n + ev_t
+    t_cell_sp = np.empty(nt, dtype=np.int64)
+    t_cell_sp[to_sp] = t_rank * n + ev_t
     t_imp = np.full((3, k_t, n), np.nan)
     t_ok = np.zeros((k_t, n), dtype=bool)
     if nt:
-        t_imp.reshape(3, -1)[:, t_cell] = np.where(tp["reach"][:, None], tp["imp"], np.nan).T
-        t_ok.reshape(-1)[t_cell] = tp["found"]
+        imp = np.where(tp["reach"][:, None], tp["imp"], np.nan)
+        t_imp.reshape(3, -1)[:, t_cell_sp] = imp.T
+        t_ok.reshape(-1)[t_cell_sp] = tp["found"]
     cl_xyz = np.stack([clusters.x, clusters.y, clusters.z])
     t_match, matched = match_tracks_to_clusters(
         t_imp, t_ok, cl_xyz, clusters.exists, trk.cluster_match_distance
     )
-    return _objects(rng, n, index, ev_all, trows, tp, t_rank, t_match, slot_particle, clusters,
-                    matched)  # fmt: skip
+    return _objects(rng, n, index, ev_all, trows, tp, to_sp, t_rank, t_match, slot_particle,
+                    clusters, matched)  # fmt: skip
 
 
 #: Masses of the PID hypotheses, in the order of their codes (for the event sums).
@@ -299,17 +323,18 @@ _HYP_CODES = np.array([11, 13, 211, 321, 2212])
 _HYP_MASS = np.array([pdg_mass(int(s)) for s in _HYP_CODES])
 
 
-def _objects(rng, n, index, ev_all, trows, tp, t_rank, t_match, slot_particle, clusters,
+def _objects(rng, n, index, ev_all, trows, tp, to_sp, t_rank, t_match, slot_particle, clusters,
              matched) -> BackgroundObjects:  # fmt: skip
     """Found tracks and existing clusters as event-major BackgroundObjects with truth links.
     The padded (k, N) cluster arrays are read at flat positions slot·N + event (one gather
     per field)."""
-    found = np.flatnonzero(tp["found"])
+    found = np.flatnonzero(tp["found"][to_sp])  # particle order
+    f_sp = to_sp[found]  # their places in the species-major track arrays `tp`
     ev_t = ev_all[trows[found]]
     t_off = _offsets(ev_t, n)
-    kin = tp["kin"][:, found]
-    p4 = tp["p4"][found]
-    pid = tp["pid"][found].astype(np.int64)
+    kin = tp["kin"][:, f_sp]
+    p4 = tp["p4"][f_sp]
+    pid = tp["pid"][f_sp].astype(np.int64)
     # event sums: tracks with their PID mass hypothesis, clusters not matched to a track
     hyp = _HYP_MASS[np.searchsorted(_HYP_CODES, pid)]
     e_hyp = np.sqrt(kin[1] ** 2 + hyp**2)
@@ -335,7 +360,7 @@ def _objects(rng, n, index, ev_all, trows, tp, t_rank, t_match, slot_particle, c
     t_ev = ev_all[trows]
     m = t_match.reshape(-1)[t_rank * n + t_ev]
     t_cluster = np.where(m >= 0, slot_particle.reshape(-1)[np.maximum(m, 0) * n + t_ev], -1)
-    helix = tp["helix"][:, found]
+    helix = tp["helix"][:, f_sp]
     t_extra = {
         "particle": index[trows[found]],
         "pid": pid,
@@ -357,8 +382,8 @@ def _objects(rng, n, index, ev_all, trows, tp, t_rank, t_match, slot_particle, c
     return BackgroundObjects(
         _offsets(c_ev, n), c_p4, at(clusters.energy_cms), at(clusters.theta), at(clusters.phi),
         xyz, rng.standard_normal(c_ev.size), t_off, p4, np.ascontiguousarray(kin.T),
-        np.arccos(np.clip(kin[2], -1.0, 1.0)), tp["charge"][found], tp["d0"][found],
-        tp["z0"][found], tp["nl"][found].astype(np.int64), rng.standard_normal(ev_t.size),
+        np.arccos(np.clip(kin[2], -1.0, 1.0)), tp["charge"][f_sp], tp["d0"][f_sp],
+        tp["z0"][f_sp], tp["nl"][f_sp].astype(np.int64), rng.standard_normal(ev_t.size),
         visible, t_extra=t_extra, c_extra=c_extra,
     )  # fmt: skip
 
