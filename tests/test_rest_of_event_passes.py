@@ -106,3 +106,18 @@ def test_ragged_part_without_tracks_or_visible_particles(chunk, what, monkeypatc
         else:
             assert o.c_offsets[-1] == 0
             np.testing.assert_array_equal(o.visible, 0.0)
+
+
+@pytest.mark.parametrize("shape", [(0, 4), (7,), (7, 3), (7, 5)])
+@pytest.mark.parametrize("dtype", [np.float64, np.int64, np.bool_])
+def test_row_moves_equal_fancy_indexing(shape, dtype):
+    """_rows / _put_rows (np.take and row-as-one-item copies) move the same elements as
+    a[idx] and out[idx] = a."""
+    rng = np.random.default_rng(1)
+    a = (rng.random(shape) * 100).astype(dtype)
+    idx = rng.permutation(shape[0])
+    np.testing.assert_array_equal(roe._rows(a, idx), a[idx])
+    out, ref = np.zeros_like(a), np.zeros_like(a)
+    roe._put_rows(out, idx, a)
+    ref[idx] = a
+    np.testing.assert_array_equal(out, ref)
