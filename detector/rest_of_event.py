@@ -235,7 +235,9 @@ def _rest_objects(
     charged = np.isin(apdg, CHARGED_STABLE)
     codes = np.unique(vis.pdg[charged])
     n_codes = codes.size
-    key = np.where(charged, np.searchsorted(codes, vis.pdg), n_codes)
+    key = np.full(m_all, n_codes, dtype=np.int64)
+    for c, code in enumerate(codes):
+        key[vis.pdg == code] = c
     neutral = [PHOTON] + (list(NEUTRAL_HADRONS) if cal.neutral_hadrons else [])
     for j, code in enumerate(neutral[1:]):
         key[apdg == code] = n_codes + 1 + j
@@ -318,7 +320,7 @@ def _rest_objects(
     # species-major place of each track in particle order
     trows = np.flatnonzero(charged)
     to_sp = np.empty(nt, dtype=np.int64)
-    to_sp[np.searchsorted(trows, perm[:nt])] = np.arange(nt)
+    to_sp[(np.cumsum(charged) - 1)[perm[:nt]]] = np.arange(nt)
     ev_t = ev_all[trows]
     t_rank = np.arange(nt) - _offsets(ev_t, n)[ev_t]
     k_t = int(t_rank.max()) + 1 if nt else 0
@@ -362,7 +364,7 @@ def _objects(rng, n, index, ev_all, trows, tp, to_sp, t_rank, t_match, slot_part
     exists = clusters.exists
     k = exists.shape[0]
     c_idx = np.flatnonzero(exists.T)  # event-major
-    c_ev, c_slot = c_idx // k, c_idx % k
+    c_ev, c_slot = np.divmod(c_idx, k)
     cell = c_slot * n + c_ev
 
     def at(a: NDArray) -> NDArray:
