@@ -368,7 +368,7 @@ def _objects(rng, n, index, ev_all, trows, tp, to_sp, t_rank, t_match, slot_part
     cell = c_slot * n + c_ev
 
     def at(a: NDArray) -> NDArray:
-        return a.reshape(-1)[cell]
+        return np.take(a.reshape(-1), cell)
 
     c_p4 = _rows(clusters.p4.reshape(-1, 4), cell)
     neutral = ~at(matched)
