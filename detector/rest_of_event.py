@@ -197,15 +197,20 @@ def _gather(parts: list[BackgroundObjects], passes: list[NDArray[np.intp]], n: i
             _put_rows(out, d, a)
         return out
 
+    # each field leaves the passes' objects as it is gathered: the peak holds the result and
+    # one field of the passes, not the result twice
     def cat(name: str) -> NDArray:
         tracks = name.startswith("t_")
         dest, size = (t_dest, t_off[-1]) if tracks else (c_dest, c_off[-1])
-        return scatter([getattr(p, name) for p in parts], dest, size)
+        arrays = [getattr(p, name) for p in parts]
+        for p in parts:
+            setattr(p, name, None)
+        return scatter(arrays, dest, size)
 
     def extras(name: str) -> dict[str, NDArray]:
         dest, size = (t_dest, t_off[-1]) if name == "t_extra" else (c_dest, c_off[-1])
-        keys = getattr(parts[0], name)
-        return {k: scatter([getattr(p, name)[k] for p in parts], dest, size) for k in keys}
+        return {k: scatter([getattr(p, name).pop(k) for p in parts], dest, size)
+                for k in list(getattr(parts[0], name))}  # fmt: skip
 
     visible = np.empty((n, 4))
     for p, e in zip(parts, passes, strict=True):

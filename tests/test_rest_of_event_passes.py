@@ -4,6 +4,7 @@ ragged part has no tracks or nothing visible."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 
 import numpy as np
@@ -66,7 +67,7 @@ def test_gather_puts_every_pass_object_back_in_event_order(chunk):
     rng = np.random.default_rng(6)
     beta = np.array([0.0, 0.0, 0.28])
     parts = [roe._rest_objects(rng, where.take(e), card.detector, beta) for e in passes]
-    got = roe._gather(parts, passes, n)
+    got = roe._gather(copy.deepcopy(parts), passes, n)  # _gather empties the parts it reads
     for kind, name in (("c", "c_offsets"), ("t", "t_offsets")):
         ev = np.concatenate([e[np.repeat(np.arange(e.size), np.diff(getattr(p, name)))]
                              for p, e in zip(parts, passes, strict=True)])  # fmt: skip
