@@ -23,6 +23,7 @@ import numpy as np
 
 from alpsim.card import card_from_data, load_card
 from alpsim.detector.chain import simulate
+from alpsim.detector.rest_of_event import rest_objects
 from alpsim.generator.beams import draw_beams
 from alpsim.generator.dec_tables import b_meson_tables
 from alpsim.generator.decay_chains import decay_chains, mean_multiplicity
@@ -83,6 +84,15 @@ def main(n: int) -> None:
         print(f"other B {other}: generation {best:,.0f} events per CPU-s (median {med:,.0f}), "
               f"{len(blocks)} blocks; detector {d_best:,.0f} per CPU-s "
               f"(median {d_med:,.0f})")  # fmt: skip
+        if other == "generic":
+            beta = np.asarray(det.beams.nominal_cms()[1], dtype=float)
+
+            def roe(blocks=blocks, det=det, beta=beta):
+                for b in blocks:
+                    rest_objects(rng, b, det, beta)
+
+            r_best, r_med = _rates(roe, n)
+            print(f"rest of event alone: {r_best:,.0f} events per CPU-s (median {r_med:,.0f})")
     print(f"generation ratio generic / undecayed: {gen['generic'] / gen['undecayed']:.2f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak:.0f} MB")

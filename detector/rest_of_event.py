@@ -26,6 +26,8 @@ the truth record's `reco_*` / `detected` fields of ragged particles are not fill
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -60,8 +62,91 @@ def _offsets(event: NDArray[np.int64], n: int) -> NDArray[np.int64]:
     return off
 
 
+def _rows(a: NDArray, idx: NDArray[np.intp]) -> NDArray:
+    """a[idx] along the first axis (np.take: several times faster than fancy indexing of a 2-d
+    array; the same elements)."""
+    return np.take(a, idx, axis=0)
+
+
+def _put_rows(out: NDArray, idx: NDArray[np.intp], a: NDArray) -> None:
+    """out[idx] = a along the first axis; rows of a 2-d array move as one opaque item each
+    (a byte copy, several times faster than fancy assignment)."""
+    if a.ndim == 1:
+        out[idx] = a
+        return
+    assert out.flags.c_contiguous  # the view below must write into `out`
+    width = int(np.prod(out.shape[1:]))
+    row = np.dtype((np.void, out.dtype.itemsize * width))
+    src = np.ascontiguousarray(a, dtype=out.dtype).reshape(a.shape[0], width)
+    out.reshape(out.shape[0], width).view(row)[:, 0][idx] = src.view(row)[:, 0]
+
+
+def _ragged_take(offsets: NDArray[np.int64], events: NDArray[np.intp]):
+    """Flat indices of the items of `events` (in that order) in a ragged layout with `offsets`,
+    and the offsets of the subset."""
+    counts = offsets[events + 1] - offsets[events]
+    sub = np.zeros(events.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=sub[1:])
+    idx = np.repeat(offsets[events] - sub[:-1], counts) + np.arange(sub[-1])
+    return idx, sub
+
+
+@dataclass
+class _Visible:
+    """The particles of the ragged part the detector simulates (module doc), event-major:
+    `offsets` (N + 1,), pdg, `index` (the particle's index in its event) and `sel` (its flat
+    index in `rest`, whose p4 and vertex are read once, in the order a pass needs)."""
+
+    offsets: NDArray[np.int64]
+    pdg: NDArray[np.int32]
+    index: NDArray[np.int32]
+    sel: NDArray[np.int64]
+    rest: Ragged
+
+    @property
+    def p4(self) -> Array:
+        return self.rest.p4[self.sel]
+
+    @property
+    def vertex(self) -> Array:
+        return self.rest.vertex[self.sel]
+
+
 #: Events simulated per pass: bounds the padded (particles × events) calorimeter arrays.
 EVENTS_PER_PASS = 8192
+
+
+class _VisibleIndex:
+    """Where the visible particles of `rest` are (flat indices, event-major) and how many each
+    event has, so that a pass gathers only its own events' visible particles."""
+
+    def __init__(self, rest: Ragged, n_template: int, neutral_hadrons: bool) -> None:
+        final = rest.status == FINAL
+        apdg = np.abs(rest.pdg)
+        seen = final & np.isin(apdg, (*CHARGED_STABLE, PHOTON))
+        cum = np.zeros(rest.pdg.size + 1, dtype=np.int64)
+        np.cumsum(seen, out=cum[1:])
+        #: visible charged particles and photons per event (the order of the passes)
+        self.n_seen = cum[rest.offsets[1:]] - cum[rest.offsets[:-1]]
+        if neutral_hadrons:
+            seen |= final & np.isin(apdg, NEUTRAL_HADRONS)
+            np.cumsum(seen, out=cum[1:])
+        self.rest, self.n_template = rest, n_template
+        self.sel = np.flatnonzero(seen)
+        self.offsets = cum[rest.offsets]
+
+    def take(self, events: NDArray[np.intp] | None) -> _Visible:
+        """The visible particles of `events` (in that order; None: all events)."""
+        rest = self.rest
+        if events is None:
+            sel, sub = self.sel, self.offsets
+            first = np.repeat(rest.offsets[:-1], np.diff(sub))
+        else:
+            idx, sub = _ragged_take(self.offsets, events)
+            sel = self.sel[idx]
+            first = np.repeat(rest.offsets[events], np.diff(sub))
+        index = (self.n_template + sel - first).astype(np.int32)
+        return _Visible(sub, rest.pdg[sel], index, sel, rest)
 
 
 def rest_objects(
@@ -70,76 +155,116 @@ def rest_objects(
     """Reconstructed tracks and clusters of the ragged part of `block` (module doc), event-major,
     with the truth links and the track-object fields in `t_extra` / `c_extra`. The events go in
     passes of EVENTS_PER_PASS (memory bounded whatever the block size), taken in order of their
-    number of visible particles so that each pass's padded layout has little padding."""
+    number of visible particles so that each pass's padded layout has little padding. A pass
+    gathers only its events' visible particles (the decayed and invisible ones never leave the
+    record)."""
     rest = block.rest
     assert rest is not None
     n = block.n_events
-    seen = (rest.status == FINAL) & np.isin(np.abs(rest.pdg), (*CHARGED_STABLE, PHOTON))
-    order = np.argsort(np.bincount(rest.event[seen], minlength=n), kind="stable")
+    where = _VisibleIndex(rest, block.n_particles, det.calorimeter.neutral_hadrons)
+    if n <= EVENTS_PER_PASS:
+        return _rest_objects(rng, where.take(None), det, cms_beta)
+    order = np.argsort(where.n_seen, kind="stable")
     passes = [order[a : a + EVENTS_PER_PASS] for a in range(0, n, EVENTS_PER_PASS)]
-    if len(passes) <= 1:
-        return _rest_objects(rng, rest, block.n_particles, det, cms_beta)
-    parts = [_rest_objects(rng, rest.take(ev), block.n_particles, det, cms_beta) for ev in passes]
+    parts = [_rest_objects(rng, where.take(e), det, cms_beta) for e in passes]
     return _gather(parts, passes, n)
 
 
 def _gather(parts: list[BackgroundObjects], passes: list[NDArray[np.intp]], n: int):
     """Objects of passes over subsets of the events (`passes`: each pass's event indices) as
-    one event-major set over the n events."""
+    one event-major set over the n events: each pass's objects are scattered to their place
+    (an event's objects all come from one pass, in order)."""
 
-    def order(name: str) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
-        ev = np.concatenate([e[np.repeat(np.arange(e.size), np.diff(getattr(p, name)))]
-                             for p, e in zip(parts, passes, strict=True)])  # fmt: skip
-        return np.argsort(ev, kind="stable"), _offsets(ev, n)
+    def places(name: str) -> tuple[list[NDArray[np.int64]], NDArray[np.int64]]:
+        counts = np.zeros(n, dtype=np.int64)
+        for p, e in zip(parts, passes, strict=True):
+            counts[e] = np.diff(getattr(p, name))
+        off = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=off[1:])
+        dest = []
+        for p, e in zip(parts, passes, strict=True):
+            local = getattr(p, name)
+            c = np.diff(local)
+            dest.append(np.repeat(off[e] - local[:-1], c) + np.arange(local[-1]))
+        return dest, off
 
-    c_order, c_off = order("c_offsets")
-    t_order, t_off = order("t_offsets")
+    c_dest, c_off = places("c_offsets")
+    t_dest, t_off = places("t_offsets")
 
-    def cat(name: str, o: NDArray[np.intp]) -> NDArray:
-        return np.concatenate([getattr(p, name) for p in parts])[o]
+    def scatter(arrays: list[NDArray], dest: list[NDArray[np.int64]], size: int) -> NDArray:
+        out = np.empty((size, *arrays[0].shape[1:]), dtype=arrays[0].dtype)
+        for a, d in zip(arrays, dest, strict=True):
+            _put_rows(out, d, a)
+        return out
 
-    def extras(name: str, o: NDArray[np.intp]) -> dict[str, NDArray]:
-        keys = getattr(parts[0], name)
-        return {k: np.concatenate([getattr(p, name)[k] for p in parts])[o] for k in keys}
+    # each field leaves the passes' objects as it is gathered: the peak holds the result and
+    # one field of the passes, not the result twice
+    def cat(name: str) -> NDArray:
+        tracks = name.startswith("t_")
+        dest, size = (t_dest, t_off[-1]) if tracks else (c_dest, c_off[-1])
+        arrays = [getattr(p, name) for p in parts]
+        for p in parts:
+            setattr(p, name, None)
+        return scatter(arrays, dest, size)
+
+    def extras(name: str) -> dict[str, NDArray]:
+        dest, size = (t_dest, t_off[-1]) if name == "t_extra" else (c_dest, c_off[-1])
+        return {k: scatter([getattr(p, name).pop(k) for p in parts], dest, size)
+                for k in list(getattr(parts[0], name))}  # fmt: skip
 
     visible = np.empty((n, 4))
     for p, e in zip(parts, passes, strict=True):
-        visible[e] = p.visible
-    t, c = t_order, c_order
+        _put_rows(visible, e, p.visible)
     return BackgroundObjects(
-        c_off, cat("c_p4", c), cat("c_energy_cms", c), cat("c_theta", c), cat("c_phi", c),
-        cat("c_xyz", c), cat("c_g", c), t_off, cat("t_p4", t), cat("t_kinematics", t),
-        cat("t_theta", t), cat("t_charge", t), cat("t_d0", t), cat("t_z0", t),
-        cat("t_n_layers", t), cat("t_g", t), visible, t_extra=extras("t_extra", t),
-        c_extra=extras("c_extra", c),
+        c_off, cat("c_p4"), cat("c_energy_cms"), cat("c_theta"), cat("c_phi"), cat("c_xyz"),
+        cat("c_g"), t_off, cat("t_p4"), cat("t_kinematics"), cat("t_theta"), cat("t_charge"),
+        cat("t_d0"), cat("t_z0"), cat("t_n_layers"), cat("t_g"), visible,
+        t_extra=extras("t_extra"), c_extra=extras("c_extra"),
     )  # fmt: skip
 
 
 def _rest_objects(
-    rng: np.random.Generator, rest: Ragged, n_template: int, det: DetectorSettings, cms_beta: Array
+    rng: np.random.Generator, vis: _Visible, det: DetectorSettings, cms_beta: Array
 ) -> BackgroundObjects:
-    """`rest_objects` of one pass of events."""
-    n = rest.n_events
+    """`rest_objects` of one pass of events (`vis`: their visible particles)."""
+    n = vis.offsets.size - 1
     cal, trk = det.calorimeter, det.tracking
-    ev_all = rest.event
-    index = (n_template + np.arange(rest.pdg.size) - rest.offsets[ev_all]).astype(np.int32)
-    final = rest.status == FINAL
-    apdg = np.abs(rest.pdg)
+    m_all = vis.pdg.size
+    ev_all = np.repeat(np.arange(n, dtype=np.int64), np.diff(vis.offsets))
+    index = vis.index
+    apdg = np.abs(vis.pdg)
 
-    # tracks, one call per charged species (random numbers drawn species by species)
-    t_rows: list[NDArray[np.intp]] = []
-    t_parts: dict[str, list[NDArray]] = {k: [] for k in ("found", "p4", "kin", "helix", "d0",
-                                                          "z0", "nl", "imp", "reach", "pid",
-                                                          "charge")}  # fmt: skip
-    c_rows: list[NDArray[np.intp]] = []
-    c_dep: list[Array] = []
-    c_imp: list[Array] = []
-    c_hit: list[NDArray[np.bool_]] = []
-    for code in np.unique(rest.pdg[final & np.isin(apdg, CHARGED_STABLE)]):
-        idx = np.flatnonzero(final & (rest.pdg == code))
+    # tracks, one call per charged species (random numbers drawn species by species, in
+    # order of their codes, then photons, K_L, neutrons): the particles are read species-major
+    # (stable, so in particle order within a species), each species a contiguous slice
+    charged = np.isin(apdg, CHARGED_STABLE)
+    codes = np.unique(vis.pdg[charged])
+    n_codes = codes.size
+    key = np.full(m_all, n_codes, dtype=np.int64)
+    for c, code in enumerate(codes):
+        key[vis.pdg == code] = c
+    neutral = [PHOTON] + (list(NEUTRAL_HADRONS) if cal.neutral_hadrons else [])
+    for j, code in enumerate(neutral[1:]):
+        key[apdg == code] = n_codes + 1 + j
+    perm = np.argsort(key, kind="stable")
+    bounds = np.zeros(n_codes + len(neutral) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(key, minlength=bounds.size - 1), out=bounds[1:])
+    sel = vis.sel[perm]
+    p4_all, vtx_all = _rows(vis.rest.p4, sel), _rows(vis.rest.vertex, sel)
+    nt = int(bounds[n_codes])
+    tp = {"found": np.zeros(nt, dtype=bool), "p4": np.empty((nt, 4)), "kin": np.empty((5, nt)),
+          "helix": np.empty((14, nt)), "d0": np.empty(nt), "z0": np.empty(nt),
+          "nl": np.empty(nt, dtype=np.int64), "imp": np.empty((nt, 3)),
+          "reach": np.zeros(nt, dtype=bool), "pid": np.empty(nt, dtype=np.int64),
+          "charge": np.empty(nt)}  # fmt: skip
+    deposit_flat = np.empty(m_all)  # species-major, like p4_all
+    impact_flat = np.empty((3, m_all))
+    hit_flat = np.zeros(m_all, dtype=bool)
+    for c, code in enumerate(codes):
+        s = slice(bounds[c], bounds[c + 1])
         a, q, m = abs(int(code)), pdg_charge(int(code)), pdg_mass(abs(int(code)))
-        p4, vtx = rest.p4[idx], rest.vertex[idx]
-        table = TrackTable.empty(1, idx.size)
+        p4, vtx = p4_all[s], vtx_all[s]
+        table = TrackTable.empty(1, p4.shape[0])
         tr = track_response(rng, p4, vtx, q, m, trk, cal, table, 0)
         pt, p, cos = table.kinematics[0, 0], table.kinematics[1, 0], table.kinematics[2, 0]
         theta = np.arccos(np.clip(cos, -1.0, 1.0))
@@ -147,111 +272,125 @@ def _rest_objects(
         if det.muon is not None:
             reach, _ = muon_response(rng, a, p, pt, theta, trk.field, det.muon)
         pid = assign_species(rng, a, p, theta, det.pid, int(np.sign(q)), reach)
-        t_rows.append(idx)
-        for key, val in (("found", table.found[0]), ("p4", table.p4[0]),
-                         ("kin", table.kinematics[:, 0]), ("helix", table.helix[:, 0]),
-                         ("d0", table.d0[0]), ("z0", table.z0[0]), ("nl", table.n_layers[0]),
-                         ("imp", tr.impact_reco), ("reach", tr.reached_reco), ("pid", pid),
-                         ("charge", np.full(idx.size, q))):  # fmt: skip
-            t_parts[key].append(val)
-        c_rows.append(idx)
-        c_dep.append(charged_deposit(rng, p4, a, m, cal))
-        c_imp.append(tr.impact)
-        c_hit.append(tr.reached)
-    neutral = [PHOTON] + (list(NEUTRAL_HADRONS) if cal.neutral_hadrons else [])
-    for code in neutral:
-        idx = np.flatnonzero(final & (apdg == code))
-        if idx.size == 0:
+        tp["found"][s] = table.found[0]
+        tp["p4"][s] = table.p4[0]
+        tp["kin"][:, s] = table.kinematics[:, 0]
+        tp["helix"][:, s] = table.helix[:, 0]
+        tp["d0"][s] = table.d0[0]
+        tp["z0"][s] = table.z0[0]
+        tp["nl"][s] = table.n_layers[0]
+        tp["imp"][s] = tr.impact_reco
+        tp["reach"][s] = tr.reached_reco
+        tp["pid"][s] = pid
+        tp["charge"][s] = q
+        deposit_flat[s] = charged_deposit(rng, p4, a, m, cal)
+        impact_flat[:, s] = tr.impact.T
+        hit_flat[s] = tr.reached
+    for j, code in enumerate(neutral):
+        s = slice(bounds[n_codes + j], bounds[n_codes + j + 1])
+        if s.start == s.stop:
             continue
-        p4 = rest.p4[idx]
-        impact, hit = photon_impact(p4, rest.vertex[idx], cal)
-        dep = p4[:, 3].copy() if code == PHOTON else hadron_deposit(rng, p4, pdg_mass(code), cal)
-        c_rows.append(idx)
-        c_dep.append(dep)
-        c_imp.append(impact)
-        c_hit.append(hit)
+        p4 = p4_all[s]
+        impact, hit = photon_impact(p4, vtx_all[s], cal)
+        dep = p4[:, 3] if code == PHOTON else hadron_deposit(rng, p4, pdg_mass(code), cal)
+        deposit_flat[s] = dep
+        impact_flat[:, s] = impact.T
+        hit_flat[s] = hit
+    del p4_all, vtx_all, sel
 
     # clusters: each event's calorimeter particles as rows 0..k−1 of a padded (k, N) layout
-    rows = np.concatenate(c_rows) if c_rows else np.empty(0, np.intp)
-    order = np.argsort(rows, kind="stable")
-    rows = rows[order]
-    ev_c = ev_all[rows]
-    c_off = _offsets(ev_c, n)
-    rank = np.arange(rows.size) - c_off[ev_c]
-    k = int(rank.max()) + 1 if rows.size else 1
+    # (flat position rank·N + event)
+    rank = np.arange(m_all) - vis.offsets[ev_all]
+    k = int(rank.max()) + 1 if m_all else 1
+    cell = rank * n + ev_all  # particle order
+    cell_sp = cell[perm]  # species-major, the order of deposit_flat etc.
     deposit = np.zeros((k, n))
     impact = np.full((3, k, n), np.nan)
     reached = np.zeros((k, n), dtype=bool)
-    if rows.size:
-        deposit[rank, ev_c] = np.concatenate(c_dep)[order]
-        impact[:, rank, ev_c] = np.concatenate(c_imp)[order].T
-        reached[rank, ev_c] = np.concatenate(c_hit)[order]
+    deposit.reshape(-1)[cell_sp] = deposit_flat
+    for j in range(3):
+        impact[j].reshape(-1)[cell_sp] = impact_flat[j]
+    reached.reshape(-1)[cell_sp] = hit_flat
+    del deposit_flat, impact_flat, hit_flat
     g = rng.standard_normal((k, 3, n))
     u = rng.random((k, n))
     dummy = np.zeros((1, n, 4))
     clusters = cluster_block(dummy, dummy, list(range(k)), np.zeros(k, dtype=bool), deposit,
                              impact, reached, g, u, cal, cms_beta, None)  # fmt: skip
+    del deposit, impact, reached, g, u
     slot_particle = np.full((k, n), -1, dtype=np.int32)
-    slot_particle[rank, ev_c] = index[rows]
+    slot_particle.reshape(-1)[cell] = index
 
-    # tracks in the same padded layout for the matching to these clusters
-    trows = np.concatenate(t_rows) if t_rows else np.empty(0, np.intp)
-    t_order = np.argsort(trows, kind="stable")
-    trows = trows[t_order]
-    tp = {key: (np.concatenate(v, axis=-1) if key in ("kin", "helix") else np.concatenate(v))
-          if v else np.empty(0) for key, v in t_parts.items()}  # fmt: skip
-    tp = {
-        key: (v[..., t_order] if key in ("kin", "helix") else v[t_order]) for key, v in tp.items()
-    }
+    # tracks in the same padded layout for the matching to these clusters; `to_sp`: the
+    # species-major place of each track in particle order
+    trows = np.flatnonzero(charged)
+    to_sp = np.empty(nt, dtype=np.int64)
+    to_sp[(np.cumsum(charged) - 1)[perm[:nt]]] = np.arange(nt)
     ev_t = ev_all[trows]
-    t_rank = np.arange(trows.size) - _offsets(ev_t, n)[ev_t]
-    k_t = int(t_rank.max()) + 1 if trows.size else 0
+    t_rank = np.arange(nt) - _offsets(ev_t, n)[ev_t]
+    k_t = int(t_rank.max()) + 1 if nt else 0
+    t_cell_sp = np.empty(nt, dtype=np.int64)
+    t_cell_sp[to_sp] = t_rank * n + ev_t
     t_imp = np.full((3, k_t, n), np.nan)
     t_ok = np.zeros((k_t, n), dtype=bool)
-    if trows.size:
-        t_imp[:, t_rank, ev_t] = np.where(tp["reach"][:, None], tp["imp"], np.nan).T
-        t_ok[t_rank, ev_t] = tp["found"]
+    if nt:
+        imp = np.where(tp["reach"][:, None], tp["imp"], np.nan)
+        for j in range(3):
+            t_imp[j].reshape(-1)[t_cell_sp] = imp[:, j]
+        t_ok.reshape(-1)[t_cell_sp] = tp["found"]
     cl_xyz = np.stack([clusters.x, clusters.y, clusters.z])
     t_match, matched = match_tracks_to_clusters(
         t_imp, t_ok, cl_xyz, clusters.exists, trk.cluster_match_distance
     )
-    return _objects(rng, n, index, ev_all, trows, tp, t_rank, t_match, slot_particle, clusters,
-                    matched)  # fmt: skip
+    return _objects(rng, n, index, ev_all, trows, tp, to_sp, t_rank, t_match, slot_particle,
+                    clusters, matched)  # fmt: skip
 
 
-def _objects(rng, n, index, ev_all, trows, tp, t_rank, t_match, slot_particle, clusters,
+#: Masses of the PID hypotheses, in the order of their codes (for the event sums).
+_HYP_CODES = np.array([11, 13, 211, 321, 2212])
+_HYP_MASS = np.array([pdg_mass(int(s)) for s in _HYP_CODES])
+
+
+def _objects(rng, n, index, ev_all, trows, tp, to_sp, t_rank, t_match, slot_particle, clusters,
              matched) -> BackgroundObjects:  # fmt: skip
-    """Found tracks and existing clusters as event-major BackgroundObjects with truth links."""
-    found = tp["found"].astype(bool) if trows.size else np.zeros(0, dtype=bool)
-    ev_t = ev_all[trows][found]
+    """Found tracks and existing clusters as event-major BackgroundObjects with truth links.
+    The padded (k, N) cluster arrays are read at flat positions slot·N + event (one gather
+    per field)."""
+    found = np.flatnonzero(tp["found"][to_sp])  # particle order
+    f_sp = to_sp[found]  # their places in the species-major track arrays `tp`
+    ev_t = ev_all[trows[found]]
     t_off = _offsets(ev_t, n)
-    kin = tp["kin"][:, found] if trows.size else np.zeros((5, 0))
-    helix = tp["helix"][:, found] if trows.size else np.zeros((14, 0))
-    p4 = tp["p4"][found] if trows.size else np.zeros((0, 4))
-    pid = tp["pid"][found].astype(np.int64) if trows.size else np.zeros(0, np.int64)
+    kin = np.take(tp["kin"], f_sp, axis=1)
+    p4 = _rows(tp["p4"], f_sp)
+    pid = tp["pid"][f_sp].astype(np.int64)
     # event sums: tracks with their PID mass hypothesis, clusters not matched to a track
-    m_hyp = np.array([pdg_mass(int(s)) for s in (11, 13, 211, 321, 2212)])
-    hyp = m_hyp[np.searchsorted([11, 13, 211, 321, 2212], pid)] if pid.size else np.zeros(0)
+    hyp = _HYP_MASS[np.searchsorted(_HYP_CODES, pid)]
     e_hyp = np.sqrt(kin[1] ** 2 + hyp**2)
     exists = clusters.exists
-    c_idx = np.flatnonzero(exists.T)  # event-major
     k = exists.shape[0]
-    c_ev, c_slot = c_idx // k, c_idx % k
-    c_p4 = clusters.p4[c_slot, c_ev]
-    neutral = ~matched[c_slot, c_ev]
+    c_idx = np.flatnonzero(exists.T)  # event-major
+    c_ev, c_slot = np.divmod(c_idx, k)
+    cell = c_slot * n + c_ev
+
+    def at(a: NDArray) -> NDArray:
+        return np.take(a.reshape(-1), cell)
+
+    c_p4 = _rows(clusters.p4.reshape(-1, 4), cell)
+    neutral = ~at(matched)
+    n_ev, n_p4 = c_ev[neutral], np.compress(neutral, c_p4, axis=0)
     visible = np.empty((n, 4))
     for c in range(4):
         t_part = e_hyp if c == 3 else p4[:, c]
         visible[:, c] = np.bincount(ev_t, t_part, minlength=n) + np.bincount(
-            c_ev[neutral], c_p4[neutral, c], minlength=n
+            n_ev, n_p4[:, c], minlength=n
         )
-    cluster_of = slot_particle  # (k, N): the particle whose row holds each cluster
-    t_cluster = np.full(trows.size, -1, dtype=np.int64)
-    if trows.size:
-        m = t_match[t_rank, ev_all[trows]]
-        t_cluster = np.where(m >= 0, cluster_of[np.maximum(m, 0), ev_all[trows]], -1)
+    # each track's cluster: the particle whose row holds the matched cluster
+    t_ev = ev_all[trows]
+    m = t_match.reshape(-1)[t_rank * n + t_ev]
+    t_cluster = np.where(m >= 0, slot_particle.reshape(-1)[np.maximum(m, 0) * n + t_ev], -1)
+    helix = np.take(tp["helix"], f_sp, axis=1)
     t_extra = {
-        "particle": index[trows][found],
+        "particle": index[trows[found]],
         "pid": pid,
         **{name: helix[j] for j, name in enumerate(_HELIX)},
         **{f"{name}Err": helix[5 + j] for j, name in enumerate(_HELIX)},
@@ -259,23 +398,21 @@ def _objects(rng, n, index, ev_all, trows, tp, t_rank, t_match, slot_particle, c
         "clusterIndex": t_cluster[found].astype(np.int64),
     }
     c_extra = {
-        "particle": slot_particle[c_slot, c_ev],
-        "nParticles": merged_counts(clusters.owner)[c_slot, c_ev],
-        "isTrackMatched": matched[c_slot, c_ev],
+        "particle": at(slot_particle),
+        "nParticles": at(merged_counts(clusters.owner)),
+        "isTrackMatched": at(matched),
     }
     if clusters.shapes is not None:
-        c_extra.update({s: clusters.shapes[s][c_slot, c_ev] for s in SHAPE_NAMES})
+        c_extra.update({s: at(clusters.shapes[s]) for s in SHAPE_NAMES})
+    xyz = np.empty((cell.size, 3))
+    for j, a in enumerate((clusters.x, clusters.y, clusters.z)):
+        xyz[:, j] = at(a)
     return BackgroundObjects(
-        _offsets(c_ev, n), c_p4, clusters.energy_cms[c_slot, c_ev], clusters.theta[c_slot, c_ev],
-        clusters.phi[c_slot, c_ev],
-        np.column_stack([clusters.x[c_slot, c_ev], clusters.y[c_slot, c_ev],
-                         clusters.z[c_slot, c_ev]]),
-        rng.standard_normal(c_ev.size), t_off, p4, np.ascontiguousarray(kin.T),
-        np.arccos(np.clip(kin[2], -1.0, 1.0)), tp["charge"][found] if trows.size else np.zeros(0),
-        tp["d0"][found] if trows.size else np.zeros(0),
-        tp["z0"][found] if trows.size else np.zeros(0),
-        tp["nl"][found].astype(np.int64) if trows.size else np.zeros(0, np.int64),
-        rng.standard_normal(ev_t.size), visible, t_extra=t_extra, c_extra=c_extra,
+        _offsets(c_ev, n), c_p4, at(clusters.energy_cms), at(clusters.theta), at(clusters.phi),
+        xyz, rng.standard_normal(c_ev.size), t_off, p4, np.ascontiguousarray(kin.T),
+        np.arccos(np.clip(kin[2], -1.0, 1.0)), tp["charge"][f_sp], tp["d0"][f_sp],
+        tp["z0"][f_sp], tp["nl"][f_sp].astype(np.int64), rng.standard_normal(ev_t.size),
+        visible, t_extra=t_extra, c_extra=c_extra,
     )  # fmt: skip
 
 
@@ -296,7 +433,7 @@ def combine(first: BackgroundObjects | None, second: BackgroundObjects) -> Backg
     t_order, t_off = merged(first.t_offsets, second.t_offsets)
 
     def cat(a, b, order):
-        return np.concatenate([a, b])[order]
+        return _rows(np.concatenate([a, b]), order)
 
     def extras(ea, eb, size_a, size_b, order):
         ea, eb = ea or {}, eb or {}
