@@ -8,6 +8,7 @@ what is). SIGTERM and SIGHUP are handled like Ctrl-C (alpsim/signals.py).
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import os
 import sys
@@ -346,6 +347,13 @@ def _run(args: argparse.Namespace) -> int:
         print(f"alpsim: interrupted ({_signal_name(exc)}); no output written", file=sys.stderr)
         return 1
     except Exception as exc:  # a failure during the run, reported without a traceback wall
+        interrupt = _interrupt_in_chain(exc)
+        if interrupt is not None:  # the signal's exception, wrapped by a compiled call
+            print(
+                f"alpsim: interrupted ({_signal_name(interrupt)}); no output written",
+                file=sys.stderr,
+            )
+            return 1
         print(
             f"alpsim: run failed: {type(exc).__name__}: {exc}; no output written", file=sys.stderr
         )
@@ -353,6 +361,20 @@ def _run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(result.summary())
     return 0
+
+
+def _interrupt_in_chain(exc: BaseException) -> KeyboardInterrupt | None:
+    """The KeyboardInterrupt (or alpsim Interrupted) behind `exc`, if any: a signal handled
+    while a numba dispatcher or C extension returns surfaces as SystemError "returned a
+    result with an exception set", with the interrupt as its cause."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, KeyboardInterrupt):
+            return cur
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return None
 
 
 def _signal_name(exc: BaseException) -> str:
@@ -421,6 +443,14 @@ def _run_dataset(args: argparse.Namespace, card, output: str, progress: bool) ->
         print(f"alpsim: interrupted ({_signal_name(exc)}); {left}", file=sys.stderr)
         return 1
     except Exception as exc:
+        interrupt = _interrupt_in_chain(exc)
+        if interrupt is not None:  # the signal's exception, wrapped by a compiled call
+            if bar is not None:
+                bar.close()
+                bar = None
+            left = _left_behind(directory, replaced)
+            print(f"alpsim: interrupted ({_signal_name(interrupt)}); {left}", file=sys.stderr)
+            return 1
         from .commit import CommitError
         from .lock import LockError
         from .runner import OutputError
@@ -530,10 +560,13 @@ def _dispatch(argv: list[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    command = argv is None  # the `alpsim` command itself, not a call from Python
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         code = _dispatch(argv)
         sys.stdout.flush()
+        if command and code != 0:
+            _leave_if_pool_aborted(code)
     except BrokenPipeError:
         # the reader of our output went away (e.g. `| head -1`): not an error of ours;
         # point stdout at /dev/null so that the interpreter's final flush stays quiet
@@ -541,6 +574,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     return code
+
+
+def _leave_if_pool_aborted(code: int) -> None:
+    """After a --jobs run whose workers were killed (error or signal), every output is
+    already settled (removed, put back or kept complete) and reported: leave at once, so that
+    no leftover executor thread or queue feeder of the killed pool can keep the process
+    alive at interpreter exit."""
+    from .dataset import pool_aborted
+
+    if pool_aborted():
+        logging.shutdown()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -351,6 +351,17 @@ def _fork_is_safe() -> bool:
     return not getattr(parallel, "_is_initialized", False)
 
 
+#: Set once a worker pool of this process was killed on an error or interruption: the command
+#: line then leaves with os._exit once its outputs are settled (alpsim/cli.py, main), so no
+#: leftover executor thread or queue feeder can keep the process alive.
+_POOL_ABORTED = False
+
+
+def pool_aborted() -> bool:
+    """True if a worker pool of this process was killed on an error or interruption."""
+    return _POOL_ABORTED
+
+
 def process_executor(jobs: int, start_method: str | None = None) -> Executor:
     """N local processes. On Linux they are forked from the parent once it has imported
     alpsim and loaded the compiled kernels (the CLI checks the card by simulating a few
@@ -363,6 +374,8 @@ def process_executor(jobs: int, start_method: str | None = None) -> Executor:
     def run(fn: Callable, tasks: list) -> Iterable:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        global _POOL_ABORTED
 
         method = start_method or ("fork" if _fork_is_safe() else "spawn")
         log.info("%d local worker processes (%s)", jobs, method)
@@ -382,14 +395,17 @@ def process_executor(jobs: int, start_method: str | None = None) -> Executor:
             if finished:
                 pool.shutdown(wait=True)
             else:
-                for fut in futures:
-                    fut.cancel()
+                # Kill first, cancel nothing: the pool's manager thread then fails every
+                # pending future with BrokenProcessPool. Cancelling them ourselves races with
+                # it (CPython 3.11 sets the exception on a cancelled future: InvalidStateError
+                # kills the manager thread, and the interpreter could hang at exit).
                 workers = list((getattr(pool, "_processes", None) or {}).values())
                 for w in workers:
                     w.kill()
                 for w in workers:
                     w.join(10)
-                pool.shutdown(wait=False, cancel_futures=True)
+                pool.shutdown(wait=False)
+                _POOL_ABORTED = True
                 for t in tasks[:1]:
                     if hasattr(t, "directory"):
                         sweep(t.directory)  # the killed workers' temporary chunk files

@@ -72,3 +72,20 @@ def test_dataset_run_stops_after_a_swallowed_ctrl_c(write_card, tmp_path, monkey
     # when it came is not committed, and the dataset is not finalised
     assert sorted(p.name for p in (out / "_partial").iterdir()) == ["part-00000.parquet"]
     assert not list(out.glob("part-*.parquet"))
+
+
+def test_interrupt_wrapped_by_a_compiled_call_is_still_an_interrupt():
+    """A signal handled while a numba dispatcher returns surfaces as SystemError with the
+    interrupt as its cause: the command reports it as the interruption it is."""
+    from alpsim.cli import _interrupt_in_chain
+    from alpsim.signals import Interrupted
+
+    try:
+        try:
+            raise Interrupted(signal.SIGTERM)
+        except Interrupted as inner:
+            raise SystemError("returned a result with an exception set") from inner
+    except SystemError as exc:
+        found = _interrupt_in_chain(exc)
+    assert isinstance(found, Interrupted) and "SIGTERM" in str(found)
+    assert _interrupt_in_chain(ValueError("no signal here")) is None
