@@ -150,7 +150,7 @@ def event_columns(record: EventRecord, reco: RecoRecord) -> dict[str, np.ndarray
 
 def selected(card: RunCard, record: EventRecord, reco: RecoRecord) -> np.ndarray:
     """Mask of events passing the card's selection."""
-    return card.selection.mask(event_columns(record, reco))
+    return card.selection.mask(event_columns(record, reco), card.alp.mass)
 
 
 def yield_lines(norm: dict, efficiency: float) -> list[str]:

@@ -6,15 +6,23 @@ Card section (optional):
     require = ["reconstructed", "trg_lml1"]   # boolean columns that must be true
     [selection.cuts]
     a_M = [0.9, 1.1]                                  # lo <= column <= hi (inf allowed)
+    [selection.mass_window]                           # signal region around the ALP mass
+    column = "a_M_kinfit"                             # a reconstructed mass column (GeV)
+    masses = [0.2, 1.0, 4.0]                          # m_a (GeV), increasing
+    half_widths = [0.011, 0.021, 0.017]               # GeV: |column - m_a| <= w(m_a)
 
-Column names are checked against what the detector actually produces before a run starts
-(`check_columns`); NaN values never pass a cut.
+The mass window follows the ALP mass of the run (and of every point of `alpsim scan`), with its
+half-width interpolated linearly in m_a between the listed masses and constant beyond them; a
+fixed [selection.cuts] range would be wrong at any other mass. Column names are checked against
+what the detector actually produces before a run starts (`check_columns`); NaN values never
+pass a cut.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,12 +33,30 @@ DEFAULT_REQUIRE = ("reconstructed",)
 
 
 @dataclass(frozen=True)
+class MassWindow:
+    """Signal region |column − m_a| ≤ w(m_a), w linear in m_a between tabulated masses."""
+
+    column: str
+    masses: tuple[float, ...]
+    half_widths: tuple[float, ...]
+
+    def half_width(self, alp_mass: float) -> float:
+        """w(m_a) in GeV (constant beyond the first and last tabulated mass)."""
+        return float(np.interp(alp_mass, self.masses, self.half_widths))
+
+    def mask(self, values: NDArray, alp_mass: float) -> NDArray[np.bool_]:
+        with np.errstate(invalid="ignore"):
+            return np.abs(np.asarray(values, dtype=float) - alp_mass) <= self.half_width(alp_mass)
+
+
+@dataclass(frozen=True)
 class Selection:
     require: tuple[str, ...] = DEFAULT_REQUIRE
     cuts: dict[str, tuple[float, float]] = field(default_factory=dict)
+    mass_window: MassWindow | None = None
 
-    def mask(self, columns: dict[str, NDArray]) -> NDArray[np.bool_]:
-        """Events passing every requirement and cut."""
+    def mask(self, columns: dict[str, NDArray], alp_mass: float | None = None) -> NDArray[np.bool_]:
+        """Events passing every requirement and cut (and the mass window around `alp_mass`)."""
         n = len(next(iter(columns.values()))) if columns else 0
         ok = np.ones(n, dtype=bool)
         for name in self.require:
@@ -39,6 +65,10 @@ class Selection:
             v = np.asarray(columns[name], dtype=float)
             with np.errstate(invalid="ignore"):
                 ok &= (v >= lo) & (v <= hi)
+        if self.mass_window is not None:
+            if alp_mass is None:
+                raise ValueError("a selection with a mass window needs the ALP mass")
+            ok &= self.mass_window.mask(columns[self.mass_window.column], alp_mass)
         return ok
 
     def check_columns(self, available: set[str], source: str | None = None) -> None:
@@ -58,6 +88,13 @@ class Selection:
                     f"is not a column of this run; available: {', '.join(sorted(available))}",
                     source,
                 )
+        if self.mass_window is not None and self.mass_window.column not in available:
+            raise CardError(
+                "selection.mass_window.column",
+                f"= {self.mass_window.column!r} is not a column of this run; available: "
+                f"{', '.join(sorted(available))}",
+                source,
+            )
 
 
 def parse_selection(t: Table) -> Selection:
@@ -81,5 +118,33 @@ def parse_selection(t: Table) -> Selection:
             )
         cuts[name] = (float(value[0]), float(value[1]))
     cuts_table.done()
+    window = _mass_window(t.table("mass_window")) if t.has("mass_window") else None
     t.done()
-    return Selection(tuple(require), cuts)
+    return Selection(tuple(require), cuts, window)
+
+
+def _mass_window(t: Table) -> MassWindow:
+    """Read [selection.mass_window]: a column name, increasing masses, positive half-widths."""
+    column = t.raw("column")
+    if not isinstance(column, str) or not column:
+        raise t.error("column", f"= {column!r} must be the name of a reconstructed mass column")
+    arrays = {}
+    for key in ("masses", "half_widths"):
+        value = t.raw(key)
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+            or not all(math.isfinite(v) and v > 0 for v in value)
+        ):
+            raise t.error(key, f"= {value!r} must be a non-empty array of numbers > 0 (GeV)")
+        arrays[key] = tuple(float(v) for v in value)
+    masses, widths = arrays["masses"], arrays["half_widths"]
+    if len(masses) != len(widths):
+        raise t.error(
+            "half_widths", f"has {len(widths)} values for {len(masses)} masses: one per mass"
+        )
+    if any(b <= a for a, b in pairwise(masses)):
+        raise t.error("masses", f"= {list(masses)} must increase strictly (GeV)")
+    t.done()
+    return MassWindow(column, masses, widths)
