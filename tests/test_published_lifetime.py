@@ -55,3 +55,20 @@ def test_published_curves_are_relative_efficiencies() -> None:
         for curve in curves.values():
             assert len(curve) == len(pub.BELLE2_CTAU_MM)
             assert max(curve) == 1.0 and curve[0] < 0.05 and curve[-1] < 0.3
+
+
+def test_gg_sensitivity_of_a_gaussian_peak() -> None:
+    """ε f/√W for a Gaussian peak: f = 95.4 % inside ±2σ, W = 4σ; twice as wide costs √2,
+    half the events cost 2, and a shifted peak costs nothing (the window follows it)."""
+    from alpsim.validation.checks_calorimeter import gg_sensitivity
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(1.0, 0.01, 200_000)
+    w = np.ones_like(x)
+    s = gg_sensitivity(x, w, x.size)
+    assert s == pytest.approx(0.9545 / np.sqrt(0.04), rel=0.01)
+    assert gg_sensitivity(1.0 + 2 * (x - 1.0), w, x.size) == pytest.approx(s / np.sqrt(2), rel=0.01)
+    assert gg_sensitivity(x, w * (rng.random(x.size) < 0.5), x.size) == pytest.approx(
+        s / 2, rel=0.01
+    )
+    assert gg_sensitivity(x - 0.1, w, x.size) == pytest.approx(s, rel=1e-6)
