@@ -39,7 +39,7 @@ RUN_FIELDS = (
           "overrides it)", default=None),
     Field("ctau_weights", "number list", "lifetimes cτ for which a weight column "
           "weight_ctau_<x>mm is written (reweighting the sample to that lifetime)",
-          default=(), unit="mm", lo=0.0, lo_open=True, length=MAX_CTAU_WEIGHTS),
+          default=(), unit="mm", lo=0.0, lo_open=True, length=MAX_CTAU_WEIGHTS, min_length=0),
     Field("sqrt_s", "number", "run the collider at this nominal √s instead of the detector "
           "card's (both beam energies and spreads scaled by one factor); not with resonance",
           default=None, unit="GeV", lo=0.1, hi=20.0),
