@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 from ...pdg import ALP_PDG_ID
 from ...pdg import mass as pdg_mass
 from ...record import Block
-from ...toml_fields import Table
+from ...toml_fields import Field, Table, field_map
 from ..alp.couplings import ALPHA_EM
 from ..alp_decays import decay_alp
 from ..beams import BeamDraw, BeamSettings
@@ -386,6 +386,19 @@ def _tables(m_a: float, g: float, sqrt_s_max: float, isr: bool):
     return grid, sigma, wnodes, np.array(w_max), np.array(mean_w)
 
 
+#: [channel] options of e+e− → μ+μ− a, declared once (validator, guide).
+OPTIONS = (
+    Field("c_mumu", "number", "ALP-muon coupling (BNT17) of a model-independent ALP (with "
+          "[alp.couplings] it comes from them); not 0",
+          needs="required for a model-independent ALP"),
+    Field("Lambda", "number", "scale Λ of c_mumu/Λ", default=1000.0, unit="GeV", lo=1.0,
+          needs="model-independent ALP only (default 1000)"),
+    Field("isr", "boolean", "initial-state radiation of the beams (generator/isr.py)",
+          default=False),
+)  # fmt: skip
+OPTION = field_map(OPTIONS)
+
+
 class EeToMuMuA:
     """e+e− → μ+μ− a from the muon line (pseudoscalar, c_μμ/Λ), a → ALP final states; ISR."""
 
@@ -454,12 +467,12 @@ class EeToMuMuA:
                     "is required for a model-independent ALP: the "
                     "ALP-muon coupling c_mumu (BNT17), with Lambda in GeV",
                 )
-            c = table.number("c_mumu")
-            lam = table.number("Lambda", 1000.0, lo=1.0, unit="GeV")
+            c = OPTION["c_mumu"].read(table)
+            lam = OPTION["Lambda"].read(table)
             if c == 0.0:
                 raise table.error("c_mumu", "= 0 gives no events")
             c_over_lambda = c / lam
-        isr = table.boolean("isr", False)
+        isr = OPTION["isr"].read(table)
         sqrt_s, beta = beams.nominal_cms()
         return cls(alp, c_over_lambda, float(sqrt_s), beta, isr)
 

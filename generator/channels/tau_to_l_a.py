@@ -42,7 +42,7 @@ from ...pdg import ALP_PDG_ID
 from ...pdg import mass as pdg_mass
 from ...pdg import width as pdg_width
 from ...record import Block
-from ...toml_fields import Table
+from ...toml_fields import Field, Table, field_map
 from ..alp_decays import decay_alp
 from ..beams import BeamDraw, BeamSettings
 from ..builder import BlockBuilder
@@ -85,6 +85,24 @@ def width_tau_to_l_a(m_a: float, m_l: float, c: float, Lambda: float) -> float:
     return c * c * amp2 * np.sqrt(lam) / (64.0 * np.pi * Lambda**2 * m_tau**3)
 
 
+#: [channel] options of τ → ℓ a, declared once (validator, guide).
+OPTIONS = (
+    Field("lepton", "string", "the charged lepton ℓ of τ → ℓ a", choices=tuple(LEPTONS)),
+    Field("tag", "string", "decay of the other τ (a τ mode, or \"1prong\": the one-prong "
+          "modes)", default="3pi nu", choices=tuple(TAG_CHOICES)),
+    Field("chirality", "string", "chirality of the τ–ℓ–a coupling (decay asymmetry)",
+          default="scalar", choices=tuple(CHIRALITY_ASYMMETRY)),
+    Field("signal", "string", "\"sm\": generate τ → ℓ ν ν instead (the SM reference)",
+          default="alp", choices=("alp", "sm")),
+    Field("branching_fraction", "number", "model-independent BF(τ → ℓ a); not with "
+          "alp.couplings c_taue/c_taumu (they fix it)", lo=0.0, lo_open=True, hi=1.0,
+          needs="required unless the couplings give it"),
+    Field("isr", "boolean", "initial-state radiation of the beams (generator/isr.py)",
+          default=False),
+)  # fmt: skip
+OPTION = field_map(OPTIONS)
+
+
 class TauToLA:
     """e+e− → τ+τ−, τ → ℓ a (or ℓνν̄ for `signal = "sm"`), tag τ → selected modes; optional ISR."""
 
@@ -125,11 +143,11 @@ class TauToLA:
     def from_card(cls, table: Table, alp: AlpSettings, beams: BeamSettings) -> TauToLA:
         """Options: lepton ("e"|"mu", required), tag (a τ mode or "1prong", default "3pi nu"),
         chirality ("scalar"|"V-A"|"V+A"), signal ("alp"|"sm"), branching_fraction, isr."""
-        lepton = table.string("lepton", choices=tuple(LEPTONS))
-        tag = table.string("tag", "3pi nu", choices=tuple(TAG_CHOICES))
-        chirality = table.string("chirality", "scalar", choices=tuple(CHIRALITY_ASYMMETRY))
-        signal = table.string("signal", "alp", choices=("alp", "sm"))
-        isr = table.boolean("isr", False)
+        lepton = OPTION["lepton"].read(table)
+        tag = OPTION["tag"].read(table)
+        chirality = OPTION["chirality"].read(table)
+        signal = OPTION["signal"].read(table)
+        isr = OPTION["isr"].read(table)
         m_l = pdg_mass(LEPTONS[lepton])
         if signal == "alp" and alp.mass >= pdg_mass(TAU) - m_l:
             raise table.error(
@@ -146,7 +164,7 @@ class TauToLA:
                     f"cannot be combined with alp.couplings.{key} = {c}: the coupling fixes "
                     "BF(tau -> l a)",
                 )
-            bf = table.number("branching_fraction", lo=0.0, hi=1.0, lo_open=True)
+            bf = OPTION["branching_fraction"].read(table)
         elif c != 0.0:
             if chirality != "scalar":
                 raise table.error(
