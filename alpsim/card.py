@@ -17,8 +17,8 @@ relative to the run card) instead of copying its numbers. Layout:
     [background]  optional beam-background overlay: condition (a [background.<condition>]
                of the detector card), scale, enabled (detector/config.select_background)
 
-The type, unit, range, default and meaning of each field of [run], [alp], [alp.couplings] and
-[output] are declared once in alpsim/card_schema.py and read here through `Field.read`.
+The type, unit, range, default and meaning of each field are declared once (alpsim/card_schema.py
+and the modules it names) and read here through `Field.read`.
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 
 Cards are data, never code (docs/architecture.md): a card is read with `tomllib`, then each
 section is taken field by field through `Table`, which checks type and range and rejects unknown
-keys, so that a bad card fails before any event is generated. Both kinds of card use it: the run
-card's schema is alpsim/card.py, the detector cards' detector/config.py. A section may be
-declared as a tuple of `Field`s (type, unit, range, default, meaning), which the validator reads
-with `Field.read` and the user guide prints (alpsim/card_schema.py).
+keys, so that a bad card fails before any event is generated. Every section of both kinds of
+card is declared as a tuple of `Field`s (type, unit, range, default, meaning), which the
+validators read with `Field.read` and the user guide prints (alpsim/card_schema.py,
+detector/card_fields.py).
 """
 
 from __future__ import annotations

@@ -332,7 +332,7 @@ TOP_FIELDS = (
     Field("beams", "table", "[beams]: the collider"),
     Field("calorimeter", "table", "[calorimeter]"),
     Field("tracking", "table", "[tracking]"),
-    Field("vertexing", "table", "[vertexing]"),
+    Field("vertexing", "table", "[vertexing] (absent: every vertex fit succeeds)", default={}),
     Field("pid", "table", "[pid] (absent: every track is called a pion)", default={}),
     Field("material", "table", "[material] (absent: no material simulated)", default={}),
     Field("trigger_pattern", "table", "[trigger_pattern.<name>]", default={}),

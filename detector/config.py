@@ -6,7 +6,9 @@ Sections: [detector], [beams], [tracking], [calorimeter] (required); [vertexing]
 [material], [trigger.<line>], [trigger_pattern.<name>], [muon] and [background.<condition>]
 (optional: without them every vertex fit succeeds, tracks are called pions, no material is
 simulated, no trigger bit is written, the muon ID and trigger see no muon system and no
-background can be overlaid).
+background can be overlaid). Every field is declared in detector/card_fields.py (type, unit,
+range, default, meaning) and read here through `Field.read`, so a bad value is reported with
+the field, the value and the allowed range.
 """
 
 from __future__ import annotations

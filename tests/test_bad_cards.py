@@ -1,5 +1,6 @@
 """The corpus of bad cards in tests/bad_cards/: each rejected with exit code 2, before any
-work, with a message naming the field given in its first line (`# expect: <field>`)."""
+work, with a message naming the field given in its first line (`# expect: <field>`) and, if
+its second line is `# message: <text>`, holding that text (the value and the allowed range)."""
 
 from pathlib import Path
 
@@ -16,13 +17,18 @@ def test_corpus_is_large_enough():
 
 @pytest.mark.parametrize("card", CORPUS, ids=[c.stem for c in CORPUS])
 def test_bad_card_rejected_naming_the_field(card, tmp_path, capsys):
-    field = card.read_text().splitlines()[0].removeprefix("# expect:").strip()
+    lines = card.read_text().splitlines()
+    field = lines[0].removeprefix("# expect:").strip()
+    message = (
+        lines[1].removeprefix("# message:").strip() if lines[1].startswith("# message:") else ""
+    )
     out = tmp_path / "out.parquet"
     assert main(["run", str(card), "-o", str(out), "-q"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("alpsim: error:")
     quoted = f"'{field}'"
     assert quoted in err or (field == "<syntax>" and "not valid TOML" in err), err
+    assert message in err, err
     assert list(tmp_path.iterdir()) == []
 
 
