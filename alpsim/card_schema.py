@@ -148,7 +148,7 @@ def _channel_options(cls: type) -> tuple[Field, ...]:
     for c in cls.__mro__:
         options = getattr(sys.modules[c.__module__], "OPTIONS", None)
         if options is not None:
-            return options
+            return tuple(options.values())
     return ()
 
 

@@ -13,6 +13,8 @@ gives a bound or a default.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..generator.beams import BEAMS_FIELDS
 from ..toml_fields import Field, field_map
 
@@ -29,6 +31,11 @@ MATERIAL_KINDS = (
 _DEG = "deg"
 _POLAR = "lab polar-angle range [θ_min, θ_max]"
 _REGION_VALUE = "the [calorimeter] value"
+
+
+def _named(key: str, description: str, **kw: object) -> tuple[Field]:
+    """A section of author-named tables (`[trigger.<line>]`): its one placeholder field."""
+    return (Field(key, "table", description, **kw),)
 
 
 def _angles(key: str, description: str, **kw: object) -> Field:
@@ -105,10 +112,6 @@ CALORIMETER_FIELDS = (
 )  # fmt: skip
 
 THETA_REGION_FIELDS = (_angles("<region>", f"{_POLAR} of one calorimeter region"),)
-REGION_SET_FIELDS = (
-    Field("<region>", "table", "overrides of one region of [calorimeter.theta_regions]",
-          default={}),
-)  # fmt: skip
 REGION_FIELDS = (
     *(Field(f.key, f.kind, f.description, unit=f.unit, lo=f.lo, hi=f.hi,
             default_ref=_REGION_VALUE) for f in _RESOLUTION),
@@ -201,9 +204,6 @@ PID_FIELDS = (
     Field("regions", "table", "[pid.regions.<region>]: polar regions, which tile one range "
           "(per charge)"),
 )  # fmt: skip
-PID_REGION_SET_FIELDS = (
-    Field("<region>", "table", "one polar region's PID matrices"),
-)  # fmt: skip
 PID_NAMES = ("e", "mu", "pi", "K", "p")
 PID_REGION_FIELDS = (
     _angles("theta", f"{_POLAR} of the region"),
@@ -213,9 +213,6 @@ PID_REGION_FIELDS = (
             "pi, K, p", lo=0.0, length=5, row_sum=1.0) for sp in PID_NAMES),
 )  # fmt: skip
 
-TRIGGER_SET_FIELDS = (
-    Field("<line>", "table", "one trigger line: all its conditions must hold"),
-)  # fmt: skip
 _NO_LIMIT = "no limit"
 _PATTERNS = "names of the card's [trigger_pattern.<name>]"
 
@@ -225,43 +222,47 @@ def _width(key: str, what: str) -> Field:
                  default=0.0, unit="GeV", lo=0.0, hi=5.0)  # fmt: skip
 
 
+def _count(key: str, what: str) -> Field:
+    return Field(key, "integer", f"at least this many {what}", default=0, lo=0, hi=100)
+
+
+def _at_most(key: str, of: str) -> Field:
+    return Field(key, "integer", f"at most this many (≥ {of})", default=None,
+                 default_note=_NO_LIMIT, lo=0)  # fmt: skip
+
+
+def _threshold(key: str, what: str, **kw: Any) -> Field:
+    return Field(key, "number", what, default=0.0, unit="GeV", lo=0.0, **kw)
+
+
 TRIGGER_LINE_FIELDS = (
-    Field("tracks", "integer", "at least this many tracks passing track_pt, track_p, "
-          "track_theta", default=0, lo=0, hi=100),
-    Field("max_tracks", "integer", "at most this many such tracks (≥ tracks)",
-          default=None, default_note=_NO_LIMIT, lo=0),
-    Field("track_pt", "number", "track pT threshold", default=0.0, unit="GeV", lo=0.0),
-    Field("track_p", "number", "track momentum threshold", default=0.0, unit="GeV", lo=0.0),
+    _count("tracks", "tracks passing track_pt, track_p, track_theta"),
+    _at_most("max_tracks", "tracks"),
+    _threshold("track_pt", "track pT threshold"),
+    _threshold("track_p", "track momentum threshold"),
     _angles("track_theta", f"{_POLAR} of the tracks", default=(0.0, 180.0)),
     Field("opening_angle", "number", "largest transverse opening angle between two such "
           "tracks must exceed this", default=0.0, unit=_DEG, lo=0.0, hi=180.0),
-    Field("clusters", "integer", "at least this many clusters passing cluster_energy, "
-          "cluster_theta", default=0, lo=0, hi=100),
-    Field("max_clusters", "integer", "at most this many such clusters (≥ clusters)",
-          default=None, default_note=_NO_LIMIT, lo=0),
-    Field("cluster_energy", "number", "cluster energy threshold (in cluster_frame)",
-          default=0.0, unit="GeV", lo=0.0),
+    _count("clusters", "clusters passing cluster_energy, cluster_theta"),
+    _at_most("max_clusters", "clusters"),
+    _threshold("cluster_energy", "cluster energy threshold (in cluster_frame)"),
     Field("cluster_frame", "string", "frame of cluster_energy", default="lab",
           choices=("lab", "cms")),
     _angles("cluster_theta", f"{_POLAR} of the clusters", default=(0.0, 180.0)),
-    Field("energy_sum", "number", "lab energy sum of the clusters inside energy_sum_theta "
-          "must exceed this", default=0.0, unit="GeV", lo=0.0),
+    _threshold("energy_sum", "lab energy sum of the clusters inside energy_sum_theta must "
+               "exceed this"),
     Field("max_energy_sum", "number", "... and stay below this (> energy_sum)",
           default=float("inf"), default_note=_NO_LIMIT, unit="GeV", lo=0.0),
     _angles("energy_sum_theta", f"{_POLAR} of the energy sum", default=(0.0, 180.0)),
-    Field("muons", "integer", "at least this many tracks with muon-system hits and p > muon_p",
-          default=0, lo=0, hi=100),
-    Field("muon_p", "number", "momentum threshold of those tracks",
-          default=0.0, unit="GeV", lo=0.0),
+    _count("muons", "tracks with muon-system hits and p > muon_p"),
+    _threshold("muon_p", "momentum threshold of those tracks"),
     _width("track_width", "the track_pt and track_p thresholds"),
     _width("cluster_width", "the cluster_energy threshold"),
     _width("energy_sum_width", "the energy_sum threshold"),
-    Field("other_clusters", "integer", "at least this many clusters anywhere with lab "
-          "E > other_cluster_energy (a second count)", default=0, lo=0, hi=100),
-    Field("max_other_clusters", "integer", "at most this many of those (≥ other_clusters)",
-          default=None, default_note=_NO_LIMIT, lo=0),
-    Field("other_cluster_energy", "number", "threshold of the second count",
-          default=0.0, unit="GeV", lo=0.0),
+    _count("other_clusters", "clusters anywhere with lab E > other_cluster_energy (a second "
+           "count)"),
+    _at_most("max_other_clusters", "other_clusters"),
+    _threshold("other_cluster_energy", "threshold of the second count"),
     Field("prescale", "integer", "keep one event in `prescale` of those that fire",
           default=1, lo=1, hi=10**6),
     Field("vetoes", "string list", "trigger patterns that suppress the line",
@@ -270,10 +271,6 @@ TRIGGER_LINE_FIELDS = (
           default=(), min_length=0, choices_ref=_PATTERNS),
 )  # fmt: skip
 
-PATTERN_SET_FIELDS = (
-    Field("<name>", "table", "a back-to-back cluster pair in the CM frame (e.g. a Bhabha "
-          "veto), named by the lines' vetoes and patterns"),
-)  # fmt: skip
 PATTERN_FIELDS = (
     Field("energy_low", "number", "both clusters above this CM energy",
           unit="GeV", lo=0.0, lo_open=True, hi=20.0),
@@ -305,10 +302,6 @@ MUON_FIELDS = (
           lo=1, hi=100, hi_ref="layers"),
 )  # fmt: skip
 
-BACKGROUND_SET_FIELDS = (
-    Field("<condition>", "table", "beam-background overlay of one machine condition (the run "
-          "card's [background] condition picks one)"),
-)  # fmt: skip
 BACKGROUND_FIELDS = (
     Field("photons", "number", "mean number of background clusters per event",
           lo=0.0, hi=200.0),
@@ -352,41 +345,33 @@ DETECTOR_SCHEMA: dict[str, tuple[Field, ...]] = {
     "vertexing": VERTEXING_FIELDS,
     "calorimeter": CALORIMETER_FIELDS,
     "calorimeter.theta_regions": THETA_REGION_FIELDS,
-    "calorimeter.region": REGION_SET_FIELDS,
+    "calorimeter.region": _named(
+        "<region>", "overrides of one region of [calorimeter.theta_regions]", default={}
+    ),
     "calorimeter.region.<region>": REGION_FIELDS,
     "material": MATERIAL_FIELDS,
     "material.layers": LAYER_FIELDS,
     "pid": PID_FIELDS,
-    "pid.regions": PID_REGION_SET_FIELDS,
+    "pid.regions": _named("<region>", "one polar region's PID matrices"),
     "pid.regions.<region>": PID_REGION_FIELDS,
-    "trigger": TRIGGER_SET_FIELDS,
+    "trigger": _named("<line>", "one trigger line: all its conditions must hold"),
     "trigger.<line>": TRIGGER_LINE_FIELDS,
-    "trigger_pattern": PATTERN_SET_FIELDS,
+    "trigger_pattern": _named(
+        "<name>",
+        "a back-to-back cluster pair in the CM frame (e.g. a Bhabha veto), named by the "
+        "lines' vetoes and patterns",
+    ),
     "trigger_pattern.<name>": PATTERN_FIELDS,
     "muon": MUON_FIELDS,
-    "background": BACKGROUND_SET_FIELDS,
+    "background": _named(
+        "<condition>",
+        "beam-background overlay of one machine condition (the run card's [background] "
+        "condition picks one)",
+    ),
     "background.<condition>": BACKGROUND_FIELDS,
 }
-TOP = field_map(TOP_FIELDS)
-DETECTOR = field_map(DETECTOR_FIELDS)
-CALORIMETER = field_map(CALORIMETER_FIELDS)
-THETA_REGION = field_map(THETA_REGION_FIELDS)
-REGION_SET = field_map(REGION_SET_FIELDS)
-REGION = field_map(REGION_FIELDS)
-TRACKING = field_map(TRACKING_FIELDS)
-VERTEXING = field_map(VERTEXING_FIELDS)
-MATERIAL = field_map(MATERIAL_FIELDS)
-LAYER = field_map(LAYER_FIELDS)
-PID = field_map(PID_FIELDS)
-PID_REGION_SET = field_map(PID_REGION_SET_FIELDS)
-PID_REGION = field_map(PID_REGION_FIELDS)
-TRIGGER_SET = field_map(TRIGGER_SET_FIELDS)
-TRIGGER_LINE = field_map(TRIGGER_LINE_FIELDS)
-PATTERN_SET = field_map(PATTERN_SET_FIELDS)
-PATTERN = field_map(PATTERN_FIELDS)
-MUON = field_map(MUON_FIELDS)
-BACKGROUND_SET = field_map(BACKGROUND_SET_FIELDS)
-BACKGROUND = field_map(BACKGROUND_FIELDS)
+#: Section -> {key: Field}, what detector/config.py reads through.
+FIELDS = {section: field_map(fields) for section, fields in DETECTOR_SCHEMA.items()}
 
 #: The run card's [background] (read by detector/config.select_background): which condition
 #: of the detector card is overlaid, and how strongly.

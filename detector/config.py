@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,31 +25,7 @@ from numpy.typing import NDArray
 from ..cards import shipped_card  # noqa: F401  (re-exported: detector cards by name)
 from ..generator.beams import BeamSettings, beams_from_table
 from ..toml_fields import Field, Table, load_toml
-from .card_fields import (
-    BACKGROUND,
-    BACKGROUND_SET,
-    CALORIMETER,
-    DETECTOR,
-    LAYER,
-    MATERIAL,
-    MATERIAL_KINDS,
-    MUON,
-    PATTERN,
-    PATTERN_SET,
-    PID,
-    PID_NAMES,
-    PID_REGION,
-    PID_REGION_SET,
-    REGION,
-    REGION_SET,
-    RUN_BACKGROUND,
-    THETA_REGION,
-    TOP,
-    TRACKING,
-    TRIGGER_LINE,
-    TRIGGER_SET,
-    VERTEXING,
-)
+from .card_fields import FIELDS, MATERIAL_KINDS, PID_NAMES, RUN_BACKGROUND
 
 MRAD = 1e-3
 #: PID species in matrix order: e, μ, π, K, p (absolute PDG ids).
@@ -453,22 +429,33 @@ def _angles(f: Field, t: Table, key: str | None = None) -> tuple[float, float]:
     return _radians(f.read(t, key))
 
 
-def _tail(t: Table, fields: dict[str, Field], **defaults: float) -> tuple[float, float]:
-    """Crystal Ball tail (tail_alpha, tail_n); `defaults` are the [calorimeter] values for a
-    region's overrides."""
-    a_def = {"default": defaults["tail_alpha"]} if defaults else {}
-    n_def = {"default": defaults["tail_n"]} if defaults else {}
-    alpha = fields["tail_alpha"].read(t, **a_def)
-    n = fields["tail_n"].read(t, **n_def)
+def _settings(cls: type, values: dict[str, Any], renamed: dict[str, str], **more: Any) -> Any:
+    """`cls` built from the values read by card key: a key fills the settings field of the
+    same name or the one `renamed` gives (a key that fills none is a programming error: a
+    declared field read and then dropped)."""
+    kw = {renamed.get(k, k): v for k, v in values.items()}
+    unused = set(kw) - {f.name for f in fields(cls)}
+    if unused:
+        raise TypeError(f"{cls.__name__} has no field for the card keys {sorted(unused)}")
+    return cls(**kw, **more)
+
+
+def _tail(t: Table, section: dict[str, Field], top: dict[str, Any] | None = None) -> tuple:
+    """Crystal Ball tail (tail_alpha, tail_n); a region's defaults are the [calorimeter]
+    values `top`."""
+    given = {k: {"default": top[k]} if top else {} for k in ("tail_alpha", "tail_n")}
+    alpha = section["tail_alpha"].read(t, **given["tail_alpha"])
+    n = section["tail_n"].read(t, **given["tail_n"])
     if alpha > 0.0 and not n > 1.0:
         raise t.error("tail_n", f"= {n:g}: a Crystal Ball tail (tail_alpha > 0) needs n > 1")
     return alpha, n
 
 
 def _theta_regions(t: Table) -> tuple[list[str], list[tuple[float, float]]]:
-    regions_table = CALORIMETER["theta_regions"].read(t)
+    regions_table = FIELDS["calorimeter"]["theta_regions"].read(t)
     names = list(regions_table.data)
-    ranges = [_angles(THETA_REGION["<region>"], regions_table, k) for k in names]
+    region = FIELDS["calorimeter.theta_regions"]["<region>"]
+    ranges = [_angles(region, regions_table, k) for k in names]
     regions_table.done()
     if not ranges:
         raise t.error("theta_regions", "needs at least one polar-angle region")
@@ -484,86 +471,57 @@ def _theta_regions(t: Table) -> tuple[list[str], list[tuple[float, float]]]:
     return names, ranges
 
 
+#: Card keys of the resolution terms -> CalorimeterSettings / CaloRegion fields.
+_CALO_NAMES = {"noise_term": "noise", "stochastic_term": "stochastic",
+               "constant_term": "constant", "sampling_term": "sampling",
+               "hadronic_interaction_probability": "hadronic_interaction",
+               "position_resolution": "position"}  # fmt: skip
+
+
 def _regions(t: Table, names: list[str], ranges: list, top: dict[str, Any]) -> list[CaloRegion]:
     """[calorimeter.region.<region>]: each region's terms, the [calorimeter] ones by default."""
-    overrides = CALORIMETER["region"].read(t)
+    overrides = FIELDS["calorimeter"]["region"].read(t)
     unknown = set(overrides.data) - set(names)
     if unknown:
         raise overrides.error(
             sorted(unknown)[0], f"is not a region of [calorimeter.theta_regions] ({names})"
         )
+    section = FIELDS["calorimeter.region.<region>"]
     regions = []
     for name, th in zip(names, ranges, strict=True):
-        r = REGION_SET["<region>"].read(overrides, name)
-        r.only(*REGION)
-        ra, rn = _tail(r, REGION, tail_alpha=top["tail_alpha"], tail_n=top["tail_n"])
-        terms = {k: REGION[k].read(r, default=top[k]) for k in
-                 ("noise_term", "stochastic_term", "constant_term", "energy_threshold",
-                  "sampling_term")}  # fmt: skip
-        regions.append(
-            CaloRegion(
-                name=name,
-                theta=th,
-                noise=terms["noise_term"],
-                stochastic=terms["stochastic_term"],
-                constant=terms["constant_term"],
-                energy_threshold=terms["energy_threshold"],
-                tail_alpha=ra,
-                tail_n=rn,
-                sampling=terms["sampling_term"],
-                position=REGION["position_resolution"].read(r),
-            )
-        )
+        r = FIELDS["calorimeter.region"]["<region>"].read(overrides, name)
+        r.only(*section)
+        v = {k: f.read(r, default=top[k]) for k, f in section.items()
+             if f.default_ref and not k.startswith("tail_")}  # fmt: skip
+        v["tail_alpha"], v["tail_n"] = _tail(r, section, top)
+        v["position_resolution"] = section["position_resolution"].read(r)
+        regions.append(_settings(CaloRegion, v, _CALO_NAMES, name=name, theta=th))
         r.done()
     overrides.done()
     return regions
 
 
 def _calorimeter(t: Table) -> CalorimeterSettings:
-    c = {k: f.read(t) for k, f in CALORIMETER.items()
+    section = FIELDS["calorimeter"]
+    c = {k: f.read(t) for k, f in section.items()
          if f.kind != "table" and k not in ("tail_alpha", "tail_n")}  # fmt: skip
     names, ranges = _theta_regions(t)
-    eff = c["photon_efficiency"]
+    eff = c.pop("photon_efficiency")
     if eff[0] > 1.0:
         raise t.error("photon_efficiency", f"= {list(eff)!r}: plateau must be <= 1")
-    c["tail_alpha"], c["tail_n"] = _tail(t, CALORIMETER)
+    c["tail_alpha"], c["tail_n"] = _tail(t, section)
     regions = _regions(t, names, ranges, c)
-    crystal, moliere = c["crystal_size"], c["moliere_radius"]
-    if (crystal > 0.0) != (moliere > 0.0):
-        key = "moliere_radius" if crystal > 0.0 else "crystal_size"
+    if (c["crystal_size"] > 0.0) != (c["moliere_radius"] > 0.0):
+        key = "moliere_radius" if c["crystal_size"] > 0.0 else "crystal_size"
         raise t.error(key, "crystal_size and moliere_radius must be given together (> 0)")
-    cal = CalorimeterSettings(
-        inner_radius=c["inner_radius"],
-        z_forward=c["z_forward"],
-        z_backward=c["z_backward"],
+    cal = _settings(
+        CalorimeterSettings,
+        c,
+        {**_CALO_NAMES, "position_resolution": "position_resolution"},
         theta_regions=tuple(ranges),
-        noise=c["noise_term"],
-        stochastic=c["stochastic_term"],
-        constant=c["constant_term"],
-        position_resolution=c["position_resolution"],
-        energy_threshold=c["energy_threshold"],
+        regions=tuple(regions),
         efficiency=eff[0],
         efficiency_turn_on=eff[1],
-        merging_distance=c["merging_distance"],
-        mip_energy=c["mip_energy"],
-        mip_spread=c["mip_spread"],
-        hadronic_interaction=c["hadronic_interaction_probability"],
-        regions=tuple(regions),
-        tail_alpha=c["tail_alpha"],
-        tail_n=c["tail_n"],
-        sampling=c["sampling_term"],
-        crystal_size=crystal,
-        moliere_radius=moliere,
-        crystal_depth=c["crystal_depth"],
-        critical_energy=c["critical_energy"],
-        effective_z=c["effective_z"],
-        local_maximum_energy=c["local_maximum_energy"],
-        digit_threshold=c["digit_threshold"],
-        hadron_visible_fraction=c["hadron_visible_fraction"],
-        neutral_hadrons=c["neutral_hadrons"],
-        split_off_probability=c["split_off_probability"],
-        split_off_fraction=c["split_off_fraction"],
-        split_off_distance=c["split_off_distance"],
     )
     t.done()
     return cal
@@ -572,9 +530,10 @@ def _calorimeter(t: Table) -> CalorimeterSettings:
 def _efficiency_model(t: Table, min_dc: int, n_layers: int) -> tuple[str, int, tuple, tuple]:
     """The displaced-track model: "layers" (full_efficiency_drift_hits) or "table"
     (efficiency_radii, efficiency_table), never both."""
-    model = TRACKING["efficiency_model"].read(t)
+    f = FIELDS["tracking"]
+    model = f["efficiency_model"].read(t)
     if model == "layers":
-        full = TRACKING["full_efficiency_drift_hits"].read(t, lo=min_dc, hi=n_layers)
+        full = f["full_efficiency_drift_hits"].read(t, lo=min_dc, hi=n_layers)
         for key in ("efficiency_radii", "efficiency_table"):
             if t.has(key):
                 raise t.error(key, "belongs to efficiency_model = 'table', not 'layers' "
@@ -583,46 +542,43 @@ def _efficiency_model(t: Table, min_dc: int, n_layers: int) -> tuple[str, int, t
     if t.has("full_efficiency_drift_hits"):
         raise t.error("full_efficiency_drift_hits", "belongs to efficiency_model = 'layers'"
                       ", not 'table' (one displaced-track model, never both)")  # fmt: skip
-    radii = TRACKING["efficiency_radii"].read(t)
-    table = TRACKING["efficiency_table"].read(t)
+    radii = f["efficiency_radii"].read(t)
+    table = f["efficiency_table"].read(t)
     if len(table) != len(radii):
         raise t.error("efficiency_table", f"= {list(table)!r}: one value in [0, 1] per "
                       f"entry of efficiency_radii ({len(radii)})")  # fmt: skip
     return model, min_dc, radii, table
 
 
+#: [tracking] keys read as they are into the TrackingSettings field of the same name.
+_TRACKING_AS_IS = ("pt_resolution", "pt_resolution_over_beta", "d0_resolution",
+                   "z0_resolution", "phi0_resolution", "tanlambda_resolution", "min_pt",
+                   "pt_turn_on", "efficiency", "cluster_match_distance")  # fmt: skip
+
+
 def _tracking(t: Table, field_t: float) -> TrackingSettings:
-    r = TRACKING
-    pipe = r["beam_pipe_radius"].read(t)
-    silicon = r["silicon_radii"].read(t, lo=pipe)
-    si_res = r["silicon_resolution"].read(t)
-    dc_in = r["drift_inner_radius"].read(t, lo=silicon[-1])
-    dc_out = r["drift_outer_radius"].read(t, lo=dc_in)
-    n_layers = r["drift_layers"].read(t)
-    n_super = r["drift_superlayers"].read(t, hi=n_layers)
-    dc_res = r["drift_resolution"].read(t)
+    f = FIELDS["tracking"]
+    pipe = f["beam_pipe_radius"].read(t)
+    silicon = f["silicon_radii"].read(t, lo=pipe)
+    si_res = f["silicon_resolution"].read(t)
+    dc_in = f["drift_inner_radius"].read(t, lo=silicon[-1])
+    dc_out = f["drift_outer_radius"].read(t, lo=dc_in)
+    n_layers = f["drift_layers"].read(t)
+    n_super = f["drift_superlayers"].read(t, hi=n_layers)
+    dc_res = f["drift_resolution"].read(t)
     edges = np.linspace(dc_in, dc_out, n_super + 1)
     weights = np.diff(np.round(np.linspace(0, n_layers, n_super + 1)).astype(int))
-    eff = r["efficiency"].read(t)
-    min_si = r["min_silicon_hits"].read(t, hi=len(silicon))
-    min_dc = r["min_drift_hits"].read(t, hi=n_layers)
+    min_si = f["min_silicon_hits"].read(t, hi=len(silicon))
+    min_dc = f["min_drift_hits"].read(t, hi=n_layers)
     model, full, radii, table = _efficiency_model(t, min_dc, n_layers)
     trk = TrackingSettings(
+        **{k: f[k].read(t) for k in _TRACKING_AS_IS},
         field=field_t,
-        theta_range=_angles(r["theta_range"], t),
+        theta_range=_angles(f["theta_range"], t),
         beam_pipe_radius=pipe,
         layer_radii=(*silicon, *(float(x) for x in 0.5 * (edges[:-1] + edges[1:]))),
         layer_weights=(*([1] * len(silicon)), *(int(w) for w in weights)),
         layer_resolution=(*([si_res] * len(silicon)), *([dc_res] * n_super)),
-        pt_resolution=r["pt_resolution"].read(t),
-        pt_resolution_over_beta=r["pt_resolution_over_beta"].read(t),
-        d0_resolution=r["d0_resolution"].read(t),
-        z0_resolution=r["z0_resolution"].read(t),
-        phi0_resolution=r["phi0_resolution"].read(t),
-        tanlambda_resolution=r["tanlambda_resolution"].read(t),
-        min_pt=r["min_pt"].read(t),
-        pt_turn_on=r["pt_turn_on"].read(t),
-        efficiency=eff,
         min_drift_hits=min_dc,
         full_drift_hits=full,
         n_silicon=len(silicon),
@@ -630,7 +586,6 @@ def _tracking(t: Table, field_t: float) -> TrackingSettings:
         efficiency_model=model,
         efficiency_radii=radii,
         efficiency_table=table,
-        cluster_match_distance=r["cluster_match_distance"].read(t),
     )
     if model == "table":
         r_find = trk.findable_radius()
@@ -644,7 +599,7 @@ def _tracking(t: Table, field_t: float) -> TrackingSettings:
 
 
 def _vertexing(t: Table) -> VertexSettings:
-    v = VertexSettings(min_chi_prob=VERTEXING["min_chi_prob"].read(t))
+    v = VertexSettings(min_chi_prob=FIELDS["vertexing"]["min_chi_prob"].read(t))
     t.done()
     return v
 
@@ -655,25 +610,19 @@ def _material(t: Table, calorimeter_radius: float) -> MaterialSettings:
     if not t.data:
         t.done()
         return MaterialSettings()
-    entries = MATERIAL["layers"].read(t)
+    f, layer = FIELDS["material"], FIELDS["material.layers"]
+    entries = f["layers"].read(t)
     layers = []
     for e in entries:
-        radius = LAYER["radius"].read(e, hi=calorimeter_radius)
-        z_range = LAYER["z"].read(e)
-        source = LAYER["source"].read(e)
-        if not source.strip():
+        v = {k: layer[k].read(e, **({"hi": calorimeter_radius} if k == "radius" else {}))
+             for k in layer}  # fmt: skip
+        if not v["source"].strip():
             raise e.error("source", "must name where the layer's numbers come from")
-        layers.append(MaterialLayer(LAYER["name"].read(e), LAYER["kind"].read(e), radius,
-                                    z_range, LAYER["x_over_x0"].read(e), source))  # fmt: skip
+        layers.append(_settings(MaterialLayer, v, {"z": "z_range"}))
         e.done()
-    MATERIAL["layers"].check_order(entries, [layer.radius for layer in layers])
-    m = MaterialSettings(
-        enabled=MATERIAL["enabled"].read(t),
-        layers=tuple(layers),
-        conversions=MATERIAL["conversions"].read(t),
-        bremsstrahlung=MATERIAL["bremsstrahlung"].read(t),
-        brems_min_energy=MATERIAL["brems_min_energy"].read(t),
-    )
+    f["layers"].check_order(entries, [x.radius for x in layers])
+    m = _settings(MaterialSettings, {k: g.read(t) for k, g in f.items() if k != "layers"}, {},
+                  layers=tuple(layers))  # fmt: skip
     t.done()
     return m
 
@@ -682,17 +631,18 @@ def _pid(t: Table) -> PidSettings:
     if not t.data:
         t.done()
         return PidSettings()
-    edges = PID["momentum_bins"].read(t)
+    f, region = FIELDS["pid"], FIELDS["pid.regions.<region>"]
+    edges = f["momentum_bins"].read(t)
     n_p = len(edges) - 1
-    regions_t = PID["regions"].read(t)
+    regions_t = f["regions"].read(t)
     regions = []
     for name in list(regions_t.data):
-        r = PID_REGION_SET["<region>"].read(regions_t, name)
-        theta = _angles(PID_REGION["theta"], r)
-        charge = PID_REGION["charge"].read(r)
+        r = FIELDS["pid.regions"]["<region>"].read(regions_t, name)
+        theta = _angles(region["theta"], r)
+        charge = region["charge"].read(r)
         matrix = np.empty((n_p, 5, 5))
         for i, sp in enumerate(PID_NAMES):
-            matrix[:, i, :] = PID_REGION[sp].read(r, rows=n_p)
+            matrix[:, i, :] = region[sp].read(r, rows=n_p)
         r.done()
         regions.append(PidRegion(theta, matrix, charge))
     _check_tiling(regions_t, regions)
@@ -716,11 +666,15 @@ def _check_tiling(t: Table, regions: list[PidRegion]) -> None:
 
 
 def _trigger_line(s: Table, name: str, pattern_names: tuple[str, ...]) -> TriggerLine:
-    v = {k: f.read(s) for k, f in TRIGGER_LINE.items() if f.kind not in ("interval", "string list")}
-    names = {k: TRIGGER_LINE[k].read(s, choices=pattern_names) for k in ("vetoes", "patterns")}
-    theta = {k: _angles(f, s) for k, f in TRIGGER_LINE.items() if f.kind == "interval"}
-    line = TriggerLine(name=name, **{**v, **theta, **names})
-    line = replace(line, opening_angle=float(np.radians(line.opening_angle)))
+    section = FIELDS["trigger.<line>"]
+    v = {}
+    for k, f in section.items():
+        if f.kind == "interval":
+            v[k] = _angles(f, s)
+        else:
+            v[k] = f.read(s, choices=pattern_names) if f.choices_ref else f.read(s)
+    v["opening_angle"] = float(np.radians(v["opening_angle"]))
+    line = TriggerLine(name=name, **v)
     for lo_key, hi_key in (("tracks", "max_tracks"), ("clusters", "max_clusters"),
                            ("other_clusters", "max_other_clusters")):  # fmt: skip
         lo, hi = getattr(line, lo_key), getattr(line, hi_key)
@@ -733,22 +687,21 @@ def _trigger_line(s: Table, name: str, pattern_names: tuple[str, ...]) -> Trigge
 
 
 def _trigger(t: Table, pattern_names: tuple[str, ...] = ()) -> tuple[TriggerLine, ...]:
-    lines = [
-        _trigger_line(TRIGGER_SET["<line>"].read(t, name), name, pattern_names)
-        for name in list(t.data)
-    ]
+    line = FIELDS["trigger"]["<line>"]
+    lines = [_trigger_line(line.read(t, name), name, pattern_names) for name in list(t.data)]
     t.done()
     return tuple(lines)
 
 
 def _trigger_patterns(t: Table) -> tuple[TriggerPattern, ...]:
+    f = FIELDS["trigger_pattern.<name>"]
     vetoes = []
     for name in list(t.data):
-        s = PATTERN_SET["<name>"].read(t, name)
-        lo_e = PATTERN["energy_low"].read(s)
-        hi_e = PATTERN["energy_high"].read(s, lo=lo_e)
-        dphi = _radians(PATTERN["delta_phi"].read(s))
-        tsum = _radians(PATTERN["theta_sum"].read(s))
+        s = FIELDS["trigger_pattern"]["<name>"].read(t, name)
+        lo_e = f["energy_low"].read(s)
+        hi_e = f["energy_high"].read(s, lo=lo_e)
+        dphi = _radians(f["delta_phi"].read(s))
+        tsum = _radians(f["theta_sum"].read(s))
         s.done()
         vetoes.append(TriggerPattern(name, lo_e, hi_e, dphi, tsum))
     t.done()
@@ -759,56 +712,46 @@ def _muon(t: Table) -> MuonSettings | None:
     if not t.data:
         t.done()
         return None
-    layers = MUON["layers"].read(t)
+    f = FIELDS["muon"]
+    layers = f["layers"].read(t)
+    v = {k: g.read(t) for k, g in f.items() if k not in ("layers", "min_layers", "theta_range")}
     m = MuonSettings(
-        coil_radius=MUON["coil_radius"].read(t),
-        theta_range=_angles(MUON["theta_range"], t),
+        **v,
         layers=layers,
-        absorber=MUON["absorber"].read(t),
-        energy_loss=MUON["energy_loss"].read(t),
-        absorber_dedx=MUON["absorber_dedx"].read(t),
-        interaction_length=MUON["interaction_length"].read(t),
-        hadron_survival=MUON["hadron_survival"].read(t),
-        min_layers=MUON["min_layers"].read(t, hi=layers),
+        theta_range=_angles(f["theta_range"], t),
+        min_layers=f["min_layers"].read(t, hi=layers),
     )
     t.done()
     return m
 
 
 def _background_condition(s: Table, name: str) -> BackgroundCondition:
-    b = BACKGROUND
-    edges = b["photon_theta_edges"].read(s)
-    weights = b["photon_theta_weights"].read(s)
+    f = FIELDS["background.<condition>"]
+    edges = f["photon_theta_edges"].read(s)
+    weights = f["photon_theta_weights"].read(s)
     if len(weights) != len(edges) - 1 or sum(weights) <= 0.0:
         raise s.error(
             "photon_theta_weights",
             f"= {list(weights)!r}: one non-negative weight per bin ({len(edges) - 1}), not all 0",
         )
-    e_min, e_slope = b["photon_energy"].read(s)
-    pt_min, pt_slope = b["track_pt"].read(s)
-    for key, slope in (("photon_energy", e_slope), ("track_pt", pt_slope)):
-        if slope <= 0.0:
-            raise s.error(key, f"slope = {slope:g} GeV must be > 0")
+    v = {k: g.read(s) for k, g in f.items() if k not in ("photon_theta_edges",
+                                                       "photon_theta_weights")}  # fmt: skip
+    for key in ("photon_energy", "track_pt"):
+        if v[key][1] <= 0.0:
+            raise s.error(key, f"slope = {v[key][1]:g} GeV must be > 0")
     cond = BackgroundCondition(
         name=name,
-        photons=b["photons"].read(s),
-        photon_energy=(e_min, e_slope),
+        **v,
         photon_theta_edges=tuple(np.radians(edges)),
         photon_theta_weights=tuple(w / sum(weights) for w in weights),
-        tracks=b["tracks"].read(s),
-        track_pt=(pt_min, pt_slope),
-        track_d0=b["track_d0"].read(s),
-        track_z0=b["track_z0"].read(s),
     )
     s.done()
     return cond
 
 
 def _background_conditions(t: Table) -> tuple[BackgroundCondition, ...]:
-    out = tuple(
-        _background_condition(BACKGROUND_SET["<condition>"].read(t, name), name)
-        for name in list(t.data)
-    )
+    condition = FIELDS["background"]["<condition>"]
+    out = tuple(_background_condition(condition.read(t, name), name) for name in list(t.data))
     t.done()
     return out
 
@@ -836,30 +779,31 @@ def load_detector(path: str | Path) -> DetectorSettings:
     """Read and validate a detector card (every field through detector/card_fields.py)."""
     data, text = load_toml(path)
     top = Table(data, "", source=str(path))
-    det = TOP["detector"].read(top)
-    name = DETECTOR["name"].read(det)
-    field_t = DETECTOR["solenoid_field"].read(det)
+    tables = FIELDS[""]
+    det = tables["detector"].read(top)
+    name = FIELDS["detector"]["name"].read(det)
+    field_t = FIELDS["detector"]["solenoid_field"].read(det)
     det.done()
-    calorimeter = _calorimeter(TOP["calorimeter"].read(top))
+    calorimeter = _calorimeter(tables["calorimeter"].read(top))
     settings = DetectorSettings(
         name=name,
         path=str(path),
         text=text,
         solenoid_field=field_t,
-        beams=beams_from_table(TOP["beams"].read(top)),
+        beams=beams_from_table(tables["beams"].read(top)),
         calorimeter=calorimeter,
-        tracking=_tracking(TOP["tracking"].read(top), field_t),
-        vertexing=_vertexing(TOP["vertexing"].read(top)),
-        pid=_pid(TOP["pid"].read(top)),
-        material=_material(TOP["material"].read(top), calorimeter.inner_radius),
+        tracking=_tracking(tables["tracking"].read(top), field_t),
+        vertexing=_vertexing(tables["vertexing"].read(top)),
+        pid=_pid(tables["pid"].read(top)),
+        material=_material(tables["material"].read(top), calorimeter.inner_radius),
     )
-    vetoes = _trigger_patterns(TOP["trigger_pattern"].read(top))
+    vetoes = _trigger_patterns(tables["trigger_pattern"].read(top))
     settings = replace(
         settings,
-        trigger=_trigger(TOP["trigger"].read(top), tuple(v.name for v in vetoes)),
+        trigger=_trigger(tables["trigger"].read(top), tuple(v.name for v in vetoes)),
         trigger_patterns=vetoes,
-        muon=_muon(TOP["muon"].read(top)),
-        background_conditions=_background_conditions(TOP["background"].read(top)),
+        muon=_muon(tables["muon"].read(top)),
+        background_conditions=_background_conditions(tables["background"].read(top)),
     )
     top.done()
     return settings

@@ -8,8 +8,11 @@ import pytest
 
 from alpsim.card import COUPLING_KEYS, COUPLING_SETTINGS, COUPLING_SHORTCUTS
 from alpsim.card_schema import ALP, CHANNEL_OPTIONS, COUPLINGS, RUN, SCHEMA
-from alpsim.detector.card_fields import LAYER, MATERIAL, MUON, PID_REGION, TRACKING
+from alpsim.detector.card_fields import FIELDS
 from alpsim.toml_fields import CardError, Field, Table, field_map
+
+LAYER, MATERIAL, MUON = FIELDS["material.layers"], FIELDS["material"], FIELDS["muon"]
+PID_REGION, TRACKING = FIELDS["pid.regions.<region>"], FIELDS["tracking"]
 
 
 def _read(field: Field, value=None, **given):

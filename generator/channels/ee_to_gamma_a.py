@@ -30,7 +30,7 @@ from ..beams import BeamDraw, BeamSettings
 from ..builder import BlockBuilder
 from ..isr import Radiator
 from ..kinematics import sample_cos_theta, two_body_decay
-from .base import AlpSettings, generate_final_states
+from .base import ISR_OPTION, MODEL_INDEPENDENT, AlpSettings, generate_final_states
 
 PHOTON = 22
 #: GeV⁻² → fb, (ħc)² (hepunits).
@@ -48,14 +48,12 @@ def cross_section_gamma_a(s: float | NDArray, m_a: float, g_agamma: float) -> ND
 
 
 #: [channel] options of e+e− → γ a, declared once (validator, guide).
-OPTIONS = (
+OPTIONS = field_map((
     Field("g_agg", "number", "ALP-photon coupling g_aγγ of a model-independent ALP (with "
           "[alp.couplings] it comes from them)", unit="1/GeV", lo=0.0, lo_open=True, hi=1.0,
-          needs="required for a model-independent ALP"),
-    Field("isr", "boolean", "initial-state radiation of the beams (generator/isr.py)",
-          default=False),
-)  # fmt: skip
-OPTION = field_map(OPTIONS)
+          needs=MODEL_INDEPENDENT),
+    ISR_OPTION,
+))  # fmt: skip
 
 
 class EeToGammaA:
@@ -103,8 +101,8 @@ class EeToGammaA:
                     "is required for a model-independent ALP (ctau + decays): the ALP-photon "
                     "coupling g_aγγ in GeV⁻¹ (or give [alp.couplings])",
                 )
-            g = OPTION["g_agg"].read(table)
-        isr = OPTION["isr"].read(table)
+            g = OPTIONS["g_agg"].read(table)
+        isr = OPTIONS["isr"].read(table)
         sqrt_s, _ = beams.nominal_cms()
         return cls(alp, g, float(sqrt_s), isr)
 

@@ -46,7 +46,7 @@ from ..beams import BeamDraw, BeamSettings
 from ..builder import BlockBuilder
 from ..isr import HardSystem, Radiator
 from ..kinematics import boost, two_body_decay, two_body_momentum, velocity
-from .base import AlpSettings, generate_final_states
+from .base import ISR_OPTION, MODEL_INDEPENDENT, AlpSettings, generate_final_states
 from .ee_to_gamma_a import GEV2_TO_FB
 
 Array = NDArray[np.float64]
@@ -387,16 +387,14 @@ def _tables(m_a: float, g: float, sqrt_s_max: float, isr: bool):
 
 
 #: [channel] options of e+e− → μ+μ− a, declared once (validator, guide).
-OPTIONS = (
+OPTIONS = field_map((
     Field("c_mumu", "number", "ALP-muon coupling (BNT17) of a model-independent ALP (with "
           "[alp.couplings] it comes from them); not 0",
-          needs="required for a model-independent ALP"),
+          needs=MODEL_INDEPENDENT),
     Field("Lambda", "number", "scale Λ of c_mumu/Λ", default=1000.0, unit="GeV", lo=1.0,
           needs="model-independent ALP only (default 1000)"),
-    Field("isr", "boolean", "initial-state radiation of the beams (generator/isr.py)",
-          default=False),
-)  # fmt: skip
-OPTION = field_map(OPTIONS)
+    ISR_OPTION,
+))  # fmt: skip
 
 
 class EeToMuMuA:
@@ -467,12 +465,12 @@ class EeToMuMuA:
                     "is required for a model-independent ALP: the "
                     "ALP-muon coupling c_mumu (BNT17), with Lambda in GeV",
                 )
-            c = OPTION["c_mumu"].read(table)
-            lam = OPTION["Lambda"].read(table)
+            c = OPTIONS["c_mumu"].read(table)
+            lam = OPTIONS["Lambda"].read(table)
             if c == 0.0:
                 raise table.error("c_mumu", "= 0 gives no events")
             c_over_lambda = c / lam
-        isr = OPTION["isr"].read(table)
+        isr = OPTIONS["isr"].read(table)
         sqrt_s, beta = beams.nominal_cms()
         return cls(alp, c_over_lambda, float(sqrt_s), beta, isr)
 

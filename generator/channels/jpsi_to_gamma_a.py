@@ -53,7 +53,7 @@ from ..kinematics import (
 )
 from . import rates
 from .b_to_k_a import BACKGROUNDS, meson_gg_fraction, meson_masses
-from .base import AlpSettings, generate_modes
+from .base import MODEL_INDEPENDENT, AlpSettings, generate_modes
 from .normalisation import (
     bf_jpsi_to_ee,
     bf_psi2s_to_pipi_jpsi,
@@ -122,16 +122,15 @@ def sample_pipi(rng: np.random.Generator, n: int, kappa: float = KAPPA_NS):
 
 
 #: [channel] options of the J/ψ → γ a channels, declared once (validator, guide).
-OPTIONS = (
+OPTIONS = field_map((
     Field("branching_fraction", "number", "model-independent BF(J/ψ → γ a); not with "
           "[alp.couplings] (g_aγγ fixes it) or background", default=None, lo=0.0,
-          lo_open=True, hi=1.0, needs="required for a model-independent ALP"),
+          lo_open=True, hi=1.0, needs=MODEL_INDEPENDENT),
     Field("n_parents", "number", "J/ψ (or ψ(2S)) of the data set, for the expected yield",
           lo=1.0, default_ref="BESIII's data set"),
     Field("background", "string", "generate the reference decay J/ψ → γ P instead of the ALP "
           "(its measured BF normalises it)", default=None, choices=tuple(BACKGROUNDS)),
-)  # fmt: skip
-OPTION = field_map(OPTIONS)
+))  # fmt: skip
 
 
 class JpsiToGammaA:
@@ -178,10 +177,10 @@ class JpsiToGammaA:
                 f"{sqrt_s:.4f} GeV: set [run] resonance = {cls.resonance_name!r}",
                 table.source,
             )
-        n_parents = OPTION["n_parents"].read(table, default=cls.default_n_parents)
-        background = OPTION["background"].read(table)
+        n_parents = OPTIONS["n_parents"].read(table, default=cls.default_n_parents)
+        background = OPTIONS["background"].read(table)
         has_bf = table.has("branching_fraction")
-        bf = OPTION["branching_fraction"].read(table)
+        bf = OPTIONS["branching_fraction"].read(table)
         if background is not None:
             if has_bf:
                 raise table.error("branching_fraction", "cannot be combined with background")

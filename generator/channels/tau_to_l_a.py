@@ -57,7 +57,7 @@ from ..kinematics import (
     velocity,
 )
 from ..tau_decays import TAU_MODES, decay_tau, tau_branching_fractions, tau_mode_fractions
-from .base import AlpSettings, generate_modes
+from .base import ISR_OPTION, AlpSettings, generate_modes
 from .tau_pair import (
     SIGMA_TAUTAU_KKMC_NB,
     TAU,
@@ -86,7 +86,7 @@ def width_tau_to_l_a(m_a: float, m_l: float, c: float, Lambda: float) -> float:
 
 
 #: [channel] options of τ → ℓ a, declared once (validator, guide).
-OPTIONS = (
+OPTIONS = field_map((
     Field("lepton", "string", "the charged lepton ℓ of τ → ℓ a", choices=tuple(LEPTONS)),
     Field("tag", "string", "decay of the other τ (a τ mode, or \"1prong\": the one-prong "
           "modes)", default="3pi nu", choices=tuple(TAG_CHOICES)),
@@ -97,10 +97,8 @@ OPTIONS = (
     Field("branching_fraction", "number", "model-independent BF(τ → ℓ a); not with "
           "alp.couplings c_taue/c_taumu (they fix it)", lo=0.0, lo_open=True, hi=1.0,
           needs="required unless the couplings give it"),
-    Field("isr", "boolean", "initial-state radiation of the beams (generator/isr.py)",
-          default=False),
-)  # fmt: skip
-OPTION = field_map(OPTIONS)
+    ISR_OPTION,
+))  # fmt: skip
 
 
 class TauToLA:
@@ -143,11 +141,11 @@ class TauToLA:
     def from_card(cls, table: Table, alp: AlpSettings, beams: BeamSettings) -> TauToLA:
         """Options: lepton ("e"|"mu", required), tag (a τ mode or "1prong", default "3pi nu"),
         chirality ("scalar"|"V-A"|"V+A"), signal ("alp"|"sm"), branching_fraction, isr."""
-        lepton = OPTION["lepton"].read(table)
-        tag = OPTION["tag"].read(table)
-        chirality = OPTION["chirality"].read(table)
-        signal = OPTION["signal"].read(table)
-        isr = OPTION["isr"].read(table)
+        lepton = OPTIONS["lepton"].read(table)
+        tag = OPTIONS["tag"].read(table)
+        chirality = OPTIONS["chirality"].read(table)
+        signal = OPTIONS["signal"].read(table)
+        isr = OPTIONS["isr"].read(table)
         m_l = pdg_mass(LEPTONS[lepton])
         if signal == "alp" and alp.mass >= pdg_mass(TAU) - m_l:
             raise table.error(
@@ -164,7 +162,7 @@ class TauToLA:
                     f"cannot be combined with alp.couplings.{key} = {c}: the coupling fixes "
                     "BF(tau -> l a)",
                 )
-            bf = OPTION["branching_fraction"].read(table)
+            bf = OPTIONS["branching_fraction"].read(table)
         elif c != 0.0:
             if chirality != "scalar":
                 raise table.error(
