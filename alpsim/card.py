@@ -17,8 +17,8 @@ relative to the run card) instead of copying its numbers. Layout:
     [background]  optional beam-background overlay: condition (a [background.<condition>]
                of the detector card), scale, enabled (detector/config.select_background)
 
-The type, unit, range, default and meaning of each field of [run], [alp], [alp.couplings] and
-[output] are declared once in alpsim/card_schema.py and read here through `Field.read`.
+The type, unit, range, default and meaning of each field are declared once (alpsim/card_schema.py
+and the modules it names) and read here through `Field.read`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import hepunits as u
 import numpy as np
 from particle import Particle
 
-from .card_schema import ALP, COUPLINGS, OUTPUT, RUN
+from .card_schema import ALP, CHANNEL, COUPLINGS, DECAYS, OUTPUT, RUN, RUN_TOP
 from .detector.config import DetectorSettings, load_detector, select_background, shipped_card
 from .detector.writers.table import DEFAULT_DETAIL, DEFAULT_TRUTH
 from .generator.alp import AlpModel, C_from_g_agamma, C_WW_from_g_aW, Couplings
@@ -273,7 +273,7 @@ def _alp(t: Table, max_mass: float, channel: str) -> AlpSettings:
     decays = {}
     for key in list(decays_table.data):
         _check_generatable(decays_table, key, mass)
-        decays[key] = decays_table.number(key, lo=0.0, hi=1.0)
+        decays[key] = DECAYS["<final state>"].read(decays_table, key)
     decays_table.done()
     if not decays or abs(sum(decays.values()) - 1.0) > 1e-6:
         raise CardError(
@@ -392,8 +392,8 @@ def apply_overrides(card: RunCard, overrides: Mapping[str, object]) -> RunCard:
 def card_from_data(data: dict, text: str, path: Path) -> RunCard:
     """Validate parsed card data (used directly by scans, which vary alp.mass)."""
     top = Table(data, "", source=str(path))
-    top.only("run", "channel", "alp", "selection", "background", "output")
-    run, detector_ref = _run(top.table("run"))
+    top.only(*RUN_TOP)
+    run, detector_ref = _run(RUN_TOP["run"].read(top))
     try:
         detector = load_detector(resolve_detector(detector_ref, path))
     except CardError as exc:
@@ -403,16 +403,16 @@ def card_from_data(data: dict, text: str, path: Path) -> RunCard:
     if not run.material:
         detector = replace(detector, material=replace(detector.material, enabled=False))
     if top.has("background"):  # beam-background overlay (detector/background.py)
-        detector = select_background(detector, top.table("background"))
-    channel_table = top.table("channel")
-    name = channel_table.string("name", choices=sorted(CHANNELS))
+        detector = select_background(detector, RUN_TOP["background"].read(top))
+    channel_table = RUN_TOP["channel"].read(top)
+    name = CHANNEL["name"].read(channel_table)
     channel_cls = CHANNELS[name]
-    alp = _alp(top.table("alp"), channel_cls.max_alp_mass(detector.beams), name)
+    alp = _alp(RUN_TOP["alp"].read(top), channel_cls.max_alp_mass(detector.beams), name)
     channel = channel_cls.from_card(channel_table, alp, detector.beams)
     channel_table.done()
     _check_threshold(detector, channel, name, path)
-    selection = parse_selection(top.table("selection", default={}))
-    output = _output(top.table("output", default={}))
+    selection = parse_selection(RUN_TOP["selection"].read(top))
+    output = _output(RUN_TOP["output"].read(top))
     top.done()
     return RunCard(str(path), text, run, channel, alp, detector, selection, data, output)
 

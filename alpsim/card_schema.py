@@ -1,20 +1,28 @@
-"""The declared card schema: each field of [run], [alp], [alp.couplings], [output] and [beams]
-once, with its type, unit, allowed range, default and meaning.
+"""The declared card schema: every field of every section of a run card and of a detector
+card once, with its type, unit, allowed range, default and meaning.
 
-alpsim/card.py reads these sections through `Field.read` (alpsim/toml_fields.py), so the range a
-card is checked against is the range declared here; the user guide's card reference
-(docs/gen_card_reference.py) prints this table, and tests/test_docs.py checks that the fields
-the validators read in these sections are exactly the declared ones. Conditions that tie fields
-together (ctau or width or couplings; the ALP mass below the channel's limit) stay in card.py
-and are stated in `needs` and the descriptions.
+The run card's [run], [alp], [alp.decays], [alp.couplings], [channel] name and [output] are
+declared here; [selection] beside its reader (alpsim/selection.py), [background] and the
+detector card's sections in detector/card_fields.py, [beams] in generator/beams.py and each
+channel's [channel] options in its module (`OPTIONS`). The validators read every field through
+`Field.read` (alpsim/toml_fields.py), so the range a card is checked against is the range
+declared; the user guide's card reference (docs/gen_card_reference.py) prints these tables, and
+tests/test_docs.py fails when a shipped card holds an undeclared field, a declared field is never
+read or a validator reads a field without its declaration. Conditions that tie fields together
+(ctau or width or couplings; the ALP mass below the channel's limit) stay in the validators and
+are stated in `needs` and the descriptions.
 """
 
 from __future__ import annotations
 
+import sys
+
+from .detector.card_fields import DETECTOR_SCHEMA, RUN_BACKGROUND_FIELDS
 from .detector.writers.table import DEFAULT_DETAIL, DEFAULT_TRUTH, DETAIL_CHOICES, TRUTH_CHOICES
 from .generator.alp.running import BASES, RUNNING
-from .generator.beams import BEAMS_FIELDS
+from .generator.channels import CHANNELS
 from .generator.tau_decays import TAU_MODES
+from .selection import CUT_FIELDS, SELECTION_FIELDS
 from .toml_fields import Field, field_map
 
 MAX_CHUNK = 10_000_000
@@ -39,7 +47,7 @@ RUN_FIELDS = (
           "overrides it)", default=None),
     Field("ctau_weights", "number list", "lifetimes cτ for which a weight column "
           "weight_ctau_<x>mm is written (reweighting the sample to that lifetime)",
-          default=(), unit="mm", lo=0.0, lo_open=True, length=MAX_CTAU_WEIGHTS),
+          default=(), unit="mm", lo=0.0, lo_open=True, length=MAX_CTAU_WEIGHTS, min_length=0),
     Field("sqrt_s", "number", "run the collider at this nominal √s instead of the detector "
           "card's (both beam energies and spreads scaled by one factor); not with resonance",
           default=None, unit="GeV", lo=0.1, hi=20.0),
@@ -116,15 +124,61 @@ OUTPUT_FIELDS = (
           default=DEFAULT_DETAIL, choices=DETAIL_CHOICES),
 )  # fmt: skip
 
-#: Card section (dotted TOML path) -> its declared fields, in the order the guide lists them.
-SCHEMA: dict[str, tuple[Field, ...]] = {
-    "run": RUN_FIELDS,
-    "alp": ALP_FIELDS,
-    "alp.couplings": COUPLING_FIELDS,
-    "output": OUTPUT_FIELDS,
-    "beams": BEAMS_FIELDS,
+DECAY_FIELDS = (
+    Field("<final state>", "number", "branching fraction of this final state (together "
+          "summing to 1)", lo=0.0, hi=1.0),
+)  # fmt: skip
+CHANNEL_FIELDS = (
+    Field("name", "string", "the production channel; its options follow (per channel below)",
+          choices=tuple(sorted(CHANNELS))),
+)  # fmt: skip
+RUN_TOP_FIELDS = (
+    Field("run", "table", "[run]"),
+    Field("channel", "table", "[channel]"),
+    Field("alp", "table", "[alp]"),
+    Field("background", "table", "[background]: beam-background overlay",
+          needs="optional (no overlay when absent)"),
+    Field("selection", "table", "[selection]: what \"efficiency\" means", default={}),
+    Field("output", "table", "[output]", default={}),
+)  # fmt: skip
+
+
+def _channel_options(cls: type) -> tuple[Field, ...]:
+    """A channel's declared [channel] options: `OPTIONS` of its module (or of a base class's)."""
+    for c in cls.__mro__:
+        options = getattr(sys.modules[c.__module__], "OPTIONS", None)
+        if options is not None:
+            return tuple(options.values())
+    return ()
+
+
+#: Channel name -> its declared [channel] options (besides `name`).
+CHANNEL_OPTIONS: dict[str, tuple[Field, ...]] = {
+    name: _channel_options(cls) for name, cls in sorted(CHANNELS.items())
 }
+#: Run card section (dotted TOML path; "" the top level, `<...>` author-chosen names) -> its
+#: declared fields, in the order the guide lists them.
+RUN_SCHEMA: dict[str, tuple[Field, ...]] = {
+    "": RUN_TOP_FIELDS,
+    "run": RUN_FIELDS,
+    "channel": CHANNEL_FIELDS,
+    "alp": ALP_FIELDS,
+    "alp.decays": DECAY_FIELDS,
+    "alp.couplings": COUPLING_FIELDS,
+    "background": RUN_BACKGROUND_FIELDS,
+    "selection": SELECTION_FIELDS,
+    "selection.cuts": CUT_FIELDS,
+    "output": OUTPUT_FIELDS,
+}
+#: Both kinds of card: kind -> section -> fields.
+SCHEMA: dict[str, dict[str, tuple[Field, ...]]] = {
+    "run card": RUN_SCHEMA,
+    "detector card": DETECTOR_SCHEMA,
+}
+RUN_TOP = field_map(RUN_TOP_FIELDS)
 RUN = field_map(RUN_FIELDS)
 ALP = field_map(ALP_FIELDS)
+DECAYS = field_map(DECAY_FIELDS)
+CHANNEL = field_map(CHANNEL_FIELDS)
 COUPLINGS = field_map(COUPLING_FIELDS)
 OUTPUT = field_map(OUTPUT_FIELDS)

@@ -20,16 +20,27 @@ pass a cut.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .toml_fields import CardError, Table
+from .toml_fields import CardError, Field, Table, field_map
 
 DEFAULT_REQUIRE = ("reconstructed",)
+#: [selection] and [selection.cuts], declared once for the validator and the user guide.
+SELECTION_FIELDS = (
+    Field("require", "string list", "boolean columns that must be true (checked against the "
+          "columns the run makes before it starts)", default=DEFAULT_REQUIRE, min_length=0),
+    Field("cuts", "table", "[selection.cuts]: ranges on columns", default={}),
+)  # fmt: skip
+CUT_FIELDS = (
+    Field("<column>", "interval", "keep events with low <= column <= high (NaN never passes)",
+          strict=False, finite=False),
+)  # fmt: skip
+SELECTION = field_map(SELECTION_FIELDS)
+CUT = field_map(CUT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -99,24 +110,9 @@ class Selection:
 
 def parse_selection(t: Table) -> Selection:
     """Read the [selection] table (absent: require a reconstructed signal candidate)."""
-    require = t.raw("require", list(DEFAULT_REQUIRE))
-    if not isinstance(require, list) or not all(isinstance(r, str) for r in require):
-        raise t.error("require", f"= {require!r} must be an array of column names")
-    cuts_table = t.table("cuts", default={})
-    cuts = {}
-    for name in list(cuts_table.data):
-        value = cuts_table.raw(name)
-        if (
-            not isinstance(value, list)
-            or len(value) != 2
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-            or any(math.isnan(v) for v in value)
-            or not value[0] <= value[1]
-        ):
-            raise cuts_table.error(
-                name, f"= {value!r} must be [low, high] with low <= high (inf and -inf allowed)"
-            )
-        cuts[name] = (float(value[0]), float(value[1]))
+    require = SELECTION["require"].read(t)
+    cuts_table = SELECTION["cuts"].read(t)
+    cuts = {name: CUT["<column>"].read(cuts_table, name) for name in list(cuts_table.data)}
     cuts_table.done()
     window = _mass_window(t.table("mass_window")) if t.has("mass_window") else None
     t.done()

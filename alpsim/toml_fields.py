@@ -2,20 +2,21 @@
 
 Cards are data, never code (docs/architecture.md): a card is read with `tomllib`, then each
 section is taken field by field through `Table`, which checks type and range and rejects unknown
-keys, so that a bad card fails before any event is generated. Both kinds of card use it: the run
-card's schema is alpsim/card.py, the detector cards' detector/config.py. A section may be
-declared as a tuple of `Field`s (type, unit, range, default, meaning), which the validator reads
-with `Field.read` and the user guide prints (alpsim/card_schema.py).
+keys, so that a bad card fails before any event is generated. Every section of both kinds of
+card is declared as a tuple of `Field`s (type, unit, range, default, meaning), which the
+validators read with `Field.read` and the user guide prints (alpsim/card_schema.py,
+detector/card_fields.py).
 """
 
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -210,11 +211,32 @@ KINDS = {
     "integer": "integer",
     "string": "string",
     "boolean": "boolean",
-    "numbers": "array of numbers",  # fixed length (`length`), each >= lo
-    "number list": "array of numbers",  # any length up to `length`, each within the bounds
-    "string list": "array of strings",  # non-empty, each one of `choices` if given
+    "numbers": "array of numbers",  # fixed length (`length`), each within the bounds
+    "number list": "array of numbers",  # `min_length` to `length` entries, each within bounds
+    "string list": "array of strings",  # `min_length` or more, each one of `choices` if given
+    "interval": "[low, high]",  # two numbers within the bounds, low < high (`strict`)
+    "rows": "array of arrays of numbers",  # rows of `length` numbers (row count: the caller's)
     "table": "table",
+    "table list": "array of tables",  # non-empty; entries ordered by `order_key` if given
 }
+#: Constraints whose value comes from another field of the card (`Field.read` overrides):
+#: each needs the matching `*_ref` text in the declaration, which the guide prints.
+_REFS = {"lo": "lo_ref", "hi": "hi_ref", "choices": "choices_ref", "default": "default_ref"}
+
+
+def _in_bounds(v: float, lo: float | None, hi: float | None, lo_open: bool, hi_open: bool) -> bool:
+    return not (
+        (lo is not None and (v < lo or (lo_open and v == lo)))
+        or (hi is not None and (v > hi or (hi_open and v == hi)))
+    )
+
+
+def _is_number(v: Any, finite: bool = True) -> bool:
+    return (
+        isinstance(v, (int, float))
+        and not isinstance(v, bool)
+        and (math.isfinite(v) or (not finite and not math.isnan(v)))
+    )
 
 
 @dataclass(frozen=True)
@@ -223,10 +245,13 @@ class Field:
 
     The validator reads the field with `read` (so the checks are the declared ones) and the
     user guide's card reference (docs/gen_card_reference.py) prints the same declaration, so
-    the two cannot drift. Checks that involve other fields (e.g. `ctau` or `width`, the ALP
-    mass below the channel's kinematic limit) stay in the validator; `needs` says when a
-    field without a default must be given and `default_note` what an absent field means when
-    the default is computed.
+    the two cannot drift. A bound, the choices or the default may be another field's value
+    (the drift chamber outside the last silicon layer, a region's resolution defaulting to
+    the calorimeter's): `read` then takes it as an argument and `lo_ref`, `hi_ref`,
+    `choices_ref` or `default_ref` says which field it is. Checks that tie several fields
+    together beyond that stay in the validator; `needs` says when a field without a default
+    must be given and `default_note` what an absent field means when the default is computed.
+    A `key` in angle brackets (`<line>`) stands for names the card author chooses.
     """
 
     key: str
@@ -242,19 +267,45 @@ class Field:
     length: int | None = None
     needs: str = ""
     default_note: str = ""
+    increasing: bool = False  # number list: strictly increasing entries (a monotonic table)
+    min_length: int = 1  # number list, string list: fewest entries
+    strict: bool = True  # interval: low < high (False: low <= high)
+    finite: bool = True  # interval: False allows inf and -inf
+    row_sum: float | None = None  # rows: each row sums to this (probabilities)
+    order_key: str = ""  # table list: entries strictly increasing in this field
+    lo_ref: str = ""
+    hi_ref: str = ""
+    choices_ref: str = ""
+    default_ref: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"Field {self.key!r}: kind {self.kind!r} is not one of {list(KINDS)}")
-        if self.kind in ("numbers", "number list") and self.length is None:
+        if self.kind in ("numbers", "rows") and self.length is None:
             raise ValueError(f"Field {self.key!r}: an array field needs `length`")
 
     @property
     def required(self) -> bool:
-        return self.default is _MISSING and not self.needs
+        return self.default is _MISSING and not self.needs and not self.default_ref
 
-    def read(self, t: Table) -> Any:
-        """The validated value of this field in table `t` (the default when it is absent)."""
+    @property
+    def placeholder(self) -> bool:
+        """The key stands for author-chosen names (`<line>`), read with `read(t, key=name)`."""
+        return self.key.startswith("<")
+
+    def read(self, t: Table, key: str | None = None, **given: Any) -> Any:
+        """The validated value of this field in table `t` (the default when it is absent).
+
+        `key` names the entry of a placeholder field; `given` holds the bounds, choices,
+        default or row count (`rows`) that come from another field's value.
+        """
+        for name in given:
+            if name != "rows" and not getattr(self, _REFS[name]):
+                raise ValueError(f"Field {self.key!r}: {name} given but no {_REFS[name]} declared")
+        f = replace(self, key=key or self.key, **{k: v for k, v in given.items() if k != "rows"})
+        return f._read(t, given.get("rows"))
+
+    def _read(self, t: Table, rows: int | None) -> Any:
         d = self.default
         k = self.kind
         if k in ("number", "integer"):
@@ -266,13 +317,12 @@ class Field:
             return t.string(self.key, d, choices=self.choices)
         if k == "boolean":
             return t.boolean(self.key, d)
-        if k == "numbers":
-            return t.numbers(self.key, self.length, d, lo=self.lo, unit=self.unit)
         if k == "table":
             return t.table(self.key, d)
-        if k == "number list":
-            return self._number_list(t, d)
-        return self._string_list(t, d)
+        value = t.raw(self.key, d)
+        if value is d and d is not _MISSING:
+            return value
+        return getattr(self, "_" + k.replace(" ", "_"))(t, value, rows)
 
     def _bounds_text(self) -> str:
         u = f" {self.unit}" if self.unit else ""
@@ -283,37 +333,95 @@ class Field:
             parts.append(f"{'<' if self.hi_open else '<='} {self.hi:g}{u}")
         return " and ".join(parts)
 
-    def _number_list(self, t: Table, d: Any) -> Any:
-        values = t.raw(self.key, d)
-        if values is d and d is not _MISSING:
-            return values
-        if not isinstance(values, list) or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-            for v in values
-        ):
-            raise t.error(self.key, f"= {values!r} must be an array of finite numbers")
-        for v in values:
-            if (self.lo is not None and (v < self.lo or (self.lo_open and v == self.lo))) or (
-                self.hi is not None and (v > self.hi or (self.hi_open and v == self.hi))
-            ):
-                raise t.error(self.key, f"= {values!r}: every entry must be {self._bounds_text()}")
-        if len(values) > self.length:
-            raise t.error(self.key, f"has {len(values)} entries; at most {self.length}")
+    def _ok(self, v: float) -> bool:
+        return _in_bounds(v, self.lo, self.hi, self.lo_open, self.hi_open)
+
+    def _numbers(self, t: Table, values: Any, rows: int | None) -> Any:
+        if not isinstance(values, list) or len(values) != self.length:
+            raise t.error(self.key, f"= {values!r} must be an array of {self.length} numbers")
+        return self._entries(t, values)
+
+    def _entries(self, t: Table, values: list) -> tuple[float, ...]:
+        if not all(_is_number(v) for v in values):
+            raise t.error(self.key, f"= {values!r}: every entry must be a finite number")
+        if not all(self._ok(v) for v in values):
+            raise t.error(self.key, f"= {values!r}: every entry must be {self._bounds_text()}")
         return tuple(float(v) for v in values)
 
-    def _string_list(self, t: Table, d: Any) -> Any:
-        values = t.raw(self.key, d)
-        if values is d and d is not _MISSING:
-            return values
+    def _number_list(self, t: Table, values: Any, rows: int | None) -> Any:
+        if not isinstance(values, list) or len(values) < self.min_length:
+            least = "a non-empty array" if self.min_length == 1 else "an array"
+            if self.min_length > 1:
+                least += f" of at least {self.min_length}"
+            raise t.error(self.key, f"= {values!r} must be {least} of numbers")
+        out = self._entries(t, values)
+        if self.length is not None and len(values) > self.length:
+            raise t.error(self.key, f"has {len(values)} entries; at most {self.length}")
+        if self.increasing and any(b <= a for a, b in itertools.pairwise(out)):
+            raise t.error(self.key, f"= {values!r} must be strictly increasing")
+        return out
+
+    def _string_list(self, t: Table, values: Any, rows: int | None) -> Any:
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise t.error(self.key, f"= {values!r} must be an array of strings")
-        if not values:
+        if len(values) < self.min_length:
             raise t.error(self.key, "= [] must name at least one entry")
-        bad = [v for v in values if self.choices and v not in self.choices]
+        checked = bool(self.choices or self.choices_ref)
+        bad = [v for v in values if checked and v not in self.choices]
         if bad:
-            allowed = ", ".join(repr(c) for c in self.choices)
+            allowed = ", ".join(repr(c) for c in self.choices) or f"none ({self.choices_ref})"
             raise t.error(self.key, f"= {values!r}: {bad[0]!r} is not one of {allowed}")
         return tuple(values)
+
+    def _interval(self, t: Table, values: Any, rows: int | None) -> Any:
+        if not (
+            isinstance(values, list)
+            and len(values) == 2
+            and all(_is_number(v, self.finite) for v in values)
+        ):
+            what = "numbers" if self.finite else "numbers (inf and -inf allowed)"
+            raise t.error(self.key, f"= {values!r} must be [low, high], two {what}")
+        lo, hi = (float(v) for v in values)
+        order = lo < hi if self.strict else lo <= hi
+        if not (order and self._ok(lo) and self._ok(hi)):
+            rel = "<" if self.strict else "<="
+            u = f" {self.unit}" if self.unit else ""
+            bounds = f"{self.lo:g} <= " if self.lo is not None else ""
+            top = f" <= {self.hi:g}" if self.hi is not None else ""
+            raise t.error(
+                self.key, f"= {values!r} must satisfy {bounds}low {rel} high{top}{u}".rstrip()
+            )
+        return lo, hi
+
+    def _rows(self, t: Table, values: Any, rows: int | None) -> Any:
+        shape = f"{rows} rows" if rows is not None else "rows"
+        what = f"{shape} of {self.length} numbers {self._bounds_text()}".rstrip()
+        ok = isinstance(values, list) and (rows is None or len(values) == rows)
+        ok = ok and all(
+            isinstance(r, list) and len(r) == self.length and all(_is_number(v) and self._ok(v)
+                                                                  for v in r)
+            for r in values
+        )  # fmt: skip
+        if not ok:
+            raise t.error(self.key, f"= {values!r} must be {what} ({self.description})")
+        if self.row_sum is not None and any(abs(sum(r) - self.row_sum) > 1e-6 for r in values):
+            raise t.error(self.key, f"= {values!r}: each row must sum to {self.row_sum:g}")
+        return tuple(tuple(float(v) for v in r) for r in values)
+
+    def _table_list(self, t: Table, values: Any, rows: int | None) -> Any:
+        if not (isinstance(values, list) and values and all(isinstance(v, dict) for v in values)):
+            raise t.error(self.key, f"= {values!r} must be a non-empty array of tables")
+        return [Table(v, f"{t.field(self.key)}[{i}]", t.source) for i, v in enumerate(values)]
+
+    def check_order(self, entries: Sequence[Table], values: Sequence[float]) -> None:
+        """A table list's `order_key`: each entry's value above the previous one's."""
+        for i in range(1, len(values)):
+            if values[i] <= values[i - 1]:
+                raise entries[i].error(
+                    self.order_key,
+                    f"= {values[i]:g} must be larger than the previous entry's {values[i - 1]:g}: "
+                    f"entries are listed in increasing {self.order_key}",
+                )
 
 
 def field_map(fields: Sequence[Field]) -> dict[str, Field]:

@@ -6,14 +6,16 @@ Sections: [detector], [beams], [tracking], [calorimeter] (required); [vertexing]
 [material], [trigger.<line>], [trigger_pattern.<name>], [muon] and [background.<condition>]
 (optional: without them every vertex fit succeeds, tracks are called pions, no material is
 simulated, no trigger bit is written, the muon ID and trigger see no muon system and no
-background can be overlaid).
+background can be overlaid). Every field is declared in detector/card_fields.py (type, unit,
+range, default, meaning) and read here through `Field.read`, so a bad value is reported with
+the field, the value and the allowed range.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +24,12 @@ from numpy.typing import NDArray
 
 from ..cards import shipped_card  # noqa: F401  (re-exported: detector cards by name)
 from ..generator.beams import BeamSettings, beams_from_table
-from ..toml_fields import Table, load_toml
+from ..toml_fields import Field, Table, load_toml
+from .card_fields import FIELDS, MATERIAL_KINDS, PID_NAMES, RUN_BACKGROUND
 
 MRAD = 1e-3
 #: PID species in matrix order: e, μ, π, K, p (absolute PDG ids).
 PID_SPECIES = (11, 13, 211, 321, 2212)
-PID_NAMES = ("e", "mu", "pi", "K", "p")
 
 
 def quadrature_resolution(
@@ -363,18 +365,6 @@ class BackgroundCondition:
     scale: float = 1.0  # multiplicity scale (run card [background] scale)
 
 
-#: Kinds of material layer. Photons convert and electrons radiate in every kind but
-#: "calorimeter_front" (material between the tracker and the calorimeter: a pair or a photon made
-#: there showers in the same crystals, and the calorimeter card's response is measured with it).
-MATERIAL_KINDS = (
-    "beam_pipe",
-    "vertex_detector",
-    "drift_chamber_wall",
-    "drift_chamber_gas",
-    "calorimeter_front",
-)
-
-
 @dataclass(frozen=True)
 class MaterialLayer:
     """A thin cylinder of material: radius, z extent and thickness in radiation lengths at
@@ -430,46 +420,42 @@ class DetectorSettings:
     background: BackgroundCondition | None = None  # the overlay switched on by the run card
 
 
-def _angle_range(t: Table, key: str, default: Any = None) -> tuple[float, float]:
-    if default is not None and not t.has(key):
-        t.raw(key, None)
-        return default
-    lo, hi = t.numbers(key, 2, lo=0.0, unit="deg")
-    if not lo < hi <= 180.0:
-        raise t.error(key, f"= [{lo:g}, {hi:g}] must satisfy 0 <= low < high <= 180 degrees")
-    return float(np.radians(lo)), float(np.radians(hi))
+def _radians(pair: tuple[float, float]) -> tuple[float, float]:
+    return float(np.radians(pair[0])), float(np.radians(pair[1]))
 
 
-def _number_list(t: Table, key: str, lo: float | None = None, increasing: bool = False) -> list:
-    value = t.raw(key)
-    if not isinstance(value, list) or not value:
-        raise t.error(key, f"= {value!r} must be a non-empty array of numbers")
-    for v in value:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
-            raise t.error(key, f"= {value!r}: every entry must be a finite number")
-        if lo is not None and v < lo:
-            raise t.error(key, f"= {value!r}: every entry must be >= {lo:g}")
-    if increasing and any(b <= a for a, b in itertools.pairwise(value)):
-        raise t.error(key, f"= {value!r} must be strictly increasing")
-    return [float(v) for v in value]
+def _angles(f: Field, t: Table, key: str | None = None) -> tuple[float, float]:
+    """A declared polar-angle range (degrees in the card) in radians."""
+    return _radians(f.read(t, key))
 
 
-_REGION_KEYS = ("noise_term", "stochastic_term", "sampling_term", "constant_term",
-                "energy_threshold", "tail_alpha", "tail_n", "position_resolution")  # fmt: skip
+def _settings(cls: type, values: dict[str, Any], renamed: dict[str, str], **more: Any) -> Any:
+    """`cls` built from the values read by card key: a key fills the settings field of the
+    same name or the one `renamed` gives (a key that fills none is a programming error: a
+    declared field read and then dropped)."""
+    kw = {renamed.get(k, k): v for k, v in values.items()}
+    unused = set(kw) - {f.name for f in fields(cls)}
+    if unused:
+        raise TypeError(f"{cls.__name__} has no field for the card keys {sorted(unused)}")
+    return cls(**kw, **more)
 
 
-def _tail(t: Table, alpha_default: float, n_default: float) -> tuple[float, float]:
-    alpha = t.number("tail_alpha", alpha_default, lo=0.0, hi=10.0)
-    n = t.number("tail_n", n_default, lo=0.0, hi=100.0)
+def _tail(t: Table, section: dict[str, Field], top: dict[str, Any] | None = None) -> tuple:
+    """Crystal Ball tail (tail_alpha, tail_n); a region's defaults are the [calorimeter]
+    values `top`."""
+    given = {k: {"default": top[k]} if top else {} for k in ("tail_alpha", "tail_n")}
+    alpha = section["tail_alpha"].read(t, **given["tail_alpha"])
+    n = section["tail_n"].read(t, **given["tail_n"])
     if alpha > 0.0 and not n > 1.0:
         raise t.error("tail_n", f"= {n:g}: a Crystal Ball tail (tail_alpha > 0) needs n > 1")
     return alpha, n
 
 
-def _calorimeter(t: Table) -> CalorimeterSettings:
-    regions_table = t.table("theta_regions")
+def _theta_regions(t: Table) -> tuple[list[str], list[tuple[float, float]]]:
+    regions_table = FIELDS["calorimeter"]["theta_regions"].read(t)
     names = list(regions_table.data)
-    ranges = [_angle_range(regions_table, k) for k in names]
+    region = FIELDS["calorimeter.theta_regions"]["<region>"]
+    ranges = [_angles(region, regions_table, k) for k in names]
     regions_table.done()
     if not ranges:
         raise t.error("theta_regions", "needs at least one polar-angle region")
@@ -482,148 +468,117 @@ def _calorimeter(t: Table) -> CalorimeterSettings:
                 f"'{names[b]}' {np.degrees(ranges[b]).round(2).tolist()} deg overlap: regions "
                 "must tile the acceptance without overlap",
             )
-    eff = t.numbers("photon_efficiency", 2, (1.0, 0.0), lo=0.0)
-    if eff[0] > 1.0:
-        raise t.error("photon_efficiency", f"= {list(eff)!r}: plateau must be <= 1")
-    noise = t.number("noise_term", lo=0.0, hi=1.0)
-    stochastic = t.number("stochastic_term", lo=0.0, hi=1.0)
-    constant = t.number("constant_term", lo=0.0, hi=1.0)
-    sampling = t.number("sampling_term", 0.0, lo=0.0, hi=1.0)
-    threshold = t.number("energy_threshold", lo=0.0, hi=10.0, unit="GeV")
-    alpha, n_tail = _tail(t, 0.0, 0.0)
-    overrides = t.table("region", {})
+    return names, ranges
+
+
+#: Card keys of the resolution terms -> CalorimeterSettings / CaloRegion fields.
+_CALO_NAMES = {"noise_term": "noise", "stochastic_term": "stochastic",
+               "constant_term": "constant", "sampling_term": "sampling",
+               "hadronic_interaction_probability": "hadronic_interaction",
+               "position_resolution": "position"}  # fmt: skip
+
+
+def _regions(t: Table, names: list[str], ranges: list, top: dict[str, Any]) -> list[CaloRegion]:
+    """[calorimeter.region.<region>]: each region's terms, the [calorimeter] ones by default."""
+    overrides = FIELDS["calorimeter"]["region"].read(t)
     unknown = set(overrides.data) - set(names)
     if unknown:
         raise overrides.error(
             sorted(unknown)[0], f"is not a region of [calorimeter.theta_regions] ({names})"
         )
+    section = FIELDS["calorimeter.region.<region>"]
     regions = []
     for name, th in zip(names, ranges, strict=True):
-        r = overrides.table(name, {})
-        r.only(*_REGION_KEYS)
-        ra, rn = _tail(r, alpha, n_tail)
-        regions.append(
-            CaloRegion(
-                name=name,
-                theta=th,
-                noise=r.number("noise_term", noise, lo=0.0, hi=1.0),
-                stochastic=r.number("stochastic_term", stochastic, lo=0.0, hi=1.0),
-                constant=r.number("constant_term", constant, lo=0.0, hi=1.0),
-                energy_threshold=r.number(
-                    "energy_threshold", threshold, lo=0.0, hi=10.0, unit="GeV"
-                ),
-                tail_alpha=ra,
-                tail_n=rn,
-                sampling=r.number("sampling_term", sampling, lo=0.0, hi=1.0),
-                position=r.numbers("position_resolution", 3, None, lo=0.0, unit="mm"),
-            )
-        )
+        r = FIELDS["calorimeter.region"]["<region>"].read(overrides, name)
+        r.only(*section)
+        v = {k: f.read(r, default=top[k]) for k, f in section.items()
+             if f.default_ref and not k.startswith("tail_")}  # fmt: skip
+        v["tail_alpha"], v["tail_n"] = _tail(r, section, top)
+        v["position_resolution"] = section["position_resolution"].read(r)
+        regions.append(_settings(CaloRegion, v, _CALO_NAMES, name=name, theta=th))
         r.done()
     overrides.done()
-    crystal = t.number("crystal_size", 0.0, lo=0.0, hi=500.0, unit="mm")
-    moliere = t.number("moliere_radius", 0.0, lo=0.0, hi=500.0, unit="mm")
-    if (crystal > 0.0) != (moliere > 0.0):
-        key = "moliere_radius" if crystal > 0.0 else "crystal_size"
+    return regions
+
+
+def _calorimeter(t: Table) -> CalorimeterSettings:
+    section = FIELDS["calorimeter"]
+    c = {k: f.read(t) for k, f in section.items()
+         if f.kind != "table" and k not in ("tail_alpha", "tail_n")}  # fmt: skip
+    names, ranges = _theta_regions(t)
+    eff = c.pop("photon_efficiency")
+    if eff[0] > 1.0:
+        raise t.error("photon_efficiency", f"= {list(eff)!r}: plateau must be <= 1")
+    c["tail_alpha"], c["tail_n"] = _tail(t, section)
+    regions = _regions(t, names, ranges, c)
+    if (c["crystal_size"] > 0.0) != (c["moliere_radius"] > 0.0):
+        key = "moliere_radius" if c["crystal_size"] > 0.0 else "crystal_size"
         raise t.error(key, "crystal_size and moliere_radius must be given together (> 0)")
-    cal = CalorimeterSettings(
-        inner_radius=t.number("inner_radius", lo=0.0, lo_open=True, unit="mm"),
-        z_forward=t.number("z_forward", lo=0.0, lo_open=True, unit="mm"),
-        z_backward=t.number("z_backward", hi=0.0, hi_open=True, unit="mm"),
+    cal = _settings(
+        CalorimeterSettings,
+        c,
+        {**_CALO_NAMES, "position_resolution": "position_resolution"},
         theta_regions=tuple(ranges),
-        noise=noise,
-        stochastic=stochastic,
-        constant=constant,
-        position_resolution=t.numbers("position_resolution", 3, lo=0.0, unit="mm"),
-        energy_threshold=threshold,
+        regions=tuple(regions),
         efficiency=eff[0],
         efficiency_turn_on=eff[1],
-        merging_distance=t.number("merging_distance", 0.0, lo=0.0, hi=1000.0, unit="mm"),
-        mip_energy=t.number("mip_energy", 0.2, lo=0.0, hi=2.0, unit="GeV"),
-        mip_spread=t.number("mip_spread", 0.1, lo=0.0, hi=1.0),
-        hadronic_interaction=t.number("hadronic_interaction_probability", 0.0, lo=0.0, hi=1.0),
-        regions=tuple(regions),
-        tail_alpha=alpha,
-        tail_n=n_tail,
-        sampling=sampling,
-        crystal_size=crystal,
-        moliere_radius=moliere,
-        crystal_depth=t.number("crystal_depth", 16.0, lo=1.0, hi=40.0, unit="X0"),
-        critical_energy=t.number(
-            "critical_energy", 0.0112, lo=1e-3, lo_open=False, hi=0.1, unit="GeV"
-        ),
-        effective_z=t.number("effective_z", 54.0, lo=1.0, hi=100.0),
-        local_maximum_energy=t.number("local_maximum_energy", 0.010, lo=0.0, hi=1.0, unit="GeV"),
-        digit_threshold=t.number("digit_threshold", 0.0005, lo=0.0, hi=1.0, unit="GeV"),
-        hadron_visible_fraction=t.number(
-            "hadron_visible_fraction", 1.0, lo=0.0, lo_open=True, hi=1.0
-        ),
-        neutral_hadrons=t.boolean("neutral_hadrons", False),
-        split_off_probability=t.number("split_off_probability", 0.0, lo=0.0, hi=1.0),
-        split_off_fraction=t.number("split_off_fraction", 0.2, lo=0.0, hi=0.5),
-        split_off_distance=t.number(
-            "split_off_distance", 200.0, lo=0.0, lo_open=True, hi=2000.0, unit="mm"
-        ),
     )
     t.done()
     return cal
 
 
-def _resolution(t: Table, key: str, unit: str, default=None) -> tuple[float, float]:
-    if default is not None and not t.has(key):
-        return default
-    return t.numbers(key, 2, lo=0.0, unit=unit)
-
-
-def _tracking(t: Table, field_t: float) -> TrackingSettings:
-    pipe = t.number("beam_pipe_radius", lo=0.0, lo_open=True, unit="mm")
-    silicon = _number_list(t, "silicon_radii", lo=0.0, increasing=True)
-    if silicon[0] <= pipe:
-        raise t.error("silicon_radii", f"= {silicon!r}: first layer must lie outside the pipe")
-    si_res = t.number("silicon_resolution", lo=0.0, lo_open=True, unit="mm")
-    dc_in = t.number("drift_inner_radius", lo=silicon[-1], lo_open=True, unit="mm")
-    dc_out = t.number("drift_outer_radius", lo=dc_in, lo_open=True, unit="mm")
-    n_layers = t.number("drift_layers", lo=1, hi=500, integer=True)
-    n_super = t.number("drift_superlayers", lo=1, hi=n_layers, integer=True)
-    dc_res = t.number("drift_resolution", lo=0.0, lo_open=True, unit="mm")
-    edges = np.linspace(dc_in, dc_out, n_super + 1)
-    weights = np.diff(np.round(np.linspace(0, n_layers, n_super + 1)).astype(int))
-    eff = t.number("efficiency", lo=0.0, hi=1.0)
-    min_si = t.number("min_silicon_hits", 0, lo=0, hi=len(silicon), integer=True)
-    min_dc = t.number("min_drift_hits", lo=1, hi=n_layers, integer=True)
-    model = t.string("efficiency_model", choices=("layers", "table"))
+def _efficiency_model(t: Table, min_dc: int, n_layers: int) -> tuple[str, int, tuple, tuple]:
+    """The displaced-track model: "layers" (full_efficiency_drift_hits) or "table"
+    (efficiency_radii, efficiency_table), never both."""
+    f = FIELDS["tracking"]
+    model = f["efficiency_model"].read(t)
     if model == "layers":
-        full = t.number("full_efficiency_drift_hits", lo=min_dc, hi=n_layers, integer=True)
+        full = f["full_efficiency_drift_hits"].read(t, lo=min_dc, hi=n_layers)
         for key in ("efficiency_radii", "efficiency_table"):
             if t.has(key):
                 raise t.error(key, "belongs to efficiency_model = 'table', not 'layers' "
                               "(one displaced-track model, never both)")  # fmt: skip
-        radii, table = (0.0,), (1.0,)
-    else:
-        if t.has("full_efficiency_drift_hits"):
-            raise t.error("full_efficiency_drift_hits", "belongs to efficiency_model = 'layers'"
-                          ", not 'table' (one displaced-track model, never both)")  # fmt: skip
-        full = min_dc
-        radii = tuple(_number_list(t, "efficiency_radii", lo=0.0, increasing=True))
-        table = tuple(_number_list(t, "efficiency_table", lo=0.0))
-        if len(table) != len(radii) or max(table) > 1.0:
-            raise t.error("efficiency_table", f"= {list(table)!r}: one value in [0, 1] per "
-                          f"entry of efficiency_radii ({len(radii)})")  # fmt: skip
+        return model, full, (0.0,), (1.0,)
+    if t.has("full_efficiency_drift_hits"):
+        raise t.error("full_efficiency_drift_hits", "belongs to efficiency_model = 'layers'"
+                      ", not 'table' (one displaced-track model, never both)")  # fmt: skip
+    radii = f["efficiency_radii"].read(t)
+    table = f["efficiency_table"].read(t)
+    if len(table) != len(radii):
+        raise t.error("efficiency_table", f"= {list(table)!r}: one value in [0, 1] per "
+                      f"entry of efficiency_radii ({len(radii)})")  # fmt: skip
+    return model, min_dc, radii, table
+
+
+#: [tracking] keys read as they are into the TrackingSettings field of the same name.
+_TRACKING_AS_IS = ("pt_resolution", "pt_resolution_over_beta", "d0_resolution",
+                   "z0_resolution", "phi0_resolution", "tanlambda_resolution", "min_pt",
+                   "pt_turn_on", "efficiency", "cluster_match_distance")  # fmt: skip
+
+
+def _tracking(t: Table, field_t: float) -> TrackingSettings:
+    f = FIELDS["tracking"]
+    pipe = f["beam_pipe_radius"].read(t)
+    silicon = f["silicon_radii"].read(t, lo=pipe)
+    si_res = f["silicon_resolution"].read(t)
+    dc_in = f["drift_inner_radius"].read(t, lo=silicon[-1])
+    dc_out = f["drift_outer_radius"].read(t, lo=dc_in)
+    n_layers = f["drift_layers"].read(t)
+    n_super = f["drift_superlayers"].read(t, hi=n_layers)
+    dc_res = f["drift_resolution"].read(t)
+    edges = np.linspace(dc_in, dc_out, n_super + 1)
+    weights = np.diff(np.round(np.linspace(0, n_layers, n_super + 1)).astype(int))
+    min_si = f["min_silicon_hits"].read(t, hi=len(silicon))
+    min_dc = f["min_drift_hits"].read(t, hi=n_layers)
+    model, full, radii, table = _efficiency_model(t, min_dc, n_layers)
     trk = TrackingSettings(
+        **{k: f[k].read(t) for k in _TRACKING_AS_IS},
         field=field_t,
-        theta_range=_angle_range(t, "theta_range"),
+        theta_range=_angles(f["theta_range"], t),
         beam_pipe_radius=pipe,
-        layer_radii=(*silicon, *(float(r) for r in 0.5 * (edges[:-1] + edges[1:]))),
+        layer_radii=(*silicon, *(float(x) for x in 0.5 * (edges[:-1] + edges[1:]))),
         layer_weights=(*([1] * len(silicon)), *(int(w) for w in weights)),
         layer_resolution=(*([si_res] * len(silicon)), *([dc_res] * n_super)),
-        pt_resolution=t.numbers("pt_resolution", 2, lo=0.0),
-        pt_resolution_over_beta=t.boolean("pt_resolution_over_beta"),
-        d0_resolution=_resolution(t, "d0_resolution", "mm"),
-        z0_resolution=_resolution(t, "z0_resolution", "mm"),
-        phi0_resolution=_resolution(t, "phi0_resolution", "rad"),
-        tanlambda_resolution=_resolution(t, "tanlambda_resolution", ""),
-        min_pt=t.number("min_pt", lo=0.0, hi=10.0, unit="GeV"),
-        pt_turn_on=t.number("pt_turn_on", lo=0.0, lo_open=True, hi=10.0, unit="GeV"),
-        efficiency=eff,
         min_drift_hits=min_dc,
         full_drift_hits=full,
         n_silicon=len(silicon),
@@ -631,13 +586,10 @@ def _tracking(t: Table, field_t: float) -> TrackingSettings:
         efficiency_model=model,
         efficiency_radii=radii,
         efficiency_table=table,
-        cluster_match_distance=t.number(
-            "cluster_match_distance", lo=0.0, lo_open=True, hi=1000.0, unit="mm"
-        ),
     )
     if model == "table":
         r_find = trk.findable_radius()
-        beyond = [(r, e) for r, e in zip(radii, table, strict=True) if r >= r_find and e > 0]
+        beyond = [(x, e) for x, e in zip(radii, table, strict=True) if x >= r_find and e > 0]
         if beyond:
             raise t.error("efficiency_table", f"= {list(table)!r}: must be 0 from r = "
                           f"{r_find:g} mm on, where a track crosses fewer than min_drift_hits "
@@ -647,55 +599,30 @@ def _tracking(t: Table, field_t: float) -> TrackingSettings:
 
 
 def _vertexing(t: Table) -> VertexSettings:
-    v = VertexSettings(min_chi_prob=t.number("min_chi_prob", 0.0, lo=0.0, hi=1.0))
+    v = VertexSettings(min_chi_prob=FIELDS["vertexing"]["min_chi_prob"].read(t))
     t.done()
     return v
 
 
 def _material(t: Table, calorimeter_radius: float) -> MaterialSettings:
-    """[material]: `enabled`, `conversions`, `bremsstrahlung`, `brems_min_energy` (GeV) and
-    `layers`, an array of tables {name, kind, radius (mm), z = [min, max] (mm), x_over_x0,
-    source}, strictly increasing in radius and inside the calorimeter."""
+    """[material]: switches and [[material.layers]], strictly increasing in radius and inside
+    the calorimeter (detector/card_fields.py)."""
     if not t.data:
         t.done()
         return MaterialSettings()
-    raw = t.raw("layers")
-    if not isinstance(raw, list) or not raw:
-        raise t.error("layers", f"= {raw!r} must be a non-empty array of tables (one per layer)")
+    f, layer = FIELDS["material"], FIELDS["material.layers"]
+    entries = f["layers"].read(t)
     layers = []
-    for i, entry in enumerate(raw):
-        e = Table(entry, f"{t.field('layers')}[{i}]", t.source)
-        name = e.string("name")
-        kind = e.string("kind", choices=MATERIAL_KINDS)
-        radius = e.number("radius", lo=0.0, lo_open=True, unit="mm")
-        if layers and radius <= layers[-1].radius:
-            raise e.error(
-                "radius",
-                f"= {radius:g} mm must be larger than the previous layer's "
-                f"{layers[-1].radius:g} mm: layers are listed in increasing radius",
-            )
-        if radius >= calorimeter_radius:
-            raise e.error(
-                "radius",
-                f"= {radius:g} mm must lie inside the calorimeter (inner_radius = "
-                f"{calorimeter_radius:g} mm)",
-            )
-        z_lo, z_hi = (float(v) for v in e.numbers("z", 2, unit="mm"))
-        if not z_lo < z_hi:
-            raise e.error("z", f"= [{z_lo:g}, {z_hi:g}] must have z_min < z_max (mm)")
-        x0 = e.number("x_over_x0", lo=0.0, hi=1.0)
-        source = e.string("source")
-        if not source.strip():
+    for e in entries:
+        v = {k: layer[k].read(e, **({"hi": calorimeter_radius} if k == "radius" else {}))
+             for k in layer}  # fmt: skip
+        if not v["source"].strip():
             raise e.error("source", "must name where the layer's numbers come from")
+        layers.append(_settings(MaterialLayer, v, {"z": "z_range"}))
         e.done()
-        layers.append(MaterialLayer(name, kind, radius, (z_lo, z_hi), x0, source))
-    m = MaterialSettings(
-        enabled=t.boolean("enabled", True),
-        layers=tuple(layers),
-        conversions=t.boolean("conversions", True),
-        bremsstrahlung=t.boolean("bremsstrahlung", True),
-        brems_min_energy=t.number("brems_min_energy", 0.001, lo=0.0, hi=1.0, unit="GeV"),
-    )
+    f["layers"].check_order(entries, [x.radius for x in layers])
+    m = _settings(MaterialSettings, {k: g.read(t) for k, g in f.items() if k != "layers"}, {},
+                  layers=tuple(layers))  # fmt: skip
     t.done()
     return m
 
@@ -704,29 +631,18 @@ def _pid(t: Table) -> PidSettings:
     if not t.data:
         t.done()
         return PidSettings()
-    edges = _number_list(t, "momentum_bins", lo=0.0, increasing=True)
-    if len(edges) < 2:
-        raise t.error("momentum_bins", "needs at least two edges")
+    f, region = FIELDS["pid"], FIELDS["pid.regions.<region>"]
+    edges = f["momentum_bins"].read(t)
     n_p = len(edges) - 1
-    regions_t = t.table("regions")
+    regions_t = f["regions"].read(t)
     regions = []
     for name in list(regions_t.data):
-        r = regions_t.table(name)
-        theta = _angle_range(r, "theta")
-        charge = r.number("charge", 0, lo=-1, hi=1, integer=True)
+        r = FIELDS["pid.regions"]["<region>"].read(regions_t, name)
+        theta = _angles(region["theta"], r)
+        charge = region["charge"].read(r)
         matrix = np.empty((n_p, 5, 5))
         for i, sp in enumerate(PID_NAMES):
-            rows = r.raw(sp)
-            arr = np.asarray(rows, dtype=float) if isinstance(rows, list) else np.empty(0)
-            if arr.shape != (n_p, 5) or not np.all(np.isfinite(arr)) or np.any(arr < 0):
-                raise r.error(
-                    sp,
-                    f"= {rows!r} must be {n_p} rows (momentum bins) of 5 probabilities "
-                    f"(assigned e, mu, pi, K, p)",
-                )
-            if np.any(np.abs(arr.sum(axis=1) - 1.0) > 1e-6):
-                raise r.error(sp, f"= {rows!r}: each row must sum to 1")
-            matrix[:, i, :] = arr
+            matrix[:, i, :] = region[sp].read(r, rows=n_p)
         r.done()
         regions.append(PidRegion(theta, matrix, charge))
     _check_tiling(regions_t, regions)
@@ -749,77 +665,45 @@ def _check_tiling(t: Table, regions: list[PidRegion]) -> None:
                 raise t.error(nb, f"theta leaves a gap after region '{na}' (charge {q:+d})")
 
 
-def _trigger(t: Table, veto_names: tuple[str, ...] = ()) -> tuple[TriggerLine, ...]:
-    lines = []
-    for name in list(t.data):
-        s = t.table(name)
-        mt = s.number("max_tracks", -1, lo=0, integer=True)
-        mc = s.number("max_clusters", -1, lo=0, integer=True)
-        mo = s.number("max_other_clusters", -1, lo=0, integer=True)
-        names = {}
-        for key in ("vetoes", "patterns"):
-            names[key] = s.raw(key, [])
-            if not isinstance(names[key], list) or any(v not in veto_names for v in names[key]):
-                allowed = ", ".join(veto_names) or "none (no [trigger_pattern.<name>] in the card)"
-                raise s.error(key, f"= {names[key]!r}: each entry must be one of {allowed}")
-        line = TriggerLine(
-            name=name,
-            tracks=s.number("tracks", 0, lo=0, hi=100, integer=True),
-            max_tracks=None if mt < 0 else mt,
-            track_pt=s.number("track_pt", 0.0, lo=0.0, unit="GeV"),
-            track_p=s.number("track_p", 0.0, lo=0.0, unit="GeV"),
-            track_theta=_angle_range(s, "track_theta", (0.0, np.pi)),
-            opening_angle=np.radians(s.number("opening_angle", 0.0, lo=0.0, hi=180.0)),
-            clusters=s.number("clusters", 0, lo=0, hi=100, integer=True),
-            max_clusters=None if mc < 0 else mc,
-            cluster_energy=s.number("cluster_energy", 0.0, lo=0.0, unit="GeV"),
-            cluster_frame=s.string("cluster_frame", "lab", choices=("lab", "cms")),
-            cluster_theta=_angle_range(s, "cluster_theta", (0.0, np.pi)),
-            energy_sum=s.number("energy_sum", 0.0, lo=0.0, unit="GeV"),
-            max_energy_sum=s.number("max_energy_sum", np.inf, lo=0.0, unit="GeV"),
-            muons=s.number("muons", 0, lo=0, hi=100, integer=True),
-            muon_p=s.number("muon_p", 0.0, lo=0.0, unit="GeV"),
-            track_width=s.number("track_width", 0.0, lo=0.0, hi=5.0, unit="GeV"),
-            cluster_width=s.number("cluster_width", 0.0, lo=0.0, hi=5.0, unit="GeV"),
-            energy_sum_width=s.number("energy_sum_width", 0.0, lo=0.0, hi=5.0, unit="GeV"),
-            energy_sum_theta=_angle_range(s, "energy_sum_theta", (0.0, np.pi)),
-            other_clusters=s.number("other_clusters", 0, lo=0, hi=100, integer=True),
-            max_other_clusters=None if mo < 0 else mo,
-            other_cluster_energy=s.number("other_cluster_energy", 0.0, lo=0.0, unit="GeV"),
-            prescale=s.number("prescale", 1, lo=1, hi=10**6, integer=True),
-            vetoes=tuple(names["vetoes"]),
-            patterns=tuple(names["patterns"]),
-        )
-        for lo_key, hi_key, lo, hi in (
-            ("tracks", "max_tracks", line.tracks, line.max_tracks),
-            ("clusters", "max_clusters", line.clusters, line.max_clusters),
-            ("other_clusters", "max_other_clusters", line.other_clusters, line.max_other_clusters),
-        ):
-            if hi is not None and hi < lo:
-                raise s.error(hi_key, f"= {hi} must be >= {lo_key} = {lo}")
-        if line.max_energy_sum <= line.energy_sum:
-            raise s.error("max_energy_sum", f"= {line.max_energy_sum:g} must be > energy_sum")
-        s.done()
-        lines.append(line)
+def _trigger_line(s: Table, name: str, pattern_names: tuple[str, ...]) -> TriggerLine:
+    section = FIELDS["trigger.<line>"]
+    v = {}
+    for k, f in section.items():
+        if f.kind == "interval":
+            v[k] = _angles(f, s)
+        else:
+            v[k] = f.read(s, choices=pattern_names) if f.choices_ref else f.read(s)
+    v["opening_angle"] = float(np.radians(v["opening_angle"]))
+    line = TriggerLine(name=name, **v)
+    for lo_key, hi_key in (("tracks", "max_tracks"), ("clusters", "max_clusters"),
+                           ("other_clusters", "max_other_clusters")):  # fmt: skip
+        lo, hi = getattr(line, lo_key), getattr(line, hi_key)
+        if hi is not None and hi < lo:
+            raise s.error(hi_key, f"= {hi} must be >= {lo_key} = {lo}")
+    if line.max_energy_sum <= line.energy_sum:
+        raise s.error("max_energy_sum", f"= {line.max_energy_sum:g} must be > energy_sum")
+    s.done()
+    return line
+
+
+def _trigger(t: Table, pattern_names: tuple[str, ...] = ()) -> tuple[TriggerLine, ...]:
+    line = FIELDS["trigger"]["<line>"]
+    lines = [_trigger_line(line.read(t, name), name, pattern_names) for name in list(t.data)]
     t.done()
     return tuple(lines)
 
 
 def _trigger_patterns(t: Table) -> tuple[TriggerPattern, ...]:
+    f = FIELDS["trigger_pattern.<name>"]
     vetoes = []
     for name in list(t.data):
-        s = t.table(name)
-        lo_e = s.number("energy_low", lo=0.0, lo_open=True, hi=20.0, unit="GeV")
-        hi_e = s.number("energy_high", lo=lo_e, hi=20.0, unit="GeV")
-        dphi = s.numbers("delta_phi", 2, lo=0.0, unit="deg")
-        tsum = s.numbers("theta_sum", 2, lo=0.0, unit="deg")
-        for key, (a, b) in (("delta_phi", dphi), ("theta_sum", tsum)):
-            if not a < b <= 360.0:
-                raise s.error(key, f"= [{a:g}, {b:g}] must satisfy 0 <= low < high <= 360 degrees")
+        s = FIELDS["trigger_pattern"]["<name>"].read(t, name)
+        lo_e = f["energy_low"].read(s)
+        hi_e = f["energy_high"].read(s, lo=lo_e)
+        dphi = _radians(f["delta_phi"].read(s))
+        tsum = _radians(f["theta_sum"].read(s))
         s.done()
-        vetoes.append(
-            TriggerPattern(name, lo_e, hi_e, tuple(np.radians(dphi)), tuple(np.radians(tsum)))
-        )
+        vetoes.append(TriggerPattern(name, lo_e, hi_e, dphi, tsum))
     t.done()
     return tuple(vetoes)
 
@@ -828,107 +712,98 @@ def _muon(t: Table) -> MuonSettings | None:
     if not t.data:
         t.done()
         return None
-    layers = t.number("layers", lo=1, hi=100, integer=True)
+    f = FIELDS["muon"]
+    layers = f["layers"].read(t)
+    v = {k: g.read(t) for k, g in f.items() if k not in ("layers", "min_layers", "theta_range")}
     m = MuonSettings(
-        coil_radius=t.number("coil_radius", lo=0.0, lo_open=True, hi=10000.0, unit="mm"),
-        theta_range=_angle_range(t, "theta_range"),
+        **v,
         layers=layers,
-        absorber=t.number("absorber", lo=0.0, lo_open=True, hi=1000.0, unit="mm"),
-        energy_loss=t.number("energy_loss", lo=0.0, hi=5.0, unit="GeV"),
-        absorber_dedx=t.number("absorber_dedx", lo=0.0, lo_open=True, hi=1.0, unit="GeV/mm"),
-        interaction_length=t.number(
-            "interaction_length", lo=0.0, lo_open=True, hi=10000.0, unit="mm"
-        ),
-        hadron_survival=t.number("hadron_survival", lo=0.0, hi=1.0),
-        min_layers=t.number("min_layers", lo=1, hi=layers, integer=True),
+        theta_range=_angles(f["theta_range"], t),
+        min_layers=f["min_layers"].read(t, hi=layers),
     )
     t.done()
     return m
 
 
-def _background_conditions(t: Table) -> tuple[BackgroundCondition, ...]:
-    out = []
-    for name in list(t.data):
-        s = t.table(name)
-        edges = _number_list(s, "photon_theta_edges", lo=0.0, increasing=True)
-        if len(edges) < 2 or edges[-1] > 180.0:
-            raise s.error("photon_theta_edges", f"= {edges!r}: at least two edges in 0-180 deg")
-        weights = _number_list(s, "photon_theta_weights", lo=0.0)
-        if len(weights) != len(edges) - 1 or sum(weights) <= 0.0:
-            raise s.error(
-                "photon_theta_weights",
-                f"= {weights!r}: one non-negative weight per bin ({len(edges) - 1}), not all 0",
-            )
-        e_min, e_slope = s.numbers("photon_energy", 2, lo=0.0, unit="GeV")
-        pt_min, pt_slope = s.numbers("track_pt", 2, lo=0.0, unit="GeV")
-        for key, slope in (("photon_energy", e_slope), ("track_pt", pt_slope)):
-            if slope <= 0.0:
-                raise s.error(key, f"slope = {slope:g} GeV must be > 0")
-        out.append(
-            BackgroundCondition(
-                name=name,
-                photons=s.number("photons", lo=0.0, hi=200.0),
-                photon_energy=(e_min, e_slope),
-                photon_theta_edges=tuple(np.radians(edges)),
-                photon_theta_weights=tuple(w / sum(weights) for w in weights),
-                tracks=s.number("tracks", lo=0.0, hi=100.0),
-                track_pt=(pt_min, pt_slope),
-                track_d0=s.number("track_d0", lo=0.0, hi=1000.0, unit="mm"),
-                track_z0=s.number("track_z0", lo=0.0, hi=5000.0, unit="mm"),
-            )
+def _background_condition(s: Table, name: str) -> BackgroundCondition:
+    f = FIELDS["background.<condition>"]
+    edges = f["photon_theta_edges"].read(s)
+    weights = f["photon_theta_weights"].read(s)
+    if len(weights) != len(edges) - 1 or sum(weights) <= 0.0:
+        raise s.error(
+            "photon_theta_weights",
+            f"= {list(weights)!r}: one non-negative weight per bin ({len(edges) - 1}), not all 0",
         )
-        s.done()
+    v = {k: g.read(s) for k, g in f.items() if k not in ("photon_theta_edges",
+                                                       "photon_theta_weights")}  # fmt: skip
+    for key in ("photon_energy", "track_pt"):
+        if v[key][1] <= 0.0:
+            raise s.error(key, f"slope = {v[key][1]:g} GeV must be > 0")
+    cond = BackgroundCondition(
+        name=name,
+        **v,
+        photon_theta_edges=tuple(np.radians(edges)),
+        photon_theta_weights=tuple(w / sum(weights) for w in weights),
+    )
+    s.done()
+    return cond
+
+
+def _background_conditions(t: Table) -> tuple[BackgroundCondition, ...]:
+    condition = FIELDS["background"]["<condition>"]
+    out = tuple(_background_condition(condition.read(t, name), name) for name in list(t.data))
     t.done()
-    return tuple(out)
+    return out
 
 
 def select_background(det: DetectorSettings, t: Table) -> DetectorSettings:
     """The run card's [background] section: `condition` (one of the detector card's
     [background.<condition>] tables) and `scale` (multiplicities × scale, e.g. for another
-    luminosity); `enabled = false` switches the overlay off."""
-    if not t.boolean("enabled", True):
-        t.raw("condition", None)
-        t.raw("scale", None)
+    luminosity); `enabled = false` switches the overlay off (detector/card_fields.py)."""
+    names = tuple(c.name for c in det.background_conditions)
+    if not RUN_BACKGROUND["enabled"].read(t):
+        RUN_BACKGROUND["condition"].read(t, choices=names, default=None)
+        RUN_BACKGROUND["scale"].read(t)
         t.done()
         return det
-    names = tuple(c.name for c in det.background_conditions)
     if not names:
         raise t.error("condition", f"detector card {det.path} has no [background.<condition>]")
-    name = t.string("condition", names[0], choices=names)
-    scale = t.number("scale", 1.0, lo=0.0, hi=100.0)
+    name = RUN_BACKGROUND["condition"].read(t, choices=names, default=names[0])
+    scale = RUN_BACKGROUND["scale"].read(t)
     t.done()
     cond = next(c for c in det.background_conditions if c.name == name)
     return replace(det, background=replace(cond, scale=scale))
 
 
 def load_detector(path: str | Path) -> DetectorSettings:
-    """Read and validate a detector card."""
+    """Read and validate a detector card (every field through detector/card_fields.py)."""
     data, text = load_toml(path)
     top = Table(data, "", source=str(path))
-    det = top.table("detector")
-    name = det.string("name")
-    field_t = det.number("solenoid_field", lo=0.0, lo_open=True, hi=10.0, unit="T")
+    tables = FIELDS[""]
+    det = tables["detector"].read(top)
+    name = FIELDS["detector"]["name"].read(det)
+    field_t = FIELDS["detector"]["solenoid_field"].read(det)
     det.done()
-    calorimeter = _calorimeter(top.table("calorimeter"))
+    calorimeter = _calorimeter(tables["calorimeter"].read(top))
     settings = DetectorSettings(
         name=name,
         path=str(path),
         text=text,
         solenoid_field=field_t,
-        beams=beams_from_table(top.table("beams")),
+        beams=beams_from_table(tables["beams"].read(top)),
         calorimeter=calorimeter,
-        tracking=_tracking(top.table("tracking"), field_t),
-        vertexing=_vertexing(top.table("vertexing", None)),
-        pid=_pid(top.table("pid", {})),
-        material=_material(top.table("material", {}), calorimeter.inner_radius),
+        tracking=_tracking(tables["tracking"].read(top), field_t),
+        vertexing=_vertexing(tables["vertexing"].read(top)),
+        pid=_pid(tables["pid"].read(top)),
+        material=_material(tables["material"].read(top), calorimeter.inner_radius),
     )
-    vetoes = _trigger_patterns(top.table("trigger_pattern", {}))
+    vetoes = _trigger_patterns(tables["trigger_pattern"].read(top))
     settings = replace(
         settings,
-        trigger=_trigger(top.table("trigger", {}), tuple(v.name for v in vetoes)),
+        trigger=_trigger(tables["trigger"].read(top), tuple(v.name for v in vetoes)),
         trigger_patterns=vetoes,
-        muon=_muon(top.table("muon", {})),
-        background_conditions=_background_conditions(top.table("background", {})),
+        muon=_muon(tables["muon"].read(top)),
+        background_conditions=_background_conditions(tables["background"].read(top)),
     )
     top.done()
     return settings

@@ -1,20 +1,17 @@
-"""Generate the card reference pages of the user guide from the card schema and validators.
+"""Generate the card reference pages of the user guide from the declared card schema.
 
-The sections [run], [alp], [alp.couplings], [output] and [beams] are declared field by field
-in `alpsim/card_schema.py` (type, unit, range, default, meaning), and the validators read them
-through that declaration: their tables are printed from it. The other sections (the channels'
-options, [selection], the detector sections) are validation code in `alpsim/selection.py`,
-`detector/config.py` and each channel's `from_card`, which read every field through
-`alpsim.toml_fields.Table` (`number`, `string`, `boolean`, `numbers`, `table`, `only`, `has`,
-`raw`). This script records those calls while it validates
-every card shipped in `cards/` (and a few variants of them that take the other branches:
-width instead of cτ, forced decay range, couplings, each channel), so the pages list exactly
-the fields, types, defaults, ranges and units the validators accept. A field the validators
-stop reading disappears from the page; a new one appears; nothing is typed twice.
+Every section of a run card and of a detector card is declared field by field (type, unit,
+allowed range or values, monotonic tables, ordered layers, default, meaning): the run card's
+in `alpsim/card_schema.py`, [selection] in `alpsim/selection.py`, each channel's options in its
+module (`OPTIONS`), [beams] in `generator/beams.py` and the detector card's sections in
+`detector/card_fields.py`. The validators read every field through `Field.read`, and this
+script prints those declarations, so the page and the validators cannot disagree.
 
-Limits (stated on the generated page too): a field is listed only if some shipped card or
-variant reaches the code that reads it, and the meaning of a field comes from the comments
-of the shipped cards, not from the validator.
+`trace` validates every shipped card (and variants taking the other branches: width instead
+of cτ, forced decay range, couplings, each channel) while recording each `Field.read` and every
+Table read that bypasses a declaration; `schema_drift` turns that record into the problems
+tests/test_docs.py fails on: a field of a shipped card that is not declared, a declared field
+that no validator reads, a field read without (or with another) declaration.
 
 Run `python docs/gen_card_reference.py OUTDIR` to write the pages; the mkdocs hook
 (`docs/hooks.py`) calls `pages()` during every build.
@@ -30,13 +27,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from alpsim import toml_fields
 from alpsim.card import card_from_data
-from alpsim.card_schema import SCHEMA
+from alpsim.card_schema import CHANNEL_OPTIONS, SCHEMA
 from alpsim.detector.config import load_detector
 from alpsim.generator.alp_decays import SUPPORTED
 from alpsim.generator.channels import CHANNELS
@@ -47,19 +45,10 @@ from alpsim.toml_fields import KINDS, CardError, Field, Table, load_toml
 CARDS = Path(str(files("alpsim.cards")))
 #: card file name -> channel name (run cards) or "detector"; filled by `trace`.
 CARD_CONTEXT: dict[str, str] = {}
-
-#: Tables whose keys are names chosen by the card author (trigger lines, regions, final
-#: states, selection columns): shown with a placeholder instead of each name.
-DYNAMIC = {
-    "trigger": "<line>",
-    "calorimeter.theta_regions": "<region>",
-    "pid.regions": "<region>",
-    "alp.decays": "<final state>",
-    "selection.cuts": "<column>",
-}
+RUN, DETECTOR = "run card", "detector card"
 _MISSING = toml_fields._MISSING
 
-#: Names the validators accept, shown under the table they belong to.
+#: Names the validators accept, shown under the section they belong to.
 NAME_NOTES = {
     "alp.decays": [
         "Final-state names (`<final state>`, and the entries of `alp.generate`): "
@@ -76,127 +65,97 @@ NAME_NOTES = {
 }
 
 
-@dataclass
-class FieldInfo:
-    """What the validators accept for one card field."""
-
-    table: str
-    key: str
-    kinds: set[str] = field(default_factory=set)
-    default: Any = _MISSING
-    lo: float | None = None
-    hi: float | None = None
-    lo_open: bool = False
-    hi_open: bool = False
-    unit: str = ""
-    choices: tuple[str, ...] = ()
-    contexts: set[str] = field(default_factory=set)
-    shipped_types: set[str] = field(default_factory=set)  # TOML types in the shipped cards
-    relative: set[str] = field(default_factory=set)  # "lo"/"hi" set by another field's value
-
-    @property
-    def required(self) -> bool:
-        return self.default is _MISSING and not ({"probed", "allowed"} & self.kinds)
-
-
-def normalise(path: str) -> str:
-    """Dotted table path with author-chosen names replaced by placeholders."""
-    parts = [p.strip('"') for p in _split_path(path)]
-    out: list[str] = []
-    for p in parts:
-        parent = ".".join(out)
-        out.append(DYNAMIC.get(parent, p))
-    return ".".join(out)
-
-
 def _split_path(path: str) -> list[str]:
     return re.findall(r'"[^"]*"|[^.]+', path) if path else []
 
 
+def normalise(path: str, kind: str) -> str:
+    """Dotted section path of a table, with author-chosen names replaced by the placeholder
+    their parent section declares (`trigger.hie` -> `trigger.<line>`) and array indices of an
+    array of tables dropped (`material.layers[2]` -> `material.layers`)."""
+    schema = SCHEMA[kind]
+    out: list[str] = []
+    for part in _split_path(path):
+        part = re.sub(r"\[\d+\]$", "", part.strip('"'))
+        parent = ".".join(out)
+        holder = next((f.key for f in schema.get(parent, ()) if f.placeholder
+                       and f.kind == "table"), None)  # fmt: skip
+        out.append(holder or part)
+    return ".".join(out)
+
+
+def declared(kind: str, section: str, context: str = "") -> dict[str, Field]:
+    """The fields declared for a section; [channel] adds the options of channel `context`."""
+    fields = list(SCHEMA[kind].get(section, ()))
+    if kind == RUN and section == "channel":
+        fields += CHANNEL_OPTIONS.get(context, ())
+    return {f.key: f for f in fields}
+
+
+def key_of(fields: dict[str, Field], key: str) -> str:
+    """The declared key a card key stands for: itself, or the section's placeholder."""
+    if key in fields:
+        return key
+    return next((k for k, f in fields.items() if f.placeholder), key)
+
+
+@cache
+def card_kind(source: str | None) -> str:
+    """Which kind of card a table comes from (a detector card has a [detector] table)."""
+    try:
+        return DETECTOR if source and "detector" in load_toml(source)[0] else RUN
+    except CardError:
+        return RUN
+
+
+@dataclass
 class Recorder:
-    """Collects FieldInfo from Table calls; `context` names the card (channel) being read."""
+    """What the validators read while `trace` runs: each declared field read through
+    `Field.read` (with the Field object used) and every Table read outside it (a bypass)."""
 
-    def __init__(self) -> None:
-        self.fields: dict[tuple[str, str], FieldInfo] = {}
-        self.context = ""
-        self._depth = 0
-
-    def info(self, table: Table, key: str) -> FieldInfo:
-        tpath = normalise(table.path)
-        key = DYNAMIC.get(tpath, key)
-        f = self.fields.setdefault((tpath, key), FieldInfo(tpath, key))
-        f.contexts.add(self.context)
-        return f
+    reads: dict[tuple[str, str, str], set[str]] = field(default_factory=dict)
+    used: dict[tuple[str, str, str, str], dict[int, Field]] = field(default_factory=dict)
+    bypass: set[tuple[str, str, str, str]] = field(default_factory=set)
+    context: str = ""
+    _depth: int = 0
 
     @contextmanager
     def active(self) -> Iterator[Recorder]:
-        """Patch Table's readers to record every call (outermost call only)."""
-        originals = {
-            name: getattr(Table, name)
-            for name in ("number", "string", "boolean", "numbers", "table", "raw", "has", "only")
-        }
+        """Patch Field.read and Table's readers to record every call."""
         rec = self
+        names = ("number", "string", "boolean", "numbers", "table", "raw")
+        originals = {name: getattr(Table, name) for name in names}
+        original_read = Field.read
+
+        def read(f: Field, t: Table, key: str | None = None, **given: Any) -> Any:
+            kind = card_kind(t.source)
+            where = (kind, normalise(t.path, kind), f.key)
+            rec.reads.setdefault(where, set()).add(rec.context)
+            rec.used.setdefault((*where, rec.context), {})[id(f)] = f
+            rec._depth += 1
+            try:
+                return original_read(f, t, key, **given)
+            finally:
+                rec._depth -= 1
 
         def wrap(name: str, fn: Any) -> Any:
-            def wrapper(self: Table, key: Any = None, *args: Any, **kwargs: Any) -> Any:
-                outer = rec._depth == 0
-                rec._depth += 1
-                try:
-                    if outer:
-                        rec.record(name, self, key, args, kwargs)
-                    return fn(self, key, *args, **kwargs) if key is not None else fn(self)
-                finally:
-                    rec._depth -= 1
+            def wrapper(t: Table, key: str, *args: Any, **kwargs: Any) -> Any:
+                if rec._depth == 0:
+                    kind = card_kind(t.source)
+                    rec.bypass.add((kind, normalise(t.path, kind), key, name))
+                return fn(t, key, *args, **kwargs)
 
             return wrapper
 
-        def only(self: Table, *keys: str) -> None:
-            for k in keys:
-                rec.info(self, k).kinds.add("allowed")
-            return originals["only"](self, *keys)
-
         try:
+            Field.read = read  # type: ignore[method-assign]
             for name, fn in originals.items():
-                setattr(Table, name, only if name == "only" else wrap(name, fn))
+                setattr(Table, name, wrap(name, fn))
             yield self
         finally:
+            Field.read = original_read  # type: ignore[method-assign]
             for name, fn in originals.items():
                 setattr(Table, name, fn)
-
-    def record(self, method: str, table: Table, key: str, args: tuple, kwargs: dict) -> None:
-        f = self.info(table, key)
-        default = args[0] if args else kwargs.get("default", _MISSING)
-        if method == "has":
-            f.kinds.add("probed")
-            return
-        if method == "number":
-            f.kinds.add("integer" if kwargs.get("integer") else "number")
-        elif method == "numbers":
-            length = args[0] if args else kwargs.get("length")
-            default = args[1] if len(args) > 1 else kwargs.get("default", _MISSING)
-            f.kinds.add(f"array of {length} numbers")
-        elif method == "string":
-            f.kinds.add("string")
-            f.choices = tuple(kwargs.get("choices", ())) or f.choices
-        elif method == "boolean":
-            f.kinds.add("boolean")
-        elif method == "table":
-            f.kinds.add("table")
-        elif method == "raw":
-            f.kinds.add("value")
-        if default is not _MISSING and f.default is _MISSING:
-            f.default = default
-        for k in ("lo", "hi"):
-            value = kwargs.get(k)
-            if value is None:
-                continue
-            if getattr(f, k) is not None and getattr(f, k) != value:
-                f.relative.add(k)  # the bound is another field's value (differs between cards)
-            setattr(f, k, value)
-        if kwargs.get("unit"):
-            f.unit = kwargs["unit"]
-        f.lo_open |= bool(kwargs.get("lo_open"))
-        f.hi_open |= bool(kwargs.get("hi_open"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,6 +232,13 @@ def detector_cards() -> list[Path]:
     return sorted(p for p in CARDS.glob("*.toml") if "detector" in load_toml(p)[0])
 
 
+#: [channel] options a model-independent ALP needs, per channel (variants of coupling cards).
+_MODEL_INDEPENDENT = {
+    "e+ e- -> gamma a": {"g_agg": 1e-4},
+    "e+ e- -> mu+ mu- a": {"c_mumu": 1.0, "Lambda": 1000.0},
+}
+
+
 def _variants(data: dict) -> Iterator[dict]:
     """The other branches of [alp] and [run]: width, decay range, τ modes, couplings, √s."""
     alp = data["alp"]
@@ -316,13 +282,19 @@ def _variants(data: dict) -> Iterator[dict]:
             d["run"]["sqrt_s"] = 10.58
             yield d
 
+    if "couplings" in alp:
+        d = copy.deepcopy(data)
+        d["alp"] = {"mass": alp["mass"], "ctau": 1.0, "decays": {"gamma gamma": 1.0}}
+        name = d["channel"]["name"]
+        d["channel"] = {"name": name, **_MODEL_INDEPENDENT.get(name, {"branching_fraction": 1e-6})}
+        yield d
+
 
 def trace() -> tuple[Recorder, dict[str, list[CardLine]]]:
     """Validate every shipped card (and variants) with the recorder on."""
     rec = Recorder()
     comments: dict[str, list[CardLine]] = {}
     datas: dict[str, tuple[dict, str, Path]] = {}
-    variants: list[dict] = []
     with rec.active():
         for path in detector_cards():
             rec.context = CARD_CONTEXT[path.name] = "detector"
@@ -335,10 +307,7 @@ def trace() -> tuple[Recorder, dict[str, list[CardLine]]]:
             rec.context = CARD_CONTEXT[path.name] = name
             card_from_data(data, text, path)
             comments[path.name] = card_lines(path)
-        for name, (data, text, path) in list(datas.items()):
             for variant in _variants(data):
-                variants.append(variant)
-                rec.context = name
                 try:
                     card_from_data(variant, text, path)
                 except CardError:
@@ -354,9 +323,79 @@ def trace() -> tuple[Recorder, dict[str, list[CardLine]]]:
                     break
                 except CardError:
                     continue
-    for data in [load_toml(path)[0] for path in CARDS.glob("*.toml")] + variants:
-        _record_types(rec, data)
     return rec, comments
+
+
+def card_fields(data: dict, kind: str, prefix: str = "") -> set[tuple[str, str]]:
+    """(section, declared key) of every field of a parsed card, sub-tables and arrays of tables
+    included, author-chosen names replaced by the placeholders (undeclared keys kept as
+    they are). [channel] options are checked per channel by `schema_drift`."""
+    section = normalise(prefix, kind)
+    context = data.get("name", "") if section == "channel" else ""
+    fields = declared(kind, section, str(context))
+    out = set()
+    for key, value in data.items():
+        out.add((section, key_of(fields, key)))
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            out |= card_fields(value, kind, path)
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for i, entry in enumerate(value):
+                out |= card_fields(entry, kind, f"{path}[{i}]")
+    return out
+
+
+def schema_drift(
+    rec: Recorder,
+    schema: dict[str, dict[str, tuple[Field, ...]]] | None = None,
+    cards: list[Path] | None = None,
+) -> list[str]:
+    """Disagreements between the declared schema and the validators or the shipped cards: a
+    field of a card that is not declared, a declared field never read, a field the validator
+    reads without its declaration (a Table call outside Field.read, or a Field that is not
+    the declared one). Empty when the schema, the validators and the cards agree."""
+    schema = SCHEMA if schema is None else schema
+    problems = []
+
+    def fields_of(kind: str, section: str, context: str) -> dict[str, Field]:
+        out = {f.key: f for f in schema[kind].get(section, ())}
+        if kind == RUN and section == "channel":
+            out.update({f.key: f for f in CHANNEL_OPTIONS.get(context, ())})
+        return out
+
+    for kind, section, key, method in sorted(rec.bypass):
+        problems.append(f"[{section}] {key}: read by the validator without its declaration "
+                        f"(Table.{method} in a {kind})")  # fmt: skip
+    for (kind, section, key), contexts in sorted(rec.reads.items()):
+        for context in sorted(contexts):
+            d = fields_of(kind, section, context)
+            if key not in d:
+                problems.append(f"[{section}] {key}: read by the validator, not declared")
+                break
+            other = [f for f in rec.used[kind, section, key, context].values() if f != d[key]]
+            if other:
+                diff = sorted(n for n in Field.__dataclass_fields__
+                              for f in other if getattr(f, n) != getattr(d[key], n))  # fmt: skip
+                problems.append(f"[{section}] {key}: read with another declaration "
+                                f"({', '.join(dict.fromkeys(diff))} differ)")  # fmt: skip
+                break
+    for kind, sections in schema.items():
+        for section, fields in sections.items():
+            for f in fields:
+                if (kind, section, f.key) not in rec.reads:
+                    problems.append(f"[{section}] {f.key}: declared, never read by the validator")
+    for name, options in CHANNEL_OPTIONS.items():
+        for f in options:
+            if name not in rec.reads.get((RUN, "channel", f.key), set()):
+                problems.append(f"[channel] {f.key} of {name!r}: declared, never read")
+    for path in sorted(CARDS.glob("*.toml")) if cards is None else cards:
+        data, _ = load_toml(path)
+        kind = DETECTOR if "detector" in data else RUN
+        channel = str(data.get("channel", {}).get("name", ""))
+        for section, key in sorted(card_fields(data, kind)):
+            if key not in fields_of(kind, section, channel):
+                problems.append(f"{path.name}: [{section}] {key}: in the card, not declared")
+    return problems
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,21 +408,6 @@ def _fmt_number(x: float) -> str:
     return f"{x:g}"
 
 
-def _range(f: FieldInfo) -> str:
-    parts = []
-    unit = f" {f.unit}" if f.unit else ""
-    if f.lo is not None:
-        bound = "another field (see the validator)" if "lo" in f.relative else _fmt_number(f.lo)
-        parts.append(f"{'>' if f.lo_open else '≥'} {bound}")
-    if f.hi is not None:
-        bound = "another field (see the validator)" if "hi" in f.relative else _fmt_number(f.hi)
-        parts.append(f"{'<' if f.hi_open else '≤'} {bound}")
-    text = " and ".join(parts) + (unit if parts else "")
-    if f.choices:
-        text = ", ".join(f"`{json.dumps(c)}`" for c in f.choices)
-    return text
-
-
 def _toml(value: Any) -> str:
     """A default value as it would be written in a card."""
     if isinstance(value, float):
@@ -393,62 +417,12 @@ def _toml(value: Any) -> str:
     return json.dumps(value)
 
 
-def _default(f: FieldInfo) -> str:
-    if f.default is _MISSING:
-        return "required" if f.required else "if present"
-    if f.default is None or (isinstance(f.default, (dict, list, tuple)) and not f.default):
-        return "optional"
-    if f.default == -1 and f.lo is not None and f.lo >= 0:
-        return "no limit"
-    return f"`{_toml(f.default)}`"
-
-
-def _kind(f: FieldInfo) -> str:
-    kinds = f.kinds - {"probed", "allowed"}
-    if not kinds:
-        return "see the module" if "allowed" in f.kinds else "read conditionally"
-    if len(kinds) > 1 and "value" in kinds:
-        kinds = kinds - {"value"}
-    if kinds == {"value"} and f.shipped_types:
-        # read as a raw value and checked by hand in the validator: name what the cards hold
-        return " / ".join(sorted(f.shipped_types))
-    return " / ".join(sorted(kinds))
-
-
-def _toml_type(value: Any) -> str:
-    if isinstance(value, list):
-        inner = {_toml_type(v) for v in value}
-        if inner <= {"number", "integer"}:
-            return "array of numbers"
-        if inner == {"string"}:
-            return "array of strings"
-        return "array of arrays" if inner and all(i.startswith("array") for i in inner) else "array"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return "string" if isinstance(value, str) else type(value).__name__
-
-
-def _record_types(rec: Recorder, data: dict, prefix: str = "") -> None:
-    """Note the TOML type of each value of a shipped card on the fields the validators read."""
-    for key, value in data.items():
-        if isinstance(value, dict):
-            _record_types(rec, value, f"{prefix}.{key}" if prefix else key)
-            continue
-        table = normalise(prefix)
-        f = rec.fields.get((table, DYNAMIC.get(table, key)))
-        if f is not None:
-            f.shipped_types.add(_toml_type(value))
-
-
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _example(f: FieldInfo, comments: dict[str, list[CardLine]], context: str | None = None) -> str:
+def _example(kind: str, section: str, key: str, comments: dict[str, list[CardLine]],
+             context: str | None = None) -> str:  # fmt: skip
     """One shipped card's value and comment for this field, if any: a card of the same
     channel first (`context`), then Belle II's, then the others."""
     order = sorted(
@@ -456,91 +430,27 @@ def _example(f: FieldInfo, comments: dict[str, list[CardLine]], context: str | N
         key=lambda c: (CARD_CONTEXT.get(c) != context, not c.startswith("belle2"), c),
     )
     for card in order:
-        lines = comments[card]
-        for line in lines:
-            table = normalise(line.table)
-            key = DYNAMIC.get(table, line.key)
-            if (table, key) == (f.table, f.key):
-                text = f"`{line.value}`"
+        if (CARD_CONTEXT.get(card) == "detector") != (kind == DETECTOR):
+            continue
+        for line in comments[card]:
+            table = normalise(line.table, kind)
+            fields = declared(kind, table, CARD_CONTEXT.get(card, ""))
+            if (table, key_of(fields, line.key)) == (section, key):
+                value = line.value if len(line.value) <= 80 else line.value[:77] + "..."
+                text = f"`{value}`"
                 if line.comment:
                     text += f" — {line.comment}"
                 return f"{text} ({card})"
     return ""
 
 
-def card_reference(rec: Recorder, comments: dict[str, list[CardLine]]) -> str:
-    """The page 'Card fields' (run cards and detector cards)."""
-    run_sections = ("run", "channel", "alp", "selection")
-    out = [
-        "# Card fields (generated)",
-        "",
-        "This page is generated at every documentation build by `docs/gen_card_reference.py`,",
-        "which validates every card shipped in `cards/` (and variants taking the other branches)",
-        "and records each field the validators read, with its type, default, allowed range and",
-        "unit as the validator states them. The *example* column is a value and its comment",
-        "from a shipped card. A field is listed only if a shipped card or a variant reaches the",
-        "code that reads it; conditional fields are marked *read conditionally* (see the",
-        "channel's `from_card`); *if present* marks a field the validator reads only when it",
-        "is given. Which fields go together (e.g. `ctau` or `width` or `[alp.couplings]`) is",
-        "explained in [Writing a card](../cards.md). Angles in detector cards are in degrees.",
-        "A bound set by another field's value (e.g. the drift chamber outside the last silicon",
-        "layer) is recognised when the shipped cards differ in that field; otherwise the bound",
-        "shown is the shipped cards' common value.",
-        "",
-    ]
-    by_table: dict[str, list[FieldInfo]] = {}
-    for f in rec.fields.values():
-        if "table" in f.kinds and f.kinds <= {"table", "probed", "allowed", "value"}:
-            continue  # sub-tables get their own section
-        by_table.setdefault(f.table, []).append(f)
-    # run cards, then channel options per channel, then detector cards
-    out += ["## Run cards", ""]
-    for table in sorted(
-        by_table,
-        key=lambda t: (
-            run_sections.index(t.split(".")[0]) if t.split(".")[0] in run_sections else 99,
-            t,
-        ),
-    ):
-        top = table.split(".")[0]
-        if top not in run_sections:
-            continue
-        if table == "channel":
-            out += _channel_sections(by_table[table], comments)
-            continue
-        out += [f"### `[{table}]`", ""]
-        out += _section_table(table, by_table[table], comments)
-        out += NAME_NOTES.get(table, [])
-    out += ["## Detector cards", ""]
-    first_seen: dict[str, int] = {}
-    for i, line in enumerate(comments["belle2.toml"]):
-        first_seen.setdefault(normalise(line.table), i)
-    detector_tables = [t for t in by_table if t.split(".")[0] not in run_sections and t]
-    for table in sorted(detector_tables, key=lambda t: (first_seen.get(t, len(first_seen)), t)):
-        out += [f"### `[{table}]`", ""]
-        out += _section_table(table, by_table[table], comments, "detector")
-    return "\n".join(out) + "\n"
-
-
-def _section_table(
-    table: str,
-    fields: list[FieldInfo],
-    comments: dict[str, list[CardLine]],
-    context: str | None = None,
-) -> list[str]:
-    """A declared section (alpsim/card_schema.py) from its declaration, the others as traced."""
-    if table not in SCHEMA:
-        return _field_table(fields, comments, context)
-    return [
-        "Declared in `alpsim/card_schema.py` (the validator reads these fields through it).",
-        "",
-        *_schema_table(SCHEMA[table], comments, context),
-    ]
-
-
 def _declared_default(f: Field) -> str:
+    if f.placeholder:
+        return "one entry per name"
     if f.needs:
         return f.needs
+    if f.default_ref:
+        return f.default_ref
     if f.default_note:
         return f.default_note
     if f.default is _MISSING:
@@ -552,32 +462,58 @@ def _declared_default(f: Field) -> str:
     return f"`{_toml(f.default)}`"
 
 
+def _bounds(f: Field) -> str:
+    unit = f" {f.unit}" if f.unit else ""
+    parts = []
+    if f.lo is not None or f.lo_ref:
+        parts.append(f"{'>' if f.lo_open else '≥'} {f.lo_ref or _fmt_number(f.lo)}")
+    if f.hi is not None or f.hi_ref:
+        parts.append(f"{'<' if f.hi_open else '≤'} {f.hi_ref or _fmt_number(f.hi)}")
+    return " and ".join(parts) + (unit if parts else "")
+
+
 def _declared_range(f: Field) -> str:
-    if f.choices:
-        return ", ".join(f"`{json.dumps(c)}`" for c in f.choices)
-    info = FieldInfo("", f.key, lo=f.lo, hi=f.hi, lo_open=f.lo_open, hi_open=f.hi_open)
-    text = _range(info)
+    """What the validator accepts, in words: choices, bounds and the array constraints."""
+    if f.choices or f.choices_ref:
+        text = f.choices_ref or ", ".join(f"`{json.dumps(c)}`" for c in f.choices)
+        return f"each one of {text}" if f.kind == "string list" else text
+    bounds = _bounds(f)
     if f.kind == "numbers":
-        text = f"{f.length} entries" + (f", each {text}" if text else "")
-    elif f.kind == "number list":
-        text = f"at most {f.length} entries" + (f", each {text}" if text else "")
-    return text
+        return f"{f.length} entries" + (f", each {bounds}" if bounds else "")
+    if f.kind == "number list":
+        n = {0: "any number of entries", 1: "non-empty"}.get(
+            f.min_length, f"at least {f.min_length} entries"
+        )
+        n += f", at most {f.length}" if f.length else ""
+        order = ", strictly increasing" if f.increasing else ""
+        return n + (f", each {bounds}" if bounds else "") + order
+    if f.kind == "interval":
+        lo = f"{_fmt_number(f.lo)} ≤ " if f.lo is not None else ""
+        hi = f" ≤ {_fmt_number(f.hi)}" if f.hi is not None else ""
+        inf = "" if f.finite else " (±inf allowed)"
+        unit = f" {f.unit}" if f.unit else ""
+        return f"{lo}low {'<' if f.strict else '≤'} high{hi}{unit}{inf}"
+    if f.kind == "rows":
+        total = f", each row summing to {_fmt_number(f.row_sum)}" if f.row_sum is not None else ""
+        return f"one row per momentum bin of {f.length} numbers {bounds}{total}"
+    if f.kind == "table list":
+        return f"non-empty; entries in increasing {f.order_key}" if f.order_key else "non-empty"
+    return bounds
 
 
 def _schema_table(
-    fields: tuple[Field, ...], comments: dict[str, list[CardLine]], context: str | None = None
+    kind: str,
+    section: str,
+    fields: tuple[Field, ...],
+    comments: dict[str, list[CardLine]],
+    context: str | None = None,
 ) -> list[str]:
     rows = [
         "| field | type | unit | default | allowed | meaning | example from a shipped card |",
         "|---|---|---|---|---|---|---|",
     ]
     for f in fields:
-        info = FieldInfo("", f.key)
-        example = ""
-        for table, declared in SCHEMA.items():
-            if f in declared:
-                info.table = table
-                example = _example(info, comments, context)
+        example = _example(kind, section, f.key, comments, context)
         rows.append(
             f"| `{f.key}` | {KINDS[f.kind]} | {f.unit} | {_cell(_declared_default(f))} | "
             f"{_cell(_declared_range(f))} | {_cell(f.description)} | {_cell(example)} |"
@@ -585,41 +521,64 @@ def _schema_table(
     return [*rows, ""]
 
 
-def _field_table(
-    fields: list[FieldInfo], comments: dict[str, list[CardLine]], context: str | None = None
-) -> list[str]:
-    rows = [
-        "| field | type | default | allowed | example from a shipped card |",
-        "|---|---|---|---|---|",
-    ]
-    for f in sorted(fields, key=lambda f: (not f.required, f.key.lower())):
-        rows.append(
-            f"| `{f.key}` | {_kind(f)} | {_default(f)} | {_cell(_range(f))} | "
-            f"{_cell(_example(f, comments, context))} |"
-        )
-    return [*rows, ""]
+def _title(section: str, kind: str) -> str:
+    return f"### `[{section}]`" if section else f"### Top level of a {kind}"
 
 
-def _channel_sections(fields: list[FieldInfo], comments: dict[str, list[CardLine]]) -> list[str]:
+def _channel_sections(comments: dict[str, list[CardLine]]) -> list[str]:
     out = [
-        "### `[channel]`",
+        _title("channel", RUN),
         "",
         "`name` chooses the production channel; the other keys are the channel's options,",
-        "read by its `from_card` (generator/channels/). Options per channel:",
+        "declared in its module (`OPTIONS`) and read by its `from_card` (generator/channels/).",
         "",
+        *_schema_table(RUN, "channel", SCHEMA[RUN]["channel"], comments),
     ]
-    names = sorted(CHANNELS)
-    name_field = next((f for f in fields if f.key == "name"), None)
-    if name_field is not None:
-        out += _field_table([name_field], comments)
-    for name in names:
-        mine = [f for f in fields if f.key != "name" and name in f.contexts]
+    for name in sorted(CHANNELS):
         module = (
             CHANNELS[name].__module__.replace("alpsim.generator", "generator").replace(".", "/")
         )
         out += [f"#### `{name}`", "", f"Read by `{module}.py`.", ""]
-        out += _field_table(mine, comments, name) if mine else ["No options.", ""]
+        options = CHANNEL_OPTIONS[name]
+        out += (
+            _schema_table(RUN, "channel", options, comments, name)
+            if options
+            else ["No options.", ""]
+        )
     return out
+
+
+def card_reference(comments: dict[str, list[CardLine]]) -> str:
+    """The page 'Card fields' (run cards and detector cards), printed from the schema."""
+    out = [
+        "# Card fields (generated)",
+        "",
+        "This page is generated at every documentation build by `docs/gen_card_reference.py`",
+        "from the declared card schema (`alpsim/card_schema.py`, `detector/card_fields.py`, the",
+        "channels' `OPTIONS`, `[beams]` in `generator/beams.py`, `[selection]` in",
+        "`alpsim/selection.py`). The validators read every field through that declaration, so",
+        "the type, unit, default and allowed values below are the ones a card is checked",
+        "against; a bad value is reported with the field, the value and the allowed range.",
+        "The *example* column is a value and its comment from a shipped card. A key in angle",
+        "brackets (`<line>`) stands for names the card author chooses; a bound or default",
+        "written as a field name is that field's value in the same card. Which fields go",
+        "together (e.g. `ctau` or `width` or `[alp.couplings]`) is explained in",
+        "[Writing a card](../cards.md). Angles in detector cards are in degrees.",
+        "",
+        "## Run cards",
+        "",
+    ]
+    for section, fields in SCHEMA[RUN].items():
+        if section == "channel":
+            out += _channel_sections(comments)
+            continue
+        out += [_title(section, RUN), "", *_schema_table(RUN, section, fields, comments)]
+        out += NAME_NOTES.get(section, [])
+    out += ["## Detector cards", ""]
+    for section, fields in SCHEMA[DETECTOR].items():
+        out += [_title(section, DETECTOR), ""]
+        out += _schema_table(DETECTOR, section, fields, comments, "detector")
+    return "\n".join(out) + "\n"
 
 
 #: Source tags of the detector cards' comments, in the order the pages list them.
@@ -718,46 +677,10 @@ def detector_page(card: Path, comments: list[CardLine]) -> str:
     return "\n".join(out) + "\n"
 
 
-def schema_drift(rec: Recorder, schema: dict[str, tuple[Field, ...]] | None = None) -> list[str]:
-    """Disagreements between the declared sections (alpsim/card_schema.py) and what the
-    validators read while `trace` ran: a field read but not declared, a declared field never
-    read, or a field read with other bounds, unit or choices than declared (a validator that
-    bypasses `Field.read`). Empty when the declaration is the validator's."""
-    schema = SCHEMA if schema is None else schema
-    problems = []
-    for table, fields in schema.items():
-        declared = {f.key: f for f in fields}
-        read = {
-            k: f
-            for (t, k), f in rec.fields.items()
-            if t == table and f.kinds - {"probed", "allowed"}
-        }
-        for key in sorted(set(read) - set(declared)):
-            problems.append(f"[{table}] {key}: read by the validator, not declared")
-        for key in sorted(set(declared) - set(read)):
-            problems.append(f"[{table}] {key}: declared, never read by the validator")
-        for key in sorted(set(read) & set(declared)):
-            f, d = read[key], declared[key]
-            for attr in ("lo", "hi", "unit"):
-                want = getattr(d, attr) if attr != "unit" or d.kind != "boolean" else ""
-                got = getattr(f, attr)
-                if d.kind in ("number list", "string list", "table"):
-                    continue  # read as a raw value: the bounds are checked in Field.read
-                if got != want and not (attr == "unit" and d.kind == "string"):
-                    problems.append(f"[{table}] {key}: {attr} read as {got!r}, declared {want!r}")
-            kind = {"numbers": f"array of {d.length} numbers", "number list": "value",
-                    "string list": "value"}.get(d.kind, d.kind)  # fmt: skip
-            if kind not in f.kinds:
-                problems.append(f"[{table}] {key}: read as {sorted(f.kinds)}, declared {kind}")
-            if d.choices and d.kind == "string" and tuple(f.choices) != tuple(d.choices):
-                problems.append(f"[{table}] {key}: choices read as {f.choices}, declared")
-    return problems
-
-
 def pages() -> dict[str, str]:
     """All generated pages: {path relative to docs/: markdown}."""
-    rec, comments = trace()
-    result = {"reference/card-fields.md": card_reference(rec, comments)}
+    _, comments = trace()
+    result = {"reference/card-fields.md": card_reference(comments)}
     for card in detector_cards():
         result[f"reference/detector-{card.stem}.md"] = detector_page(card, comments[card.name])
     return result

@@ -39,6 +39,29 @@ def write_card(tmp_path: Path):
     return _write
 
 
+def edited_belle2(folder: Path, old: str, new: str) -> Path:
+    """The shipped belle2.toml with `old` replaced once by `new`, written into `folder` (a
+    detector card with one bad field)."""
+    text = (CARDS / "belle2.toml").read_text()
+    assert old in text
+    path = folder / "det.toml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def simulate_card_text(folder: Path, text: str, seed: int, n: int) -> tuple:
+    """A run card written into `folder`, loaded, and one chunk of `n` events simulated:
+    (card, truth record, reconstruction)."""
+    from alpsim.card import load_card
+    from alpsim.runner import simulate_chunk
+
+    path = folder / "card.toml"
+    path.write_text(text)
+    card = load_card(path)
+    record, reco = simulate_chunk(card, seed, 0, 0, n)
+    return card, record, reco
+
+
 def run_card_text(
     *, events: int = 1000, seed: int = 1, ctau: float = 1.0, decays: str = '"gamma gamma" = 1.0'
 ) -> str:

@@ -1,11 +1,16 @@
 """The corpus of bad cards in tests/bad_cards/: each rejected with exit code 2, before any
-work, with a message naming the field given in its first line (`# expect: <field>`)."""
+work, with a message naming the field given in its first line (`# expect: <field>`) and, if
+its second line is `# message: <text>`, holding that text (the value and the allowed range)."""
 
 from pathlib import Path
 
 import pytest
 
 from alpsim.cli import main
+from alpsim.detector.config import load_detector
+from alpsim.toml_fields import CardError
+
+from .conftest import edited_belle2
 
 CORPUS = sorted((Path(__file__).parent / "bad_cards").glob("*.toml"))
 
@@ -16,13 +21,18 @@ def test_corpus_is_large_enough():
 
 @pytest.mark.parametrize("card", CORPUS, ids=[c.stem for c in CORPUS])
 def test_bad_card_rejected_naming_the_field(card, tmp_path, capsys):
-    field = card.read_text().splitlines()[0].removeprefix("# expect:").strip()
+    lines = card.read_text().splitlines()
+    field = lines[0].removeprefix("# expect:").strip()
+    message = (
+        lines[1].removeprefix("# message:").strip() if lines[1].startswith("# message:") else ""
+    )
     out = tmp_path / "out.parquet"
     assert main(["run", str(card), "-o", str(out), "-q"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("alpsim: error:")
     quoted = f"'{field}'"
     assert quoted in err or (field == "<syntax>" and "not valid TOML" in err), err
+    assert message in err, err
     assert list(tmp_path.iterdir()) == []
 
 
@@ -90,3 +100,30 @@ def test_disk_full_on_the_writer_thread_fails_cleanly(
 
     monkeypatch.setattr(pq.ParquetWriter, "write_table", full)
     _run_fails_with_disk_full_and_leaves_nothing(default_card, tmp_path, capsys)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        # [material]: ordered layers inside the calorimeter, each value in its declared range
+        ("radius = 22.0,", "radius = 12.0,", "'material.layers[2].radius'"),
+        ("x_over_x0 = 0.0079", "x_over_x0 = -0.01", "'material.layers[0].x_over_x0'"),
+        ('kind = "beam_pipe"', 'kind = "pipe"', "'material.layers[0].kind'"),
+        ("z = [-29.0, 51.0]", "z = [51.0, -29.0]", "'material.layers[0].z'"),
+        ("radius = 1190.0,", "radius = 1300.0,", "'material.layers[11].radius'"),
+        ("enabled = true\nbrems", "enabled = 1\nbrems", "'material.enabled'"),
+        # [calorimeter]: regions tile the acceptance, tails and the shower model are consistent
+        ("forward_endcap = [12.4, 31.4]", "forward_endcap = [12.4, 40.0]", "theta_regions"),
+        ("tail_n = 5.0", "tail_n = 1.0", "tail_n"),
+        ("crystal_size = 60.0 ", "crystal_size = 0.0 ", "crystal_size"),
+        ("tail_alpha = 1.5", "tail_alpha = -1.0", "tail_alpha"),
+        ("local_maximum_energy = 0.010", "local_maximum_energy = 2.0", "local_maximum_energy"),
+        ("[calorimeter.theta_regions]", "[calorimeter.region.middle]\nnoise_term = 0.1\n\n"
+         "[calorimeter.theta_regions]", "middle"),
+    ],
+)  # fmt: skip
+def test_bad_detector_field_is_named(tmp_path, old, new, field):
+    """One field of the shipped Belle II card made bad: the error names it."""
+    with pytest.raises(CardError) as err:
+        load_detector(edited_belle2(tmp_path, old, new))
+    assert field in str(err.value)

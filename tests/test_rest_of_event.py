@@ -13,7 +13,7 @@ from alpsim.detector.writers.table import chunk_table
 from alpsim.record import DECAYED, FINAL, EventRecord
 from alpsim.runner import simulate_chunk
 
-from .conftest import BASE_CARD
+from .conftest import BASE_CARD, simulate_card_text
 
 GENERIC = BASE_CARD.replace(
     "branching_fraction = 1e-6", 'branching_fraction = 1e-6\nother_b = "generic"'
@@ -22,11 +22,7 @@ GENERIC = BASE_CARD.replace(
 
 @pytest.fixture(scope="module")
 def generic(tmp_path_factory):
-    path = tmp_path_factory.mktemp("roe") / "card.toml"
-    path.write_text(GENERIC)
-    card = load_card(path)
-    record, reco = simulate_chunk(card, 5, 0, 0, 400)
-    return card, record, reco
+    return simulate_card_text(tmp_path_factory.mktemp("roe"), GENERIC, 5, 400)
 
 
 def test_rest_of_event_enters_the_event_variables(generic, tmp_path):

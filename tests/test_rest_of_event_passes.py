@@ -10,20 +10,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from alpsim.card import load_card
 from alpsim.detector import rest_of_event as roe
 from alpsim.record import FINAL, Ragged
-from alpsim.runner import simulate_chunk
 
+from .conftest import simulate_card_text
 from .test_rest_of_event import GENERIC
 
 
 @pytest.fixture(scope="module")
 def chunk(tmp_path_factory):
-    path = tmp_path_factory.mktemp("roe_passes") / "card.toml"
-    path.write_text(GENERIC)
-    card = load_card(path)
-    record, _ = simulate_chunk(card, 7, 0, 0, 300)
+    card, record, _ = simulate_card_text(tmp_path_factory.mktemp("roe_passes"), GENERIC, 7, 300)
     return card, record.blocks[0]
 
 

@@ -22,7 +22,6 @@ from alpsim.detector.showershape import (
     shower_shapes,
 )
 from alpsim.pdg import mass as pdg_mass
-from alpsim.toml_fields import CardError
 
 from .conftest import CARDS
 
@@ -189,26 +188,6 @@ def test_kinematic_fit_meets_constraints_and_chi2_has_two_degrees_of_freedom():
 def test_beam_energy_spread_of_symmetric_beams():
     """Equal beams of spread σ: √s/2 = E has spread σ/√2."""
     assert beam_energy_spread(5.0, 5.0, 0.004, 0.004) == pytest.approx(0.004 / np.sqrt(2))
-
-
-@pytest.mark.parametrize(
-    ("old", "new", "field"),
-    [
-        ("forward_endcap = [12.4, 31.4]", "forward_endcap = [12.4, 40.0]", "theta_regions"),
-        ("tail_n = 5.0", "tail_n = 1.0", "tail_n"),
-        ("crystal_size = 60.0 ", "crystal_size = 0.0 ", "crystal_size"),
-        ("tail_alpha = 1.5", "tail_alpha = -1.0", "tail_alpha"),
-        ("local_maximum_energy = 0.010", "local_maximum_energy = 2.0", "local_maximum_energy"),
-        ("[calorimeter.theta_regions]", "[calorimeter.region.middle]\nnoise_term = 0.1\n\n"
-         "[calorimeter.theta_regions]", "middle"),
-    ],
-)  # fmt: skip
-def test_bad_calorimeter_fields_are_named(tmp_path, old, new, field):
-    text = (CARDS / "belle2.toml").read_text()
-    assert old in text
-    (tmp_path / "det.toml").write_text(text.replace(old, new, 1))
-    with pytest.raises(CardError, match=field):
-        load_detector(tmp_path / "det.toml")
 
 
 def test_region_overrides_reach_the_regions(tmp_path):

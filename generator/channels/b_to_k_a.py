@@ -36,7 +36,7 @@ from ...pdg import ALP_PDG_ID
 from ...pdg import mass as pdg_mass
 from ...pdg import width as pdg_width
 from ...record import DECAYED, Block
-from ...toml_fields import CardError, Table
+from ...toml_fields import CardError, Field, Table, field_map
 from ..alp_decays import decay_alp
 from ..beams import BeamDraw, BeamSettings
 from ..builder import BlockBuilder
@@ -45,13 +45,27 @@ from ..decay_chains import decay_chains, to_ragged
 from ..generic_b import dec_branching_fraction
 from ..kinematics import boost, sample_cos_theta, two_body_decay, velocity
 from . import rates
-from .base import AlpSettings, generate_modes
+from .base import MODEL_INDEPENDENT, AlpSettings, generate_modes
 from .normalisation import pdg_branching_fraction
 
 UPSILON_4S, B_PLUS, B_ZERO, K_PLUS, K_SHORT, PI_PLUS, PI_ZERO = 300553, 521, 511, 321, 310, 211, 111
 
 #: Reference mesons of the peaking backgrounds: card value → (PDG id, EvtGen name).
 BACKGROUNDS = {"pi0": (111, "pi0"), "eta": (221, "eta"), "eta'": (331, "eta'")}
+#: [channel] options of the Υ(4S) → BB̄, B → K(*) a channels, declared once (validator, guide).
+OPTIONS = field_map((
+    Field("branching_fraction", "number", "model-independent BF(B → K(*) a); not with "
+          "[alp.couplings] (they fix it) or background", default=None, lo=0.0, lo_open=True,
+          hi=1.0, needs=MODEL_INDEPENDENT),
+    Field("other_b", "string", "the other B: left undecayed, or decayed generically by the "
+          "EvtGen decay table", default="undecayed", choices=("undecayed", "generic")),
+    Field("dec_file", "string", "EvtGen DEC file for the generic other B (path relative to "
+          "the card)", default=None, default_note="DECAY_BELLE2.DEC of decaylanguage"),
+    Field("background", "string", "generate the reference decay B → K P, P → γγ instead of "
+          "the ALP (its measured BF normalises it)", default=None, choices=tuple(BACKGROUNDS)),
+    Field("n_bb_pairs", "number", "BB̄ pairs of the data set, for the expected yield",
+          default=None, lo=1.0),
+))  # fmt: skip
 #: Truncation of the background meson's Breit–Wigner, in widths.
 MESON_BW_RANGE = 20.0
 
@@ -162,14 +176,14 @@ class UpsilonBChannel:
         ("pi0" | "eta" | "eta'"), `n_bb_pairs` (BB̄ pairs of the data set, for n_parents),
         `dec_file` (an EvtGen DEC file for the generic other B, path relative to the card;
         default DECAY_BELLE2.DEC of decaylanguage)."""
-        other_b = table.string("other_b", "undecayed", choices=("undecayed", "generic"))
-        dec_file = table.string("dec_file", None)
+        other_b = OPTIONS["other_b"].read(table)
+        dec_file = OPTIONS["dec_file"].read(table)
         if dec_file is not None:
             dec_file = _dec_file(table, dec_file, other_b)
-        background = table.string("background", None, choices=tuple(BACKGROUNDS))
-        n_bb = table.number("n_bb_pairs", None, lo=1.0)
+        background = OPTIONS["background"].read(table)
+        n_bb = OPTIONS["n_bb_pairs"].read(table)
         has_bf = table.has("branching_fraction")
-        bf = table.number("branching_fraction", None, lo=0.0, hi=1.0, lo_open=True)
+        bf = OPTIONS["branching_fraction"].read(table)
         if background is not None:
             if has_bf:
                 raise table.error(

@@ -9,10 +9,16 @@ from typing import Protocol
 import numpy as np
 
 from ...record import Block
-from ...toml_fields import Table
+from ...toml_fields import Field, Table
 from ..alp import Couplings
 from ..beams import BeamDraw, BeamSettings
 from ..lifetime import LifetimeSampling
+
+#: The `isr` option of the channels that radiate off the beams (generator/isr.py).
+ISR_OPTION = Field("isr", "boolean", "initial-state radiation of the beams (generator/isr.py)",
+                   default=False)  # fmt: skip
+#: `needs` of an option that only a model-independent ALP (ctau + decays) must give.
+MODEL_INDEPENDENT = "required for a model-independent ALP"
 
 
 @dataclass(frozen=True)

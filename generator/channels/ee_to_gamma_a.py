@@ -23,14 +23,14 @@ from numpy.typing import NDArray
 
 from ...pdg import ALP_PDG_ID
 from ...record import Block
-from ...toml_fields import Table
+from ...toml_fields import Field, Table, field_map
 from ..alp.couplings import ALPHA_EM
 from ..alp_decays import decay_alp
 from ..beams import BeamDraw, BeamSettings
 from ..builder import BlockBuilder
 from ..isr import Radiator
 from ..kinematics import sample_cos_theta, two_body_decay
-from .base import AlpSettings, generate_final_states
+from .base import ISR_OPTION, MODEL_INDEPENDENT, AlpSettings, generate_final_states
 
 PHOTON = 22
 #: GeV⁻² → fb, (ħc)² (hepunits).
@@ -45,6 +45,15 @@ def cross_section_gamma_a(s: float | NDArray, m_a: float, g_agamma: float) -> ND
     s = np.asarray(s, dtype=float)
     r = np.clip(1.0 - m_a**2 / s, 0.0, None)
     return ALPHA_EM * g_agamma**2 / 24.0 * r**3 * GEV2_TO_FB
+
+
+#: [channel] options of e+e− → γ a, declared once (validator, guide).
+OPTIONS = field_map((
+    Field("g_agg", "number", "ALP-photon coupling g_aγγ of a model-independent ALP (with "
+          "[alp.couplings] it comes from them)", unit="1/GeV", lo=0.0, lo_open=True, hi=1.0,
+          needs=MODEL_INDEPENDENT),
+    ISR_OPTION,
+))  # fmt: skip
 
 
 class EeToGammaA:
@@ -92,8 +101,8 @@ class EeToGammaA:
                     "is required for a model-independent ALP (ctau + decays): the ALP-photon "
                     "coupling g_aγγ in GeV⁻¹ (or give [alp.couplings])",
                 )
-            g = table.number("g_agg", lo=0.0, lo_open=True, hi=1.0, unit="1/GeV")
-        isr = table.boolean("isr", False)
+            g = OPTIONS["g_agg"].read(table)
+        isr = OPTIONS["isr"].read(table)
         sqrt_s, _ = beams.nominal_cms()
         return cls(alp, g, float(sqrt_s), isr)
 

@@ -39,14 +39,14 @@ from numpy.typing import NDArray
 from ...pdg import ALP_PDG_ID
 from ...pdg import mass as pdg_mass
 from ...record import Block
-from ...toml_fields import Table
+from ...toml_fields import Field, Table, field_map
 from ..alp.couplings import ALPHA_EM
 from ..alp_decays import decay_alp
 from ..beams import BeamDraw, BeamSettings
 from ..builder import BlockBuilder
 from ..isr import HardSystem, Radiator
 from ..kinematics import boost, two_body_decay, two_body_momentum, velocity
-from .base import AlpSettings, generate_final_states
+from .base import ISR_OPTION, MODEL_INDEPENDENT, AlpSettings, generate_final_states
 from .ee_to_gamma_a import GEV2_TO_FB
 
 Array = NDArray[np.float64]
@@ -386,6 +386,17 @@ def _tables(m_a: float, g: float, sqrt_s_max: float, isr: bool):
     return grid, sigma, wnodes, np.array(w_max), np.array(mean_w)
 
 
+#: [channel] options of e+e− → μ+μ− a, declared once (validator, guide).
+OPTIONS = field_map((
+    Field("c_mumu", "number", "ALP-muon coupling (BNT17) of a model-independent ALP (with "
+          "[alp.couplings] it comes from them); not 0",
+          needs=MODEL_INDEPENDENT),
+    Field("Lambda", "number", "scale Λ of c_mumu/Λ", default=1000.0, unit="GeV", lo=1.0,
+          needs="model-independent ALP only (default 1000)"),
+    ISR_OPTION,
+))  # fmt: skip
+
+
 class EeToMuMuA:
     """e+e− → μ+μ− a from the muon line (pseudoscalar, c_μμ/Λ), a → ALP final states; ISR."""
 
@@ -454,12 +465,12 @@ class EeToMuMuA:
                     "is required for a model-independent ALP: the "
                     "ALP-muon coupling c_mumu (BNT17), with Lambda in GeV",
                 )
-            c = table.number("c_mumu")
-            lam = table.number("Lambda", 1000.0, lo=1.0, unit="GeV")
+            c = OPTIONS["c_mumu"].read(table)
+            lam = OPTIONS["Lambda"].read(table)
             if c == 0.0:
                 raise table.error("c_mumu", "= 0 gives no events")
             c_over_lambda = c / lam
-        isr = table.boolean("isr", False)
+        isr = OPTIONS["isr"].read(table)
         sqrt_s, beta = beams.nominal_cms()
         return cls(alp, c_over_lambda, float(sqrt_s), beta, isr)
 

@@ -39,7 +39,7 @@ import numpy as np
 from ...pdg import ALP_PDG_ID
 from ...pdg import mass as pdg_mass
 from ...record import Block
-from ...toml_fields import CardError, Table
+from ...toml_fields import CardError, Field, Table, field_map
 from ..alp_decays import decay_alp
 from ..beams import BeamDraw, BeamSettings
 from ..builder import BlockBuilder
@@ -53,7 +53,7 @@ from ..kinematics import (
 )
 from . import rates
 from .b_to_k_a import BACKGROUNDS, meson_gg_fraction, meson_masses
-from .base import AlpSettings, generate_modes
+from .base import MODEL_INDEPENDENT, AlpSettings, generate_modes
 from .normalisation import (
     bf_jpsi_to_ee,
     bf_psi2s_to_pipi_jpsi,
@@ -121,6 +121,18 @@ def sample_pipi(rng: np.random.Generator, n: int, kappa: float = KAPPA_NS):
     return m_out, c_out
 
 
+#: [channel] options of the J/ψ → γ a channels, declared once (validator, guide).
+OPTIONS = field_map((
+    Field("branching_fraction", "number", "model-independent BF(J/ψ → γ a); not with "
+          "[alp.couplings] (g_aγγ fixes it) or background", default=None, lo=0.0,
+          lo_open=True, hi=1.0, needs=MODEL_INDEPENDENT),
+    Field("n_parents", "number", "J/ψ (or ψ(2S)) of the data set, for the expected yield",
+          lo=1.0, default_ref="BESIII's data set"),
+    Field("background", "string", "generate the reference decay J/ψ → γ P instead of the ALP "
+          "(its measured BF normalises it)", default=None, choices=tuple(BACKGROUNDS)),
+))  # fmt: skip
+
+
 class JpsiToGammaA:
     """e+e− → J/ψ (√s = m_J/ψ), J/ψ → γ a, a → final state (untagged J/ψ → γ a)."""
 
@@ -165,10 +177,10 @@ class JpsiToGammaA:
                 f"{sqrt_s:.4f} GeV: set [run] resonance = {cls.resonance_name!r}",
                 table.source,
             )
-        n_parents = table.number("n_parents", cls.default_n_parents, lo=1.0)
-        background = table.string("background", None, choices=tuple(BACKGROUNDS))
+        n_parents = OPTIONS["n_parents"].read(table, default=cls.default_n_parents)
+        background = OPTIONS["background"].read(table)
         has_bf = table.has("branching_fraction")
-        bf = table.number("branching_fraction", None, lo=0.0, hi=1.0, lo_open=True)
+        bf = OPTIONS["branching_fraction"].read(table)
         if background is not None:
             if has_bf:
                 raise table.error("branching_fraction", "cannot be combined with background")

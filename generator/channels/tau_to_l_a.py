@@ -42,7 +42,7 @@ from ...pdg import ALP_PDG_ID
 from ...pdg import mass as pdg_mass
 from ...pdg import width as pdg_width
 from ...record import Block
-from ...toml_fields import Table
+from ...toml_fields import Field, Table, field_map
 from ..alp_decays import decay_alp
 from ..beams import BeamDraw, BeamSettings
 from ..builder import BlockBuilder
@@ -57,7 +57,7 @@ from ..kinematics import (
     velocity,
 )
 from ..tau_decays import TAU_MODES, decay_tau, tau_branching_fractions, tau_mode_fractions
-from .base import AlpSettings, generate_modes
+from .base import ISR_OPTION, AlpSettings, generate_modes
 from .tau_pair import (
     SIGMA_TAUTAU_KKMC_NB,
     TAU,
@@ -83,6 +83,22 @@ def width_tau_to_l_a(m_a: float, m_l: float, c: float, Lambda: float) -> float:
     lam = float(kallen(m_tau**2, m_l**2, m_a**2))
     amp2 = (m_tau + m_l) ** 2 * ((m_tau - m_l) ** 2 - m_a**2)
     return c * c * amp2 * np.sqrt(lam) / (64.0 * np.pi * Lambda**2 * m_tau**3)
+
+
+#: [channel] options of τ → ℓ a, declared once (validator, guide).
+OPTIONS = field_map((
+    Field("lepton", "string", "the charged lepton ℓ of τ → ℓ a", choices=tuple(LEPTONS)),
+    Field("tag", "string", "decay of the other τ (a τ mode, or \"1prong\": the one-prong "
+          "modes)", default="3pi nu", choices=tuple(TAG_CHOICES)),
+    Field("chirality", "string", "chirality of the τ–ℓ–a coupling (decay asymmetry)",
+          default="scalar", choices=tuple(CHIRALITY_ASYMMETRY)),
+    Field("signal", "string", "\"sm\": generate τ → ℓ ν ν instead (the SM reference)",
+          default="alp", choices=("alp", "sm")),
+    Field("branching_fraction", "number", "model-independent BF(τ → ℓ a); not with "
+          "alp.couplings c_taue/c_taumu (they fix it)", lo=0.0, lo_open=True, hi=1.0,
+          needs="required unless the couplings give it"),
+    ISR_OPTION,
+))  # fmt: skip
 
 
 class TauToLA:
@@ -125,11 +141,11 @@ class TauToLA:
     def from_card(cls, table: Table, alp: AlpSettings, beams: BeamSettings) -> TauToLA:
         """Options: lepton ("e"|"mu", required), tag (a τ mode or "1prong", default "3pi nu"),
         chirality ("scalar"|"V-A"|"V+A"), signal ("alp"|"sm"), branching_fraction, isr."""
-        lepton = table.string("lepton", choices=tuple(LEPTONS))
-        tag = table.string("tag", "3pi nu", choices=tuple(TAG_CHOICES))
-        chirality = table.string("chirality", "scalar", choices=tuple(CHIRALITY_ASYMMETRY))
-        signal = table.string("signal", "alp", choices=("alp", "sm"))
-        isr = table.boolean("isr", False)
+        lepton = OPTIONS["lepton"].read(table)
+        tag = OPTIONS["tag"].read(table)
+        chirality = OPTIONS["chirality"].read(table)
+        signal = OPTIONS["signal"].read(table)
+        isr = OPTIONS["isr"].read(table)
         m_l = pdg_mass(LEPTONS[lepton])
         if signal == "alp" and alp.mass >= pdg_mass(TAU) - m_l:
             raise table.error(
@@ -146,7 +162,7 @@ class TauToLA:
                     f"cannot be combined with alp.couplings.{key} = {c}: the coupling fixes "
                     "BF(tau -> l a)",
                 )
-            bf = table.number("branching_fraction", lo=0.0, hi=1.0, lo_open=True)
+            bf = OPTIONS["branching_fraction"].read(table)
         elif c != 0.0:
             if chirality != "scalar":
                 raise table.error(
