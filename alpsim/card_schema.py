@@ -22,7 +22,7 @@ from .detector.writers.table import DEFAULT_DETAIL, DEFAULT_TRUTH, DETAIL_CHOICE
 from .generator.alp.running import BASES, RUNNING
 from .generator.channels import CHANNELS
 from .generator.tau_decays import TAU_MODES
-from .selection import CUT_FIELDS, SELECTION_FIELDS
+from .selection import CUT_FIELDS, MASS_WINDOW_FIELDS, SELECTION_FIELDS
 from .toml_fields import Field, field_map
 
 MAX_CHUNK = 10_000_000
@@ -168,6 +168,7 @@ RUN_SCHEMA: dict[str, tuple[Field, ...]] = {
     "background": RUN_BACKGROUND_FIELDS,
     "selection": SELECTION_FIELDS,
     "selection.cuts": CUT_FIELDS,
+    "selection.mass_window": MASS_WINDOW_FIELDS,
     "output": OUTPUT_FIELDS,
 }
 #: Both kinds of card: kind -> section -> fields.

@@ -21,7 +21,6 @@ pass a cut.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,7 +33,18 @@ SELECTION_FIELDS = (
     Field("require", "string list", "boolean columns that must be true (checked against the "
           "columns the run makes before it starts)", default=DEFAULT_REQUIRE, min_length=0),
     Field("cuts", "table", "[selection.cuts]: ranges on columns", default={}),
+    Field("mass_window", "table", "[selection.mass_window]: a signal region around the ALP "
+          "mass that follows it in runs and scans", needs="for a mass window"),
 )  # fmt: skip
+MASS_WINDOW_FIELDS = (
+    Field("column", "string", "reconstructed mass column of the window (e.g. a_M_kinfit)"),
+    Field("masses", "number list", "ALP masses at which the half-width is given, increasing",
+          unit="GeV", lo=0.0, lo_open=True, increasing=True),
+    Field("half_widths", "number list", "half-width w(m_a) of the window |column - m_a| <= w, "
+          "one per mass, linear in between and constant beyond", unit="GeV", lo=0.0,
+          lo_open=True),
+)  # fmt: skip
+MASS_WINDOW = field_map(MASS_WINDOW_FIELDS)
 CUT_FIELDS = (
     Field("<column>", "interval", "keep events with low <= column <= high (NaN never passes)",
           strict=False, finite=False),
@@ -114,33 +124,21 @@ def parse_selection(t: Table) -> Selection:
     cuts_table = SELECTION["cuts"].read(t)
     cuts = {name: CUT["<column>"].read(cuts_table, name) for name in list(cuts_table.data)}
     cuts_table.done()
-    window = _mass_window(t.table("mass_window")) if t.has("mass_window") else None
+    window = _mass_window(SELECTION["mass_window"].read(t)) if t.has("mass_window") else None
     t.done()
     return Selection(tuple(require), cuts, window)
 
 
 def _mass_window(t: Table) -> MassWindow:
     """Read [selection.mass_window]: a column name, increasing masses, positive half-widths."""
-    column = t.raw("column")
-    if not isinstance(column, str) or not column:
-        raise t.error("column", f"= {column!r} must be the name of a reconstructed mass column")
-    arrays = {}
-    for key in ("masses", "half_widths"):
-        value = t.raw(key)
-        if (
-            not isinstance(value, list)
-            or not value
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-            or not all(math.isfinite(v) and v > 0 for v in value)
-        ):
-            raise t.error(key, f"= {value!r} must be a non-empty array of numbers > 0 (GeV)")
-        arrays[key] = tuple(float(v) for v in value)
-    masses, widths = arrays["masses"], arrays["half_widths"]
+    column = MASS_WINDOW["column"].read(t)
+    if not column:
+        raise t.error("column", "= '' must be the name of a reconstructed mass column")
+    masses = MASS_WINDOW["masses"].read(t)
+    widths = MASS_WINDOW["half_widths"].read(t)
     if len(masses) != len(widths):
         raise t.error(
             "half_widths", f"has {len(widths)} values for {len(masses)} masses: one per mass"
         )
-    if any(b <= a for a, b in pairwise(masses)):
-        raise t.error("masses", f"= {list(masses)} must increase strictly (GeV)")
     t.done()
-    return MassWindow(column, masses, widths)
+    return MassWindow(column, tuple(masses), tuple(widths))

@@ -246,6 +246,11 @@ def _variants(data: dict) -> Iterator[dict]:
         d = copy.deepcopy(data)
         d["alp"]["width"] = 1e-13
         del d["alp"]["ctau"]
+        d.setdefault("selection", {})["mass_window"] = {
+            "column": "a_M",
+            "masses": [0.5, 2.0],
+            "half_widths": [0.02, 0.04],
+        }
         yield d
         d = copy.deepcopy(data)
         d["alp"]["decay_range"] = [10.0, 1000.0]
