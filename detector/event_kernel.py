@@ -119,13 +119,21 @@ def gather_field(src, ev, slot, out):  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def event_major(a, slots):  # pragma: no cover - compiled
-    """(P, N, c) → (N, P, c), the inverse of slot_major: rows `slots` copied, NaN elsewhere."""
+    """(P, N, c) → (N, P, c), the inverse of slot_major: rows `slots` copied, NaN elsewhere
+    (each element of the output written once: no NaN fill overwritten by the copy)."""
     p, n, c = a.shape
-    out = np.full((n, p, c), np.nan)
+    out = np.empty((n, p, c))
+    copied = np.zeros(p, np.bool_)
+    for i in slots:
+        copied[i] = True
     for k in range(n):
-        for i in slots:
-            for j in range(c):
-                out[k, i, j] = a[i, k, j]
+        for i in range(p):
+            if copied[i]:
+                for j in range(c):
+                    out[k, i, j] = a[i, k, j]
+            else:
+                for j in range(c):
+                    out[k, i, j] = math.nan
     return out
 
 
