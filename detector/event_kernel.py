@@ -554,3 +554,23 @@ def interleave_events(sig_event, bg_offsets, out):  # pragma: no cover - compile
         for _ in range(bg_offsets[k], bg_offsets[k + 1]):
             out[o] = k
             o += 1
+
+
+@numba.njit(cache=True)
+def scatter_merge(sig, bg, sig_pos, bg_pos, out):  # pragma: no cover - compiled
+    """interleave with the positions of merge_positions, computed once for all fields: two
+    branch-free scatters (the signal objects, then the background objects, any strides)."""
+    for j in range(sig.shape[0]):
+        out[sig_pos[j]] = sig[j]
+    for i in range(bg.shape[0]):
+        out[bg_pos[i]] = bg[i]
+
+
+@numba.njit(cache=True)
+def scatter_merge_value(sig, value, sig_pos, out):  # pragma: no cover - compiled
+    """interleave_value with the positions of merge_positions: `value` everywhere (a
+    streaming fill), then the signal objects scattered to their places."""
+    for o in range(out.shape[0]):
+        out[o] = value
+    for j in range(sig.shape[0]):
+        out[sig_pos[j]] = sig[j]
