@@ -65,6 +65,11 @@ NESTED = {
 }
 
 
+def _load() -> str:
+    """The machine's 1-minute load average (the runs share 2 cores with other sessions)."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
 def main() -> None:
     stages = "--stages" in sys.argv
     args = [a for a in sys.argv[1:] if a != "--stages"]
@@ -82,6 +87,7 @@ def main() -> None:
     record = EventRecord(channel.name, channel.generate(rng, beams))
     simulate(rng, record, det)
     simulate(rng, record, det_bg)
+    load_before = _load()
     timer = StageTimer(STAGES) if stages else None
     t_gen = t_det = t_bg = 0.0
     per_stage: dict[str, float] = {}
@@ -105,6 +111,7 @@ def main() -> None:
     print(
         f"B+ -> K+ a (m_a = 1 GeV), a -> {final_state} at Belle II, {n:,} events, chunk {CHUNK:,}"
     )
+    print(f"  load average {load_before} before, {_load()} after (2 cores shared)")
     print("  CPU per event (process_time)")
     print(f"    generation                    : {t_gen * us:6.2f} us")
     print(f"    detector, no background       : {t_det * us:6.2f} us")

@@ -55,7 +55,9 @@ def main() -> None:
     for name in names:
         path = Path(name) if Path(name).exists() else CARDS / name
         gen, det = rates(path, n)
-        print(f"{path.name:44s} {gen:12,.0f} {det:12,.0f}  {det / gen:7.2f}", flush=True)
+        load = f"{os.getloadavg()[0]:.2f}"
+        print(f"{path.name:44s} {gen:12,.0f} {det:12,.0f}  {det / gen:7.2f}   load {load}",
+              flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -248,8 +248,13 @@ def smear_deposits(
     nan = math.nan
     cos_regions = np.cos(regions)
     cb = _crystal_ball_table(params)
-    # vectorised pass: every lane computed, the small-angle rotation assumed
+    # first pass: the small-angle rotation assumed; deposits that cannot make a cluster
+    # whatever their smeared energy (impact not reached, or the efficiency draw fails) skip
+    # the Crystal Ball quantile (erfc, inverse normal) and come out NaN as before
     for k in range(n):
+        if not (reached[k] and u[k] < eff[k]):
+            exists[k] = False
+            continue
         rho2 = x[k] * x[k] + y[k] * y[k]
         rho = math.sqrt(rho2)
         r = math.sqrt(rho2 + z[k] * z[k])

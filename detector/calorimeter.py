@@ -353,7 +353,7 @@ def cluster_block(
     if cal.shower_model:
         # showers where they really hit (true impacts, true deposits); clusters as smeared
         table = crystal_table(cal)
-        su, sv = shower_coordinates(impact[0], impact[1], impact[2], cal.crystal_size)
+        su, sv = shower_coordinates(impact[0], impact[1], impact[2], cal.crystal_size, exists)
         e_dep = np.where(reached, e_true, 0.0)
         merge_showers(table, e_dep, su, sv, cal.local_maximum_energy, energy, x, y, z, exists,
                       owner)  # fmt: skip

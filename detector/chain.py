@@ -41,12 +41,12 @@ from .event_kernel import (
     event_major,
     event_sums,
     gather_field,
-    interleave,
-    interleave_events,
-    interleave_value,
+    merge_positions,
     merged_counts,
     momentum_cos_theta,
     object_index,
+    scatter_merge,
+    scatter_merge_value,
     slot_major,
     sum_slot_groups,
 )
@@ -446,22 +446,26 @@ def _merge_objects(
     """Signal objects (sorted by event) and background objects (event-major, `bg_offsets`)
     merged into one list sorted by event, the signal objects of an event first; fields the
     background objects lack are NaN (floats) or 0 / False. A background field is an array
-    (any strides: read in place) or one value for every background object (a scalar)."""
+    (any strides: read in place) or one value for every background object (a scalar).
+    Where each object goes is worked out once (merge_positions); every field is then two
+    branch-free scatters (scatter_merge), or a fill and the signal scatter
+    (scatter_merge_value), instead of walking the events once per field."""
     sig_ev = sig["event"]
     n_bg = int(bg_offsets[-1])
+    sig_pos, bg_pos, bg_ev = merge_positions(np.ascontiguousarray(sig_ev), bg_offsets)
     out = {}
     for k, v in sig.items():
         v = np.ascontiguousarray(v)
         merged = np.empty(v.size + n_bg, dtype=v.dtype)
         if k == "event":
-            interleave_events(sig_ev, bg_offsets, merged)
+            scatter_merge(v, bg_ev.astype(v.dtype, copy=False), sig_pos, bg_pos, merged)
         elif k in bg and np.ndim(bg[k]) > 0:
             b = bg[k]
-            interleave(v, b if b.dtype == v.dtype else b.astype(v.dtype), sig_ev, bg_offsets,
-                       merged)  # fmt: skip
+            scatter_merge(v, b if b.dtype == v.dtype else b.astype(v.dtype), sig_pos, bg_pos,
+                          merged)  # fmt: skip
         else:  # one value, or a field background objects lack (a shower shape): NaN / 0 / False
             fill = bg.get(k, np.nan if np.issubdtype(v.dtype, np.floating) else 0)
-            interleave_value(v, v.dtype.type(fill), sig_ev, bg_offsets, merged)
+            scatter_merge_value(v, v.dtype.type(fill), sig_pos, merged)
         out[k] = merged
     return out
 

@@ -119,13 +119,21 @@ def gather_field(src, ev, slot, out):  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def event_major(a, slots):  # pragma: no cover - compiled
-    """(P, N, c) → (N, P, c), the inverse of slot_major: rows `slots` copied, NaN elsewhere."""
+    """(P, N, c) → (N, P, c), the inverse of slot_major: rows `slots` copied, NaN elsewhere
+    (each element of the output written once: no NaN fill overwritten by the copy)."""
     p, n, c = a.shape
-    out = np.full((n, p, c), np.nan)
+    out = np.empty((n, p, c))
+    copied = np.zeros(p, np.bool_)
+    for i in slots:
+        copied[i] = True
     for k in range(n):
-        for i in slots:
-            for j in range(c):
-                out[k, i, j] = a[i, k, j]
+        for i in range(p):
+            if copied[i]:
+                for j in range(c):
+                    out[k, i, j] = a[i, k, j]
+            else:
+                for j in range(c):
+                    out[k, i, j] = math.nan
     return out
 
 
@@ -546,3 +554,23 @@ def interleave_events(sig_event, bg_offsets, out):  # pragma: no cover - compile
         for _ in range(bg_offsets[k], bg_offsets[k + 1]):
             out[o] = k
             o += 1
+
+
+@numba.njit(cache=True)
+def scatter_merge(sig, bg, sig_pos, bg_pos, out):  # pragma: no cover - compiled
+    """interleave with the positions of merge_positions, computed once for all fields: two
+    branch-free scatters (the signal objects, then the background objects, any strides)."""
+    for j in range(sig.shape[0]):
+        out[sig_pos[j]] = sig[j]
+    for i in range(bg.shape[0]):
+        out[bg_pos[i]] = bg[i]
+
+
+@numba.njit(cache=True)
+def scatter_merge_value(sig, value, sig_pos, out):  # pragma: no cover - compiled
+    """interleave_value with the positions of merge_positions: `value` everywhere (a
+    streaming fill), then the signal objects scattered to their places."""
+    for o in range(out.shape[0]):
+        out[o] = value
+    for j in range(sig.shape[0]):
+        out[sig_pos[j]] = sig[j]

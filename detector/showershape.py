@@ -350,12 +350,18 @@ def shower_shapes(
 
 
 @numba.njit(cache=True, error_model="numpy")
-def shower_coordinates(x, y, z, crystal):  # pragma: no cover - compiled
+def shower_coordinates(x, y, z, crystal, exists):  # pragma: no cover - compiled
     """Shower axes (k, N) in crystal units on the plane perpendicular to the direction from
-    the IP: u = R θ / c, v = R sinθ φ / c (module docstring); NaN where x is NaN."""
+    the IP: u = R θ / c, v = R sinθ φ / c (module docstring); NaN where x is NaN. Only the
+    deposits that made a cluster (`exists` (k, N), before merging) are read by merge_showers
+    and shower_shapes, so only theirs are computed (two libm atan2 each); NaN elsewhere."""
     su, sv = np.empty(x.shape), np.empty(x.shape)
     for c in range(x.shape[0]):
         for k in range(x.shape[1]):
+            if not exists[c, k]:
+                su[c, k] = math.nan
+                sv[c, k] = math.nan
+                continue
             rho = math.sqrt(x[c, k] ** 2 + y[c, k] ** 2)
             r = math.sqrt(rho * rho + z[c, k] ** 2)
             su[c, k] = r * math.atan2(rho, z[c, k]) / crystal

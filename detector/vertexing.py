@@ -174,13 +174,24 @@ def line_sigmas(local, e, arc, sin_t):
 def _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, ok):
     """Per event (module docstring): weighted intersection of the k lines, its covariance
     and χ², the summed four-momentum, the mass and its propagated error. `ok` is False where
-    a track is missing or the lines are degenerate (parallel). Scalars only in the loop."""
+    a track is missing or the lines are degenerate (parallel). The tracks' directions (pT, p,
+    the unit vectors n and m across the line) are computed once per event into `dirs` and read
+    by both passes, the χ² and the mass error (the same expressions: bit-identical)."""
     k, n = len(points), points[0].shape[0]
     nan = math.nan
+    dirs = np.empty((k, 9))  # pT, p, n_x, n_y, sinθ, cosθ, m_x, m_y, m_z of each track
     for e in range(n):
         good = True
         for i in range(k):
             good = good and found[i][e]
+        for i in range(k if good else 0):
+            px, py, pz = moms[i][e, 0], moms[i][e, 1], moms[i][e, 2]
+            pt = math.sqrt(px * px + py * py)
+            p = math.sqrt(pt * pt + pz * pz)
+            sin_t, cos_t = pt / p, pz / p
+            dirs[i, 0], dirs[i, 1], dirs[i, 2], dirs[i, 3] = pt, p, -py / pt, px / pt
+            dirs[i, 4], dirs[i, 5] = sin_t, cos_t
+            dirs[i, 6], dirs[i, 7], dirs[i, 8] = -cos_t * px / pt, -cos_t * py / pt, sin_t
         det = 0.0
         vx = vy = vz = 0.0
         i00 = i01 = i02 = 0.0
@@ -191,12 +202,9 @@ def _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, 
             a00 = a01 = a02 = a11 = a12 = a22 = 0.0
             c0 = c1 = c2 = 0.0
             for i in range(k):
-                px, py, pz = moms[i][e, 0], moms[i][e, 1], moms[i][e, 2]
-                pt = math.sqrt(px * px + py * py)
-                p = math.sqrt(pt * pt + pz * pz)
-                nx, ny = -py / pt, px / pt
-                sin_t, cos_t = pt / p, pz / p
-                mx, my, mz = -cos_t * px / pt, -cos_t * py / pt, sin_t
+                px, py = moms[i][e, 0], moms[i][e, 1]
+                pt, nx, ny, sin_t = dirs[i, 0], dirs[i, 2], dirs[i, 3], dirs[i, 4]
+                mx, my, mz = dirs[i, 6], dirs[i, 7], dirs[i, 8]
                 x, y, z = points[i][e, 0], points[i][e, 1], points[i][e, 2]
                 arc = ((vx - x) * px + (vy - y) * py) / pt if it > 0 else 0.0
                 sn, sm = line_sigmas(local[i], e, arc, sin_t)
@@ -253,9 +261,7 @@ def _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, 
         tx = ty = tz = te = 0.0
         for i in range(k):
             px, py, pz = moms[i][e, 0], moms[i][e, 1], moms[i][e, 2]
-            pt = math.sqrt(px * px + py * py)
-            p = math.sqrt(pt * pt + pz * pz)
-            sin_t, cos_t = pt / p, pz / p
+            pt, sin_t, cos_t = dirs[i, 0], dirs[i, 4], dirs[i, 5]
             dx = vx - points[i][e, 0]
             dy = vy - points[i][e, 1]
             dz = vz - points[i][e, 2]
@@ -275,7 +281,7 @@ def _fit_kernel(points, moms, local, found, pos, cov, chi2, p4, mass, mass_err, 
         var = 0.0
         for i in range(k):  # dM/dp_i = (E p_i/E_i − P)/M, through (pT, φ, tanλ) of track i
             px, py, pz, ei = moms[i][e, 0], moms[i][e, 1], moms[i][e, 2], moms[i][e, 3]
-            pt = math.sqrt(px * px + py * py)
+            pt = dirs[i, 0]
             gx = (te * px / ei - tx) * inv_m
             gy = (te * py / ei - ty) * inv_m
             gz = (te * pz / ei - tz) * inv_m

@@ -200,3 +200,40 @@ def test_tail_lowers_the_mean_but_not_the_peak():
     assert abs(peak) < 0.15 * sigma
     assert rel.mean() < np.median(rel)
     assert (rel < -3 * sigma).mean() > 0.01
+
+
+def test_deposits_that_cannot_make_a_cluster_leave_the_others_unchanged():
+    """A deposit whose impact is not reached, or whose efficiency draw fails, makes no cluster
+    (NaN), and every other deposit's cluster is bit-identical to the one it gets when all
+    deposits are reached and efficient (smear_deposits skips the former)."""
+    e, x, y, z, g_t, g_p, g_e = _deposits(4000, 11)
+    n = e.shape[0]
+    rng = np.random.default_rng(3)
+    u, eff = rng.random(n), np.full(n, 0.8)
+    reached = rng.random(n) < 0.9
+    out_all, exists_all = _smear(PARAMS, e, x, y, z, g_t, g_p, g_e)
+    out, exists = np.empty((4, n)), np.empty(n, dtype=bool)
+    smear_deposits(
+        e, x, y, z, g_t, g_p, g_e, u, eff, reached, PARAMS, REGIONS,
+        out[0], out[1], out[2], out[3], exists,
+    )  # fmt: skip
+    cut = ~reached | (u >= eff)
+    assert cut.any() and (~cut).any()
+    assert not exists[cut].any() and np.isnan(out[:, cut]).all()
+    np.testing.assert_array_equal(exists[~cut], exists_all[~cut])
+    np.testing.assert_array_equal(out[:, ~cut], out_all[:, ~cut])
+
+
+def test_shower_axes_only_where_a_cluster_exists():
+    """shower_coordinates: u = R θ/c, v = ρ φ/c (showershape.py) for the deposits that made a
+    cluster, NaN for the others (merge_showers and shower_shapes read only the former)."""
+    from alpsim.detector.showershape import shower_coordinates
+
+    _, x, y, z, *_ = _deposits(500, 5)
+    exists = np.random.default_rng(2).random(500) < 0.7
+    su, sv = shower_coordinates(x[None], y[None], z[None], 50.0, exists[None])
+    rho = np.sqrt(x**2 + y**2)
+    r = np.sqrt(rho**2 + z**2)
+    np.testing.assert_allclose(su[0, exists], (r * np.arctan2(rho, z) / 50.0)[exists], rtol=1e-14)
+    np.testing.assert_allclose(sv[0, exists], (rho * np.arctan2(y, x) / 50.0)[exists], rtol=1e-14)
+    assert np.isnan(su[0, ~exists]).all() and np.isnan(sv[0, ~exists]).all()

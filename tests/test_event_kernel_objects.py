@@ -1,6 +1,6 @@
 """The compiled object kernels of the chain (event_kernel.object_index, gather_field,
-interleave_value, interleave_events, momentum_cos_theta) against the numpy code they replace:
-same values to the last bit, same order, same dtypes."""
+interleave_value, interleave_events, scatter_merge, momentum_cos_theta) against the numpy code
+they replace: same values to the last bit, same order, same dtypes."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ from alpsim.detector.event_kernel import (
     interleave,
     interleave_events,
     interleave_value,
+    merge_positions,
     momentum_cos_theta,
     object_index,
+    scatter_merge,
+    scatter_merge_value,
 )
 from alpsim.detector.variables import cos_theta, momentum
 
@@ -112,6 +115,33 @@ def test_interleave_value_and_events_match_the_array_versions():
     interleave_events(sig_ev, off, ev)
     np.testing.assert_array_equal(ev, ev_ref)
     assert np.all(np.diff(ev) >= 0)
+
+
+def test_scatter_merges_match_the_event_walks():
+    """scatter_merge / scatter_merge_value (positions from merge_positions, what
+    chain._merge_objects uses) give the lists of interleave / interleave_value, strided
+    background fields included."""
+    rng = np.random.default_rng(8)
+    n = 500
+    sig_ev = np.sort(rng.integers(0, n, 700))
+    counts = rng.poisson(3.0, n)
+    off = np.zeros(n + 1, np.int64)
+    np.cumsum(counts, out=off[1:])
+    sig = rng.random(sig_ev.size)
+    bg = rng.random((int(off[-1]), 4))[:, 2]  # strided, as the background fields are read
+    size = sig.size + int(off[-1])
+    sig_pos, bg_pos, bg_ev = merge_positions(sig_ev, off)
+    ref, got = np.empty(size), np.empty(size)
+    interleave(sig, bg, sig_ev, off, ref)
+    scatter_merge(sig, bg, sig_pos, bg_pos, got)
+    np.testing.assert_array_equal(got, ref)
+    interleave_value(sig, np.nan, sig_ev, off, ref)
+    scatter_merge_value(sig, np.nan, sig_pos, got)
+    np.testing.assert_array_equal(got, ref)
+    ev_ref, ev = np.empty(size, np.int64), np.empty(size, np.int64)
+    interleave_events(sig_ev, off, ev_ref)
+    scatter_merge(sig_ev, bg_ev, sig_pos, bg_pos, ev)
+    np.testing.assert_array_equal(ev, ev_ref)
 
 
 def test_merge_objects_with_constant_and_strided_background_fields():
