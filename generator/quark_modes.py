@@ -24,8 +24,8 @@ per-event kernel (generator/decay_chains.py) stays a table lookup plus phase spa
    probability λ_s/(2 + λ_s), the chance that a popped pair is s s̄.
 4. Kinematics: flat phase space of all hadrons in the parent frame (GENBOD, as for the other
    multi-body modes; colour-singlet substructure and the matrix element are not modelled).
-   Draws with more than MAX_HADRONS hadrons or above the parent mass are drawn again (this
-   truncation lowers the mean below ⟨n_ch⟩(W) at small W).
+   Draws with fewer than 2 or more than MAX_HADRONS hadrons, or above the parent mass, are
+   drawn again (this truncation shifts the mean from ⟨n_ch⟩(W) at small W).
 
 ⟨n_ch⟩(W): measured charged multiplicity of e+e− → hadrons. BES (J. Z. Bai et al., Phys.
 Rev. D 69 (2004) 072002, arXiv:hep-ex/0306055), at √s = 2.2, 2.6, 3.0, 3.2, 4.6, 4.8 GeV:
@@ -249,7 +249,8 @@ def hadronise(
                 heavy, rest = _heavy(partons, rng)
                 w = parent_mass - m_kept - sum(_info(i)[0] for i in heavy)
                 ids = kept + heavy + _light(rest, w, rng)
-                if len(ids) <= MAX_HADRONS and sum(_info(i)[0] for i in ids) < parent_mass:
+                n_ok = 2 <= len(ids) <= MAX_HADRONS
+                if n_ok and sum(_info(i)[0] for i in ids) < parent_mass:
                     draws[tuple(sorted(ids))] += 1
                     break
             else:
