@@ -237,9 +237,7 @@ def test_quark_modes_are_hadronised_and_keep_their_bf(tmp_path):
 def test_unhadronisable_quark_modes_are_dropped(tmp_path):
     """A quark mode with a b quark cannot be hadronised: dropped, the rest renormalised."""
     path = tmp_path / "b.dec"
-    path.write_text(
-        "Decay B+\n0.40 anti-D0 pi+ PHSP;\n0.60 anti-b u PYTHIA 91;\nEnddecay\nEnd\n"
-    )
+    path.write_text("Decay B+\n0.40 anti-D0 pi+ PHSP;\n0.60 anti-b u PYTHIA 91;\nEnddecay\nEnd\n")
     t = compile_tables(path, ("B+",))
     s = t.species(521)
     assert t.mode_stop[s] - t.mode_start[s] == 1
