@@ -124,6 +124,28 @@ def _hadronised_rows(
     return [(w / norm, ids) for w, ids in ok] if ok else None
 
 
+def _drop_undecayable_hadronised(
+    per_species: dict[int, list[tuple[float, list[int], int, bool]]],
+    kept: dict[int, float],
+    quark: dict[int, float],
+    no_modes: set[int],
+) -> None:
+    """Remove hadronised modes with a hadron whose Decay block has no usable mode (e.g. Ω_c0,
+    whose decays DECAY_BELLE2.DEC leaves to PYTHIA), so that the hadronisation leaves no such
+    particle undecayed; the kept and quark fractions follow. (A hadron without a Decay block
+    stays undecayed, as in the file's own modes.)"""
+    for s, rows in per_species.items():
+        bad = [r for r in rows if r[3] and any(k in no_modes for k in r[1])]
+        if not bad:
+            continue
+        before = sum(r[0] for r in rows)
+        rows[:] = [r for r in rows if not any(r is b for b in bad)]
+        after = sum(r[0] for r in rows)
+        kept[s] *= after / before
+        q_bf = quark[s] * before - sum(r[0] for r in bad)
+        quark[s] = q_bf / after if after > 0 else 0.0
+
+
 def _modes(parser, name: str) -> list[dict]:
     """One-level modes of `name`: dicts with bf, fs (names), model (decaylanguage public API)."""
     daughters = {d for mode in parser.list_decay_modes(name) for d in mode}
@@ -260,6 +282,7 @@ def _compile_tables(path: str, roots: tuple[str, ...]) -> DecayTables:
     per_species: dict[int, list[tuple[float, list[int], int, bool]]] = {}
     kept: dict[int, float] = {}
     quark: dict[int, float] = {}
+    no_modes: set[int] = set()  # species with a Decay block of which no mode was usable
     while todo:
         name, pdg = todo.pop(0)
         s = index[pdg]
@@ -293,11 +316,14 @@ def _compile_tables(path: str, roots: tuple[str, ...]) -> DecayTables:
                 continue
             kids = [species_of(x) for x in fs]
             rows.append((bf, kids, _MODEL_IDS.get(str(mode["model"]), PHSP), False))
-        if rows:
+        if not rows:
+            no_modes.add(s)
+        else:
             kept_bf = sum(r[0] for r in rows)
             kept[s] = kept_bf / total
             quark[s] = quark_bf / kept_bf
             per_species[s] = rows
+    _drop_undecayable_hadronised(per_species, kept, quark, no_modes)
     for r in roots:
         if index[_pdg_of(r, aliases)] not in per_species:
             raise ValueError(f"{r!r} has no usable decay mode in {path}")
