@@ -15,8 +15,8 @@ left by the charm hadrons (BES, arXiv:hep-ex/0306055; ARGUS, Z. Phys. C 54 (1992
 in generator/quark_modes.py). Nothing is tuned to the CLEO number. Known biases of that model:
 the light-system mass is an upper bound (charm hadrons taken at rest), which pushes the
 multiplicity up; flat phase space and no D_s from W → c̄ s push the kinematics and flavour mix
-off. Result: 5.54 (6.4 per B decay through a quark mode, 4.8 through the others), high by
-0.18, a FAIL by the CLEO tolerance; the light-system mass bound is the suspected cause. Before
+off. Result: 5.55 (6.4 per B decay through a quark mode, 4.8 through the others), high by
+0.19, a FAIL by the CLEO tolerance; the light-system mass bound is the suspected cause. Before
 this model their BF went to the exclusive modes of the same charm content: 4.82 (FAIL, low).
 """
 
