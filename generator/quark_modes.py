@@ -27,12 +27,15 @@ per-event kernel (generator/decay_chains.py) stays a table lookup plus phase spa
    Draws with fewer than 2 or more than MAX_HADRONS hadrons, or above the parent mass, are
    drawn again (this truncation shifts the mean from ⟨n_ch⟩(W) at small W).
 
-⟨n_ch⟩(W): measured charged multiplicity of e+e− → hadrons. BES (J. Z. Bai et al., Phys.
-Rev. D 69 (2004) 072002, arXiv:hep-ex/0306055), at √s = 2.2, 2.6, 3.0, 3.2, 4.6, 4.8 GeV:
+⟨n_ch⟩(W): measured charged multiplicity of e+e− → hadrons. BES (J. Z. Bai et al.,
+"Measurement of inclusive momentum spectra and multiplicity distributions of charged particles
+at √s ∼ 2–5 GeV", arXiv:hep-ex/0306055), at √s = 2.2, 2.6, 3.0, 3.2, 4.6, 4.8 GeV:
 the integrals Σ (1/N dN/dξ) Δξ of its ξ = −ln(2p/√s) spectra of charged particles, HEPData
-record ins622224 tables 1–6 (doi:10.17182/hepdata.22183.v1); the spectra stop at p ≈ 0.09 GeV,
-so these are a few per cent low. Between the BES points a straight line in ln W fitted to them
-(`numpy.polyfit`, extrapolated below 2.2 GeV, floored at 0); from 4.8 GeV to ARGUS's continuum
+record ins622224 tables 1–6 (doi:10.17182/hepdata.22183.v1; bin widths from its ξ bin edges,
+the first bin ξ = 0–0.45); the spectra stop at p ≈ 0.09 GeV (and miss ξ = 3.0–3.2 at 4.6 and
+4.8 GeV), so these are a few per cent low. Between the BES points a straight line in ln W
+fitted to them (`numpy.polyfit`, extrapolated below 2.2 GeV, floored at 0); from 4.8 GeV to
+ARGUS's continuum
 point, 8.35 at √s = 10.47 GeV (H. Albrecht et al., Z. Phys. C 54 (1992) 13, abstract), linear in
 ln W. The counted light charged hadrons are π±, K±, p (the charged pions of K0 → K_S → π+π− are
 not counted against ⟨n_ch⟩, a ≲ 0.1 excess).
