@@ -6,8 +6,9 @@ Per-CPU-second rates (time.process_time) measured in one process, best and media
 runs after a warm-up (first-touch page faults of a fresh process are not what a long run
 sees): the chains alone (B− at p* = 0.33 GeV), the generation of B+ → K+ a (a → γγ) at Belle
 II with the other B generic and, in the same run, undecayed (ratio), and the detector on both
-records. Table compilation (parse + probe) is reported apart; the peak resident memory of the
-process at the end.
+records. Table compilation (parse + hadronisation of the quark modes + probe; from the user
+cache when compiled before) is reported apart; the peak resident memory of the process at the
+end.
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ def main(n: int) -> None:
     pi0 = np.sum(c.pdg == 111) / n
     print(f"photons per B: {mean_multiplicity(c, {22}):.2f}, pi0 per B: {pi0:.2f}, "
           f"K_L per B: {mean_multiplicity(c, {130}):.2f}")  # fmt: skip
-    print(f"kept fraction of the B- table: {tables.kept_fraction[tables.species(-521)]:.3f}")
+    print(f"kept fraction of the B- table: {tables.kept_fraction[tables.species(-521)]:.3f}, "
+          f"of which hadronised quark modes (generator/quark_modes.py): "
+          f"{tables.quark_fraction[tables.species(-521)]:.3f}")  # fmt: skip
     gen = {}
     for other in ("generic", "undecayed"):
         card = _card(other)

@@ -18,14 +18,15 @@ leave the tracker or reach the calorimeter before decaying; their decays in flig
 the detector stage). K_S, Λ, Σ, Ξ, π0, η, D, D_s, τ ... decay; the chain places their decay
 vertices from their cτ (generator/vertices.py).
 
-Modes dropped (then the rest renormalised, `kept_fraction` per species says how much was
-kept): those with quarks or gluons in the final state (the PYTHIA-fragmented inclusive part of
-the B table), with particles `particle` does not know, and those closed at the nominal PDG
-masses (daughters get their PDG masses; no line shapes). Fallback for the quark modes (alpsim's
-own choice, no hadronisation): their BF goes to the kept *hadronic* modes of the same charm
-content (0, 1 or 2 charm quarks: b → s/d penguins, b → c ū d, b → c c̄ s), in proportion to
-their table BFs, so that the leptonic and semileptonic modes keep their table BFs instead of
-being scaled up with the rest (validation check `other_b_multiplicities`).
+Quark modes (quarks, gluons or diquarks in the final state: the part of the table EvtGen
+hands to PYTHIA, 44 % of B− and 48 % of B̄0 decays of DECAY_BELLE2.DEC) are hadronised when the
+tables are compiled: each is replaced by exclusive hadronic modes sharing its BF, with the
+charged multiplicity of e+e− → hadrons at the same invariant mass (generator/quark_modes.py);
+`quark_fraction` per species gives their BF share and `hadronised` per mode flags them. Modes
+dropped (then the rest renormalised, `kept_fraction` per species says how much was kept): quark
+modes that cannot be hadronised (b quarks), modes without daughters (left to PYTHIA by EvtGen,
+e.g. 89 % of Ξc0 decays), modes with particles `particle` does not know, and
+those closed at the nominal PDG masses (daughters get their PDG masses; no line shapes).
 
 Models (EvtGen: D. J. Lange, NIM A 462 (2001) 152): `VSS` (vector → two scalars) and `SVS`
 (scalar → vector scalar) keep their helicity structure (generator/decay_chains.py); every other
@@ -49,6 +50,7 @@ from particle import Particle
 from ..pdg import ctau as pdg_ctau
 from ..pdg import mass as pdg_mass
 from .nbody_kernel import max_weight
+from .quark_modes import MAX_HADRONS, hadronise, is_parton
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +59,10 @@ STABLE = frozenset({11, 12, 13, 14, 16, 22, 211, 321, 130, 2212, 2112})
 #: Decay model ids.
 PHSP, VSS, SVS = 0, 1, 2
 _MODEL_IDS = {"VSS": VSS, "VSS_BMIX": VSS, "SVS": SVS}
-_PARTONS = {"u", "d", "s", "c", "b", "anti-u", "anti-d", "anti-s", "anti-c", "anti-b", "g"}
 #: Draws (and seed) probing each multi-body mode's largest phase-space weight.
 PROBE_TRIALS, PROBE_SEED = 4000, 12345
-#: Most daughters of a kept mode.
-MAX_DAUGHTERS = 10
+#: Most daughters of a kept mode (the hadronised quark modes have up to MAX_HADRONS).
+MAX_DAUGHTERS = max(10, MAX_HADRONS)
 
 
 def default_dec_file() -> Path:
@@ -89,6 +90,7 @@ def _pdg_of(name: str, aliases: dict[str, str]) -> int | None:
         return None
 
 
+@cache
 def _mass_of(pdg: int) -> float | None:
     if abs(pdg) in (12, 14, 16):
         return 0.0
@@ -106,45 +108,42 @@ def _decay_ctau(pdg: int) -> float:
     return ct if np.isfinite(ct) else 0.0
 
 
-def _charm_class(ids: list[int]) -> int:
-    """Charm content of a final state: −1 if it has a lepton or neutrino (semileptonic and
-    leptonic modes), else the number of charm quarks (c or c̄) in its hadrons, capped at 2
-    (charmonia count 2)."""
-    if any(11 <= abs(i) <= 16 for i in ids):
-        return -1
-    n = 0
-    for i in ids:
-        a = abs(i)
-        q1, q2, q3 = (a // 1000) % 10, (a // 100) % 10, (a // 10) % 10  # PDG quark digits
-        if 4 in (q1, q2, q3):  # a charm hadron; c c̄ if a meson with both quarks c
-            n += 2 if q1 == 0 and q2 == 4 and q3 == 4 else 1
-    return min(n, 2)
+def _hadronised_rows(
+    fs: list[str], aliases: dict[str, str], m_parent: float, parent: str
+) -> list[tuple[float, list[int]]] | None:
+    """The exclusive modes replacing a quark mode (generator/quark_modes.py), None if it cannot
+    be hadronised (its non-parton daughters unknown, b quarks, ...)."""
+    kept = [_pdg_of(x, aliases) for x in fs if not is_parton(x)]
+    if any(i is None or _mass_of(i) is None for i in kept):
+        return None
+    made = hadronise([x for x in fs if is_parton(x)], kept, m_parent, key=parent)
+    if made is None:
+        return None
+    ok = [(w, ids) for w, ids in made if all(_mass_of(i) is not None for i in ids)]
+    norm = sum(w for w, _ in ok)
+    return [(w / norm, ids) for w, ids in ok] if ok else None
 
 
-def _fill_partonic(
-    rows: list[tuple[float, list[int], int]], classes: list[int], partonic: dict[int, float]
-) -> list[tuple[float, list[int], int]]:
-    """Hand the BF of the dropped quark (PYTHIA) modes to the kept hadronic modes of the same
-    charm content (module doc), in proportion to their BFs; a class without kept modes goes to
-    all kept hadronic modes. Leptonic and semileptonic modes keep their table BFs."""
-    if not partonic:
-        return rows
-    bf = np.array([r[0] for r in rows])
-    cls = np.array(classes)
-    hadronic = cls >= 0
-    if not hadronic.any():
-        return rows
-    scale = np.ones(bf.size)
-    orphan = 0.0
-    for c, dropped in partonic.items():
-        same = cls == c
-        if same.any():
-            scale[same] += dropped / bf[same].sum()
-        else:
-            orphan += dropped
-    bf = bf * scale
-    bf[hadronic] *= 1.0 + orphan / bf[hadronic].sum()
-    return [(float(b), kids, mid) for b, (_, kids, mid) in zip(bf, rows, strict=True)]
+def _drop_undecayable_hadronised(
+    per_species: dict[int, list[tuple[float, list[int], int, bool]]],
+    kept: dict[int, float],
+    quark: dict[int, float],
+    no_modes: set[int],
+) -> None:
+    """Remove hadronised modes with a hadron whose Decay block has no usable mode (e.g. Ω_c0,
+    whose decays DECAY_BELLE2.DEC leaves to PYTHIA), so that the hadronisation leaves no such
+    particle undecayed; the kept and quark fractions follow. (A hadron without a Decay block
+    stays undecayed, as in the file's own modes.)"""
+    for s, rows in per_species.items():
+        bad = [r for r in rows if r[3] and any(k in no_modes for k in r[1])]
+        if not bad:
+            continue
+        before = sum(r[0] for r in rows)
+        rows[:] = [r for r in rows if not any(r is b for b in bad)]
+        after = sum(r[0] for r in rows)
+        kept[s] *= after / before
+        q_bf = quark[s] * before - sum(r[0] for r in bad)
+        quark[s] = q_bf / after if after > 0 else 0.0
 
 
 def _modes(parser, name: str) -> list[dict]:
@@ -167,6 +166,7 @@ class DecayTables:
     ctau: NDArray[np.float64]  # (S,) mm (inf if stable)
     decays: NDArray[np.bool_]  # (S,)
     kept_fraction: NDArray[np.float64]  # (S,) sum of kept BFs / sum of all BFs
+    quark_fraction: NDArray[np.float64]  # (S,) BF share of the hadronised quark modes
     mode_start: NDArray[np.int64]  # (S,)
     mode_stop: NDArray[np.int64]  # (S,)
     cum: NDArray[np.float64]  # (M,) species + cumulative BF within the species
@@ -175,6 +175,7 @@ class DecayTables:
     model: NDArray[np.int64]  # (M,)
     bf: NDArray[np.float64]  # (M,) normalised BF within the parent
     wmax: NDArray[np.float64]  # (M,) phase-space accept–reject bound (nbody_kernel.max_weight)
+    hadronised: NDArray[np.bool_]  # (M,) made from a quark mode (generator/quark_modes.py)
 
     def species(self, pdg: int) -> int:
         """Species index of a PDG id (KeyError if the table does not hold it)."""
@@ -197,18 +198,20 @@ class DecayTables:
 
 def _cache_file(path: str, roots: tuple[str, ...]) -> Path:
     """Where the compiled tables of (DEC file content, roots) are kept: the user cache folder
-    (alpsim/numba_cache.py), keyed by a hash of the file, the roots, this module's and the
-    phase-space kernel's source and the `particle` version (any change recompiles)."""
+    (alpsim/numba_cache.py), keyed by a hash of the file, the roots, the source of this module,
+    the phase-space kernel and the quark hadronisation (generator/quark_modes.py) and the
+    `particle` version (any change recompiles)."""
     import particle
     import platformdirs
 
-    from . import nbody_kernel
+    from . import nbody_kernel, quark_modes
 
     h = hashlib.sha256()
     h.update(Path(path).read_bytes())
     h.update(repr(roots).encode())
     h.update(Path(__file__).read_bytes())
     h.update(Path(nbody_kernel.__file__).read_bytes())
+    h.update(Path(quark_modes.__file__).read_bytes())
     h.update(particle.__version__.encode())
     folder = Path(platformdirs.user_cache_dir("alpsim", appauthor=False)) / "dec_tables"
     return folder / f"{h.hexdigest()[:32]}.npz"
@@ -266,8 +269,20 @@ def _compile_tables(path: str, roots: tuple[str, ...]) -> DecayTables:
     for r in roots:
         if species_of(r) is None:
             raise ValueError(f"{r!r} is not a particle known to `particle`")
-    per_species: dict[int, list[tuple[float, list[int], int]]] = {}
+
+    def species_of_pdg(pdg: int) -> int:
+        """Species of a hadron made by hadronising a quark mode (`particle`'s EvtGen name)."""
+        if pdg in index:
+            return index[pdg]
+        s = species_of(Particle.from_pdgid(pdg).evtgen_name)
+        if s is None:
+            raise ValueError(f"hadron {pdg} of a quark mode is unknown to `particle`")
+        return s
+
+    per_species: dict[int, list[tuple[float, list[int], int, bool]]] = {}
     kept: dict[int, float] = {}
+    quark: dict[int, float] = {}
+    no_modes: set[int] = set()  # species with a Decay block of which no mode was usable
     while todo:
         name, pdg = todo.pop(0)
         s = index[pdg]
@@ -278,16 +293,21 @@ def _compile_tables(path: str, roots: tuple[str, ...]) -> DecayTables:
         if dec_name not in mothers:
             continue
         m_parent = _mass_of(pdg)
-        total, rows, classes = 0.0, [], []
-        partonic: dict[int, float] = {}  # charm class → BF of the dropped quark modes
+        total, rows = 0.0, []
+        quark_bf = 0.0
         for mode in _modes(parser, dec_name):
             bf, fs = float(mode["bf"]), [str(x) for x in mode["fs"]]
             total += max(bf, 0.0)
-            if bf <= 0 or len(fs) > MAX_DAUGHTERS:
+            if bf <= 0 or not fs or len(fs) > MAX_DAUGHTERS:  # no daughters: PYTHIA's choice
                 continue
-            if any(x in _PARTONS for x in fs):
-                cls = min(sum(x in ("c", "anti-c") for x in fs), 2)
-                partonic[cls] = partonic.get(cls, 0.0) + bf
+            if any(is_parton(x) for x in fs):
+                made = _hadronised_rows(fs, aliases, m_parent, dec_name)
+                if made is None:
+                    log.debug("%s → %s: quark mode not hadronised, dropped", dec_name, fs)
+                    continue
+                quark_bf += bf
+                for w, ids in made:
+                    rows.append((bf * w, [species_of_pdg(i) for i in ids], PHSP, True))
                 continue
             ids = [_pdg_of(x, aliases) for x in fs]
             if any(i is None or _mass_of(i) is None for i in ids):
@@ -295,12 +315,15 @@ def _compile_tables(path: str, roots: tuple[str, ...]) -> DecayTables:
             if len(ids) > 1 and sum(_mass_of(i) for i in ids) >= m_parent:
                 continue
             kids = [species_of(x) for x in fs]
-            rows.append((bf, kids, _MODEL_IDS.get(str(mode["model"]), PHSP)))
-            classes.append(_charm_class(ids))
-        if rows:
-            kept[s] = sum(r[0] for r in rows) / total
-            rows = _fill_partonic(rows, classes, partonic)
+            rows.append((bf, kids, _MODEL_IDS.get(str(mode["model"]), PHSP), False))
+        if not rows:
+            no_modes.add(s)
+        else:
+            kept_bf = sum(r[0] for r in rows)
+            kept[s] = kept_bf / total
+            quark[s] = quark_bf / kept_bf
             per_species[s] = rows
+    _drop_undecayable_hadronised(per_species, kept, quark, no_modes)
     for r in roots:
         if index[_pdg_of(r, aliases)] not in per_species:
             raise ValueError(f"{r!r} has no usable decay mode in {path}")
@@ -310,7 +333,7 @@ def _compile_tables(path: str, roots: tuple[str, ...]) -> DecayTables:
     pdg_arr = pdg_arr[order]
     mode_start = np.zeros(n_s, dtype=np.int64)
     mode_stop = np.zeros(n_s, dtype=np.int64)
-    cum, nd, dau, model, bfs = [], [], [], [], []
+    cum, nd, dau, model, bfs, had = [], [], [], [], [], []
     for s in range(n_s):
         mode_start[s] = len(cum)
         rows = per_species.get(s, [])
@@ -321,11 +344,12 @@ def _compile_tables(path: str, roots: tuple[str, ...]) -> DecayTables:
             c[-1] = 1.0
             cum.extend(s + c[:-1])
             cum.append(s + 1.0 - 1e-12)
-            for (_, kids, mid), bb in zip(rows, b, strict=True):
+            for (_, kids, mid, from_quarks), bb in zip(rows, b, strict=True):
                 nd.append(len(kids))
                 dau.append(kids + [-1] * (MAX_DAUGHTERS - len(kids)))
                 model.append(mid)
                 bfs.append(bb)
+                had.append(from_quarks)
         mode_stop[s] = len(cum)
     decays = mode_stop > mode_start
     # a decaying particle whose width `particle` lacks (e.g. D_s*) decays where it is made
@@ -333,15 +357,20 @@ def _compile_tables(path: str, roots: tuple[str, ...]) -> DecayTables:
     mass = np.array([_mass_of(int(p)) for p in pdg_arr])
     vector = np.array([Particle.from_pdgid(int(p)).J == 1 for p in pdg_arr], dtype=bool)
     kept_arr = np.array([kept.get(s, 1.0) for s in range(n_s)])
+    quark_arr = np.array([quark.get(s, 0.0) for s in range(n_s)])
     n_d = np.array(nd, dtype=np.int64)
     dau_arr = np.array(dau, dtype=np.int64).reshape(-1, MAX_DAUGHTERS)
     parent_of = np.repeat(np.arange(n_s), mode_stop - mode_start)
     wmax = np.zeros(n_d.size)
+    probed: dict[tuple, float] = {}  # modes of one parent with the same masses share a bound
     for j in np.flatnonzero(n_d >= 3):
         m = mass[dau_arr[j, : n_d[j]]].astype(float)
-        wmax[j] = max_weight(
-            PROBE_SEED + j, float(mass[parent_of[j]]), m, int(n_d[j]), PROBE_TRIALS
-        )
+        key = (int(parent_of[j]), tuple(m))
+        if key not in probed:
+            probed[key] = max_weight(
+                PROBE_SEED + j, float(mass[parent_of[j]]), m, int(n_d[j]), PROBE_TRIALS
+            )
+        wmax[j] = probed[key]
     return DecayTables(
         path=path,
         pdg=pdg_arr,
@@ -351,6 +380,7 @@ def _compile_tables(path: str, roots: tuple[str, ...]) -> DecayTables:
         ctau=ctau,
         decays=decays,
         kept_fraction=kept_arr,
+        quark_fraction=quark_arr,
         mode_start=mode_start,
         mode_stop=mode_stop,
         cum=np.array(cum),
@@ -359,6 +389,7 @@ def _compile_tables(path: str, roots: tuple[str, ...]) -> DecayTables:
         model=np.array(model, dtype=np.int64),
         bf=np.array(bfs),
         wmax=wmax,
+        hadronised=np.array(had, dtype=bool),
     )
 
 

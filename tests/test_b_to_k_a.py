@@ -198,7 +198,7 @@ def test_generic_other_b_full_chain(write_card):
     assert flat["offsets"][-1] == sum(b.n_events * b.n_particles + b.rest.pdg.size for b in bl)
     assert sum(b.n_events for b in bl) == 3000
     norm = card.channel.normalisation()
-    assert 0.4 < norm["other_b_kept_fraction"] < 0.8
+    assert 0.95 < norm["other_b_kept_fraction"] <= 1.0  # quark modes hadronised (quark_modes.py)
     assert norm["other_b_dec_file"].endswith("DECAY_BELLE2.DEC")
 
 

@@ -165,7 +165,10 @@ def test_shipped_belle2_table_b_decays():
     """The shipped DECAY_BELLE2.DEC: chains are consistent and the multiplicities sane (the
     published-number comparison is in benchmarks/bench_generic_b.py)."""
     tables = b_meson_tables()
-    assert 0.4 < tables.kept_fraction[tables.species(511)] < 1.0
+    # the PYTHIA quark modes are hadronised (44 % of B−, 48 % of B̄0 in DECAY_BELLE2.DEC)
+    assert 0.95 < tables.kept_fraction[tables.species(511)] <= 1.0
+    assert 0.40 < tables.quark_fraction[tables.species(-521)] < 0.50
+    assert 0.44 < tables.quark_fraction[tables.species(-511)] < 0.54
     rng = np.random.default_rng(4)
     c = decay_chains(rng, tables, *_roots(tables, -521, 5000))
     _check_chain(c)
@@ -199,9 +202,11 @@ def test_compiled_tables_are_cached_and_a_damaged_entry_recompiles(tmp_path):
     assert _cache_file(str(path), ("B+",)) != cache  # another file content, another entry
 
 
-def test_quark_modes_go_to_hadronic_modes_of_the_same_charm_content(tmp_path):
-    """The dropped PYTHIA quark mode (one charm quark) is handed to the kept hadronic modes with
-    one charm hadron; the semileptonic and the two-charm modes keep their table BFs."""
+def test_quark_modes_are_hadronised_and_keep_their_bf(tmp_path):
+    """The PYTHIA quark mode (one c̄ quark) becomes exclusive hadronic modes that share its BF,
+    each with one anti-charm hadron and the B+'s charge; the other modes keep their BFs."""
+    from particle import Particle
+
     path = tmp_path / "q.dec"
     path.write_text(
         "Decay B+\n0.30 anti-D0 pi+ PHSP;\n0.10 anti-D0 e+ nu_e PHSP;\n"
@@ -209,7 +214,50 @@ def test_quark_modes_go_to_hadronic_modes_of_the_same_charm_content(tmp_path):
     )
     t = compile_tables(path, ("B+",))
     s = t.species(521)
-    modes = range(t.mode_start[s], t.mode_stop[s])
-    bf = {t.mode_label(m): t.bf[m] for m in modes}
-    assert bf == pytest.approx({"anti-D0 pi+": 0.8, "anti-D0 e+ nu_e": 0.1, "anti-D0 D_s+": 0.1})
-    assert t.kept_fraction[s] == pytest.approx(0.5)
+    modes = np.arange(t.mode_start[s], t.mode_stop[s])
+    assert t.bf[modes].sum() == pytest.approx(1.0)
+    had = modes[t.hadronised[modes]]
+    assert had.size > 10
+    assert t.bf[had].sum() == pytest.approx(0.5)
+    assert t.quark_fraction[s] == pytest.approx(0.5)
+    assert t.kept_fraction[s] == pytest.approx(1.0)
+    plain = {t.mode_label(m): t.bf[m] for m in modes[~t.hadronised[modes]]}
+    assert plain == pytest.approx({"anti-D0 pi+": 0.3, "anti-D0 e+ nu_e": 0.1, "anti-D0 D_s+": 0.1})
+    for m in had:
+        ids = t.pdg[t.daughters[m, : t.n_daughters[m]]]
+        assert sum(Particle.from_pdgid(int(i)).three_charge for i in ids) == 3
+        charm = [i for i in ids if Particle.from_pdgid(int(i)).pdgid.has_charm]
+        assert len(charm) == 1 and charm[0] < 0  # one anti-charm meson (c̄ q)
+        assert t.mass[t.daughters[m, : t.n_daughters[m]]].sum() < t.mass[s]
+    # the chains through them conserve four-momentum and reach only detector-stable particles
+    c = decay_chains(np.random.default_rng(5), t, *_roots(t, 521, 5000))
+    _check_chain(c)
+
+
+def test_hadronised_tables_and_chains_are_reproducible(tmp_path):
+    """Compiling the same file twice (no cache) gives the same hadronised modes, and the same
+    seed the same chains."""
+    from alpsim.generator.dec_tables import _compile_tables
+
+    path = tmp_path / "r.dec"
+    path.write_text(
+        "Decay B+\n0.5 anti-D0 pi+ PHSP;\n0.5 u anti-d anti-c u PYTHIA 23;\nEnddecay\nEnd\n"
+    )
+    a, b = _compile_tables(str(path), ("B+",)), _compile_tables(str(path), ("B+",))
+    for field in ("cum", "daughters", "n_daughters", "wmax", "hadronised", "quark_fraction"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+    c1 = decay_chains(np.random.default_rng(9), a, *_roots(a, 521, 2000))
+    c2 = decay_chains(np.random.default_rng(9), b, *_roots(b, 521, 2000))
+    np.testing.assert_array_equal(c1.p4, c2.p4)
+    np.testing.assert_array_equal(c1.species, c2.species)
+
+
+def test_unhadronisable_quark_modes_are_dropped(tmp_path):
+    """A quark mode with a b quark cannot be hadronised: dropped, the rest renormalised."""
+    path = tmp_path / "b.dec"
+    path.write_text("Decay B+\n0.40 anti-D0 pi+ PHSP;\n0.60 anti-b u PYTHIA 91;\nEnddecay\nEnd\n")
+    t = compile_tables(path, ("B+",))
+    s = t.species(521)
+    assert t.mode_stop[s] - t.mode_start[s] == 1
+    assert t.kept_fraction[s] == pytest.approx(0.4)
+    assert t.quark_fraction[s] == 0.0

@@ -1,0 +1,102 @@
+"""Hadronisation of the DEC file's quark (PYTHIA) modes (generator/quark_modes.py): flavour and
+charge conservation, multiplicity against the cited e+e− data, reproducibility."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from particle import Particle
+
+from alpsim.generator import quark_modes as qm
+from alpsim.pdg import mass as pdg_mass
+
+
+def _flavour(ids) -> np.ndarray:
+    """Net (u, d, s, c) of hadrons from `particle`'s quark strings (mixtures count 0)."""
+    out = np.zeros(4, dtype=int)
+    for i in ids:
+        q = Particle.from_pdgid(int(i)).quarks
+        if not q.isalpha():
+            continue
+        for ch in q:
+            out["udsc".index(ch.lower())] += 1 if ch.islower() else -1
+    return out
+
+
+def _charge3(ids) -> int:
+    return sum(int(Particle.from_pdgid(int(i)).three_charge) for i in ids)
+
+
+@pytest.mark.parametrize(
+    ("partons", "flavour"),
+    [
+        (["anti-u", "d", "c", "anti-u"], (-2, 1, 0, 1)),  # B− → b → c ū d, ū spectator
+        (["anti-c", "s", "c", "anti-u"], (-1, 0, 1, 0)),  # B− → b → c c̄ s
+        (["cd_1", "anti-uu_1"], (-2, 1, 0, 1)),  # B− → charm baryon + anti-baryon
+        (["s", "anti-u"], (-1, 0, 1, 0)),  # B− → b → s penguin
+    ],
+)
+def test_hadronised_modes_conserve_flavour_charge_and_baryon_number(partons, flavour):
+    """Every drawn mode carries the partons' net u, d, s, c content (popped q q̄ pairs cancel),
+    hence their charge and baryon number, and its masses fit in the B."""
+    made = qm.hadronise(partons, [], pdg_mass(521), key="test")
+    assert made is not None
+    assert sum(w for w, _ in made) == pytest.approx(1.0)
+    want = np.array(flavour)
+    q3 = int(np.array([2, -1, -1, 2]) @ want)
+    baryon3 = int(want.sum())
+    for _, ids in made:
+        np.testing.assert_array_equal(_flavour(ids), want)
+        assert _charge3(ids) == q3
+        baryons = sum(int(np.sign(i)) for i in ids if Particle.from_pdgid(int(i)).pdgid.is_baryon)
+        assert 3 * baryons == baryon3
+        assert 2 <= len(ids) <= qm.MAX_HADRONS
+        assert sum(Particle.from_pdgid(int(i)).mass for i in ids) / 1000 < pdg_mass(521)
+
+
+def test_strangeness_is_conserved_exactly():
+    """Strange quarks: the partons' net s equals the hadrons' net s (kaon pairs cancel)."""
+    for partons, ns in ((["s", "anti-u"], 1), (["anti-c", "s", "c", "anti-u"], 1)):
+        made = qm.hadronise(partons, [], pdg_mass(521), key="s")
+        assert made is not None
+        for _, ids in made:
+            assert _flavour(ids)[2] == ns
+
+
+def test_mean_charged_follows_the_cited_data():
+    """⟨n_ch⟩(W) is close to the BES points it was fitted to and reaches ARGUS at 10.47 GeV."""
+    for w, n in zip(qm.BES_SQRT_S, qm.BES_NCH, strict=True):
+        assert qm.mean_charged(w) == pytest.approx(n, abs=0.2)
+    assert qm.mean_charged(qm.ARGUS_SQRT_S) == pytest.approx(qm.ARGUS_NCH)
+    w = np.linspace(1.0, 10.0, 50)
+    assert np.all(np.diff(qm.mean_charged(w)) > 0)
+
+
+@pytest.mark.parametrize("w", [2.6, 3.5, 4.8])
+def test_light_system_multiplicity_is_the_e_e_multiplicity(w):
+    """A flavourless light system (e.g. J/ψ → ggg) of mass W has on average ⟨n_ch⟩(W) charged
+    π± and K± (statistical precision ≈ 0.5 %)."""
+    rng = np.random.default_rng(1)
+    n = [qm.charged_count(qm._light(np.zeros(4, dtype=int), w, rng)) for _ in range(20000)]
+    assert np.mean(n) == pytest.approx(qm.mean_charged(w), rel=0.02)
+
+
+def test_hadronisation_is_reproducible():
+    a = qm.hadronise(["anti-u", "d", "c", "anti-u"], [], pdg_mass(521), key="B-")
+    b = qm.hadronise(["anti-u", "d", "c", "anti-u"], [], pdg_mass(521), key="B-")
+    assert a == b
+
+
+def test_b_quarks_and_kept_particles():
+    assert qm.hadronise(["anti-b", "u"], [], pdg_mass(521)) is None
+    made = qm.hadronise(["g", "g"], [22], pdg_mass(443), key="J/psi")
+    assert made is not None
+    for _, ids in made:
+        assert ids.count(22) >= 1 and _charge3(ids) == 0
+
+
+def test_is_parton():
+    for name in ("u", "anti-c", "g", "cd_1", "anti-uu_0", "s"):
+        assert qm.is_parton(name)
+    for name in ("pi+", "K_S0", "D*0", "anti-D0", "gamma", "Xsu", "anti-Lambda_c-"):
+        assert not qm.is_parton(name)
