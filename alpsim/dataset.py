@@ -450,7 +450,17 @@ def _dask_worker_main(conn, parent_pid: int) -> None:
         return
     import asyncio
 
+    import dask
     from distributed import Worker
+
+    # no one reads these workers' profiles or GIL statistics (no dashboard): the profiler
+    # samples the task thread's stack every 10 ms
+    dask.config.set(
+        {
+            "distributed.worker.profile.enabled": False,
+            "distributed.admin.system-monitor.gil.enabled": False,
+        }
+    )
 
     async def serve() -> None:
         async with Worker(address, nthreads=1, memory_limit=0, dashboard=False) as worker:
