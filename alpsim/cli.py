@@ -407,6 +407,7 @@ def _run_dataset(args: argparse.Namespace, card, output: str, progress: bool) ->
 
     from .dataset import make_executor, run_dataset
     from .runner import check_selection
+    from .signals import Interrupted, pending_signal
 
     directory = Path(output)
     replaced = bool(
@@ -444,6 +445,10 @@ def _run_dataset(args: argparse.Namespace, card, output: str, progress: bool) ->
         return 1
     except Exception as exc:
         interrupt = _interrupt_in_chain(exc)
+        if interrupt is None and pending_signal() is not None:
+            # the signal's exception was swallowed (e.g. by a fork handler of the worker
+            # start) and the failure that followed is its consequence
+            interrupt = Interrupted(pending_signal())
         if interrupt is not None:  # the signal's exception, wrapped by a compiled call
             if bar is not None:
                 bar.close()

@@ -484,22 +484,25 @@ class _ForkedLocalCluster:
 
         ctx = mp.get_context("fork")
         self.processes = []
-        conns = []
-        for i in range(jobs):
-            parent_end, child_end = ctx.Pipe()
-            proc = ctx.Process(
-                target=_dask_worker_main,
-                args=(child_end, os.getpid()),
-                name=f"alpsim-dask-worker-{i}",
-                daemon=True,
-            )
-            proc.start()
-            child_end.close()
-            self.processes.append(proc)
-            conns.append(parent_end)
         self.cluster = None
+        conns = []
         address = None
         try:
+            for i in range(jobs):
+                parent_end, child_end = ctx.Pipe()
+                conns.append(parent_end)
+                proc = ctx.Process(
+                    target=_dask_worker_main,
+                    args=(child_end, os.getpid()),
+                    name=f"alpsim-dask-worker-{i}",
+                    daemon=True,
+                )
+                proc.start()
+                child_end.close()
+                self.processes.append(proc)
+            # a signal during a fork can be swallowed by an at-fork handler (logging's):
+            # stop here, before the scheduler starts
+            raise_if_interrupted()
             from dask.distributed import LocalCluster
 
             self.cluster = LocalCluster(
@@ -507,7 +510,7 @@ class _ForkedLocalCluster:
             )
             address = self.cluster.scheduler_address
         finally:
-            for conn in conns:
+            for conn in conns:  # the address, or None: the workers leave
                 try:
                     conn.send(address)
                 except OSError:  # the worker is already gone; the wait below reports it
