@@ -586,9 +586,19 @@ def dask_executor(address: str, jobs: int) -> Executor:
             client = Client(address)
         finished = False
         try:
-            futures = client.map(fn, tasks, pure=False)
-            for fut in as_completed(futures):
-                yield fut.result()
+            futures = as_completed(client.map(fn, tasks, pure=False))
+            while not futures.is_empty():
+                if futures.has_ready():
+                    yield next(futures).result()
+                elif forked is not None and not any(p.is_alive() for p in forked.processes):
+                    # no nanny restarts them: without this the run would wait for ever
+                    raise OutputError(
+                        "every local Dask worker died (killed, or out of memory?); the "
+                        "finished chunks are kept: --resume finishes the dataset"
+                    )
+                else:
+                    with futures.thread_condition:
+                        futures.thread_condition.wait(timeout=0.5)
             finished = True
         finally:
             if forked is not None and not finished:
