@@ -597,8 +597,9 @@ def dask_executor(address: str, jobs: int) -> Executor:
                         "finished chunks are kept: --resume finishes the dataset"
                     )
                 else:
-                    with futures.thread_condition:
-                        futures.thread_condition.wait(timeout=0.5)
+                    with futures.thread_condition:  # a result queued before the wait wakes it
+                        if not futures.has_ready():
+                            futures.thread_condition.wait(timeout=0.5)
             finished = True
         finally:
             if forked is not None and not finished:
