@@ -407,6 +407,7 @@ def _run_dataset(args: argparse.Namespace, card, output: str, progress: bool) ->
 
     from .dataset import make_executor, run_dataset
     from .runner import check_selection
+    from .signals import Interrupted, pending_signal
 
     directory = Path(output)
     replaced = bool(
@@ -444,6 +445,10 @@ def _run_dataset(args: argparse.Namespace, card, output: str, progress: bool) ->
         return 1
     except Exception as exc:
         interrupt = _interrupt_in_chain(exc)
+        if interrupt is None and pending_signal() is not None:
+            # the signal's exception was swallowed (e.g. by a fork handler of the worker
+            # start) and the failure that followed is its consequence
+            interrupt = Interrupted(pending_signal())
         if interrupt is not None:  # the signal's exception, wrapped by a compiled call
             if bar is not None:
                 bar.close()
@@ -567,6 +572,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         if command and code != 0:
             _leave_if_pool_aborted(code)
+        if command:
+            _skip_final_collection()
     except BrokenPipeError:
         # the reader of our output went away (e.g. `| head -1`): not an error of ours;
         # point stdout at /dev/null so that the interpreter's final flush stays quiet
@@ -574,6 +581,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     return code
+
+
+def _skip_final_collection() -> None:
+    """The command is done (outputs committed, locks released): spare the interpreter's exit
+    its garbage collections over numba's and the kernels' object graph, which took 1-2.5 s of
+    serial time per run on the 2-core machine (0.2 s after this; benchmarks/RESULTS.md).
+    gc.freeze moves every object to the permanent generation, which those collections skip;
+    atexit handlers, stdio flushing and module teardown still run as before."""
+    import gc
+
+    gc.freeze()
 
 
 def _leave_if_pool_aborted(code: int) -> None:

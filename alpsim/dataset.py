@@ -426,23 +426,153 @@ def _die_with_parent_plugin(parent_pid: int):
     return DieWithParent()
 
 
+def _dask_worker_main(conn, parent_pid: int) -> None:
+    """Body of a forked local Dask worker: wait for the scheduler's address, then serve it.
+
+    Forked before the parent starts any thread (dask's event loop included), so the worker
+    starts with alpsim imported and the compiled kernels loaded, as `--jobs` workers do."""
+    import signal
+
+    die_with_parent(parent_pid)
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # as LocalCluster's workers
+    # Ctrl-C reaches the whole process group: the parent handles it and kills the workers,
+    # which must not print a traceback of their own; SIGTERM and SIGHUP end them at once.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if s is not None:
+            signal.signal(s, signal.SIG_DFL)
+    try:
+        address = conn.recv()
+    except EOFError:
+        address = None
+    conn.close()
+    if not address:
+        return
+    import asyncio
+
+    import dask
+    from distributed import Worker
+
+    # no one reads these workers' profiles or GIL statistics (no dashboard): the profiler
+    # samples the task thread's stack every 10 ms
+    dask.config.set(
+        {
+            "distributed.worker.profile.enabled": False,
+            "distributed.admin.system-monitor.gil.enabled": False,
+        }
+    )
+
+    async def serve() -> None:
+        async with Worker(address, nthreads=1, memory_limit=0, dashboard=False) as worker:
+            await worker.finished()
+
+    asyncio.run(serve())
+
+
+class _ForkedLocalCluster:
+    """A Dask scheduler in this process and `jobs` workers forked from it (Linux, called only
+    when `_fork_is_safe()`), each serving one chunk at a time.
+
+    LocalCluster's nannies spawn their workers (they run in dask's event-loop thread, and a
+    fork from a threaded process is unsafe), and a spawned worker spends ~3.7 CPU-s
+    re-importing and loading the kernel cache before its first chunk. Here the workers are
+    forked first, from the single-threaded parent that has loaded the kernels, and are told
+    the scheduler's address once it exists. They die with the parent (alpsim/signals.py)."""
+
+    def __init__(self, jobs: int) -> None:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("fork")
+        self.processes = []
+        self.cluster = None
+        conns = []
+        address = None
+        try:
+            for i in range(jobs):
+                parent_end, child_end = ctx.Pipe()
+                conns.append(parent_end)
+                proc = ctx.Process(
+                    target=_dask_worker_main,
+                    args=(child_end, os.getpid()),
+                    name=f"alpsim-dask-worker-{i}",
+                    daemon=True,
+                )
+                proc.start()
+                child_end.close()
+                self.processes.append(proc)
+            # a signal during a fork can be swallowed by an at-fork handler (logging's):
+            # stop here, before the scheduler starts
+            raise_if_interrupted()
+            from dask.distributed import LocalCluster
+
+            self.cluster = LocalCluster(
+                n_workers=0, processes=True, host="127.0.0.1", dashboard_address=None
+            )
+            address = self.cluster.scheduler_address
+        finally:
+            for conn in conns:  # the address, or None: the workers leave
+                try:
+                    conn.send(address)
+                except OSError:  # the worker is already gone; the wait below reports it
+                    pass
+                conn.close()
+            if address is None:
+                self.kill()
+
+    def kill(self) -> None:
+        """Kill the workers at once (error, interruption, or a close that hangs)."""
+        for proc in self.processes:
+            if proc.is_alive():
+                proc.kill()
+        for proc in self.processes:
+            proc.join(10)
+
+    def close(self) -> None:
+        """End the workers (SIGTERM: they hold no task, every chunk file is committed), then
+        the scheduler. Closing the scheduler first makes the workers log tracebacks of their
+        broken heartbeat connections."""
+        for proc in self.processes:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in self.processes:
+            proc.join(5)
+        self.kill()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
 def dask_executor(address: str, jobs: int) -> Executor:
-    """A dask.distributed cluster at `address`, or 'local': a LocalCluster on loopback."""
+    """A dask.distributed cluster at `address`, or 'local': `jobs` workers on loopback.
+
+    Workers write their chunk files themselves into the dataset's `_partial/` folder
+    (make_chunk) and return only the chunk's counts, so the client never handles event data.
+    A local cluster's workers are forked from this process when that is safe (see
+    `_ForkedLocalCluster`), otherwise spawned by a dask LocalCluster."""
 
     def run(fn: Callable, tasks: list) -> Iterable:
         try:
             from dask.distributed import Client, LocalCluster, as_completed
         except ImportError:
             raise OutputError("--dask needs dask.distributed: pip install 'alpsim[dask]'") from None
+        global _POOL_ABORTED
+
         cluster = None
-        if address == "local":
+        forked = None
+        if address == "local" and os.environ.get("ALPSIM_FORK_WORKERS") != "0" and _fork_is_safe():
+            log.info("local Dask cluster, %d forked workers", jobs)
+            forked = _ForkedLocalCluster(jobs)
+            try:
+                client = Client(forked.cluster)
+                client.wait_for_workers(jobs, timeout=120)
+            except BaseException:
+                forked.kill()
+                forked.close()
+                raise
+        elif address == "local":
             import dask
 
-            # spawn: dask forks its nannies from its event-loop thread's process, which is
-            # not a single-threaded fork; ALPSIM_FORK_WORKERS=1 opts into fork
-            fork = os.environ.get("ALPSIM_FORK_WORKERS") == "1" and _fork_is_safe()
-            method = "fork" if fork else "spawn"
-            with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+            log.info("local Dask cluster, %d spawned workers", jobs)
+            with dask.config.set({"distributed.worker.multiprocessing-method": "spawn"}):
                 cluster = LocalCluster(
                     n_workers=jobs,
                     threads_per_worker=1,
@@ -454,12 +584,34 @@ def dask_executor(address: str, jobs: int) -> Executor:
             client.register_plugin(_die_with_parent_plugin(os.getpid()))
         else:
             client = Client(address)
+        finished = False
         try:
-            futures = client.map(fn, tasks, pure=False)
-            for fut in as_completed(futures):
-                yield fut.result()
+            futures = as_completed(client.map(fn, tasks, pure=False))
+            while not futures.is_empty():
+                if futures.has_ready():
+                    yield next(futures).result()
+                elif forked is not None and not any(p.is_alive() for p in forked.processes):
+                    # no nanny restarts them: without this the run would wait for ever
+                    raise OutputError(
+                        "every local Dask worker died (killed, or out of memory?); the "
+                        "finished chunks are kept: --resume finishes the dataset"
+                    )
+                else:
+                    with futures.thread_condition:  # a result queued before the wait wakes it
+                        if not futures.has_ready():
+                            futures.thread_condition.wait(timeout=0.5)
+            finished = True
         finally:
+            if forked is not None and not finished:
+                forked.kill()  # at once: no chunk is committed after an error or signal
+                _POOL_ABORTED = True
             client.close()
+            if forked is not None:
+                forked.close()
+                if not finished:
+                    for t in tasks[:1]:
+                        if hasattr(t, "directory"):
+                            sweep(t.directory)  # the killed workers' temporary chunk files
             if cluster is not None:
                 cluster.close()
 

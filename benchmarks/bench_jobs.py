@@ -1,6 +1,9 @@
 """Scaling of dataset runs: one process against `--jobs 2` and `--dask local --jobs 2`.
 
-Run: python benchmarks/bench_jobs.py [N] [CARD]   (default N = 2e6, the default B -> K a card)
+Run: python benchmarks/bench_jobs.py [N] [CARD] [--rounds=R] [--skip=spawned,...]
+     (default N = 2e6, the default B -> K a card, one round; configurations whose name
+     contains a --skip word are left out; with R rounds the configurations alternate and
+     the medians are printed)
 
 Each configuration runs `alpsim run CARD -n N -o DIR/ -q` as a fresh process (start-up
 included, as a user sees it) and prints the wall time, the CPU time of the process tree and the
@@ -11,9 +14,10 @@ speed-ups only mean something on an otherwise idle machine: the CPU times show t
 Workers are forked (Linux) from the parent once it has checked the card by simulating a few
 events, so they start with the compiled kernels loaded; a spawned worker re-imports alpsim,
 numba, pyarrow, scipy and particle and loads every kernel from the cache first. Fork is used
-only when the parent has no other Python thread (alpsim/dataset.py _fork_is_safe);
-`--dask local` spawns its workers unless ALPSIM_FORK_WORKERS=1. The "--jobs 2 (spawned)" row
-sets ALPSIM_FORK_WORKERS=0 (spawned workers, for comparison). Figures: benchmarks/RESULTS.md.
+only when the parent has no other Python thread (alpsim/dataset.py _fork_is_safe); so are the
+workers of `--dask local` (forked before dask's event loop starts, then connected to a
+scheduler in the parent). The "(spawned)" rows set ALPSIM_FORK_WORKERS=0 (spawned workers, as
+before, for comparison). Figures: benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from __future__ import annotations
 import hashlib
 import os
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,8 +62,10 @@ def _run(card: str, n: int, out: Path, extra: list[str]) -> tuple[float, float]:
 
 
 def main() -> None:
-    n = int(float(sys.argv[1])) if len(sys.argv) > 1 else 2_000_000
-    card = sys.argv[2] if len(sys.argv) > 2 else str(CARD)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    rounds = next((int(a.split("=")[1]) for a in sys.argv[1:] if a.startswith("--rounds=")), 1)
+    n = int(float(args[0])) if args else 2_000_000
+    card = args[1] if len(args) > 1 else str(CARD)
     configs = {
         "1 process": [],
         "--jobs 2": ["--jobs", "2"],
@@ -67,22 +75,40 @@ def main() -> None:
         import dask.distributed  # noqa: F401  (the optional dask extra)
 
         configs["--dask local --jobs 2"] = ["--dask", "local", "--jobs", "2"]
+        configs["--dask local (spawned)"] = ["--dask", "local", "--jobs", "2", "spawn"]
     except ImportError:
-        print("dask.distributed not installed: the --dask row is skipped")
-    print(f"alpsim dataset runs, N = {n:,}, {card}, {os.cpu_count()} cores")
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print("dask.distributed not installed: the --dask rows are skipped")
+    skip = next((a.split("=")[1].split(",") for a in sys.argv[1:] if a.startswith("--skip=")), [])
+    configs = {k: v for k, v in configs.items() if not any(s and s in k for s in skip)}
+    print(f"alpsim dataset runs, N = {n:,}, {card}, {os.cpu_count()} cores, {rounds} round(s)")
     with tempfile.TemporaryDirectory() as tmp:
-        results = {}
-        for name, extra in configs.items():
-            out = Path(tmp) / "".join(c for c in name if c.isalnum())
-            results[name] = (*_run(card, n, out, extra), _digests(out))
-        ref_wall, _, ref_files = results["1 process"]
-        for name, (wall, cpu, files) in results.items():
-            same = "identical" if files == ref_files else "DIFFERENT"
-            print(
-                f"  {name:24s} wall {wall:7.2f} s  cpu {cpu:7.2f} s  speed-up "
-                f"{ref_wall / wall:5.2f}x  chunk files {same}"
-            )
+        results: dict[str, list[tuple[float, float]]] = {name: [] for name in configs}
+        digests: dict[str, dict[str, str]] = {}
+        for r in range(rounds):
+            load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+            print(f"round {r + 1}: load average before {load}")
+            for name, extra in configs.items():
+                out = Path(tmp) / f"{''.join(c for c in name if c.isalnum())}{r}"
+                wall, cpu = _run(card, n, out, extra)
+                results[name].append((wall, cpu))
+                digests[name] = _digests(out)
+                shutil.rmtree(out)
+                ref = results["1 process"][r][0]
+                print(
+                    f"  {name:24s} wall {wall:7.2f} s  cpu {cpu:7.2f} s  speed-up "
+                    f"{ref / wall:5.2f}x  chunk files "
+                    f"{'identical' if digests[name] == digests['1 process'] else 'DIFFERENT'}"
+                )
+        if rounds > 1:
+            print("medians (speed-up: median over rounds of the ratio within a round)")
+            for name, runs in results.items():
+                ratios = [results["1 process"][i][0] / w for i, (w, _) in enumerate(runs)]
+                print(
+                    f"  {name:24s} wall {statistics.median(w for w, _ in runs):7.2f} s  cpu "
+                    f"{statistics.median(c for _, c in runs):7.2f} s  speed-up "
+                    f"{statistics.median(ratios):5.2f}x  "
+                    f"(range {min(ratios):.2f}-{max(ratios):.2f})"
+                )
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -70,6 +70,47 @@ def test_dask_local_cluster_gives_identical_chunks(write_card, tmp_path):
     assert _digests(tmp_path / "serial") == _digests(tmp_path / "dask")
 
 
+_FORKED_DASK = """
+import multiprocessing, os
+from alpsim.dataset import _fork_is_safe, dask_executor
+
+def name(_):
+    return multiprocessing.current_process().name
+
+def children():
+    out = []
+    for e in os.listdir("/proc"):
+        try:
+            status = open(f"/proc/{e}/status").read() if e.isdigit() else ""
+        except OSError:
+            continue
+        f = dict(ln.split(":", 1) for ln in status.splitlines() if ":" in ln)
+        if f.get("PPid", "").strip() == str(os.getpid()) and "Z" not in f.get("State", ""):
+            out.append(e)
+    return out
+
+if __name__ == "__main__":
+    assert _fork_is_safe()
+    names = set(dask_executor("local", 2)(name, list(range(6))))
+    assert names and names <= {"alpsim-dask-worker-0", "alpsim-dask-worker-1"}, names
+    assert not children(), children()
+    print("ok")
+"""
+
+
+def test_dask_local_workers_are_forked_and_reaped(tmp_path):
+    """--dask local forks its workers from the single-threaded parent (no re-import, kernels
+    loaded) and leaves no worker process behind. In a fresh process: dask's shared event-loop
+    thread outlives a client, so a process that used dask before spawns instead."""
+    pytest.importorskip("dask.distributed")
+    if not sys.platform.startswith("linux"):
+        pytest.skip("forked workers: Linux only")
+    script = tmp_path / "forked_dask.py"
+    script.write_text(_FORKED_DASK)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
 def test_existing_dataset_needs_resume_or_force(write_card, tmp_path, capsys):
     card = write_card(SMALL)
     out = tmp_path / "ds"

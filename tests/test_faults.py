@@ -128,15 +128,17 @@ def _inject(kind: str, sig: int, moments: int, card: Path, ref: dict, seconds: f
             args = ["-o", str(work / "x.parquet"), "--hepmc3", str(work / "x.hepmc3"), "--force"]
         elif kind == "dataset":
             args = ["-o", f"{work / 'ds'}/", "--resume"]
-        else:
+        elif kind == "jobs":
             args = ["-o", f"{work / 'ds'}/", "--resume", "--jobs", "2"]
+        else:  # dask: a local cluster whose workers are forked by the run
+            args = ["-o", f"{work / 'ds'}/", "--resume", "--dask", "local", "--jobs", "2"]
         proc = _alpsim("run", str(card), "-n", str(N), "-q", *args)
         # a random moment of the run: start-up (imports), generation, writing, committing
         delay = rng.uniform(0.2, 1.2 + 1.2 * seconds)
         deadline = time.time() + delay
         workers: list[int] = []
         while time.time() < deadline and proc.poll() is None:
-            if kind == "jobs":
+            if kind in ("jobs", "dask"):
                 workers = sorted(set(workers) | set(_children(proc.pid)))
             time.sleep(0.02)
         proc.send_signal(sig)
@@ -150,7 +152,7 @@ def _inject(kind: str, sig: int, moments: int, card: Path, ref: dict, seconds: f
             assert proc.returncode in (0, -sig, 1), (proc.returncode, err)
         if proc.returncode == 1 and sig == signal.SIGTERM:
             assert not _temporaries(work), "SIGTERM must remove the temporary files"
-        if kind == "jobs":  # the workers die with their parent, even on kill -9
+        if kind in ("jobs", "dask"):  # the workers die with their parent, even on kill -9
             limit = time.time() + 15
             while time.time() < limit and any(_alive(w) for w in workers):
                 time.sleep(0.05)
@@ -176,7 +178,15 @@ def _inject(kind: str, sig: int, moments: int, card: Path, ref: dict, seconds: f
         assert json.loads((work / "ds" / MANIFEST).read_text())["complete"]
 
 
-KINDS = ["file", "dataset", "jobs"]
+def _has_dask() -> bool:
+    try:
+        import dask.distributed  # noqa: F401  (a test extra)
+    except ImportError:
+        return False
+    return True
+
+
+KINDS = ["file", "dataset", "jobs"] + ["dask"] * _has_dask()
 SIGNALS = [signal.SIGKILL, signal.SIGTERM]
 
 
@@ -197,7 +207,7 @@ def _slow_selected(config: pytest.Config) -> bool:
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("sig", SIGNALS, ids=["kill9", "term"])
 def test_faults_at_many_random_moments(kind, sig, reference, tmp_path, request):
-    """24 faults per kind of run (144 in all, 11.5 min on the shared 2-core machine): only
+    """24 faults per kind of run (192 in all with the dask extra): only
     with -m slow or ALPSIM_SLOW=1, since the plain `python -m pytest` of CI runs slow-marked
     tests too."""
     if not _slow_selected(request.config):
