@@ -2,8 +2,8 @@
 
 Each unstable particle of a block flies a lab distance L = βγ·cτ·x with x ~ Exp(1) from its
 production vertex (exponential decay law; βγ = |p|/m), and its daughters are produced there,
-at time t + L/(βc). Template order guarantees mothers are placed before daughters, so one pass
-over the template (not over events) chains the vertices of all events.
+at time t + L/(βc). Template order guarantees mothers are placed before daughters, so one
+compiled pass over the events, walking the template in order, chains all vertices.
 """
 
 from __future__ import annotations
@@ -16,23 +16,7 @@ from numpy.typing import NDArray
 
 from ..pdg import C_MM_PER_NS
 from ..pdg import ctau as pdg_ctau
-from .kinematics import mass, momentum
-
-
-def flight(
-    rng: np.random.Generator, p4: NDArray[np.float64], ctau_mm: float
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Proper decay lengths ℓ = cτ·x (x ~ Exp(1)) and the lab displacement (N, 4) in mm, ns."""
-    n = p4.shape[0]
-    proper = ctau_mm * rng.standard_exponential(n) if np.isfinite(ctau_mm) else np.full(n, np.inf)
-    p = momentum(p4)
-    m = mass(p4)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lab = proper * p / m  # βγ cτ x
-        disp = np.empty((n, 4))
-        disp[:, :3] = p4[:, :3] * (lab / p)[:, None]
-        disp[:, 3] = proper * p4[:, 3] / m / C_MM_PER_NS  # t = γ ℓ / c
-    return proper, disp
+from .kinematics import mass
 
 
 def chain_vertices(
@@ -48,8 +32,8 @@ def chain_vertices(
     Particles with mother −1 start at the primary vertex; cτ comes from `particle` unless the
     template index is in `ctau_override` (e.g. the ALP, whose cτ is set by the card).
     Returns the vertices and {template index: proper decay length (N,)} for decayed particles.
-    The proper lengths are drawn per mother in template order (as `flight` draws them); the
-    displacements (`flight`'s arithmetic) and the chaining run in one compiled pass.
+    The proper lengths ℓ = cτ·x are drawn per mother in template order (n each, none for an
+    infinite cτ: ℓ = ∞); the displacements and the chaining run in one compiled pass.
     """
     n, n_part = p4.shape[:2]
     ctau_override = ctau_override or {}
@@ -83,7 +67,8 @@ def _chain_kernel(
     vertex: NDArray,
 ) -> None:  # fmt: skip
     """Per event, in template order: primary vertex for roots, else the mother's decay point,
-    her vertex plus (p·βγℓ/|p|, γℓ/c) computed as `flight` does (IEEE inf/NaN kept)."""
+    her vertex plus the lab displacement p̂·βγℓ (βγ = |p|/m) and the time γℓ/c (IEEE inf/NaN
+    kept, e.g. for a massless or infinitely long-lived mother)."""
     n_part = mother.size
     decay = np.empty((proper.shape[0], 4))
     done = np.zeros(proper.shape[0], dtype=np.bool_)
@@ -118,8 +103,8 @@ def flight_per_particle(
 ) -> NDArray[np.float64]:
     """Lab displacement (K, 4) in mm, ns to the decay point of K particles with cτ `ctau_mm` each.
 
-    Exponential decay law as in `flight`: ℓ = cτ·x, x ~ Exp(1), displacement ℓ·p/m along p̂
-    (βγℓ) and time γℓ/c. cτ = 0 (prompt decay) gives no displacement; cτ must be finite.
+    Exponential decay law as in `chain_vertices`: ℓ = cτ·x, x ~ Exp(1), displacement ℓ·p/m
+    along p̂ (βγℓ) and time γℓ/c. cτ = 0 (prompt decay) gives no displacement; cτ must be finite.
     """
     proper = ctau_mm * rng.standard_exponential(p4.shape[0])
     scale = proper / mass(p4)
