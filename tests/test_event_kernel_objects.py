@@ -95,14 +95,22 @@ def test_flatten_matches_the_numpy_gathers():
         np.testing.assert_array_equal(got[name], want[name], err_msg=name)
 
 
+def _signal_and_background(
+    rng: np.random.Generator, n: int, n_signal: int, mean_background: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted event numbers of n_signal signal objects, the offsets of Poisson background
+    counts per event (what the merges of chain._merge_objects take), the signal values."""
+    sig_ev = np.sort(rng.integers(0, n, n_signal))
+    counts = rng.poisson(mean_background, n)
+    off = np.zeros(n + 1, np.int64)
+    np.cumsum(counts, out=off[1:])
+    return sig_ev, off, rng.random(sig_ev.size)
+
+
 def test_interleave_value_and_events_match_the_array_versions():
     rng = np.random.default_rng(7)
     n = 300
-    sig_ev = np.sort(rng.integers(0, n, 400))
-    counts = rng.poisson(2.0, n)
-    off = np.zeros(n + 1, np.int64)
-    np.cumsum(counts, out=off[1:])
-    sig = rng.random(sig_ev.size)
+    sig_ev, off, sig = _signal_and_background(rng, n, 400, 2.0)
     size = sig.size + int(off[-1])
     ref = np.empty(size)
     interleave(sig, np.full(int(off[-1]), np.nan), sig_ev, off, ref)
@@ -110,7 +118,7 @@ def test_interleave_value_and_events_match_the_array_versions():
     interleave_value(sig, np.nan, sig_ev, off, got)
     np.testing.assert_array_equal(got, ref)
     ev_ref = np.empty(size, np.int64)
-    interleave(sig_ev, np.repeat(np.arange(n), counts), sig_ev, off, ev_ref)
+    interleave(sig_ev, np.repeat(np.arange(n), np.diff(off)), sig_ev, off, ev_ref)
     ev = np.empty(size, np.int64)
     interleave_events(sig_ev, off, ev)
     np.testing.assert_array_equal(ev, ev_ref)
@@ -123,11 +131,7 @@ def test_scatter_merges_match_the_event_walks():
     background fields included."""
     rng = np.random.default_rng(8)
     n = 500
-    sig_ev = np.sort(rng.integers(0, n, 700))
-    counts = rng.poisson(3.0, n)
-    off = np.zeros(n + 1, np.int64)
-    np.cumsum(counts, out=off[1:])
-    sig = rng.random(sig_ev.size)
+    sig_ev, off, sig = _signal_and_background(rng, n, 700, 3.0)
     bg = rng.random((int(off[-1]), 4))[:, 2]  # strided, as the background fields are read
     size = sig.size + int(off[-1])
     sig_pos, bg_pos, bg_ev = merge_positions(sig_ev, off)
