@@ -17,8 +17,10 @@ Three steps, each vectorised over nothing heavier than a handful of scalars:
    ``integrator='leadinglog'``); ``"none"`` keeps the couplings as given.
 2. **Matching at μ_w** (BNRST20 Sec. 5; ALPaca ``match``/``match_FCNC_d``): the diagonal
    couplings receive the one-loop top-Yukawa and W/Z/γZ threshold terms, and the down-type
-   flavour-changing coupling [k_d]_ij (i ≠ j) is the off-diagonal part of c_Q in the down mass
-   basis after the running plus the top/W loop matching with x_t = m_t²/M_W²; μ_w = 100 GeV
+   coupling matrix c_dL is c_Q in the down mass basis after the running plus the top/W loop
+   matching with x_t = m_t²/M_W²: its off-diagonal part is the flavour-changing [k_d]_ij, its
+   diagonal enters the axial c_dd, c_ss, c_bb (for a top-coupled ALP the loop term moves c_bb
+   by about 7 %); μ_w = 100 GeV
    (ALPaca's default ``ew_scale``). Light Yukawas (y_b, y_c, y_τ …) are neglected.
 3. **Below μ_w** (μ_w → μ ~ m_a): QCD and QED running of the axial quark and lepton couplings
    from c̃_GG and c̃_γγ (BNRST20 Sec. 6; ALPaca ``run_low``); off-diagonal couplings do not
@@ -283,17 +285,6 @@ def match_weak(s: Chiral, mu_w: float = EW_SCALE_GEV) -> LowEnergy:
                          + cz / (s2w**2 * c2w**2) * g * g * (lz + 0.5 + delta1))
         )  # fmt: skip
 
-    axial = {}
-    for i, f in enumerate(_UP[:2]):
-        axial[f] = s.cu[i] + dk("uR") - (s.cQ[i] + dk("uL"))
-    for i, f in enumerate(_DOWN[:2]):
-        axial[f] = s.cd[i] + dk("dR") - (s.cQ[0] + dk("dL"))
-    for i, f in enumerate(_LEPT):
-        axial[f] = s.ce[i] + dk("eR") - (s.cL[i] + dk("eL"))
-    # down-type c_Q in the down mass basis: V† diag(cQ) V = cQ₁ 𝟙 + (cQ₃ − cQ₁) V*_ti V_tj, with
-    # cQ₁ = cQ₂ (the running treats the first two generations alike); the diagonal (cQ₃ − cQ₁)
-    # share is |V_tb|² for the b and O(|V_ts|²) (neglected) for d and s
-    axial["b"] = s.cd[2] + dk("dR") - (s.cQ[0] + (s.cQ[2] - s.cQ[0]) * v_top(2, 2) + dk("dL"))
     x_t = mt**2 / mw**2
     gx = (1.0 - x_t + math.log(x_t)) / (1.0 - x_t) ** 2
     hx = (1.0 - x_t + x_t * math.log(x_t)) / (1.0 - x_t) ** 2
@@ -305,10 +296,23 @@ def match_weak(s: Chiral, mu_w: float = EW_SCALE_GEV) -> LowEnergy:
         + s.cu[2] * (0.5 * logm - 0.25 - 1.5 * gx)
         - 1.5 * a_em / (math.pi * s2w) * s.cW * hx
     )
-    k_d = {}
-    for i, j in ((1, 2), (0, 1), (0, 2)):
+
+    def cdl(i: int, j: int) -> float:
+        """[c_dL]_ij in the down mass basis: V† diag(c_Q) V = c_Q1 δ_ij + (c_Q3 − c_Q1) V*_ti V_tj
+        (c_Q1 = c_Q2: the running treats the first two generations alike), plus the top–W loop
+        y_t²/(16π²)·[…]·V*_ti V_tj (BNRST20 Sec. 5; ALPaca ``match_FCNC_d``), which belongs to the
+        whole matrix, its diagonal included (|V_tb|² for the b, |V_ts|², |V_td|² for s, d)."""
         vt = v_top(i, j)
-        k_d[(i, j)] = (s.cQ[2] - s.cQ[0]) * vt + yt2 / (16 * math.pi**2) * bracket * vt
+        return (s.cQ[2] - s.cQ[0]) * vt + yt2 / (16 * math.pi**2) * bracket * vt
+
+    axial = {}
+    for i, f in enumerate(_UP[:2]):
+        axial[f] = s.cu[i] + dk("uR") - (s.cQ[i] + dk("uL"))
+    for i, f in enumerate(_DOWN):
+        axial[f] = s.cd[i] + dk("dR") - (s.cQ[0] + cdl(i, i) + dk("dL"))
+    for i, f in enumerate(_LEPT):
+        axial[f] = s.ce[i] + dk("eR") - (s.cL[i] + dk("eL"))
+    k_d = {(i, j): cdl(i, j) for (i, j) in ((1, 2), (0, 1), (0, 2))}
     return LowEnergy(mu_w, axial, s.cG, cgamma, k_d)
 
 
