@@ -24,21 +24,23 @@ per-event kernel (generator/decay_chains.py) stays a table lookup plus phase spa
    the popped partners of step 2 carry flavour, no momentum) in the partonic phase space of the
    quark mode: the partons at PYTHIA 8's constituent masses and the kept particles at their
    PDG masses, flat in phase space in the parent frame (`light_system_masses`, one W per draw).
-   Flat phase space is what PYTHIA 8 itself uses for the hadronic weak decays of these modes
-   (`meMode` 22/23, "for hadronic decays simple phase space", PYTHIA 8.3 manual, "Particle
-   Decays", T. Sjöstrand et al., Comput. Phys. Commun. 191 (2015) 159); the charm quarks then
+   Flat phase space is what PYTHIA 8 itself uses for these modes (DECAY_BELLE2.DEC's `PYTHIA
+   23`, `43`, `63`: `meMode` 23 "for hadronic decays simple phase space", 42–50 and 62–70
+   "distribute them in pure phase space"; PYTHIA 8 manual, "Particle Decays", T. Sjöstrand et
+   al., Comput. Phys. Commun. 191 (2015) 159), there for hadrons; the charm quarks then
    carry momentum away, so W is spread between the sum of the light constituent masses and the
    bound M − Σ m(c partons) − Σ m(kept) (the earlier model took W = M − Σ m(charm hadrons) −
    Σ m(kept), the charm hadrons at rest: that bound, which pushed the multiplicity up).
    Constituent masses (GeV): d, u 0.325, s 0.50, c 1.60, g 0.7, a diquark the sum of its
-   quarks (PYTHIA 8.3, ParticleDataEntry::CONSTITUENTMASSTABLE and constituentMassCalc in
-   src/ParticleData.cc; C. Bierlich et al., SciPost Phys. Codebases 8 (2022), arXiv:2203.11601).
+   quarks (PYTHIA 8.2, src/ParticleData.cc: ParticleDataEntry::CONSTITUENTMASSTABLE and
+   setConstituentMass; T. Sjöstrand et al., Comput. Phys. Commun. 191 (2015) 159; the masses
+   PYTHIA's ParticleDecays::pickHadrons subtracts for these modes).
    If the constituent masses do not fit in the parent (not the case in DECAY_BELLE2.DEC), W
    falls back to that bound with the charm hadrons at rest.
 4. Kinematics: flat phase space of all hadrons in the parent frame (GENBOD, as for the other
    multi-body modes; colour-singlet substructure and the matrix element are not modelled).
    Draws with fewer than 2 or more than MAX_HADRONS hadrons, or above the parent mass, are
-   drawn again (this truncation shifts the mean from ⟨n_ch⟩(W) at small W).
+   drawn again with the same W (this truncation shifts the mean from ⟨n_ch⟩(W) at small W).
 
 ⟨n_ch⟩(W): measured charged multiplicity of e+e− → hadrons. BES (J. Z. Bai et al.,
 "Measurement of inclusive momentum spectra and multiplicity distributions of charged particles
@@ -87,7 +89,7 @@ BES_SQRT_S = (2.2, 2.6, 3.0, 3.2, 4.6, 4.8)
 BES_NCH = (2.71, 3.10, 3.50, 3.53, 4.50, 4.62)
 #: ARGUS continuum ⟨n_ch⟩ at √s = 10.47 GeV (Z. Phys. C 54 (1992) 13).
 ARGUS_SQRT_S, ARGUS_NCH = 10.47, 8.35
-#: PYTHIA 8.3 constituent masses in GeV (module doc, step 3): d, u, s, c quarks and the gluon.
+#: PYTHIA 8.2 constituent masses in GeV (module doc, step 3): d, u, s, c quarks and the gluon.
 CONSTITUENT_MASS = {"u": 0.325, "d": 0.325, "s": 0.50, "c": 1.60, "g": 0.7}
 #: Draws per quark mode (identical draws merge into one mode) and most hadrons per draw.
 N_DRAWS = 256
@@ -149,7 +151,7 @@ def _letters(name: str) -> str:
 
 
 def constituent_mass(name: str) -> float:
-    """PYTHIA 8.3 constituent mass (GeV) of a parton name: a quark's, a diquark's the sum of its
+    """PYTHIA 8.2 constituent mass (GeV) of a parton name: a quark's, a diquark's the sum of its
     quarks', the gluon's (module doc, step 3)."""
     letters = _letters(name)
     return CONSTITUENT_MASS["g"] if not letters else sum(CONSTITUENT_MASS[q] for q in letters)
