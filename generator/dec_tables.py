@@ -21,7 +21,8 @@ vertices from their cτ (generator/vertices.py).
 Quark modes (quarks, gluons or diquarks in the final state: the part of the table EvtGen
 hands to PYTHIA, 44 % of B− and 48 % of B̄0 decays of DECAY_BELLE2.DEC) are hadronised when the
 tables are compiled: each is replaced by exclusive hadronic modes sharing its BF, with the
-charged multiplicity of e+e− → hadrons at the same invariant mass (generator/quark_modes.py);
+charged multiplicity of e+e− → hadrons at the invariant mass of their light partonic system
+(generator/quark_modes.py);
 `quark_fraction` per species gives their BF share and `hadronised` per mode flags them. Modes
 dropped (then the rest renormalised, `kept_fraction` per species says how much was kept): quark
 modes that cannot be hadronised (b quarks), modes without daughters (left to PYTHIA by EvtGen,

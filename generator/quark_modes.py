@@ -15,17 +15,32 @@ per-event kernel (generator/decay_chains.py) stays a table lookup plus phase spa
    Andersson, G. Gustafson, G. Ingelman, T. Sjöstrand, Phys. Rep. 97 (1983) 31): a meson, a
    vector with probability V/(V+P); a charm baryon (lightest J = 1/2 state of the three quarks)
    if the c is in a diquark. The popped partner joins the light system.
-3. Light system (the rest of the quark content, invariant mass W = parent mass − masses of the
-   heavy hadrons and kept particles, an upper bound since those hadrons also carry kinetic
-   energy): (anti)nucleons p/n for its baryon number, K for its strangeness, then π± whose
-   number has the mean charged multiplicity ⟨n_ch⟩(W) of e+e− → hadrons at √s = W (below),
-   |Q| + 2k charged pions with k Poisson; π0 Poisson with half the mean of the charged pions
-   (isospin: π+ : π− : π0 = 1 : 1 : 1); each extra π+π− pair (π0) is a K+K− (K0 K̄0) pair with
-   probability λ_s/(2 + λ_s), the chance that a popped pair is s s̄.
+3. Light system (the rest of the quark content): (anti)nucleons p/n for its baryon number, K
+   for its strangeness, then π± whose number has the mean charged multiplicity ⟨n_ch⟩(W) of
+   e+e− → hadrons at √s = W (below), |Q| + 2k charged pions with k Poisson; π0 Poisson with
+   half the mean of the charged pions (isospin: π+ : π− : π0 = 1 : 1 : 1); each extra π+π− pair
+   (π0) is a K+K− (K0 K̄0) pair with probability λ_s/(2 + λ_s), the chance that a popped pair
+   is s s̄. W is the invariant mass of the light partonic system (the partons without a c quark;
+   the popped partners of step 2 carry flavour, no momentum) in the partonic phase space of the
+   quark mode: the partons at PYTHIA 8's constituent masses and the kept particles at their
+   PDG masses, flat in phase space in the parent frame (`light_system_masses`, one W per draw).
+   Flat phase space is what PYTHIA 8 itself uses for these modes (DECAY_BELLE2.DEC's `PYTHIA
+   23`, `43`, `63`: `meMode` 23 "for hadronic decays simple phase space", 42–50 and 62–70
+   "distribute them in pure phase space"; PYTHIA 8 manual, "Particle Decays", T. Sjöstrand et
+   al., Comput. Phys. Commun. 191 (2015) 159), there for hadrons; the charm quarks then
+   carry momentum away, so W is spread between the sum of the light constituent masses and the
+   bound M − Σ m(c partons) − Σ m(kept) (the earlier model took W = M − Σ m(charm hadrons) −
+   Σ m(kept), the charm hadrons at rest: that bound, which pushed the multiplicity up).
+   Constituent masses (GeV): d, u 0.325, s 0.50, c 1.60, g 0.7, a diquark the sum of its
+   quarks (PYTHIA 8.2, src/ParticleData.cc: ParticleDataEntry::CONSTITUENTMASSTABLE and
+   setConstituentMass; T. Sjöstrand et al., Comput. Phys. Commun. 191 (2015) 159; the masses
+   PYTHIA's ParticleDecays::pickHadrons subtracts for these modes).
+   If the constituent masses do not fit in the parent (not the case in DECAY_BELLE2.DEC), W
+   falls back to that bound with the charm hadrons at rest.
 4. Kinematics: flat phase space of all hadrons in the parent frame (GENBOD, as for the other
    multi-body modes; colour-singlet substructure and the matrix element are not modelled).
    Draws with fewer than 2 or more than MAX_HADRONS hadrons, or above the parent mass, are
-   drawn again (this truncation shifts the mean from ⟨n_ch⟩(W) at small W).
+   drawn again with the same W (this truncation shifts the mean from ⟨n_ch⟩(W) at small W).
 
 ⟨n_ch⟩(W): measured charged multiplicity of e+e− → hadrons. BES (J. Z. Bai et al.,
 "Measurement of inclusive momentum spectra and multiplicity distributions of charged particles
@@ -56,6 +71,8 @@ from functools import cache
 import numpy as np
 from particle import Particle
 
+from .nbody_kernel import nbody
+
 log = logging.getLogger(__name__)
 
 #: Quark letters and their index in a flavour vector (u, d, s, c).
@@ -72,6 +89,8 @@ BES_SQRT_S = (2.2, 2.6, 3.0, 3.2, 4.6, 4.8)
 BES_NCH = (2.71, 3.10, 3.50, 3.53, 4.50, 4.62)
 #: ARGUS continuum ⟨n_ch⟩ at √s = 10.47 GeV (Z. Phys. C 54 (1992) 13).
 ARGUS_SQRT_S, ARGUS_NCH = 10.47, 8.35
+#: PYTHIA 8.2 constituent masses in GeV (module doc, step 3): d, u, s, c quarks and the gluon.
+CONSTITUENT_MASS = {"u": 0.325, "d": 0.325, "s": 0.50, "c": 1.60, "g": 0.7}
 #: Draws per quark mode (identical draws merge into one mode) and most hadrons per draw.
 N_DRAWS = 256
 MAX_HADRONS = 12
@@ -101,8 +120,7 @@ def is_parton(name: str) -> bool:
 def _content(name: str) -> np.ndarray | None:
     """Net flavour vector (u, d, s, c) of a parton name; None for b quarks."""
     anti = name.startswith("anti-")
-    base = name.removeprefix("anti-")
-    letters = "" if base == "g" else base[:2] if "_" in base else base
+    letters = _letters(name)
     if "b" in letters:
         return None
     v = np.zeros(4, dtype=int)
@@ -124,6 +142,44 @@ def _flavour(quarks: str) -> tuple[int, ...] | None:
             return None
         v[i] += 1 if ch.islower() else -1
     return tuple(v)
+
+
+def _letters(name: str) -> str:
+    """Quark letters of a parton name ('' for a gluon): `anti-cd_1` → 'cd', `s` → 's'."""
+    base = name.removeprefix("anti-")
+    return "" if base == "g" else base[:2] if "_" in base else base
+
+
+def constituent_mass(name: str) -> float:
+    """PYTHIA 8.2 constituent mass (GeV) of a parton name: a quark's, a diquark's the sum of its
+    quarks', the gluon's (module doc, step 3)."""
+    letters = _letters(name)
+    return CONSTITUENT_MASS["g"] if not letters else sum(CONSTITUENT_MASS[q] for q in letters)
+
+
+def _is_charm(name: str) -> bool:
+    return "c" in _letters(name)
+
+
+def light_system_masses(
+    partons: list[str], kept_masses: list[float], parent_mass: float, n: int, seed: int
+) -> np.ndarray | None:
+    """Invariant masses (n,) of the light partonic system (the partons without a c quark) in n
+    draws of flat phase space of the partons (constituent masses) and the kept particles
+    (`kept_masses`) in the parent frame (module doc, step 3); zeros if every parton is charmed;
+    None if the constituent masses do not fit in the parent."""
+    masses = [constituent_mass(x) for x in partons] + list(kept_masses)
+    if sum(masses) >= parent_mass or len(masses) < 2:
+        return None
+    light = np.array([not _is_charm(x) for x in partons] + [False] * len(kept_masses))
+    if not light.any():
+        return np.zeros(n)
+    parent = np.zeros((n, 4))
+    parent[:, 3] = parent_mass
+    m = np.tile(np.array(masses), (n, 1))
+    p4 = nbody(seed, parent, m, np.full(n, len(masses)), np.zeros(n))
+    s = p4[:, light].sum(axis=1)
+    return np.sqrt(np.maximum(s[:, 3] ** 2 - np.sum(s[:, :3] ** 2, axis=1), 0.0))
 
 
 @cache
@@ -233,6 +289,12 @@ def _light(rest: np.ndarray, w: float, rng: np.random.Generator) -> list[int]:
     return ids
 
 
+def _bound(parent_mass: float, m_kept: list[float], heavy: list[int]) -> float:
+    """Upper bound of the light-system mass, the charm hadrons and kept particles at rest: the
+    fallback when the partons' constituent masses do not fit (module doc, step 3)."""
+    return parent_mass - sum(m_kept) - sum(_info(i)[0] for i in heavy)
+
+
 def hadronise(
     partons: list[str], kept: list[int], parent_mass: float, key: str = ""
 ) -> list[tuple[float, list[int]]] | None:
@@ -244,13 +306,14 @@ def hadronise(
         return None
     seed = int.from_bytes(hashlib.sha256(f"{key}|{partons}|{kept}".encode()).digest()[:8], "little")
     rng = np.random.default_rng(seed)
-    m_kept = sum(_info(i)[0] for i in kept)
+    m_kept = [_info(i)[0] for i in kept]
+    w_light = light_system_masses(partons, m_kept, parent_mass, N_DRAWS, int(rng.integers(2**31)))
     draws: Counter[tuple[int, ...]] = Counter()
     try:
-        for _ in range(N_DRAWS):
+        for d in range(N_DRAWS):
             for _attempt in range(200):
                 heavy, rest = _heavy(partons, rng)
-                w = parent_mass - m_kept - sum(_info(i)[0] for i in heavy)
+                w = _bound(parent_mass, m_kept, heavy) if w_light is None else w_light[d]
                 ids = kept + heavy + _light(rest, w, rng)
                 n_ok = 2 <= len(ids) <= MAX_HADRONS
                 if n_ok and sum(_info(i)[0] for i in ids) < parent_mass:

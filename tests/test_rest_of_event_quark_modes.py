@@ -81,6 +81,49 @@ def test_light_system_multiplicity_is_the_e_e_multiplicity(w):
     assert np.mean(n) == pytest.approx(qm.mean_charged(w), rel=0.02)
 
 
+def _pstar(a, b, c):
+    """Two-body momentum of a → b c (Källén), zero below threshold."""
+    x = (a * a - (b + c) ** 2) * (a * a - (b - c) ** 2)
+    return np.sqrt(np.maximum(x, 0.0)) / (2.0 * a)
+
+
+def test_light_system_mass_stays_within_the_partonic_kinematic_limits():
+    """b → c ū d with a ū spectator: W = m(ū d ū) lies between the light constituent masses
+    and the parent mass minus the c constituent mass, and is spread below that bound (the
+    charm quark carries momentum)."""
+    m_b = pdg_mass(521)
+    cm = qm.CONSTITUENT_MASS
+    w = qm.light_system_masses(["anti-u", "d", "c", "anti-u"], [], m_b, 20000, 7)
+    low, high = 2 * cm["u"] + cm["d"], m_b - cm["c"]
+    assert np.all(w >= low - 1e-9) and np.all(w <= high + 1e-9)
+    assert low < np.mean(w) < high - 0.2
+    assert np.quantile(w, 0.99) > high - 0.3 and np.quantile(w, 0.01) < low + 0.6
+
+
+def test_light_system_mass_follows_three_body_phase_space():
+    """J/ψ → γ g g: W = m(g g) has the flat three-body density ∝ p*(M; 0, W) p*(W; m_g, m_g)
+    (phase-space recursion dΦ3 = dΦ2(M; γ, W) dW² dΦ2(W; g, g) / 2π with dΦ2 ∝ p*/mass, PDG
+    review "Kinematics", multibody decays); its mean from a numerical integral, gluons at
+    PYTHIA's constituent mass."""
+    m, mg = pdg_mass(443), qm.CONSTITUENT_MASS["g"]
+    w = qm.light_system_masses(["g", "g"], [0.0], m, 40000, 3)
+    grid = np.linspace(2 * mg, m, 20001)
+    dens = _pstar(m, 0.0, grid) * _pstar(grid, mg, mg)
+    want = np.sum(grid * dens) / np.sum(dens)
+    assert np.mean(w) == pytest.approx(want, abs=0.01)
+
+
+def test_light_system_mass_in_the_limiting_cases():
+    """Two-body diquark mode: W is the light anti-diquark's constituent mass (u + u); no charm:
+    W is the parent mass; only charm: W = 0; constituent masses above the parent: None."""
+    m_b, cm = pdg_mass(521), qm.CONSTITUENT_MASS
+    w = qm.light_system_masses(["cd_1", "anti-uu_1"], [], m_b, 100, 1)
+    np.testing.assert_allclose(w, 2 * cm["u"], rtol=1e-9)
+    np.testing.assert_allclose(qm.light_system_masses(["s", "anti-u"], [], m_b, 100, 1), m_b)
+    np.testing.assert_array_equal(qm.light_system_masses(["c", "anti-c"], [], m_b, 10, 1), 0.0)
+    assert qm.light_system_masses(["c", "anti-c"], [], 3.0, 10, 1) is None
+
+
 def test_hadronisation_is_reproducible():
     a = qm.hadronise(["anti-u", "d", "c", "anti-u"], [], pdg_mass(521), key="B-")
     b = qm.hadronise(["anti-u", "d", "c", "anti-u"], [], pdg_mass(521), key="B-")
