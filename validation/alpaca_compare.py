@@ -10,8 +10,7 @@ What carries the same physics (judged at 3 %): leptonic and invisible widths, Γ
 from the hadronic region with the same α on both sides (alpsim uses α(0) for real photons, ALPaca
 α(m_a): the ratio α(0)²/α(m_a)² is divided out and shown separately) and where its amplitude is
 not a near-cancellation of induced loops (:func:`gamma_cancellation`), BR(B → K a),
-BR(B → K* a) with the same form factor (alpsim's BZ05 A₀ against ALPaca's BSZ15: the ratio
-squared is divided out and shown in the note), B(J/ψ → γ a) of a photon-coupled ALP (same α),
+BR(B → K* a) (both with the BSZ15 A₀ fit), B(J/ψ → γ a) of a photon-coupled ALP (same α),
 BR(τ → ℓ a).
 What differs on purpose (ratio plots, not judged): the hadronic widths (alpsim's 3π with a
 K-factor fixed by Γ(η → 3π) and its ππγ, γγ and "hadrons" in the 0.5–3 GeV region, see
@@ -168,14 +167,6 @@ def gamma_cancellation(name: str, m_a: float) -> float:
     return sum(abs(t) for t in terms) / total if total else math.inf
 
 
-def a0_ratio_sq(m_a: float) -> float:
-    """(A₀^BZ05 / A₀^BSZ15)² at q² = m_a²: alpsim's B → K* form factor (Ball & Zwicky, PRD 71
-    (2005) 014029) over ALPaca's (Bharucha, Straub, Zwicky, JHEP 08 (2016) 098, through flavio)."""
-    from alpaca.common import A0_BKst
-
-    return float(rates.a0_bkstar(m_a**2) / A0_BKst(m_a**2)) ** 2
-
-
 def tau_to_l_a(m_a: float, lepton: str = "mu") -> tuple[float, float]:
     """(alpsim, ALPaca) BR(τ → ℓ a) for an LFV axial coupling c_τℓ = 1 at f = Λ = 1 TeV
     (ALPaca: c_eR[i, 3] = c_eR[3, i] = ½, c_L = −c_eR: a pure axial coupling, c_V = 0)."""
@@ -269,10 +260,6 @@ def rate_rows(name: str, masses) -> list[Row]:
             ours, ref = alpsim_rate(p, name, m), alpaca_rate(p, name, m)
             note = ""
             judged = name in ("W", "top", "universal", "photon")
-            if p.startswith("B0"):
-                ff = a0_ratio_sq(m)
-                ref *= ff
-                note = f"ALPaca × (A₀^BZ05/A₀^BSZ15)² = ×{ff:.3f}: alpsim's form factor"
             if name == "lepton":
                 note = "y_τ, y_b terms of the running (BNRST20 eq. (18)) not in alpsim (y_t only)"
             if p.startswith("J/psi"):

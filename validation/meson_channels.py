@@ -31,7 +31,7 @@ def reference_checks() -> None:
     rows = [
         ("|g_bs|/g_aW (ILS)", abs(rates.g_bs_w_loop(1.0)), 9.95e-5),
         ("BR(B+->K+a), g_aW=1e-5, m_a->0", rates.bf_b_to_k_a(w, 1e-6), 1.91e-7),
-        ("A0(0) BZ05", float(rates.a0_bkstar(0.0)), 0.374),
+        ("A0(0) BSZ15", float(rates.a0_bkstar(0.0)), 0.369196),
         ("B(J/psi->ga)/B(ee), g=1e-3", float(rates.jpsi_gamma_a_ratio(1e-3, 0.0)), 1.31e-5),
     ]
     print(f"{'quantity':40s} {'alpsim':>12s} {'reference':>12s} {'ratio':>8s}")

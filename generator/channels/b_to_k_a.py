@@ -200,7 +200,10 @@ class UpsilonBChannel:
                     "cannot be combined with [alp.couplings]: the couplings fix BF(B -> K a)",
                 )
             bf = cls.coupling_bf(alp)
-            source = "couplings: g_bs = W loop (ILS eq. 4) + top loop (BNRST20), BZ05 form factor"
+            source = (
+                "couplings: g_bs = W loop (ILS eq. 4) + top loop (BNRST20), "
+                "form factors BZ05 (f0) / BSZ15 (A0)"
+            )
         else:
             if bf is None:
                 raise table.error(
