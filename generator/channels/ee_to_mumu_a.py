@@ -143,6 +143,32 @@ def _mm(a, b, out):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
+def _mm_sparse_left(a, b, out):  # pragma: no cover - compiled
+    """out = a @ b where `a` is a γ matrix (one non-zero per row): the products with its zero
+    entries are skipped. Bit-identical to `_mm`: a skipped term is ±0 (finite `b`), and adding
+    ±0 to the running sum, which starts at +0 and so is never −0, leaves it unchanged."""
+    for i in range(4):
+        for j in range(4):
+            acc = 0j
+            for q in range(4):
+                if a[i, q] != 0:
+                    acc += a[i, q] * b[q, j]
+            out[i, j] = acc
+
+
+@numba.njit(cache=True, nogil=True)
+def _mm_sparse_right(a, b, out):  # pragma: no cover - compiled
+    """out = a @ b where `b` is a γ matrix: `_mm_sparse_left` with the zeros of `b` skipped."""
+    for i in range(4):
+        for j in range(4):
+            acc = 0j
+            for q in range(4):
+                if b[q, j] != 0:
+                    acc += a[i, q] * b[q, j]
+            out[i, j] = acc
+
+
+@numba.njit(cache=True, nogil=True)
 def _lh_kernel(p1, p2, k1, k2, k, m, me2, gam, g5, out, out_htr):  # pragma: no cover - compiled
     """L^{μν}H_{μν} per event, the Yukawa vertex: the same traces as `MuonCurrent` and
     `matrix_element_squared` (module doc), from the tensor H_{μν} = Tr[U Γ(γ_μ) V Γ̄(γ_ν)]
@@ -181,11 +207,11 @@ def _lh_kernel(p1, p2, k1, k2, k, m, me2, gam, g5, out, out_htr):  # pragma: no 
                 s2[i, j] = (-sl2 + diag) / d2
                 u[i, j] = slu + diag
                 v[i, j] = slv - diag
-        _mm(g5, s1, left)
-        _mm(s2, g5, right)
+        _mm_sparse_left(g5, s1, left)
+        _mm_sparse_right(s2, g5, right)
         for mu in range(4):
-            _mm(left, gl[mu], tmp)  # Γ(γ_μ) = left γ_μ + γ_μ right
-            _mm(gl[mu], right, tmp2)
+            _mm_sparse_right(left, gl[mu], tmp)  # Γ(γ_μ) = left γ_μ + γ_μ right
+            _mm_sparse_left(gl[mu], right, tmp2)
             for i in range(4):
                 for j in range(4):
                     tmp[i, j] += tmp2[i, j]
@@ -193,8 +219,8 @@ def _lh_kernel(p1, p2, k1, k2, k, m, me2, gam, g5, out, out_htr):  # pragma: no 
             for i in range(4):
                 for j in range(4):
                     tmp2[i, j] = np.conj(tmp[j, i])
-            _mm(gam[0], tmp2, b_mat[mu])
-            _mm(b_mat[mu], gam[0], tmp2)
+            _mm_sparse_left(gam[0], tmp2, b_mat[mu])
+            _mm_sparse_right(b_mat[mu], gam[0], tmp2)
             b_mat[mu, :, :] = tmp2
             _mm(u, tmp, tmp2)  # U Γ V
             _mm(tmp2, v, a_mat[mu])
