@@ -37,7 +37,11 @@ crystals sorted by energy, r0 = 5 cm (avgCrystalDimension); clusterNHits = cryst
 from __future__ import annotations
 
 import functools
+import hashlib
+import logging
 import math
+import os
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -94,8 +98,50 @@ def radial_samples(
     return radius * np.sqrt(u / (1.0 - u))  # inverse CDF of 2r R²/(r² + R²)²
 
 
+log = logging.getLogger(__name__)
+
+
+def _table_cache_file(key: tuple[float, ...]) -> Path:
+    """Where the crystal table of the shower parameters `key` is kept: the user cache folder
+    (alpsim/numba_cache.py), keyed by a hash of the parameters, the source of this module and
+    the numpy version (the table is a fixed-seed Monte Carlo integral: numpy's generators and
+    histogramming make it)."""
+    import platformdirs
+
+    h = hashlib.sha256()
+    h.update(repr(key).encode())
+    h.update(Path(__file__).read_bytes())
+    h.update(np.__version__.encode())
+    folder = Path(platformdirs.user_cache_dir("alpsim", appauthor=False)) / "shower_tables"
+    return folder / f"{h.hexdigest()[:32]}.npy"
+
+
 @functools.lru_cache(maxsize=16)
 def _table(moliere: float, crystal: float, z: float, e_crit: float, depth: float) -> Array:
+    """`_compute_table`, read from the user cache folder if it was computed before (it costs
+    ~0.3 s per process otherwise, paid by every `--jobs` worker), else computed and cached
+    (the same bytes either way)."""
+    cache = _table_cache_file((moliere, crystal, z, e_crit, depth))
+    if cache.is_file():
+        try:
+            return np.load(cache, allow_pickle=False)
+        except Exception:  # a damaged cache entry: compute again
+            log.debug("shower-table cache %s unreadable; recomputing", cache)
+    table = _compute_table(moliere, crystal, z, e_crit, depth)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            np.save(f, table)
+        os.replace(tmp, cache)
+    except OSError as exc:  # a read-only cache folder only costs the computation next time
+        log.debug("shower table not cached: %s", exc)
+    return table
+
+
+def _compute_table(moliere: float, crystal: float, z: float, e_crit: float, depth: float) -> Array:
+    """The crystal table (`crystal_table`) by a fixed-seed Monte Carlo of 2·10⁶ shower
+    radii, histogrammed on a fine grid and summed over each crystal's area."""
     rng = np.random.default_rng(20261204)  # fixed: the table is part of the detector card
     r = radial_samples(rng, 2_000_000, 1.0, z, e_crit, depth) * (moliere / crystal)
     phi = rng.uniform(0.0, 2.0 * np.pi, r.size)

@@ -110,9 +110,11 @@ def expand_final_states(
     BF(η → γγ) (EvtGen table) since η → γγ is forced. Other states are unchanged.
     """
     out: dict[str, float] = {}
-    bfs = tau_branching_fractions()
     for fs, br in decays.items():
         if fs == TAU_PAIR:
+            # asked only here: the τ table is parsed from the EvtGen DEC file by decaylanguage
+            # (~0.15 s per process), which runs without τ pairs need not import or parse
+            bfs = tau_branching_fractions()
             for mp in tau_modes:
                 for mm in tau_modes:
                     out[f"tau+ tau- [{mp}; {mm}]"] = br * bfs[mp] * bfs[mm]

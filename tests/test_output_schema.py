@@ -265,3 +265,34 @@ def test_readme_column_table_matches_the_schema():
         assert doc is not None, f"README names {name}, which the schema does not know"
         want = "dictionary" if pa.types.is_dictionary(doc.dtype) else str(doc.dtype)
         assert typ == want, (name, typ, want)
+
+
+def test_arrays_from_numpy_buffers_equal_pa_array():
+    """table._from_numpy / _strings (Arrow arrays built from buffers, so that writing does not
+    import pandas) give the arrays pa.array gives, for every numpy type the table writes."""
+    from alpsim.detector.writers.table import _from_numpy, _strings
+
+    rng = np.random.default_rng(2)
+    values = [
+        rng.normal(size=37),
+        rng.normal(size=37).astype(np.float32),
+        np.array([np.nan, 1.0, -0.0, np.inf]),
+        rng.integers(-5, 5, 37).astype(np.int8),
+        rng.integers(-5, 5, 37).astype(np.int32),
+        rng.integers(-5, 5, 37),
+        rng.random(37) < 0.5,
+        (rng.random(9) < 0.5)[::2],  # not contiguous
+        np.empty(0),
+    ]
+    for v in values:
+        got, want = _from_numpy(v), pa.array(v)
+        assert got.type == want.type and got.null_count == 0
+        assert (
+            got.to_numpy(zero_copy_only=False).tobytes()
+            == want.to_numpy(zero_copy_only=False).tobytes()
+        )
+    assert _from_numpy(np.arange(4.0), pa.float64()).equals(pa.array(np.arange(4.0)))
+    names = ["B+ -> K+ a", "", "τ → μ a"]
+    assert _strings(names).equals(pa.array(names)) and _strings([]).equals(
+        pa.array([], pa.string())
+    )

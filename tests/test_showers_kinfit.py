@@ -326,3 +326,25 @@ def test_lone_shower_shapes_from_the_cell_table_equal_the_crystal_sums(cal, offs
     _crystal_energies(table, e, su, sv, np.zeros(1, np.int64), 1, 0, 0, grid)
     direct = _grid_shapes(grid, cal.crystal_size, 0.0005, np.empty(21), np.empty(21))
     np.testing.assert_allclose(shapes[:, 0, 0], direct, rtol=1e-12)
+
+
+def test_crystal_table_cache_holds_the_computed_table(cal, tmp_path, monkeypatch):
+    """The crystal table read back from the disk cache is the computed one, byte for byte (a
+    fresh cache folder: computed and written, then read)."""
+    from alpsim.detector import showershape
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    args = (cal.moliere_radius, cal.crystal_size, cal.effective_z, cal.critical_energy,
+            cal.crystal_depth)  # fmt: skip
+    path = showershape._table_cache_file(args)
+    assert str(tmp_path) in str(path) and not path.exists()
+    showershape._table.cache_clear()
+    try:
+        first = showershape._table(*args)  # computed, then cached
+        assert path.is_file()
+        showershape._table.cache_clear()
+        again = showershape._table(*args)  # read from the file
+    finally:
+        showershape._table.cache_clear()
+    want = showershape._compute_table(*args)
+    assert first.tobytes() == want.tobytes() and again.tobytes() == want.tobytes()

@@ -347,7 +347,35 @@ def _gathered(parts: list[NDArray | None], sizes: list[int], name: str, roles: s
         start += size
     if doc.dtype == F32:
         quantise_inplace(out, doc.bits)
-    return doc.field(name), pa.array(out, type=doc.dtype)
+    return doc.field(name), _from_numpy(out, doc.dtype)
+
+
+def _from_numpy(values: NDArray, dtype: pa.DataType | None = None) -> pa.Array:
+    """A 1-d numpy array as an Arrow array of `dtype` (default: the numpy dtype's), no nulls.
+
+    Numbers share the array's memory (copied only if not contiguous), bools are bit-packed
+    (Arrow's layout); the numpy dtype must already be `dtype`'s. `pa.array` would do the same,
+    but it asks pyarrow's pandas shim whether the array is a pandas object, and that imports
+    pandas (~0.3 s per process, paid by every `--jobs` worker) wherever pandas is installed.
+    """
+    values = np.ascontiguousarray(values)
+    typ = pa.from_numpy_dtype(values.dtype) if dtype is None else dtype
+    if values.dtype == np.bool_:
+        data = pa.py_buffer(np.packbits(values, bitorder="little"))
+    else:
+        assert typ.bit_width == 8 * values.itemsize, (typ, values.dtype)
+        data = pa.py_buffer(values)
+    return pa.Array.from_buffers(typ, values.size, [None, data])
+
+
+def _strings(values: list[str]) -> pa.Array:
+    """A list of str as an Arrow string array, built from its buffers (`_from_numpy`: pa.array
+    of a list imports pandas too)."""
+    data = [v.encode() for v in values]
+    offsets = np.zeros(len(data) + 1, dtype=np.int32)
+    np.cumsum([len(d) for d in data], out=offsets[1:])
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))]
+    return pa.Array.from_buffers(pa.string(), len(data), buffers)
 
 
 def _array(values: NDArray, dtype: pa.DataType, bits: int = EXACT) -> pa.Array:
@@ -357,8 +385,8 @@ def _array(values: NDArray, dtype: pa.DataType, bits: int = EXACT) -> pa.Array:
     if dtype == F32 and bits < EXACT:
         out = np.array(values, dtype=np.float32, copy=True, order="C")
         quantise_inplace(out, bits)
-        return pa.array(out, type=dtype)
-    return pa.array(np.ascontiguousarray(values, dtype=np_type), type=dtype)
+        return _from_numpy(out, dtype)
+    return _from_numpy(np.asarray(values, dtype=np_type), dtype)
 
 
 def _list_type(docs: dict[str, Doc], names: list[str], wide: bool) -> pa.DataType:
@@ -460,15 +488,15 @@ def particles_column(record: EventRecord, reco: RecoRecord | None, truth: str) -
     # (generator/vertices.py) from the stored vertices and momenta
     rows = [i for i, k in enumerate(kin_names) if wide or k != "t"]
     names = ["pdg", "status", "mother", *(kin_names[i] for i in rows), "detected"]
-    arrays = [pa.array(pdg), pa.array(status), pa.array(mother)]
+    arrays = [_from_numpy(pdg), _from_numpy(status), _from_numpy(mother)]
     for i in rows:
         if not wide:  # "signal": float32 rounded to each field's bits ("full": lossless)
             quantise_inplace(kin[i], PARTICLE[kin_names[i]].bits)
-        arrays.append(pa.array(kin[i]))
-    arrays.append(pa.array(detected))
+        arrays.append(_from_numpy(kin[i]))
+    arrays.append(_from_numpy(detected))
     typ = _list_type(PARTICLE, names, wide)
     struct = pa.StructArray.from_arrays(arrays, fields=list(typ.value_type))
-    return pa.ListArray.from_arrays(pa.array(offsets), struct, type=typ)
+    return pa.ListArray.from_arrays(_from_numpy(offsets), struct, type=typ)
 
 
 def _with_rest(b: Block, r_p4, r, kin, pdg, status, mother, detected) -> None:
@@ -572,7 +600,7 @@ def objects_columns(
             bits = docs[f.name].bits
             arrays_out.append(_array(v if order is None else v[order], f.type, bits))
         struct = pa.StructArray.from_arrays(arrays_out, fields=list(typ.value_type))
-        cols[kind] = pa.ListArray.from_arrays(pa.array(offsets), struct, type=typ)
+        cols[kind] = pa.ListArray.from_arrays(_from_numpy(offsets), struct, type=typ)
     return cols
 
 
@@ -598,9 +626,9 @@ def chunk_table(
         fields.append(field)
         arrays.append(array)
 
-    add(EVENT["event_number"].field("event_number"), pa.array(record.event_number))
+    add(EVENT["event_number"].field("event_number"), _from_numpy(record.event_number))
     mode = pa.DictionaryArray.from_arrays(
-        pa.array(record.mode_index().astype(np.int32)), pa.array(record.mode_names)
+        _from_numpy(record.mode_index().astype(np.int32)), _strings(record.mode_names)
     )
     add(EVENT["mode"].field("mode"), mode)
     add(*_event_field("sqrt_s", record.event_column("sqrt_s"), roles))

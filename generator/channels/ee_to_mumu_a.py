@@ -142,6 +142,48 @@ def _mm(a, b, out):  # pragma: no cover - compiled
             out[i, j] = acc
 
 
+# Every γ matrix (and γ5) of the Dirac representation has one non-zero entry per row and per
+# column: products with them are one term per entry (_mm_gamma_left / _mm_gamma_right).
+_MONOMIAL = all(
+    np.count_nonzero(g, axis=ax).tolist() == [1] * 4 for g in (*GAMMA, GAMMA5) for ax in (0, 1)
+)
+if not _MONOMIAL:  # pragma: no cover - the representation is fixed above
+    raise AssertionError("a γ matrix has more than one non-zero entry in a row or column")
+
+
+@numba.njit(cache=True, nogil=True)
+def _nonzero_cols(a):  # pragma: no cover - compiled
+    """Column of the non-zero entry of each row of a γ matrix."""
+    cols = np.zeros(4, np.int64)
+    for i in range(4):
+        for q in range(4):
+            if a[i, q] != 0:
+                cols[i] = q
+    return cols
+
+
+@numba.njit(cache=True, nogil=True)
+def _mm_gamma_left(a, cols, b, out):  # pragma: no cover - compiled
+    """out = a @ b where `a` is a γ matrix whose row i holds its one non-zero in column
+    cols[i]. Bit-identical to `_mm` for finite `b`: there each skipped product is ±0, and
+    adding ±0 to the running sum, which starts at +0 and so is never −0, changes nothing;
+    the sum is +0 plus the one product, as here."""
+    for i in range(4):
+        c = cols[i]
+        for j in range(4):
+            out[i, j] = 0j + a[i, c] * b[c, j]
+
+
+@numba.njit(cache=True, nogil=True)
+def _mm_gamma_right(a, b, rows, out):  # pragma: no cover - compiled
+    """out = a @ b where `b` is a γ matrix whose column j holds its one non-zero in row
+    rows[j] (`_mm_gamma_left`, mirrored)."""
+    for j in range(4):
+        r = rows[j]
+        for i in range(4):
+            out[i, j] = 0j + a[i, r] * b[r, j]
+
+
 @numba.njit(cache=True, nogil=True)
 def _lh_kernel(p1, p2, k1, k2, k, m, me2, gam, g5, out, out_htr):  # pragma: no cover - compiled
     """L^{μν}H_{μν} per event, the Yukawa vertex: the same traces as `MuonCurrent` and
@@ -156,6 +198,12 @@ def _lh_kernel(p1, p2, k1, k2, k, m, me2, gam, g5, out, out_htr):  # pragma: no 
     gl = np.zeros((4, 4, 4), np.complex128)
     for mu in range(4):
         gl[mu] = gam[mu] * metric[mu]
+    # non-zero positions: row i of γ in column c_i; column j of γ in row r_j (γ^T's c_j)
+    g5_cols, g5_rows = _nonzero_cols(g5), _nonzero_cols(g5.T)
+    g0_cols, g0_rows = _nonzero_cols(gam[0]), _nonzero_cols(gam[0].T)
+    gl_cols, gl_rows = np.zeros((4, 4), np.int64), np.zeros((4, 4), np.int64)
+    for mu in range(4):
+        gl_cols[mu], gl_rows[mu] = _nonzero_cols(gl[mu]), _nonzero_cols(gl[mu].T)
     q1 = np.zeros(4)
     q2 = np.zeros(4)
     for e in range(k1.shape[0]):
@@ -181,11 +229,11 @@ def _lh_kernel(p1, p2, k1, k2, k, m, me2, gam, g5, out, out_htr):  # pragma: no 
                 s2[i, j] = (-sl2 + diag) / d2
                 u[i, j] = slu + diag
                 v[i, j] = slv - diag
-        _mm(g5, s1, left)
-        _mm(s2, g5, right)
+        _mm_gamma_left(g5, g5_cols, s1, left)
+        _mm_gamma_right(s2, g5, g5_rows, right)
         for mu in range(4):
-            _mm(left, gl[mu], tmp)  # Γ(γ_μ) = left γ_μ + γ_μ right
-            _mm(gl[mu], right, tmp2)
+            _mm_gamma_right(left, gl[mu], gl_rows[mu], tmp)  # Γ(γ_μ) = left γ_μ + γ_μ right
+            _mm_gamma_left(gl[mu], gl_cols[mu], right, tmp2)
             for i in range(4):
                 for j in range(4):
                     tmp[i, j] += tmp2[i, j]
@@ -193,8 +241,8 @@ def _lh_kernel(p1, p2, k1, k2, k, m, me2, gam, g5, out, out_htr):  # pragma: no 
             for i in range(4):
                 for j in range(4):
                     tmp2[i, j] = np.conj(tmp[j, i])
-            _mm(gam[0], tmp2, b_mat[mu])
-            _mm(b_mat[mu], gam[0], tmp2)
+            _mm_gamma_left(gam[0], g0_cols, tmp2, b_mat[mu])
+            _mm_gamma_right(b_mat[mu], gam[0], g0_rows, tmp2)
             b_mat[mu, :, :] = tmp2
             _mm(u, tmp, tmp2)  # U Γ V
             _mm(tmp2, v, a_mat[mu])
