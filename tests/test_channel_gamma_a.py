@@ -106,14 +106,21 @@ def test_card_options_and_errors():
     assert ch.g_agamma == 2e-3 and ch.radiator.enabled
     with pytest.raises(CardError, match=r"channel\.g_agg"):
         EeToGammaA.from_card(Table({}, "channel"), alp, _collider())
+    fixed = AlpSettings(1.0, 1.0, couplings=Couplings.from_g_agamma(5e-4, running="none"))
+    ch = EeToGammaA.from_card(Table({}, "channel"), fixed, _collider())
+    assert ch.g_agamma == pytest.approx(5e-4, rel=1e-12)
+    # with running, the lepton couplings the photon coupling induces add their loops at q² = s
     coupled = AlpSettings(1.0, 1.0, couplings=Couplings.from_g_agamma(5e-4))
     ch = EeToGammaA.from_card(Table({}, "channel"), coupled, _collider())
-    assert ch.g_agamma == pytest.approx(5e-4)
+    assert ch.g_agamma == pytest.approx(5e-4, rel=1e-3) and ch.g_agamma != 5e-4
     with pytest.raises(CardError, match=r"channel\.g_agg"):
         EeToGammaA.from_card(Table({"g_agg": 1e-3}, "channel"), coupled, _collider())
+    # a muon-coupled ALP is made through the muon loop at q² = s (photon_coupling.loop_B3)
     lepton_only = AlpSettings(1.0, 1.0, couplings=Couplings(c_mumu=1.0))
+    assert EeToGammaA.from_card(Table({}, "channel"), lepton_only, _collider()).g_agamma > 0
+    dark_only = AlpSettings(1.0, 1.0, couplings=Couplings(c_chi=1.0, m_chi=0.1))
     with pytest.raises(CardError, match="photon coupling"):
-        EeToGammaA.from_card(Table({}, "channel"), lepton_only, _collider())
+        EeToGammaA.from_card(Table({}, "channel"), dark_only, _collider())
     assert CHANNELS["e+ e- -> gamma a"] is EeToGammaA
 
 

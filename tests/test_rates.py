@@ -130,6 +130,84 @@ def test_jpsi_gamma_a_reference():
     )
 
 
+def test_jpsi_decay_constant_by_hand():
+    # Γ(J/ψ → ee) = 5.53 keV (PDG 2024: Γ = 92.6 keV × 5.971 %), α(0), Q_c = 2/3 [calc]:
+    # f_V = sqrt(3 · 3.0969 · 5.53e-6 / (4π α² 4/9)) = 0.4156 GeV
+    assert rates.jpsi_decay_constant() == pytest.approx(0.4156, rel=2e-3)
+
+
+def test_jpsi_charm_term_wilczek_limit():
+    """With the LO form factor 2f_V/m_V in place of F̃ and no photon coupling, the rate is
+    Wilczek's m_V² c_cc² (1 − x)/(8πα Λ²) (PRL 39 (1977) 1304, for a pseudoscalar of coupling
+    c_cc m_c/Λ with m_c = m_V/2); F̃ only rescales the charm amplitude."""
+    c = Couplings(c_cc=2.0, Lambda=500.0, running="none")
+    m_v, m_a = mass(443), 1.2
+    x = m_a**2 / m_v**2
+    lo = 2 * rates.jpsi_decay_constant() / m_v
+    wilczek = m_v**2 * 2.0**2 * (1 - x) / (8 * math.pi * rates.ALPHA_EM * 500.0**2)
+    ratio = (float(rates.ftilde_jpsi(x)) / lo) ** 2
+    assert rates.jpsi_gamma_a_ratio_couplings(c, m_a) == pytest.approx(wilczek * ratio, rel=1e-12)
+    # the photon term alone is the MPRS photon formula
+    g = Couplings.from_g_agamma(1e-3, running="none")
+    assert rates.jpsi_gamma_a_ratio_couplings(g, m_a) == pytest.approx(
+        rates.jpsi_gamma_a_ratio(1e-3, m_a), rel=1e-12
+    )
+
+
+def test_ftilde_against_hpqcd_file():
+    """The polynomial against HPQCD's continuum-limit points (arXiv:2502.06721, ancillary file,
+    as shipped with ALPaca): within 0.3 of each point's uncertainty."""
+    pytest.importorskip("alpaca")
+    from importlib.resources import files
+
+    path = files("alpaca.decays.mesons") / "HPQCD_Ftilde.txt"
+    x, f, sigma = np.loadtxt(str(path), skiprows=6, unpack=True)
+    assert x.size > 90
+    assert np.max(np.abs(rates.ftilde_jpsi(x) - f) / sigma) < 0.3
+
+
+def test_ftilde_qcd_suppression():
+    # HPQCD's F̃(0) = 0.2017 ± 0.0032 is 0.75 of the LO 2f_V/m_V (= 0.268 here): the QCD
+    # correction the lattice result carries (arXiv:2502.06721, abstract: < 2 % uncertainty)
+    lo = 2 * rates.jpsi_decay_constant() / mass(443)
+    assert float(rates.ftilde_jpsi(0.0)) == pytest.approx(0.2017, abs=0.0032)
+    assert 0.70 < float(rates.ftilde_jpsi(0.0)) / lo < 0.80
+
+
+@pytest.mark.parametrize("benchmark", ["charm", "top", "universal"])
+def test_jpsi_gamma_a_vs_alpaca(benchmark):
+    """B(J/ψ → γa) of charm-, top- and universally coupled ALPs against ALPaca 1.2.0 (same
+    HPQCD form factor; ALPaca's α(m_J/ψ) prefactor divided out): within 3 %."""
+    alpaca = pytest.importorskip("alpaca")
+    import warnings
+
+    from alpaca import ALPcouplings
+
+    ours_c = {
+        "charm": {"c_cc": 1.0},
+        "top": {"c_tt": 1.0},
+        "universal": dict.fromkeys(("c_uu", "c_dd", "c_ss", "c_cc", "c_bb", "c_tt", "c_ee",
+                                    "c_mumu", "c_tautau"), 1.0)
+        | {"C_GG": 1 / (16 * math.pi**2), "C_WW": 1 / (16 * math.pi**2),
+           "C_BB": 1 / (16 * math.pi**2)},
+    }[benchmark]  # fmt: skip
+    theirs = {
+        "charm": {"cuR": np.diag([0.0, 1.0, 0.0])},
+        "top": {"cuR": np.diag([0.0, 0.0, 1.0])},
+        "universal": {"cuR": 1.0, "cdR": 1.0, "ceR": 1.0, "cG": 1.0, "cW": 1.0, "cB": 1.0},
+    }[benchmark]
+    from alpaca.common import alpha_em
+
+    a = ALPcouplings(theirs, scale=1000.0, basis="derivative_above")
+    c = Couplings(**ours_c, Lambda=1000.0)
+    for m_a in (0.05, 1.0, 2.5):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = float(alpaca.branching_ratio("J/psi -> photon alp", m_a, a, 1000.0))
+        ref *= rates.ALPHA_EM / float(alpha_em(mass(443)))
+        assert rates.bf_jpsi_to_gamma_a(c, m_a) == pytest.approx(ref, rel=0.03)
+
+
 COUPLING_B = coupling_card_text("g_aW = 1e-5")
 
 

@@ -1,8 +1,10 @@
 """Production rates of an ALP from its couplings, and the number of ALPs in each shipped
 experiment's data set: the table `alpsim alp` prints.
 
-Rates: BR(B+ → K+ a), BR(B0 → K*0 a) (b → s after running, rates.py), B(J/ψ → γ a) and
-σ(e+e− → γ a) from the photon coupling, BR(τ → ℓ a) from the LFV couplings c_τe, c_τμ.
+Rates: BR(B+ → K+ a), BR(B0 → K*0 a) (b → s after running, rates.py), B(J/ψ → γ a) from the
+photon and charm couplings (HPQCD's lattice form factor), σ(e+e− → γ a) from the effective
+photon coupling at q² = s (tree C_γγ plus lepton and quark loops, photon_coupling.py), BR(τ → ℓ a)
+from the LFV couplings c_τe, c_τμ.
 Data sets (each number with its source; no library holds them):
 - Belle II: 387 × 10⁶ BB̄ pairs, 362 fb⁻¹ at the Υ(4S) (Belle II, PRD 109 (2024) 112006,
   arXiv:2311.14647);
@@ -58,11 +60,16 @@ def production_rates(mass: float, couplings: Couplings) -> ProductionRates:
     from ..channels import rates as r
     from ..channels.b_to_k_a import upsilon_fraction
     from ..channels.ee_to_gamma_a import cross_section_gamma_a
-    from ..channels.normalisation import bf_jpsi_to_ee, bf_psi2s_to_pipi_jpsi
+    from ..channels.normalisation import bf_psi2s_to_pipi_jpsi
     from ..channels.tau_to_l_a import width_tau_to_l_a
+    from .photon_coupling import g_agamma_offshell
     from .widths import HBARC_GEV_MM
 
     out = ProductionRates(mass, couplings)
+
+    def g_offshell(m: float, s: float) -> float:
+        return g_agamma_offshell(m, s, couplings) if m**2 < s else 0.0
+
     rt = out.rates
     rt["BR(B+ -> K+ a)"] = (
         r.bf_b_to_k_a(couplings, mass) if mass < pdg_mass(521) - pdg_mass(321) else 0.0
@@ -70,15 +77,13 @@ def production_rates(mass: float, couplings: Couplings) -> ProductionRates:
     rt["BR(B0 -> K*0 a)"] = (
         r.bf_b_to_kstar_a(couplings, mass) if mass < pdg_mass(511) - pdg_mass(313) else 0.0
     )
-    rt["B(J/psi -> gamma a)"] = float(r.jpsi_gamma_a_ratio(couplings.g_agamma, mass)) * (
-        bf_jpsi_to_ee()
-    )
+    rt["B(J/psi -> gamma a)"] = r.bf_jpsi_to_gamma_a(couplings, mass)
     for lep, pid, c in (("mu", 13, couplings.c_taumu), ("e", 11, couplings.c_taue)):
         width = width_tau_to_l_a(mass, pdg_mass(pid), c, couplings.Lambda) if c else 0.0
         rt[f"BR(tau -> {lep} a)"] = width * pdg_ctau(15) / HBARC_GEV_MM
     for exp, (card, n_bb, lumi) in B_FACTORIES.items():
         sqrt_s = _sqrt_s(card)
-        sigma = float(cross_section_gamma_a(sqrt_s**2, mass, couplings.g_agamma))
+        sigma = float(cross_section_gamma_a(sqrt_s**2, mass, g_offshell(mass, sqrt_s**2)))
         rt[f"sigma(e+e- -> gamma a) [fb], {exp} sqrt(s) = {sqrt_s:.3f} GeV"] = sigma
         y = out.yields
         y[(exp, "B+- -> K+- a")] = 2 * n_bb * upsilon_fraction(True) * rt["BR(B+ -> K+ a)"]
@@ -91,7 +96,7 @@ def production_rates(mass: float, couplings: Couplings) -> ProductionRates:
     card, n_jpsi, n_psi2s = BESIII
     sqrt_s = _sqrt_s(card)
     rt[f"sigma(e+e- -> gamma a) [fb], BESIII sqrt(s) = {sqrt_s:.3f} GeV"] = float(
-        cross_section_gamma_a(sqrt_s**2, mass, couplings.g_agamma)
+        cross_section_gamma_a(sqrt_s**2, mass, g_offshell(mass, sqrt_s**2))
     )
     b_jpsi = rt["B(J/psi -> gamma a)"]
     out.yields[("BESIII", "J/psi -> gamma a")] = n_jpsi * b_jpsi

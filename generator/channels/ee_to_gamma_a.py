@@ -11,8 +11,14 @@ in the centre-of-mass frame, θ the photon angle to the e− beam (unpolarised b
 g = 1e-3 GeV⁻¹, m_a = 0.2 GeV → 0.118 pb. With `isr = true` the hard process runs at the
 reduced s' of the Kuraev–Fadin structure function (generator/isr.py) and σ is corrected.
 
+Coupling-driven ALPs (with [alp.couplings]): g_aγγ is the effective coupling of one on-shell
+photon and one of virtuality s, g_aγγ^eff = 16πα|C_γγ^eff(m_a², s)|/Λ, with the lepton and quark
+loops at q² = s (generator/alp/photon_coupling.py, C_gamma_gamma_offshell; couplings run to
+μ = √s), so that lepton-, quark- and top-coupled ALPs are produced too. It is evaluated at the
+nominal √s; with ISR the reduced s' changes it by far less than the ISR correction itself.
+
 Card options ([channel]): `g_agg` (GeV⁻¹; only for a model-independent ALP, a coupling-driven
-one takes g_aγγ from alp.couplings), `isr` (default false).
+one takes g_aγγ^eff from alp.couplings), `isr` (default false).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from ...pdg import ALP_PDG_ID
 from ...record import Block
 from ...toml_fields import Field, Table, field_map
 from ..alp.couplings import ALPHA_EM
+from ..alp.photon_coupling import g_agamma_offshell
 from ..alp_decays import decay_alp
 from ..beams import BeamDraw, BeamSettings
 from ..builder import BlockBuilder
@@ -87,12 +94,13 @@ class EeToGammaA:
                     "cannot be combined with [alp.couplings]: g_aγγ is taken from the "
                     "couplings (set alp.couplings.g_agg or C_BB/C_WW there)",
                 )
-            g = alp.couplings.g_agamma
+            sqrt_s, _ = beams.nominal_cms()
+            g = g_agamma_offshell(alp.mass, float(sqrt_s) ** 2, alp.couplings)
             if g == 0.0:
                 raise table.error(
                     "name",
-                    "e+ e- -> gamma a needs a photon coupling: alp.couplings give g_aγγ = 0 "
-                    "(set alp.couplings.g_agg, C_BB or C_WW)",
+                    "e+ e- -> gamma a needs a photon coupling: alp.couplings give "
+                    "g_aγγ^eff = 0 (set alp.couplings.g_agg, C_BB, C_WW or a fermion coupling)",
                 )
         else:
             if not table.has("g_agg"):

@@ -23,11 +23,13 @@ Assumption: the J/ψ keeps the ψ(3686) spin state (the chromo-electric E1–E1 
 act on the heavy-quark spin; Voloshin, Prog. Part. Nucl. Phys. 61 (2008) 455), so its photon is
 also 1 + cos²θ about the beam axis, evaluated in the J/ψ rest frame.
 
-BF(J/ψ → γ a): with [alp.couplings], B(J/ψ → e+e−) × m²g²(1 − m_a²/m²)³/(32πα) (rates.py, MPRS);
-otherwise the card's `branching_fraction`. B(J/ψ → e+e−) = 5.971 % and B(ψ(3686) → π+π−J/ψ) =
-34.69 % from PDG 2024 (normalisation.py; BESIII's own 34.98 % is PRD 88 (2013) 032007). Peaking
-backgrounds (`background` = "pi0" | "eta" | "eta'") replace the ALP by that meson with
-BF(J/ψ → γP) and BF(P → γγ) from PDG 2024 too.
+BF(J/ψ → γ a): with [alp.couplings], the photon and charm couplings together,
+B(J/ψ → e+e−) × m²(1 − x)|g_aγγ(1 − x) − (c_cc/Λ) F̃ m/f_J/ψ|²/(32πα), x = m_a²/m², with HPQCD's
+lattice form factor F̃ (rates.jpsi_gamma_a_ratio_couplings; MPRS and Colquhoun et al.,
+arXiv:2502.06721); otherwise the card's `branching_fraction`. B(J/ψ → e+e−) = 5.971 % and
+B(ψ(3686) → π+π−J/ψ) = 34.69 % from PDG 2024 (normalisation.py; BESIII's own 34.98 % is PRD 88
+(2013) 032007). Peaking backgrounds (`background` = "pi0" | "eta" | "eta'") replace the ALP
+by that meson with BF(J/ψ → γP) and BF(P → γγ) from PDG 2024 too.
 """
 
 from __future__ import annotations
@@ -55,7 +57,6 @@ from . import rates
 from .b_to_k_a import BACKGROUNDS, meson_gg_fraction, meson_masses
 from .base import MODEL_INDEPENDENT, AlpSettings, generate_modes
 from .normalisation import (
-    bf_jpsi_to_ee,
     bf_psi2s_to_pipi_jpsi,
     pdg_branching_fraction,
 )
@@ -190,12 +191,14 @@ class JpsiToGammaA:
             if has_bf:
                 raise table.error(
                     "branching_fraction",
-                    "cannot be combined with [alp.couplings]: g_agg fixes BF(J/psi -> gamma a)",
+                    "cannot be combined with [alp.couplings]: the couplings fix "
+                    "BF(J/psi -> gamma a)",
                 )
-            bf = float(rates.jpsi_gamma_a_ratio(alp.couplings.g_agamma, alp.mass)) * (
-                bf_jpsi_to_ee()
+            bf = rates.bf_jpsi_to_gamma_a(alp.couplings, alp.mass)
+            source = (
+                "couplings: photon and charm terms, B(J/psi->ee) * MPRS rate with HPQCD's "
+                "F-tilde (arXiv:2502.06721)"
             )
-            source = "couplings: B(J/psi->ee) * m^2 g_agg^2 (1-m_a^2/m^2)^3/(32 pi alpha) (MPRS)"
         else:
             if bf is None:
                 raise table.error(

@@ -17,8 +17,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ...pdg import HBARC_GEV_MM
+from ...pdg import charge as pdg_charge
 from ...pdg import ctau as pdg_ctau
 from ...pdg import mass as pdg_mass
+from ...pdg import width as pdg_width
 from ..alp import ALPHA_EM, Couplings
 from ..alp.running import G_FERMI, V_TB, V_TS, g_down_fcnc
 from ..kinematics import kallen
@@ -46,6 +48,8 @@ B_PLUS, B_ZERO, K_PLUS, K_ZERO, KSTAR_PLUS, KSTAR_ZERO = 521, 511, 321, 311, 323
 B_S = 531
 TOP, CHARM, W_BOSON = 6, 4, 24
 JPSI = 443
+#: charm-quark charge (`particle`).
+Q_CHARM: float = pdg_charge(4)
 
 
 def f0_bk(q2: ArrayLike) -> NDArray[np.float64]:
@@ -158,7 +162,7 @@ def bf_b_to_kstar_a(couplings: Couplings, m_a: float, charged: bool = False) -> 
 def jpsi_gamma_a_ratio(g_agamma: float, m_a: ArrayLike, m_v: float | None = None) -> NDArray:
     """B(V → γ a)/B(V → e+e−) for a photon-coupled ALP (Merlo, Pobbe, Rigolin, Sumensari,
     "MPRS", JHEP 06 (2019) 091): m_V² g_aγγ² (1 − m_a²/m_V²)³/(32πα), α = α(0); V = J/ψ by
-    default. The charm-coupling term of that paper is not included (ALPaca has it).
+    default. The charm term of a coupling-driven ALP is :func:`jpsi_gamma_a_ratio_couplings`.
     """
     m_v = pdg_mass(JPSI) if m_v is None else m_v
     m_a = np.asarray(m_a, dtype=float)
@@ -166,15 +170,78 @@ def jpsi_gamma_a_ratio(g_agamma: float, m_a: ArrayLike, m_v: float | None = None
     return m_v**2 * g_agamma**2 * x**3 / (32.0 * math.pi * ALPHA_EM)
 
 
+#: HPQCD's form factor F̃(x) of J/ψ → γ a through the charm coupling, x = m_a²/M_J/ψ², in the
+#: continuum limit: Colquhoun, Davies, Lepage, Renner, "Constraints on axion-like particles
+#: using lattice QCD calculations of the rate for J/ψ → γa", arXiv:2502.06721 (ancillary file
+#: HPQCD_Ftilde.txt, 101 points for 0 ≤ x ≤ 1 with 1.5–2 % uncertainties). Represented here by a
+#: degree-5 polynomial in x fitted to those points (coefficients of x⁰ … x⁵), within 0.25 of
+#: the quoted uncertainty (0.4 %) at every point (tests/test_rates.py checks it against the
+#: file where ALPaca, which ships it, is installed). At LO in α_s and v², F̃ = 2f_V/M_V (0.265).
+FTILDE_JPSI_POLY: tuple[float, ...] = (0.201065, 0.046043, -0.065086, 0.13232, 0.21061, -0.20110)
+
+
+def ftilde_jpsi(x: ArrayLike) -> NDArray:
+    """HPQCD's F̃(x), x = m_a²/M_J/ψ² in [0, 1] (:data:`FTILDE_JPSI_POLY`)."""
+    return np.polynomial.polynomial.polyval(np.asarray(x, dtype=float), FTILDE_JPSI_POLY)
+
+
+def jpsi_decay_constant() -> float:
+    """f_J/ψ (GeV) from Γ(J/ψ → e+e−) = 4πα² Q_c² f_V²/(3 M) (Van Royen–Weisskopf at leading
+    order; α = α(0), the convention of every photon coupling here): Γ and M from `particle`,
+    B(e+e−) from the PDG (normalisation.py). 0.41 GeV."""
+    from .normalisation import bf_jpsi_to_ee
+
+    m = pdg_mass(JPSI)
+    gamma_ee = pdg_width(JPSI) * bf_jpsi_to_ee()
+    return math.sqrt(3.0 * m * gamma_ee / (4.0 * math.pi * ALPHA_EM**2 * Q_CHARM**2))
+
+
+def jpsi_gamma_a_ratio_couplings(couplings: Couplings, m_a: ArrayLike) -> NDArray:
+    """B(J/ψ → γ a)/B(J/ψ → e+e−) of a coupling-driven ALP, photon and charm couplings together:
+
+        m_V² (1 − x)/(32πα) · |g_aγγ (1 − x) − (c_cc/Λ) F̃(x) m_V/f_V|²,   x = m_a²/m_V²,
+
+    the rate of Merlo et al. (MPRS, JHEP 06 (2019) 091) with its leading-order charm form
+    factor 2f_V/m_V replaced by HPQCD's F̃ (Colquhoun et al., arXiv:2502.06721), written in
+    BNT17's c_cc (L ⊃ (c_cc/2)(∂a/Λ) c̄γγ₅c). With c_cc = 0 it is :func:`jpsi_gamma_a_ratio`;
+    with g_aγγ = 0 and F̃ = 2f_V/m_V it is Wilczek's m_V² c_cc² (1 − x)/(8πα Λ²). c_cc is taken
+    after running to μ = m_J/ψ, the charm scale of the process (ALPaca runs to μ = m_a, also below
+    m_c: the same for a charm-, top- or universally coupled ALP within 1 %, but a c_cc induced by
+    c_GG alone grows 2.3× from m_J/ψ to 10 MeV there). The relative sign of the
+    two terms is MPRS's and ALPaca's (destructive for equal-sign g_aγγ and c_cc)."""
+    m_v = pdg_mass(JPSI)
+    m_a = np.asarray(m_a, dtype=float)
+    x = m_a**2 / m_v**2
+    one_minus = np.clip(1.0 - x, 0.0, None)
+    c_cc = couplings.at_scale(m_v).c_cc if couplings.runs else couplings.c_cc
+    f_tilde = ftilde_jpsi(np.clip(x, 0.0, 1.0))
+    charm = c_cc / couplings.Lambda * f_tilde * m_v / jpsi_decay_constant()
+    amp = couplings.g_agamma * one_minus - charm
+    return m_v**2 * one_minus * amp**2 / (32.0 * math.pi * ALPHA_EM)
+
+
+def bf_jpsi_to_gamma_a(couplings: Couplings, m_a: float) -> float:
+    """B(J/ψ → γ a) of a coupling-driven ALP (0 at and above m_J/ψ)."""
+    from .normalisation import bf_jpsi_to_ee
+
+    if m_a >= pdg_mass(JPSI):
+        return 0.0
+    return float(jpsi_gamma_a_ratio_couplings(couplings, m_a)) * bf_jpsi_to_ee()
+
+
 __all__ = [
     "a0_bkstar",
     "bf_b_to_k_a",
     "bf_b_to_kstar_a",
+    "bf_jpsi_to_gamma_a",
     "branching_fraction",
     "f0_bk",
+    "ftilde_jpsi",
     "g_bs_from_couplings",
     "g_bs_w_loop",
+    "jpsi_decay_constant",
     "jpsi_gamma_a_ratio",
+    "jpsi_gamma_a_ratio_couplings",
     "width_b_to_k_a",
     "width_b_to_kstar_a",
 ]
