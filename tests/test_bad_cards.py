@@ -110,7 +110,7 @@ def test_disk_full_on_the_writer_thread_fails_cleanly(
         ("x_over_x0 = 0.0079", "x_over_x0 = -0.01", "'material.layers[0].x_over_x0'"),
         ('kind = "beam_pipe"', 'kind = "pipe"', "'material.layers[0].kind'"),
         ("z = [-29.0, 51.0]", "z = [51.0, -29.0]", "'material.layers[0].z'"),
-        ("radius = 1190.0,", "radius = 1300.0,", "'material.layers[11].radius'"),
+        ("radius = 1200.0,", "radius = 1300.0,", "'material.layers[11].radius'"),
         ("enabled = true\nbrems", "enabled = 1\nbrems", "'material.enabled'"),
         # [calorimeter]: regions tile the acceptance, tails and the shower model are consistent
         ("forward_endcap = [12.4, 31.4]", "forward_endcap = [12.4, 40.0]", "theta_regions"),
