@@ -1,4 +1,5 @@
-"""Every number of the BaBar, BESIII and Belle detector cards names its source (issues 17 and 18).
+"""Every number of the Belle II, BaBar, BESIII and Belle detector cards names its source
+(issues 17 and 18).
 
 Rules checked on the card text (the sources live in comments, which the TOML parser drops):
 - every numeric field carries a source tag, on its own line or on the nearest tagged comment line
@@ -16,7 +17,7 @@ import pytest
 
 from .conftest import CARDS
 
-DETECTOR_CARDS = ("babar", "bes3", "belle")
+DETECTOR_CARDS = ("belle2", "babar", "bes3", "belle")
 TAG = re.compile(r"\[(paper|page|code|calc|derived|acc|choice|unverified)\b")
 HEADER = re.compile(r"^\s*\[([A-Za-z0-9_.\"-]+)\]\s*(#.*)?$")
 ASSIGN = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*|\"[^\"]+\")\s*=\s*(.*)$")
