@@ -73,8 +73,9 @@ import gzip
 import io
 import itertools
 import os
+from collections import deque
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,7 @@ HEPMC3_FORMAT_VERSION = "3.02.05"
 #: Speed of light in mm/ns (hepunits.c_light, the exact SI value 299 792 458 m/s).
 C_MM_PER_NS = float(u.c_light / (u.mm / u.ns))
 #: Events printed per kernel call (bounds the size of the text buffer).
-CHUNK_EVENTS = 16384
+CHUNK_EVENTS = 8192
 #: Upper bound on the characters of one printed double ("-1.2345678901234567e-308" is 24).
 _MAX_DOUBLE_CHARS = 25
 _MAX_INT_CHARS = 21
@@ -979,8 +980,10 @@ class HepMC3Writer:
         self._raw = raw
         self._header_done = False
         self._closed = False
-        self._out = np.empty(0, dtype=np.uint8)
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: ThreadPoolExecutor | None = None  # segment threads
+        self._writer: ThreadPoolExecutor | None = None  # the one thread writing the file
+        self._pending: deque[tuple[Future[None], NDArray[np.uint8]]] = deque()
+        self._free: list[NDArray[np.uint8]] = []
 
     # -- run info --------------------------------------------------------------------------
     def _set_weight_names(self, named: list[str]) -> None:
@@ -1133,13 +1136,40 @@ class HepMC3Writer:
                 np.ascontiguousarray(v_f[a:b]).view(np.uint64),
                 block.n_particles, plan.n_out, plan.n_vertices,
             )  # fmt: skip
-            self._file.write(memoryview(out)[:used])
+            self._submit(out, [(0, used)])
 
     def _buffer(self, size: int) -> NDArray[np.uint8]:
-        """The text buffer, kept between chunks (no fresh pages to fault in per chunk)."""
-        if self._out.size < size:
-            self._out = np.empty(size, dtype=np.uint8)
-        return self._out
+        """A text buffer no pending write uses: one of two kept between chunks (no fresh
+        pages to fault in per chunk), so one chunk is printed while the other is written."""
+        while len(self._pending) >= 2:  # wait for the oldest write, reuse its buffer
+            future, buf = self._pending.popleft()
+            future.result()
+            self._free.append(buf)
+        for i, buf in enumerate(self._free):
+            if buf.size >= size:
+                return self._free.pop(i)
+        if self._free:
+            self._free.pop(0)
+        return np.empty(size, dtype=np.uint8)
+
+    def _write_parts(self, out: NDArray[np.uint8], parts: list[tuple[int, int]]) -> None:
+        view = memoryview(out)
+        for o, m in parts:
+            self._file.write(view[o : o + m])
+
+    def _submit(self, out: NDArray[np.uint8], parts: list[tuple[int, int]]) -> None:
+        """Write out[o : o + m] for each part, in order, on the writer thread (file writes and
+        zlib release the GIL: the next chunk is printed meanwhile)."""
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, "alpsim-hepmc3-write")
+        self._pending.append((self._writer.submit(self._write_parts, out, parts), out))
+
+    def _drain(self) -> None:
+        """Wait for all pending writes (raises the first write error)."""
+        while self._pending:
+            future, buf = self._pending.popleft()
+            future.result()
+            self._free.append(buf)
 
     def _print(
         self, plan: _BlockPlan, fcols: NDArray[np.float64], ints: NDArray[np.int64], per_event: int
@@ -1170,9 +1200,7 @@ class HepMC3Writer:
             lens = [segment(0)] + [f.result() for f in futures]
         else:
             lens = [segment(0)]
-        view = memoryview(out)
-        for o, m in zip(out_start, lens, strict=True):
-            self._file.write(view[o : o + m])
+        self._submit(out, list(zip(out_start, lens, strict=True)))
 
     # -- closing ---------------------------------------------------------------------------
     def finish(self) -> Path:
@@ -1181,6 +1209,7 @@ class HepMC3Writer:
         if self._closed:
             return self.tmp_path
         try:
+            self._drain()
             if not self._header_done:
                 self._write_header()
             self._file.write(_FOOTER.encode("ascii"))
@@ -1204,6 +1233,11 @@ class HepMC3Writer:
         if self._closed:
             return
         self._closed = True
+        for future, _ in getattr(self, "_pending", ()):  # let pending writes end first
+            try:
+                future.result()
+            except Exception:
+                pass
         for f in (self._file, self._raw):
             try:
                 f.close()
@@ -1213,11 +1247,14 @@ class HepMC3Writer:
         self._release()
 
     def _release(self) -> None:
-        """Free the text buffer and stop the segment threads (idle between chunks)."""
-        self._out = np.empty(0, dtype=np.uint8)
-        pool, self._pool = getattr(self, "_pool", None), None
-        if pool is not None:
-            pool.shutdown(wait=True)
+        """Free the text buffers and stop the threads (segments, writer)."""
+        self._pending = deque()
+        self._free = []
+        for name in ("_pool", "_writer"):
+            pool = getattr(self, name, None)
+            setattr(self, name, None)
+            if pool is not None:
+                pool.shutdown(wait=True)
 
     def __enter__(self) -> HepMC3Writer:
         return self
