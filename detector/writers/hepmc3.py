@@ -961,7 +961,10 @@ class HepMC3Writer:
         self.tmp_path = temp_path(self.path)  # unique per process and writer
         self.info = dict(info or {})
         self.n_events = 0
-        self.threads = nb.get_num_threads() if threads is None else max(1, int(threads))
+        # numba's configured thread count, read without nb.get_num_threads(), which would start
+        # numba's threading layer (never used here; a started layer rules out forking workers)
+        default = int(nb.config.NUMBA_NUM_THREADS)
+        self.threads = default if threads is None else max(1, int(threads))
         self._weight_names: list[str] | None = None
         if "weight_names" in self.info:
             self._set_weight_names(list(self.info["weight_names"]))
@@ -1283,8 +1286,9 @@ def write_hepmc3(
 ) -> int:
     """Write records to a HepMC3 ASCII file (via a temporary name); returns the event count.
 
-    `compresslevel` applies to ".gz" names; `threads` (default: numba's thread count) splits
-    the printing of each chunk of events over threads; the file is the same for any value.
+    `compresslevel` applies to ".gz" names; `threads` (default: numba's configured thread
+    count) splits the printing of each chunk of events over threads; the file is the same for
+    any value.
     """
     with HepMC3Writer(path, info, compresslevel=compresslevel, threads=threads) as w:
         for record in records:
