@@ -331,7 +331,8 @@ def serial_executor(fn: Callable, tasks: list) -> Iterable:
 
 def _fork_is_safe() -> bool:
     """Linux, no Python thread besides this one, and numba's parallel threading layer not
-    started (its thread pools do not survive a fork; only the HepMC3 writer starts it).
+    started (its thread pools do not survive a fork; no alpsim kernel starts it now: the HepMC3
+    writer's segment and writer threads are Python threads, ended when the file is finished).
 
     A forked child holds only the forking thread, so a lock that another thread held at the
     fork stays locked in the child. The native threads present in every run (OpenBLAS of

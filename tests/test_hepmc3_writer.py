@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 
+import numba as nb
 import numpy as np
 import pyhepmc
 import pytest
@@ -11,6 +12,8 @@ import pytest
 from alpsim.detector.writers.hepmc3 import (
     C_MM_PER_NS,
     HepMC3Writer,
+    _digits_fast,
+    _grisu2,
     format_doubles,
     read_hepmc3_summary,
     write_hepmc3,
@@ -321,6 +324,50 @@ def test_number_format_round_trip():
         "1e+16",
         "0.0",
     ]
+
+
+@nb.njit(cache=True)
+def _both_digits(bits, fast, slow):  # type: ignore[no-untyped-def]
+    """Digits (as bytes, then n and K) of each double from the fast path and from `_grisu2`."""
+    buf = np.zeros(64, dtype=np.uint8)
+    ref = np.zeros(64, dtype=np.uint8)
+    for i in range(bits.shape[0]):
+        biased = np.int64((bits[i] >> np.uint64(52)) & np.uint64(0x7FF))
+        frac = bits[i] & np.uint64((1 << 52) - 1)
+        if biased == 0:
+            f, e = frac, np.int64(-1074)
+        else:
+            f, e = frac + np.uint64(1 << 52), biased - 1075
+        s, n, k = _digits_fast(f, e, buf)
+        fast[i, :n] = buf[s : s + n]
+        fast[i, 30], fast[i, 31] = n, k
+        n, k = _grisu2(f, e, ref)
+        slow[i, :n] = ref[:n]
+        slow[i, 30], slow[i, 31] = n, k
+
+
+def test_fast_digits_equal_grisu2():
+    """The writer's fast digit path gives `_grisu2`'s digits exactly (the file's bytes)."""
+    rng = np.random.default_rng(11)
+    n = 200_000
+    x = np.abs(
+        np.concatenate(
+            [
+                rng.integers(1, 0x7FF0000000000000, size=n, dtype=np.int64).view(np.float64),
+                rng.normal(size=n) * 10.0 ** rng.integers(-30, 30, size=n),
+                np.round(rng.normal(size=n) * 1e7) / 10.0 ** rng.integers(0, 12, size=n),
+                np.nextafter(np.round(rng.normal(size=n) * 100, 3), np.inf),
+                10.0 ** rng.uniform(-6, 18, size=n),
+                rng.integers(1, 1 << 52, size=n // 4, dtype=np.int64).view(np.float64),
+                2.0 ** np.arange(-1074, 1024, dtype=np.float64),
+            ]
+        )
+    )
+    x = x[(x > 0) & np.isfinite(x)]
+    fast = np.zeros((x.size, 32), dtype=np.int64)
+    slow = np.zeros((x.size, 32), dtype=np.int64)
+    _both_digits(x.view(np.uint64), fast, slow)
+    assert np.array_equal(fast, slow)
 
 
 def test_summary_of_own_file(tmp_path):

@@ -61,10 +61,14 @@ the template's vertices; the E line then carries the event's own counts.
 
 Speed: a block's events share their lines up to the numbers, so each block becomes a byte
 template plus a float matrix and an int matrix (events × fields), and a numba kernel prints
-them straight into a byte buffer, split over numba's threads (the bytes do not depend on the
-thread count). Measured (benchmarks/bench_hepmc3.py, 9-particle events, 2-core AMD EPYC VM):
-~130k events/s with 2 threads, ~95k with 1, ~10k for pyhepmc event by event. ".gz" output is
-bounded by zlib: ~55k events/s at the default compresslevel 1, ~13k at level 6.
+them straight into a byte buffer: Grisu2's digits through a branch-poor fast path (same
+digits, see `_digits_fast`), eight digits and literal bytes per move. Chunks of events are
+split into segments printed on a small thread pool (the compiled kernel releases the GIL; no
+spinning OpenMP workers), and a writer thread writes one chunk while the next is printed;
+the bytes depend on neither. Measured (benchmarks/bench_hepmc3.py, 9-particle events, 2-core
+AMD EPYC VM shared with another session, load 1.5): ~200k events/s with 2 threads, ~160k
+with 1, ~11k for pyhepmc event by event. ".gz" output is bounded by zlib: ~75k events/s at
+the default compresslevel 1 (631 B/event), ~14k at level 6 (558 B/event).
 """
 
 from __future__ import annotations
@@ -73,14 +77,18 @@ import gzip
 import io
 import itertools
 import os
-import threading
+from collections import deque
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import hepunits as u
 import numba as nb
 import numpy as np
+from llvmlite import ir
+from numba.core import types as nbt
+from numba.extending import intrinsic
 from numpy.typing import NDArray
 
 from ..._version import __version__
@@ -100,14 +108,13 @@ HEPMC3_FORMAT_VERSION = "3.02.05"
 #: Speed of light in mm/ns (hepunits.c_light, the exact SI value 299 792 458 m/s).
 C_MM_PER_NS = float(u.c_light / (u.mm / u.ns))
 #: Events printed per kernel call (bounds the size of the text buffer).
-CHUNK_EVENTS = 16384
+CHUNK_EVENTS = 8192
 #: Upper bound on the characters of one printed double ("-1.2345678901234567e-308" is 24).
 _MAX_DOUBLE_CHARS = 25
 _MAX_INT_CHARS = 21
 
 _HEADER_START = "HepMC::Asciiv3-START_EVENT_LISTING\n"
 _FOOTER = "HepMC::Asciiv3-END_EVENT_LISTING\n\n"
-_PARALLEL_LOCK = threading.Lock()
 
 
 # ------------------------------------------------------------------------------------------
@@ -294,16 +301,236 @@ def _grisu2(f: np.uint64, e: np.int64, buf):  # type: ignore[no-untyped-def]
             return n, K
 
 
+# ------------------------------------------------------------------------------------------
+# Fast path of the same Grisu2 digits, and 8-byte moves.
+# The digit loop of `_grisu2` stops at the first fractional digit j where the remainder
+# (p2·10^j mod 2^shift) drops below delta·10^j; that condition, once true, stays true, and it
+# is certainly true at the first j with delta·10^j >= 2^shift. So j is found from that bound
+# (a table lookup and two compares, one step back in ~10 % of cases), the j digits come from
+# one 128-bit product, and all digits are printed eight at a time (SWAR). Where the integral
+# part could end the digits (p2 <= delta, short numbers such as 1.0) or delta is outside the
+# range the table covers (never seen for normal doubles), `_grisu2` runs as before. The
+# digits are identical to `_grisu2`'s (tests/test_hepmc3_writer.py compares both).
+# ------------------------------------------------------------------------------------------
+
+
+@intrinsic
+def _ld8(typingctx, arr, pos):  # type: ignore[no-untyped-def]
+    """Unaligned little-endian uint64 load of arr[pos : pos + 8] (a uint8 array)."""
+    sig = nbt.uint64(arr, pos)
+
+    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+        ary = context.make_array(sig.args[0])(context, builder, args[0])
+        ptr = builder.gep(ary.data, [args[1]])
+        return builder.load(builder.bitcast(ptr, ir.IntType(64).as_pointer()), align=1)
+
+    return sig, codegen
+
+
+@intrinsic
+def _st8(typingctx, arr, pos, val):  # type: ignore[no-untyped-def]
+    """Unaligned little-endian uint64 store of val to arr[pos : pos + 8] (a uint8 array)."""
+    sig = nbt.void(arr, pos, val)
+
+    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+        ary = context.make_array(sig.args[0])(context, builder, args[0])
+        ptr = builder.gep(ary.data, [args[1]])
+        builder.store(args[2], builder.bitcast(ptr, ir.IntType(64).as_pointer()), align=1)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+def _stop_bounds() -> tuple[NDArray[np.int64], NDArray[np.uint64]]:
+    """For each shift s: the least j the digit loop can stop at when delta < 2^13, and
+    Q[s, j] = ceil(2^s / 10^j), so that delta·10^j < 2^s  <=>  delta < Q[s, j]."""
+    jlo = np.array([max(1, -(-(s - 13) * 30103 // 100000)) for s in range(64)], dtype=np.int64)
+    q = np.array(
+        [[min(-(-(1 << s) // 10**j), (1 << 64) - 1) for j in range(24)] for s in range(64)],
+        dtype=np.uint64,
+    )
+    return jlo, q
+
+
+_JLO, _QSJ = _stop_bounds()
+_U100 = np.uint64(100)
+_U1E4 = np.uint64(10000)
+_U1E8 = np.uint64(100000000)
+_ASCII0 = np.uint64(0x3030303030303030)
+_ZERO_POINT = np.uint64(int.from_bytes(b"0.000000", "little"))
+_ZEROS = np.uint64(int.from_bytes(b"00000000", "little"))
+#: Digit buffer layout of `_digits_fast`: p1's ten-digit field starts here.
+_DB = 8
+#: Bytes a kernel may write past the end of what it prints (8-byte moves); and the size of
+#: its digit buffer.
+_SLACK = 64
+_DIGIT_BUF = 64
+
+
 @nb.njit(cache=True, inline="always")
-def _put_literal(out, pos, s):  # type: ignore[no-untyped-def]
-    for i in range(s.shape[0]):
-        out[pos + i] = s[i]
-    return pos + s.shape[0]
+def _swar8(x: np.uint64) -> np.uint64:
+    """x < 10^8 as eight ASCII digits, zero padded, first digit in the lowest byte."""
+    hi = x // _U1E4
+    v = hi | ((x - hi * _U1E4) << _U32)
+    t = ((v * np.uint64(10486)) >> np.uint64(20)) & np.uint64(0x0000007F0000007F)
+    v = t | ((v - t * _U100) << np.uint64(16))
+    t = ((v * np.uint64(103)) >> _U10) & np.uint64(0x000F000F000F000F)
+    v = t | ((v - t * _U10) << np.uint64(8))
+    return v | _ASCII0
+
+
+@nb.njit(cache=True, inline="always")
+def _mul128(x: np.uint64, y: np.uint64) -> tuple[np.uint64, np.uint64]:
+    """(high, low) 64-bit halves of the exact product x·y."""
+    a = x >> _U32
+    b = x & _M32
+    c = y >> _U32
+    d = y & _M32
+    bd = b * d
+    ad = a * d
+    bc = b * c
+    mid = (bd >> _U32) + (ad & _M32) + (bc & _M32)
+    return a * c + (ad >> _U32) + (bc >> _U32) + (mid >> _U32), (mid << _U32) | (bd & _M32)
+
+
+@nb.njit(cache=True, inline="always")
+def _digits_fast(f: np.uint64, e: np.int64, buf):  # type: ignore[no-untyped-def]
+    """`_grisu2`'s digits of f·2^e (f > 0) at buf[s : s + n]; returns (s, n, K)."""
+    pl_f = (f << _U1) + _U1
+    pl_e = e - 1
+    while (pl_f & (_HIDDEN << _U1)) == _U0:  # only for subnormals
+        pl_f <<= _U1
+        pl_e -= 1
+    pl_f <<= np.uint64(10)
+    pl_e -= 10
+    if f == _HIDDEN:
+        mi_f = (f << np.uint64(2)) - _U1
+        mi_e = e - 2
+    else:
+        mi_f = (f << _U1) - _U1
+        mi_e = e - 1
+    mi_f <<= np.uint64(mi_e - pl_e)
+    if f & _HIDDEN:
+        v_f = f << np.uint64(11)
+    else:
+        v_f = f
+    while (v_f & _TOP) == _U0:  # only for subnormals
+        v_f <<= _U1
+    dk = (-61 - pl_e) * 0.30102999566398114 + 347
+    k = np.int64(dk)
+    if dk - k > 0.0:
+        k += 1
+    index = (k >> 3) + 1
+    mk = -(-348 + index * 8)
+    c_f = _CP_F[index]
+    w_f = _mul_hi(v_f, c_f)
+    wp_f = _mul_hi(pl_f, c_f) - _U1
+    wm_f = _mul_hi(mi_f, c_f) + _U1
+    ishift = -(pl_e + _CP_E[index] + 64)
+    delta = wp_f - wm_f
+    shift = np.uint64(ishift)
+    one_f = _U1 << shift
+    mask = one_f - _U1
+    p1 = wp_f >> shift
+    p2 = wp_f & mask
+    if (
+        p2 <= delta
+        or delta >= np.uint64(1 << 13)
+        or delta < np.uint64(1 << 9)
+        or p1 == _U0
+        or p1 >= np.uint64(1 << 32)
+    ):
+        n, K = _grisu2(f, e, buf[_DB:])
+        return _DB, n, K
+    # p2 > delta > 0 and delta < 2^shift: no stop inside the integral digits
+    j = _JLO[ishift]
+    j += np.int64(delta < _QSJ[ishift, j]) + np.int64(delta < _QSJ[ishift, j + 1])
+    hi, lo = _mul128(p2, _POW10[j])
+    fr = (hi << (np.uint64(64) - shift)) | (lo >> shift)  # the j fractional digits
+    rest = lo & mask
+    # step back while the condition holds one digit earlier (10·rest_(j-1) = d·2^shift +
+    # rest_j; never at j = 1, as p2 > delta): twice without branches, then rarely a loop
+    for _ in range(2):
+        q = fr // _U10
+        r = (fr - q * _U10) * one_f + rest
+        c = np.uint64(r < delta * _POW10[j])
+        fr += c * (q - fr)
+        rest += c * (r // _U10 - rest)
+        j -= np.int64(c)
+    while True:
+        q = fr // _U10
+        r = (fr - q * _U10) * one_f + rest
+        if r >= delta * _POW10[j]:
+            break
+        fr = q
+        rest = r // _U10
+        j -= 1
+    # fraction as 16 digits ending at _DB + 10 + j, then p1 as 10 digits at _DB over the
+    # fraction's leading zeros
+    h = fr // _U1E8
+    o = _DB + 10 + j - 16
+    _st8(buf, o, _swar8(h))
+    _st8(buf, o + 8, _swar8(fr - h * _U1E8))
+    t = p1 // _U1E8
+    _st8(buf, _DB + 2, _swar8(p1 - t * _U1E8))
+    buf[_DB] = np.uint8(48) + np.uint8(t // _U10)
+    buf[_DB + 1] = np.uint8(48) + np.uint8(t % _U10)
+    n1 = (
+        np.int64(1)
+        + np.int64(p1 >= _U10)
+        + np.int64(p1 >= _U100)
+        + np.int64(p1 >= np.uint64(1000))
+        + np.int64(p1 >= _U1E4)
+        + np.int64(p1 >= np.uint64(100000))
+        + np.int64(p1 >= np.uint64(1000000))
+        + np.int64(p1 >= np.uint64(10000000))
+        + np.int64(p1 >= _U1E8)
+        + np.int64(p1 >= np.uint64(1000000000))
+    )
+    # `_grisu_round` on the last digit (conditions evaluated without short cuts: same values)
+    dl = delta * _POW10[j]
+    wp_w = (wp_f - w_f) * _POW10[j]
+    last = _DB + 9 + j
+    d = _U0  # decrements of the last digit
+    for _ in range(2):  # the first two without branches
+        c = np.uint64(
+            (rest < wp_w)
+            & (dl - rest >= one_f)
+            & ((rest + one_f < wp_w) | (wp_w - rest > rest + one_f - wp_w))
+        )
+        d += c
+        rest += c * one_f
+    if d == np.uint64(2):
+        while (
+            (rest < wp_w)
+            & (dl - rest >= one_f)
+            & ((rest + one_f < wp_w) | (wp_w - rest > rest + one_f - wp_w))
+        ):
+            d += _U1
+            rest += one_f
+    buf[last] -= np.uint8(d)
+    return _DB + 10 - n1, n1 + j, mk - j
+
+
+@nb.njit(cache=True, inline="always")
+def _put_literal(out, pos, lit, a, b):  # type: ignore[no-untyped-def]
+    """Copy lit[a:b] to out[pos:] in 8-byte moves (lit padded, out with slack); new pos."""
+    for k in range(0, b - a, 8):
+        _st8(out, pos + k, _ld8(lit, a + k))
+    return pos + (b - a)
+
+
+@nb.njit(cache=True, inline="always")
+def _copy24(out, pos, buf, s):  # type: ignore[no-untyped-def]
+    _st8(out, pos, _ld8(buf, s))
+    _st8(out, pos + 8, _ld8(buf, s + 8))
+    _st8(out, pos + 16, _ld8(buf, s + 16))
 
 
 @nb.njit(cache=True, inline="always")
 def _put_double(out, pos, bits: np.uint64, digits):  # type: ignore[no-untyped-def]
-    """Print the double with these IEEE bits at out[pos:], Python repr layout; new pos."""
+    """Print the double with these IEEE bits at out[pos:], Python repr layout; new pos.
+    May write up to _SLACK bytes past the printed text; `digits` has _DIGIT_BUF bytes."""
     if (bits >> np.uint64(63)) != _U0:
         out[pos] = 45  # '-'
         pos += 1
@@ -330,63 +557,48 @@ def _put_double(out, pos, bits: np.uint64, digits):  # type: ignore[no-untyped-d
     else:
         f = frac + _HIDDEN
         e = biased - 1075
-    n, K = _grisu2(f, e, digits)
+    s, n, K = _digits_fast(f, e, digits)
     decpt = n + K
     if -4 < decpt <= 16:
-        if decpt <= 0:
-            out[pos] = 48
-            out[pos + 1] = 46
-            pos += 2
-            for _ in range(-decpt):
-                out[pos] = 48
-                pos += 1
-            for i in range(n):
-                out[pos] = digits[i]
-                pos += 1
-        elif decpt < n:
-            for i in range(decpt):
-                out[pos] = digits[i]
-                pos += 1
-            out[pos] = 46
-            pos += 1
-            for i in range(decpt, n):
-                out[pos] = digits[i]
-                pos += 1
-        else:
-            for i in range(n):
-                out[pos] = digits[i]
-                pos += 1
-            for _ in range(decpt - n):
-                out[pos] = 48
-                pos += 1
-            out[pos] = 46
-            out[pos + 1] = 48
-            pos += 2
-    else:
-        out[pos] = digits[0]
+        if decpt <= 0:  # "0." + zeros + digits
+            _st8(out, pos, _ZERO_POINT)
+            _copy24(out, pos + 2 - decpt, digits, s)
+            return pos + 2 - decpt + n
+        if decpt < n:  # digits with the point inside
+            _st8(out, pos, _ld8(digits, s))
+            _st8(out, pos + 8, _ld8(digits, s + 8))
+            out[pos + decpt] = 46
+            _copy24(out, pos + decpt + 1, digits, s + decpt)
+            return pos + n + 1
+        _copy24(out, pos, digits, s)  # digits + zeros + ".0"
+        _st8(out, pos + n, _ZEROS)
+        _st8(out, pos + n + 8, _ZEROS)
+        out[pos + decpt] = 46
+        out[pos + decpt + 1] = 48
+        return pos + decpt + 2
+    out[pos] = digits[s]
+    pos += 1
+    if n > 1:
+        out[pos] = 46
         pos += 1
-        if n > 1:
-            out[pos] = 46
+        for i in range(1, n):
+            out[pos] = digits[s + i]
             pos += 1
-            for i in range(1, n):
-                out[pos] = digits[i]
-                pos += 1
-        x = decpt - 1
-        out[pos] = 101  # 'e'
-        if x < 0:
-            out[pos + 1] = 45
-            x = -x
-        else:
-            out[pos + 1] = 43
-        pos += 2
-        if x >= 100:
-            out[pos] = 48 + x // 100
-            pos += 1
-            x %= 100
-        out[pos] = 48 + x // 10
-        out[pos + 1] = 48 + x % 10
-        pos += 2
-    return pos
+    x = decpt - 1
+    out[pos] = 101  # 'e'
+    if x < 0:
+        out[pos + 1] = 45
+        x = -x
+    else:
+        out[pos + 1] = 43
+    pos += 2
+    if x >= 100:
+        out[pos] = 48 + x // 100
+        pos += 1
+        x %= 100
+    out[pos] = 48 + x // 10
+    out[pos + 1] = 48 + x % 10
+    return pos + 2
 
 
 @nb.njit(cache=True, inline="always")
@@ -409,21 +621,21 @@ def _put_int(out, pos, v: np.int64, digits):  # type: ignore[no-untyped-def]
     return pos + n
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _emit(ops, lit, lit_off, fbits, ints, out):  # type: ignore[no-untyped-def]
     """Print events: for each event (row of fbits/ints) run the op list; returns bytes used.
 
     ops[j] = (kind, arg): kind 0 copies literal `arg`, 1 prints double column `arg`,
     2 prints int column `arg`.
     """
-    digits = np.empty(32, dtype=np.uint8)
+    digits = np.empty(_DIGIT_BUF, dtype=np.uint8)
     pos = 0
     for i in range(fbits.shape[0]):
         for j in range(ops.shape[0]):
             kind = ops[j, 0]
             arg = ops[j, 1]
             if kind == 0:
-                pos = _put_literal(out, pos, lit[lit_off[arg] : lit_off[arg + 1]])
+                pos = _put_literal(out, pos, lit, lit_off[arg], lit_off[arg + 1])
             elif kind == 1:
                 pos = _put_double(out, pos, fbits[i, arg], digits)
             else:
@@ -431,24 +643,12 @@ def _emit(ops, lit, lit_off, fbits, ints, out):  # type: ignore[no-untyped-def]
     return pos
 
 
-@nb.njit(cache=True, parallel=True)
-def _emit_segments(ops, lit, lit_off, fbits, ints, out, ev_start, out_start, used):  # type: ignore[no-untyped-def]
-    """`_emit` over event segments in parallel: segment s prints events
-    ev_start[s]:ev_start[s+1] from out[out_start[s]:]; used[s] gets its length."""
-    for s in nb.prange(ev_start.shape[0] - 1):
-        lo = ev_start[s]
-        hi = ev_start[s + 1]
-        o = out_start[s]
-        n = _emit(ops, lit, lit_off, fbits[lo:hi], ints[lo:hi], out[o:])
-        used[s] = n
-
-
 #: Literals of the ragged-part lines (`_emit_rest`): "V ", " 0 [", "] @ ", " ", "\n", "P ".
-_REST_LIT = np.frombuffer(b"V  0 [] @  \nP ", dtype=np.uint8).copy()
+_REST_LIT = np.frombuffer(b"V  0 [] @  \nP " + bytes(8), dtype=np.uint8).copy()
 _REST_OFF = np.array([0, 2, 6, 10, 11, 12, 14], dtype=np.int64)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _emit_rest(ops, lit, lit_off, fbits, ints, out, r_off, r_pdg, r_status, r_mother, r_bits,
                v_bits, n_template, n_out, n_vert):  # type: ignore[no-untyped-def]  # fmt: skip
     """`_emit` for events with a ragged part (record.Ragged): each event's template text, then
@@ -456,7 +656,7 @@ def _emit_rest(ops, lit, lit_off, fbits, ints, out, r_off, r_pdg, r_status, r_mo
     that daughter's production point). `r_bits` (K, 5) px py pz E m and `v_bits` (K, 4)
     x y z c·t as uint64 bits; mother indices ≥ n_template are ragged particles (written with
     ids n_out + 1, ...); vertices continue from −(n_vert + 1)."""
-    digits = np.empty(32, dtype=np.uint8)
+    digits = np.empty(_DIGIT_BUF, dtype=np.uint8)
     sl, so = _REST_LIT, _REST_OFF
     pos = 0
     for i in range(fbits.shape[0]):
@@ -470,34 +670,34 @@ def _emit_rest(ops, lit, lit_off, fbits, ints, out, r_off, r_pdg, r_status, r_mo
                 prev = m
                 vid += 1
                 mid = m + 1 if m < n_template else n_out + (m - n_template) + 1
-                pos = _put_literal(out, pos, sl[so[0] : so[1]])
+                pos = _put_literal(out, pos, sl, so[0], so[1])
                 pos = _put_int(out, pos, -vid, digits)
-                pos = _put_literal(out, pos, sl[so[1] : so[2]])
+                pos = _put_literal(out, pos, sl, so[1], so[2])
                 pos = _put_int(out, pos, mid, digits)
-                pos = _put_literal(out, pos, sl[so[2] : so[3]])
+                pos = _put_literal(out, pos, sl, so[2], so[3])
                 for c in range(4):
                     if c:
-                        pos = _put_literal(out, pos, sl[so[3] : so[4]])
+                        pos = _put_literal(out, pos, sl, so[3], so[4])
                     pos = _put_double(out, pos, v_bits[j, c], digits)
-                pos = _put_literal(out, pos, sl[so[4] : so[5]])
-            pos = _put_literal(out, pos, sl[so[5] : so[6]])
+                pos = _put_literal(out, pos, sl, so[4], so[5])
+            pos = _put_literal(out, pos, sl, so[5], so[6])
             pos = _put_int(out, pos, n_out + (j - base) + 1, digits)
-            pos = _put_literal(out, pos, sl[so[3] : so[4]])
+            pos = _put_literal(out, pos, sl, so[3], so[4])
             pos = _put_int(out, pos, -vid, digits)
-            pos = _put_literal(out, pos, sl[so[3] : so[4]])
+            pos = _put_literal(out, pos, sl, so[3], so[4])
             pos = _put_int(out, pos, r_pdg[j], digits)
             for c in range(5):
-                pos = _put_literal(out, pos, sl[so[3] : so[4]])
+                pos = _put_literal(out, pos, sl, so[3], so[4])
                 pos = _put_double(out, pos, r_bits[j, c], digits)
-            pos = _put_literal(out, pos, sl[so[3] : so[4]])
+            pos = _put_literal(out, pos, sl, so[3], so[4])
             pos = _put_int(out, pos, r_status[j], digits)
-            pos = _put_literal(out, pos, sl[so[4] : so[5]])
+            pos = _put_literal(out, pos, sl, so[4], so[5])
     return pos
 
 
 @nb.njit(cache=True)
 def _emit_doubles(bits, out, offsets):  # type: ignore[no-untyped-def]
-    digits = np.empty(32, dtype=np.uint8)
+    digits = np.empty(_DIGIT_BUF, dtype=np.uint8)
     pos = 0
     for i in range(bits.shape[0]):
         pos = _put_double(out, pos, bits[i], digits)
@@ -508,7 +708,7 @@ def _emit_doubles(bits, out, offsets):  # type: ignore[no-untyped-def]
 def format_doubles(values: NDArray[np.float64]) -> list[str]:
     """Print doubles as the writer does (shortest round-trip string, Python repr layout)."""
     x = np.ascontiguousarray(values, dtype=np.float64).ravel()
-    out = np.empty(x.size * _MAX_DOUBLE_CHARS, dtype=np.uint8)
+    out = np.empty(x.size * _MAX_DOUBLE_CHARS + _SLACK, dtype=np.uint8)
     offsets = np.zeros(x.size + 1, dtype=np.int64)
     used = _emit_doubles(x.view(np.uint64), out, offsets)
     text = out[:used].tobytes().decode("ascii")
@@ -573,7 +773,8 @@ class _Template:
                 ops.append(it)
         off = np.zeros(len(lits) + 1, dtype=np.int64)
         np.cumsum([len(s) for s in lits], out=off[1:])
-        lit = np.frombuffer(b"".join(lits), dtype=np.uint8).copy()
+        # padded by 8 bytes: the kernel copies literals in 8-byte moves
+        lit = np.frombuffer(b"".join(lits) + bytes(8), dtype=np.uint8).copy()
         n_lit = int(off[-1])
         return np.array(ops, dtype=np.int64).reshape(-1, 2), lit, off, n_lit
 
@@ -698,14 +899,16 @@ class _BlockPlan:
         self.n_out = n_out
         for k, c0 in vertex_cols.items():
             perm[c0 : c0 + 4] = base + 4 * k + np.arange(4)
-        self.template_from_natural = perm  # template columns = natural[:, perm]
-        self.identity = bool(np.all(perm == np.arange(self.n_float)))
+        # the kernel reads the natural columns: each double op names its natural column
+        is_float = self.ops[:, 0] == 1
+        self.ops[is_float, 1] = perm[self.ops[is_float, 1]]
         self.n_vertices = len(vid)
 
     def columns(
         self, block: Block, weights: NDArray[np.float64], lo: int, hi: int
     ) -> NDArray[np.float64]:
-        """(hi−lo, n_float) doubles in template order for events lo:hi of the block."""
+        """(hi−lo, n_float) doubles for events lo:hi of the block, natural column order
+        ([weights | particles px py pz E m | vertices x y z c·t]; `ops` name these columns)."""
         p4 = block.p4[lo:hi]
         n, n_part = p4.shape[:2]
         if self.radiators:  # before the emission: own + daughters'; after: appended
@@ -727,9 +930,7 @@ class _BlockPlan:
         vtx = nat[:, nw + 5 * n_part :].reshape(n, self.n_vertices, 4)
         vtx[:] = block.vertex[lo:hi][:, self.vpos_particle, :]
         vtx[:, :, 3] *= C_MM_PER_NS
-        if self.identity:
-            return nat
-        return np.ascontiguousarray(nat[:, self.template_from_natural])
+        return nat
 
 
 # ------------------------------------------------------------------------------------------
@@ -760,7 +961,10 @@ class HepMC3Writer:
         self.tmp_path = temp_path(self.path)  # unique per process and writer
         self.info = dict(info or {})
         self.n_events = 0
-        self.threads = nb.get_num_threads() if threads is None else max(1, int(threads))
+        # numba's configured thread count, read without nb.get_num_threads(), which would start
+        # numba's threading layer (never used here; a started layer rules out forking workers)
+        default = int(nb.config.NUMBA_NUM_THREADS)
+        self.threads = default if threads is None else max(1, int(threads))
         self._weight_names: list[str] | None = None
         if "weight_names" in self.info:
             self._set_weight_names(list(self.info["weight_names"]))
@@ -783,6 +987,10 @@ class HepMC3Writer:
         self._raw = raw
         self._header_done = False
         self._closed = False
+        self._pool: ThreadPoolExecutor | None = None  # segment threads
+        self._writer: ThreadPoolExecutor | None = None  # the one thread writing the file
+        self._pending: deque[tuple[Future[None], NDArray[np.uint8]]] = deque()
+        self._free: list[NDArray[np.uint8]] = []
 
     # -- run info --------------------------------------------------------------------------
     def _set_weight_names(self, named: list[str]) -> None:
@@ -926,7 +1134,7 @@ class HepMC3Writer:
             size = (hi - lo) * (plan.n_lit + plan.n_float * _MAX_DOUBLE_CHARS
                                 + plan.n_int * 2 * _MAX_INT_CHARS)  # fmt: skip
             size += (b - a) * (9 * _MAX_DOUBLE_CHARS + 7 * _MAX_INT_CHARS + 16)
-            out = np.empty(size, dtype=np.uint8)
+            out = np.empty(size + _SLACK, dtype=np.uint8)
             used = _emit_rest(
                 plan.ops, plan.lit, plan.lit_off, fcols.view(np.uint64), ints, out,
                 rest.offsets[lo : hi + 1] - a, rest.pdg[a:b].astype(np.int64),
@@ -935,29 +1143,71 @@ class HepMC3Writer:
                 np.ascontiguousarray(v_f[a:b]).view(np.uint64),
                 block.n_particles, plan.n_out, plan.n_vertices,
             )  # fmt: skip
-            self._file.write(memoryview(out)[:used])
+            self._submit(out, [(0, used)])
+
+    def _buffer(self, size: int) -> NDArray[np.uint8]:
+        """A text buffer no pending write uses: one of two kept between chunks (no fresh
+        pages to fault in per chunk), so one chunk is printed while the other is written."""
+        while len(self._pending) >= 2:  # wait for the oldest write, reuse its buffer
+            future, buf = self._pending.popleft()
+            future.result()
+            self._free.append(buf)
+        for i, buf in enumerate(self._free):
+            if buf.size >= size:
+                return self._free.pop(i)
+        if self._free:
+            self._free.pop(0)
+        return np.empty(size, dtype=np.uint8)
+
+    def _write_parts(self, out: NDArray[np.uint8], parts: list[tuple[int, int]]) -> None:
+        view = memoryview(out)
+        for o, m in parts:
+            self._file.write(view[o : o + m])
+
+    def _submit(self, out: NDArray[np.uint8], parts: list[tuple[int, int]]) -> None:
+        """Write out[o : o + m] for each part, in order, on the writer thread (file writes and
+        zlib release the GIL: the next chunk is printed meanwhile)."""
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, "alpsim-hepmc3-write")
+        self._pending.append((self._writer.submit(self._write_parts, out, parts), out))
+
+    def _drain(self) -> None:
+        """Wait for all pending writes (raises the first write error)."""
+        while self._pending:
+            future, buf = self._pending.popleft()
+            future.result()
+            self._free.append(buf)
 
     def _print(
         self, plan: _BlockPlan, fcols: NDArray[np.float64], ints: NDArray[np.int64], per_event: int
     ) -> None:
+        """Print events into the buffer, in segments over threads, and write them in order.
+
+        Segments run `_emit` (compiled, GIL released) on a thread pool, the calling thread
+        taking the first: no spinning worker threads between chunks, unlike a parallel
+        region; the text does not depend on the number of segments."""
         n = fcols.shape[0]
-        out = np.empty(n * per_event, dtype=np.uint8)
         bits = fcols.view(np.uint64)
         n_seg = min(self.threads, max(1, n // 256))
-        if n_seg <= 1:
-            used = _emit(plan.ops, plan.lit, plan.lit_off, bits, ints, out)
-            self._file.write(memoryview(out)[:used])
-            return
-        ev_start = np.linspace(0, n, n_seg + 1).astype(np.int64)
-        out_start = ev_start[:-1] * per_event
-        lens = np.zeros(n_seg, dtype=np.int64)
-        with _PARALLEL_LOCK:  # one parallel launch at a time (numba's workqueue layer)
-            _emit_segments(
-                plan.ops, plan.lit, plan.lit_off, bits, ints, out, ev_start, out_start, lens
-            )
-        view = memoryview(out)
-        for a, m in zip(out_start.tolist(), lens.tolist(), strict=True):
-            self._file.write(view[a : a + m])
+        ev_start = np.linspace(0, n, n_seg + 1).astype(np.int64).tolist()
+        seg_size = [(b - a) * per_event + _SLACK for a, b in itertools.pairwise(ev_start)]
+        out_start = [0, *itertools.accumulate(seg_size)][:-1]
+        out = self._buffer(sum(seg_size))
+        args = (plan.ops, plan.lit, plan.lit_off)
+
+        def segment(s: int) -> int:
+            a, b = ev_start[s], ev_start[s + 1]
+            o = out_start[s]
+            return int(_emit(*args, bits[a:b], ints[a:b], out[o : o + seg_size[s]]))
+
+        if n_seg > 1:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.threads - 1, "alpsim-hepmc3")
+            futures = [self._pool.submit(segment, s) for s in range(1, n_seg)]
+            lens = [segment(0)] + [f.result() for f in futures]
+        else:
+            lens = [segment(0)]
+        self._submit(out, list(zip(out_start, lens, strict=True)))
 
     # -- closing ---------------------------------------------------------------------------
     def finish(self) -> Path:
@@ -966,6 +1216,7 @@ class HepMC3Writer:
         if self._closed:
             return self.tmp_path
         try:
+            self._drain()
             if not self._header_done:
                 self._write_header()
             self._file.write(_FOOTER.encode("ascii"))
@@ -975,6 +1226,7 @@ class HepMC3Writer:
             self.abort()
             raise
         self._closed = True
+        self._release()
         return self.tmp_path
 
     def close(self, force: bool = True) -> None:
@@ -988,12 +1240,28 @@ class HepMC3Writer:
         if self._closed:
             return
         self._closed = True
+        for future, _ in getattr(self, "_pending", ()):  # let pending writes end first
+            try:
+                future.result()
+            except Exception:
+                pass
         for f in (self._file, self._raw):
             try:
                 f.close()
             except Exception:
                 pass
         self.tmp_path.unlink(missing_ok=True)
+        self._release()
+
+    def _release(self) -> None:
+        """Free the text buffers and stop the threads (segments, writer)."""
+        self._pending = deque()
+        self._free = []
+        for name in ("_pool", "_writer"):
+            pool = getattr(self, name, None)
+            setattr(self, name, None)
+            if pool is not None:
+                pool.shutdown(wait=True)
 
     def __enter__(self) -> HepMC3Writer:
         return self
@@ -1018,8 +1286,9 @@ def write_hepmc3(
 ) -> int:
     """Write records to a HepMC3 ASCII file (via a temporary name); returns the event count.
 
-    `compresslevel` applies to ".gz" names; `threads` (default: numba's thread count) splits
-    the printing of each chunk of events over threads; the file is the same for any value.
+    `compresslevel` applies to ".gz" names; `threads` (default: numba's configured thread
+    count) splits the printing of each chunk of events over threads; the file is the same for
+    any value.
     """
     with HepMC3Writer(path, info, compresslevel=compresslevel, threads=threads) as w:
         for record in records:
