@@ -267,7 +267,9 @@ def displaced_curve_fiducial_diagnostic(ctx: Context) -> list[Result]:
     [material]) and well inside the CDC (168-1111 mm), whereas R = 1111 mm gives 1.0, 0.89,
     0.46 at cτ = 10, 25, 100 cm. No source read says why (an SVD-hit requirement or a
     fiducial cut of the analysis would do it; arXiv:2306.02830 beyond its abstract was not
-    readable), so nothing in the cards is set from this.
+    readable), so nothing in the cards is set from this. Over the whole grid of masses and
+    final states a sharp radius does not work as well (displaced_b2ka_lifetime_grid's
+    diagnostic rows): the loss is gradual in radius.
     """
     from alpsim.card import load_card
 
