@@ -222,8 +222,10 @@ def _div_pow10(p: np.uint64, k: int) -> tuple[np.uint64, np.uint64]:
 
 
 @nb.njit(cache=True, inline="always")
-def _grisu2(f: np.uint64, e: np.int64, buf):  # type: ignore[no-untyped-def]
-    """Digits of f·2^e (f > 0) into buf; returns (n_digits, K) with value = digits·10^K."""
+def _scaled_boundaries(f: np.uint64, e: np.int64):  # type: ignore[no-untyped-def]
+    """Grisu2's first step for f·2^e (f > 0): the value w and its upper and lower boundaries
+    m+ and m− normalised and multiplied by the cached power 10^−mk, as (w_f, wp_f, wm_f, wp_e,
+    mk) with wp_f and wm_f narrowed by one unit (shared by `_grisu2` and `_digits_fast`)."""
     # boundaries m+ and m- (normalised, common exponent)
     pl_f = (f << _U1) + _U1
     pl_e = e - 1
@@ -242,13 +244,10 @@ def _grisu2(f: np.uint64, e: np.int64, buf):  # type: ignore[no-untyped-def]
     # normalise v
     if f & _HIDDEN:
         v_f = f << np.uint64(11)
-        v_e = e - 11
     else:
         v_f = f
-        v_e = e
     while (v_f & _TOP) == _U0:  # only for subnormals
         v_f <<= _U1
-        v_e -= 1
     # cached power c = 10^-mk
     dk = (-61 - pl_e) * 0.30102999566398114 + 347
     k = np.int64(dk)
@@ -257,11 +256,16 @@ def _grisu2(f: np.uint64, e: np.int64, buf):  # type: ignore[no-untyped-def]
     index = (k >> 3) + 1
     mk = -(-348 + index * 8)
     c_f = _CP_F[index]
-    c_e = _CP_E[index]
     w_f = _mul_hi(v_f, c_f)
     wp_f = _mul_hi(pl_f, c_f) - _U1
     wm_f = _mul_hi(mi_f, c_f) + _U1
-    wp_e = pl_e + c_e + 64
+    return w_f, wp_f, wm_f, pl_e + _CP_E[index] + 64, mk
+
+
+@nb.njit(cache=True, inline="always")
+def _grisu2(f: np.uint64, e: np.int64, buf):  # type: ignore[no-untyped-def]
+    """Digits of f·2^e (f > 0) into buf; returns (n_digits, K) with value = digits·10^K."""
+    w_f, wp_f, wm_f, wp_e, mk = _scaled_boundaries(f, e)
     delta = wp_f - wm_f
     # digit generation
     shift = np.uint64(-wp_e)
@@ -396,37 +400,8 @@ def _mul128(x: np.uint64, y: np.uint64) -> tuple[np.uint64, np.uint64]:
 @nb.njit(cache=True, inline="always")
 def _digits_fast(f: np.uint64, e: np.int64, buf):  # type: ignore[no-untyped-def]
     """`_grisu2`'s digits of f·2^e (f > 0) at buf[s : s + n]; returns (s, n, K)."""
-    pl_f = (f << _U1) + _U1
-    pl_e = e - 1
-    while (pl_f & (_HIDDEN << _U1)) == _U0:  # only for subnormals
-        pl_f <<= _U1
-        pl_e -= 1
-    pl_f <<= np.uint64(10)
-    pl_e -= 10
-    if f == _HIDDEN:
-        mi_f = (f << np.uint64(2)) - _U1
-        mi_e = e - 2
-    else:
-        mi_f = (f << _U1) - _U1
-        mi_e = e - 1
-    mi_f <<= np.uint64(mi_e - pl_e)
-    if f & _HIDDEN:
-        v_f = f << np.uint64(11)
-    else:
-        v_f = f
-    while (v_f & _TOP) == _U0:  # only for subnormals
-        v_f <<= _U1
-    dk = (-61 - pl_e) * 0.30102999566398114 + 347
-    k = np.int64(dk)
-    if dk - k > 0.0:
-        k += 1
-    index = (k >> 3) + 1
-    mk = -(-348 + index * 8)
-    c_f = _CP_F[index]
-    w_f = _mul_hi(v_f, c_f)
-    wp_f = _mul_hi(pl_f, c_f) - _U1
-    wm_f = _mul_hi(mi_f, c_f) + _U1
-    ishift = -(pl_e + _CP_E[index] + 64)
+    w_f, wp_f, wm_f, wp_e, mk = _scaled_boundaries(f, e)
+    ishift = -wp_e
     delta = wp_f - wm_f
     shift = np.uint64(ishift)
     one_f = _U1 << shift
