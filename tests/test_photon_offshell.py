@@ -3,14 +3,13 @@ C_gamma_gamma_offshell) against an independent numerical triangle integral, its 
 ALPaca side by side (skipped without ALPaca)."""
 
 import math
-import warnings
 
 import numpy as np
 import pytest
 from scipy.integrate import dblquad
 
 from alpsim.generator.alp import Couplings
-from alpsim.generator.alp.couplings import ALPHA_EM, loop_B1
+from alpsim.generator.alp.couplings import loop_B1
 from alpsim.generator.alp.photon_coupling import (
     C_gamma_gamma_offshell,
     g_agamma_offshell,
@@ -67,37 +66,20 @@ def test_lepton_coupled_alp_is_produced():
 @pytest.mark.parametrize("benchmark", ["top", "lepton", "universal"])
 def test_sigma_gamma_a_vs_alpaca(benchmark):
     """σ(e+e− → γ a) at √s = 10.58 GeV against ALPaca 1.2.0 (``sigmaNR_gammaALP``, its α(√s)³
-    replaced by α(0)³), with the couplings at ALPaca's scale μ = m_a: within 1 %, except the
-    top-coupled ALP, whose induced lepton and quark loops nearly cancel (Σ|terms|/|Σ| ≈ 8.6 at
-    0.1 GeV) and magnify the two codes' 0.3–0.7 % differences in the run couplings: 4 % there.
-    alpsim itself runs the couplings to μ = √s, the scale of the hard process (≤ 3.5 % apart)."""
-    alpaca = pytest.importorskip("alpaca")
-    from alpaca import ALPcouplings
-    from alpaca.common import alpha_em
+    replaced by α(0)³: validation/alpaca_compare.sigma_gamma_a_row), with the couplings at
+    ALPaca's scale μ = m_a: within 1 %, except the top-coupled ALP, whose induced lepton and
+    quark loops nearly cancel (Σ|terms|/|Σ| ≈ 8.6 at 0.1 GeV) and magnify the two codes'
+    0.3–0.7 % differences in the run couplings: 4 % there. alpsim itself runs the couplings to
+    μ = √s, the scale of the hard process (≤ 3.5 % apart)."""
+    pytest.importorskip("alpaca")
+    ac = pytest.importorskip("validation.alpaca_compare")
 
-    k = 16 * math.pi**2
-    ours, theirs = {
-        "top": ({"c_tt": 1.0}, {"cuR": np.diag([0.0, 0.0, 1.0])}),
-        "lepton": ({"c_ee": 1.0, "c_mumu": 1.0, "c_tautau": 1.0}, {"ceR": 1.0}),
-        "universal": (
-            dict.fromkeys(("c_uu", "c_dd", "c_ss", "c_cc", "c_bb", "c_tt", "c_ee", "c_mumu",
-                           "c_tautau"), 1.0) | {"C_GG": 1 / k, "C_WW": 1 / k, "C_BB": 1 / k},
-            {"cuR": 1.0, "cdR": 1.0, "ceR": 1.0, "cG": 1.0, "cW": 1.0, "cB": 1.0},
-        ),
-    }[benchmark]  # fmt: skip
-    c = Couplings(**ours, Lambda=1000.0)
-    a = ALPcouplings(theirs, scale=1000.0, basis="derivative_above")
-    sqrt_s = 10.58
+    s = ac.SQRT_S_EE**2
+    c = ac.alpsim_couplings(benchmark)
+    tol = 0.04 if benchmark == "top" else 0.01
     for m_a in (0.1, 1.0, 3.0):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ref = float(alpaca.cross_section("e e -> alp photon", m_a, a, sqrt_s**2, 1000.0))
-        ref *= 1e3 * (ALPHA_EM / float(alpha_em(sqrt_s))) ** 3  # pb → fb, α(0)³
-        low = c.at_scale(m_a)
-        coeff = complex(np.ravel(C_gamma_gamma_offshell(m_a, sqrt_s**2, low))[0])
-        g = 16 * math.pi * ALPHA_EM * abs(coeff) / low.Lambda
-        tol = 0.04 if benchmark == "top" else 0.01
-        assert float(cross_section_gamma_a(sqrt_s**2, m_a, g)) == pytest.approx(ref, rel=tol)
+        row = ac.sigma_gamma_a_row(benchmark, m_a)
+        g = g_agamma_offshell(m_a, s, c.at_scale(m_a))
+        assert float(cross_section_gamma_a(s, m_a, g)) == pytest.approx(row.alpaca, rel=tol)
         # and the production value (μ = √s) stays within 3.5 % of it
-        got = float(cross_section_gamma_a(sqrt_s**2, m_a, g_agamma_offshell(m_a, sqrt_s**2, c)))
-        assert got == pytest.approx(ref, rel=tol + 0.035)
+        assert row.alpsim == pytest.approx(row.alpaca, rel=tol + 0.035)

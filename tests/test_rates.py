@@ -177,34 +177,25 @@ def test_ftilde_qcd_suppression():
 @pytest.mark.parametrize("benchmark", ["charm", "top", "universal"])
 def test_jpsi_gamma_a_vs_alpaca(benchmark):
     """B(J/ψ → γa) of charm-, top- and universally coupled ALPs against ALPaca 1.2.0 (same
-    HPQCD form factor; ALPaca's α(m_J/ψ) prefactor divided out): within 3 %."""
+    HPQCD form factor; ALPaca's α(m_J/ψ) prefactor divided out): within 3 %. The top and
+    universal couplings are the benchmarks of validation/alpaca_compare.py."""
     alpaca = pytest.importorskip("alpaca")
+    ac = pytest.importorskip("validation.alpaca_compare")
     import warnings
 
     from alpaca import ALPcouplings
 
-    ours_c = {
-        "charm": {"c_cc": 1.0},
-        "top": {"c_tt": 1.0},
-        "universal": dict.fromkeys(("c_uu", "c_dd", "c_ss", "c_cc", "c_bb", "c_tt", "c_ee",
-                                    "c_mumu", "c_tautau"), 1.0)
-        | {"C_GG": 1 / (16 * math.pi**2), "C_WW": 1 / (16 * math.pi**2),
-           "C_BB": 1 / (16 * math.pi**2)},
-    }[benchmark]  # fmt: skip
-    theirs = {
-        "charm": {"cuR": np.diag([0.0, 1.0, 0.0])},
-        "top": {"cuR": np.diag([0.0, 0.0, 1.0])},
-        "universal": {"cuR": 1.0, "cdR": 1.0, "ceR": 1.0, "cG": 1.0, "cW": 1.0, "cB": 1.0},
-    }[benchmark]
-    from alpaca.common import alpha_em
-
-    a = ALPcouplings(theirs, scale=1000.0, basis="derivative_above")
-    c = Couplings(**ours_c, Lambda=1000.0)
+    if benchmark == "charm":
+        c = Couplings(c_cc=1.0, Lambda=ac.SCALE_GEV)
+        a = ALPcouplings({"cuR": np.diag([0.0, 1.0, 0.0])}, scale=ac.SCALE_GEV,
+                         basis="derivative_above")  # fmt: skip
+    else:
+        c, a = ac.alpsim_couplings(benchmark), ac.alpaca_couplings(benchmark)
     for m_a in (0.05, 1.0, 2.5):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ref = float(alpaca.branching_ratio("J/psi -> photon alp", m_a, a, 1000.0))
-        ref *= rates.ALPHA_EM / float(alpha_em(mass(443)))
+            ref = float(alpaca.branching_ratio("J/psi -> photon alp", m_a, a, ac.SCALE_GEV))
+        ref *= rates.ALPHA_EM / ac.alpaca_alpha_em(mass(443))
         assert rates.bf_jpsi_to_gamma_a(c, m_a) == pytest.approx(ref, rel=0.03)
 
 

@@ -98,6 +98,6 @@ def C_gamma_gamma_offshell(mass, q2: float, couplings: Couplings):
 def g_agamma_offshell(mass: float, s: float, couplings: Couplings) -> float:
     """|g_aγγ^eff| (GeV⁻¹) of e+e− → γ a at s (GeV²): 16πα(0)|C_γγ^eff(m_a², s)|/Λ with the
     couplings run to μ = √s (:func:`C_gamma_gamma_offshell`)."""
-    c = couplings.at_scale(math.sqrt(s)) if couplings.runs else couplings
+    c = couplings.at_scale(math.sqrt(s))
     coeff = complex(np.ravel(C_gamma_gamma_offshell(mass, s, c))[0])
     return 16.0 * math.pi * ALPHA_EM * abs(coeff) / c.Lambda

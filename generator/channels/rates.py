@@ -213,7 +213,7 @@ def jpsi_gamma_a_ratio_couplings(couplings: Couplings, m_a: ArrayLike) -> NDArra
     m_a = np.asarray(m_a, dtype=float)
     x = m_a**2 / m_v**2
     one_minus = np.clip(1.0 - x, 0.0, None)
-    c_cc = couplings.at_scale(m_v).c_cc if couplings.runs else couplings.c_cc
+    c_cc = couplings.at_scale(m_v).c_cc
     f_tilde = ftilde_jpsi(np.clip(x, 0.0, 1.0))
     charm = c_cc / couplings.Lambda * f_tilde * m_v / jpsi_decay_constant()
     amp = couplings.g_agamma * one_minus - charm
