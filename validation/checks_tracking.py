@@ -148,21 +148,13 @@ def displaced_b2ka_lifetime_grid(ctx: Context) -> list[Result]:
     final state, i.e. a radius-dependent loss that alpsim's Belle II tracking model (or the
     card's selection) does not have; see displaced_b2ka_lifetime_curve for what was searched.
     """
-    from alpsim.card import load_card
-    from alpsim.scan import scan
-
     grid = np.array(BELLE2_CTAU_MM)
     n = ctx.events(20_000, 100_000)
     out: list[Result] = []
     curves = {}
     for state, by_mass in BELLE2_B2KS_RELATIVE.items():
         for m, ref in by_mass.items():
-            card = load_card(
-                CARDS / "analysis_belle2_b2ka_mumu_displaced.toml",
-                overrides={"alp.mass": m, "alp.decays": {state: 1.0}},
-            )
-            eff = np.array([p.efficiency for p in scan(card, grid, n=n)])
-            rel = eff / eff.max()
+            rel = _grid_relative_efficiency(state, m, grid, n)
             curves[state, m] = rel
             for c in GRID_CTAU_ROWS:
                 k = BELLE2_CTAU_MM.index(c)
@@ -190,6 +182,22 @@ def displaced_b2ka_lifetime_grid(ctx: Context) -> list[Result]:
     return out
 
 
+def _grid_relative_efficiency(
+    state: str, m: float, grid: np.ndarray, n: int, overrides: dict | None = None
+) -> np.ndarray:
+    """Efficiency over the cτ grid (mm), relative to its maximum, of the displaced analysis card
+    for an S of mass m (GeV) decaying to `state`, with optional further card overrides."""
+    from alpsim.card import load_card
+    from alpsim.scan import scan
+
+    card = load_card(
+        CARDS / "analysis_belle2_b2ka_mumu_displaced.toml",
+        overrides={"alp.mass": m, "alp.decays": {state: 1.0}} | (overrides or {}),
+    )
+    eff = np.array([p.efficiency for p in scan(card, grid, n=n)])
+    return eff / eff.max()
+
+
 #: the sharp vertex radius (mm) that best reproduces the m = 1 GeV, μμ curve
 #: (displaced_curve_fiducial_diagnostic); used only as a diagnostic, never applied to a card
 DIAGNOSTIC_RADIUS_MM = 125.0
@@ -204,19 +212,11 @@ def _sharp_radius_diagnostic(grid: np.ndarray, n: int) -> list[Result]:
     one (3.5 GeV) too slowly (1.00 against 0.89–0.91). So the published loss is not one sharp
     radius: it is gradual in r (or depends on the daughters' kinematics), which a sourced
     displaced-tracking efficiency versus radius would have to supply."""
-    from alpsim.card import load_card
-    from alpsim.scan import scan
-
     passed, worst, total = 0, 0.0, 0
+    a_dr = {"selection.cuts.a_dr": [0.5, DIAGNOSTIC_RADIUS_MM]}
     for state, by_mass in BELLE2_B2KS_RELATIVE.items():
         for m, ref in by_mass.items():
-            card = load_card(
-                CARDS / "analysis_belle2_b2ka_mumu_displaced.toml",
-                overrides={"alp.mass": m, "alp.decays": {state: 1.0},
-                           "selection.cuts.a_dr": [0.5, DIAGNOSTIC_RADIUS_MM]},
-            )  # fmt: skip
-            eff = np.array([p.efficiency for p in scan(card, grid, n=n)])
-            rel = eff / eff.max()
+            rel = _grid_relative_efficiency(state, m, grid, n, a_dr)
             for c in GRID_CTAU_ROWS:
                 k = BELLE2_CTAU_MM.index(c)
                 dev = abs(float(rel[k]) - ref[k])
