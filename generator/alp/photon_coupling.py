@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ...pdg import charge as pdg_charge
 from ...pdg import mass as pdg_mass
 from .couplings import ALPHA_EM, SIN2_THETA_W, Couplings, loop_B1, loop_B2, loop_f
 
@@ -68,11 +69,10 @@ def loop_B3(tau_a, tau_q):
     return np.where(big, series + 0j, exact)
 
 
-#: fermions of the off-shell photon coupling: (PDG id, colour × charge², BNT17 field name)
+#: fermions of the off-shell photon coupling: (PDG id, BNT17 field name); N_c Q_f² from `particle`
 _FERMIONS = (
-    (11, 1.0, "c_ee"), (13, 1.0, "c_mumu"), (15, 1.0, "c_tautau"),
-    (2, 3.0 * 4.0 / 9.0, "c_uu"), (1, 3.0 / 9.0, "c_dd"), (3, 3.0 / 9.0, "c_ss"),
-    (4, 3.0 * 4.0 / 9.0, "c_cc"), (5, 3.0 / 9.0, "c_bb"), (6, 3.0 * 4.0 / 9.0, "c_tt"),
+    (11, "c_ee"), (13, "c_mumu"), (15, "c_tautau"), (2, "c_uu"), (1, "c_dd"), (3, "c_ss"),
+    (4, "c_cc"), (5, "c_bb"), (6, "c_tt"),
 )  # fmt: skip
 
 
@@ -86,9 +86,10 @@ def C_gamma_gamma_offshell(mass, q2: float, couplings: Couplings):
     m = np.maximum(np.asarray(mass, dtype=float), 1e-300)
     c = couplings
     total = c.C_gamma_gamma + 0j
-    for pid, weight, name in _FERMIONS:
+    for pid, name in _FERMIONS:
         cf = getattr(c, name)
         if cf:
+            weight = (3.0 if pid <= 6 else 1.0) * pdg_charge(pid) ** 2  # N_c Q_f²
             m_f2 = pdg_mass(pid) ** 2
             b3 = loop_B3(4.0 * m_f2 / m**2, 4.0 * m_f2 / q2)
             total = total + weight * cf * b3 / (16.0 * math.pi**2)

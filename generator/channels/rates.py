@@ -48,8 +48,6 @@ B_PLUS, B_ZERO, K_PLUS, K_ZERO, KSTAR_PLUS, KSTAR_ZERO = 521, 511, 321, 311, 323
 B_S = 531
 TOP, CHARM, W_BOSON = 6, 4, 24
 JPSI = 443
-#: charm-quark charge (`particle`).
-Q_CHARM: float = pdg_charge(4)
 
 
 def f0_bk(q2: ArrayLike) -> NDArray[np.float64]:
@@ -193,7 +191,7 @@ def jpsi_decay_constant() -> float:
 
     m = pdg_mass(JPSI)
     gamma_ee = pdg_width(JPSI) * bf_jpsi_to_ee()
-    return math.sqrt(3.0 * m * gamma_ee / (4.0 * math.pi * ALPHA_EM**2 * Q_CHARM**2))
+    return math.sqrt(3.0 * m * gamma_ee / (4.0 * math.pi * ALPHA_EM**2 * pdg_charge(CHARM) ** 2))
 
 
 def jpsi_gamma_a_ratio_couplings(couplings: Couplings, m_a: ArrayLike) -> NDArray:
