@@ -24,6 +24,7 @@ from ...pdg import width as pdg_width
 from ..alp import ALPHA_EM, Couplings
 from ..alp.running import G_FERMI, V_TB, V_TS, g_down_fcnc
 from ..kinematics import kallen
+from .normalisation import bf_jpsi_to_ee
 
 #: |V_tb V_ts*| from the PDG 2024 CKM review's global fit (alpsim.generator.alp.running); the
 #: charm loop of ILS uses V_cb V_cs* = −V_tb V_ts* (unitarity, |V_ub V_us*| ≈ 2 % of it
@@ -187,8 +188,6 @@ def jpsi_decay_constant() -> float:
     """f_J/ψ (GeV) from Γ(J/ψ → e+e−) = 4πα² Q_c² f_V²/(3 M) (Van Royen–Weisskopf at leading
     order; α = α(0), the convention of every photon coupling here): Γ and M from `particle`,
     B(e+e−) from the PDG (normalisation.py). 0.41 GeV."""
-    from .normalisation import bf_jpsi_to_ee
-
     m = pdg_mass(JPSI)
     gamma_ee = pdg_width(JPSI) * bf_jpsi_to_ee()
     return math.sqrt(3.0 * m * gamma_ee / (4.0 * math.pi * ALPHA_EM**2 * pdg_charge(CHARM) ** 2))
@@ -220,8 +219,6 @@ def jpsi_gamma_a_ratio_couplings(couplings: Couplings, m_a: ArrayLike) -> NDArra
 
 def bf_jpsi_to_gamma_a(couplings: Couplings, m_a: float) -> float:
     """B(J/ψ → γ a) of a coupling-driven ALP (0 at and above m_J/ψ)."""
-    from .normalisation import bf_jpsi_to_ee
-
     if m_a >= pdg_mass(JPSI):
         return 0.0
     return float(jpsi_gamma_a_ratio_couplings(couplings, m_a)) * bf_jpsi_to_ee()
