@@ -120,6 +120,7 @@ REGION_FIELDS = (
 )  # fmt: skip
 
 _TABLE = 'with efficiency_model = "table"'
+_IMPACT = 'with efficiency_model = "impact"'
 TRACKING_FIELDS = (
     Field("beam_pipe_radius", "number", "beam-pipe radius", unit="mm", lo=0.0, lo_open=True),
     Field("silicon_radii", "number list", "radii of the silicon layers, outside the beam pipe",
@@ -142,8 +143,10 @@ TRACKING_FIELDS = (
     Field("min_drift_hits", "integer", "fewer drift-chamber wire layers crossed: no track",
           lo=1, hi=500, hi_ref="drift_layers"),
     Field("efficiency_model", "string", "displaced-track finding: \"layers\" (efficiency "
-          "rising with the drift-chamber layers crossed) or \"table\" (ε(r) at the production "
-          "radius); one model, never both", choices=("layers", "table")),
+          "rising with the drift-chamber layers crossed), \"table\" (ε(r) at the production "
+          "radius) or \"impact\" (the plateau within global_max_d0 of the beam axis, "
+          "local_efficiency of it beyond); one model, never two",
+          choices=("layers", "table", "impact")),
     Field("full_efficiency_drift_hits", "integer", "\"layers\" model: the efficiency rises "
           "linearly up to this many wire layers crossed", lo=1, hi=500,
           lo_ref="min_drift_hits", hi_ref="drift_layers",
@@ -153,6 +156,12 @@ TRACKING_FIELDS = (
     Field("efficiency_table", "number list", "\"table\" model: ε(r), one per efficiency_radii "
           "entry, 0 where a track crosses fewer than min_drift_hits layers",
           lo=0.0, hi=1.0, needs=_TABLE),
+    Field("global_max_d0", "number", "\"impact\" model: largest distance of the true helix "
+          "from the beam axis at which the global finder (tracks from the IP) finds a track "
+          "with the plateau efficiency", unit="mm", lo=0.0, hi=2000.0, needs=_IMPACT),
+    Field("local_efficiency", "number", "\"impact\" model: finding efficiency of a track "
+          "beyond global_max_d0 (left to the local, segment-based finders), as a fraction "
+          "of the plateau", lo=0.0, hi=1.0, needs=_IMPACT),
     Field("pt_resolution", "numbers", "σ_pT/pT = a·pT ⊕ b/β (pT in GeV): [a, b]",
           lo=0.0, length=2),
     Field("pt_resolution_over_beta", "boolean", "false: σ_pT/pT = a·pT ⊕ b (no 1/β)"),

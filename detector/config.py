@@ -26,6 +26,7 @@ from ..cards import shipped_card  # noqa: F401  (re-exported: detector cards by 
 from ..generator.beams import BeamSettings, beams_from_table
 from ..toml_fields import Field, Table, load_toml
 from .card_fields import FIELDS, MATERIAL_KINDS, PID_NAMES, RUN_BACKGROUND
+from .helix import K_FIELD
 
 MRAD = 1e-3
 #: PID species in matrix order: e, μ, π, K, p (absolute PDG ids).
@@ -165,6 +166,24 @@ class CalorimeterSettings:
         return self.crystal_size > 0.0 and self.moliere_radius > 0.0
 
 
+def true_impact_parameter(
+    x0: np.ndarray, p4: np.ndarray, charge: float, field: float
+) -> np.ndarray:
+    """Distance (mm) of closest approach to the beam axis (x = y = 0) of the helix through
+    x0 (N, ≥2, mm) with momentum p4 (N, ≥2, GeV) and charge `charge` (e) in a field `field`
+    (T) along +z, signed + when the axis lies outside the circle: |centre| − R, R = pT/(0.3 B)
+    (K_FIELD from hepunits, helix.py). A neutral track or
+    B = 0: the straight line's distance."""
+    px, py = p4[:, 0], p4[:, 1]
+    pt = np.hypot(px, py)
+    if charge == 0.0 or field == 0.0:
+        return np.abs(x0[:, 0] * py - x0[:, 1] * px) / pt
+    radius = pt / (abs(charge) * field * K_FIELD)
+    s = np.sign(charge) * radius / pt  # q > 0 in B along +z turns clockwise
+    xc, yc = x0[:, 0] + s * py, x0[:, 1] - s * px
+    return np.hypot(xc, yc) - radius
+
+
 @dataclass(frozen=True)
 class TrackingSettings:
     """Tracker: field, layers (silicon + drift-chamber superlayers), efficiency, resolution.
@@ -175,7 +194,9 @@ class TrackingSettings:
     silicon. Resolutions of the five helix parameters (d0, φ0, ω, z0, tanλ), each
     a ⊕ b/(pβ sin^kθ) (tracking.py). Displaced-track finding follows ONE model,
     `efficiency_model`: "layers" (hits required per sub-detector, efficiency rising with the
-    drift-chamber layers crossed) or "table" (ε(r) at the production radius).
+    drift-chamber layers crossed), "table" (ε(r) at the production radius) or "impact" (the
+    plateau for a track whose true helix passes within `global_max_d0` of the beam axis, which
+    the global drift-chamber finder assumes, `local_efficiency` of it otherwise).
     """
 
     field: float  # T, along +z
@@ -196,9 +217,12 @@ class TrackingSettings:
     tanlambda_resolution: tuple[float, float] = (0.0, 0.0)  # a ⊕ b/(p β sin^{5/2}θ)
     n_silicon: int = 0  # the first n_silicon layers are silicon
     min_silicon_hits: int = 0  # fewer silicon layers crossed: no track
-    efficiency_model: str = "layers"  # "layers" or "table"
+    efficiency_model: str = "layers"  # "layers", "table" or "impact"
     efficiency_radii: tuple[float, ...] = (0.0,)  # mm, "table" model: production radius
     efficiency_table: tuple[float, ...] = (1.0,)  # "table" model: ε(r), 0 beyond the last
+    global_max_d0: float = 0.0  # mm, "impact" model: largest |d0| of the true helix the global
+    # finder (tracks from the beam axis) finds with the plateau efficiency
+    local_efficiency: float = 0.0  # "impact" model: efficiency of the other tracks / plateau
     cluster_match_distance: float = 100.0  # mm on the calorimeter front face
     pt_resolution_over_beta: bool = True  # False: σ_pT/pT = a·pT ⊕ b (constant term)
 
@@ -252,6 +276,13 @@ class TrackingSettings:
     def table_efficiency_at(self, r: np.ndarray) -> np.ndarray:
         """The "table" model's ε(r) (linear interpolation, 0 beyond the last radius)."""
         return np.interp(r, self.efficiency_radii, self.efficiency_table, right=0.0)
+
+    def impact_efficiency(self, x0: np.ndarray, p4: np.ndarray, charge: float) -> np.ndarray:
+        """The "impact" model's ε before the pT turn-on and the hits required: the plateau
+        where the true helix from x0 (N, ≥2, mm) with momentum p4 (N, ≥2, GeV) passes within
+        `global_max_d0` of the beam axis, `local_efficiency` × plateau elsewhere."""
+        d0 = np.abs(true_impact_parameter(x0, p4, charge, self.field))
+        return self.efficiency * np.where(d0 <= self.global_max_d0, 1.0, self.local_efficiency)
 
 
 @dataclass(frozen=True)
@@ -527,27 +558,39 @@ def _calorimeter(t: Table) -> CalorimeterSettings:
     return cal
 
 
-def _efficiency_model(t: Table, min_dc: int, n_layers: int) -> tuple[str, int, tuple, tuple]:
-    """The displaced-track model: "layers" (full_efficiency_drift_hits) or "table"
-    (efficiency_radii, efficiency_table), never both."""
+#: [tracking] keys of each displaced-track model; a key of another model is an error.
+_MODEL_KEYS = {
+    "layers": ("full_efficiency_drift_hits",),
+    "table": ("efficiency_radii", "efficiency_table"),
+    "impact": ("global_max_d0", "local_efficiency"),
+}
+
+
+def _efficiency_model(t: Table, min_dc: int, n_layers: int) -> dict[str, Any]:
+    """The displaced-track model and its own keys (TrackingSettings fields): "layers"
+    (full_efficiency_drift_hits), "table" (efficiency_radii, efficiency_table) or "impact"
+    (global_max_d0, local_efficiency); one model, never two."""
     f = FIELDS["tracking"]
     model = f["efficiency_model"].read(t)
+    for other, keys in _MODEL_KEYS.items():
+        for key in keys:
+            if other != model and t.has(key):
+                raise t.error(key, f"belongs to efficiency_model = {other!r}, not {model!r} "
+                              "(one displaced-track model, never two)")  # fmt: skip
     if model == "layers":
         full = f["full_efficiency_drift_hits"].read(t, lo=min_dc, hi=n_layers)
-        for key in ("efficiency_radii", "efficiency_table"):
-            if t.has(key):
-                raise t.error(key, "belongs to efficiency_model = 'table', not 'layers' "
-                              "(one displaced-track model, never both)")  # fmt: skip
-        return model, full, (0.0,), (1.0,)
-    if t.has("full_efficiency_drift_hits"):
-        raise t.error("full_efficiency_drift_hits", "belongs to efficiency_model = 'layers'"
-                      ", not 'table' (one displaced-track model, never both)")  # fmt: skip
+        return {"efficiency_model": model, "full_drift_hits": full}
+    if model == "impact":
+        return {"efficiency_model": model, "full_drift_hits": min_dc,
+                "global_max_d0": f["global_max_d0"].read(t),
+                "local_efficiency": f["local_efficiency"].read(t)}  # fmt: skip
     radii = f["efficiency_radii"].read(t)
     table = f["efficiency_table"].read(t)
     if len(table) != len(radii):
         raise t.error("efficiency_table", f"= {list(table)!r}: one value in [0, 1] per "
                       f"entry of efficiency_radii ({len(radii)})")  # fmt: skip
-    return model, min_dc, radii, table
+    return {"efficiency_model": model, "full_drift_hits": min_dc,
+            "efficiency_radii": radii, "efficiency_table": table}  # fmt: skip
 
 
 #: [tracking] keys read as they are into the TrackingSettings field of the same name.
@@ -570,7 +613,7 @@ def _tracking(t: Table, field_t: float) -> TrackingSettings:
     weights = np.diff(np.round(np.linspace(0, n_layers, n_super + 1)).astype(int))
     min_si = f["min_silicon_hits"].read(t, hi=len(silicon))
     min_dc = f["min_drift_hits"].read(t, hi=n_layers)
-    model, full, radii, table = _efficiency_model(t, min_dc, n_layers)
+    model = _efficiency_model(t, min_dc, n_layers)
     trk = TrackingSettings(
         **{k: f[k].read(t) for k in _TRACKING_AS_IS},
         field=field_t,
@@ -580,14 +623,12 @@ def _tracking(t: Table, field_t: float) -> TrackingSettings:
         layer_weights=(*([1] * len(silicon)), *(int(w) for w in weights)),
         layer_resolution=(*([si_res] * len(silicon)), *([dc_res] * n_super)),
         min_drift_hits=min_dc,
-        full_drift_hits=full,
         n_silicon=len(silicon),
         min_silicon_hits=min_si,
-        efficiency_model=model,
-        efficiency_radii=radii,
-        efficiency_table=table,
+        **model,
     )
-    if model == "table":
+    if trk.efficiency_model == "table":
+        radii, table = trk.efficiency_radii, trk.efficiency_table
         r_find = trk.findable_radius()
         beyond = [(x, e) for x, e in zip(radii, table, strict=True) if x >= r_find and e > 0]
         if beyond:

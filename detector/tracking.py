@@ -10,8 +10,16 @@ covariance, perigee at the IP and the extrapolation to the calorimeter.
   ε = plateau · (1 − exp(−(pT − pT_min)/pT_turn-on)) · f, with f = clip((n_dc − n_min + 1)/
   (n_full − n_min + 1), 0, 1) in the "layers" model (n_dc drift-chamber layers crossed) or
   f = ε_table(r_production)/plateau in the "table" model (ε(r) replaces the plateau and the
-  ramp, never multiplies them). Functional form: alpsim's own, in the spirit of Delphes'
-  efficiency formulas (de Favereau et al., JHEP 02 (2014) 057); its numbers come from the card.
+  ramp, never multiplies them), or f = 1 if the TRUE helix passes within `global_max_d0` of
+  the beam axis and f = `local_efficiency` otherwise in the "impact" model. The "impact" model
+  is that of a drift-chamber finder whose global pass looks for circles through the IP
+  (Belle II: basf2's Legendre "search over phi0 and curvature",
+  tracking/trackFindingCDC/findlets/minimal/src/AxialTrackCreatorHitLegendre.cc, with no
+  impact-parameter axis), leaving tracks that miss the IP to the local segment-based
+  finders; a displaced track's |d0| grows with its production radius and with the angle
+  between it and its parent, so the loss is gradual in radius and stronger for heavy,
+  slow parents. Functional forms: alpsim's own, in the spirit of Delphes' efficiency
+  formulas (de Favereau et al., JHEP 02 (2014) 057); their numbers come from the card.
 - Measurement: the five helix parameters (d0, φ0, ω, z0, tanλ) of the basf2 `Helix`
   (framework/dataobjects/src/Helix.cc: ω = q/(α pT) > 0 for q > 0 in B along +z; d0 > 0 when
   the IP lies to the left of the direction of motion) are smeared with Gaussians AT THE
@@ -141,9 +149,12 @@ def finding_efficiency(
     trk: TrackingSettings,
     n_silicon: NDArray[np.int64] | None = None,
     r_production: Array | None = None,
+    d0_true: Array | None = None,
 ) -> Array:
     """Track-finding probability (formula in the module docstring); `n_layers` counts all
-    layers crossed, `n_silicon` the silicon ones among them (0 if not given)."""
+    layers crossed, `n_silicon` the silicon ones among them (0 if not given); the "table"
+    model reads `r_production` (mm), the "impact" model `d0_true` (mm, true helix; 0 if not
+    given)."""
     n_si = np.zeros_like(n_layers) if n_silicon is None else n_silicon
     n_dc = n_layers - n_si
     turn_on = -np.expm1(-np.maximum(pt - trk.min_pt, 0.0) / trk.pt_turn_on)
@@ -151,6 +162,10 @@ def finding_efficiency(
     if trk.efficiency_model == "table":
         r = np.zeros_like(pt) if r_production is None else r_production
         return hits * turn_on * trk.table_efficiency_at(r)
+    if trk.efficiency_model == "impact":
+        d0 = np.zeros_like(pt) if d0_true is None else np.abs(d0_true)
+        f = np.where(d0 <= trk.global_max_d0, 1.0, trk.local_efficiency)
+        return hits * turn_on * trk.efficiency * f
     span = trk.full_drift_hits - trk.min_drift_hits + 1
     ramp = np.clip((n_dc - trk.min_drift_hits + 1) / span, 0.0, 1.0)
     return trk.efficiency * turn_on * ramp * hits
@@ -186,6 +201,8 @@ def track_response(
     table_eff = None
     if trk.efficiency_model == "table":
         table_eff = trk.table_efficiency_at(np.hypot(x0[:, 0], x0[:, 1]))
+    elif trk.efficiency_model == "impact":
+        table_eff = trk.impact_efficiency(x0, p4, float(charge))
     helix = table.helix[:, slot]  # (14, N) view, written in place
     (found, out, at_vertex, d0, z0, n_layers, n_si, first, sigma_point, impact, reached,
      impact_reco, reached_reco, point, local) = track_kernel(

@@ -24,6 +24,7 @@ import json
 import math
 import re
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -239,6 +240,30 @@ _MODEL_INDEPENDENT = {
 }
 
 
+#: the displaced-track models of [tracking], each with its own keys (detector/config.py)
+_TRACKING_MODELS = {
+    "layers": 'efficiency_model = "layers"\nfull_efficiency_drift_hits = 20\n',
+    "table": 'efficiency_model = "table"\nefficiency_radii = [0.0, 140.0]\n'
+    "efficiency_table = [0.98, 0.0]\n",
+    "impact": 'efficiency_model = "impact"\nglobal_max_d0 = 50.0\nlocal_efficiency = 0.1\n',
+}
+_MODEL_KEY_LINE = re.compile(
+    r"(?m)^(efficiency_model|full_efficiency_drift_hits|efficiency_radii|efficiency_table"
+    r"|global_max_d0|local_efficiency)\s*=.*\n"
+)
+
+
+def _detector_variants(path: Path) -> Iterator[Path]:
+    """The detector card with each displaced-track model in turn (temporary files), so
+    that the keys of the models no shipped card uses are traced too."""
+    text = _MODEL_KEY_LINE.sub("", path.read_text())
+    with tempfile.TemporaryDirectory() as tmp:
+        for model, lines in _TRACKING_MODELS.items():
+            out = Path(tmp) / f"{model}_{path.name}"
+            out.write_text(text.replace("[tracking]\n", f"[tracking]\n{lines}", 1))
+            yield out
+
+
 def _variants(data: dict) -> Iterator[dict]:
     """The other branches of [alp] and [run]: width, decay range, τ modes, couplings, √s."""
     alp = data["alp"]
@@ -305,6 +330,8 @@ def trace() -> tuple[Recorder, dict[str, list[CardLine]]]:
             rec.context = CARD_CONTEXT[path.name] = "detector"
             load_detector(path)
             comments[path.name] = card_lines(path)
+            for variant in _detector_variants(path):
+                load_detector(variant)
         for path in run_cards():
             data, text = load_toml(path)
             name = data.get("channel", {}).get("name", "")

@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from alpsim.detector.config import load_detector, shipped_card
+from alpsim.detector.config import load_detector, shipped_card, true_impact_parameter
 from alpsim.detector.helix import K_FIELD, make_helix
 from alpsim.detector.matching import match_tracks_to_clusters
 from alpsim.detector.tracking import finding_efficiency, track_response
@@ -23,7 +23,7 @@ PION, MUON = mass(211), mass(13)
 @pytest.fixture(scope="module")
 def belle2():
     det = load_detector(shipped_card("belle2"))
-    trk = det.tracking  # plateau 1 in either displaced-track model (layers or table)
+    trk = det.tracking  # plateau 1 in every displaced-track model
     table = tuple(e / trk.efficiency for e in trk.efficiency_table)
     return replace(det, tracking=replace(trk, efficiency=1.0, efficiency_table=table))
 
@@ -167,7 +167,7 @@ def test_vertex_needs_every_track():
 
 
 def test_one_displaced_model_and_zero_beyond_the_tracker(belle2):
-    # the "layers" model on the card's geometry (the shipped card uses the "table" model)
+    # the "layers" model on the card's geometry (the shipped card uses the "impact" model)
     trk = replace(belle2.tracking, efficiency_model="layers", full_drift_hits=20)
     r_find = trk.findable_radius()
     assert trk.layer_radii[-1] >= r_find > trk.layer_radii[trk.n_silicon]
@@ -183,8 +183,56 @@ def test_one_displaced_model_and_zero_beyond_the_tracker(belle2):
     np.testing.assert_allclose(eff, [0.9, 0.75, 0.0], rtol=1e-6)
     # radial tracks from beyond the findable radius are never found, in either model
     p4, vtx = _tracks(2000, 2.0, np.radians(90.0), [r_find + 20.0, 0.0, 0.0])
-    for model in (trk, table):
+    impact = replace(trk, efficiency_model="impact", global_max_d0=50.0, local_efficiency=0.1)
+    for model in (trk, table, impact):
         assert not track_response(np.random.default_rng(8), p4, vtx, 1.0, PION, model).found.any()
+
+
+def test_true_impact_parameter_is_the_closest_approach_of_the_helix():
+    """Against a brute-force scan of points along the circle (independent of the closed
+    form |centre| − R), for both charges, and the straight-line limit."""
+    rng = np.random.default_rng(3)
+    n = 200
+    x0 = np.zeros((n, 3))
+    x0[:, :2] = rng.uniform(-600.0, 600.0, (n, 2))
+    p4 = np.zeros((n, 4))
+    p4[:, :3] = rng.normal(0.0, 0.5, (n, 3))
+    for q in (1.0, -1.0):
+        d0 = true_impact_parameter(x0, p4, q, 1.5)
+        pt = np.hypot(p4[:, 0], p4[:, 1])
+        radius = pt / (K_FIELD * 1.5)
+        phi = np.arctan2(p4[:, 1], p4[:, 0])
+        turn = np.linspace(0.0, 2.0 * np.pi, 200_001)[:, None]  # turning angle along the orbit
+        ang = phi - q * turn  # q > 0 turns clockwise in B along +z
+        x = x0[:, 0] - q * radius * (np.sin(ang) - np.sin(phi))  # velocity ∝ (cos ang, sin ang)
+        y = x0[:, 1] + q * radius * (np.cos(ang) - np.cos(phi))
+        brute = np.min(np.hypot(x, y), axis=0)
+        np.testing.assert_allclose(np.abs(d0), brute, atol=1e-3)
+    straight = true_impact_parameter(np.array([[100.0, 0.0, 0.0]]),
+                                     np.array([[0.0, 1.0, 0.0, 1.0]]), 1.0, 0.0)  # fmt: skip
+    np.testing.assert_allclose(straight, [100.0])
+
+
+def test_impact_model_finds_tracks_missing_the_ip_at_the_local_rate(belle2):
+    """The "impact" model: tracks from r = 300 mm pointing away from the axis (d0 ≈ 0) are
+    found at the plateau; tracks there perpendicular to the radius (|d0| ≈ 300 mm) at
+    local_efficiency × plateau; never both efficiencies multiplied."""
+    trk = replace(belle2.tracking, efficiency_model="impact", global_max_d0=50.0,
+                  local_efficiency=0.25)  # fmt: skip
+    n = 20_000
+    vtx = np.zeros((n, 4))
+    vtx[:, 0] = 300.0
+    radial = four_vector(np.tile([3.0, 0.0, 0.5], (n, 1)), PION)
+    across = four_vector(np.tile([0.0, 3.0, 0.5], (n, 1)), PION)
+    f_rad = track_response(np.random.default_rng(1), radial, vtx, 1.0, PION, trk).found.mean()
+    f_acr = track_response(np.random.default_rng(2), across, vtx, 1.0, PION, trk).found.mean()
+    plateau = trk.efficiency * -np.expm1(-(3.0 - trk.min_pt) / trk.pt_turn_on)
+    assert abs(f_rad - plateau) <= 4 * np.sqrt(plateau * (1 - plateau) / n)
+    want = 0.25 * plateau
+    assert abs(f_acr - want) < 4 * np.sqrt(want * (1 - want) / n)
+    eff = finding_efficiency(np.full(2, 3.0), np.full(2, 40), trk,
+                             d0_true=np.array([49.0, -51.0]))  # fmt: skip
+    np.testing.assert_allclose(eff, [plateau, 0.25 * plateau], rtol=1e-12)
 
 
 def test_matching_uses_the_extrapolated_helix():
