@@ -119,7 +119,7 @@ REGION_FIELDS = (
           default=None, default_note=_REGION_VALUE, unit="mm", lo=0.0, length=3),
 )  # fmt: skip
 
-_TABLE = 'with efficiency_model = "table"'
+_TABLE = 'with efficiency_model = "table" or "impact"'
 _IMPACT = 'with efficiency_model = "impact"'
 TRACKING_FIELDS = (
     Field("beam_pipe_radius", "number", "beam-pipe radius", unit="mm", lo=0.0, lo_open=True),
@@ -144,16 +144,18 @@ TRACKING_FIELDS = (
           lo=1, hi=500, hi_ref="drift_layers"),
     Field("efficiency_model", "string", "displaced-track finding: \"layers\" (efficiency "
           "rising with the drift-chamber layers crossed), \"table\" (ε(r) at the production "
-          "radius) or \"impact\" (the plateau within global_max_d0 of the beam axis, "
-          "local_efficiency of it beyond); one model, never two",
+          "radius) or \"impact\" (ε(r), times local_efficiency beyond global_max_d0 from "
+          "the beam axis); one model, never two",
           choices=("layers", "table", "impact")),
     Field("full_efficiency_drift_hits", "integer", "\"layers\" model: the efficiency rises "
           "linearly up to this many wire layers crossed", lo=1, hi=500,
           lo_ref="min_drift_hits", hi_ref="drift_layers",
           needs='with efficiency_model = "layers"'),
-    Field("efficiency_radii", "number list", "\"table\" model: production radii of ε(r)",
+    Field("efficiency_radii", "number list", "\"table\" and \"impact\" models: production "
+          "radii of ε(r)",
           unit="mm", lo=0.0, increasing=True, needs=_TABLE),
-    Field("efficiency_table", "number list", "\"table\" model: ε(r), one per efficiency_radii "
+    Field("efficiency_table", "number list", "\"table\" and \"impact\" models: ε(r), one per "
+          "efficiency_radii "
           "entry, 0 where a track crosses fewer than min_drift_hits layers",
           lo=0.0, hi=1.0, needs=_TABLE),
     Field("global_max_d0", "number", "\"impact\" model: largest distance of the true helix "

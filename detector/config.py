@@ -194,9 +194,9 @@ class TrackingSettings:
     silicon. Resolutions of the five helix parameters (d0, φ0, ω, z0, tanλ), each
     a ⊕ b/(pβ sin^kθ) (tracking.py). Displaced-track finding follows ONE model,
     `efficiency_model`: "layers" (hits required per sub-detector, efficiency rising with the
-    drift-chamber layers crossed), "table" (ε(r) at the production radius) or "impact" (the
-    plateau for a track whose true helix passes within `global_max_d0` of the beam axis, which
-    the global drift-chamber finder assumes, `local_efficiency` of it otherwise).
+    drift-chamber layers crossed), "table" (ε(r) at the production radius) or "impact" (ε(r),
+    times 1 for a track whose true helix passes within `global_max_d0` of the beam axis, which
+    the global drift-chamber finder assumes, `local_efficiency` otherwise).
     """
 
     field: float  # T, along +z
@@ -277,12 +277,17 @@ class TrackingSettings:
         """The "table" model's ε(r) (linear interpolation, 0 beyond the last radius)."""
         return np.interp(r, self.efficiency_radii, self.efficiency_table, right=0.0)
 
+    def impact_factor(self, d0: np.ndarray) -> np.ndarray:
+        """The "impact" model's factor on ε(r): 1 where |d0| of the true helix is at most
+        `global_max_d0`, `local_efficiency` beyond."""
+        return np.where(np.abs(d0) <= self.global_max_d0, 1.0, self.local_efficiency)
+
     def impact_efficiency(self, x0: np.ndarray, p4: np.ndarray, charge: float) -> np.ndarray:
-        """The "impact" model's ε before the pT turn-on and the hits required: the plateau
-        where the true helix from x0 (N, ≥2, mm) with momentum p4 (N, ≥2, GeV) passes within
-        `global_max_d0` of the beam axis, `local_efficiency` × plateau elsewhere."""
-        d0 = np.abs(true_impact_parameter(x0, p4, charge, self.field))
-        return self.efficiency * np.where(d0 <= self.global_max_d0, 1.0, self.local_efficiency)
+        """The "impact" model's ε before the pT turn-on and the hits required: ε(r) at the
+        production radius of x0 (N, ≥2, mm) times impact_factor of the true helix with
+        momentum p4 (N, ≥2, GeV)."""
+        d0 = true_impact_parameter(x0, p4, charge, self.field)
+        return self.table_efficiency_at(np.hypot(x0[:, 0], x0[:, 1])) * self.impact_factor(d0)
 
 
 @dataclass(frozen=True)
@@ -562,35 +567,36 @@ def _calorimeter(t: Table) -> CalorimeterSettings:
 _MODEL_KEYS = {
     "layers": ("full_efficiency_drift_hits",),
     "table": ("efficiency_radii", "efficiency_table"),
-    "impact": ("global_max_d0", "local_efficiency"),
+    "impact": ("efficiency_radii", "efficiency_table", "global_max_d0", "local_efficiency"),
 }
 
 
 def _efficiency_model(t: Table, min_dc: int, n_layers: int) -> dict[str, Any]:
     """The displaced-track model and its own keys (TrackingSettings fields): "layers"
     (full_efficiency_drift_hits), "table" (efficiency_radii, efficiency_table) or "impact"
-    (global_max_d0, local_efficiency); one model, never two."""
+    (efficiency_radii, efficiency_table, global_max_d0, local_efficiency); one model, never
+    two."""
     f = FIELDS["tracking"]
     model = f["efficiency_model"].read(t)
     for other, keys in _MODEL_KEYS.items():
         for key in keys:
-            if other != model and t.has(key):
+            if key not in _MODEL_KEYS[model] and t.has(key):
                 raise t.error(key, f"belongs to efficiency_model = {other!r}, not {model!r} "
                               "(one displaced-track model, never two)")  # fmt: skip
     if model == "layers":
         full = f["full_efficiency_drift_hits"].read(t, lo=min_dc, hi=n_layers)
         return {"efficiency_model": model, "full_drift_hits": full}
-    if model == "impact":
-        return {"efficiency_model": model, "full_drift_hits": min_dc,
-                "global_max_d0": f["global_max_d0"].read(t),
-                "local_efficiency": f["local_efficiency"].read(t)}  # fmt: skip
     radii = f["efficiency_radii"].read(t)
     table = f["efficiency_table"].read(t)
     if len(table) != len(radii):
         raise t.error("efficiency_table", f"= {list(table)!r}: one value in [0, 1] per "
                       f"entry of efficiency_radii ({len(radii)})")  # fmt: skip
-    return {"efficiency_model": model, "full_drift_hits": min_dc,
-            "efficiency_radii": radii, "efficiency_table": table}  # fmt: skip
+    out = {"efficiency_model": model, "full_drift_hits": min_dc,
+           "efficiency_radii": radii, "efficiency_table": table}  # fmt: skip
+    if model == "impact":
+        out["global_max_d0"] = f["global_max_d0"].read(t)
+        out["local_efficiency"] = f["local_efficiency"].read(t)
+    return out
 
 
 #: [tracking] keys read as they are into the TrackingSettings field of the same name.
@@ -627,7 +633,7 @@ def _tracking(t: Table, field_t: float) -> TrackingSettings:
         min_silicon_hits=min_si,
         **model,
     )
-    if trk.efficiency_model == "table":
+    if trk.efficiency_model in ("table", "impact"):
         radii, table = trk.efficiency_radii, trk.efficiency_table
         r_find = trk.findable_radius()
         beyond = [(x, e) for x, e in zip(radii, table, strict=True) if x >= r_find and e > 0]

@@ -10,9 +10,12 @@ covariance, perigee at the IP and the extrapolation to the calorimeter.
   ε = plateau · (1 − exp(−(pT − pT_min)/pT_turn-on)) · f, with f = clip((n_dc − n_min + 1)/
   (n_full − n_min + 1), 0, 1) in the "layers" model (n_dc drift-chamber layers crossed) or
   f = ε_table(r_production)/plateau in the "table" model (ε(r) replaces the plateau and the
-  ramp, never multiplies them), or f = 1 if the TRUE helix passes within `global_max_d0` of
-  the beam axis and f = `local_efficiency` otherwise in the "impact" model. The "impact" model
-  is that of a drift-chamber finder whose global pass looks for circles through the IP
+  ramp, never multiplies them), or, in the "impact" model, f = ε_table(r)/plateau times 1 if
+  the TRUE helix passes within `global_max_d0` of the beam axis and `local_efficiency`
+  otherwise: one function of the track's two coordinates that matter to a drift-chamber
+  finder, where it starts (the wire layers left) and whether it points back to the IP (the
+  global pass looks for circles through the IP). The "impact" model is that of a finder whose
+  global pass looks for circles through the IP
   (Belle II: basf2's Legendre "search over phi0 and curvature",
   tracking/trackFindingCDC/findlets/minimal/src/AxialTrackCreatorHitLegendre.cc, with no
   impact-parameter axis), leaving tracks that miss the IP to the local segment-based
@@ -163,9 +166,9 @@ def finding_efficiency(
         r = np.zeros_like(pt) if r_production is None else r_production
         return hits * turn_on * trk.table_efficiency_at(r)
     if trk.efficiency_model == "impact":
-        d0 = np.zeros_like(pt) if d0_true is None else np.abs(d0_true)
-        f = np.where(d0 <= trk.global_max_d0, 1.0, trk.local_efficiency)
-        return hits * turn_on * trk.efficiency * f
+        r = np.zeros_like(pt) if r_production is None else r_production
+        d0 = np.zeros_like(pt) if d0_true is None else d0_true
+        return hits * turn_on * trk.table_efficiency_at(r) * trk.impact_factor(d0)
     span = trk.full_drift_hits - trk.min_drift_hits + 1
     ramp = np.clip((n_dc - trk.min_drift_hits + 1) / span, 0.0, 1.0)
     return trk.efficiency * turn_on * ramp * hits

@@ -245,7 +245,8 @@ _TRACKING_MODELS = {
     "layers": 'efficiency_model = "layers"\nfull_efficiency_drift_hits = 20\n',
     "table": 'efficiency_model = "table"\nefficiency_radii = [0.0, 140.0]\n'
     "efficiency_table = [0.98, 0.0]\n",
-    "impact": 'efficiency_model = "impact"\nglobal_max_d0 = 50.0\nlocal_efficiency = 0.1\n',
+    "impact": 'efficiency_model = "impact"\nefficiency_radii = [0.0, 140.0]\n'
+    "efficiency_table = [0.98, 0.0]\nglobal_max_d0 = 50.0\nlocal_efficiency = 0.1\n",
 }
 _MODEL_KEY_LINE = re.compile(
     r"(?m)^(efficiency_model|full_efficiency_drift_hits|efficiency_radii|efficiency_table"

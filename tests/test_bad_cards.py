@@ -121,10 +121,12 @@ def test_disk_full_on_the_writer_thread_fails_cleanly(
         ("[calorimeter.theta_regions]", "[calorimeter.region.middle]\nnoise_term = 0.1\n\n"
          "[calorimeter.theta_regions]", "middle"),
         # [tracking]: the "impact" displaced-track model, its keys in range and alone
-        ("global_max_d0 = 50.0", "global_max_d0 = -5.0", "'tracking.global_max_d0'"),
-        ("local_efficiency = 0.1 ", "local_efficiency = 1.5 ", "'tracking.local_efficiency'"),
-        ("local_efficiency = 0.1 ", "local_efficiency = 0.1\nefficiency_radii = [0.0, 100.0]\n",
-         "'tracking.efficiency_radii'"),
+        ("global_max_d0 = 55.0", "global_max_d0 = -5.0", "'tracking.global_max_d0'"),
+        ("local_efficiency = 0.15", "local_efficiency = 1.5", "'tracking.local_efficiency'"),
+        ("local_efficiency = 0.15", "local_efficiency = 0.15\nfull_efficiency_drift_hits = 20\n",
+         "'tracking.full_efficiency_drift_hits'"),
+        ("efficiency_table = [0.98, 0.98, 0.0]", "efficiency_table = [0.98, 0.98, 0.1]",
+         "'tracking.efficiency_table'"),
         ('efficiency_model = "impact"', 'efficiency_model = "table"', "'tracking.global_max_d0'"),
         ('efficiency_model = "impact"', 'efficiency_model = "d0"', "'tracking.efficiency_model'"),
     ],

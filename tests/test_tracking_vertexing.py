@@ -183,7 +183,7 @@ def test_one_displaced_model_and_zero_beyond_the_tracker(belle2):
     np.testing.assert_allclose(eff, [0.9, 0.75, 0.0], rtol=1e-6)
     # radial tracks from beyond the findable radius are never found, in either model
     p4, vtx = _tracks(2000, 2.0, np.radians(90.0), [r_find + 20.0, 0.0, 0.0])
-    impact = replace(trk, efficiency_model="impact", global_max_d0=50.0, local_efficiency=0.1)
+    impact = replace(table, efficiency_model="impact", global_max_d0=50.0, local_efficiency=0.1)
     for model in (trk, table, impact):
         assert not track_response(np.random.default_rng(8), p4, vtx, 1.0, PION, model).found.any()
 
@@ -215,9 +215,10 @@ def test_true_impact_parameter_is_the_closest_approach_of_the_helix():
 
 def test_impact_model_finds_tracks_missing_the_ip_at_the_local_rate(belle2):
     """The "impact" model: tracks from r = 300 mm pointing away from the axis (d0 ≈ 0) are
-    found at the plateau; tracks there perpendicular to the radius (|d0| ≈ 300 mm) at
-    local_efficiency × plateau; never both efficiencies multiplied."""
-    trk = replace(belle2.tracking, efficiency_model="impact", global_max_d0=50.0,
+    found with ε(300 mm); tracks there perpendicular to the radius (|d0| ≈ 300 mm) with
+    local_efficiency × ε(300 mm); nothing else multiplies them."""
+    trk = replace(belle2.tracking, efficiency_model="impact", efficiency_radii=(0.0, 200.0, 800.0),
+                  efficiency_table=(1.0, 0.9, 0.0), global_max_d0=50.0,
                   local_efficiency=0.25)  # fmt: skip
     n = 20_000
     vtx = np.zeros((n, 4))
@@ -226,13 +227,14 @@ def test_impact_model_finds_tracks_missing_the_ip_at_the_local_rate(belle2):
     across = four_vector(np.tile([0.0, 3.0, 0.5], (n, 1)), PION)
     f_rad = track_response(np.random.default_rng(1), radial, vtx, 1.0, PION, trk).found.mean()
     f_acr = track_response(np.random.default_rng(2), across, vtx, 1.0, PION, trk).found.mean()
-    plateau = trk.efficiency * -np.expm1(-(3.0 - trk.min_pt) / trk.pt_turn_on)
-    assert abs(f_rad - plateau) <= 4 * np.sqrt(plateau * (1 - plateau) / n)
-    want = 0.25 * plateau
+    eps = 0.9 * 500.0 / 600.0 * -np.expm1(-(3.0 - trk.min_pt) / trk.pt_turn_on)  # ε(300 mm)
+    assert abs(f_rad - eps) <= 4 * np.sqrt(eps * (1 - eps) / n)
+    want = 0.25 * eps
     assert abs(f_acr - want) < 4 * np.sqrt(want * (1 - want) / n)
     eff = finding_efficiency(np.full(2, 3.0), np.full(2, 40), trk,
+                             r_production=np.full(2, 300.0),
                              d0_true=np.array([49.0, -51.0]))  # fmt: skip
-    np.testing.assert_allclose(eff, [plateau, 0.25 * plateau], rtol=1e-12)
+    np.testing.assert_allclose(eff, [eps, 0.25 * eps], rtol=1e-12)
 
 
 def test_matching_uses_the_extrapolated_helix():
