@@ -149,9 +149,19 @@ def sum_slot_groups(p4, slots, offsets):  # pragma: no cover - compiled
     out = np.empty((n_groups, n, 4))
     for g in range(n_groups):
         a, b = offsets[g], offsets[g + 1]
-        out[g] = p4[slots[a]]
-        for i in range(a + 1, b):
-            out[g] += p4[slots[i]]
+        first = p4[slots[a]]
+        for k in range(n):  # one pass per group: each sum kept in registers, same order
+            sx, sy, sz, se = first[k, 0], first[k, 1], first[k, 2], first[k, 3]
+            for i in range(a + 1, b):
+                q = p4[slots[i]]
+                sx += q[k, 0]
+                sy += q[k, 1]
+                sz += q[k, 2]
+                se += q[k, 3]
+            out[g, k, 0] = sx
+            out[g, k, 1] = sy
+            out[g, k, 2] = sz
+            out[g, k, 3] = se
     return out
 
 
