@@ -17,6 +17,8 @@ import numpy as np
 
 #: Smearing angles below this use the series of _sincos_small (truncation < 1e-21).
 SMALL_ANGLE = 0.125
+#: Deposits per tile of smear_deposits (its ~17 columns stay in cache between its passes).
+CALO_TILE = 2048
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -212,7 +214,7 @@ def region_of(cos_theta, cos_regions):  # pragma: no cover - compiled
     return best
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True)
 def smear_deposits(
     e,
     x,
@@ -242,8 +244,54 @@ def smear_deposits(
     E_reco > the region's threshold, u < eff (`eff`: ε(E) per deposit) and a `reached` impact.
     Position: the impact direction seen from the IP turned by δθ = g_θ·σ/r and δφ = g_φ·σ/ρ,
     σ = a + b/√E + c/E^{1/4} mm; the cluster exists only if the smeared θ lies in one of the
-    regions. Writes energy, position (NaN where no cluster) and exists.
+    regions. Writes energy, position (NaN where no cluster) and exists. Runs in tiles of CALO_TILE
+    deposits (_smear_block), so that its second pass finds the columns in cache.
     """
+    n = e.shape[0]
+    for t0 in range(0, n, CALO_TILE):
+        t = slice(t0, min(t0 + CALO_TILE, n))
+        _smear_block(
+            e[t],
+            x[t],
+            y[t],
+            z[t],
+            g_theta[t],
+            g_phi[t],
+            g_e[t],
+            u[t],
+            eff[t],
+            reached[t],
+            params,
+            regions,
+            out_e[t],
+            out_x[t],
+            out_y[t],
+            out_z[t],
+            exists[t],
+        )
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _smear_block(
+    e,
+    x,
+    y,
+    z,
+    g_theta,
+    g_phi,
+    g_e,
+    u,
+    eff,
+    reached,
+    params,
+    regions,
+    out_e,
+    out_x,
+    out_y,
+    out_z,
+    exists,
+):  # pragma: no cover - compiled
+    """smear_deposits on one tile of deposits (the columns of the tile)."""
     n = e.shape[0]
     nan = math.nan
     cos_regions = np.cos(regions)

@@ -12,6 +12,9 @@ import math
 import numba
 import numpy as np
 
+#: Events per tile of fire_lines_kernel (its per-event columns stay in cache across lines).
+TRIGGER_TILE = 2048
+
 
 @numba.njit(cache=True, inline="always")
 def _boost_one(px, py, pz, e, bx, by, bz, b2, gamma, coef0):  # pragma: no cover - compiled
@@ -146,9 +149,19 @@ def sum_slot_groups(p4, slots, offsets):  # pragma: no cover - compiled
     out = np.empty((n_groups, n, 4))
     for g in range(n_groups):
         a, b = offsets[g], offsets[g + 1]
-        out[g] = p4[slots[a]]
-        for i in range(a + 1, b):
-            out[g] += p4[slots[i]]
+        first = p4[slots[a]]
+        for k in range(n):  # one pass per group: each sum kept in registers, same order
+            sx, sy, sz, se = first[k, 0], first[k, 1], first[k, 2], first[k, 3]
+            for i in range(a + 1, b):
+                q = p4[slots[i]]
+                sx += q[k, 0]
+                sy += q[k, 1]
+                sz += q[k, 2]
+                se += q[k, 3]
+            out[g, k, 0] = sx
+            out[g, k, 1] = sy
+            out[g, k, 2] = sz
+            out[g, k, 3] = se
     return out
 
 
@@ -271,7 +284,84 @@ def fire_lines_kernel(
     (line_vetoes (L, V) over the pattern bits veto_bits (V, N)) is set and all its required
     patterns (line_patterns (L, V)) are. The largest transverse opening angle
     between two selected tracks exceeds the cut when the smallest cos Δφ is below its cosine
-    (cos = 2: no cut). Loops run over events innermost (SIMD)."""
+    (cos = 2: no cut). Loops run over events innermost (SIMD), in tiles of
+    TRIGGER_TILE events (_fire_lines_block on copies of the tile's columns: the per-event
+    columns of all the passes over the lines then stay in cache)."""
+    n = track_found.shape[1]
+    out = np.empty((ints.shape[0], n), np.bool_)
+    for t0 in range(0, n, TRIGGER_TILE):
+        t1 = min(t0 + TRIGGER_TILE, n)
+        ta, tb, ca, cb = bg_t_off[t0], bg_t_off[t1], bg_c_off[t0], bg_c_off[t1]
+        out[:, t0:t1] = _fire_lines_block(
+            np.ascontiguousarray(track_found[:, t0:t1]),
+            np.ascontiguousarray(track_pt[:, t0:t1]),
+            np.ascontiguousarray(track_p[:, t0:t1]),
+            np.ascontiguousarray(track_theta[:, t0:t1]),
+            np.ascontiguousarray(track_cos_phi[:, t0:t1]),
+            np.ascontiguousarray(track_sin_phi[:, t0:t1]),
+            np.ascontiguousarray(track_muon[:, t0:t1]),
+            np.ascontiguousarray(cluster_exists[:, t0:t1]),
+            np.ascontiguousarray(cluster_e_lab[:, t0:t1]),
+            np.ascontiguousarray(cluster_e_cms[:, t0:t1]),
+            np.ascontiguousarray(cluster_theta[:, t0:t1]),
+            bg_t_off[t0 : t1 + 1] - bg_t_off[t0],
+            bg_t_kin[ta:tb],
+            bg_t_theta[ta:tb],
+            bg_t_g[ta:tb],
+            bg_c_off[t0 : t1 + 1] - bg_c_off[t0],
+            bg_c_e_lab[ca:cb],
+            bg_c_e_cms[ca:cb],
+            bg_c_theta[ca:cb],
+            bg_c_g[ca:cb],
+            np.ascontiguousarray(track_g[:, t0:t1]),
+            np.ascontiguousarray(cluster_g[:, t0:t1]),
+            sum_g[t0:t1],
+            u_prescale[t0:t1],
+            np.ascontiguousarray(veto_bits[:, t0:t1]),
+            line_vetoes,
+            line_patterns,
+            ints,
+            cuts,
+            cms,
+        )
+    return out
+
+
+@numba.njit(cache=True)
+def _fire_lines_block(
+    track_found,
+    track_pt,
+    track_p,
+    track_theta,
+    track_cos_phi,
+    track_sin_phi,
+    track_muon,
+    cluster_exists,
+    cluster_e_lab,
+    cluster_e_cms,
+    cluster_theta,
+    bg_t_off,
+    bg_t_kin,
+    bg_t_theta,
+    bg_t_g,
+    bg_c_off,
+    bg_c_e_lab,
+    bg_c_e_cms,
+    bg_c_theta,
+    bg_c_g,
+    track_g,
+    cluster_g,
+    sum_g,
+    u_prescale,
+    veto_bits,
+    line_vetoes,
+    line_patterns,
+    ints,
+    cuts,
+    cms,
+):  # pragma: no cover - compiled
+    """fire_lines_kernel on one tile of events (all arrays of the tile, background offsets
+    starting at 0)."""
     kt, n = track_found.shape
     kc = cluster_exists.shape[0]
     n_lines = ints.shape[0]

@@ -17,6 +17,8 @@ import numpy as np
 from .helix import K_FIELD
 
 TWO_PI = 2.0 * math.pi
+#: Tracks per tile of _layer_pass (its working set, ~16 columns of doubles, in L1/L2).
+LAYER_TILE = 1024
 
 
 @numba.njit(cache=True, inline="always")
@@ -137,8 +139,9 @@ def _circles(x0, p3, s, kq, geo):  # pragma: no cover - compiled
 def _layer_pass(
     z, geo, phi0, radii, weights, res, cot_lo, cot_hi, n_silicon, n_lay, n_si, first, last, sig
 ):  # pragma: no cover - compiled
-    """Layers crossed on the way out (helix.py), layer by layer over all tracks; `n_si`
-    counts the crossings of the first `n_silicon` (silicon) layers.
+    """Layers crossed on the way out (helix.py), layer by layer within tiles of LAYER_TILE
+    tracks (_layer_block); `n_si` counts the crossings of the first `n_silicon` (silicon)
+    layers.
 
     A layer of radius r (a cylinder whose ends are the cones cot θ = cot_lo, cot_hi seen from
     the IP) is hit if the helix reaches r with z/r inside the cones. For layers within half a
@@ -147,7 +150,25 @@ def _layer_pass(
     n = z.shape[0]
     rad, dzda, dc, rmax, r0 = geo[0], geo[3], geo[6], geo[7], geo[8]
     rpi2, inv_2r, inv_c, ssq, zscale = geo[9], geo[10], geo[11], geo[12], geo[13]
-    undecided = np.empty(n, np.bool_)
+    undecided = np.empty(min(n, LAYER_TILE), np.bool_)
+    # tiles of tracks, all layers per tile: the ~16 columns the pass reads and writes stay in
+    # the core's cache across the layers (each track still sees its layers in order)
+    for t0 in range(0, n, LAYER_TILE):
+        t = slice(t0, min(t0 + LAYER_TILE, n))
+        _layer_block(
+            z[t], rad[t], dzda[t], dc[t], rmax[t], r0[t], rpi2[t], inv_2r[t], inv_c[t], ssq[t],
+            zscale[t], phi0[t], radii, weights, res, cot_lo, cot_hi, n_silicon, n_lay[t],
+            n_si[t], first[t], last[t], sig[t], undecided,
+        )  # fmt: skip
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _layer_block(
+    z, rad, dzda, dc, rmax, r0, rpi2, inv_2r, inv_c, ssq, zscale, phi0, radii, weights, res,
+    cot_lo, cot_hi, n_silicon, n_lay, n_si, first, last, sig, undecided,
+):  # pragma: no cover - compiled  # fmt: skip
+    """_layer_pass on one tile of tracks (columns of the tile; `undecided`: scratch)."""
+    n = z.shape[0]
     for j in range(radii.shape[0]):
         r, w, sj = radii[j], weights[j], res[j]
         wsi = 1 if j < n_silicon else 0

@@ -109,13 +109,14 @@ def chi2_probability(chi2, ndf, out):  # pragma: no cover - compiled
     """P(χ²_ndf ≥ χ²) for integer ndf ≥ 1, in closed form (Abramowitz & Stegun, Handbook of
     Mathematical Functions, 26.4.4–26.4.5): even ν = 2k: e^{−x/2} Σ_{j<k} (x/2)^j/j!; odd
     ν = 2k+1: erfc(√(x/2)) + e^{−x/2} Σ_{j=1}^{k} (x/2)^{j−1/2}/Γ(j+1/2). NaN stays NaN."""
+    gamma_15 = math.gamma(1.5)  # Γ(3/2), once (a libm call per event otherwise)
     for i in range(chi2.shape[0]):
         x = 0.5 * chi2[i]
         if not x >= 0.0:
             out[i] = math.nan
             continue
-        e = math.exp(-x)
         if ndf % 2 == 0:
+            e = math.exp(-x)
             term = 1.0
             total = 1.0
             for j in range(1, ndf // 2):
@@ -123,11 +124,14 @@ def chi2_probability(chi2, ndf, out):  # pragma: no cover - compiled
                 total += term
             out[i] = e * total
         else:
-            total = math.erfc(math.sqrt(x))
-            term = math.sqrt(x) / math.gamma(1.5)  # j = 1: (x)^{1/2}/Γ(3/2)
-            for j in range(1, (ndf - 1) // 2 + 1):
-                total += e * term
-                term *= x / (j + 0.5)  # Γ(j + 3/2) = (j + 1/2) Γ(j + 1/2)
+            root = math.sqrt(x)
+            total = math.erfc(root)
+            if ndf > 1:  # ν = 1 (two tracks) is erfc alone: no exp, no series
+                e = math.exp(-x)
+                term = root / gamma_15  # j = 1: (x)^{1/2}/Γ(3/2)
+                for j in range(1, (ndf - 1) // 2 + 1):
+                    total += e * term
+                    term *= x / (j + 0.5)  # Γ(j + 3/2) = (j + 1/2) Γ(j + 1/2)
             out[i] = total
 
 
