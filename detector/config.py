@@ -171,17 +171,17 @@ def true_impact_parameter(
 ) -> np.ndarray:
     """Distance (mm) of closest approach to the beam axis (x = y = 0) of the helix through
     x0 (N, ≥2, mm) with momentum p4 (N, ≥2, GeV) and charge `charge` (e) in a field `field`
-    (T) along +z, signed + when the axis lies outside the circle: |centre| − R, R = pT/(0.3 B)
-    (K_FIELD from hepunits, helix.py). A neutral track or
-    B = 0: the straight line's distance."""
+    (T) along +z: |centre| − R with R = pT/(K_FIELD |q| B) (helix.py), positive when the axis
+    lies outside the circle. A neutral track or B = 0: the straight line's distance. NaN for
+    pT = 0 (no transverse direction)."""
     px, py = p4[:, 0], p4[:, 1]
     pt = np.hypot(px, py)
-    if charge == 0.0 or field == 0.0:
-        return np.abs(x0[:, 0] * py - x0[:, 1] * px) / pt
-    radius = pt / (abs(charge) * field * K_FIELD)
-    s = np.sign(charge) * radius / pt  # q > 0 in B along +z turns clockwise
-    xc, yc = x0[:, 0] + s * py, x0[:, 1] - s * px
-    return np.hypot(xc, yc) - radius
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if charge == 0.0 or field == 0.0:
+            return np.abs(x0[:, 0] * py - x0[:, 1] * px) / pt
+        s = np.sign(charge) / (abs(charge) * field * K_FIELD)  # R/pT; q > 0 turns clockwise
+        xc, yc = x0[:, 0] + s * py, x0[:, 1] - s * px
+        return np.hypot(xc, yc) - pt * abs(s)
 
 
 @dataclass(frozen=True)
@@ -221,8 +221,8 @@ class TrackingSettings:
     efficiency_radii: tuple[float, ...] = (0.0,)  # mm, "table" model: production radius
     efficiency_table: tuple[float, ...] = (1.0,)  # "table" model: ε(r), 0 beyond the last
     global_max_d0: float = 0.0  # mm, "impact" model: largest |d0| of the true helix the global
-    # finder (tracks from the beam axis) finds with the plateau efficiency
-    local_efficiency: float = 0.0  # "impact" model: efficiency of the other tracks / plateau
+    # finder (tracks from the beam axis) finds with ε(r)
+    local_efficiency: float = 0.0  # "impact" model: the other tracks' efficiency / ε(r)
     cluster_match_distance: float = 100.0  # mm on the calorimeter front face
     pt_resolution_over_beta: bool = True  # False: σ_pT/pT = a·pT ⊕ b (constant term)
 
