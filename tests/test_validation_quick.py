@@ -66,6 +66,7 @@ def test_report_written(tmp_path):
     text = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "alp_widths" in text and "| quantity | reference | alpsim |" in text
     assert "(0 of the PASS/FAIL rows are self-consistency checks" in text
+    assert "; 0 are calibration rows" in text
 
 
 def test_self_consistency_rows_are_recognised():
@@ -73,6 +74,8 @@ def test_self_consistency_rows_are_recognised():
     assert row.self_consistency and row.status == PASS
     assert compare_rel("x", 1.0, 1.0, 0.1, note="self-consistency: card σ").self_consistency
     assert not compare_rel("Γ(a→γγ)", 1.0, 1.0, 0.1, source="JHEP 12 (2017) 044").self_consistency
+    assert compare_abs("[calibration] relative efficiency", 0.5, 0.5, 0.06).calibration
+    assert not compare_abs("relative efficiency", 0.5, 0.5, 0.06).calibration
 
 
 FULL = sorted(name for name, spec in SPECS.items() if not spec.quick)

@@ -10,7 +10,8 @@ Result status:
 - PASS / FAIL: |alpsim/reference − 1| within the stated relative tolerance (or inside a band).
   A row whose reference is the detector card's own input (the simulation reproducing what it
   was given) says "self-consistency" in its quantity or note: it tests the code, not the
-  physics, and the report counts such rows apart;
+  physics, and the report counts such rows apart; likewise a row whose reference was used
+  to choose a card number says "[calibration]" (it shows the choice holds, not a prediction);
 - INFO: shown with its ratio but not judged, because the reference is [unverified] or there is
   no published number to compare with (an [unverified] number is never a pass/fail test);
 - ERROR: the check raised; the report keeps the traceback's last line.
@@ -53,6 +54,11 @@ class Result:
     def self_consistency(self) -> bool:
         """The reference is the card's own input (module docstring)."""
         return "self-consistency" in f"{self.quantity} {self.note}".lower()
+
+    @property
+    def calibration(self) -> bool:
+        """A card number was chosen with this row's reference (module docstring)."""
+        return "[calibration]" in self.quantity
 
 
 def _ratio(value: float, ref: float) -> float | None:
@@ -282,6 +288,7 @@ def write_report(
     all_results = [r for run in runs for r in run.results]
     counts = {s: sum(r.status == s for r in all_results) for s in (PASS, FAIL, INFO, ERROR)}
     n_self = sum(r.self_consistency and r.status in (PASS, FAIL) for r in all_results)
+    n_cal = sum(r.calibration and r.status in (PASS, FAIL) for r in all_results)
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# alpsim validation report",
@@ -292,7 +299,8 @@ def write_report(
         "",
         f"**{counts[PASS]} pass, {counts[FAIL]} fail, {counts[INFO]} info, "
         f"{counts[ERROR]} error** ({n_self} of the PASS/FAIL rows are self-consistency checks: "
-        "the simulation reproducing its card input, a test of the code, not of the physics). "
+        "the simulation reproducing its card input, a test of the code, not of the physics; "
+        f"{n_cal} are calibration rows: a card number was chosen with their reference). "
         "INFO rows have no verified reference "
         "([unverified], or no published number found): shown, not judged. "
         "Tags: [paper] read in the source, [calc] computed from a formula with PDG inputs, "
