@@ -26,7 +26,6 @@ from ..cards import shipped_card  # noqa: F401  (re-exported: detector cards by 
 from ..generator.beams import BeamSettings, beams_from_table
 from ..toml_fields import Field, Table, load_toml
 from .card_fields import FIELDS, MATERIAL_KINDS, PID_NAMES, RUN_BACKGROUND
-from .helix import K_FIELD
 
 MRAD = 1e-3
 #: PID species in matrix order: e, μ, π, K, p (absolute PDG ids).
@@ -166,24 +165,6 @@ class CalorimeterSettings:
         return self.crystal_size > 0.0 and self.moliere_radius > 0.0
 
 
-def true_impact_parameter(
-    x0: np.ndarray, p4: np.ndarray, charge: float, field: float
-) -> np.ndarray:
-    """Distance (mm) of closest approach to the beam axis (x = y = 0) of the helix through
-    x0 (N, ≥2, mm) with momentum p4 (N, ≥2, GeV) and charge `charge` (e) in a field `field`
-    (T) along +z: |centre| − R with R = pT/(K_FIELD |q| B) (helix.py), positive when the axis
-    lies outside the circle. A neutral track or B = 0: the straight line's distance. NaN for
-    pT = 0 (no transverse direction)."""
-    px, py = p4[:, 0], p4[:, 1]
-    pt = np.hypot(px, py)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if charge == 0.0 or field == 0.0:
-            return np.abs(x0[:, 0] * py - x0[:, 1] * px) / pt
-        s = np.sign(charge) / (abs(charge) * field * K_FIELD)  # R/pT; q > 0 turns clockwise
-        xc, yc = x0[:, 0] + s * py, x0[:, 1] - s * px
-        return np.hypot(xc, yc) - pt * abs(s)
-
-
 @dataclass(frozen=True)
 class TrackingSettings:
     """Tracker: field, layers (silicon + drift-chamber superlayers), efficiency, resolution.
@@ -281,13 +262,6 @@ class TrackingSettings:
         """The "impact" model's factor on ε(r): 1 where |d0| of the true helix is at most
         `global_max_d0`, `local_efficiency` beyond."""
         return np.where(np.abs(d0) <= self.global_max_d0, 1.0, self.local_efficiency)
-
-    def impact_efficiency(self, x0: np.ndarray, p4: np.ndarray, charge: float) -> np.ndarray:
-        """The "impact" model's ε before the pT turn-on and the hits required: ε(r) at the
-        production radius of x0 (N, ≥2, mm) times impact_factor of the true helix with
-        momentum p4 (N, ≥2, GeV)."""
-        d0 = true_impact_parameter(x0, p4, charge, self.field)
-        return self.table_efficiency_at(np.hypot(x0[:, 0], x0[:, 1])) * self.impact_factor(d0)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ impact point on the calorimeter front face, then the track response (finding and
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numba
 import numpy as np
@@ -394,7 +395,8 @@ def track_kernel(
     mass: float,
     resp: np.ndarray,
     hits: np.ndarray,
-    table_eff: np.ndarray,
+    table_eff: np.ndarray | None,
+    d0_factor: Callable[[np.ndarray], np.ndarray] | None,
     found: np.ndarray,
     out: np.ndarray,
     kinematics: np.ndarray,
@@ -407,16 +409,20 @@ def track_kernel(
     `resp` = (min_pt, pt_turn_on, efficiency, a_pt, b_pt, a_d0, b_d0, a_z0, b_z0, a_φ0, b_φ0,
     a_tanλ, b_tanλ, 1 if the pT term b is b/β else 0); `hits` = (min_silicon_hits,
     min_drift_hits, full_drift_hits);
-    `table_eff` (N,) the "table" model's ε(r) at the production radius (None: "layers"
-    model); `u_found` (N,) and `g` (5, N) the random numbers. Written in place: `found` (N,),
+    `table_eff` (N,) the per-track ε(r) at the production radius of the "table" and "impact"
+    models (None: the "layers" model's plateau and ramp); `d0_factor` the "impact" model's
+    factor on it, a function of the true helix's d0 (TrackingSettings.impact_factor; None:
+    no factor); `u_found` (N,) and `g` (5, N) the random numbers. Written in place: `found` (N,),
     the four-momenta at the POCA `out` (N, 4), `kinematics` (5, N) = (pT, p, cos θ, cos φ,
     sin φ) and `helix` (14, N) = (d0, φ0, ω, z0, tanλ at the IP perigee, their σ, then
     cov(d0, φ0), cov(d0, ω), cov(φ0, ω), cov(z0, tanλ): perigee_covariance), NaN where not
     found."""
-    n_lay, first, last, sig, _d0, _z0, _ux, _uy, impact, reached, n_si = _helix_core(
+    n_lay, first, last, sig, d0_true, _z0, _ux, _uy, impact, reached, n_si = _helix_core(
         x0, p4[:, :3], charge, field, radii, weights, res, cot_lo, cot_hi, r_cal, z_bwd, z_fwd,
         n_silicon,
     )  # fmt: skip
+    if d0_factor is not None:
+        table_eff = table_eff * d0_factor(d0_true)
     n = x0.shape[0]
     pt = np.sqrt(p4[:, 0] ** 2 + p4[:, 1] ** 2)
     turn_on = -np.expm1(-np.maximum(pt - resp[0], 0.0) / resp[1])  # tracking.finding_efficiency

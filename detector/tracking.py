@@ -201,17 +201,17 @@ def track_response(
     g = rng.standard_normal((5, n))
     radii, weights, res, cot_lo, cot_hi, resp, hits = trk.kernel_arrays
     x0 = np.ascontiguousarray(vertex[:, :3])  # one strided read of the event record
-    table_eff = None
-    if trk.efficiency_model == "table":
+    table_eff, d0_factor = None, None
+    if trk.efficiency_model in ("table", "impact"):
         table_eff = trk.table_efficiency_at(np.hypot(x0[:, 0], x0[:, 1]))
-    elif trk.efficiency_model == "impact":
-        table_eff = trk.impact_efficiency(x0, p4, float(charge))
+    if trk.efficiency_model == "impact":
+        d0_factor = trk.impact_factor  # of the true helix's d0, which the kernel computes
     helix = table.helix[:, slot]  # (14, N) view, written in place
     (found, out, at_vertex, d0, z0, n_layers, n_si, first, sigma_point, impact, reached,
      impact_reco, reached_reco, point, local) = track_kernel(
         x0, np.ascontiguousarray(p4[:, :4]), float(charge), trk.field, radii, weights, res,
         cot_lo, cot_hi, *geo, int(trk.n_silicon), u_found, g, float(mass), resp, hits,
-        table_eff, table.found[slot], table.p4[slot], kin, helix,
+        table_eff, d0_factor, table.found[slot], table.p4[slot], kin, helix,
     )  # fmt: skip
     table.d0[slot], table.z0[slot], table.n_layers[slot] = d0, z0, n_layers
     return TrackResponse(

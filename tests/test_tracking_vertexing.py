@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from alpsim.detector.config import load_detector, shipped_card, true_impact_parameter
+from alpsim.detector.config import load_detector, shipped_card
 from alpsim.detector.helix import K_FIELD, make_helix
 from alpsim.detector.matching import match_tracks_to_clusters
 from alpsim.detector.tracking import finding_efficiency, track_response
@@ -189,8 +189,9 @@ def test_one_displaced_model_and_zero_beyond_the_tracker(belle2):
 
 
 def test_true_impact_parameter_is_the_closest_approach_of_the_helix():
-    """Against a brute-force scan of points along the circle (independent of the closed
-    form |centre| − R), for both charges, and the straight-line limit."""
+    """The "impact" model reads the true helix's d0 that the kernel computes (the formulas of
+    Helix.perigee, tests/test_helix_kernel.py): against a brute-force scan of points along the
+    circle, for both charges, and a stiff track's straight-line distance."""
     rng = np.random.default_rng(3)
     n = 200
     x0 = np.zeros((n, 3))
@@ -198,7 +199,7 @@ def test_true_impact_parameter_is_the_closest_approach_of_the_helix():
     p4 = np.zeros((n, 4))
     p4[:, :3] = rng.normal(0.0, 0.5, (n, 3))
     for q in (1.0, -1.0):
-        d0 = true_impact_parameter(x0, p4, q, 1.5)
+        d0, _, _ = make_helix(x0, p4[:, :3], q, 1.5).perigee()
         pt = np.hypot(p4[:, 0], p4[:, 1])
         radius = pt / (K_FIELD * 1.5)
         phi = np.arctan2(p4[:, 1], p4[:, 0])
@@ -208,9 +209,9 @@ def test_true_impact_parameter_is_the_closest_approach_of_the_helix():
         y = x0[:, 1] + q * radius * (np.cos(ang) - np.cos(phi))
         brute = np.min(np.hypot(x, y), axis=0)
         np.testing.assert_allclose(np.abs(d0), brute, atol=1e-3)
-    straight = true_impact_parameter(np.array([[100.0, 0.0, 0.0]]),
-                                     np.array([[0.0, 1.0, 0.0, 1.0]]), 1.0, 0.0)  # fmt: skip
-    np.testing.assert_allclose(straight, [100.0])
+    stiff, _, _ = make_helix(np.array([[100.0, 0.0, 0.0]]), np.array([[0.0, 1e6, 0.0]]),
+                             1.0, 1.5).perigee()  # fmt: skip
+    np.testing.assert_allclose(np.abs(stiff), [100.0], rtol=1e-6)
 
 
 def test_impact_model_finds_tracks_missing_the_ip_at_the_local_rate(belle2):
