@@ -248,6 +248,8 @@ def smear_deposits(
     deposits (_smear_block), so that its second pass finds the columns in cache.
     """
     n = e.shape[0]
+    cos_regions = np.cos(regions)
+    cb = _crystal_ball_table(params)
     for t0 in range(0, n, CALO_TILE):
         t = slice(t0, min(t0 + CALO_TILE, n))
         _smear_block(
@@ -263,6 +265,8 @@ def smear_deposits(
             reached[t],
             params,
             regions,
+            cos_regions,
+            cb,
             out_e[t],
             out_x[t],
             out_y[t],
@@ -285,17 +289,18 @@ def _smear_block(
     reached,
     params,
     regions,
+    cos_regions,
+    cb,
     out_e,
     out_x,
     out_y,
     out_z,
     exists,
 ):  # pragma: no cover - compiled
-    """smear_deposits on one tile of deposits (the columns of the tile)."""
+    """smear_deposits on one tile of deposits (the columns of the tile); `cos_regions` and
+    `cb` (the regions' Crystal Ball constants) are computed once by the caller."""
     n = e.shape[0]
     nan = math.nan
-    cos_regions = np.cos(regions)
-    cb = _crystal_ball_table(params)
     # first pass: the small-angle rotation assumed; deposits that cannot make a cluster
     # whatever their smeared energy (impact not reached, or the efficiency draw fails) skip
     # the Crystal Ball quantile (erfc, inverse normal) and come out NaN as before
