@@ -156,7 +156,6 @@ _U1 = np.uint64(1)
 _U10 = np.uint64(10)
 _U32 = np.uint64(32)
 _M32 = np.uint64(0xFFFFFFFF)
-_HALF32 = np.uint64(1 << 31)
 _TOP = np.uint64(1 << 63)
 _HIDDEN = np.uint64(1 << 52)
 _FRAC = np.uint64((1 << 52) - 1)
@@ -164,17 +163,10 @@ _FRAC = np.uint64((1 << 52) - 1)
 
 @nb.njit(cache=True, inline="always")
 def _mul_hi(x: np.uint64, y: np.uint64) -> np.uint64:
-    """Upper 64 bits of the 128-bit product x·y, rounded."""
-    a = x >> _U32
-    b = x & _M32
-    c = y >> _U32
-    d = y & _M32
-    ac = a * c
-    bc = b * c
-    ad = a * d
-    bd = b * d
-    tmp = (bd >> _U32) + (ad & _M32) + (bc & _M32) + _HALF32
-    return ac + (ad >> _U32) + (bc >> _U32) + (tmp >> _U32)
+    """Upper 64 bits of the 128-bit product x·y, rounded (_mul128's high half plus the top
+    bit of its low half)."""
+    hi, lo = _mul128(x, y)
+    return hi + (lo >> np.uint64(63))
 
 
 @nb.njit(cache=True, inline="always")
