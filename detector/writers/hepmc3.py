@@ -162,6 +162,20 @@ _FRAC = np.uint64((1 << 52) - 1)
 
 
 @nb.njit(cache=True, inline="always")
+def _mul128(x: np.uint64, y: np.uint64) -> tuple[np.uint64, np.uint64]:
+    """(high, low) 64-bit halves of the exact product x·y."""
+    a = x >> _U32
+    b = x & _M32
+    c = y >> _U32
+    d = y & _M32
+    bd = b * d
+    ad = a * d
+    bc = b * c
+    mid = (bd >> _U32) + (ad & _M32) + (bc & _M32)
+    return a * c + (ad >> _U32) + (bc >> _U32) + (mid >> _U32), (mid << _U32) | (bd & _M32)
+
+
+@nb.njit(cache=True, inline="always")
 def _mul_hi(x: np.uint64, y: np.uint64) -> np.uint64:
     """Upper 64 bits of the 128-bit product x·y, rounded (_mul128's high half plus the top
     bit of its low half)."""
@@ -373,20 +387,6 @@ def _swar8(x: np.uint64) -> np.uint64:
     t = ((v * np.uint64(103)) >> _U10) & np.uint64(0x000F000F000F000F)
     v = t | ((v - t * _U10) << np.uint64(8))
     return v | _ASCII0
-
-
-@nb.njit(cache=True, inline="always")
-def _mul128(x: np.uint64, y: np.uint64) -> tuple[np.uint64, np.uint64]:
-    """(high, low) 64-bit halves of the exact product x·y."""
-    a = x >> _U32
-    b = x & _M32
-    c = y >> _U32
-    d = y & _M32
-    bd = b * d
-    ad = a * d
-    bc = b * c
-    mid = (bd >> _U32) + (ad & _M32) + (bc & _M32)
-    return a * c + (ad >> _U32) + (bc >> _U32) + (mid >> _U32), (mid << _U32) | (bd & _M32)
 
 
 @nb.njit(cache=True, inline="always")
