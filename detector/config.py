@@ -538,7 +538,7 @@ def _calorimeter(t: Table) -> CalorimeterSettings:
 
 
 #: [tracking] keys of each displaced-track model; a key of another model is an error.
-_MODEL_KEYS = {
+EFFICIENCY_MODEL_KEYS = {
     "layers": ("full_efficiency_drift_hits",),
     "table": ("efficiency_radii", "efficiency_table"),
     "impact": ("efficiency_radii", "efficiency_table", "global_max_d0", "local_efficiency"),
@@ -552,9 +552,9 @@ def _efficiency_model(t: Table, min_dc: int, n_layers: int) -> dict[str, Any]:
     two."""
     f = FIELDS["tracking"]
     model = f["efficiency_model"].read(t)
-    for other, keys in _MODEL_KEYS.items():
+    for other, keys in EFFICIENCY_MODEL_KEYS.items():
         for key in keys:
-            if key not in _MODEL_KEYS[model] and t.has(key):
+            if key not in EFFICIENCY_MODEL_KEYS[model] and t.has(key):
                 raise t.error(key, f"belongs to efficiency_model = {other!r}, not {model!r} "
                               "(one displaced-track model, never two)")  # fmt: skip
     if model == "layers":

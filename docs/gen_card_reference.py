@@ -20,6 +20,7 @@ Run `python docs/gen_card_reference.py OUTDIR` to write the pages; the mkdocs ho
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import math
 import re
@@ -36,7 +37,7 @@ from typing import Any
 from alpsim import toml_fields
 from alpsim.card import card_from_data
 from alpsim.card_schema import CHANNEL_OPTIONS, SCHEMA
-from alpsim.detector.config import load_detector
+from alpsim.detector.config import EFFICIENCY_MODEL_KEYS, load_detector
 from alpsim.generator.alp_decays import SUPPORTED
 from alpsim.generator.channels import CHANNELS
 from alpsim.generator.tau_decays import TAU_MODES
@@ -249,8 +250,9 @@ _TRACKING_MODELS = {
     "efficiency_table = [0.98, 0.0]\nglobal_max_d0 = 50.0\nlocal_efficiency = 0.1\n",
 }
 _MODEL_KEY_LINE = re.compile(
-    r"(?m)^(efficiency_model|full_efficiency_drift_hits|efficiency_radii|efficiency_table"
-    r"|global_max_d0|local_efficiency)\s*=.*\n"
+    r"(?m)^("
+    + "|".join(sorted({"efficiency_model", *itertools.chain(*EFFICIENCY_MODEL_KEYS.values())}))
+    + r")\s*=.*\n"
 )
 
 
