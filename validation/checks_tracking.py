@@ -102,14 +102,8 @@ def displaced_b2ka_lifetime_curve(ctx: Context) -> list[Result]:
     getDescription), with no impact-parameter axis, so tracks from large radii are left to
     the segment-based finders, whose efficiency was not found in any readable source.
     """
-    from alpsim.card import load_card
-    from alpsim.scan import scan
-
-    card = load_card(CARDS / "analysis_belle2_b2ka_mumu_displaced.toml")
     grid = np.array(sorted({*PUBLISHED_CURVE, 3.0, 10.0, 30.0}))
-    n = ctx.events(20_000, 100_000)
-    points = scan(card, grid, n=n)
-    eff = np.array([p.efficiency for p in points])
+    eff = _grid_efficiency("mu+ mu-", 1.0, grid, ctx.events(20_000, 100_000))
     rel = eff / eff.max()
     out = [
         compare_abs(f"[calibration] relative efficiency at cτ = {c:g} mm",
@@ -159,7 +153,8 @@ def displaced_b2ka_lifetime_grid(ctx: Context) -> list[Result]:
     curves = {}
     for state, by_mass in BELLE2_B2KS_RELATIVE.items():
         for m, ref in by_mass.items():
-            rel = _grid_relative_efficiency(state, m, grid, n)
+            eff = _grid_efficiency(state, m, grid, n)
+            rel = eff / eff.max()
             curves[state, m] = rel
             for c in GRID_CTAU_ROWS:
                 k = BELLE2_CTAU_MM.index(c)
@@ -187,20 +182,17 @@ def displaced_b2ka_lifetime_grid(ctx: Context) -> list[Result]:
     return out
 
 
-def _grid_relative_efficiency(
-    state: str, m: float, grid: np.ndarray, n: int, overrides: dict | None = None
-) -> np.ndarray:
-    """Efficiency over the cτ grid (mm), relative to its maximum, of the displaced analysis card
-    for an S of mass m (GeV) decaying to `state`, with optional further card overrides."""
+def _grid_efficiency(state: str, m: float, grid: np.ndarray, n: int) -> np.ndarray:
+    """Efficiency over the cτ grid (mm) of the displaced analysis card for an S of mass m
+    (GeV) decaying to `state` (the card's own point is m = 1 GeV, μμ)."""
     from alpsim.card import load_card
     from alpsim.scan import scan
 
     card = load_card(
         CARDS / "analysis_belle2_b2ka_mumu_displaced.toml",
-        overrides={"alp.mass": m, "alp.decays": {state: 1.0}} | (overrides or {}),
+        overrides={"alp.mass": m, "alp.decays": {state: 1.0}},
     )
-    eff = np.array([p.efficiency for p in scan(card, grid, n=n)])
-    return eff / eff.max()
+    return np.array([p.efficiency for p in scan(card, grid, n=n)])
 
 
 def _alp_transverse_boost(det, n: int, seed: int = 1) -> np.ndarray:
