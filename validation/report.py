@@ -13,7 +13,10 @@ Result status:
   physics, and the report counts such rows apart; likewise a row whose reference was used
   to choose a card number says "[calibration]" (it shows the choice holds, not a prediction);
 - INFO: shown with its ratio but not judged, because the reference is [unverified] or there is
-  no published number to compare with (an [unverified] number is never a pass/fail test);
+  no published number to compare with (an [unverified] number is never a pass/fail test),
+  with one exception: a figure that an issue states as an acceptance requirement, with the
+  paper it attributes it to, is judged against that requirement and its source says
+  "[requirement: issue N]" (the paper's own text not read here);
 - ERROR: the check raised; the report keeps the traceback's last line.
 """
 
@@ -304,7 +307,9 @@ def write_report(
         "INFO rows have no verified reference "
         "([unverified], or no published number found): shown, not judged. "
         "Tags: [paper] read in the source, [calc] computed from a formula with PDG inputs, "
-        "[digi] read off a published figure by a third party (digitisation), [unverified].",
+        "[digi] read off a published figure by a third party (digitisation), [unverified], "
+        "[requirement: issue N] a figure an issue states as its acceptance requirement, judged "
+        "although the paper it cites was not read here.",
         "",
         "## Failures and errors",
         "",
