@@ -173,13 +173,26 @@ def displaced_b2ka_lifetime_grid(ctx: Context) -> list[Result]:
     the grid to 61-62 of 64 (100000-200000 events) and leaves the 1 GeV μμ curve unchanged
     (rms 0.019-0.021), so that curve cannot fix it: the number would be read off the test
     curves, and no source gives such a cut (the paper's fiducial range was not readable), so
-    it is not set. Examined and not the cause as far as measured: shared CDC cells of the
-    two daughters (median 8 of ~46 layers after the vertex at 0.3 GeV, 1 at 1 GeV, one hit
-    per wire and exclusive hit use in basf2's Legendre finder, AxialTrackCreatorHitLegendre.cc,
-    but a track keeps ~38 layers; no source says how many shared layers lose it); a higher
-    local_efficiency with a radius cut (towards the 48-52 % of
-    displaced_track_finding_efficiency) makes the 1 GeV curve and the grid worse (41-59 of
-    64 for local_efficiency 0.3-0.45).
+    it is not set. A candidate cause with the right mass and radius dependence, not modelled:
+    basf2's AxialTrackMerger (tracking/trackFindingCDC/findlets/minimal/src/
+    AxialTrackMerger.cc) fits the hits of two Legendre tracks with one circle and merges them
+    when, after removing hits far from it, more hits remain than either track has and the fit
+    probability exceeds 0.85 (AxialTrackMerger.h, minFitProb); two daughters that run within one
+    CDC cell of each other in some axial layers can so lose one track. Their true helices come
+    within one cell width (2πr over the cells of the layer: 160 in the two inner superlayers,
+    basf2 cdc/data/CDC.xml NHoles/2; 192-384 further out, assumed, not read; the 56 layers taken
+    evenly spaced in radius) in a median of 8 of ~46 layers after a vertex at 160-600 mm at 0.3
+    GeV, 3 at 0.5 GeV and 1 at 1 GeV. Leaving one track of such a pair to the local finders
+    (local_efficiency) when they share at least 1 axial layer and the vertex lies beyond SVD L4
+    (80 mm: fewer than three SVD layers, no standalone SVD track) removes too much at 0.3 GeV
+    and 10 mm (0.79 against 0.93); with at least 3 layers and beyond SVD L6 (135 mm) the grid
+    reads 60 of 64 with the 1 GeV curve unchanged (100000 events, 55 without it), but both
+    numbers (and the fraction of pairs whose common fit passes 0.85) would be chosen on the test
+    curves: not adopted. Also examined: a higher local_efficiency with a radius cut (towards the
+    48-52 % of displaced_track_finding_efficiency) makes the 1 GeV curve and the grid worse
+    (41-59 of 64 for local_efficiency 0.3-0.45); along the 1 GeV curve's valley of
+    (global_max_d0, local_efficiency), from (55 mm, 0.15) to (20 mm, 0.6), the per-track
+    efficiency stays at 0.29-0.37 and the grid at 54-60 of 64.
     (3) 0.3 GeV μμ at 0.5 mm: mostly the normalisation of the published curve. Its points
     at 1 and 2.5 mm (0.984, 1.0) stand above their neighbours (0.865 at 5 mm, a dip no
     efficiency can make: cτ smears over an exponential decay length), and the published μμ
